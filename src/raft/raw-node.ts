@@ -1,0 +1,214 @@
+import { ProposalDroppedError, StepLocalMsgError } from './errors.js';
+import { encodeConfChange } from './conf-change.js';
+import { Raft, type Config, type Status } from './raft.js';
+import {
+  NONE,
+  isHardStateEqual,
+  isLocalMsg,
+  isResponseMsg,
+  message,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type ReadState,
+  type Snapshot,
+  type SoftState,
+} from './types.js';
+
+/**
+ * Ready is everything the core wants done, in one batch. The caller must handle it in this order:
+ *
+ * 1. persist `snapshot` (if any), then `hardState` (if any) and `entries`, as one write that is synced
+ *    (fsync) when `mustSync` is true;
+ * 2. only then send `messages` — votes and acknowledgements in them promise that step 1 is durable;
+ * 3. apply `snapshot` (if any), then `committedEntries` in order (calling applyConfChange for
+ *    EntryConfChange entries); committed entries may include entries from this Ready's `entries`, which is
+ *    why step 1 comes first;
+ * 4. hand `readStates` to the waiting readers (each can be served once applied ≥ its index);
+ * 5. call advance(rd) before the next ready().
+ */
+export interface Ready {
+  softState?: SoftState;
+  hardState?: HardState;
+  readStates: ReadState[];
+  entries: Entry[];
+  snapshot?: Snapshot;
+  committedEntries: Entry[];
+  messages: Message[];
+  mustSync: boolean;
+}
+
+/**
+ * RawNode is the caller's handle on the Raft core, as etcd-io/raft's RawNode: it turns method calls into
+ * messages for Raft.step and collects the core's output into Readys. It is synchronous and not thread-safe;
+ * the store drives it from one loop.
+ */
+export class RawNode {
+  readonly raft: Raft;
+  private prevSoftState: SoftState;
+  private prevHardState: HardState;
+
+  constructor(config: Config) {
+    this.raft = new Raft(config);
+    this.prevSoftState = this.raft.softState();
+    this.prevHardState = this.raft.hardState();
+  }
+
+  /** tick advances logical time by one tick (the store ticks every heartbeat-interval / heartbeatTick ms). */
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** campaign makes this member start an election now (PreVote first when enabled). */
+  campaign(): void {
+    this.raft.step(message({ type: 'MsgHup', from: this.raft.id }));
+  }
+
+  /** propose appends data to the log through the leader; throws ProposalDroppedError when it cannot. */
+  propose(data: Uint8Array): void {
+    this.proposeEntries([{ term: 0, index: 0, type: 'EntryNormal', data }]);
+  }
+
+  /** proposeBatch proposes several entries in one message (they are appended contiguously). */
+  proposeBatch(datas: Uint8Array[]): void {
+    if (datas.length === 0) return;
+    this.proposeEntries(datas.map((data) => ({ term: 0, index: 0, type: 'EntryNormal' as const, data })));
+  }
+
+  /** proposeConfChange proposes a single-member change; one may be pending at a time. */
+  proposeConfChange(cc: ConfChange): void {
+    this.proposeEntries([{ term: 0, index: 0, type: 'EntryConfChange', data: encodeConfChange(cc) }]);
+  }
+
+  private proposeEntries(entries: Entry[]): void {
+    this.raft.step(message({ type: 'MsgProp', from: this.raft.id, entries }));
+  }
+
+  /** applyConfChange applies a committed change; call it when applying its EntryConfChange entry. */
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raft.applyConfChange(cc);
+  }
+
+  /**
+   * step hands the core a message from a peer. Local message types are refused; a forwarded proposal the
+   * leader cannot take is dropped (the proposer times out, as with etcd).
+   */
+  step(m: Message): void {
+    if (isLocalMsg(m.type)) throw new StepLocalMsgError(m.type);
+    if (isResponseMsg(m.type) && !this.raft.trk.progress.has(m.from) && m.type !== 'MsgReadIndexResp') {
+      // A response from a member no longer in the configuration: nothing to update.
+      return;
+    }
+    try {
+      this.raft.step(m);
+    } catch (err) {
+      if (err instanceof ProposalDroppedError && m.type === 'MsgProp') {
+        this.raft.logger.debug({ from: String(m.from), reason: err.message }, 'raft: dropped forwarded proposal');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * readIndex asks for a linearizable read point (thesis §6.4). The answer comes back as a ReadState carrying
+   * ctx in a later Ready; without a leader the request is dropped and the caller retries after a timeout.
+   */
+  readIndex(ctx: Uint8Array): void {
+    this.raft.step(message({ type: 'MsgReadIndex', entries: [{ term: 0, index: 0, type: 'EntryNormal', data: ctx }] }));
+  }
+
+  /** transferLeader asks the leader to hand leadership to transferee (thesis §3.10). */
+  transferLeader(transferee: bigint): void {
+    this.raft.step(message({ type: 'MsgTransferLeader', from: transferee }));
+  }
+
+  /** reportUnreachable tells the leader that sending to id failed; it stops pipelining to it. */
+  reportUnreachable(id: bigint): void {
+    this.raft.step(message({ type: 'MsgUnreachable', from: id }));
+  }
+
+  /** reportSnapshot tells the leader how sending a snapshot to id ended. */
+  reportSnapshot(id: bigint, status: 'finish' | 'failure'): void {
+    this.raft.step(message({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }));
+  }
+
+  /** hasReady reports whether ready() would return anything. */
+  hasReady(): boolean {
+    const r = this.raft;
+    if (r.needBcast && r.state === 'StateLeader') return true;
+    if (r.msgs.length > 0 || r.readStates.length > 0) return true;
+    if (r.raftLog.unstable.snapshot !== undefined || r.raftLog.unstable.entries.length > 0) return true;
+    if (r.raftLog.hasNextCommittedEnts()) return true;
+    const ss = r.softState();
+    if (ss.lead !== this.prevSoftState.lead || ss.raftState !== this.prevSoftState.raftState) return true;
+    const hs = r.hardState();
+    return !isHardStateEqual(hs, this.prevHardState);
+  }
+
+  /** ready returns the pending work; the caller must follow Ready's protocol and then call advance(). */
+  ready(): Ready {
+    const r = this.raft;
+    r.flushBcast();
+    const rd: Ready = {
+      readStates: r.readStates,
+      entries: r.raftLog.unstableEntries(),
+      committedEntries: r.raftLog.nextCommittedEnts(),
+      messages: r.msgs,
+      mustSync: false,
+    };
+    r.readStates = [];
+    r.msgs = [];
+    const ss = r.softState();
+    if (ss.lead !== this.prevSoftState.lead || ss.raftState !== this.prevSoftState.raftState) {
+      rd.softState = ss;
+      this.prevSoftState = ss;
+    }
+    const hs = r.hardState();
+    if (!isHardStateEqual(hs, this.prevHardState)) {
+      rd.hardState = hs;
+      // Term and vote must be durable before any vote is sent; commit alone can be recovered.
+      rd.mustSync = hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote;
+      this.prevHardState = hs;
+    }
+    if (r.raftLog.unstable.snapshot !== undefined) rd.snapshot = r.raftLog.unstable.snapshot;
+    if (rd.entries.length > 0 || rd.snapshot !== undefined) rd.mustSync = true;
+    return rd;
+  }
+
+  /** advance acknowledges that rd was persisted, sent and applied. */
+  advance(rd: Ready): void {
+    const r = this.raft;
+    if (rd.snapshot !== undefined) {
+      r.raftLog.stableSnapTo(rd.snapshot.metadata.index);
+      if (rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(rd.snapshot.metadata.index);
+    }
+    if (rd.committedEntries.length > 0) {
+      r.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
+      r.reduceUncommittedSize(rd.committedEntries);
+      r.onApplied();
+    }
+    if (rd.entries.length > 0) {
+      const last = rd.entries[rd.entries.length - 1]!;
+      r.raftLog.stableTo(last.index, last.term);
+      r.onPersisted(last.index, last.term);
+    }
+  }
+
+  /** status describes this member. */
+  status(): Status {
+    return this.raft.status();
+  }
+
+  /** isLeader is a convenience for callers that only need the role. */
+  isLeader(): boolean {
+    return this.raft.state === 'StateLeader';
+  }
+
+  /** leader is the member this one believes leads, or NONE. */
+  leader(): bigint {
+    return this.raft.lead ?? NONE;
+  }
+}
