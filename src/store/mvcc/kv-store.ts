@@ -1,0 +1,356 @@
+import type { Logger } from '../../util/logger.js';
+import { Backend, Prefix, prefixed, type BatchOp } from '../backend.js';
+import { CompactedError, FutureRevError } from '../errors.js';
+import { decodeRevision, encodeRevision, isTombstone, REV_BYTES_LEN, type Revision } from './revision.js';
+import { rangeEndOf, TreeIndex, type IndexEntry, type RangeEnd } from './tree-index.js';
+import { keyString, type KeyValue, type KeyValueCodec, type MvccEvent } from './types.js';
+import { revKey } from './key-index.js';
+import { crc32c } from './crc32c.js';
+
+/** RangeResult is what a range read returns: the KeyValues (up to limit), how many matched, at which revision. */
+export interface RangeResult {
+  kvs: KeyValue[];
+  count: number;
+  rev: number;
+}
+
+/** TxnResult is what a committed write transaction changed. */
+export interface TxnResult {
+  /** rev is the store revision after the transaction (unchanged if it changed nothing). */
+  rev: number;
+  events: MvccEvent[];
+}
+
+const metaConsistentIndex = prefixed(Prefix.meta, 'consistent_index');
+const metaScheduledCompact = prefixed(Prefix.meta, 'scheduledCompactRev');
+const metaFinishedCompact = prefixed(Prefix.meta, 'finishedCompactRev');
+
+/** revisionKey is the backend key of a revision (with the tombstone mark for deletions). */
+export function revisionKey(rev: Revision, tombstone = false): Buffer {
+  return prefixed(Prefix.key, encodeRevision(rev, tombstone));
+}
+
+/** encodeUint64 is an 8-byte big-endian number, for metadata values. */
+export function encodeUint64(n: number | bigint): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+/** decodeUint64 reverses encodeUint64. */
+export function decodeUint64(b: Uint8Array): number {
+  return Number(Buffer.from(b.buffer, b.byteOffset, b.byteLength).readBigUInt64BE(0));
+}
+
+/**
+ * KvStore is the multi-version key-value store (etcd's mvcc.store). Every change gets a revision; the index
+ * of every key's revisions and the latest value of each live key are in memory, every revision is in the
+ * backend under its revision key. Writes are synchronous in memory and queued to the backend in order with
+ * the consistent index (the last applied Raft index) in the same batch, so replaying the Raft log after a
+ * crash is idempotent.
+ */
+export class KvStore {
+  readonly index = new TreeIndex();
+  /** currentRev is the revision of the last change (1 in an empty store, as etcd). */
+  currentRev = 1;
+  /** compactMainRev is the revision of the last compaction (-1: never). */
+  compactMainRev = -1;
+  /** consistentIndex is the last Raft index whose effects are in this store. */
+  consistentIndex = 0;
+  private pending: BatchOp[] = [];
+  private compacting: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly backend: Backend,
+    readonly codec: KeyValueCodec,
+    private readonly log: Logger,
+  ) {}
+
+  /** open restores the store from the backend: the key index, the latest values and the metadata. */
+  static async open(backend: Backend, codec: KeyValueCodec, log: Logger): Promise<KvStore> {
+    const s = new KvStore(backend, codec, log);
+    await s.restore();
+    return s;
+  }
+
+  private async restore(): Promise<void> {
+    const ci = await this.backend.get(metaConsistentIndex);
+    if (ci !== undefined) this.consistentIndex = decodeUint64(ci);
+    const scheduled = await this.backend.get(metaScheduledCompact);
+    const finished = await this.backend.get(metaFinishedCompact);
+    let keys = 0;
+    for await (const [k, v] of this.backend.db.iterator({ gte: Buffer.from([Prefix.key]), lt: Buffer.from([Prefix.key + 1]) })) {
+      const rev = decodeRevision(k, 1);
+      const kv = this.codec.decode(v);
+      const e = this.index.getOrCreate(keyString(kv.key));
+      if (isTombstone(k, 1)) {
+        // A tombstone whose put a compaction already removed changes nothing.
+        if (!e.isDeleted()) e.tombstone(rev);
+        e.latest = undefined;
+      } else {
+        e.put(rev);
+        e.latest = kv;
+      }
+      if (rev.main > this.currentRev) this.currentRev = rev.main;
+      keys++;
+    }
+    if (scheduled !== undefined) {
+      const rev = decodeUint64(scheduled);
+      this.compactMainRev = rev;
+      this.index.compact(rev);
+      if (rev > this.currentRev) this.currentRev = rev;
+      if (finished === undefined || decodeUint64(finished) < rev) {
+        this.log.info({ compactRevision: rev }, 'mvcc: resuming interrupted compaction');
+        this.compacting = this.physicalCompact(rev, this.index.keep(rev));
+      }
+    }
+    this.log.info({ revisions: keys, keys: this.index.size(), currentRevision: this.currentRev, compactRevision: this.compactMainRev, consistentIndex: this.consistentIndex }, 'mvcc: restored');
+  }
+
+  /** checkRev validates a read revision (0: current) and returns the revision to read at. */
+  checkReadRev(rev: number): number {
+    if (rev > this.currentRev) throw new FutureRevError();
+    const at = rev <= 0 ? this.currentRev : rev;
+    if (at < this.compactMainRev) throw new CompactedError();
+    return at;
+  }
+
+  /**
+   * range reads keys [key, rangeEnd) (etcd's range_end conventions) at rev (0: current), returning at most
+   * limit KeyValues (0: no limit) and the total count. Reads at the current revision come from memory.
+   */
+  async range(key: string, rangeEnd: string, rev: number, limit: number): Promise<RangeResult> {
+    const at = this.checkReadRev(rev);
+    const end = rangeEndOf(rangeEnd);
+    if (at === this.currentRev) return this.rangeLatest(key, end, limit);
+    return this.rangeHistoric(key, end, at, limit);
+  }
+
+  /** rangeLatest reads at the current revision, from memory, synchronously (Txn uses it). */
+  rangeLatest(key: string, end: RangeEnd, limit: number): RangeResult {
+    const kvs: KeyValue[] = [];
+    let count = 0;
+    this.index.forEachInRange(key, end, (e) => {
+      if (e.latest === undefined) return true;
+      count++;
+      if (limit <= 0 || kvs.length < limit) kvs.push(e.latest);
+      return true;
+    });
+    return { kvs, count, rev: this.currentRev };
+  }
+
+  /** rangeHistoric reads at an earlier revision; values not current are read from the backend. */
+  async rangeHistoric(key: string, end: RangeEnd, at: number, limit: number): Promise<RangeResult> {
+    const wanted: { e: IndexEntry; rev: Revision }[] = [];
+    let count = 0;
+    this.index.forEachInRange(key, end, (e) => {
+      const g = e.get(at);
+      if (g === undefined) return true;
+      count++;
+      if (limit <= 0 || wanted.length < limit) wanted.push({ e, rev: g.modified });
+      return true;
+    });
+    const currentRev = this.currentRev;
+    const kvs = await this.fetch(wanted);
+    return { kvs, count, rev: currentRev };
+  }
+
+  /** fetch returns the KeyValues at the given revisions, from memory when they are the latest. */
+  private async fetch(wanted: { e: IndexEntry; rev: Revision }[]): Promise<KeyValue[]> {
+    const out: (KeyValue | undefined)[] = new Array(wanted.length);
+    const missing: number[] = [];
+    for (let i = 0; i < wanted.length; i++) {
+      const { e, rev } = wanted[i]!;
+      if (e.latest !== undefined && e.latest.modRevision === rev.main) out[i] = e.latest;
+      else missing.push(i);
+    }
+    if (missing.length > 0) {
+      await this.flush();
+      await this.backend.barrier();
+      const values = await this.backend.db.getMany(missing.map((i) => revisionKey(wanted[i]!.rev)));
+      for (let j = 0; j < missing.length; j++) {
+        const v = values[j];
+        if (v === undefined) {
+          // Compacted between the check and the read.
+          throw new CompactedError();
+        }
+        out[missing[j]!] = this.codec.decode(v);
+      }
+    }
+    return out as KeyValue[];
+  }
+
+  /** kvAt returns one key's KeyValue at a revision (for prev_kv of historic events), if it was alive. */
+  async kvAt(key: string, at: number): Promise<KeyValue | undefined> {
+    const e = this.index.entry(key);
+    const g = e?.get(at);
+    if (e === undefined || g === undefined) return undefined;
+    try {
+      return (await this.fetch([{ e, rev: g.modified }]))[0];
+    } catch (err) {
+      if (err instanceof CompactedError) return undefined;
+      throw err;
+    }
+  }
+
+  /** write starts a write transaction: its changes share one main revision. */
+  write(): WriteTxn {
+    return new WriteTxn(this);
+  }
+
+  /** setConsistentIndex records the Raft index applied, to be persisted with the next flush. */
+  setConsistentIndex(index: number): void {
+    if (index <= this.consistentIndex) return;
+    this.consistentIndex = index;
+    this.queue({ type: 'put', key: metaConsistentIndex, value: encodeUint64(index) });
+  }
+
+  /** queue adds a backend op to the next flush (used by the write transaction and by other buckets). */
+  queue(op: BatchOp): void {
+    this.pending.push(op);
+  }
+
+  /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
+  flush(): Promise<void> {
+    if (this.pending.length === 0) return Promise.resolve();
+    const ops = this.pending;
+    this.pending = [];
+    return this.backend.write(ops, false);
+  }
+
+  /**
+   * compact discards history before rev: reads at earlier revisions then fail with CompactedError. The
+   * index changes at once; superseded revisions are deleted from the backend in the background.
+   */
+  compact(rev: number): Promise<void> {
+    if (rev <= this.compactMainRev) throw new CompactedError();
+    if (rev > this.currentRev) throw new FutureRevError();
+    this.compactMainRev = rev;
+    this.queue({ type: 'put', key: metaScheduledCompact, value: encodeUint64(rev) });
+    const keep = this.index.compact(rev);
+    const prev = this.compacting;
+    this.compacting = prev.then(() => this.physicalCompact(rev, keep));
+    return this.compacting;
+  }
+
+  /** compaction settles when the compactions started so far are done on disk. */
+  compaction(): Promise<void> {
+    return this.compacting;
+  }
+
+  private async physicalCompact(rev: number, keep: Set<string>): Promise<void> {
+    await this.flush();
+    await this.backend.barrier();
+    const lt = revisionKey({ main: rev + 1, sub: 0 });
+    let batch: BatchOp[] = [];
+    let deleted = 0;
+    for await (const k of this.backend.db.keys({ gte: Buffer.from([Prefix.key]), lt })) {
+      const r = decodeRevision(k, 1);
+      if (keep.has(revKey(r))) continue;
+      batch.push({ type: 'del', key: k });
+      deleted++;
+      if (batch.length >= 1000) {
+        await this.backend.write(batch, false);
+        batch = [];
+      }
+    }
+    batch.push({ type: 'put', key: metaFinishedCompact, value: encodeUint64(rev) });
+    await this.backend.write(batch, false);
+    this.log.info({ compactRevision: rev, deletedRevisions: deleted }, 'mvcc: finished compaction');
+  }
+
+  /**
+   * hashKV hashes (CRC-32C) every revision the store keeps up to rev, as etcd's HashKV does, so members can
+   * be compared at the same revision. Returns the hash and the compaction revision it is relative to.
+   */
+  async hashKV(rev: number): Promise<{ hash: number; compactRevision: number; revision: number }> {
+    const at = this.checkReadRev(rev);
+    const compactRev = this.compactMainRev;
+    const keep = compactRev > 0 ? this.index.keep(compactRev) : new Set<string>();
+    await this.flush();
+    await this.backend.barrier();
+    let h = 0;
+    const upper = { main: at + 1, sub: 0 };
+    const lower = { main: compactRev + 1, sub: 0 };
+    for await (const [k, v] of this.backend.db.iterator({ gte: Buffer.from([Prefix.key]), lt: revisionKey(upper) })) {
+      const r = decodeRevision(k, 1);
+      if (r.main < lower.main && keep.size > 0 && !keep.has(revKey(r))) continue;
+      h = crc32c(k.subarray(1, 1 + REV_BYTES_LEN + (isTombstone(k, 1) ? 1 : 0)), h);
+      h = crc32c(v, h);
+    }
+    return { hash: h >>> 0, compactRevision: compactRev, revision: this.currentRev };
+  }
+}
+
+/**
+ * WriteTxn is one write request's changes (a Put, a DeleteRange or a whole Txn): they share the main
+ * revision currentRev+1 and get increasing sub revisions. Reads inside it see its own writes. end() makes
+ * the revision current; a transaction that changed nothing leaves the revision as it was.
+ */
+export class WriteTxn {
+  readonly main: number;
+  private sub = 0;
+  readonly events: MvccEvent[] = [];
+
+  constructor(private readonly s: KvStore) {
+    this.main = s.currentRev + 1;
+  }
+
+  /** put writes key=value with a lease (0n: none) and returns the previous live KeyValue. */
+  put(key: Buffer, value: Buffer, lease: bigint): KeyValue | undefined {
+    const e = this.s.index.getOrCreate(keyString(key));
+    const prev = e.latest;
+    const rev = { main: this.main, sub: this.sub++ };
+    const kv: KeyValue = {
+      key,
+      value,
+      createRevision: prev === undefined ? this.main : prev.createRevision,
+      modRevision: this.main,
+      version: prev === undefined ? 1 : prev.version + 1,
+      lease,
+    };
+    e.put(rev);
+    e.latest = kv;
+    this.s.queue({ type: 'put', key: revisionKey(rev), value: this.s.codec.encode(kv) });
+    this.events.push({ type: 'PUT', kv, prevKv: prev });
+    return prev;
+  }
+
+  /** deleteRange deletes the live keys in [key, rangeEnd) and returns what they held. */
+  deleteRange(key: string, rangeEnd: string): KeyValue[] {
+    const victims: IndexEntry[] = [];
+    this.s.index.forEachInRange(key, rangeEndOf(rangeEnd), (e) => {
+      if (e.latest !== undefined) victims.push(e);
+      return true;
+    });
+    const deleted: KeyValue[] = [];
+    for (const e of victims) {
+      const prev = e.latest!;
+      const rev = { main: this.main, sub: this.sub++ };
+      const tomb: KeyValue = { key: prev.key, value: Buffer.alloc(0), createRevision: 0, modRevision: this.main, version: 0, lease: 0n };
+      e.tombstone(rev);
+      e.latest = undefined;
+      this.s.queue({ type: 'put', key: revisionKey(rev, true), value: this.s.codec.encode(tomb) });
+      this.events.push({ type: 'DELETE', kv: tomb, prevKv: prev });
+      deleted.push(prev);
+    }
+    return deleted;
+  }
+
+  /** range reads at the transaction's view: the current revision plus its own writes. */
+  range(key: string, rangeEnd: string, limit: number): RangeResult {
+    const r = this.s.rangeLatest(key, rangeEndOf(rangeEnd), limit);
+    return { ...r, rev: this.changed() ? this.main : this.s.currentRev };
+  }
+
+  /** changed reports whether the transaction wrote anything. */
+  changed(): boolean {
+    return this.sub > 0;
+  }
+
+  /** end makes the transaction's revision current. */
+  end(): TxnResult {
+    if (this.changed()) this.s.currentRev = this.main;
+    return { rev: this.s.currentRev, events: this.events };
+  }
+}

@@ -1,0 +1,120 @@
+import { KeyIndex, type KeyIndexGet } from './key-index.js';
+import type { Revision } from './revision.js';
+import type { KeyValue } from './types.js';
+
+/**
+ * IndexEntry is a key's revision history plus the KeyValue of its latest revision while the key is alive,
+ * so that reads at the current revision and Txn compares are served from memory.
+ */
+export class IndexEntry extends KeyIndex {
+  latest: KeyValue | undefined = undefined;
+}
+
+/** RangeEnd says where a range stops: one key, every key ≥ start, or before `end`. */
+export type RangeEnd = { kind: 'single' } | { kind: 'to-end' } | { kind: 'before'; end: string };
+
+/**
+ * rangeEndOf interprets etcd's range_end: empty means the single key, "\0" means every key ≥ key, anything
+ * else is an exclusive upper bound. Keys are byte strings held as latin1 strings, so JS string order is byte
+ * order.
+ */
+export function rangeEndOf(rangeEnd: string): RangeEnd {
+  if (rangeEnd.length === 0) return { kind: 'single' };
+  if (rangeEnd === '\0') return { kind: 'to-end' };
+  return { kind: 'before', end: rangeEnd };
+}
+
+/**
+ * TreeIndex is the in-memory key index (etcd's treeIndex): every key's KeyIndex, ordered by key for range
+ * scans. The ordered part is a sorted array with binary search, which beats a tree for the key counts a
+ * control plane holds (inserts are a memmove of pointers).
+ */
+export class TreeIndex {
+  private readonly entries = new Map<string, IndexEntry>();
+  private sorted: string[] = [];
+
+  /** size is the number of keys with any history left. */
+  size(): number {
+    return this.entries.size;
+  }
+
+  /** entry returns a key's entry, if the key has history. */
+  entry(key: string): IndexEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** getOrCreate returns a key's entry, creating an empty one if needed. */
+  getOrCreate(key: string): IndexEntry {
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      e = new IndexEntry(key);
+      this.entries.set(key, e);
+      this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+    }
+    return e;
+  }
+
+  /** get returns what a read at atRev sees of one key. */
+  get(key: string, atRev: number): KeyIndexGet | undefined {
+    return this.entries.get(key)?.get(atRev);
+  }
+
+  /** forEachInRange calls fn with each key in [start, end) in order until fn returns false. */
+  forEachInRange(start: string, end: RangeEnd, fn: (e: IndexEntry) => boolean): void {
+    if (end.kind === 'single') {
+      const e = this.entries.get(start);
+      if (e !== undefined) fn(e);
+      return;
+    }
+    for (let i = lowerBound(this.sorted, start); i < this.sorted.length; i++) {
+      const k = this.sorted[i]!;
+      if (end.kind === 'before' && k >= end.end) return;
+      if (!fn(this.entries.get(k)!)) return;
+    }
+  }
+
+  /**
+   * compact compacts every key's history at rev and returns the revisions still needed; keys with nothing
+   * left are removed from the index.
+   */
+  compact(rev: number): Set<string> {
+    const available = new Set<string>();
+    const emptied: string[] = [];
+    for (const [k, e] of this.entries) {
+      e.compact(rev, available);
+      if (e.isEmpty()) emptied.push(k);
+    }
+    if (emptied.length > 0) {
+      for (const k of emptied) this.entries.delete(k);
+      const gone = new Set(emptied);
+      this.sorted = this.sorted.filter((k) => !gone.has(k));
+    }
+    return available;
+  }
+
+  /** keep returns the revisions a compaction at rev would keep, changing nothing. */
+  keep(rev: number): Set<string> {
+    const available = new Set<string>();
+    for (const e of this.entries.values()) e.keep(rev, available);
+    return available;
+  }
+
+  /** revisionsSince lists every (key, revision) with main ≥ rev, for diagnostics and tests. */
+  revisionsSince(rev: number): { key: string; rev: Revision }[] {
+    const out: { key: string; rev: Revision }[] = [];
+    for (const k of this.sorted) for (const r of this.entries.get(k)!.since(rev)) out.push({ key: k, rev: r });
+    return out;
+  }
+}
+
+/** lowerBound is the first index i with sorted[i] ≥ key. */
+export function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CompactedError, FutureRevError } from '../../../src/store/errors.js';
+import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
+import { TempStore, b } from './helpers.js';
+
+const stores: TempStore[] = [];
+async function open(): Promise<{ t: TempStore; kv: KvStore }> {
+  const t = new TempStore();
+  stores.push(t);
+  return { t, kv: await t.open() };
+}
+afterEach(async () => {
+  for (const t of stores.splice(0)) await t.close();
+});
+
+function put(kv: KvStore, key: string, value: string, lease = 0n): number {
+  const txn = kv.write();
+  txn.put(b(key), b(value), lease);
+  return txn.end().rev;
+}
+
+function del(kv: KvStore, key: string, end = ''): number {
+  const txn = kv.write();
+  txn.deleteRange(key, end);
+  return txn.end().rev;
+}
+
+const keysOf = (r: { kvs: { key: Buffer }[] }): string[] => r.kvs.map((x) => x.key.toString());
+
+describe('KvStore', () => {
+  it('starts at revision 1; each write request gets the next revision; version and create revision follow the key', async () => {
+    const { kv } = await open();
+    expect(kv.currentRev).toBe(1);
+    expect(put(kv, 'a', '1')).toBe(2);
+    expect(put(kv, 'a', '2')).toBe(3);
+    const r = await kv.range('a', '', 0, 0);
+    expect(r.kvs[0]).toMatchObject({ createRevision: 2, modRevision: 3, version: 2 });
+    expect(r.kvs[0]!.value.toString()).toBe('2');
+  });
+
+  it('a transaction of several writes uses one revision; a delete of nothing changes no revision', async () => {
+    const { kv } = await open();
+    const txn = kv.write();
+    txn.put(b('x'), b('1'), 0n);
+    txn.put(b('y'), b('1'), 0n);
+    expect(txn.range('x', '', 0).kvs).toHaveLength(1);
+    expect(txn.end().rev).toBe(2);
+    expect(del(kv, 'nothing')).toBe(2);
+  });
+
+  it('range handles single keys, [start, end), "\\0" for every key after, limit and count', async () => {
+    const { kv } = await open();
+    for (const k of ['a', 'b', 'c', 'd']) put(kv, k, k);
+    expect(keysOf(await kv.range('b', '', 0, 0))).toEqual(['b']);
+    expect(keysOf(await kv.range('b', 'd', 0, 0))).toEqual(['b', 'c']);
+    expect(keysOf(await kv.range('b', '\0', 0, 0))).toEqual(['b', 'c', 'd']);
+    expect(keysOf(await kv.range('\0', '\0', 0, 0))).toEqual(['a', 'b', 'c', 'd']);
+    const limited = await kv.range('a', '\0', 0, 2);
+    expect(keysOf(limited)).toEqual(['a', 'b']);
+    expect(limited.count).toBe(4);
+  });
+
+  it('reads at a past revision see the store as it was (from the backend), including deleted keys', async () => {
+    const { kv } = await open();
+    put(kv, 'k', 'v1'); // 2
+    put(kv, 'k', 'v2'); // 3
+    del(kv, 'k'); // 4
+    put(kv, 'k', 'v3'); // 5
+    const at = async (rev: number) => (await kv.range('k', '', rev, 0)).kvs.map((x) => x.value.toString());
+    expect(await at(2)).toEqual(['v1']);
+    expect(await at(3)).toEqual(['v2']);
+    expect(await at(4)).toEqual([]);
+    expect(await at(5)).toEqual(['v3']);
+    expect((await kv.range('k', '', 5, 0)).kvs[0]).toMatchObject({ createRevision: 5, version: 1 });
+    expect(() => kv.checkReadRev(6)).toThrow(FutureRevError);
+  });
+
+  it('compaction refuses reads before it, keeps reads at and after it, and deletes superseded revisions from disk', async () => {
+    const { t, kv } = await open();
+    for (let i = 0; i < 10; i++) put(kv, 'k', `v${i}`); // revisions 2..11
+    put(kv, 'gone', 'x'); // 12
+    del(kv, 'gone'); // 13
+    await kv.compact(10);
+    expect(() => kv.checkReadRev(9)).toThrow(CompactedError);
+    expect((await kv.range('k', '', 10, 0)).kvs[0]!.value.toString()).toBe('v8');
+    expect((await kv.range('k', '', 11, 0)).kvs[0]!.value.toString()).toBe('v9');
+    expect(() => kv.compact(10)).toThrow(CompactedError);
+    let onDisk = 0;
+    for await (const _ of t.backend.db.keys({ gte: Buffer.from('k'), lt: Buffer.from('l') })) onDisk++;
+    // Kept: k@10 (latest ≤ 10), k@11, gone@12, gone@13(tombstone).
+    expect(onDisk).toBe(4);
+  });
+
+  it('restores index, latest values, revisions and compaction from disk', async () => {
+    const { t, kv } = await open();
+    put(kv, 'a', '1');
+    put(kv, 'b', '1');
+    del(kv, 'a');
+    put(kv, 'c', '1');
+    kv.setConsistentIndex(42);
+    await kv.compact(3);
+    const again = await t.reopen();
+    expect(again.currentRev).toBe(5);
+    expect(again.consistentIndex).toBe(42);
+    expect(again.compactMainRev).toBe(3);
+    expect(keysOf(await again.range('a', '\0', 0, 0))).toEqual(['b', 'c']);
+    expect(keysOf(await again.range('a', '\0', 3, 0))).toEqual(['a', 'b']);
+    expect(put(again, 'd', '1')).toBe(6);
+  });
+
+  it('hashKV is equal for equal histories and changes with any write', async () => {
+    const { kv: one } = await open();
+    const { kv: two } = await open();
+    for (const kv of [one, two]) {
+      put(kv, 'a', '1');
+      put(kv, 'b', '2');
+      del(kv, 'a');
+    }
+    const h1 = await one.hashKV(0);
+    expect(h1).toEqual(await two.hashKV(0));
+    put(two, 'c', '3');
+    expect((await two.hashKV(4)).hash).toBe(h1.hash);
+    expect((await two.hashKV(0)).hash).not.toBe(h1.hash);
+  });
+});
