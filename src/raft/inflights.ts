@@ -40,6 +40,11 @@ export class Inflights {
     }
   }
 
+  /** freeFirstOne releases the oldest message, so a full window can make progress after losses. */
+  freeFirstOne(): void {
+    if (this.count() > 0) this.freeLE(this.indexes[this.head]!);
+  }
+
   /** full reports whether no more messages may be sent until some are acknowledged. */
   full(): boolean {
     return this.count() >= this.maxCount || (this.maxBytes > 0 && this.bytes >= this.maxBytes);

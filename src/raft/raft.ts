@@ -390,11 +390,11 @@ export class Raft {
       self.next = this.raftLog.lastIndex() + 1;
       self.recentActive = true;
     }
-    // Conf changes wait until an entry of this term is applied (see conf-change.ts).
-    this.pendingConfIndex = this.raftLog.lastIndex();
     // The empty entry commits the log of earlier terms (Raft §5.4.2) and opens ReadIndex (thesis §6.4).
     const ok = this.appendEntries([{ term: 0, index: 0, type: 'EntryNormal', data: new Uint8Array(0) }]);
     assert(ok, 'empty entry was dropped');
+    // Conf changes wait until that entry of this term is applied (see conf-change.ts).
+    this.pendingConfIndex = this.raftLog.lastIndex();
     this.needBcast = true;
     this.logger.info({ id: String(this.id), term: this.term }, 'raft: became leader');
   }
@@ -648,6 +648,9 @@ export class Raft {
       case 'MsgHeartbeatResp': {
         pr.recentActive = true;
         pr.msgAppFlowPaused = false;
+        // A full window whose messages were lost would block forever: free one slot per heartbeat so the
+        // next append goes out, is rejected if entries are missing, and sends the follower back to probing.
+        if (pr.state === 'StateReplicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.raftLog.lastIndex()) this.sendAppend(m.from);
         if (m.context === undefined || m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
@@ -697,16 +700,19 @@ export class Raft {
     assert(m.entries.length > 0, 'stepped empty MsgProp');
     if (!this.trk.progress.has(this.id)) throw new ProposalDroppedError('this member was removed from the configuration');
     if (this.leadTransferee !== NONE) throw new ProposalDroppedError(`leadership is being transferred to ${this.leadTransferee}`);
+    let confIndex = 0;
     for (let i = 0; i < m.entries.length; i++) {
       if (m.entries[i]!.type !== 'EntryConfChange') continue;
-      if (this.pendingConfIndex > this.raftLog.applied) {
+      if (confIndex !== 0 || this.pendingConfIndex > this.raftLog.applied) {
         throw new ProposalDroppedError(
-          `a configuration change is pending (index ${this.pendingConfIndex}, applied ${this.raftLog.applied})`,
+          `a configuration change is pending (index ${confIndex || this.pendingConfIndex}, applied ${this.raftLog.applied})`,
         );
       }
-      this.pendingConfIndex = this.raftLog.lastIndex() + i + 1;
+      confIndex = this.raftLog.lastIndex() + i + 1;
     }
     if (!this.appendEntries(m.entries)) throw new ProposalDroppedError('too many uncommitted entries');
+    // Only a change that is really in the log blocks the next one.
+    if (confIndex !== 0) this.pendingConfIndex = confIndex;
     this.needBcast = true;
   }
 
@@ -1026,8 +1032,16 @@ export class Raft {
     }
     if (id === this.id) this.isLearner = learner;
     if (this.state === 'StateLeader') {
-      if (this.maybeCommit()) this.releasePendingReadIndexMessages();
-      this.bcastAppend();
+      if (this.maybeCommit()) {
+        this.releasePendingReadIndexMessages();
+        this.bcastAppend();
+      } else {
+        // Start probing the new member; others only get something if there is something new.
+        for (const other of this.trk.progress.keys()) {
+          if (other === id) this.sendAppend(other);
+          else if (other !== this.id) this.maybeSendAppend(other, false);
+        }
+      }
     }
   }
 

@@ -45,9 +45,9 @@ export class MemoryStorage implements Storage {
   private snap: Snapshot;
   private ents: Entry[];
 
-  /** A new MemoryStorage bootstraps a cluster of the given voters at index 0 with an empty log. */
-  constructor(voters: bigint[] = []) {
-    this.snap = { data: new Uint8Array(0), metadata: { index: 0, term: 0, confState: { voters: [...voters], learners: [] } } };
+  /** A new MemoryStorage bootstraps a cluster of the given voters (and learners) at index 0 with an empty log. */
+  constructor(voters: bigint[] = [], learners: bigint[] = []) {
+    this.snap = { data: new Uint8Array(0), metadata: { index: 0, term: 0, confState: { voters: [...voters], learners: [...learners] } } };
     this.ents = [{ term: 0, index: 0, type: 'EntryNormal', data: new Uint8Array(0) }];
   }
 

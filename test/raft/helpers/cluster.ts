@@ -39,11 +39,7 @@ export class TestCluster {
 
   /** add creates a member whose storage knows the given membership. */
   add(id: bigint, voters: bigint[], learners: bigint[] = [], overrides: Partial<Config> = {}): TestMember {
-    const storage = new MemoryStorage(voters);
-    if (learners.length > 0) {
-      const snap = storage.snapshot();
-      snap.metadata.confState.learners = [...learners];
-    }
+    const storage = new MemoryStorage(voters, learners);
     const node = new RawNode({
       id,
       electionTick: 10,
