@@ -13,10 +13,3 @@ export class CommandError extends CapstanError {
     this.exitCode = exitCode;
   }
 }
-
-/** NotImplementedError reports a command whose machinery does not exist yet; it exits with 1. */
-export class NotImplementedError extends CommandError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'NOT_IMPLEMENTED', 1, options);
-  }
-}

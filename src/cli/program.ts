@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
+import { registerStore } from './store.js';
 import { registerUp } from './up.js';
+import { registerDown } from './down.js';
+import { registerStatus } from './status.js';
 
 export type { CliContext } from './context.js';
 
@@ -18,7 +21,10 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride();
 
   // Subcommands inherit the output configuration and exitOverride set above, so register them after.
+  registerStore(program, ctx);
   registerUp(program, ctx);
+  registerDown(program, ctx);
+  registerStatus(program, ctx);
   return program;
 }
 

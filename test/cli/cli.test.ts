@@ -30,12 +30,11 @@ describe('capstan CLI', () => {
     expect(r.out).toMatch(/^\s+up\s/m);
   });
 
-  it('up says the store is not built yet and exits 1, starting nothing', async () => {
-    const r = await run('up');
-    expect(r.code).toBe(1);
+  it('up refuses a member count this version cannot run, starting nothing', async () => {
+    const r = await run('up', '--members', '3', '--dir', '/nonexistent/capstan-test');
+    expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^capstan up: the cluster launcher is not built yet\./);
-    expect(r.err).toContain('nothing was started');
+    expect(r.err).toMatch(/^capstan up: --members 3: this version runs a one-member store/);
   });
 
   it('rejects an unknown command with exit 1', async () => {
@@ -52,10 +51,10 @@ describe('capstan CLI', () => {
   it('src/cli.ts runs as a process and finds package.json relative to itself', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--version'], { cwd: root });
     expect(stdout).toBe(`${pkgVersion}\n`);
-    const up = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'up'], { cwd: root }).then(
+    const status = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'status', '--dir', '/nonexistent/capstan-test'], { cwd: root }).then(
       () => ({ code: 0 }),
       (e: { code: number }) => ({ code: e.code }),
     );
-    expect(up.code).toBe(1);
+    expect(status.code).toBe(1);
   });
 });

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import * as net from 'node:net';
+
+/** freePort asks the kernel for a free loopback port (bind to 0, read it, release it). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen({ host, port: 0 }, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** isAlive reports whether a process with pid exists (signal 0). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * spawnCapstan starts `capstan <args>` as a detached child with its output in logFile, using the same
+ * Node and loader flags as this process (so it works from src/ under tsx and from dist/).
+ */
+export function spawnCapstan(args: string[], logFile: string): number {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start capstan ${args[0]}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** stopPid sends SIGTERM and waits up to graceMs for the process to exit, then SIGKILLs it. */
+export async function stopPid(pid: number, graceMs = 10_000): Promise<'stopped' | 'killed' | 'gone'> {
+  if (!isAlive(pid)) return 'gone';
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return 'gone';
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return 'stopped';
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return 'stopped';
+  }
+  return 'killed';
+}
+
+/** waitHealthy polls a member's /health until it answers healthy or the deadline passes. */
+export async function waitHealthy(clientURL: string, deadlineMs: number, pid: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) throw new Error(`process ${pid} exited while starting (${last})`);
+    try {
+      const r = await fetch(new URL('/health', clientURL), { signal: AbortSignal.timeout(1000) });
+      const body = (await r.json()) as { health?: string; reason?: string };
+      if (body.health === 'true') return;
+      last = body.reason ?? `HTTP ${r.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not healthy after ${deadlineMs} ms (${last})`);
+}

@@ -1,0 +1,352 @@
+import type { Logger } from '../util/logger.js';
+import { KeyNotFoundError, LeaseNotFoundError, NoSpaceError } from './errors.js';
+import type * as pb from './grpc/types.js';
+import { int64, toBigInt, toNum } from './grpc/types.js';
+import type { Lessor } from './lease/lessor.js';
+import type { KvStore, RangeResult, WriteTxn } from './mvcc/kv-store.js';
+import type { WatchableStore } from './mvcc/watchable-store.js';
+import { keyString, type KeyValue } from './mvcc/types.js';
+import type { AlarmStore } from './alarms.js';
+
+/** toPbKv renders an MVCC KeyValue in the wire shape. */
+export function toPbKv(kv: KeyValue, keysOnly = false): pb.KeyValue {
+  return {
+    key: kv.key,
+    createRevision: int64(kv.createRevision),
+    modRevision: int64(kv.modRevision),
+    version: int64(kv.version),
+    value: keysOnly ? Buffer.alloc(0) : kv.value,
+    lease: int64(kv.lease),
+  };
+}
+
+/** HeaderFn builds a response header at a store revision. */
+export type HeaderFn = (revision: number) => pb.ResponseHeader;
+
+/**
+ * Prefetched holds the results of range operations inside a Txn that read a past revision. They are read
+ * (asynchronously, from the backend) before the Txn starts, so the Txn itself applies atomically, with no
+ * await between its first write and its end.
+ */
+export type Prefetched = Map<pb.RangeRequest, RangeResult>;
+
+/**
+ * Applier applies committed requests to the store, the lessor and the alarms, in log order, and builds the
+ * responses (etcd's applierV3). It is deterministic: every member computes the same results. Errors a request
+ * can end in (a missing lease, a compacted revision…) are returned as its result, not thrown past it.
+ */
+export class Applier {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly watchable: WatchableStore,
+    private readonly lessor: Lessor,
+    private readonly alarms: AlarmStore,
+    private readonly header: HeaderFn,
+    private readonly log: Logger,
+  ) {}
+
+  /** range serves a read-only request (also used for linearizable and serializable reads outside the log). */
+  async range(r: pb.RangeRequest): Promise<pb.RangeResponse> {
+    const rr = await this.rangeResult(r);
+    return this.rangeResponse(r, rr);
+  }
+
+  private async rangeResult(r: pb.RangeRequest): Promise<RangeResult> {
+    return this.kv.range(keyString(r.key), keyString(r.rangeEnd), toNum(r.revision), this.fetchLimit(r));
+  }
+
+  /** fetchLimit: sorting or filtering needs every match; otherwise one more than asked tells `more`. */
+  private fetchLimit(r: pb.RangeRequest): number {
+    const limit = toNum(r.limit);
+    const filtering =
+      toNum(r.minModRevision) !== 0 || toNum(r.maxModRevision) !== 0 || toNum(r.minCreateRevision) !== 0 || toNum(r.maxCreateRevision) !== 0;
+    const sorting = r.sortOrder !== 'NONE' && !(r.sortTarget === 'KEY' && r.sortOrder === 'ASCEND');
+    if (filtering || sorting || limit <= 0) return 0;
+    return limit + 1;
+  }
+
+  /** rangeResponse applies etcd's filters, sort order and limit to a range result. */
+  rangeResponse(r: pb.RangeRequest, rr: RangeResult): pb.RangeResponse {
+    let kvs = rr.kvs;
+    const minMod = toNum(r.minModRevision);
+    const maxMod = toNum(r.maxModRevision);
+    const minCreate = toNum(r.minCreateRevision);
+    const maxCreate = toNum(r.maxCreateRevision);
+    if (minMod !== 0) kvs = kvs.filter((kv) => kv.modRevision >= minMod);
+    if (maxMod !== 0) kvs = kvs.filter((kv) => kv.modRevision <= maxMod);
+    if (minCreate !== 0) kvs = kvs.filter((kv) => kv.createRevision >= minCreate);
+    if (maxCreate !== 0) kvs = kvs.filter((kv) => kv.createRevision <= maxCreate);
+    let order = r.sortOrder;
+    // etcd: a sort target other than the key with no order means ascending.
+    if (r.sortTarget !== 'KEY' && order === 'NONE') order = 'ASCEND';
+    if (order !== 'NONE' && !(r.sortTarget === 'KEY' && order === 'ASCEND')) {
+      const cmp = comparatorFor(r.sortTarget);
+      kvs = [...kvs].sort(order === 'DESCEND' ? (a, b) => cmp(b, a) : cmp);
+    }
+    const limit = toNum(r.limit);
+    let more = false;
+    if (limit > 0 && kvs.length > limit) {
+      kvs = kvs.slice(0, limit);
+      more = true;
+    }
+    return {
+      header: this.header(rr.rev),
+      kvs: r.countOnly ? [] : kvs.map((kv) => toPbKv(kv, r.keysOnly)),
+      more,
+      count: int64(rr.count),
+    };
+  }
+
+  /**
+   * prefetch reads, before a Txn applies, every range in it that targets a past revision, and checks the
+   * revisions of all its ranges (a compacted or future revision fails the whole Txn before it writes).
+   */
+  async prefetch(t: pb.TxnRequest, into: Prefetched = new Map()): Promise<Prefetched> {
+    for (const op of [...t.success, ...t.failure]) {
+      if (op.request === 'requestRange') {
+        const rev = toNum(op.requestRange.revision);
+        const at = this.kv.checkReadRev(rev);
+        if (rev > 0 && at < this.kv.currentRev) into.set(op.requestRange, await this.rangeResult(op.requestRange));
+      } else if (op.request === 'requestTxn') {
+        await this.prefetch(op.requestTxn, into);
+      }
+    }
+    return into;
+  }
+
+  /** put applies a Put in its own revision. */
+  put(r: pb.PutRequest): pb.PutResponse {
+    this.checkSpace();
+    const txn = this.kv.write();
+    const resp = this.putIn(txn, r);
+    this.end(txn);
+    return { ...resp, header: this.header(this.kv.currentRev) };
+  }
+
+  private putIn(txn: WriteTxn, r: pb.PutRequest): pb.PutResponse {
+    const key = keyString(r.key);
+    const prev = txn.range(key, '', 1).kvs[0];
+    let lease = toBigInt(r.lease);
+    let value = r.value;
+    if ((r.ignoreValue || r.ignoreLease) && prev === undefined) throw new KeyNotFoundError();
+    if (r.ignoreValue) value = prev!.value;
+    if (r.ignoreLease) lease = prev!.lease;
+    if (lease !== 0n && this.lessor.lookup(lease) === undefined) throw new LeaseNotFoundError();
+    txn.put(r.key, value, lease);
+    if (prev !== undefined && prev.lease !== 0n && prev.lease !== lease) this.lessor.detach(prev.lease, key);
+    if (lease !== 0n) this.lessor.attach(lease, key);
+    return { header: null, prevKv: r.prevKv && prev !== undefined ? toPbKv(prev) : null };
+  }
+
+  /** deleteRange applies a DeleteRange in its own revision. */
+  deleteRange(r: pb.DeleteRangeRequest): pb.DeleteRangeResponse {
+    const txn = this.kv.write();
+    const resp = this.deleteIn(txn, r);
+    this.end(txn);
+    return { ...resp, header: this.header(this.kv.currentRev) };
+  }
+
+  private deleteIn(txn: WriteTxn, r: pb.DeleteRangeRequest): pb.DeleteRangeResponse {
+    const deleted = txn.deleteRange(keyString(r.key), keyString(r.rangeEnd));
+    for (const kv of deleted) if (kv.lease !== 0n) this.lessor.detach(kv.lease, keyString(kv.key));
+    return { header: null, deleted: int64(deleted.length), prevKvs: r.prevKv ? deleted.map((kv) => toPbKv(kv)) : [] };
+  }
+
+  /**
+   * txn applies a Txn atomically in one revision; prefetched holds its past-revision reads. As in etcd, every
+   * comparison (nested ones too) is judged against the store as it was before the Txn, and the puts on the
+   * chosen path are checked before anything is written, so a Txn either applies whole or not at all.
+   */
+  txn(t: pb.TxnRequest, prefetched: Prefetched): pb.TxnResponse {
+    const txn = this.kv.write();
+    const path: boolean[] = [];
+    this.choosePath(txn, t, path);
+    if (this.checkPath(txn, t, path, 0) > 0) this.checkSpace();
+    const resp = this.txnIn(txn, t, prefetched, path, { next: 0 });
+    this.end(txn);
+    setHeaders(resp, this.header(this.kv.currentRev));
+    return resp;
+  }
+
+  /** choosePath records, depth first, which branch each (nested) Txn takes. */
+  private choosePath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[]): void {
+    const succeeded = t.compare.every((c) => this.compare(txn, c));
+    path.push(succeeded);
+    for (const op of succeeded ? t.success : t.failure) if (op.request === 'requestTxn') this.choosePath(txn, op.requestTxn, path);
+  }
+
+  /** checkPath validates the puts on the path (lease exists, ignore_* has a key) and counts them. */
+  private checkPath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], at: number, counter = { next: at, puts: 0 }): number {
+    const succeeded = path[counter.next++]!;
+    for (const op of succeeded ? t.success : t.failure) {
+      if (op.request === 'requestPut') {
+        const r = op.requestPut;
+        counter.puts++;
+        if ((r.ignoreValue || r.ignoreLease) && txn.range(keyString(r.key), '', 1).kvs.length === 0) throw new KeyNotFoundError();
+        const lease = toBigInt(r.lease);
+        if (lease !== 0n && this.lessor.lookup(lease) === undefined) throw new LeaseNotFoundError();
+      } else if (op.request === 'requestTxn') {
+        this.checkPath(txn, op.requestTxn, path, at, counter);
+      }
+    }
+    return counter.puts;
+  }
+
+  private txnIn(txn: WriteTxn, t: pb.TxnRequest, prefetched: Prefetched, path: boolean[], cursor: { next: number }): pb.TxnResponse {
+    const succeeded = path[cursor.next++]!;
+    const ops = succeeded ? t.success : t.failure;
+    const responses: pb.ResponseOp[] = [];
+    for (const op of ops) {
+      switch (op.request) {
+        case 'requestRange': {
+          const rr = prefetched.get(op.requestRange) ?? txn.range(keyString(op.requestRange.key), keyString(op.requestRange.rangeEnd), this.fetchLimit(op.requestRange));
+          responses.push({ response: 'responseRange', responseRange: this.rangeResponse(op.requestRange, rr) });
+          break;
+        }
+        case 'requestPut':
+          responses.push({ response: 'responsePut', responsePut: this.putIn(txn, op.requestPut) });
+          break;
+        case 'requestDeleteRange':
+          responses.push({ response: 'responseDeleteRange', responseDeleteRange: this.deleteIn(txn, op.requestDeleteRange) });
+          break;
+        case 'requestTxn':
+          responses.push({ response: 'responseTxn', responseTxn: this.txnIn(txn, op.requestTxn, prefetched, path, cursor) });
+          break;
+        default:
+          break;
+      }
+    }
+    return { header: null, succeeded, responses };
+  }
+
+  /** compare evaluates one Txn comparison against the transaction's current view (etcd's applyCompare). */
+  private compare(txn: WriteTxn, c: pb.Compare): boolean {
+    const rr = txn.range(keyString(c.key), keyString(c.rangeEnd), 0);
+    if (rr.kvs.length === 0) {
+      // A missing key compares as the zero KeyValue, except that no value equals a missing one.
+      if (c.target === 'VALUE') return false;
+      return compareKv(c, undefined);
+    }
+    return rr.kvs.every((kv) => compareKv(c, kv));
+  }
+
+  /** compact applies a compaction; the returned promise settles when the disk is compacted too. */
+  compact(r: pb.CompactionRequest): { resp: pb.CompactionResponse; physical: Promise<void> } {
+    const physical = this.kv.compact(toNum(r.revision));
+    return { resp: { header: this.header(this.kv.currentRev) }, physical };
+  }
+
+  /** leaseGrant applies a grant (the proposer chose the ID). */
+  leaseGrant(r: pb.LeaseGrantRequest): pb.LeaseGrantResponse {
+    this.checkSpace();
+    const { lease, op } = this.lessor.grant(toBigInt(r.ID), toNum(r.TTL));
+    this.kv.queue(op);
+    return { header: this.header(this.kv.currentRev), ID: int64(lease.id), TTL: int64(lease.ttl), error: '' };
+  }
+
+  /** leaseRevoke revokes a lease and deletes its keys in one revision. */
+  leaseRevoke(r: pb.LeaseRevokeRequest): pb.LeaseRevokeResponse {
+    const { keys, op } = this.lessor.revoke(toBigInt(r.ID));
+    this.kv.queue(op);
+    if (keys.length > 0) {
+      const txn = this.kv.write();
+      for (const k of keys) txn.deleteRange(k, '');
+      this.end(txn);
+    }
+    return { header: this.header(this.kv.currentRev) };
+  }
+
+  /** alarm applies an alarm change (activate, deactivate) or lists them. */
+  alarm(r: pb.AlarmRequest): pb.AlarmResponse {
+    const changed = this.alarms.apply(r);
+    for (const op of changed.ops) this.kv.queue(op);
+    if (changed.ops.length > 0) this.log.warn({ action: r.action, alarm: r.alarm, memberID: r.memberID }, 'alarm changed');
+    return { header: this.header(this.kv.currentRev), alarms: changed.alarms };
+  }
+
+  private end(txn: WriteTxn): void {
+    const r = txn.end();
+    if (r.events.length > 0) this.watchable.notify(r.rev, r.events);
+  }
+
+  /** checkSpace refuses writes that add data while the NOSPACE alarm is raised (etcd's applierV3Capped). */
+  private checkSpace(): void {
+    if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
+  }
+}
+
+/** setHeaders gives a Txn response the full header and, as etcd does, its operations a revision-only one. */
+function setHeaders(resp: pb.TxnResponse, header: pb.ResponseHeader, inner = false): void {
+  resp.header = inner ? { clusterId: '0', memberId: '0', revision: header.revision, raftTerm: '0' } : header;
+  header = { clusterId: '0', memberId: '0', revision: header.revision, raftTerm: '0' };
+  for (const r of resp.responses) {
+    switch (r.response) {
+      case 'responseRange':
+        r.responseRange.header = header;
+        break;
+      case 'responsePut':
+        r.responsePut.header = header;
+        break;
+      case 'responseDeleteRange':
+        r.responseDeleteRange.header = header;
+        break;
+      case 'responseTxn':
+        setHeaders(r.responseTxn, header, true);
+        break;
+    }
+  }
+}
+
+function comparatorFor(target: pb.SortTarget): (a: KeyValue, b: KeyValue) => number {
+  switch (target) {
+    case 'KEY':
+      return (a, b) => Buffer.compare(a.key, b.key);
+    case 'VERSION':
+      return (a, b) => a.version - b.version;
+    case 'CREATE':
+      return (a, b) => a.createRevision - b.createRevision;
+    case 'MOD':
+      return (a, b) => a.modRevision - b.modRevision;
+    case 'VALUE':
+      return (a, b) => Buffer.compare(a.value, b.value);
+  }
+}
+
+/** compareKv applies one comparison to a KeyValue (undefined: the key does not exist). */
+function compareKv(c: pb.Compare, kv: KeyValue | undefined): boolean {
+  let cmp: number;
+  switch (c.target) {
+    case 'VALUE':
+      cmp = Buffer.compare(kv?.value ?? Buffer.alloc(0), c.value ?? Buffer.alloc(0));
+      break;
+    case 'VERSION':
+      cmp = sign((kv?.version ?? 0) - toNum(c.version));
+      break;
+    case 'CREATE':
+      cmp = sign((kv?.createRevision ?? 0) - toNum(c.createRevision));
+      break;
+    case 'MOD':
+      cmp = sign((kv?.modRevision ?? 0) - toNum(c.modRevision));
+      break;
+    case 'LEASE': {
+      const l = kv?.lease ?? 0n;
+      const want = toBigInt(c.lease);
+      cmp = l === want ? 0 : l < want ? -1 : 1;
+      break;
+    }
+  }
+  switch (c.result) {
+    case 'EQUAL':
+      return cmp === 0;
+    case 'NOT_EQUAL':
+      return cmp !== 0;
+    case 'GREATER':
+      return cmp > 0;
+    case 'LESS':
+      return cmp < 0;
+  }
+}
+
+function sign(n: number): number {
+  return n === 0 ? 0 : n < 0 ? -1 : 1;
+}

@@ -1,0 +1,42 @@
+import * as grpc from '@grpc/grpc-js';
+
+/**
+ * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
+ * with "grpc: error unmarshalling request: …" — instead of grpc-js's "Error deserializing request". The
+ * definition it returns receives raw bytes; each unary handler decodes them itself first. Streaming methods
+ * keep grpc-js's decoding.
+ */
+export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T): { def: grpc.ServiceDefinition; impl: T } {
+  const outDef: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const outImpl: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
+  for (const [name, m] of Object.entries(def)) {
+    const method = m as grpc.MethodDefinition<unknown, unknown>;
+    if (method.requestStream || method.responseStream) {
+      outDef[name] = method;
+      continue;
+    }
+    const decode = method.requestDeserialize;
+    outDef[name] = { ...method, requestDeserialize: (b: Buffer) => b };
+    const handler = (impl as Record<string, unknown>)[name] as grpc.handleUnaryCall<unknown, unknown> | undefined;
+    if (handler === undefined) continue;
+    outImpl[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      try {
+        (call as { request: unknown }).request = decode(call.request as Buffer);
+      } catch (err) {
+        callback({ code: grpc.status.INTERNAL, details: `grpc: error unmarshalling request: ${goMessage(err)}` });
+        return;
+      }
+      handler(call, callback);
+    }) as grpc.handleUnaryCall<unknown, unknown>;
+  }
+  return { def: outDef as grpc.ServiceDefinition, impl: outImpl as T };
+}
+
+/** goMessage words a protobufjs decode error as Go's protobuf decoder would. */
+function goMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/index out of range/.test(msg)) return 'unexpected EOF';
+  const wire = /invalid wire type (\d+)/.exec(msg);
+  if (wire !== null) return `proto: wrong wireType = ${wire[1]}`;
+  return `proto: ${msg}`;
+}

@@ -1,0 +1,41 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../util/logger.js';
+import { toGrpcError } from '../errors.js';
+import type { StoreMetrics } from '../metrics.js';
+
+/**
+ * unary wraps a unary handler: the promise's value is the response; anything thrown is translated into the
+ * gRPC status etcd would send (one table, errors.ts), logged at debug, and counted.
+ */
+export function unary<Req, Resp>(
+  service: string,
+  method: string,
+  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Resp>) => Promise<Resp>,
+  log: Logger,
+  metrics: StoreMetrics | undefined,
+): grpc.handleUnaryCall<Req, Resp> {
+  return (call, callback) => {
+    fn(call.request, call).then(
+      (resp) => {
+        metrics?.grpcHandled.inc({ grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+        callback(null, resp);
+      },
+      (err: unknown) => {
+        const st = toGrpcError(err);
+        metrics?.grpcHandled.inc({ grpc_service: service, grpc_method: method, grpc_code: grpc.status[st.code] ?? String(st.code) });
+        log.debug({ err, method: `${service}/${method}`, code: st.code }, 'grpc: request failed');
+        callback({ code: st.code, details: st.details });
+      },
+    );
+  };
+}
+
+/** grpcStatusError builds the error object grpc-js streams are destroyed with. */
+export function grpcStatusError(err: unknown): grpc.ServiceError {
+  const st = toGrpcError(err);
+  const e = new Error(st.details) as grpc.ServiceError;
+  e.code = st.code;
+  e.details = st.details;
+  e.metadata = new grpc.Metadata();
+  return e;
+}

@@ -1,0 +1,220 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import { toPbKv } from '../apply.js';
+import type { StoreMetrics } from '../metrics.js';
+import type { Watcher, WatchSink } from '../mvcc/watchable-store.js';
+import { keyString, type MvccEvent } from '../mvcc/types.js';
+import type { StoreServer } from '../server.js';
+import type * as pb from './types.js';
+import { int64, toNum } from './types.js';
+
+/** WatchServiceOptions tunes the watch service (etcd's progress notify interval is 10 minutes). */
+export interface WatchServiceOptions {
+  progressNotifyIntervalMs: number;
+}
+
+/**
+ * watchService implements etcdserverpb.Watch: many watches per stream, historic replay, filters, prev_kv,
+ * progress notifications and requests, fragmentation, and cancellation — with etcd's response shapes (a
+ * created response first; a compacted start revision answered with compact_revision and a cancel).
+ */
+export function watchService(s: StoreServer, clock: Clock, log: Logger, opts: WatchServiceOptions, metrics?: StoreMetrics): pb.WatchServer {
+  return {
+    Watch: (call) => {
+      new WatchStream(s, call, clock, log, opts, metrics).start();
+    },
+  };
+}
+
+class WatchStream implements WatchSink {
+  private readonly watchers = new Map<number, Watcher>();
+  private readonly ids = new Map<Watcher, number>();
+  private readonly progressWanted = new Set<number>();
+  private readonly heardSinceProgress = new Set<number>();
+  private readonly fragmenting = new Set<number>();
+  /** pendingId names the watcher being created, for answers given before watch() returns. */
+  private pendingId: number | undefined;
+  private nextId = 0;
+  private closed = false;
+  private progressTimer: TimerHandle | undefined;
+
+  constructor(
+    private readonly s: StoreServer,
+    private readonly call: grpc.ServerDuplexStream<pb.WatchRequest, pb.WatchResponse>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: WatchServiceOptions,
+    private readonly metrics: StoreMetrics | undefined,
+  ) {}
+
+  start(): void {
+    this.call.on('data', (req: pb.WatchRequest) => this.onRequest(req));
+    this.call.on('end', () => this.close(true));
+    this.call.on('cancelled', () => this.close(false));
+    this.call.on('error', () => this.close(false));
+    this.call.on('drain', () => this.s.watchable.kick());
+    this.progressTimer = this.clock.setInterval(() => this.sendProgress(), this.opts.progressNotifyIntervalMs);
+  }
+
+  private onRequest(req: pb.WatchRequest): void {
+    switch (req.requestUnion) {
+      case 'createRequest':
+        this.create(req.createRequest);
+        return;
+      case 'cancelRequest': {
+        const id = toNum(req.cancelRequest.watchId);
+        const w = this.watchers.get(id);
+        if (w !== undefined) {
+          this.remove(id, w);
+          this.send({ watchId: int64(id), canceled: true });
+        }
+        return;
+      }
+      case 'progressRequest':
+        // etcd answers only when every watcher of the stream is up to date, with watch ID -1.
+        if ([...this.watchers.values()].every((w) => this.s.watchable.isSynced(w))) this.send({ watchId: '-1' });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private create(c: pb.WatchCreateRequest): void {
+    let id = toNum(c.watchId);
+    if (id === 0) {
+      while (this.watchers.has(this.nextId)) this.nextId++;
+      id = this.nextId++;
+    } else if (this.watchers.has(id)) {
+      // etcd refuses a client-chosen ID that is in use with a created+canceled response.
+      this.send({ watchId: int64(id), created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
+      return;
+    }
+    const key = c.key.length === 0 && c.rangeEnd.length === 0 ? '\0' : keyString(c.key);
+    this.send({ watchId: int64(id), created: true });
+    const options = {
+      key,
+      rangeEnd: keyString(c.rangeEnd),
+      startRev: toNum(c.startRevision),
+      prevKv: c.prevKv,
+      noPut: c.filters.includes('NOPUT'),
+      noDelete: c.filters.includes('NODELETE'),
+    };
+    // Register before watch() returns: a compacted start revision is answered from inside it.
+    this.pendingId = id;
+    if (c.fragment) this.fragmenting.add(id);
+    const w = this.s.watchable.watch(options, this);
+    this.pendingId = undefined;
+    if (w.cancelled) {
+      this.fragmenting.delete(id);
+      return;
+    }
+    this.watchers.set(id, w);
+    this.ids.set(w, id);
+    if (c.progressNotify) this.progressWanted.add(id);
+    this.metrics?.watchers.inc();
+  }
+
+
+  private idOf(w: Watcher): number | undefined {
+    return this.ids.get(w) ?? this.pendingId;
+  }
+
+  events(w: Watcher, events: MvccEvent[], rev: number): void {
+    const id = this.idOf(w);
+    if (id === undefined || this.closed) return;
+    this.heardSinceProgress.add(id);
+    const pbEvents: pb.Event[] = events.map((e) => ({
+      type: e.type,
+      kv: toPbKv(e.kv),
+      prevKv: e.prevKv === undefined ? null : toPbKv(e.prevKv),
+    }));
+    const limit = this.s.cfg.maxRequestBytes;
+    if (!this.fragmenting.has(id) || eventBytes(pbEvents) <= limit) {
+      this.send({ header: this.s.header(rev), watchId: int64(id), events: pbEvents });
+      return;
+    }
+    // Fragment: split into responses under the request size limit; all but the last carry fragment=true.
+    let chunk: pb.Event[] = [];
+    let size = 0;
+    const flush = (last: boolean): void => {
+      this.send({ header: this.s.header(rev), watchId: int64(id), events: chunk, fragment: !last });
+      chunk = [];
+      size = 0;
+    };
+    for (let i = 0; i < pbEvents.length; i++) {
+      const e = pbEvents[i]!;
+      const b = eventBytes([e]);
+      if (chunk.length > 0 && size + b > limit) flush(false);
+      chunk.push(e);
+      size += b;
+    }
+    flush(true);
+  }
+
+  compacted(w: Watcher, compactRevision: number): void {
+    const id = this.idOf(w);
+    if (id === undefined || this.closed) return;
+    this.send({
+      header: this.s.header(this.s.kv.currentRev),
+      watchId: int64(id),
+      compactRevision: int64(compactRevision),
+      canceled: true,
+      cancelReason: 'etcdserver: mvcc: required revision has been compacted',
+    });
+    const known = this.watchers.get(id);
+    if (known !== undefined) this.remove(id, known);
+  }
+
+  congested(): boolean {
+    return this.closed || this.call.writableNeedDrain;
+  }
+
+  private sendProgress(): void {
+    for (const id of this.progressWanted) {
+      const w = this.watchers.get(id);
+      if (w === undefined) continue;
+      if (!this.heardSinceProgress.has(id) && this.s.watchable.isSynced(w)) this.send({ watchId: int64(id) });
+    }
+    this.heardSinceProgress.clear();
+  }
+
+  private send(r: Partial<pb.WatchResponse>): void {
+    if (this.closed) return;
+    const resp: pb.WatchResponse = {
+      header: r.header ?? this.s.header(this.s.kv.currentRev),
+      watchId: r.watchId ?? '0',
+      created: r.created ?? false,
+      canceled: r.canceled ?? false,
+      compactRevision: r.compactRevision ?? '0',
+      cancelReason: r.cancelReason ?? '',
+      fragment: r.fragment ?? false,
+      events: r.events ?? [],
+    };
+    this.call.write(resp);
+  }
+
+  private remove(id: number, w: Watcher): void {
+    this.s.watchable.cancel(w);
+    this.watchers.delete(id);
+    this.ids.delete(w);
+    this.progressWanted.delete(id);
+    this.fragmenting.delete(id);
+    this.metrics?.watchers.dec();
+  }
+
+  private close(graceful: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.progressTimer?.cancel();
+    for (const [id, w] of this.watchers) this.remove(id, w);
+    if (graceful) this.call.end();
+    this.log.debug({ graceful }, 'watch: stream closed');
+  }
+}
+
+function eventBytes(events: pb.Event[]): number {
+  let n = 0;
+  for (const e of events) n += (e.kv?.key.length ?? 0) + (e.kv?.value.length ?? 0) + (e.prevKv?.key.length ?? 0) + (e.prevKv?.value.length ?? 0) + 32;
+  return n;
+}

@@ -1,0 +1,69 @@
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../util/logger.js';
+import { AuthorityFixingStream } from './h2-authority.js';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/**
+ * ClientListener serves gRPC and plain HTTP on one port, as etcd does with cmux: it reads the first bytes of
+ * each connection; the HTTP/2 connection preface means gRPC (handed to grpc-js through its connection
+ * injector), anything else is HTTP/1.1 (/health, /metrics, /version…).
+ */
+export class ClientListener {
+  private readonly servers: net.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    private readonly grpcServer: grpc.Server,
+    private readonly httpServer: http.Server,
+    private readonly log: Logger,
+  ) {}
+
+  /** listen binds host:port (port 0 picks a free one) and resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    const injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const server = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.setNoDelay(true);
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        const n = Math.min(head.length, HTTP2_PREFACE.length);
+        const isGrpc = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+        if (isGrpc && head.length < HTTP2_PREFACE.length) return; // wait for the whole preface
+        socket.off('data', onData);
+        socket.pause();
+        socket.unshift(head);
+        if (isGrpc) {
+          // Through the :authority fixer (see h2-authority.ts), which reads the socket itself.
+          injector.injectConnection(new AuthorityFixingStream(socket));
+          socket.resume();
+        } else {
+          // HTTP/1.1 reads through 'data' events: let the unshifted request flow to its parser.
+          this.httpServer.emit('connection', socket);
+          socket.resume();
+        }
+      };
+      socket.on('data', onData);
+      socket.on('error', (err) => this.log.debug({ err }, 'listener: connection error'));
+    });
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        const addr = server.address() as net.AddressInfo;
+        resolve(addr.port);
+      });
+    });
+  }
+
+  /** close stops accepting, and ends open connections. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.sockets) s.destroy();
+  }
+}

@@ -1,0 +1,149 @@
+import * as http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Random } from '../util/random.js';
+import type { StoreConfig } from './config.js';
+import { authService } from './grpc/auth-service.js';
+import { clusterService } from './grpc/cluster-service.js';
+import { kvService } from './grpc/kv-service.js';
+import { leaseService } from './grpc/lease-service.js';
+import { maintenanceService } from './grpc/maintenance-service.js';
+import { loadProtos } from './grpc/proto.js';
+import { watchService } from './grpc/watch-service.js';
+import { ClientListener } from './listener.js';
+import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
+import { createStoreMetrics } from './metrics.js';
+import { STORE_VERSION, StoreServer } from './server.js';
+import { NONE } from '../raft/index.js';
+
+/** RunningStore is a started `capstan store`: its server, the ports it listens on, and how to stop it. */
+export interface RunningStore {
+  server: StoreServer;
+  clientPorts: number[];
+  stop(): Promise<void>;
+}
+
+/** GRPC_OVERHEAD_BYTES is etcd's allowance over --max-request-bytes for gRPC framing. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/**
+ * runStore starts one store member: the server, the gRPC services and the HTTP endpoints (/health,
+ * /healthz, /readyz, /livez, /metrics, /version) on every client URL, and /metrics and /health on the
+ * metrics URLs.
+ */
+export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: Random; log: Logger }): Promise<RunningStore> {
+  const metrics = createStoreMetrics();
+  const server = await StoreServer.start(cfg, { ...deps, metrics });
+  const protos = loadProtos();
+  const grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': 2 ** 31 - 1,
+    'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5000,
+  });
+  const log = deps.log;
+  const add = <T extends object>(def: grpc.ServiceDefinition, impl: T): void => {
+    const wrapped = withEtcdDecodeErrors(def, impl);
+    grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
+  };
+  add(protos.services.KV, kvService(server, log.child({ component: 'kv' }), metrics));
+  add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: 10 * 60 * 1000 }, metrics));
+  add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
+  add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
+  add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
+  add(protos.services.Auth, authService(server));
+
+  const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
+  const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }));
+  const clientPorts: number[] = [];
+  for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
+  const metricsServers: http.Server[] = [];
+  for (const u of cfg.listenMetricsUrls) {
+    const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
+    await new Promise<void>((resolve, reject) => {
+      ms.once('error', reject);
+      ms.listen({ host: hostOf(u), port: Number(u.port) }, resolve);
+    });
+    metricsServers.push(ms);
+  }
+  log.info({ clientUrls: cfg.listenClientUrls.map(String), ports: clientPorts, name: cfg.name }, 'store: serving client requests');
+
+  let stopped = false;
+  return {
+    server,
+    clientPorts,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      grpcServer.forceShutdown();
+      await listener.close();
+      httpServer.closeAllConnections();
+      for (const ms of metricsServers) {
+        ms.closeAllConnections();
+        await new Promise<void>((r) => ms.close(() => r()));
+      }
+      await server.stop();
+    },
+  };
+}
+
+function hostOf(u: URL): string {
+  const h = u.hostname;
+  return h.startsWith('[') ? h.slice(1, -1) : h;
+}
+
+async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>; contentType: string }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  const json = (code: number, body: unknown): void => {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  try {
+    switch (path) {
+      case '/metrics':
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+        return;
+      case '/version':
+        json(200, { etcdserver: STORE_VERSION, etcdcluster: '3.4.0' });
+        return;
+      case '/livez':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok');
+        return;
+      case '/health':
+      case '/healthz':
+      case '/readyz': {
+        const reason = await unhealthyReason(s);
+        if (path === '/health') {
+          json(reason === undefined ? 200 : 503, { health: reason === undefined ? 'true' : 'false', reason: reason ?? '' });
+        } else {
+          res.writeHead(reason === undefined ? 200 : 503, { 'content-type': 'text/plain' });
+          res.end(reason === undefined ? 'ok' : `unhealthy: ${reason}`);
+        }
+        return;
+      }
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('404 page not found\n');
+    }
+  } catch (err) {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(String(err));
+  }
+}
+
+/** unhealthyReason is why the member is not healthy, as etcd's /health judges: a leader, no alarm, a read. */
+async function unhealthyReason(s: StoreServer): Promise<string | undefined> {
+  if (s.leader === NONE) return 'RAFT NO LEADER';
+  const alarms = s.alarms.list();
+  if (alarms.length > 0) return `ALARM ${alarms.map((a) => a.alarm).join(',')}`;
+  try {
+    await Promise.race([s.linearizableRead(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+  } catch {
+    return 'QGET ERROR';
+  }
+  return undefined;
+}

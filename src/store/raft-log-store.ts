@@ -1,0 +1,160 @@
+import { MemoryStorage, type ConfState, type Entry, type EntryType, type HardState, type Ready, type Snapshot } from '../raft/index.js';
+import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
+
+const hardStateKey = prefixed(Prefix.raftState, 'hardstate');
+const snapshotKey = prefixed(Prefix.raftState, 'snapshot');
+
+/** entryKey is the backend key of the Raft log entry at index. */
+export function entryKey(index: number): Buffer {
+  const b = Buffer.allocUnsafe(9);
+  b[0] = Prefix.raftEntry;
+  b.writeBigUInt64BE(BigInt(index), 1);
+  return b;
+}
+
+/** encodeEntry lays out an entry as [term:8][type:1][data]. */
+export function encodeEntry(e: Entry): Buffer {
+  const b = Buffer.allocUnsafe(9 + e.data.length);
+  b.writeBigUInt64BE(BigInt(e.term), 0);
+  b[8] = e.type === 'EntryConfChange' ? 1 : 0;
+  b.set(e.data, 9);
+  return b;
+}
+
+/** decodeEntry reverses encodeEntry. */
+export function decodeEntry(index: number, b: Buffer): Entry {
+  const type: EntryType = b[8] === 1 ? 'EntryConfChange' : 'EntryNormal';
+  return { index, term: Number(b.readBigUInt64BE(0)), type, data: b.subarray(9) };
+}
+
+function encodeHardState(hs: HardState): Buffer {
+  const b = Buffer.allocUnsafe(24);
+  b.writeBigUInt64BE(BigInt(hs.term), 0);
+  b.writeBigUInt64BE(hs.vote, 8);
+  b.writeBigUInt64BE(BigInt(hs.commit), 16);
+  return b;
+}
+
+function decodeHardState(b: Buffer): HardState {
+  return { term: Number(b.readBigUInt64BE(0)), vote: b.readBigUInt64BE(8), commit: Number(b.readBigUInt64BE(16)) };
+}
+
+/** encodeSnapshotMeta stores a snapshot's index, term and membership (the data is the store itself). */
+export function encodeSnapshotMeta(index: number, term: number, cs: ConfState): Buffer {
+  const b = Buffer.allocUnsafe(24 + 8 * (cs.voters.length + cs.learners.length));
+  b.writeBigUInt64BE(BigInt(index), 0);
+  b.writeBigUInt64BE(BigInt(term), 8);
+  b.writeUInt32BE(cs.voters.length, 16);
+  b.writeUInt32BE(cs.learners.length, 20);
+  let off = 24;
+  for (const id of [...cs.voters, ...cs.learners]) {
+    b.writeBigUInt64BE(id, off);
+    off += 8;
+  }
+  return b;
+}
+
+/** decodeSnapshotMeta reverses encodeSnapshotMeta. */
+export function decodeSnapshotMeta(b: Buffer): { index: number; term: number; confState: ConfState } {
+  const nv = b.readUInt32BE(16);
+  const nl = b.readUInt32BE(20);
+  const ids: bigint[] = [];
+  for (let i = 0; i < nv + nl; i++) ids.push(b.readBigUInt64BE(24 + 8 * i));
+  return {
+    index: Number(b.readBigUInt64BE(0)),
+    term: Number(b.readBigUInt64BE(8)),
+    confState: { voters: ids.slice(0, nv), learners: ids.slice(nv) },
+  };
+}
+
+/**
+ * RaftLogStore is a member's durable Raft state — log entries, HardState, snapshot metadata — in the backend
+ * (the role of etcd's WAL and snap directory), with a MemoryStorage in front that the core reads.
+ */
+export class RaftLogStore {
+  readonly storage: MemoryStorage;
+  /** diskLastIndex is the last entry index written to the backend. */
+  private diskLastIndex: number;
+
+  private constructor(storage: MemoryStorage) {
+    this.storage = storage;
+    this.diskLastIndex = storage.lastIndex();
+  }
+
+  /** exists reports whether the backend holds Raft state (a member that ran before). */
+  static async exists(backend: Backend): Promise<boolean> {
+    return (await backend.get(snapshotKey)) !== undefined;
+  }
+
+  /** bootstrap writes the initial membership of a new member (as a snapshot at index 0) and returns the store. */
+  static async bootstrap(backend: Backend, confState: ConfState): Promise<RaftLogStore> {
+    await backend.write([{ type: 'put', key: snapshotKey, value: encodeSnapshotMeta(0, 0, confState) }], true);
+    return new RaftLogStore(new MemoryStorage(confState.voters, confState.learners));
+  }
+
+  /** load reads everything back after a restart. */
+  static async load(backend: Backend): Promise<RaftLogStore> {
+    const snapBytes = await backend.get(snapshotKey);
+    if (snapBytes === undefined) throw new Error('raft log store: no raft state in the backend');
+    const meta = decodeSnapshotMeta(snapBytes);
+    const storage = new MemoryStorage(meta.confState.voters, meta.confState.learners);
+    if (meta.index > 0) storage.applySnapshot({ data: new Uint8Array(0), metadata: meta });
+    const hs = await backend.get(hardStateKey);
+    if (hs !== undefined) storage.setHardState(decodeHardState(hs));
+    const ents: Entry[] = [];
+    const { gte, lt } = prefixRange(Prefix.raftEntry);
+    for await (const [k, v] of backend.db.iterator({ gte, lt })) {
+      const index = Number(k.readBigUInt64BE(1));
+      if (index <= meta.index) continue;
+      ents.push(decodeEntry(index, v));
+    }
+    storage.append(ents);
+    return new RaftLogStore(storage);
+  }
+
+  /**
+   * persistOps are the backend writes that make a Ready's snapshot, HardState and entries durable, including
+   * deleting a suffix the new entries replace.
+   */
+  persistOps(rd: Ready): BatchOp[] {
+    const ops: BatchOp[] = [];
+    if (rd.snapshot !== undefined) {
+      const m = rd.snapshot.metadata;
+      ops.push({ type: 'put', key: snapshotKey, value: encodeSnapshotMeta(m.index, m.term, m.confState) });
+    }
+    if (rd.hardState !== undefined) ops.push({ type: 'put', key: hardStateKey, value: encodeHardState(rd.hardState) });
+    if (rd.entries.length > 0) {
+      for (const e of rd.entries) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
+      const last = rd.entries[rd.entries.length - 1]!.index;
+      for (let i = last + 1; i <= this.diskLastIndex; i++) ops.push({ type: 'del', key: entryKey(i) });
+      this.diskLastIndex = last;
+    }
+    return ops;
+  }
+
+  /** applyToMemory mirrors a persisted Ready into the MemoryStorage the core reads. */
+  applyToMemory(rd: Ready): void {
+    if (rd.snapshot !== undefined) {
+      this.storage.applySnapshot(rd.snapshot);
+      if (this.diskLastIndex < rd.snapshot.metadata.index) this.diskLastIndex = rd.snapshot.metadata.index;
+    }
+    if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
+    this.storage.append(rd.entries);
+  }
+
+  /**
+   * snapshotAndCompact records a snapshot at index (the store's applied state there, held in the backend
+   * itself) and drops log entries up to compactIndex, keeping a tail for slow followers. The caller must have
+   * queued the store's writes through index before these ops (one ordered stream makes them durable first).
+   */
+  snapshotAndCompact(index: number, confState: ConfState, compactIndex: number): BatchOp[] {
+    const snap: Snapshot = this.storage.createSnapshot(index, confState, new Uint8Array(0));
+    const ops: BatchOp[] = [{ type: 'put', key: snapshotKey, value: encodeSnapshotMeta(index, snap.metadata.term, confState) }];
+    const first = this.storage.firstIndex();
+    if (compactIndex >= first) {
+      this.storage.compact(compactIndex);
+      for (let i = first; i <= compactIndex; i++) ops.push({ type: 'del', key: entryKey(i) });
+    }
+    return ops;
+  }
+}

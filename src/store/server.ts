@@ -1,0 +1,653 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  NONE,
+  ProposalDroppedError,
+  RawNode,
+  decodeConfChange,
+  type Entry,
+  type Message,
+  type Ready,
+} from '../raft/index.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Random } from '../util/random.js';
+import { AlarmStore } from './alarms.js';
+import { Applier, type Prefetched } from './apply.js';
+import { Backend, Prefix, prefixed, prefixRange } from './backend.js';
+import { retentionMs, type StoreConfig } from './config.js';
+import { NoLeaderError, NoSpaceError, RequestTooLargeError, StoppedError, TimeoutError } from './errors.js';
+import { decodeInternalRequest, decodeKeyValue, encodeInternalRequest, encodeKeyValue } from './grpc/proto.js';
+import type * as pb from './grpc/types.js';
+import { int64 } from './grpc/types.js';
+import { Lessor, decodeLeaseRecord } from './lease/lessor.js';
+import { clusterIdFor, loadMembers, memberIdFor, memberOp, type MemberInfo } from './membership.js';
+import { KvStore, encodeUint64 } from './mvcc/kv-store.js';
+import { WatchableStore } from './mvcc/watchable-store.js';
+import { RaftLogStore } from './raft-log-store.js';
+import type { StoreMetrics } from './metrics.js';
+
+/** Transport carries Raft messages to peers. A one-member cluster has none to send to. */
+export interface Transport {
+  send(msgs: Message[]): void;
+  stop(): Promise<void>;
+}
+
+/** noPeers is the transport of a one-member cluster. */
+export const noPeers: Transport = {
+  send(msgs) {
+    if (msgs.length > 0) throw new Error(`store: ${msgs.length} Raft messages but no peer transport`);
+  },
+  stop: () => Promise.resolve(),
+};
+
+/** ApplyResult is what a proposer receives once its entry is applied. */
+export type ApplyResult = { ok: true; resp: unknown; after?: Promise<void> } | { ok: false; err: unknown };
+
+interface Waiter {
+  resolve: (r: ApplyResult) => void;
+  timer: TimerHandle;
+}
+
+interface ReadWaiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const metaClusterId = prefixed(Prefix.meta, 'cluster_id');
+const metaMemberId = prefixed(Prefix.meta, 'member_id');
+/** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
+const SNAPSHOT_CATCHUP_ENTRIES = 5000;
+/** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
+export const STORE_VERSION = '3.4.23';
+
+/**
+ * StoreServer is one member of the store (etcd's EtcdServer): it drives the Raft core from one loop —
+ * persist, send, apply, advance — applies committed requests to MVCC, leases and alarms, and offers the
+ * gRPC services proposals, linearizable reads and status.
+ */
+export class StoreServer {
+  readonly node: RawNode;
+  readonly kv: KvStore;
+  readonly watchable: WatchableStore;
+  readonly lessor: Lessor;
+  readonly alarms: AlarmStore;
+  readonly applier: Applier;
+  readonly members: Map<bigint, MemberInfo>;
+  term = 0;
+  leader: bigint = NONE;
+  appliedIndex: number;
+  dbSize = 0;
+
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private pendingReads: ReadWaiter[] = [];
+  private readInFlight: { ctx: string; waiters: ReadWaiter[]; timer: TimerHandle } | undefined;
+  private readonly revoking = new Set<bigint>();
+  private reqSeq: bigint;
+  private readonly reqPrefix: bigint;
+  private running = false;
+  private scheduled = false;
+  private stopped = false;
+  private loopError: unknown;
+  private snapshotIndex: number;
+  private readonly timers: TimerHandle[] = [];
+  private compactionSamples: { at: number; rev: number }[] = [];
+  private lastAutoCompactRev = 0;
+  private nospaceRaised = false;
+  private readonly leaderListeners = new Set<() => void>();
+
+  private constructor(
+    readonly cfg: StoreConfig,
+    readonly memberId: bigint,
+    readonly clusterId: bigint,
+    private readonly backend: Backend,
+    private readonly raftLog: RaftLogStore,
+    kv: KvStore,
+    members: Map<bigint, MemberInfo>,
+    private readonly transport: Transport,
+    private readonly clock: Clock,
+    private readonly random: Random,
+    private readonly log: Logger,
+    private readonly metrics: StoreMetrics | undefined,
+  ) {
+    this.kv = kv;
+    this.members = members;
+    this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
+    this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
+    this.alarms = new AlarmStore();
+    this.applier = new Applier(kv, this.watchable, this.lessor, this.alarms, (rev) => this.header(rev), log.child({ component: 'apply' }));
+    const snap = raftLog.storage.snapshot().metadata;
+    this.snapshotIndex = snap.index;
+    this.appliedIndex = Math.max(snap.index, 0);
+    this.node = new RawNode({
+      id: memberId,
+      electionTick: Math.round(cfg.electionTimeoutMs / cfg.heartbeatIntervalMs),
+      heartbeatTick: 1,
+      storage: raftLog.storage,
+      random,
+      // Conf changes are re-applied to the core from the last snapshot on; MVCC skips what it already has.
+      applied: snap.index,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 512,
+      maxUncommittedEntriesSize: 1 << 30,
+      checkQuorum: true,
+      preVote: true,
+      logger: log.child({ component: 'raft' }),
+    });
+    this.reqPrefix = (memberId & 0xffffn) << 48n;
+    this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
+  }
+
+  /**
+   * start opens (or bootstraps) the member in cfg.dataDir and starts its loop. A new member's IDs are derived
+   * from --initial-cluster and --initial-cluster-token as etcd derives them.
+   */
+  static async start(cfg: StoreConfig, deps: { clock: Clock; random: Random; log: Logger; metrics?: StoreMetrics; transport?: Transport }): Promise<StoreServer> {
+    const log = deps.log;
+    const dir = join(cfg.dataDir, 'member', 'db');
+    mkdirSync(dir, { recursive: true });
+    const backend = await Backend.open(dir);
+    let raftLog: RaftLogStore;
+    let memberId: bigint;
+    let clusterId: bigint;
+    if (await RaftLogStore.exists(backend)) {
+      raftLog = await RaftLogStore.load(backend);
+      memberId = decodeBig(await backend.get(metaMemberId));
+      clusterId = decodeBig(await backend.get(metaClusterId));
+      log.info({ memberId: hex(memberId), clusterId: hex(clusterId) }, 'store: restarting member from its data directory');
+    } else {
+      if (cfg.initialClusterState !== 'new') throw new Error('--initial-cluster-state existing needs a running cluster to join (membership changes are not implemented yet)');
+      const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
+        id: memberIdFor(urls, cfg.initialClusterToken),
+        name,
+        peerURLs: urls,
+        clientURLs: name === cfg.name ? cfg.advertiseClientUrls : [],
+        isLearner: false,
+      }));
+      const self = members.find((m) => m.name === cfg.name)!;
+      memberId = self.id;
+      clusterId = clusterIdFor(members.map((m) => m.id));
+      raftLog = await RaftLogStore.bootstrap(backend, { voters: members.map((m) => m.id), learners: [] });
+      await backend.write(
+        [
+          { type: 'put', key: metaMemberId, value: encodeUint64(memberId) },
+          { type: 'put', key: metaClusterId, value: encodeUint64(clusterId) },
+          ...members.map(memberOp),
+        ],
+        true,
+      );
+      log.info({ memberId: hex(memberId), clusterId: hex(clusterId), members: members.map((m) => m.name) }, 'store: bootstrapped a new member');
+    }
+    const members = await loadMembers(backend);
+    const voters = raftLog.storage.initialState().confState.voters;
+    const transport = deps.transport ?? noPeers;
+    if (voters.length > 1 && transport === noPeers) {
+      throw new Error(`this member belongs to a ${voters.length}-member cluster, but capstan store does not replicate across processes yet`);
+    }
+    const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
+    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, transport, deps.clock, deps.random, log, deps.metrics);
+    await s.restoreState();
+    s.run();
+    return s;
+  }
+
+  private async restoreState(): Promise<void> {
+    let { gte, lt } = prefixRange(Prefix.lease);
+    for await (const [k, v] of this.backend.db.iterator({ gte, lt })) {
+      const { id, ttl } = decodeLeaseRecord(k, v);
+      this.lessor.restore(id, ttl);
+    }
+    for (const e of this.kvEntriesWithLease()) this.lessor.attach(e.lease, e.key);
+    ({ gte, lt } = prefixRange(Prefix.alarm));
+    for await (const k of this.backend.db.keys({ gte, lt })) this.alarms.restore(k);
+    this.appliedIndex = Math.max(this.appliedIndex, this.kv.consistentIndex);
+    await this.refreshDbSize();
+  }
+
+  private *kvEntriesWithLease(): Generator<{ key: string; lease: bigint }> {
+    const all = this.kv.rangeLatest('\0', { kind: 'to-end' }, 0).kvs;
+    for (const kv of all) if (kv.lease !== 0n) yield { key: kv.key.toString('latin1'), lease: kv.lease };
+  }
+
+  private run(): void {
+    const tickMs = this.cfg.heartbeatIntervalMs;
+    this.timers.push(
+      this.clock.setInterval(() => {
+        this.node.tick();
+        this.schedule();
+      }, tickMs),
+    );
+    this.timers.push(this.clock.setInterval(() => this.expireLeases(), 500));
+    this.timers.push(this.clock.setInterval(() => void this.refreshDbSize(), 1000));
+    this.timers.push(this.clock.setInterval(() => this.autoCompact(), 1000));
+    this.watchable.start();
+    this.schedule();
+  }
+
+  /** schedule runs the Ready loop soon, coalescing many inputs into one Ready. */
+  private schedule(): void {
+    if (this.scheduled || this.running || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      while (!this.stopped && this.node.hasReady()) {
+        const rd = this.node.ready();
+        await this.handleReady(rd);
+      }
+    } catch (err) {
+      // A failed write means we cannot promise durability any more: stop serving writes (etcd panics).
+      this.loopError = err;
+      this.log.fatal({ err }, 'store: the Raft loop failed; stopping');
+      this.failAll(err);
+      this.stopped = true;
+      return;
+    } finally {
+      this.running = false;
+    }
+    if (this.node.hasReady()) this.schedule();
+  }
+
+  /** handleReady follows the Ready protocol: persist, send, apply, advance (see raw-node.ts). */
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState !== undefined) this.onSoftState(rd.softState.lead, rd.softState.raftState === 'StateLeader');
+    if (rd.hardState !== undefined) this.term = rd.hardState.term;
+    const ops = this.raftLog.persistOps(rd);
+    if (ops.length > 0) {
+      const started = this.metrics ? performance.now() : 0;
+      await this.backend.write(ops, rd.mustSync);
+      this.metrics?.walFsyncSeconds.observe((performance.now() - started) / 1000);
+    }
+    this.raftLog.applyToMemory(rd);
+    this.transport.send(rd.messages);
+    if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+    for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
+    this.node.advance(rd);
+    if (rd.committedEntries.length > 0) {
+      void this.kv.flush();
+      this.maybeSnapshot();
+    }
+  }
+
+  private onSoftState(lead: bigint, isLeader: boolean): void {
+    const wasLeader = this.leader === this.memberId;
+    this.leader = lead;
+    this.metrics?.isLeader.set(isLeader ? 1 : 0);
+    this.metrics?.hasLeader.set(lead === NONE ? 0 : 1);
+    if (lead !== NONE) this.metrics?.leaderChanges.inc();
+    if (isLeader && !wasLeader) {
+      // Every lease gets its full TTL again, plus an election timeout (etcd's Promote).
+      this.lessor.promote(this.cfg.electionTimeoutMs);
+      this.revoking.clear();
+    } else if (!isLeader && wasLeader) {
+      this.lessor.demote();
+    }
+    this.log.info({ leader: hex(lead), term: this.term, isLeader }, 'store: leader changed');
+    for (const l of this.leaderListeners) l();
+  }
+
+  /** onLeaderChange registers a listener called whenever the leader changes; returns its remover. */
+  onLeaderChange(fn: () => void): () => void {
+    this.leaderListeners.add(fn);
+    return () => this.leaderListeners.delete(fn);
+  }
+
+  private async applyEntries(entries: Entry[]): Promise<void> {
+    for (const e of entries) {
+      const fresh = e.index > this.kv.consistentIndex;
+      if (e.type === 'EntryConfChange') {
+        const cc = decodeConfChange(e.data);
+        this.node.applyConfChange(cc);
+      } else if (fresh && e.data.length > 0) {
+        await this.applyRequest(decodeInternalRequest(e.data));
+      }
+      if (fresh) this.kv.setConsistentIndex(e.index);
+      this.appliedIndex = e.index;
+    }
+    this.metrics?.appliedIndex.set(this.appliedIndex);
+    while (this.appliedWaiters.length > 0 && this.appliedWaiters[0]!.index <= this.appliedIndex) this.appliedWaiters.shift()!.resolve();
+  }
+
+  /** applyRequest applies one request and hands the result to its proposer, if that proposer is this member. */
+  private async applyRequest(req: pb.InternalRaftRequest): Promise<void> {
+    const id = req.header?.id ?? '0';
+    let result: ApplyResult;
+    try {
+      result = { ok: true, resp: await this.dispatch(req) };
+      if (req.request === 'compaction') {
+        const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
+        result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
+      }
+    } catch (err) {
+      result = { ok: false, err };
+    }
+    const w = this.waiters.get(id);
+    if (w !== undefined) {
+      this.waiters.delete(id);
+      w.timer.cancel();
+      w.resolve(result);
+    }
+  }
+
+  private async dispatch(req: pb.InternalRaftRequest): Promise<unknown> {
+    switch (req.request) {
+      case 'put':
+        return this.applier.put(req.put);
+      case 'deleteRange':
+        return this.applier.deleteRange(req.deleteRange);
+      case 'txn': {
+        const prefetched: Prefetched = await this.applier.prefetch(req.txn);
+        return this.applier.txn(req.txn, prefetched);
+      }
+      case 'compaction':
+        return this.applier.compact(req.compaction);
+      case 'leaseGrant':
+        return this.applier.leaseGrant(req.leaseGrant);
+      case 'leaseRevoke':
+        return this.applier.leaseRevoke(req.leaseRevoke);
+      case 'alarm':
+        return this.applier.alarm(req.alarm);
+      case 'range':
+        return this.applier.range(req.range);
+      default:
+        this.log.warn({ request: req.request }, 'store: ignoring a request this version does not apply');
+        return {};
+    }
+  }
+
+  /** header is the ResponseHeader for a response at a store revision. */
+  header(revision: number): pb.ResponseHeader {
+    return { clusterId: int64(this.clusterId), memberId: int64(this.memberId), revision: int64(revision), raftTerm: int64(this.term) };
+  }
+
+  /** requestTimeoutMs is how long a proposal may take (etcd: 5 s plus two election timeouts). */
+  get requestTimeoutMs(): number {
+    return 5000 + 2 * this.cfg.electionTimeoutMs;
+  }
+
+  /**
+   * propose replicates a request through Raft and resolves with its applied result. It refuses requests
+   * larger than --max-request-bytes and fails with etcd's errors when there is no leader or time runs out.
+   */
+  async propose<T>(op: pb.InternalRaftOp): Promise<{ resp: T; after?: Promise<void> }> {
+    if (this.stopped) throw this.loopError !== undefined ? new StoppedError({ cause: this.loopError }) : new StoppedError();
+    const id = this.nextRequestId();
+    const data = encodeInternalRequest({ header: { id: int64(id) }, ...op } as pb.InternalRaftRequest);
+    if (data.length > this.cfg.maxRequestBytes) throw new RequestTooLargeError(data.length, this.cfg.maxRequestBytes);
+    const key = id.toString();
+    const result = new Promise<ApplyResult>((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.waiters.delete(key)) resolve({ ok: false, err: this.leader === NONE ? new NoLeaderError() : new TimeoutError() });
+      }, this.requestTimeoutMs);
+      this.waiters.set(key, { resolve, timer });
+    });
+    try {
+      this.node.propose(data);
+    } catch (err) {
+      const w = this.waiters.get(key);
+      w?.timer.cancel();
+      this.waiters.delete(key);
+      if (err instanceof ProposalDroppedError) throw new NoLeaderError({ cause: err });
+      throw err;
+    }
+    this.metrics?.proposalsPending.inc();
+    this.schedule();
+    const r = await result;
+    this.metrics?.proposalsPending.dec();
+    if (!r.ok) {
+      this.metrics?.proposalsFailed.inc();
+      throw r.err;
+    }
+    this.metrics?.proposalsCommitted.inc();
+    return r.after === undefined ? { resp: r.resp as T } : { resp: r.resp as T, after: r.after };
+  }
+
+  private nextRequestId(): bigint {
+    this.reqSeq = (this.reqSeq + 1n) & 0xffffffffffffn;
+    return this.reqPrefix | this.reqSeq;
+  }
+
+  /**
+   * linearizableRead resolves once this member has applied everything committed before the call (ReadIndex,
+   * thesis §6.4). Concurrent reads share one ReadIndex round, as etcd batches them.
+   */
+  linearizableRead(): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError());
+    return new Promise((resolve, reject) => {
+      this.pendingReads.push({ resolve, reject });
+      if (this.readInFlight === undefined) this.issueReadIndex();
+    });
+  }
+
+  private issueReadIndex(): void {
+    const waiters = this.pendingReads;
+    this.pendingReads = [];
+    if (waiters.length === 0) return;
+    const ctxBytes = Buffer.allocUnsafe(8);
+    ctxBytes.writeBigUInt64BE(this.random.uint64());
+    const ctx = ctxBytes.toString('latin1');
+    const started = this.clock.monotonic();
+    const retry = (): void => {
+      // No answer (no leader yet, or the request was lost): ask again, until the request timeout.
+      if (this.readInFlight?.ctx !== ctx) return;
+      if (this.clock.monotonic() - started > this.requestTimeoutMs) {
+        this.readInFlight = undefined;
+        const err = this.leader === NONE ? new NoLeaderError() : new TimeoutError();
+        for (const w of waiters) w.reject(err);
+        this.issueReadIndex();
+        return;
+      }
+      this.readInFlight.timer = this.clock.setTimeout(retry, 500);
+      this.node.readIndex(ctxBytes);
+      this.schedule();
+    };
+    this.readInFlight = { ctx, waiters, timer: this.clock.setTimeout(retry, 500) };
+    this.node.readIndex(ctxBytes);
+    this.schedule();
+  }
+
+  private onReadState(ctx: string, index: number): void {
+    const inflight = this.readInFlight;
+    if (inflight === undefined || inflight.ctx !== ctx) return;
+    inflight.timer.cancel();
+    this.readInFlight = undefined;
+    void this.waitApplied(index).then(() => {
+      for (const w of inflight.waiters) w.resolve();
+    });
+    // Reads that arrived meanwhile start the next round.
+    if (this.pendingReads.length > 0) this.issueReadIndex();
+  }
+
+  /** waitApplied resolves once the applied index reaches index. */
+  waitApplied(index: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.appliedWaiters.push({ index, resolve });
+      this.appliedWaiters.sort((a, b) => a.index - b.index);
+    });
+  }
+
+  /** checkQuota refuses a write that would take the store past its quota, raising the NOSPACE alarm once. */
+  checkQuota(requestBytes: number): void {
+    if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
+    if (this.dbSize + requestBytes <= this.cfg.quotaBackendBytes) return;
+    if (!this.nospaceRaised) {
+      this.nospaceRaised = true;
+      this.log.warn({ dbSize: this.dbSize, quota: this.cfg.quotaBackendBytes }, 'store: database space exceeded; raising NOSPACE alarm');
+      void this.propose({ request: 'alarm', alarm: { action: 'ACTIVATE', memberID: int64(this.memberId), alarm: 'NOSPACE' } })
+        .catch((err: unknown) => this.log.warn({ err }, 'store: could not raise the NOSPACE alarm'))
+        .finally(() => (this.nospaceRaised = false));
+    }
+    throw new NoSpaceError();
+  }
+
+  /** refreshDbSize measures the backend's files (Status.dbSize and the quota). */
+  async refreshDbSize(): Promise<number> {
+    const dir = join(this.cfg.dataDir, 'member', 'db');
+    let total = 0;
+    try {
+      for (const f of readdirSync(dir)) total += statSync(join(dir, f)).size;
+    } catch {
+      // The directory is being rewritten (defragment): keep the last figure.
+      return this.dbSize;
+    }
+    this.dbSize = total;
+    this.metrics?.dbSize.set(total);
+    return total;
+  }
+
+  /** defragment compacts the backend files (etcd's Defragment). */
+  async defragment(): Promise<void> {
+    await this.kv.flush();
+    await this.backend.compactAll();
+    await this.refreshDbSize();
+  }
+
+  /** expireLeases proposes the revocation of expired leases (leader only), a bounded number at a time. */
+  private expireLeases(): void {
+    if (!this.lessor.isPrimary()) return;
+    for (const l of this.lessor.expired(500)) {
+      if (this.revoking.has(l.id)) continue;
+      this.revoking.add(l.id);
+      this.propose({ request: 'leaseRevoke', leaseRevoke: { ID: int64(l.id) } })
+        .catch((err: unknown) => this.log.debug({ err, lease: l.id.toString() }, 'store: lease revocation failed; retrying later'))
+        .finally(() => this.revoking.delete(l.id));
+    }
+  }
+
+  /**
+   * autoCompact compacts history on the leader as etcd's compactor does: `periodic` keeps the revisions of
+   * the last retention period, `revision` keeps the last N revisions (checked every 5 minutes).
+   */
+  private autoCompact(): void {
+    const retention = this.cfg.autoCompactionRetention;
+    if (retention === '0' || this.leader !== this.memberId) return;
+    const now = this.clock.monotonic();
+    let target = 0;
+    if (this.cfg.autoCompactionMode === 'periodic') {
+      const keepMs = retentionMs(retention);
+      if (keepMs <= 0) return;
+      this.compactionSamples.push({ at: now, rev: this.kv.currentRev });
+      while (this.compactionSamples.length > 1 && now - this.compactionSamples[1]!.at >= keepMs) this.compactionSamples.shift();
+      const oldest = this.compactionSamples[0]!;
+      if (now - oldest.at >= keepMs) target = oldest.rev;
+    } else {
+      const last = this.compactionSamples[0]?.at ?? -Infinity;
+      if (now - last < 5 * 60_000) return;
+      this.compactionSamples = [{ at: now, rev: this.kv.currentRev }];
+      target = this.kv.currentRev - Number(retention);
+    }
+    if (target <= this.lastAutoCompactRev || target <= this.kv.compactMainRev || target <= 0) return;
+    this.lastAutoCompactRev = target;
+    this.log.info({ revision: target, mode: this.cfg.autoCompactionMode, retention }, 'store: auto-compaction');
+    void this.propose({ request: 'compaction', compaction: { revision: int64(target), physical: false } }).catch((err: unknown) =>
+      this.log.warn({ err, revision: target }, 'store: auto-compaction failed'),
+    );
+  }
+
+  /** maybeSnapshot records a Raft snapshot every --snapshot-count entries and truncates the log behind it. */
+  private maybeSnapshot(): void {
+    if (this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
+    const index = this.appliedIndex;
+    const compactIndex = Math.max(0, index - SNAPSHOT_CATCHUP_ENTRIES);
+    const ops = this.raftLog.snapshotAndCompact(index, this.node.status().config, compactIndex);
+    this.snapshotIndex = index;
+    // MVCC writes through index were queued by kv.flush() before these, and a synced write makes all earlier
+    // ones durable, so the log entries are only gone once the state they produced is on disk.
+    void this.backend.write(ops, true).catch((err: unknown) => this.log.error({ err }, 'store: snapshot write failed'));
+    this.log.info({ index, compactIndex }, 'store: saved snapshot and compacted the raft log');
+  }
+
+  /** transferLeadership asks the core to hand leadership to target and waits until target leads. */
+  async transferLeadership(target: bigint): Promise<void> {
+    this.node.transferLeader(target);
+    this.schedule();
+    const deadline = this.clock.monotonic() + this.requestTimeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      const poll = this.clock.setInterval(() => {
+        if (this.leader === target) {
+          poll.cancel();
+          resolve();
+        } else if (this.clock.monotonic() > deadline) {
+          poll.cancel();
+          reject(new TimeoutError());
+        }
+      }, 20);
+    });
+  }
+
+  /** raftStatus reports the core's indexes and term, for Status and metrics. */
+  raftStatus(): { term: number; commit: number; applied: number; leader: bigint; isLearner: boolean } {
+    const st = this.node.status();
+    return {
+      term: st.hardState.term,
+      commit: st.hardState.commit,
+      applied: this.appliedIndex,
+      leader: st.softState.lead,
+      isLearner: st.config.learners.includes(this.memberId),
+    };
+  }
+
+  /** memberList returns the members, sorted by ID. */
+  memberList(): pb.Member[] {
+    return [...this.members.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((m) => ({ ID: int64(m.id), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner }));
+  }
+
+  /** snapshotStream iterates over a consistent view of the store's state (not its Raft log). */
+  async *snapshotRecords(): AsyncGenerator<{ key: Buffer; value: Buffer }> {
+    await this.kv.flush();
+    await this.backend.barrier();
+    for await (const [key, value] of this.backend.db.iterator({ gte: Buffer.from([0]), lt: Buffer.from([Prefix.raftEntry]) })) {
+      if (key[0] === Prefix.raftState) continue;
+      yield { key, value };
+    }
+  }
+
+  private failAll(err: unknown): void {
+    for (const [k, w] of this.waiters) {
+      w.timer.cancel();
+      w.resolve({ ok: false, err: new StoppedError({ cause: err }) });
+      this.waiters.delete(k);
+    }
+  }
+
+  /** stop ends the loop, flushes the store and closes the backend. */
+  async stop(): Promise<void> {
+    if (this.stopped && this.timers.length === 0) return;
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) t.cancel();
+    this.watchable.stop();
+    await this.transport.stop();
+    while (this.running) await new Promise((r) => setImmediate(r));
+    this.failAll(new StoppedError());
+    for (const w of this.pendingReads.splice(0)) w.reject(new StoppedError());
+    if (this.readInFlight !== undefined) {
+      this.readInFlight.timer.cancel();
+      for (const w of this.readInFlight.waiters) w.reject(new StoppedError());
+      this.readInFlight = undefined;
+    }
+    await this.kv.flush();
+    await this.kv.compaction().catch(() => undefined);
+    await this.backend.close();
+  }
+}
+
+function decodeBig(b: Buffer | undefined): bigint {
+  if (b === undefined) throw new Error('store: data directory is missing its member or cluster ID');
+  return b.readBigUInt64BE(0);
+}
+
+/** hex renders a member or cluster ID as etcd prints it. */
+export function hex(id: bigint): string {
+  return id.toString(16);
+}

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { readClusterFile } from '../../src/cli/launcher/cluster-file.js';
+import { loadProtos } from '../../src/store/grpc/proto.js';
+import { isAlive } from '../../src/cli/launcher/processes.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const capstan = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, timeout: 60_000 });
+
+describe('capstan up --detach, status, down (real processes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-up-'));
+  afterAll(() => {
+    // Whatever happened, nothing this test started keeps running: stop by PID from cluster.json.
+    for (const m of readClusterFile(dir)?.store.members ?? []) if (isAlive(m.pid)) process.kill(m.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts a healthy store, reports it in cluster.json and status, serves etcd requests, and stops it', async () => {
+    const up = await capstan('up', '--dir', dir, '--detach');
+    expect(up.stdout).toContain('capstan store is up: 1 member(s)');
+    const f = readClusterFile(dir)!;
+    expect(f.store.endpoints).toHaveLength(1);
+    expect(f.store.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const m = f.store.members[0]!;
+    expect(isAlive(m.pid)).toBe(true);
+
+    const u = new URL(f.store.endpoints[0]!);
+    const kv = new (loadProtos().clients.KV)(`${u.hostname}:${u.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      Put(req: object, cb: (err: Error | null, resp: { header: { revision: string } }) => void): void;
+    };
+    const putResp = await new Promise<{ header: { revision: string } }>((resolve, reject) =>
+      kv.Put({ key: Buffer.from('hello'), value: Buffer.from('world') }, (err, resp) => (err ? reject(err) : resolve(resp))),
+    );
+    kv.close();
+    expect(putResp.header.revision).toBe('2');
+
+    const st = JSON.parse((await capstan('status', '--dir', dir, '-o', 'json')).stdout) as { store: { healthy: boolean; leader: boolean; raftTerm: number }[] };
+    expect(st.store).toHaveLength(1);
+    expect(st.store[0]).toMatchObject({ healthy: true, leader: true });
+    expect(st.store[0]!.raftTerm).toBeGreaterThan(0);
+
+    const table = (await capstan('status', '--dir', dir)).stdout;
+    expect(table).toMatch(/^NAME\s+ENDPOINT\s+PID\s+ID\s+LEADER\s+TERM\s+APPLIED\s+DB SIZE\s+HEALTH/);
+
+    const down = await capstan('down', '--dir', dir);
+    expect(down.stdout).toContain(`store-1 (pid ${m.pid}): stopped`);
+    expect(isAlive(m.pid)).toBe(false);
+  });
+});

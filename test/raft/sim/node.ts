@@ -1,0 +1,255 @@
+import {
+  MemoryStorage,
+  RawNode,
+  decodeConfChange,
+  isEmptySnap,
+  type Config,
+  type ConfChange,
+  type Message,
+  type RandomSource,
+  type StateType,
+} from '../../../src/raft/index.js';
+import type { SeededRandom } from '../../../src/util/random.js';
+import { InvariantViolation, type SafetyChecker } from './checker.js';
+import { SimDisk } from './disk.js';
+import { KvStateMachine, type Put } from './state-machine.js';
+
+/** UnsafeBugs are the core's deliberate bugs, switched on only to prove the checker catches them. */
+export type UnsafeBugs = NonNullable<Config['unsafeBugs']>;
+
+/** NodeSettings configure every member's core and its application's snapshot policy. */
+export interface NodeSettings {
+  electionTick: number;
+  heartbeatTick: number;
+  checkQuorum: boolean;
+  preVote: boolean;
+  maxSizePerMsg: number | undefined;
+  maxInflightMsgs: number | undefined;
+  maxUncommittedEntriesSize: number | undefined;
+  disableProposalForwarding: boolean;
+  unsafeBugs: UnsafeBugs | undefined;
+  /** snapshotInterval is how many applied entries the application lets pass between snapshots. */
+  snapshotInterval: number;
+  /** compactionLag is how many entries before the snapshot index stay in the log after compacting. */
+  compactionLag: number;
+}
+
+/** NodeHost is what a member's Ready loop needs from the simulation: the clock, the wire and the checker. */
+export interface NodeHost {
+  readonly checker: SafetyChecker;
+  /** send hands a message to the network (step 4 of the Ready loop). */
+  send(from: SimNode, m: Message): void;
+  /** onApplied is told of every applied entry; conf changes are acted on after the Ready is done. */
+  onApplied(node: SimNode, index: number, put: Put | undefined, cc: ConfChange | undefined): void;
+  /** trace receives a line describing an event when tracing is on. */
+  trace: ((line: string) => void) | undefined;
+}
+
+/** PendingRead is a ReadIndex request a client made at a member. */
+interface PendingRead {
+  ctx: string;
+  key: string;
+  /** minIndex is the highest commit index any member had when the read began. */
+  minIndex: number;
+  readIndex: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * SimNode is one simulated member: a RawNode over a MemoryStorage, the disk that storage is rebuilt from after
+ * a crash, and the key-value state machine. processReady is etcd's node loop for one Ready: persist
+ * (snapshot, HardState, entries), send, apply, advance, then maybe snapshot and compact.
+ */
+export class SimNode {
+  /** raw is the running core, undefined while the member is down. */
+  raw: RawNode | undefined;
+  storage: MemoryStorage;
+  sm: KvStateMachine;
+  readonly disk = new SimDisk();
+  /** incarnation counts starts, so reports addressed to an earlier process are dropped. */
+  incarnation = 0;
+  /** removed is set once the member's removal is applied; like etcd it then stops for good. */
+  removed = false;
+  /** downUntil is the tick at which a crashed member restarts. */
+  downUntil = 0;
+  /** role, term and commit are as of the last Ready handled (exact whenever no Ready is pending). */
+  role: StateType = 'StateFollower';
+  term = 0;
+  commit = 0;
+  private completenessCheckedTerm = 0;
+  private lastSnapshotIndex = 0;
+  private readonly pendingReads = new Map<string, PendingRead>();
+  private waitingReads: PendingRead[] = [];
+
+  constructor(
+    readonly id: bigint,
+    private readonly initialVoters: readonly bigint[],
+    private readonly settings: NodeSettings,
+  ) {
+    this.storage = new MemoryStorage([...initialVoters]);
+    this.sm = new KvStateMachine(this.storage.initialState().confState);
+  }
+
+  /** alive reports whether the member's process is running. */
+  get alive(): boolean {
+    return this.raw !== undefined;
+  }
+
+  /** core returns the running core, failing loudly if the member is down (a simulator bug). */
+  core(): RawNode {
+    if (this.raw === undefined) throw new Error(`member ${this.id} is down`);
+    return this.raw;
+  }
+
+  /** start (re)starts the member from its disk, as etcd's restartNode does: snapshot, HardState, then log. */
+  start(random: RandomSource, host: NodeHost): void {
+    const image = this.disk.load();
+    this.storage = new MemoryStorage([...this.initialVoters]);
+    if (image.snapshot !== undefined && !isEmptySnap(image.snapshot)) this.storage.applySnapshot(image.snapshot);
+    this.storage.setHardState(image.hardState);
+    if (image.entries.length > 0) this.storage.append(image.entries);
+    if (image.snapshot !== undefined && !isEmptySnap(image.snapshot)) {
+      this.sm = KvStateMachine.restore(image.snapshot);
+      host.checker.onRestore(this.id, this.sm.applied, this.sm.digest);
+    } else {
+      this.sm = new KvStateMachine(this.storage.initialState().confState);
+    }
+    this.lastSnapshotIndex = this.sm.applied;
+    this.role = 'StateFollower';
+    this.term = image.hardState.term;
+    this.commit = image.hardState.commit;
+    this.incarnation++;
+    const s = this.settings;
+    this.raw = new RawNode({
+      id: this.id,
+      electionTick: s.electionTick,
+      heartbeatTick: s.heartbeatTick,
+      storage: this.storage,
+      random,
+      applied: this.sm.applied,
+      checkQuorum: s.checkQuorum,
+      preVote: s.preVote,
+      ...(s.maxSizePerMsg === undefined ? {} : { maxSizePerMsg: s.maxSizePerMsg }),
+      ...(s.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: s.maxInflightMsgs }),
+      ...(s.maxUncommittedEntriesSize === undefined ? {} : { maxUncommittedEntriesSize: s.maxUncommittedEntriesSize }),
+      disableProposalForwarding: s.disableProposalForwarding,
+      ...(s.unsafeBugs === undefined ? {} : { unsafeBugs: s.unsafeBugs }),
+    });
+  }
+
+  /**
+   * crash kills the process. With loseReady a Ready is taken and never persisted (a crash between ready() and
+   * the write); unsynced writes may be lost too. Returns how many unsynced writes were lost.
+   */
+  crash(random: SeededRandom, loseReady: boolean): number {
+    const raw = this.core();
+    if (loseReady && raw.hasReady()) raw.ready();
+    this.raw = undefined;
+    this.pendingReads.clear();
+    this.waitingReads = [];
+    return this.disk.crash(random);
+  }
+
+  /** readIndex starts a linearizable read of key; minIndex is the highest commit index anywhere right now. */
+  readIndex(ctx: string, key: string, minIndex: number): void {
+    this.pendingReads.set(ctx, { ctx, key, minIndex, readIndex: 0 });
+    this.core().readIndex(encoder.encode(ctx));
+  }
+
+  /** processReady handles one Ready in etcd's order; the caller checks hasReady() first. */
+  processReady(host: NodeHost): void {
+    const raw = this.core();
+    const rd = raw.ready();
+    const checker = host.checker;
+    if (rd.softState !== undefined) this.role = rd.softState.raftState;
+    if (rd.hardState !== undefined) {
+      this.term = rd.hardState.term;
+      this.commit = rd.hardState.commit;
+    }
+
+    // (1)-(3): persist, durably before anything that depends on it leaves the member.
+    const snapshot = rd.snapshot !== undefined && !isEmptySnap(rd.snapshot) ? rd.snapshot : undefined;
+    if (snapshot !== undefined) {
+      this.storage.applySnapshot(snapshot);
+      this.sm = KvStateMachine.restore(snapshot);
+      this.lastSnapshotIndex = snapshot.metadata.index;
+      checker.onRestore(this.id, snapshot.metadata.index, this.sm.digest);
+      this.serveReads(host);
+    }
+    if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
+    if (rd.entries.length > 0) {
+      this.storage.append(rd.entries);
+      checker.onAppend(this.id, rd.entries, this.storage);
+    }
+    if (snapshot !== undefined || rd.hardState !== undefined || rd.entries.length > 0) {
+      this.disk.write({ snapshot, hardState: rd.hardState, entries: rd.entries }, rd.mustSync);
+    }
+    checker.observeCommit(this.id, this.commit, this.storage);
+    if (this.role === 'StateLeader' && this.term > this.completenessCheckedTerm) {
+      checker.checkLeaderCompleteness(this.id, this.term, this.storage);
+      this.completenessCheckedTerm = this.term;
+    }
+
+    // (4): send.
+    for (const m of rd.messages) host.send(this, m);
+
+    // (5): apply.
+    for (const e of rd.committedEntries) {
+      if (e.index !== this.sm.applied + 1) {
+        throw new InvariantViolation(
+          'state-machine-safety',
+          `member ${this.id} was handed entry ${e.index} to apply right after applying ${this.sm.applied}`,
+        );
+      }
+      const put = this.sm.apply(e);
+      checker.onApply(this.id, e, this.sm.digest, put);
+      let cc: ConfChange | undefined;
+      if (e.type === 'EntryConfChange') {
+        cc = decodeConfChange(e.data);
+        this.sm.confState = raw.applyConfChange(cc);
+      }
+      host.onApplied(this, e.index, put, cc);
+    }
+    for (const rs of rd.readStates) {
+      const ctx = decoder.decode(rs.requestCtx);
+      const read = this.pendingReads.get(ctx);
+      if (read === undefined) continue;
+      this.pendingReads.delete(ctx);
+      checker.onReadState(this.id, ctx, rs.index, read.minIndex);
+      read.readIndex = rs.index;
+      this.waitingReads.push(read);
+    }
+    this.serveReads(host);
+
+    // (6): advance, then let the application snapshot and compact (etcd's triggerSnapshot).
+    raw.advance(rd);
+    this.maybeSnapshot();
+  }
+
+  /** serveReads answers the reads whose read index the state machine has reached. */
+  private serveReads(host: NodeHost): void {
+    if (this.waitingReads.length === 0) return;
+    const still: PendingRead[] = [];
+    for (const read of this.waitingReads) {
+      if (this.sm.applied < read.readIndex) {
+        still.push(read);
+        continue;
+      }
+      host.checker.onRead(this.id, read.ctx, read.key, this.sm.kv.get(read.key), read.minIndex, this.sm.applied);
+      host.trace?.(`m${this.id} read ${read.ctx} ${read.key} at index ${read.readIndex} applied ${this.sm.applied}`);
+    }
+    this.waitingReads = still;
+  }
+
+  private maybeSnapshot(): void {
+    const applied = this.sm.applied;
+    if (applied - this.lastSnapshotIndex < this.settings.snapshotInterval) return;
+    const snap = this.storage.createSnapshot(applied, this.sm.confState, this.sm.snapshotData());
+    this.lastSnapshotIndex = applied;
+    this.disk.saveSnapshot(snap);
+    const compactTo = applied - this.settings.compactionLag;
+    if (compactTo > this.storage.firstIndex() - 1) this.storage.compact(compactTo);
+  }
+}
