@@ -8,7 +8,7 @@ import { CommandError } from './errors.js';
 
 /** DEFAULT_DIR is where `capstan up` keeps a local cluster unless told otherwise. */
 export const DEFAULT_DIR = '.capstan';
-const SUPPORTED_MEMBERS = [1];
+const SUPPORTED_MEMBERS = [1, 3, 5, 7];
 
 /**
  * registerUp adds `capstan up`, which starts a local store cluster on free loopback ports (as k3d or
@@ -20,13 +20,13 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .command('up')
     .description('start a local store cluster on loopback')
     .option('--dir <dir>', 'directory for data, logs and cluster.json', DEFAULT_DIR)
-    .option('--members <n>', 'number of store members', '1')
+    .option('--members <n>', 'number of store members: 1, 3, 5 or 7', '3')
     .option('--detach', 'return once the cluster is healthy instead of staying in the foreground')
     .action(async (opts: { dir: string; members: string; detach?: boolean }) => {
       const n = Number(opts.members);
       if (!SUPPORTED_MEMBERS.includes(n)) {
         throw new CommandError(
-          `--members ${opts.members}: this version runs a one-member store (replication across processes is the next piece of work)`,
+          `--members ${opts.members}: a store cluster has 1, 3, 5 or 7 members`,
           'BAD_FLAG',
           2,
         );
@@ -94,7 +94,10 @@ export function registerUp(program: Command, ctx: CliContext): void {
       }
       ctx.stdout('press Ctrl-C to stop\n');
       await new Promise<void>((resolveSignal) => {
+        // Signal listeners alone do not keep Node running; this timer does, until Ctrl-C.
+        const keepAlive = setInterval(() => undefined, 1 << 30);
         const onSignal = (): void => {
+          clearInterval(keepAlive);
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           resolveSignal();

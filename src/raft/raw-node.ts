@@ -120,6 +120,15 @@ export class RawNode {
     this.raft.step(message({ type: 'MsgReadIndex', entries: [{ term: 0, index: 0, type: 'EntryNormal', data: ctx }] }));
   }
 
+  /**
+   * forgetLeader makes a follower stop counting on its leader (the caller saw the leader's process go away),
+   * so its PreVote requests are not refused by leader stickiness elsewhere and it may campaign at once.
+   * PreVote still protects a live leader: members that hear from it keep refusing.
+   */
+  forgetLeader(): void {
+    if (this.raft.state === 'StateFollower') this.raft.lead = NONE;
+  }
+
   /** transferLeader asks the leader to hand leadership to transferee (thesis §3.10). */
   transferLeader(transferee: bigint): void {
     this.raft.step(message({ type: 'MsgTransferLeader', from: transferee }));

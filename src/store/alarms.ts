@@ -22,6 +22,11 @@ export class AlarmStore {
     return [...this.alarms.values()].map((a) => ({ memberID: int64(a.memberID), alarm: a.alarm }));
   }
 
+  /** reset forgets every alarm (before restoring them from an installed snapshot). */
+  reset(): void {
+    this.alarms.clear();
+  }
+
   /** restore adds an alarm read back from the backend. */
   restore(key: Buffer): void {
     const memberID = key.readBigUInt64BE(1);

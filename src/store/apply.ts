@@ -105,8 +105,9 @@ export class Applier {
     for (const op of [...t.success, ...t.failure]) {
       if (op.request === 'requestRange') {
         const rev = toNum(op.requestRange.revision);
-        const at = this.kv.checkReadRev(rev);
-        if (rev > 0 && at < this.kv.currentRev) into.set(op.requestRange, await this.rangeResult(op.requestRange));
+        this.kv.checkReadRev(rev);
+        // Any explicit revision is read before the Txn writes, so the Txn's own writes never show in it.
+        if (rev > 0) into.set(op.requestRange, await this.rangeResult(op.requestRange));
       } else if (op.request === 'requestTxn') {
         await this.prefetch(op.requestTxn, into);
       }

@@ -129,7 +129,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
   try {
     initialCluster = parseInitialCluster(get('initial-cluster', `${name}=${advertisePeer.join(`,${name}=`)}`));
   } catch (err) {
-    throw new ConfigError(`--initial-cluster: ${(err as Error).message}`);
+    throw new ConfigError((err as Error).message);
   }
   if (!initialCluster.has(name)) throw new ConfigError(`--initial-cluster has no member named ${JSON.stringify(name)} (--name)`);
   const quota = int('quota-backend-bytes', 0, 0);

@@ -36,7 +36,11 @@ export function parseInitialCluster(s: string): Map<string, string[]> {
     if (eq <= 0) throw new Error(`--initial-cluster: ${JSON.stringify(part)} is not name=url`);
     const name = part.slice(0, eq);
     const url = part.slice(eq + 1);
-    new URL(url);
+    try {
+      new URL(url);
+    } catch {
+      throw new Error(`--initial-cluster: ${JSON.stringify(url)} (member ${name}) is not a URL`);
+    }
     const list = out.get(name) ?? [];
     list.push(url);
     out.set(name, list);

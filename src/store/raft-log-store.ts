@@ -73,11 +73,13 @@ export function decodeSnapshotMeta(b: Buffer): { index: number; term: number; co
  */
 export class RaftLogStore {
   readonly storage: MemoryStorage;
-  /** diskLastIndex is the last entry index written to the backend. */
+  /** diskFirstIndex and diskLastIndex bound the entries written to the backend and not yet deleted. */
+  private diskFirstIndex: number;
   private diskLastIndex: number;
 
   private constructor(storage: MemoryStorage) {
     this.storage = storage;
+    this.diskFirstIndex = storage.firstIndex();
     this.diskLastIndex = storage.lastIndex();
   }
 
@@ -102,12 +104,18 @@ export class RaftLogStore {
     const hs = await backend.get(hardStateKey);
     if (hs !== undefined) storage.setHardState(decodeHardState(hs));
     const ents: Entry[] = [];
+    const covered: Buffer[] = [];
     const { gte, lt } = prefixRange(Prefix.raftEntry);
     for await (const [k, v] of backend.db.iterator({ gte, lt })) {
       const index = Number(k.readBigUInt64BE(1));
-      if (index <= meta.index) continue;
+      if (index <= meta.index) {
+        // The snapshot covers it (the tail a snapshot keeps for slow followers does not outlive a restart).
+        covered.push(k);
+        continue;
+      }
       ents.push(decodeEntry(index, v));
     }
+    if (covered.length > 0) await backend.write(covered.map((key) => ({ type: 'del' as const, key })), false);
     storage.append(ents);
     return new RaftLogStore(storage);
   }
@@ -121,6 +129,10 @@ export class RaftLogStore {
     if (rd.snapshot !== undefined) {
       const m = rd.snapshot.metadata;
       ops.push({ type: 'put', key: snapshotKey, value: encodeSnapshotMeta(m.index, m.term, m.confState) });
+      // The snapshot replaces the whole log: no old entry may come back after a restart.
+      for (let i = this.diskFirstIndex; i <= this.diskLastIndex; i++) ops.push({ type: 'del', key: entryKey(i) });
+      this.diskFirstIndex = m.index + 1;
+      this.diskLastIndex = m.index;
     }
     if (rd.hardState !== undefined) ops.push({ type: 'put', key: hardStateKey, value: encodeHardState(rd.hardState) });
     if (rd.entries.length > 0) {
@@ -134,10 +146,7 @@ export class RaftLogStore {
 
   /** applyToMemory mirrors a persisted Ready into the MemoryStorage the core reads. */
   applyToMemory(rd: Ready): void {
-    if (rd.snapshot !== undefined) {
-      this.storage.applySnapshot(rd.snapshot);
-      if (this.diskLastIndex < rd.snapshot.metadata.index) this.diskLastIndex = rd.snapshot.metadata.index;
-    }
+    if (rd.snapshot !== undefined) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
     this.storage.append(rd.entries);
   }
@@ -150,11 +159,9 @@ export class RaftLogStore {
   snapshotAndCompact(index: number, confState: ConfState, compactIndex: number): BatchOp[] {
     const snap: Snapshot = this.storage.createSnapshot(index, confState, new Uint8Array(0));
     const ops: BatchOp[] = [{ type: 'put', key: snapshotKey, value: encodeSnapshotMeta(index, snap.metadata.term, confState) }];
-    const first = this.storage.firstIndex();
-    if (compactIndex >= first) {
-      this.storage.compact(compactIndex);
-      for (let i = first; i <= compactIndex; i++) ops.push({ type: 'del', key: entryKey(i) });
-    }
+    if (compactIndex >= this.storage.firstIndex()) this.storage.compact(compactIndex);
+    for (let i = this.diskFirstIndex; i <= compactIndex; i++) ops.push({ type: 'del', key: entryKey(i) });
+    this.diskFirstIndex = Math.max(this.diskFirstIndex, compactIndex + 1);
     return ops;
   }
 }

@@ -14,32 +14,22 @@ import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import { AlarmStore } from './alarms.js';
 import { Applier, type Prefetched } from './apply.js';
-import { Backend, Prefix, prefixed, prefixRange } from './backend.js';
+import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 import { retentionMs, type StoreConfig } from './config.js';
-import { NoLeaderError, NoSpaceError, RequestTooLargeError, StoppedError, TimeoutError } from './errors.js';
+import { LeaseNotFoundError, NoLeaderError, NoSpaceError, NotLeaderError, RequestTooLargeError, StoppedError, TimeoutError } from './errors.js';
 import { decodeInternalRequest, decodeKeyValue, encodeInternalRequest, encodeKeyValue } from './grpc/proto.js';
 import type * as pb from './grpc/types.js';
-import { int64 } from './grpc/types.js';
+import { int64, toBigInt } from './grpc/types.js';
 import { Lessor, decodeLeaseRecord } from './lease/lessor.js';
 import { clusterIdFor, loadMembers, memberIdFor, memberOp, type MemberInfo } from './membership.js';
 import { KvStore, encodeUint64 } from './mvcc/kv-store.js';
 import { WatchableStore } from './mvcc/watchable-store.js';
 import { RaftLogStore } from './raft-log-store.js';
+import { readSnapshot, SnapshotWriter } from './snapshot-format.js';
+import type { LeaseAnswer } from './transport/peer-codec.js';
+import { PeerServer, type PeerHost } from './transport/peer-service.js';
+import { PeerTransport, type SnapshotSource, type TransportHost } from './transport/peer-transport.js';
 import type { StoreMetrics } from './metrics.js';
-
-/** Transport carries Raft messages to peers. A one-member cluster has none to send to. */
-export interface Transport {
-  send(msgs: Message[]): void;
-  stop(): Promise<void>;
-}
-
-/** noPeers is the transport of a one-member cluster. */
-export const noPeers: Transport = {
-  send(msgs) {
-    if (msgs.length > 0) throw new Error(`store: ${msgs.length} Raft messages but no peer transport`);
-  },
-  stop: () => Promise.resolve(),
-};
 
 /** ApplyResult is what a proposer receives once its entry is applied. */
 export type ApplyResult = { ok: true; resp: unknown; after?: Promise<void> } | { ok: false; err: unknown };
@@ -66,7 +56,7 @@ export const STORE_VERSION = '3.4.23';
  * persist, send, apply, advance — applies committed requests to MVCC, leases and alarms, and offers the
  * gRPC services proposals, linearizable reads and status.
  */
-export class StoreServer {
+export class StoreServer implements TransportHost, PeerHost {
   readonly node: RawNode;
   readonly kv: KvStore;
   readonly watchable: WatchableStore;
@@ -96,6 +86,10 @@ export class StoreServer {
   private lastAutoCompactRev = 0;
   private nospaceRaised = false;
   private readonly leaderListeners = new Set<() => void>();
+  private readonly transport: PeerTransport;
+  private readonly peerServer: PeerServer;
+  private pendingSnapshot: { index: number; records: { key: Buffer; value: Buffer }[] } | undefined;
+  private failoverTimer: TimerHandle | undefined;
 
   private constructor(
     readonly cfg: StoreConfig,
@@ -105,7 +99,6 @@ export class StoreServer {
     private readonly raftLog: RaftLogStore,
     kv: KvStore,
     members: Map<bigint, MemberInfo>,
-    private readonly transport: Transport,
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly log: Logger,
@@ -135,6 +128,9 @@ export class StoreServer {
       preVote: true,
       logger: log.child({ component: 'raft' }),
     });
+    this.transport = new PeerTransport(this, log.child({ component: 'transport' }));
+    this.transport.setPeers(this.peerURLs());
+    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }));
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
   }
@@ -143,7 +139,7 @@ export class StoreServer {
    * start opens (or bootstraps) the member in cfg.dataDir and starts its loop. A new member's IDs are derived
    * from --initial-cluster and --initial-cluster-token as etcd derives them.
    */
-  static async start(cfg: StoreConfig, deps: { clock: Clock; random: Random; log: Logger; metrics?: StoreMetrics; transport?: Transport }): Promise<StoreServer> {
+  static async start(cfg: StoreConfig, deps: { clock: Clock; random: Random; log: Logger; metrics?: StoreMetrics }): Promise<StoreServer> {
     const log = deps.log;
     const dir = join(cfg.dataDir, 'member', 'db');
     mkdirSync(dir, { recursive: true });
@@ -162,7 +158,7 @@ export class StoreServer {
         id: memberIdFor(urls, cfg.initialClusterToken),
         name,
         peerURLs: urls,
-        clientURLs: name === cfg.name ? cfg.advertiseClientUrls : [],
+        clientURLs: [],
         isLearner: false,
       }));
       const self = members.find((m) => m.name === cfg.name)!;
@@ -180,19 +176,17 @@ export class StoreServer {
       log.info({ memberId: hex(memberId), clusterId: hex(clusterId), members: members.map((m) => m.name) }, 'store: bootstrapped a new member');
     }
     const members = await loadMembers(backend);
-    const voters = raftLog.storage.initialState().confState.voters;
-    const transport = deps.transport ?? noPeers;
-    if (voters.length > 1 && transport === noPeers) {
-      throw new Error(`this member belongs to a ${voters.length}-member cluster, but capstan store does not replicate across processes yet`);
-    }
     const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
-    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, transport, deps.clock, deps.random, log, deps.metrics);
+    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, deps.clock, deps.random, log, deps.metrics);
     await s.restoreState();
+    for (const u of cfg.listenPeerUrls) await s.peerServer.listen(u);
     s.run();
     return s;
   }
 
   private async restoreState(): Promise<void> {
+    this.lessor.reset();
+    this.alarms.reset();
     let { gte, lt } = prefixRange(Prefix.lease);
     for await (const [k, v] of this.backend.db.iterator({ gte, lt })) {
       const { id, ttl } = decodeLeaseRecord(k, v);
@@ -223,6 +217,7 @@ export class StoreServer {
     this.timers.push(this.clock.setInterval(() => this.autoCompact(), 1000));
     this.watchable.start();
     this.schedule();
+    this.publish();
   }
 
   /** schedule runs the Ready loop soon, coalescing many inputs into one Ready. */
@@ -260,6 +255,7 @@ export class StoreServer {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState !== undefined) this.onSoftState(rd.softState.lead, rd.softState.raftState === 'StateLeader');
     if (rd.hardState !== undefined) this.term = rd.hardState.term;
+    if (rd.snapshot !== undefined) await this.installSnapshot(rd.snapshot.metadata.index);
     const ops = this.raftLog.persistOps(rd);
     if (ops.length > 0) {
       const started = this.metrics ? performance.now() : 0;
@@ -357,10 +353,191 @@ export class StoreServer {
         return this.applier.alarm(req.alarm);
       case 'range':
         return this.applier.range(req.range);
+      case 'memberAttrSet':
+        return this.applyMemberAttrs(req.memberAttrSet);
       default:
         this.log.warn({ request: req.request }, 'store: ignoring a request this version does not apply');
         return {};
     }
+  }
+
+  // ---- peers ------------------------------------------------------------------------------------------
+
+  /** peerURLs maps every other member to its first peer URL. */
+  private peerURLs(): Map<bigint, string> {
+    const out = new Map<bigint, string>();
+    for (const m of this.members.values()) if (m.id !== this.memberId && m.peerURLs.length > 0) out.set(m.id, m.peerURLs[0]!);
+    return out;
+  }
+
+  isPeer(id: bigint): boolean {
+    return this.members.has(id);
+  }
+
+  stepPeer(m: Message): void {
+    if (this.stopped) return;
+    try {
+      this.node.step(m);
+    } catch (err) {
+      this.log.warn({ err, type: m.type, from: hex(m.from) }, 'store: could not step a peer message');
+      return;
+    }
+    this.schedule();
+  }
+
+  reportUnreachable(id: bigint): void {
+    this.node.reportUnreachable(id);
+    this.schedule();
+  }
+
+  reportSnapshot(id: bigint, status: 'finish' | 'failure'): void {
+    this.node.reportSnapshot(id, status);
+    this.schedule();
+  }
+
+  /** snapshotSource streams this member's state, in the capstan snapshot format, to a follower. */
+  snapshotSource(): SnapshotSource {
+    return {
+      chunks: async function* (this: StoreServer) {
+        const w = new SnapshotWriter(1024 * 1024);
+        for await (const r of this.snapshotRecords()) {
+          const chunk = w.add(r.key, r.value);
+          if (chunk !== undefined) yield chunk;
+        }
+        yield w.finish();
+      }.bind(this),
+    };
+  }
+
+  /**
+   * receiveSnapshot verifies a snapshot a leader sent and hands its MsgSnap to the core; the state is
+   * installed when the core's Ready says so (handleReady), in order with everything else.
+   */
+  async receiveSnapshot(m: Message, data: Buffer): Promise<void> {
+    const { records } = readSnapshot(data);
+    const index = m.snapshot?.metadata.index ?? 0;
+    this.pendingSnapshot = { index, records };
+    this.log.info({ from: hex(m.from), index, records: records.length, bytes: data.length }, 'store: received a snapshot');
+    this.stepPeer(m);
+  }
+
+  /** installSnapshot replaces this member's state with the received snapshot's (a lagging follower, Raft §7). */
+  private async installSnapshot(index: number): Promise<void> {
+    const snap = this.pendingSnapshot;
+    if (snap === undefined || snap.index !== index) throw new Error(`store: the core installs snapshot ${index} but its data was not received`);
+    this.pendingSnapshot = undefined;
+    await this.kv.flush();
+    await this.backend.barrier();
+    const ops: BatchOp[] = [];
+    for (const prefix of [Prefix.key, Prefix.lease, Prefix.member, Prefix.alarm, Prefix.meta]) {
+      const { gte, lt } = prefixRange(prefix);
+      for await (const k of this.backend.db.keys({ gte, lt })) {
+        if (k.equals(metaMemberId) || k.equals(metaClusterId)) continue;
+        ops.push({ type: 'del', key: k });
+      }
+    }
+    for (const r of snap.records) {
+      if (r.key.equals(metaMemberId) || r.key.equals(metaClusterId)) continue;
+      if (r.key[0] === Prefix.raftEntry || r.key[0] === Prefix.raftState) continue;
+      ops.push({ type: 'put', key: r.key, value: r.value });
+    }
+    await this.backend.write(ops, true);
+    await this.kv.reload();
+    await this.restoreState();
+    const members = await loadMembers(this.backend);
+    this.members.clear();
+    for (const [id, m] of members) this.members.set(id, m);
+    this.transport.setPeers(this.peerURLs());
+    this.appliedIndex = Math.max(index, this.kv.consistentIndex);
+    this.snapshotIndex = index;
+    this.watchable.resyncAll();
+    this.log.info({ index, revision: this.kv.currentRev, consistentIndex: this.kv.consistentIndex }, 'store: installed snapshot');
+  }
+
+  /**
+   * peerStreamClosed: when the leader's stream to us ends — its process died, and the kernel closed its
+   * sockets at once — stop counting on it and start a PreVote now instead of waiting out the election
+   * timeout. PreVote and leader stickiness on the other members keep this from disturbing a live leader.
+   */
+  peerStreamClosed(from: bigint): void {
+    if (this.stopped || from !== this.node.leader() || from === this.memberId || this.failoverTimer !== undefined) return;
+    this.log.info({ leader: hex(from) }, 'store: the leader\'s stream closed; campaigning without waiting for the election timeout');
+    this.node.forgetLeader();
+    this.schedule();
+    const deadline = this.clock.monotonic() + this.cfg.electionTimeoutMs;
+    const attempt = (): void => {
+      this.failoverTimer = undefined;
+      if (this.stopped || this.node.leader() !== NONE || this.clock.monotonic() > deadline) return;
+      this.node.campaign();
+      this.schedule();
+      this.failoverTimer = this.clock.setTimeout(attempt, 2 * this.cfg.heartbeatIntervalMs + this.random.int(this.cfg.heartbeatIntervalMs));
+    };
+    // A little jitter, so the survivors do not all stand at the same instant.
+    this.failoverTimer = this.clock.setTimeout(attempt, this.random.int(Math.max(1, this.cfg.heartbeatIntervalMs / 2)));
+  }
+
+  leaseRenew(id: bigint): LeaseAnswer {
+    try {
+      return { ttl: this.lessor.renew(id), grantedTtl: 0 };
+    } catch (err) {
+      if (err instanceof LeaseNotFoundError) return { ttl: 0, grantedTtl: 0 };
+      throw err;
+    }
+  }
+
+  leaseTimeToLive(id: bigint): LeaseAnswer {
+    if (!this.lessor.isPrimary()) throw new NotLeaderError();
+    const l = this.lessor.lookup(id);
+    if (l === undefined) return { ttl: -1, grantedTtl: 0 };
+    return { ttl: this.lessor.remaining(l), grantedTtl: l.ttl };
+  }
+
+  /**
+   * renewLease renews a lease on the leader: here if this member leads, otherwise through the leader's
+   * peer endpoint (etcd forwards keep-alives the same way). Returns the TTL, 0 for an unknown lease.
+   */
+  async renewLease(id: bigint): Promise<number> {
+    if (this.leader === this.memberId) return this.leaseRenew(id).ttl;
+    if (this.leader === NONE) throw new NoLeaderError();
+    return (await this.transport.lease(this.leader, 'LeaseRenew', id, this.cfg.electionTimeoutMs)).ttl;
+  }
+
+  /** leaseTimeToLiveOnLeader asks the leader, which alone knows deadlines, how long a lease has left. */
+  async leaseTimeToLiveOnLeader(id: bigint): Promise<LeaseAnswer> {
+    if (this.leader === this.memberId) return this.leaseTimeToLive(id);
+    if (this.leader === NONE) throw new NoLeaderError();
+    return this.transport.lease(this.leader, 'LeaseTimeToLive', id, this.cfg.electionTimeoutMs);
+  }
+
+  /** applyMemberAttrs records the name and client URLs a member published (etcd's publish). */
+  private applyMemberAttrs(r: pb.MemberAttrSetRequest): Record<string, never> {
+    const id = toBigInt(r.memberId);
+    const m = this.members.get(id);
+    if (m === undefined || r.memberAttributes === null) return {};
+    m.name = r.memberAttributes.name;
+    m.clientURLs = [...r.memberAttributes.clientUrls];
+    this.kv.queue(memberOp(m));
+    return {};
+  }
+
+  /**
+   * publish makes this member's name and client URLs known to the whole cluster, through the log, once it
+   * has a leader (etcd's publish); retried until it succeeds or is no longer needed.
+   */
+  private publish(): void {
+    const self = this.members.get(this.memberId);
+    if (self === undefined || this.stopped) return;
+    const want = this.cfg.advertiseClientUrls;
+    if (self.name === this.cfg.name && self.clientURLs.join(',') === want.join(',')) return;
+    if (this.leader === NONE) {
+      this.clock.setTimeout(() => this.publish(), 200);
+      return;
+    }
+    this.propose({ request: 'memberAttrSet', memberAttrSet: { memberId: int64(this.memberId), memberAttributes: { name: this.cfg.name, clientUrls: want } } })
+      .catch((err: unknown) => {
+        this.log.debug({ err }, 'store: publishing member attributes failed; retrying');
+        this.clock.setTimeout(() => this.publish(), 500);
+      });
   }
 
   /** header is the ResponseHeader for a response at a store revision. */
@@ -584,6 +761,45 @@ export class StoreServer {
     });
   }
 
+  /**
+   * handOverLeadership: a leader that shuts down cleanly first hands leadership to its most caught-up
+   * voter, so a planned restart costs the cluster no election timeout.
+   */
+  private async handOverLeadership(): Promise<void> {
+    if (this.stopped || this.leader !== this.memberId) return;
+    const progress = this.node.status().progress;
+    if (progress === undefined) return;
+    let best: bigint = NONE;
+    let bestMatch = -1;
+    for (const [id, pr] of progress) {
+      if (id === this.memberId || pr.isLearner) continue;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    if (best === NONE) return;
+    const started = this.clock.monotonic();
+    try {
+      this.node.transferLeader(best);
+      this.schedule();
+      await new Promise<void>((resolve, reject) => {
+        const poll = this.clock.setInterval(() => {
+          if (this.leader !== this.memberId && this.leader !== NONE) {
+            poll.cancel();
+            resolve();
+          } else if (this.clock.monotonic() - started > this.cfg.electionTimeoutMs) {
+            poll.cancel();
+            reject(new TimeoutError());
+          }
+        }, 10);
+      });
+      this.log.info({ to: hex(this.leader), ms: Math.round(this.clock.monotonic() - started) }, 'store: handed leadership over before stopping');
+    } catch {
+      this.log.warn({ to: hex(best) }, 'store: leadership transfer before stopping did not finish in time');
+    }
+  }
+
   /** raftStatus reports the core's indexes and term, for Status and metrics. */
   raftStatus(): { term: number; commit: number; applied: number; leader: bigint; isLearner: boolean } {
     const st = this.node.status();
@@ -624,7 +840,10 @@ export class StoreServer {
   /** stop ends the loop, flushes the store and closes the backend. */
   async stop(): Promise<void> {
     if (this.stopped && this.timers.length === 0) return;
+    await this.handOverLeadership();
     this.stopped = true;
+    this.failoverTimer?.cancel();
+    await this.peerServer.stop();
     for (const t of this.timers.splice(0)) t.cancel();
     this.watchable.stop();
     await this.transport.stop();

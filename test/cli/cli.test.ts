@@ -31,10 +31,10 @@ describe('capstan CLI', () => {
   });
 
   it('up refuses a member count this version cannot run, starting nothing', async () => {
-    const r = await run('up', '--members', '3', '--dir', '/nonexistent/capstan-test');
+    const r = await run('up', '--members', '4', '--dir', '/nonexistent/capstan-test');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^capstan up: --members 3: this version runs a one-member store/);
+    expect(r.err).toMatch(/^capstan up: --members 4: a store cluster has 1, 3, 5 or 7 members/);
   });
 
   it('rejects an unknown command with exit 1', async () => {

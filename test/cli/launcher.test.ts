@@ -22,14 +22,13 @@ describe('capstan up --detach, status, down (real processes)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts a healthy store, reports it in cluster.json and status, serves etcd requests, and stops it', async () => {
-    const up = await capstan('up', '--dir', dir, '--detach');
-    expect(up.stdout).toContain('capstan store is up: 1 member(s)');
+  it('starts a healthy 3-member store, reports it in cluster.json and status, serves etcd requests, and stops it', async () => {
+    const up = await capstan('up', '--dir', dir, '--detach', '--members', '3');
+    expect(up.stdout).toContain('capstan store is up: 3 member(s)');
     const f = readClusterFile(dir)!;
-    expect(f.store.endpoints).toHaveLength(1);
+    expect(f.store.endpoints).toHaveLength(3);
     expect(f.store.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const m = f.store.members[0]!;
-    expect(isAlive(m.pid)).toBe(true);
+    for (const m of f.store.members) expect(isAlive(m.pid)).toBe(true);
 
     const u = new URL(f.store.endpoints[0]!);
     const kv = new (loadProtos().clients.KV)(`${u.hostname}:${u.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
@@ -42,15 +41,18 @@ describe('capstan up --detach, status, down (real processes)', () => {
     expect(putResp.header.revision).toBe('2');
 
     const st = JSON.parse((await capstan('status', '--dir', dir, '-o', 'json')).stdout) as { store: { healthy: boolean; leader: boolean; raftTerm: number }[] };
-    expect(st.store).toHaveLength(1);
-    expect(st.store[0]).toMatchObject({ healthy: true, leader: true });
-    expect(st.store[0]!.raftTerm).toBeGreaterThan(0);
+    expect(st.store).toHaveLength(3);
+    for (const v of st.store) expect(v.healthy).toBe(true);
+    expect(st.store.filter((v) => v.leader)).toHaveLength(1);
+    expect(new Set(st.store.map((v) => v.raftTerm)).size).toBe(1);
 
     const table = (await capstan('status', '--dir', dir)).stdout;
     expect(table).toMatch(/^NAME\s+ENDPOINT\s+PID\s+ID\s+LEADER\s+TERM\s+APPLIED\s+DB SIZE\s+HEALTH/);
 
     const down = await capstan('down', '--dir', dir);
-    expect(down.stdout).toContain(`store-1 (pid ${m.pid}): stopped`);
-    expect(isAlive(m.pid)).toBe(false);
+    for (const m of f.store.members) {
+      expect(down.stdout).toContain(`${m.name} (pid ${m.pid}): stopped`);
+      expect(isAlive(m.pid)).toBe(false);
+    }
   });
 });

@@ -118,7 +118,11 @@ interface Writes {
   dels: { key: string; end: string }[];
 }
 
-/** checkIntervals refuses a branch that puts a key twice or puts a key it also deletes. */
+/**
+ * checkIntervals refuses a branch that puts a key twice, or puts a key it also deletes — including through
+ * nested Txns, whose own two branches may overlap each other since only one of them runs (etcd's
+ * checkIntervals).
+ */
 function checkIntervals(ops: pb.RequestOp[]): Writes {
   const w: Writes = { puts: new Set(), dels: [] };
   for (const op of ops) {
@@ -128,17 +132,21 @@ function checkIntervals(ops: pb.RequestOp[]): Writes {
       w.puts.add(k);
     } else if (op.request === 'requestDeleteRange') {
       w.dels.push({ key: keyString(op.requestDeleteRange.key), end: keyString(op.requestDeleteRange.rangeEnd) });
-    } else if (op.request === 'requestTxn') {
-      // A nested Txn's branches may not write what this branch writes.
-      for (const nested of [op.requestTxn.success, op.requestTxn.failure]) {
-        const n = checkIntervals(nested);
-        for (const k of n.puts) if (w.puts.has(k)) throw new DuplicateKeyError();
-        for (const k of n.puts) w.puts.add(k);
-        w.dels.push(...n.dels);
-      }
     }
   }
   for (const k of w.puts) for (const d of w.dels) if (inRange(k, d.key, d.end)) throw new DuplicateKeyError();
+  for (const op of ops) {
+    if (op.request !== 'requestTxn') continue;
+    const branches = [checkIntervals(op.requestTxn.success), checkIntervals(op.requestTxn.failure)];
+    for (const n of branches) {
+      for (const k of n.puts) if (w.puts.has(k) || w.dels.some((d) => inRange(k, d.key, d.end))) throw new DuplicateKeyError();
+      for (const k of w.puts) if (n.dels.some((d) => inRange(k, d.key, d.end))) throw new DuplicateKeyError();
+    }
+    for (const n of branches) {
+      for (const k of n.puts) w.puts.add(k);
+      w.dels.push(...n.dels);
+    }
+  }
   return w;
 }
 

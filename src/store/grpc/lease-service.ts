@@ -1,6 +1,6 @@
 import type { Logger } from '../../util/logger.js';
 import type { Random } from '../../util/random.js';
-import { LeaseNotFoundError, LeaseTTLTooLargeError } from '../errors.js';
+import { LeaseTTLTooLargeError } from '../errors.js';
 import { MAX_LEASE_TTL } from '../lease/lessor.js';
 import type { StoreMetrics } from '../metrics.js';
 import type { StoreServer } from '../server.js';
@@ -39,22 +39,23 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
       metrics,
     ),
     LeaseKeepAlive: (call) => {
+      // Renewals are answered in the order they arrive, each by the leader (forwarded if need be).
+      let chain = Promise.resolve();
       call.on('data', (req: pb.LeaseKeepAliveRequest) => {
         const id = toBigInt(req.ID);
-        let ttl: number;
-        try {
-          ttl = s.lessor.renew(id);
-        } catch (err) {
-          if (!(err instanceof LeaseNotFoundError)) {
+        chain = chain.then(async () => {
+          let ttl: number;
+          try {
+            // etcd answers a keep-alive for an unknown lease with TTL 0 rather than an error.
+            ttl = await s.renewLease(id);
+          } catch (err) {
             call.destroy(grpcStatusError(err));
             return;
           }
-          // etcd answers a keep-alive for an unknown lease with TTL 0 rather than an error.
-          ttl = 0;
-        }
-        call.write({ header: s.header(s.kv.currentRev), ID: int64(id), TTL: int64(ttl) });
+          if (!call.destroyed) call.write({ header: s.header(s.kv.currentRev), ID: int64(id), TTL: int64(ttl) });
+        });
       });
-      call.on('end', () => call.end());
+      call.on('end', () => void chain.then(() => call.end()));
       call.on('error', () => undefined);
     },
     LeaseTimeToLive: unary<pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse>(
@@ -62,15 +63,18 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
       'LeaseTimeToLive',
       async (req) => {
         await s.linearizableRead();
-        const l = s.lessor.lookup(toBigInt(req.ID));
+        const id = toBigInt(req.ID);
+        const l = s.lessor.lookup(id);
         if (l === undefined) {
           // etcd reports an unknown lease as TTL -1, not as an error.
           return { header: s.header(s.kv.currentRev), ID: req.ID, TTL: '-1', grantedTTL: '0', keys: [] };
         }
+        // Only the leader knows deadlines; the keys are the same on every member.
+        const { ttl } = await s.leaseTimeToLiveOnLeader(id);
         return {
           header: s.header(s.kv.currentRev),
           ID: req.ID,
-          TTL: int64(s.lessor.remaining(l)),
+          TTL: int64(ttl),
           grantedTTL: int64(l.ttl),
           keys: req.keys ? [...l.keys].sort().map((k) => Buffer.from(k, 'latin1')) : [],
         };

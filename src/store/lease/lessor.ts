@@ -120,6 +120,11 @@ export class Lessor {
     return out;
   }
 
+  /** reset forgets every lease (before restoring them from an installed snapshot). */
+  reset(): void {
+    this.leases.clear();
+  }
+
   /** restore adds a lease read back from the backend. */
   restore(id: bigint, ttl: number): void {
     const l = new Lease(id, ttl);

@@ -50,7 +50,7 @@ export function decodeUint64(b: Uint8Array): number {
  * crash is idempotent.
  */
 export class KvStore {
-  readonly index = new TreeIndex();
+  index = new TreeIndex();
   /** currentRev is the revision of the last change (1 in an empty store, as etcd). */
   currentRev = 1;
   /** compactMainRev is the revision of the last compaction (-1: never). */
@@ -71,6 +71,17 @@ export class KvStore {
     const s = new KvStore(backend, codec, log);
     await s.restore();
     return s;
+  }
+
+  /** reload forgets everything in memory and restores from the backend (after a snapshot was installed). */
+  async reload(): Promise<void> {
+    await this.compacting.catch(() => undefined);
+    this.index = new TreeIndex();
+    this.currentRev = 1;
+    this.compactMainRev = -1;
+    this.consistentIndex = 0;
+    this.pending = [];
+    await this.restore();
   }
 
   private async restore(): Promise<void> {

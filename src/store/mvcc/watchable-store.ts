@@ -123,6 +123,13 @@ export class WatchableStore {
     this.unsynced.delete(w);
   }
 
+  /** resyncAll sends every watcher back to catching up from the backend (its state was replaced). */
+  resyncAll(): void {
+    for (const w of this.synced) this.unsynced.add(w);
+    this.synced.clear();
+    this.kick();
+  }
+
   /** isSynced reports whether a watcher is up to date (for progress notifications). */
   isSynced(w: Watcher): boolean {
     return this.synced.has(w);

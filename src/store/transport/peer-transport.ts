@@ -1,0 +1,224 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Message } from '../../raft/index.js';
+import type { Logger } from '../../util/logger.js';
+import {
+  decodeAck,
+  decodeLeaseAnswer,
+  encodeBatch,
+  encodeLeaseRequest,
+  encodeSnapshotChunk,
+  type LeaseAnswer,
+} from './peer-codec.js';
+
+/** PEER_MAX_MESSAGE_BYTES bounds one peer message (a batch of MsgApps or a snapshot chunk). */
+export const PEER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+const identity = (b: Buffer): Buffer => b;
+
+/** SnapshotSource is what the leader streams to a follower that needs a snapshot. */
+export interface SnapshotSource {
+  /** chunks yields the store's state in the capstan snapshot format. */
+  chunks(): AsyncIterable<Buffer>;
+}
+
+/** TransportHost is what the transport needs from the member it serves. */
+export interface TransportHost {
+  readonly clusterId: bigint;
+  readonly memberId: bigint;
+  reportUnreachable(id: bigint): void;
+  reportSnapshot(id: bigint, status: 'finish' | 'failure'): void;
+  snapshotSource(): SnapshotSource;
+  /** peerStreamClosed is told that the stream to a peer broke (its process may have died). */
+  peerStreamClosed(id: bigint): void;
+}
+
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 1000;
+
+/**
+ * Peer is the connection to one other member: a long-lived client stream carrying message batches in
+ * order (pipelined: the sender never waits for an answer), reconnected with exponential backoff. While it
+ * is down, messages are dropped and the core is told the peer is unreachable, so it falls back to probing.
+ */
+class Peer {
+  private client: grpc.Client;
+  private stream: grpc.ClientWritableStream<Buffer> | undefined;
+  private backoffMs = BACKOFF_MIN_MS;
+  private retryAt = 0;
+  private closed = false;
+  sentBatches = 0;
+
+  constructor(
+    readonly id: bigint,
+    readonly url: string,
+    private readonly host: TransportHost,
+    private readonly log: Logger,
+  ) {
+    this.client = makeClient(url);
+  }
+
+  /** send writes one batch; without a stream (and before the backoff allows a new one) it drops them. */
+  send(msgs: Message[]): void {
+    if (this.closed) return;
+    const s = this.stream ?? this.connect();
+    if (s === undefined) {
+      this.host.reportUnreachable(this.id);
+      return;
+    }
+    s.write(encodeBatch({ clusterId: this.host.clusterId, from: this.host.memberId, messages: msgs }));
+    this.sentBatches++;
+  }
+
+  private connect(): grpc.ClientWritableStream<Buffer> | undefined {
+    if (Date.now() < this.retryAt) return undefined;
+    const s = this.client.makeClientStreamRequest<Buffer, Buffer>('/capstanpb.Raft/Stream', identity, identity, (err) => {
+      if (this.stream === s) this.stream = undefined;
+      if (err !== null && !this.closed) {
+        this.retryAt = Date.now() + this.backoffMs;
+        this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+        this.log.debug({ peer: this.id.toString(16), code: err.code, details: err.details }, 'transport: peer stream closed');
+        this.host.reportUnreachable(this.id);
+        this.host.peerStreamClosed(this.id);
+      }
+    });
+    s.on('error', () => undefined);
+    // The stream counts as up once the peer has answered its headers; then backoff starts over.
+    s.on('metadata', () => {
+      this.backoffMs = BACKOFF_MIN_MS;
+    });
+    this.stream = s;
+    return s;
+  }
+
+  /** sendSnapshot streams the store's state with the MsgSnap message and reports the outcome to the core. */
+  async sendSnapshot(m: Message): Promise<void> {
+    const started = Date.now();
+    let bytes = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const call = this.client.makeClientStreamRequest<Buffer, Buffer>('/capstanpb.Raft/Snapshot', identity, identity, (err, resp) => {
+          if (err !== null) reject(err);
+          else if (resp === undefined || !decodeAck('SnapshotAck', resp).applied) reject(new Error('peer did not apply the snapshot'));
+          else resolve();
+        });
+        call.on('error', () => undefined);
+        void (async () => {
+          const write = async (b: Buffer): Promise<void> => {
+            bytes += b.length;
+            if (!call.write(b)) await new Promise<void>((r) => call.once('drain', r));
+          };
+          await write(encodeSnapshotChunk({ clusterId: this.host.clusterId, from: this.host.memberId, message: m, data: Buffer.alloc(0), last: false }));
+          for await (const chunk of this.host.snapshotSource().chunks()) {
+            await write(encodeSnapshotChunk({ clusterId: this.host.clusterId, from: this.host.memberId, data: chunk, last: false }));
+          }
+          await write(encodeSnapshotChunk({ clusterId: this.host.clusterId, from: this.host.memberId, data: Buffer.alloc(0), last: true }));
+          call.end();
+        })().catch((err: unknown) => {
+          call.cancel();
+          reject(err);
+        });
+      });
+      this.log.info({ peer: this.id.toString(16), index: m.snapshot?.metadata.index, bytes, ms: Date.now() - started }, 'transport: snapshot sent');
+      this.host.reportSnapshot(this.id, 'finish');
+    } catch (err) {
+      this.log.warn({ peer: this.id.toString(16), err }, 'transport: snapshot send failed');
+      this.host.reportSnapshot(this.id, 'failure');
+    }
+  }
+
+  /** lease asks this peer (the leader) to renew a lease or report its TTL. */
+  lease(kind: 'LeaseRenew' | 'LeaseTimeToLive', id: bigint, timeoutMs: number): Promise<LeaseAnswer> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest<Buffer, Buffer>(
+        `/capstanpb.Raft/${kind}`,
+        identity,
+        identity,
+        encodeLeaseRequest(`${kind}Request`, { clusterId: this.host.clusterId, id }),
+        { deadline: Date.now() + timeoutMs },
+        (err, resp) => {
+          if (err !== null) reject(err);
+          else resolve(decodeLeaseAnswer(`${kind}Response`, resp!));
+        },
+      );
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stream?.end();
+    this.stream = undefined;
+    this.client.close();
+  }
+}
+
+function makeClient(url: string): grpc.Client {
+  const u = new URL(url);
+  return new grpc.Client(`${u.hostname}:${u.port}`, grpc.credentials.createInsecure(), {
+    'grpc.max_send_message_length': PEER_MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': PEER_MAX_MESSAGE_BYTES,
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.initial_reconnect_backoff_ms': BACKOFF_MIN_MS,
+    'grpc.max_reconnect_backoff_ms': BACKOFF_MAX_MS,
+  });
+}
+
+/**
+ * PeerTransport sends Raft messages to the other members over gRPC streams: one ordered stream per peer,
+ * each Ready's messages to a peer in one batch; MsgSnap goes as a separate snapshot stream.
+ */
+export class PeerTransport {
+  private readonly peers = new Map<bigint, Peer>();
+
+  constructor(
+    private readonly host: TransportHost,
+    private readonly log: Logger,
+  ) {}
+
+  /** setPeers makes the transport's peer set match the membership (IDs to peer URLs). */
+  setPeers(urls: Map<bigint, string>): void {
+    for (const [id, p] of this.peers) {
+      if (!urls.has(id) || urls.get(id) !== p.url) {
+        p.close();
+        this.peers.delete(id);
+      }
+    }
+    for (const [id, url] of urls) {
+      if (id === this.host.memberId || this.peers.has(id)) continue;
+      this.peers.set(id, new Peer(id, url, this.host, this.log));
+    }
+  }
+
+  send(msgs: Message[]): void {
+    if (msgs.length === 0) return;
+    const byPeer = new Map<bigint, Message[]>();
+    for (const m of msgs) {
+      const p = this.peers.get(m.to);
+      if (p === undefined) {
+        this.log.debug({ to: m.to.toString(16), type: m.type }, 'transport: message to an unknown member dropped');
+        continue;
+      }
+      if (m.type === 'MsgSnap') {
+        void p.sendSnapshot(m);
+        continue;
+      }
+      let list = byPeer.get(m.to);
+      if (list === undefined) byPeer.set(m.to, (list = []));
+      list.push(m);
+    }
+    for (const [id, list] of byPeer) this.peers.get(id)!.send(list);
+  }
+
+  /** lease forwards a lease request to the leader's peer endpoint. */
+  lease(leader: bigint, kind: 'LeaseRenew' | 'LeaseTimeToLive', id: bigint, timeoutMs: number): Promise<LeaseAnswer> {
+    const p = this.peers.get(leader);
+    if (p === undefined) return Promise.reject(new Error(`no peer ${leader.toString(16)}`));
+    return p.lease(kind, id, timeoutMs);
+  }
+
+  stop(): Promise<void> {
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    return Promise.resolve();
+  }
+}
