@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
-import type { InternalRaftRequest, KeyValue } from './types.js';
+import type { InternalRaftRequest, KeyValue as WireKeyValue } from './types.js';
+import type { KeyValue } from '../mvcc/types.js';
 
 /** PROTO_DIR is the absolute path of proto/ — resolved the same from src/store/grpc (tsx) and dist/store/grpc. */
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -107,18 +108,8 @@ function isProtobufTypeDefinition(v: grpc.GrpcObject | grpc.ProtobufTypeDefiniti
 
 // ------------------------------------------------------------------------------------ KeyValue codec
 
-/**
- * MvccKeyValue is a mvccpb.KeyValue as the MVCC layer holds it: revisions and version as safe-integer
- * numbers, the lease ID as a bigint (0n: none), key and value as Buffers.
- */
-export interface MvccKeyValue {
-  key: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  value: Buffer;
-  lease: bigint;
-}
+/** MvccKeyValue is a mvccpb.KeyValue as the MVCC layer holds it (see mvcc/types.ts). */
+export type MvccKeyValue = KeyValue;
 
 /** The two shapes protobufjs decodes an int64 into: a Long when the long package is present, else a number. */
 type DecodedInt64 = number | { low: number; high: number; unsigned: boolean };
@@ -169,7 +160,7 @@ export function decodeKeyValue(bytes: Uint8Array): MvccKeyValue {
 }
 
 /** toWireKeyValue converts an MvccKeyValue to the shape the gRPC serializers take (types.ts KeyValue). */
-export function toWireKeyValue(kv: MvccKeyValue): KeyValue {
+export function toWireKeyValue(kv: MvccKeyValue): WireKeyValue {
   return {
     key: kv.key,
     createRevision: String(kv.createRevision),
