@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Client, Metadata, credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, type ChannelOptions, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync, type MethodDefinition, type PackageDefinition, type ServiceDefinition } from '@grpc/proto-loader';
 import { AsyncQueue } from './wait.js';
 
@@ -148,6 +148,28 @@ export interface StatusResponse {
   raftTerm: string;
 }
 
+/** HashKVResponse is etcdserverpb.HashKVResponse as decoded (hash is a uint32, a number). */
+export interface HashKVResponse {
+  header: ResponseHeader;
+  hash: number;
+  compact_revision: string;
+}
+
+/** Member is etcdserverpb.Member as decoded; ID is a decimal string. */
+export interface Member {
+  ID: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+/** MemberListResponse is etcdserverpb.MemberListResponse as decoded. */
+export interface MemberListResponse {
+  header: ResponseHeader;
+  members: Member[];
+}
+
 /** WatchCreateRequest is etcdserverpb.WatchCreateRequest. */
 export interface WatchCreateRequest {
   key: Buffer;
@@ -227,12 +249,26 @@ export async function grpcFailure(call: Promise<unknown>): Promise<GrpcFailure> 
   throw new Error(`expected the call to fail, it succeeded with ${JSON.stringify(value)}`);
 }
 
+/**
+ * FRESH_CHANNEL are channel options for talking to processes that die and come back on the same port: a
+ * subchannel of its own (grpc-js otherwise shares one per address across clients, reconnect backoff
+ * included) and a reconnect backoff capped at one second.
+ */
+export const FRESH_CHANNEL: ChannelOptions = {
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
 /** EtcdGrpc is one gRPC channel to a store's client address (host:port). Close it when done. */
 export class EtcdGrpc {
   private readonly client: Client;
 
-  constructor(readonly address: string) {
-    this.client = new Client(address, credentials.createInsecure());
+  constructor(
+    readonly address: string,
+    options: ChannelOptions = {},
+  ) {
+    this.client = new Client(address, credentials.createInsecure(), options);
   }
 
   /** unary calls service/name with a decoded request and resolves to the decoded response. */
@@ -301,8 +337,18 @@ export class EtcdGrpc {
   }
 
   /** status is Maintenance.Status. */
-  status(): Promise<StatusResponse> {
-    return this.unary('Maintenance', 'Status', {});
+  status(timeoutMs = 10_000): Promise<StatusResponse> {
+    return this.unary('Maintenance', 'Status', {}, timeoutMs);
+  }
+
+  /** hashKV is Maintenance.HashKV: the hash of the member's MVCC keys up to revision (0: its current one). */
+  hashKV(revision: Int64 = 0, timeoutMs = 10_000): Promise<HashKVResponse> {
+    return this.unary('Maintenance', 'HashKV', { revision }, timeoutMs);
+  }
+
+  /** memberList is Cluster.MemberList. */
+  memberList(timeoutMs = 10_000): Promise<MemberListResponse> {
+    return this.unary('Cluster', 'MemberList', {}, timeoutMs);
   }
 
   /** get reads one key and resolves to its value as UTF-8, or undefined when absent. */

@@ -6,6 +6,10 @@
  *
  * Processes are only ever signalled by their PID (SIGTERM, then SIGKILL after a deadline), and a process
  * 'exit' hook SIGKILLs any store the worker leaves behind.
+ *
+ * createStore is the lower-level entry point for harnesses that lay out several members themselves
+ * (cluster.ts): it builds a ControlledStore from a StoreLayout without launching it, and adds SIGSTOP /
+ * SIGCONT fault injection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -65,6 +69,40 @@ export class StoreStartError extends Error {
   }
 }
 
+/** StoreLayout is where one store process lives and the complete etcd flag list it is started with. */
+export interface StoreLayout {
+  name: string;
+  /** endpoint is the client URL, http://127.0.0.1:PORT. */
+  endpoint: string;
+  /** address is host:port of the client URL. */
+  address: string;
+  peerUrl: string;
+  /** root is the process's own temporary directory, removed by dispose() (unless CAPSTAN_COMPAT_KEEP=1). */
+  root: string;
+  dataDir: string;
+  logFile: string;
+  /** flags is every etcd flag in `--flag=value` form, --name and --data-dir included. */
+  flags: readonly string[];
+}
+
+/**
+ * ControlledStore is a Store whose launch the caller controls (several members of one cluster must start
+ * together, since none is ready before a quorum runs) and which can be frozen: pause() sends SIGSTOP,
+ * resume() SIGCONT. A paused process is resumed before SIGTERM, so stop() still shuts it down gracefully.
+ */
+export interface ControlledStore extends Store {
+  /** paused is true between pause() and resume() (or the process's exit). */
+  readonly paused: boolean;
+  /** launch spawns the process and resolves once it serves a linearizable read; rejects with StoreStartError. */
+  launch(): Promise<void>;
+  /** pause sends SIGSTOP to the PID. */
+  pause(): void;
+  /** resume sends SIGCONT to the PID. */
+  resume(): void;
+  /** formattedTail is logTail framed with the log file's path, for failure messages. */
+  formattedTail(lines?: number): string;
+}
+
 interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -105,8 +143,9 @@ function describeExit(e: ExitInfo): string {
   return e.signal !== null ? `was killed by ${e.signal}` : `exited with code ${String(e.code)}`;
 }
 
-class StoreProcess implements Store {
+class StoreProcess implements ControlledStore {
   private child: ChildProcess | undefined;
+  private stopped = false;
   private exited: Promise<ExitInfo> = Promise.resolve({ code: null, signal: null });
   private exitInfo: ExitInfo | undefined;
   private launches = 0;
@@ -146,6 +185,26 @@ class StoreProcess implements Store {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  get paused(): boolean {
+    return this.stopped && this.running;
+  }
+
+  pause(): void {
+    const child = this.child;
+    if (child === undefined || !this.running) throw new Error(`store ${this.name} is not running, cannot pause it`);
+    appendFileSync(this.logFile, `==> capstan compat harness: SIGSTOP pid ${String(child.pid)}\n`);
+    child.kill('SIGSTOP');
+    this.stopped = true;
+  }
+
+  resume(): void {
+    const child = this.child;
+    if (child === undefined || !this.running) return;
+    child.kill('SIGCONT');
+    this.stopped = false;
+    appendFileSync(this.logFile, `==> capstan compat harness: SIGCONT pid ${String(child.pid)}\n`);
+  }
+
   /** launch spawns the process and resolves once it serves a linearizable read. */
   async launch(): Promise<void> {
     if (this.running) throw new Error(`store ${this.name} is already running (pid ${this.pid})`);
@@ -164,6 +223,7 @@ class StoreProcess implements Store {
     }
     this.child = child;
     this.exitInfo = undefined;
+    this.stopped = false;
     this.exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
@@ -215,6 +275,8 @@ class StoreProcess implements Store {
     const child = this.child;
     if (child === undefined || !this.running) return;
     child.kill('SIGTERM');
+    // a stopped process only acts on SIGTERM once it runs again
+    if (this.stopped) this.resume();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.exited.then(() => false),
@@ -260,6 +322,16 @@ class StoreProcess implements Store {
     await this.stop();
     if (process.env['CAPSTAN_COMPAT_KEEP'] !== '1') rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * createStore builds a store process from a layout without launching it; call launch(). The caller owns
+ * the layout's root directory until the store exists, and dispose() removes it afterwards.
+ */
+export function createStore(layout: StoreLayout, options: StoreOptions = {}): ControlledStore {
+  const command = storeCommand();
+  if (command === undefined) throw new StoreStartError('the store target is not installed (see describeCompat)');
+  return new StoreProcess(command, layout.name, layout.endpoint, layout.address, layout.peerUrl, layout.root, layout.dataDir, layout.logFile, layout.flags, options);
 }
 
 /**
