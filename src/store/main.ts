@@ -77,6 +77,8 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Hand leadership over while still serving: requests keep being answered (or forwarded) meanwhile.
+      await server.handOverLeadership();
       grpcServer.forceShutdown();
       await listener.close();
       httpServer.closeAllConnections();

@@ -206,6 +206,10 @@ export class StoreServer implements TransportHost, PeerHost {
 
   private run(): void {
     const tickMs = this.cfg.heartbeatIntervalMs;
+    // Fast-forward the election clock on boot (etcd's initial-election-tick-advance): a cluster restarted as
+    // a whole elects within a tick or so instead of a full timeout. PreVote keeps a live leader safe from it.
+    const electionTick = Math.round(this.cfg.electionTimeoutMs / tickMs);
+    for (let i = 0; i < electionTick - 1; i++) this.node.tick();
     this.timers.push(
       this.clock.setInterval(() => {
         this.node.tick();
@@ -765,7 +769,7 @@ export class StoreServer implements TransportHost, PeerHost {
    * handOverLeadership: a leader that shuts down cleanly first hands leadership to its most caught-up
    * voter, so a planned restart costs the cluster no election timeout.
    */
-  private async handOverLeadership(): Promise<void> {
+  async handOverLeadership(): Promise<void> {
     if (this.stopped || this.leader !== this.memberId) return;
     const progress = this.node.status().progress;
     if (progress === undefined) return;
