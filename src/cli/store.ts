@@ -27,6 +27,7 @@ const flagHelp: Record<StoreFlagName, string> = {
   'auto-compaction-retention': 'auto compaction retention; 0 means off (default "0")',
   'log-level': 'debug, info, warn or error (default "info")',
   'listen-metrics-urls': 'list of URLs to also serve /metrics and /health on',
+  'experimental-watch-progress-notify-interval': 'duration of periodic watch progress notifications (default 10m)',
 };
 
 /**

@@ -23,6 +23,8 @@ export interface StoreConfig {
   autoCompactionRetention: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   listenMetricsUrls: URL[];
+  /** watchProgressNotifyIntervalMs is how often watchers that asked for progress notifications get one. */
+  watchProgressNotifyIntervalMs: number;
 }
 
 /** StoreFlagName lists the flags `capstan store` takes (etcd's names). */
@@ -46,6 +48,7 @@ export const STORE_FLAGS = [
   'auto-compaction-retention',
   'log-level',
   'listen-metrics-urls',
+  'experimental-watch-progress-notify-interval',
 ] as const;
 
 export type StoreFlagName = (typeof STORE_FLAGS)[number];
@@ -116,6 +119,13 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     return v as T;
   };
 
+  const duration = (k: StoreFlagName, d: string): number => {
+    const v = get(k, d);
+    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) throw new ConfigError(`--${k}: ${JSON.stringify(v)} is not a duration like 500ms, 5s or 10m`);
+    const ms = retentionMs(v);
+    if (ms <= 0) throw new ConfigError(`--${k}: ${v} must be positive`);
+    return ms;
+  };
   const listenClientUrls = urls('listen-client-urls', 'http://localhost:2379');
   const listenPeerUrls = urls('listen-peer-urls', 'http://localhost:2380');
   const advertisePeer = urls('initial-advertise-peer-urls', 'http://localhost:2380').map((u) => u.toString().replace(/\/$/, ''));
@@ -157,6 +167,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     autoCompactionRetention: retention,
     logLevel: oneOf('log-level', 'info', ['debug', 'info', 'warn', 'error'] as const),
     listenMetricsUrls: urls('listen-metrics-urls', ''),
+    watchProgressNotifyIntervalMs: duration('experimental-watch-progress-notify-interval', '10m'),
   };
 }
 

@@ -49,7 +49,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
   };
   add(protos.services.KV, kvService(server, log.child({ component: 'kv' }), metrics));
-  add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: 10 * 60 * 1000 }, metrics));
+  add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
   add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
