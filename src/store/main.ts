@@ -10,7 +10,7 @@ import { kvService } from './grpc/kv-service.js';
 import { leaseService } from './grpc/lease-service.js';
 import { maintenanceService } from './grpc/maintenance-service.js';
 import { loadProtos } from './grpc/proto.js';
-import { watchService } from './grpc/watch-service.js';
+import { GRPC_OVERHEAD_BYTES, watchService } from './grpc/watch-service.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
 import { createStoreMetrics } from './metrics.js';
@@ -24,8 +24,6 @@ export interface RunningStore {
   stop(): Promise<void>;
 }
 
-/** GRPC_OVERHEAD_BYTES is etcd's allowance over --max-request-bytes for gRPC framing. */
-const GRPC_OVERHEAD_BYTES = 512 * 1024;
 
 /**
  * runStore starts one store member: the server, the gRPC services and the HTTP endpoints (/health,

@@ -7,6 +7,7 @@ import type { Watcher, WatchSink } from '../mvcc/watchable-store.js';
 import { keyString, type MvccEvent } from '../mvcc/types.js';
 import type { StoreServer } from '../server.js';
 import type * as pb from './types.js';
+import { encodeKeyValue } from './proto.js';
 import { int64, toNum } from './types.js';
 
 /** WatchServiceOptions tunes the watch service (etcd's progress notify interval is 10 minutes). */
@@ -129,27 +130,30 @@ class WatchStream implements WatchSink {
       kv: toPbKv(e.kv),
       prevKv: e.prevKv === undefined ? null : toPbKv(e.prevKv),
     }));
-    const limit = this.s.cfg.maxRequestBytes;
-    if (!this.fragmenting.has(id) || eventBytes(pbEvents) <= limit) {
+    // As etcd's sendFragments: a response of at least max-request-bytes plus gRPC's allowance, with more
+    // than one event, goes out in pieces, each filled while it stays under the limit (at least one event).
+    const limit = this.s.cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES;
+    const sizes = events.map(eventWireBytes);
+    const base = RESPONSE_OVERHEAD_BYTES;
+    const total = sizes.reduce((a, b) => a + b, base);
+    if (!this.fragmenting.has(id) || total < limit || pbEvents.length < 2) {
       this.send({ header: this.s.header(rev), watchId: int64(id), events: pbEvents });
       return;
     }
-    // Fragment: split into responses under the request size limit; all but the last carry fragment=true.
-    let chunk: pb.Event[] = [];
-    let size = 0;
-    const flush = (last: boolean): void => {
-      this.send({ header: this.s.header(rev), watchId: int64(id), events: chunk, fragment: !last });
-      chunk = [];
-      size = 0;
-    };
-    for (let i = 0; i < pbEvents.length; i++) {
-      const e = pbEvents[i]!;
-      const b = eventBytes([e]);
-      if (chunk.length > 0 && size + b > limit) flush(false);
-      chunk.push(e);
-      size += b;
+    let start = 0;
+    while (start < pbEvents.length) {
+      let end = start;
+      let size = base;
+      while (end < pbEvents.length) {
+        const next = size + sizes[end]!;
+        if (end > start && next >= limit) break;
+        size = next;
+        end++;
+      }
+      const last = end === pbEvents.length;
+      this.send({ header: this.s.header(rev), watchId: int64(id), events: pbEvents.slice(start, end), fragment: !last });
+      start = end;
     }
-    flush(true);
   }
 
   compacted(w: Watcher, compactRevision: number): void {
@@ -213,8 +217,27 @@ class WatchStream implements WatchSink {
   }
 }
 
-function eventBytes(events: pb.Event[]): number {
-  let n = 0;
-  for (const e of events) n += (e.kv?.key.length ?? 0) + (e.kv?.value.length ?? 0) + (e.prevKv?.key.length ?? 0) + (e.prevKv?.value.length ?? 0) + 32;
-  return n;
+/** GRPC_OVERHEAD_BYTES is etcd's allowance over --max-request-bytes for gRPC framing. */
+export const GRPC_OVERHEAD_BYTES = 512 * 1024;
+/** RESPONSE_OVERHEAD_BYTES bounds the encoded header and scalar fields of a WatchResponse. */
+const RESPONSE_OVERHEAD_BYTES = 64;
+
+function varintLen(n: number): number {
+  let len = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+/** eventWireBytes is an event's encoded size inside a WatchResponse (field 11), from its KeyValues' encodings. */
+function eventWireBytes(e: MvccEvent): number {
+  const kv = encodeKeyValue(e.kv).length;
+  let ev = 1 + varintLen(kv) + kv + (e.type === 'DELETE' ? 2 : 0);
+  if (e.prevKv !== undefined) {
+    const p = encodeKeyValue(e.prevKv).length;
+    ev += 1 + varintLen(p) + p;
+  }
+  return 1 + varintLen(ev) + ev;
 }

@@ -177,8 +177,15 @@ export interface WatchCreateRequest {
   start_revision?: Int64;
   prev_kv?: boolean;
   progress_notify?: boolean;
+  /** filters drop events server-side (enum names as in the etcd3 package's proto: NOPUT is `Noput`). */
+  filters?: WatchFilter[];
   watch_id?: Int64;
+  /** fragment lets the server split a response larger than --max-request-bytes over several. */
+  fragment?: boolean;
 }
+
+/** WatchFilter is WatchCreateRequest.FilterType by its name in the etcd3 package's proto. */
+export type WatchFilter = 'Noput' | 'Nodelete';
 
 /** WatchRequest is etcdserverpb.WatchRequest (one of its three requests). */
 export type WatchRequest = { create_request: WatchCreateRequest } | { cancel_request: { watch_id: Int64 } } | { progress_request: Record<string, never> };
