@@ -466,6 +466,46 @@ describeCompat(`replication across ${SIZE} store processes`, ['store'], () => {
     }
   });
 
+  it('a leader frozen with SIGSTOP is replaced; resumed, it serves no stale linearizable read and steps down', async () => {
+    const c = await startCluster({ members: SIZE, name: 'stale' });
+    const old = (await c.leaderView()).leader;
+    const oldClient = old.client();
+    await oldClient.set('stale/k', 'before');
+    old.pause();
+    let resumed = false;
+    try {
+      // The frozen leader is cut off from everyone: a new leader must take over and accept a newer write.
+      const survivor = (await c.followers())[0]!;
+      await waitFor(
+        async () => {
+          const r = await survivor.client().set('stale/k', 'after');
+          return r.header?.revision;
+        },
+        { what: 'a write through a survivor after the leader froze', timeoutMs: 20_000, intervalMs: 100 },
+      );
+      old.resume();
+      resumed = true;
+      // Its first linearizable read must not return the value it last knew: either the new value or an error.
+      let value: string | undefined;
+      try {
+        value = await oldClient.get('stale/k');
+      } catch {
+        value = undefined;
+      }
+      if (value !== undefined) expect(value, 'linearizable read on the resumed old leader').toBe('after');
+      const st = await waitFor(
+        async () => {
+          const s = await oldClient.status(2000);
+          return BigInt(s.leader) !== 0n && BigInt(s.leader) !== old.memberId ? s : undefined;
+        },
+        { what: 'the resumed old leader to follow the new one', timeoutMs: 10_000 },
+      );
+      expect(BigInt(st.leader)).not.toBe(old.memberId);
+    } finally {
+      if (!resumed) old.resume();
+    }
+  });
+
   it('a follower frozen with SIGSTOP for three election timeouts rejoins without disturbing the leader, and catches up', async () => {
     const c = await startCluster({ members: SIZE, name: 'stop' });
     const before = await c.leaderView();
