@@ -1,0 +1,85 @@
+/**
+ * Go's formatting verbs, as far as Kubernetes' messages need them: `%q` for strings and `%v`/`%#v` for the
+ * values that field errors print. Messages are compared byte for byte by clients and tests, so the quoting
+ * follows strconv.Quote rather than JSON.stringify.
+ */
+
+const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
+
+/**
+ * goQuote renders s as Go's `%q` (strconv.Quote) does: double-quoted, with `\a \b \f \n \r \t \v`, `\\` and
+ * `\"` escaped, other ASCII control bytes as `\xNN`, and non-printable non-ASCII runes as `\uNNNN`/`\UNNNNNNNN`.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"':
+        out += '\\"';
+        continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case '\x07':
+        out += '\\a';
+        continue;
+      case '\b':
+        out += '\\b';
+        continue;
+      case '\f':
+        out += '\\f';
+        continue;
+      case '\n':
+        out += '\\n';
+        continue;
+      case '\r':
+        out += '\\r';
+        continue;
+      case '\t':
+        out += '\\t';
+        continue;
+      case '\v':
+        out += '\\v';
+        continue;
+    }
+    if (c < 0x20 || c === 0x7f) {
+      out += `\\x${c.toString(16).padStart(2, '0')}`;
+    } else if (c < 0x80 || printable.test(ch)) {
+      out += ch;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      out += '\\ufffd'; // a lone surrogate is invalid UTF-8 once encoded; Go prints the replacement rune
+    } else if (c <= 0xffff) {
+      out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else {
+      out += `\\U${c.toString(16).padStart(8, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+/** OMIT_VALUE marks a field error whose bad value must not be printed (Go's field.omitValue). */
+export const OMIT_VALUE: unique symbol = Symbol('omitValue');
+
+/**
+ * goValue renders a field error's bad value the way field.Error.ErrorBody does: strings as `%q`, numbers and
+ * booleans as `%v`, nil as `null`, string slices as `%#v` (`[]string{"a", "b"}`; an empty slice prints as the
+ * nil slice `[]string(nil)`, which is what LabelSelectorAsSelector passes). Other values have no Go type here;
+ * they print as JSON, which is the closest readable form.
+ */
+export function goValue(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return goQuote(value);
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    if (value.length === 0) return '[]string(nil)';
+    return `[]string{${value.map((v: string) => goQuote(v)).join(', ')}}`;
+  }
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+}

@@ -1,0 +1,28 @@
+/**
+ * Kubernetes object types and the pure helpers around them, shared by the API server and the components
+ * (capstan's k8s.io/api plus the parts of apimachinery they need): wire types of meta/v1, core/v1, apps/v1,
+ * autoscaling/v1 and coordination.k8s.io/v1; label and field selectors; resource quantities; name and
+ * metadata validation with Kubernetes' messages; name generation; time formats; keys, owner references and
+ * immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
+ */
+export type * from './meta-v1.js';
+export { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS } from './meta-v1.js';
+export type * from './core-v1.js';
+export { RESOURCE_CPU, RESOURCE_EPHEMERAL_STORAGE, RESOURCE_MEMORY, RESOURCE_PODS } from './core-v1.js';
+export type * from './apps-v1.js';
+export type * from './autoscaling-v1.js';
+export type * from './coordination-v1.js';
+export * from './errors.js';
+export * from './go-format.js';
+export * from './field-path.js';
+export * from './field-errors.js';
+export * from './group-version.js';
+export * from './labels.js';
+export * from './label-selector.js';
+export * from './fields.js';
+export * from './quantity.js';
+export * from './validation.js';
+export * from './object-meta-validation.js';
+export * from './names.js';
+export * from './time.js';
+export * from './meta.js';

@@ -1,0 +1,100 @@
+/**
+ * Metadata helpers shared by the API server and the components: cache keys, owner references, and copies
+ * that keep cached objects immutable (informer caches hand out frozen objects; whoever wants to change one
+ * works on a deep copy, as client-go's rule "never mutate cached objects" demands).
+ */
+import { InvalidObjectKeyError } from './errors.js';
+import { goQuote } from './go-format.js';
+import { type GroupVersionKind, groupVersionString } from './group-version.js';
+import type { ObjectMeta, OwnerReference } from './meta-v1.js';
+
+/** HasMetadata is anything with (possibly absent) object metadata. */
+export interface HasMetadata {
+  metadata?: ObjectMeta;
+}
+
+/** metaNamespaceKey is the cache key of a name in a namespace: `namespace/name`, or `name` when cluster-scoped. */
+export function metaNamespaceKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** objectKey is the cache key of an object (client-go's MetaNamespaceKeyFunc). */
+export function objectKey(obj: HasMetadata): string {
+  return metaNamespaceKey(obj.metadata?.namespace, obj.metadata?.name ?? '');
+}
+
+/**
+ * splitObjectKey reverses objectKey (cache.SplitMetaNamespaceKey): `name` gives an empty namespace. A key
+ * with more than one '/' throws InvalidObjectKeyError.
+ */
+export function splitObjectKey(key: string): { namespace: string; name: string } {
+  const parts = key.split('/');
+  switch (parts.length) {
+    case 1:
+      return { namespace: '', name: parts[0]! };
+    case 2:
+      return { namespace: parts[0]!, name: parts[1]! };
+    default:
+      throw new InvalidObjectKeyError(`unexpected key format: ${goQuote(key)}`);
+  }
+}
+
+/** controllerOf returns the owner reference with controller=true, if any (metav1.GetControllerOf). */
+export function controllerOf(obj: HasMetadata): OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
+}
+
+/** isControlledBy reports whether owner is obj's controller, comparing UIDs (metav1.IsControlledBy). */
+export function isControlledBy(obj: HasMetadata, owner: HasMetadata): boolean {
+  const ref = controllerOf(obj);
+  return ref !== undefined && owner.metadata?.uid !== undefined && ref.uid === owner.metadata.uid;
+}
+
+/**
+ * newControllerRef returns the owner reference a controller stamps on what it creates: controller and
+ * blockOwnerDeletion set (metav1.NewControllerRef).
+ */
+export function newControllerRef(owner: HasMetadata, gvk: GroupVersionKind): OwnerReference {
+  return {
+    apiVersion: groupVersionString(gvk),
+    kind: gvk.kind,
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** DeepReadonly is T with every property, array and nested object read-only: the type of a cached object. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? ReadonlyArray<DeepReadonly<E>>
+  : T extends (...args: never[]) => unknown
+    ? T
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/**
+ * deepCopy returns an independent, mutable copy of a JSON-shaped object (structuredClone), including of a
+ * frozen cached one: `deepCopy<Pod>(cached)`.
+ */
+export function deepCopy<T>(obj: T | DeepReadonly<T>): T {
+  return structuredClone(obj) as T;
+}
+
+/**
+ * deepFreeze freezes obj and everything reachable from it, in place, and returns it typed read-only.
+ * Writes to a frozen object throw in strict mode, so a handler that mutates a cached object fails loudly.
+ */
+export function deepFreeze<T>(obj: T): DeepReadonly<T> {
+  const seen = new Set<object>();
+  const stack: unknown[] = [obj];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    Object.freeze(v);
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return obj as DeepReadonly<T>;
+}

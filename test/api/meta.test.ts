@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/api/core-v1.js';
+import { InvalidObjectKeyError } from '../../src/api/errors.js';
+import {
+  controllerOf,
+  deepCopy,
+  deepFreeze,
+  isControlledBy,
+  metaNamespaceKey,
+  newControllerRef,
+  objectKey,
+  splitObjectKey,
+  type DeepReadonly,
+} from '../../src/api/meta.js';
+
+describe('object keys (client-go MetaNamespaceKeyFunc / SplitMetaNamespaceKey)', () => {
+  it('is namespace/name, or name for cluster-scoped objects', () => {
+    expect(objectKey({ metadata: { namespace: 'default', name: 'web' } })).toBe('default/web');
+    expect(objectKey({ metadata: { name: 'node-1' } })).toBe('node-1');
+    expect(objectKey({ metadata: { namespace: '', name: 'node-1' } })).toBe('node-1');
+    expect(metaNamespaceKey('kube-system', 'kube-scheduler')).toBe('kube-system/kube-scheduler');
+  });
+
+  it('splits back', () => {
+    expect(splitObjectKey('default/web')).toEqual({ namespace: 'default', name: 'web' });
+    expect(splitObjectKey('node-1')).toEqual({ namespace: '', name: 'node-1' });
+    expect(() => splitObjectKey('a/b/c')).toThrow(new InvalidObjectKeyError('unexpected key format: "a/b/c"'));
+  });
+});
+
+describe('owner references', () => {
+  const rs = { metadata: { name: 'web-5d4f', namespace: 'default', uid: 'rs-uid' } };
+  const ref = newControllerRef(rs, { group: 'apps', version: 'v1', kind: 'ReplicaSet' });
+
+  it('stamps a controller reference like metav1.NewControllerRef', () => {
+    expect(ref).toEqual({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f', uid: 'rs-uid', controller: true, blockOwnerDeletion: true });
+    expect(newControllerRef({ metadata: { name: 'n', uid: 'u' } }, { group: '', version: 'v1', kind: 'Node' }).apiVersion).toBe('v1');
+  });
+
+  it('finds the controller and compares by UID', () => {
+    const pod: Pod = {
+      metadata: {
+        name: 'web-5d4f-abcde',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n', uid: 'node-uid' }, ref],
+      },
+    };
+    expect(controllerOf(pod)).toBe(ref);
+    expect(isControlledBy(pod, rs)).toBe(true);
+    expect(isControlledBy(pod, { metadata: { name: 'web-5d4f', uid: 'other' } })).toBe(false);
+    expect(isControlledBy(pod, { metadata: { name: 'web-5d4f' } })).toBe(false);
+    expect(controllerOf({ metadata: {} })).toBeUndefined();
+    expect(isControlledBy({ metadata: {} }, rs)).toBe(false);
+  });
+});
+
+describe('immutable cache copies', () => {
+  const make = (): Pod => ({
+    metadata: { name: 'p', labels: { app: 'web' } },
+    spec: { containers: [{ name: 'c', resources: { requests: { cpu: '100m' } } }] },
+  });
+
+  it('deepFreeze makes every level read-only at run time', () => {
+    const frozen: DeepReadonly<Pod> = deepFreeze(make());
+    expect(Object.isFrozen(frozen)).toBe(true);
+    expect(Object.isFrozen(frozen.spec!.containers[0]!.resources!.requests)).toBe(true);
+    expect(() => {
+      (frozen.metadata.labels as Record<string, string>).app = 'changed';
+    }).toThrow(TypeError);
+  });
+
+  it('deepCopy gives an independent mutable copy, also of a frozen object', () => {
+    const frozen = deepFreeze(make());
+    const copy = deepCopy<Pod>(frozen);
+    copy.metadata.labels!.app = 'changed';
+    copy.spec!.containers.push({ name: 'd' });
+    expect(frozen.metadata.labels!.app).toBe('web');
+    expect(frozen.spec!.containers).toHaveLength(1);
+    expect(Object.isFrozen(copy)).toBe(false);
+    expect(deepCopy(make())).toEqual(make());
+  });
+
+  it('deepFreeze handles shared and cyclic references', () => {
+    const shared = { v: 1 };
+    const obj: { a: typeof shared; b: typeof shared; self?: unknown } = { a: shared, b: shared };
+    obj.self = obj;
+    deepFreeze(obj);
+    expect(Object.isFrozen(shared)).toBe(true);
+  });
+});
