@@ -43,7 +43,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   });
   const log = deps.log;
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T): void => {
-    const wrapped = withEtcdDecodeErrors(def, impl);
+    const wrapped = withEtcdDecodeErrors(def, impl, () => server.hasLeader());
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
   };
   add(protos.services.KV, kvService(server, log.child({ component: 'kv' }), metrics));

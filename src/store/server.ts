@@ -16,7 +16,16 @@ import { AlarmStore } from './alarms.js';
 import { Applier, type Prefetched } from './apply.js';
 import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 import { retentionMs, type StoreConfig } from './config.js';
-import { LeaseNotFoundError, NoLeaderError, NoSpaceError, NotLeaderError, RequestTooLargeError, StoppedError, TimeoutError } from './errors.js';
+import {
+  LeaseNotFoundError,
+  NoLeaderError,
+  NoSpaceError,
+  NotLeaderError,
+  RequestTooLargeError,
+  StoppedError,
+  TimeoutDueToLeaderFailError,
+  TimeoutError,
+} from './errors.js';
 import { decodeInternalRequest, decodeKeyValue, encodeInternalRequest, encodeKeyValue } from './grpc/proto.js';
 import type * as pb from './grpc/types.js';
 import { int64, toBigInt } from './grpc/types.js';
@@ -544,6 +553,11 @@ export class StoreServer implements TransportHost, PeerHost {
       });
   }
 
+  /** hasLeader reports whether this member knows a leader (etcd's `hasleader` request metadata checks it). */
+  hasLeader(): boolean {
+    return this.node.leader() !== NONE;
+  }
+
   /** header is the ResponseHeader for a response at a store revision. */
   header(revision: number): pb.ResponseHeader {
     return { clusterId: int64(this.clusterId), memberId: int64(this.memberId), revision: int64(revision), raftTerm: int64(this.term) };
@@ -566,7 +580,8 @@ export class StoreServer implements TransportHost, PeerHost {
     const key = id.toString();
     const result = new Promise<ApplyResult>((resolve) => {
       const timer = this.clock.setTimeout(() => {
-        if (this.waiters.delete(key)) resolve({ ok: false, err: this.leader === NONE ? new NoLeaderError() : new TimeoutError() });
+        // The entry may still commit: never say "no leader" (which invites a resend) once it was proposed.
+        if (this.waiters.delete(key)) resolve({ ok: false, err: this.leader === NONE ? new TimeoutDueToLeaderFailError() : new TimeoutError() });
       }, this.requestTimeoutMs);
       this.waiters.set(key, { resolve, timer });
     });

@@ -1,12 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
+import { NoLeaderError, toGrpcError } from '../errors.js';
 
 /**
  * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
  * with "grpc: error unmarshalling request: …" — instead of grpc-js's "Error deserializing request". The
  * definition it returns receives raw bytes; each unary handler decodes them itself first. Streaming methods
- * keep grpc-js's decoding.
+ * keep grpc-js's decoding. It also applies etcd's `hasleader` rule to unary calls.
  */
-export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T): { def: grpc.ServiceDefinition; impl: T } {
+export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T, hasLeader: () => boolean): { def: grpc.ServiceDefinition; impl: T } {
   const outDef: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const outImpl: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
   for (const [name, m] of Object.entries(def)) {
@@ -20,6 +21,12 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
     const handler = (impl as Record<string, unknown>)[name] as grpc.handleUnaryCall<unknown, unknown> | undefined;
     if (handler === undefined) continue;
     outImpl[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      // etcd's clients mark requests that need a leader with `hasleader: true`: without one, fail at once.
+      if (call.metadata.get('hasleader')[0] === 'true' && !hasLeader()) {
+        const st = toGrpcError(new NoLeaderError());
+        callback({ code: st.code, details: st.details });
+        return;
+      }
       try {
         (call as { request: unknown }).request = decode(call.request as Buffer);
       } catch (err) {

@@ -7,6 +7,8 @@ import type { Watcher, WatchSink } from '../mvcc/watchable-store.js';
 import { keyString, type MvccEvent } from '../mvcc/types.js';
 import type { StoreServer } from '../server.js';
 import type * as pb from './types.js';
+import { NoLeaderError } from '../errors.js';
+import { grpcStatusError } from './handler.js';
 import { encodeKeyValue } from './proto.js';
 import { int64, toNum } from './types.js';
 
@@ -39,6 +41,7 @@ class WatchStream implements WatchSink {
   private nextId = 0;
   private closed = false;
   private progressTimer: TimerHandle | undefined;
+  private leaderTimer: TimerHandle | undefined;
 
   constructor(
     private readonly s: StoreServer,
@@ -56,6 +59,28 @@ class WatchStream implements WatchSink {
     this.call.on('error', () => this.close(false));
     this.call.on('drain', () => this.s.watchable.kick());
     this.progressTimer = this.clock.setInterval(() => this.sendProgress(), this.opts.progressNotifyIntervalMs);
+    if (this.call.metadata.get('hasleader')[0] === 'true') this.monitorLeader();
+  }
+
+  /**
+   * monitorLeader: a stream opened with `hasleader: true` is ended with "no leader" once this member has had
+   * no leader for three election timeouts (etcd's monitorLeader), so the client moves to another member
+   * instead of waiting on one that is cut off.
+   */
+  private monitorLeader(): void {
+    const electionMs = this.s.cfg.electionTimeoutMs;
+    let since: number | undefined;
+    this.leaderTimer = this.clock.setInterval(() => {
+      if (this.s.hasLeader()) {
+        since = undefined;
+        return;
+      }
+      since ??= this.clock.monotonic();
+      if (this.clock.monotonic() - since >= 3 * electionMs) {
+        this.close(false);
+        this.call.destroy(grpcStatusError(new NoLeaderError()));
+      }
+    }, electionMs);
   }
 
   private onRequest(req: pb.WatchRequest): void {
@@ -211,6 +236,7 @@ class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     this.progressTimer?.cancel();
+    this.leaderTimer?.cancel();
     for (const [id, w] of this.watchers) this.remove(id, w);
     if (graceful) this.call.end();
     this.log.debug({ graceful }, 'watch: stream closed');

@@ -1,0 +1,68 @@
+/**
+ * The etcd v3 methods the client calls, typed with the message shapes of types.ts. The definitions (path,
+ * serializers) come from the store's own schema (loadProtos), so client and server cannot disagree on it.
+ *
+ * Requests are serialized without their empty bytes fields, as Go's proto3 encoder would send them.
+ * protobufjs writes a field that is set even when it holds the default, and etcd (3.4) decodes a present
+ * but empty `range_end` as a non-nil []byte{}, which its Range — served without a Raft round trip, unlike
+ * writes, whose re-encoding drops the empty field — takes as "every key from key on" (the decoded form of
+ * range_end "\0"). A get of one key would return the rest of the keyspace.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { loadProtos, type ServiceName } from '../grpc/proto.js';
+import type * as pb from '../grpc/types.js';
+import type { Method } from './endpoint.js';
+
+/** Methods are the RPCs the client uses, by service. */
+export interface Methods {
+  readonly range: Method<pb.RangeRequest, pb.RangeResponse>;
+  readonly put: Method<pb.PutRequest, pb.PutResponse>;
+  readonly deleteRange: Method<pb.DeleteRangeRequest, pb.DeleteRangeResponse>;
+  readonly txn: Method<pb.TxnRequest, pb.TxnResponse>;
+  readonly compact: Method<pb.CompactionRequest, pb.CompactionResponse>;
+  readonly watch: Method<pb.WatchRequest, pb.WatchResponse>;
+  readonly leaseGrant: Method<pb.LeaseGrantRequest, pb.LeaseGrantResponse>;
+  readonly leaseRevoke: Method<pb.LeaseRevokeRequest, pb.LeaseRevokeResponse>;
+  readonly leaseKeepAlive: Method<pb.LeaseKeepAliveRequest, pb.LeaseKeepAliveResponse>;
+  readonly leaseTimeToLive: Method<pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse>;
+  readonly status: Method<pb.StatusRequest, pb.StatusResponse>;
+}
+
+/** loadMethods resolves the method definitions from the (memoised) schema. */
+export function loadMethods(): Methods {
+  const { services } = loadProtos();
+  function method<Req, Resp>(service: ServiceName, name: string): Method<Req, Resp> {
+    const def = (services[service] as grpc.ServiceDefinition)[name];
+    if (def === undefined) throw new Error(`proto: method etcdserverpb.${service}/${name} not found`);
+    const typed = def as Method<Req, Resp>;
+    return { ...typed, requestSerialize: (req: Req): Buffer => typed.requestSerialize(withoutEmptyBytes(req)) };
+  }
+  return {
+    range: method('KV', 'Range'),
+    put: method('KV', 'Put'),
+    deleteRange: method('KV', 'DeleteRange'),
+    txn: method('KV', 'Txn'),
+    compact: method('KV', 'Compact'),
+    watch: method('Watch', 'Watch'),
+    leaseGrant: method('Lease', 'LeaseGrant'),
+    leaseRevoke: method('Lease', 'LeaseRevoke'),
+    leaseKeepAlive: method('Lease', 'LeaseKeepAlive'),
+    leaseTimeToLive: method('Lease', 'LeaseTimeToLive'),
+    status: method('Maintenance', 'Status'),
+  };
+}
+
+/**
+ * withoutEmptyBytes returns v with every zero-length Buffer field left out, at any depth (Txn compares and
+ * nested operations included). v itself is not modified.
+ */
+export function withoutEmptyBytes<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x: unknown) => withoutEmptyBytes(x)) as T;
+  if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (Buffer.isBuffer(x) && x.length === 0) continue;
+    out[k] = withoutEmptyBytes(x);
+  }
+  return out as T;
+}
