@@ -1,0 +1,32 @@
+/**
+ * stats turns latency samples into the figures the benchmark prints: count, p50, p99, max (nearest-rank
+ * percentiles over every sample, no histogram bucketing).
+ */
+
+/** LatencySummary is a latency distribution in milliseconds; undefined fields mean no samples. */
+export interface LatencySummary {
+  count: number;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  maxMs: number | undefined;
+}
+
+/** percentile is the nearest-rank q-quantile (0 < q ≤ 1) of ascending sorted samples. */
+export function percentile(sorted: Float64Array, q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** summarize merges sample arrays (e.g. one per load worker) and summarizes them. */
+export function summarize(parts: readonly (Float64Array | readonly number[])[]): LatencySummary {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  all.sort();
+  return { count: total, p50Ms: percentile(all, 0.5), p99Ms: percentile(all, 0.99), maxMs: total === 0 ? undefined : all[total - 1] };
+}
