@@ -57,6 +57,9 @@ const metaClusterId = prefixed(Prefix.meta, 'cluster_id');
 const metaMemberId = prefixed(Prefix.meta, 'member_id');
 /** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
 const SNAPSHOT_CATCHUP_ENTRIES = 5000;
+/** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
+const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp']);
+
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
 
@@ -269,15 +272,29 @@ export class StoreServer implements TransportHost, PeerHost {
     if (rd.softState !== undefined) this.onSoftState(rd.softState.lead, rd.softState.raftState === 'StateLeader');
     if (rd.hardState !== undefined) this.term = rd.hardState.term;
     if (rd.snapshot !== undefined) await this.installSnapshot(rd.snapshot.metadata.index);
+    // A leader's appends and heartbeats depend on nothing it has yet to persist, so they go out before its own
+    // fsync and the two overlap (thesis §10.2.1); the core counts the leader's own log only once persisted.
+    // Everything else — votes, acknowledgements — waits for the write.
+    let later = rd.messages;
+    if (this.node.isLeader() && rd.messages.length > 0) {
+      const early = rd.messages.filter((m) => LEADER_EARLY.has(m.type));
+      later = rd.messages.filter((m) => !LEADER_EARLY.has(m.type));
+      this.transport.send(early);
+    }
     const ops = this.raftLog.persistOps(rd);
-    if (ops.length > 0) {
-      const started = this.metrics ? performance.now() : 0;
-      await this.backend.write(ops, rd.mustSync);
+    const started = this.metrics ? performance.now() : 0;
+    const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
+    // Committed entries that were durable before this Ready may be applied while its own write is in flight.
+    const first = rd.entries[0]?.index ?? Infinity;
+    const applyEarly = rd.snapshot === undefined && rd.committedEntries.length > 0 && rd.committedEntries[rd.committedEntries.length - 1]!.index < first;
+    if (applyEarly) await this.applyEntries(rd.committedEntries);
+    if (persisted !== undefined) {
+      await persisted;
       this.metrics?.walFsyncSeconds.observe((performance.now() - started) / 1000);
     }
     this.raftLog.applyToMemory(rd);
-    this.transport.send(rd.messages);
-    if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+    this.transport.send(later);
+    if (!applyEarly && rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
     if (rd.committedEntries.length > 0) {
