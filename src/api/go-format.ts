@@ -64,8 +64,9 @@ export const OMIT_VALUE: unique symbol = Symbol('omitValue');
 /**
  * goValue renders a field error's bad value the way field.Error.ErrorBody does: strings as `%q`, numbers and
  * booleans as `%v`, nil as `null`, string slices as `%#v` (`[]string{"a", "b"}`; an empty slice prints as the
- * nil slice `[]string(nil)`, which is what LabelSelectorAsSelector passes). Other values have no Go type here;
- * they print as JSON, which is the closest readable form.
+ * nil slice `[]string(nil)`, which is what LabelSelectorAsSelector passes), and string-to-string maps (labels,
+ * selectors) as `%#v` of map[string]string, keys sorted (`map[string]string{"a":"1", "b":"2"}`). Other values
+ * have no Go type here; they print as JSON, which is the closest readable form.
  */
 export function goValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
@@ -80,6 +81,10 @@ export function goValue(value: unknown): string {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
     if (value.length === 0) return '[]string(nil)';
     return `[]string{${value.map((v: string) => goQuote(v)).join(', ')}}`;
+  }
+  if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    const entries = Object.entries(value as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `map[string]string{${entries.map(([k, v]) => `${goQuote(k)}:${goQuote(v)}`).join(', ')}}`;
   }
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
 }

@@ -5,6 +5,7 @@ import { registerStore } from './store.js';
 import { registerUp } from './up.js';
 import { registerDown } from './down.js';
 import { registerStatus } from './status.js';
+import { registerApiServer } from './apiserver.js';
 
 export type { CliContext } from './context.js';
 
@@ -25,6 +26,7 @@ export function createProgram(ctx: CliContext): Command {
   registerUp(program, ctx);
   registerDown(program, ctx);
   registerStatus(program, ctx);
+  registerApiServer(program, ctx);
   return program;
 }
 

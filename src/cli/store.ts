@@ -6,6 +6,7 @@ import { createLogger } from '../util/logger.js';
 import { cryptoRandom } from '../util/random.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
+import { untilShutdownSignal } from './signals.js';
 
 const flagHelp: Record<StoreFlagName, string> = {
   name: 'human-readable name for this member (default "default")',
@@ -61,16 +62,7 @@ export function registerStore(program: Command, ctx: CliContext): void {
       throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
     }
     ctx.stderr(`capstan store ${cfg.name}: serving ${cfg.advertiseClientUrls.join(',')}\n`);
-    await new Promise<void>((resolve) => {
-      const onSignal = (sig: NodeJS.Signals): void => {
-        log.info({ signal: sig }, 'store: shutting down');
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    await untilShutdownSignal(log, 'store');
     await running.stop();
     log.flush();
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseInitialCluster } from './membership.js';
+import { parseDurationMs } from '../util/duration.js';
 
 /** StoreConfig is everything `capstan store` is configured with; names follow etcd's flags. */
 export interface StoreConfig {
@@ -121,8 +122,8 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
 
   const duration = (k: StoreFlagName, d: string): number => {
     const v = get(k, d);
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) throw new ConfigError(`--${k}: ${JSON.stringify(v)} is not a duration like 500ms, 5s or 10m`);
-    const ms = retentionMs(v);
+    const ms = parseDurationMs(v);
+    if (ms === undefined) throw new ConfigError(`--${k}: ${JSON.stringify(v)} is not a duration like 500ms, 5s or 10m`);
     if (ms <= 0) throw new ConfigError(`--${k}: ${v} must be positive`);
     return ms;
   };
@@ -144,7 +145,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
   if (!initialCluster.has(name)) throw new ConfigError(`--initial-cluster has no member named ${JSON.stringify(name)} (--name)`);
   const quota = int('quota-backend-bytes', 0, 0);
   const retention = get('auto-compaction-retention', '0');
-  if (!/^\d+$/.test(retention) && !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(retention)) {
+  if (!/^\d+$/.test(retention) && parseDurationMs(retention) === undefined) {
     throw new ConfigError(`--auto-compaction-retention: ${JSON.stringify(retention)} is neither an integer nor a duration like 5m or 1h`);
   }
   return {
@@ -174,10 +175,5 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
 /** retentionMs turns a periodic retention ("1h", "30m", or hours as an integer) into milliseconds. */
 export function retentionMs(retention: string): number {
   if (/^\d+$/.test(retention)) return Number(retention) * 3_600_000;
-  let total = 0;
-  for (const m of retention.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-  }
-  return total;
+  return parseDurationMs(retention) ?? 0;
 }

@@ -31,6 +31,8 @@ export interface StoreOptions {
   readyTimeoutMs?: number;
   /** stopTimeoutMs is how long stop() waits after SIGTERM before SIGKILL; default 10 s. */
   stopTimeoutMs?: number;
+  /** target overrides CAPSTAN_COMPAT_TARGET for this store (a suite that must run against real etcd). */
+  target?: CompatTarget;
 }
 
 /** Store is a running (or stopped) store process and where to reach it. */
@@ -340,7 +342,7 @@ export function createStore(layout: StoreLayout, options: StoreOptions = {}): Co
  * process is killed then), so a missing or broken target fails fast instead of hanging.
  */
 export async function startStore(options: StoreOptions = {}): Promise<Store> {
-  const command = storeCommand();
+  const command = storeCommand(options.target);
   if (command === undefined) throw new StoreStartError('the store target is not installed (see describeCompat)');
   const name = options.name ?? 'compat';
   const [clientPort, peerPort] = await freePorts(2);

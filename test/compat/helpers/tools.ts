@@ -54,9 +54,8 @@ export interface StoreCommand {
   args: string[];
 }
 
-/** storeCommand resolves the launch command of the selected target, or undefined when it is missing. */
-export function storeCommand(): StoreCommand | undefined {
-  const target = compatTarget();
+/** storeCommand resolves the launch command of a target (default the selected one), or undefined when it is missing. */
+export function storeCommand(target: CompatTarget = compatTarget()): StoreCommand | undefined {
   if (target === 'etcd') {
     const etcd = findOnPath('etcd');
     return etcd === undefined ? undefined : { target, command: etcd, args: [] };

@@ -1,0 +1,92 @@
+/**
+ * The `capstan apiserver` configuration: kube-apiserver's flag names where it has them (--etcd-servers,
+ * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
+ * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
+ * (kube-apiserver removed its own in 1.20; capstan keeps one for local use) and --watch-bookmark-interval.
+ */
+import { CapstanError } from '../util/errors.js';
+import { parseDurationMs } from '../util/duration.js';
+
+/** ApiServerFlags are the raw flag values (strings, as given). */
+export interface ApiServerFlags {
+  etcdServers?: string;
+  etcdPrefix?: string;
+  bindAddress?: string;
+  securePort?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  tokenAuthFile?: string;
+  insecurePort?: string;
+  insecureBindAddress?: string;
+  minRequestTimeout?: string;
+  watchBookmarkInterval?: string;
+  logLevel?: string;
+}
+
+/** ResolvedApiServerFlags is the validated configuration, before files are read. */
+export interface ResolvedApiServerFlags {
+  etcdServers: string[];
+  etcdPrefix: string;
+  secure?: { host: string; port: number; certFile: string; keyFile: string };
+  insecure?: { host: string; port: number };
+  tokenAuthFile?: string;
+  minRequestTimeoutSeconds: number;
+  bookmarkIntervalMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** ApiServerConfigError is a flag that cannot be used; the CLI exits 2 with its message. */
+export class ApiServerConfigError extends CapstanError {
+  constructor(message: string) {
+    super(message, 'INVALID_CONFIG', false);
+  }
+}
+
+function port(name: string, v: string | undefined, fallback: number): number {
+  const s = v ?? String(fallback);
+  if (!/^\d+$/.test(s) || Number(s) > 65535) throw new ApiServerConfigError(`--${name}: ${JSON.stringify(s)} is not a port number (0-65535)`);
+  return Number(s);
+}
+
+/** resolveApiServerFlags validates the flags (see the module comment); at least one port must be served. */
+export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags {
+  const etcdServers = (f.etcdServers ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (etcdServers.length === 0) throw new ApiServerConfigError('--etcd-servers must be specified');
+  for (const s of etcdServers) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ApiServerConfigError(`--etcd-servers: ${JSON.stringify(s)} is not a URL`);
+    }
+    if (u.protocol !== 'http:' || u.port === '') throw new ApiServerConfigError(`--etcd-servers: ${JSON.stringify(s)} must be http://host:port`);
+  }
+  const etcdPrefix = (f.etcdPrefix ?? '/registry').replace(/\/+$/, '');
+  if (!etcdPrefix.startsWith('/')) throw new ApiServerConfigError('--etcd-prefix must start with /');
+  const securePort = port('secure-port', f.securePort, 6443);
+  const insecurePort = port('insecure-port', f.insecurePort, 0);
+  const out: ResolvedApiServerFlags = {
+    etcdServers,
+    etcdPrefix,
+    minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
+    bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
+    logLevel: (f.logLevel ?? 'info') as ResolvedApiServerFlags['logLevel'],
+  };
+  if (!['debug', 'info', 'warn', 'error'].includes(out.logLevel)) throw new ApiServerConfigError(`--log-level: ${JSON.stringify(f.logLevel)} is not one of debug, info, warn, error`);
+  if (!Number.isSafeInteger(out.minRequestTimeoutSeconds) || out.minRequestTimeoutSeconds <= 0) throw new ApiServerConfigError('--min-request-timeout must be a positive number of seconds');
+  if (!(out.bookmarkIntervalMs > 0)) throw new ApiServerConfigError(`--watch-bookmark-interval: ${JSON.stringify(f.watchBookmarkInterval)} is not a duration like 500ms, 5s or 1m`);
+  if (securePort !== 0) {
+    if (f.tlsCertFile === undefined || f.tlsPrivateKeyFile === undefined) {
+      throw new ApiServerConfigError('--secure-port needs --tls-cert-file and --tls-private-key-file (or --secure-port=0 to serve only the insecure port)');
+    }
+    out.secure = { host: f.bindAddress ?? '0.0.0.0', port: securePort, certFile: f.tlsCertFile, keyFile: f.tlsPrivateKeyFile };
+  }
+  if (insecurePort !== 0) {
+    const host = f.insecureBindAddress ?? '127.0.0.1';
+    if (!(host === 'localhost' || host === '::1' || host.startsWith('127.'))) throw new ApiServerConfigError(`--insecure-bind-address: ${host} is not a loopback address`);
+    out.insecure = { host, port: insecurePort };
+  }
+  if (out.secure === undefined && out.insecure === undefined) throw new ApiServerConfigError('nothing to serve: set --secure-port (with a certificate) or --insecure-port');
+  if (f.tokenAuthFile !== undefined) out.tokenAuthFile = f.tokenAuthFile;
+  return out;
+}

@@ -1,0 +1,487 @@
+/**
+ * RestHandlers implement the verbs on every served resource over the ObjectStore, with kube-apiserver's
+ * semantics (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go and the endpoint
+ * handlers):
+ *
+ * - create: generateName, uid, creationTimestamp, defaults, the strategy, validation (422 Invalid),
+ *   namespace lifecycle (no objects in a missing or terminating namespace), AlreadyExists (409);
+ * - update (PUT) and patch: optimistic concurrency — a client's resourceVersion must still be current
+ *   (409 Conflict); without one the handler retries against fresh reads; a write that changes nothing is
+ *   not written; PUT of a missing object creates it where the kind allows (leases, endpoints);
+ * - delete: preconditions, graceful deletion (deletionTimestamp, pods bound to a node), finalizers and
+ *   propagationPolicy (orphan / foregroundDeletion finalizers); an object whose deletionTimestamp is set
+ *   goes away when its last finalizer is removed;
+ * - subresources: status, scale (autoscaling/v1 Scale), pods/binding, namespaces/finalize.
+ *
+ * Handlers take parsed requests and return objects; the HTTP shell (server.ts) does the I/O.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import {
+  FieldError,
+  FieldPath,
+  formatTime,
+  generateName,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  FINALIZER_DELETE_DEPENDENTS,
+  FINALIZER_ORPHAN_DEPENDENTS,
+  type Binding,
+  type DeleteOptions,
+  type KubeList,
+  type KubeObject,
+  type Namespace,
+  type Pod,
+  type Scale,
+} from '../api/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Random } from '../util/random.js';
+import { StatusError, type QualifiedResource } from './errors.js';
+import type { RequestInfo } from './request-info.js';
+import type { ResourceType, StrategyContext } from './resource.js';
+import { prepareStatusUpdate } from './resources/generic.js';
+import { parseSelection } from './selection.js';
+import type { ObjectStore, Versioned } from './storage/object-store.js';
+import { decodeContinue, encodeContinue } from './storage/continue-token.js';
+
+/** MAX_UPDATE_RETRIES bounds the re-reads of an update without a client resourceVersion. */
+const MAX_UPDATE_RETRIES = 8;
+/** MAX_GENERATE_NAME_RETRIES bounds the retries of a generated name that collided. */
+const MAX_GENERATE_NAME_RETRIES = 8;
+
+/** Answer is a handler's result: the HTTP code and the body. */
+export interface Answer {
+  readonly code: number;
+  readonly body: unknown;
+}
+
+/** SYSTEM_NAMESPACES exist in every cluster; the API server creates them at start. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function qr(r: ResourceType): QualifiedResource {
+  return { group: r.group, resource: r.resource };
+}
+
+function apiVersionOf(r: ResourceType): string {
+  return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+function withoutRV(obj: KubeObject): KubeObject {
+  const { resourceVersion: _rv, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+function parseRV(rv: string | undefined, what = 'resourceVersion'): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d+$/.test(rv)) throw StatusError.badRequest(`invalid ${what}: ${rv}`);
+  return Number(rv);
+}
+
+function uuid(random: Random): string {
+  const hex = Array.from({ length: 16 }, () => random.int(256).toString(16).padStart(2, '0'));
+  hex[6] = ((parseInt(hex[6]!, 16) & 0x0f) | 0x40).toString(16);
+  hex[8] = ((parseInt(hex[8]!, 16) & 0x3f) | 0x80).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** RestHandlers: see the module comment. */
+export class RestHandlers {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  private ctx(): StrategyContext {
+    return { now: this.clock.now() };
+  }
+
+  private keyOf(r: ResourceType, info: RequestInfo, name = info.name): string {
+    return this.store.key(r.resource, r.namespaced ? info.namespace : undefined, name);
+  }
+
+  private stamp(r: ResourceType, obj: KubeObject): KubeObject {
+    obj.apiVersion = apiVersionOf(r);
+    obj.kind = r.kind;
+    return obj;
+  }
+
+  /** get reads one object (404 NotFound when absent). */
+  async get(r: ResourceType, info: RequestInfo, query: URLSearchParams): Promise<Answer> {
+    const v = await this.store.get(this.keyOf(r, info), query.get('resourceVersion') === '0');
+    if (v === undefined) throw StatusError.notFound(qr(r), info.name);
+    return { code: 200, body: this.stamp(r, v.obj) };
+  }
+
+  /**
+   * list reads a collection (all namespaces when the request names none), filtered by selectors, at the
+   * latest revision, at an exact one (resourceVersionMatch=Exact, or a continue token), paginated by limit.
+   */
+  async list(r: ResourceType, info: RequestInfo, query: URLSearchParams): Promise<Answer> {
+    const selection = parseSelection(r, query);
+    const limit = query.has('limit') ? Number(query.get('limit')) : 0;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw StatusError.badRequest(`invalid limit: ${query.get('limit') ?? ''}`);
+    const rv = query.get('resourceVersion') ?? '';
+    const match = query.get('resourceVersionMatch') ?? '';
+    if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') throw StatusError.badRequest(`resourceVersionMatch: Unsupported value: "${match}"`);
+    if (match !== '' && rv === '') throw StatusError.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    const prefix = this.store.listPrefix(r.resource, r.namespaced ? info.namespace : undefined);
+    const token = query.get('continue') ?? '';
+    let revision = 0;
+    let startKey: string | undefined;
+    if (token !== '') {
+      if (rv !== '' && rv !== '0') throw StatusError.badRequest('specifying resource version is not allowed when using continue');
+      const c = decodeContinue(token, prefix);
+      revision = c.revision;
+      startKey = c.startKey;
+    } else if (rv !== '' && rv !== '0') {
+      const n = parseRV(rv)!;
+      // An exact read, or (legacy) a paginated read at a resourceVersion, is served at that revision.
+      if (match === 'Exact' || (match === '' && limit > 0)) revision = n;
+    }
+    const page = await this.store.list({
+      prefix,
+      revision,
+      limit,
+      serializable: rv === '0' && token === '',
+      ...(startKey === undefined ? {} : { startKey }),
+      ...(selection.everything ? {} : { filter: (o: KubeObject) => selection.matches(o) }),
+    });
+    if (rv !== '' && rv !== '0' && match !== 'Exact' && revision === 0 && page.revision < parseRV(rv)!) {
+      throw StatusError.timeout(`Too large resource version: ${rv}, current: ${page.revision}`);
+    }
+    const list: KubeList<KubeObject> = {
+      kind: `${r.kind}List`,
+      apiVersion: apiVersionOf(r),
+      metadata: {
+        resourceVersion: String(page.revision),
+        ...(page.nextKey === undefined ? {} : { continue: encodeContinue(page.revision, page.nextKey, prefix) }),
+        ...(page.remaining === undefined ? {} : { remainingItemCount: page.remaining }),
+      },
+      items: page.items.map((v) => this.stamp(r, v.obj)),
+    };
+    return { code: 200, body: list };
+  }
+
+  /** checkNamespace refuses objects in a missing or terminating namespace (NamespaceLifecycle admission). */
+  private async checkNamespace(r: ResourceType, namespace: string): Promise<void> {
+    if (!r.namespaced) return;
+    const nsType = { group: '', resource: 'namespaces' };
+    const ns = await this.store.get(this.store.key('namespaces', undefined, namespace));
+    if (ns === undefined) throw StatusError.notFound(nsType, namespace);
+    if ((ns.obj as Namespace).status?.phase === 'Terminating' || ns.obj.metadata.deletionTimestamp) {
+      throw StatusError.forbidden(qr(r), '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private checkBodyIdentity(r: ResourceType, info: RequestInfo, obj: KubeObject): void {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw StatusError.badRequest('the body of the request is not a JSON object');
+    obj.metadata ??= {};
+    if (typeof obj.metadata !== 'object' || obj.metadata === null) throw StatusError.badRequest('metadata must be an object');
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== r.kind) {
+      throw StatusError.badRequest(`the API version in the data (${obj.apiVersion ?? ''}) does not match the expected API version (${apiVersionOf(r)})`);
+    }
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersionOf(r)) {
+      throw StatusError.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(r)})`);
+    }
+    if (r.namespaced) {
+      const ns = obj.metadata.namespace ?? '';
+      if (ns !== '' && ns !== info.namespace) throw StatusError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = info.namespace;
+    } else if ((obj.metadata.namespace ?? '') !== '') {
+      delete obj.metadata.namespace;
+    }
+  }
+
+  /** create makes a new object (201 Created). */
+  async create(r: ResourceType, info: RequestInfo, body: KubeObject): Promise<Answer> {
+    this.checkBodyIdentity(r, info, body);
+    if (info.namespace === '' && r.namespaced) throw StatusError.notFoundPath();
+    await this.checkNamespace(r, info.namespace);
+    const ctx = this.ctx();
+    for (let attempt = 0; ; attempt++) {
+      const obj = structuredClone(body);
+      const meta = obj.metadata;
+      const generated = (meta.name ?? '') === '' && (meta.generateName ?? '') !== '';
+      if (generated) meta.name = generateName(meta.generateName!, this.random);
+      this.prepareCreateMeta(obj, ctx);
+      r.defaults(obj);
+      r.prepareForCreate(obj, ctx);
+      this.validateCreate(r, obj);
+      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj));
+      if (out.ok) return { code: 201, body: out.value.obj };
+      if (!generated || attempt >= MAX_GENERATE_NAME_RETRIES) throw StatusError.alreadyExists(qr(r), meta.name!);
+    }
+  }
+
+  private prepareCreateMeta(obj: KubeObject, ctx: StrategyContext): void {
+    const meta = obj.metadata;
+    meta.uid = uuid(this.random);
+    meta.creationTimestamp = formatTime(ctx.now);
+    delete meta.resourceVersion;
+    delete meta.selfLink;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.generation;
+  }
+
+  private validateCreate(r: ResourceType, obj: KubeObject): void {
+    const errs = [...validateObjectMeta(obj.metadata, r.namespaced, r.validateName), ...r.validate(obj)];
+    if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, obj.metadata.name ?? '', errs);
+  }
+
+  private validateUpdate(r: ResourceType, obj: KubeObject, old: KubeObject): void {
+    const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...r.validate(obj), ...r.validateUpdate(obj, old)];
+    if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, obj.metadata.name ?? '', errs);
+  }
+
+  /**
+   * guaranteedUpdate applies tryUpdate to the stored object and writes the result guarded by the mod revision
+   * it read. When the client named a resourceVersion it must match (else Conflict); otherwise a guard that
+   * failed because someone else wrote meanwhile is retried against what they wrote.
+   */
+  private async guaranteedUpdate(
+    r: ResourceType,
+    info: RequestInfo,
+    tryUpdate: (current: Versioned) => { obj: KubeObject; clientRV: number | undefined },
+    createIfMissing?: () => Promise<Answer>,
+  ): Promise<Answer> {
+    const key = this.keyOf(r, info);
+    let current = await this.store.get(key);
+    for (let attempt = 0; ; attempt++) {
+      if (current === undefined) {
+        if (createIfMissing !== undefined) return createIfMissing();
+        throw StatusError.notFound(qr(r), info.name);
+      }
+      const { obj, clientRV } = tryUpdate(current);
+      if (clientRV !== undefined && clientRV !== current.modRevision) throw StatusError.modified(qr(r), info.name);
+      if (isDeepStrictEqual(withoutRV(this.stamp(r, obj)), withoutRV(this.stamp(r, current.obj)))) {
+        return { code: 200, body: current.obj };
+      }
+      const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
+      const out = finalize ? await this.store.delete(key, current.modRevision) : await this.store.update(key, obj, current.modRevision);
+      if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
+      if (clientRV !== undefined || attempt >= MAX_UPDATE_RETRIES) {
+        if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
+        throw StatusError.modified(qr(r), info.name);
+      }
+      current = out.current;
+    }
+  }
+
+  /** graceRemaining says an object under graceful deletion still waits for its agent (a bound pod). */
+  private graceRemaining(obj: KubeObject): boolean {
+    return (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+  }
+
+  /** update replaces an object (PUT) or its status. */
+  async update(r: ResourceType, info: RequestInfo, body: KubeObject): Promise<Answer> {
+    this.checkBodyIdentity(r, info, body);
+    if ((body.metadata.name ?? '') !== info.name) {
+      throw StatusError.badRequest(`the name of the object (${body.metadata.name ?? ''}) does not match the name on the URL (${info.name})`);
+    }
+    const ctx = this.ctx();
+    const status = info.subresource === 'status';
+    const createIfMissing =
+      r.allowCreateOnUpdate && !status
+        ? async (): Promise<Answer> => this.create(r, { ...info, verb: 'create' }, body)
+        : undefined;
+    return this.guaranteedUpdate(
+      r,
+      info,
+      (current) => {
+        const obj = structuredClone(body);
+        return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV: parseRV(body.metadata.resourceVersion) };
+      },
+      createIfMissing,
+    );
+  }
+
+  /** prepareUpdate carries over what the client may not change and validates; it returns obj. */
+  private prepareUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean, ctx: StrategyContext): KubeObject {
+    const meta = obj.metadata;
+    const oldMeta = old.metadata;
+    meta.uid = oldMeta.uid;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
+    if (oldMeta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
+    else meta.deletionTimestamp = oldMeta.deletionTimestamp;
+    if (oldMeta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
+    else meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    r.defaults(obj);
+    if (status) prepareStatusUpdate(obj, old);
+    else r.prepareForUpdate(obj, old, ctx);
+    if (meta.generation === undefined && oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+    // The resourceVersion was checked against the stored one; validation sees the stored one.
+    meta.resourceVersion = oldMeta.resourceVersion;
+    this.validateUpdate(r, obj, old);
+    return obj;
+  }
+
+  /**
+   * patch applies a patch to the stored object (or its status) and writes it as an update. The patch
+   * function is retried against fresh reads unless the patch itself carries a resourceVersion.
+   */
+  async patch(r: ResourceType, info: RequestInfo, applyPatch: (current: KubeObject) => KubeObject): Promise<Answer> {
+    const ctx = this.ctx();
+    const status = info.subresource === 'status';
+    return this.guaranteedUpdate(r, info, (current) => {
+      const patched = applyPatch(this.stamp(r, structuredClone(current.obj)));
+      if (typeof patched !== 'object' || patched === null || typeof patched.metadata !== 'object' || patched.metadata === null) {
+        throw StatusError.badRequest('the patched object is not a valid object');
+      }
+      const rv = patched.metadata.resourceVersion;
+      const clientRV = rv !== undefined && rv !== current.obj.metadata.resourceVersion ? parseRV(rv) : undefined;
+      for (const field of ['name', 'namespace', 'uid'] as const) {
+        if ((patched.metadata[field] ?? '') !== (current.obj.metadata[field] ?? '') && !(field === 'uid' && patched.metadata.uid === undefined)) {
+          throw StatusError.invalid(r.group, r.kind, info.name, [FieldError.invalid(FieldPath.root('metadata', field), patched.metadata[field], 'field is immutable')]);
+        }
+      }
+      this.checkBodyIdentity(r, info, patched);
+      return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx), clientRV };
+    });
+  }
+
+  /** delete deletes one object, gracefully or held by finalizers as Kubernetes does. */
+  async delete(r: ResourceType, info: RequestInfo, options: DeleteOptions): Promise<Answer> {
+    const key = this.keyOf(r, info);
+    const ctx = this.ctx();
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (current === undefined) throw StatusError.notFound(qr(r), info.name);
+      const meta = current.obj.metadata;
+      const pre = options.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== meta.uid) {
+        throw StatusError.conflict(qr(r), info.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
+        throw StatusError.conflict(qr(r), info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
+      }
+      const next = structuredClone(current.obj);
+      const finalizers = new Set(next.metadata.finalizers ?? []);
+      if (options.propagationPolicy === 'Orphan') finalizers.add(FINALIZER_ORPHAN_DEPENDENTS);
+      if (options.propagationPolicy === 'Foreground') finalizers.add(FINALIZER_DELETE_DEPENDENTS);
+      const grace = options.gracePeriodSeconds ?? r.gracePeriodSeconds?.(current.obj);
+      const graceful = grace !== undefined && grace > 0 && r.gracePeriodSeconds?.(current.obj) !== undefined;
+      const held = r.holdsDeletion?.(current.obj) === true;
+      let out;
+      if (finalizers.size === 0 && !graceful && !held) {
+        out = await this.store.delete(key, current.modRevision);
+      } else {
+        if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
+        if (!next.metadata.deletionTimestamp) {
+          next.metadata.deletionTimestamp = formatTime(ctx.now + (graceful ? grace * 1000 : 0));
+          next.metadata.deletionGracePeriodSeconds = graceful ? grace : 0;
+        } else if (graceful && grace < (next.metadata.deletionGracePeriodSeconds ?? Infinity)) {
+          next.metadata.deletionTimestamp = formatTime(ctx.now + grace * 1000);
+          next.metadata.deletionGracePeriodSeconds = grace;
+        } else if (!graceful) {
+          next.metadata.deletionGracePeriodSeconds = 0;
+        }
+        if (held) r.beginDeletion?.(next);
+        if (finalizers.size === 0 && !graceful && !held) out = await this.store.delete(key, current.modRevision);
+        else if (isDeepStrictEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
+        else out = await this.store.update(key, next, current.modRevision);
+      }
+      if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
+      if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
+      if (attempt >= MAX_UPDATE_RETRIES) throw StatusError.modified(qr(r), info.name);
+    }
+  }
+
+  /** deleteCollection deletes every selected object of a collection, each as delete would. */
+  async deleteCollection(r: ResourceType, info: RequestInfo, query: URLSearchParams, options: DeleteOptions): Promise<Answer> {
+    const listed = (await this.list(r, info, query)).body as KubeList<KubeObject>;
+    const items: KubeObject[] = [];
+    for (const obj of listed.items) {
+      try {
+        const a = await this.delete(r, { ...info, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', verb: 'delete' }, options);
+        items.push(a.body as KubeObject);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.httpCode === 404)) throw err;
+      }
+    }
+    return { code: 200, body: { ...listed, items } };
+  }
+
+  /** getScale reads the scale subresource (autoscaling/v1 Scale). */
+  async getScale(r: ResourceType, info: RequestInfo): Promise<Answer> {
+    const v = await this.store.get(this.keyOf(r, info));
+    if (v === undefined) throw StatusError.notFound(qr(r), info.name);
+    return { code: 200, body: this.scaleOf(r, v.obj) };
+  }
+
+  private scaleOf(r: ResourceType, obj: KubeObject): Scale {
+    const s = r.scale!;
+    const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+      spec: { replicas: s.specReplicas(obj) },
+      status: { replicas: s.statusReplicas(obj), selector: s.selector(obj) },
+    };
+  }
+
+  /** updateScale writes spec.replicas through the scale subresource (PUT, or a patch of the Scale). */
+  async updateScale(r: ResourceType, info: RequestInfo, change: (scale: Scale) => Scale): Promise<Answer> {
+    const ctx = this.ctx();
+    const answer = await this.guaranteedUpdate(r, info, (current) => {
+      const wanted = change(this.scaleOf(r, current.obj));
+      const replicas = wanted.spec?.replicas ?? 0;
+      if (!Number.isSafeInteger(replicas) || replicas < 0) {
+        throw StatusError.invalid('autoscaling', 'Scale', info.name, [FieldError.invalid(FieldPath.root('spec', 'replicas'), replicas, 'must be greater than or equal to 0')]);
+      }
+      const obj = structuredClone(current.obj);
+      r.scale!.setSpecReplicas(obj, replicas);
+      return { obj: this.prepareUpdate(r, obj, current.obj, false, ctx), clientRV: parseRV(wanted.metadata.resourceVersion !== current.obj.metadata.resourceVersion ? wanted.metadata.resourceVersion : undefined) };
+    });
+    return { code: 200, body: this.scaleOf(r, answer.body as KubeObject) };
+  }
+
+  /** bind binds a pod to a node (pods/binding): 409 if it is already bound or being deleted. */
+  async bind(r: ResourceType, info: RequestInfo, binding: Binding): Promise<Answer> {
+    const node = binding?.target?.name ?? '';
+    if (node === '') throw StatusError.invalid('', 'Binding', info.name, [FieldError.required(FieldPath.root('target', 'name'), '')]);
+    const ctx = this.ctx();
+    await this.guaranteedUpdate(r, info, (current) => {
+      const pod = structuredClone(current.obj) as Pod;
+      if (pod.metadata.deletionTimestamp) throw StatusError.conflict(qr(r), info.name, `pod ${info.name} is being deleted, cannot be assigned to a host`);
+      if ((pod.spec?.nodeName ?? '') !== '') throw StatusError.conflict(qr(r), info.name, `pod ${info.name} is already assigned to node "${pod.spec!.nodeName!}"`);
+      pod.spec = { ...(pod.spec ?? { containers: [] }), nodeName: node };
+      const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime(ctx.now) });
+      pod.status = { ...(pod.status ?? {}), conditions };
+      const uidPre = binding.metadata?.uid;
+      if (uidPre !== undefined && uidPre !== '' && uidPre !== pod.metadata.uid) throw StatusError.conflict(qr(r), info.name, 'the UID in the binding does not match the pod');
+      return { obj: pod, clientRV: parseRV(binding.metadata?.resourceVersion) };
+    });
+    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+  }
+
+  /** finalize writes a namespace's spec.finalizers (namespaces/<name>/finalize), as the namespace controller does. */
+  async finalizeNamespace(r: ResourceType, info: RequestInfo, body: Namespace): Promise<Answer> {
+    return this.guaranteedUpdate(r, info, (current) => {
+      const ns = structuredClone(current.obj) as Namespace;
+      ns.spec = { ...(ns.spec ?? {}), finalizers: [...(body.spec?.finalizers ?? [])] };
+      const done = ns.metadata.deletionTimestamp && (ns.spec.finalizers ?? []).length === 0 && (ns.metadata.finalizers ?? []).length === 0;
+      if (done) ns.metadata.finalizers = [];
+      return { obj: ns, clientRV: parseRV(body.metadata?.resourceVersion) };
+    });
+  }
+
+  /** ensureSystemNamespaces creates default, kube-system, kube-public and kube-node-lease if missing. */
+  async ensureSystemNamespaces(namespaces: ResourceType): Promise<void> {
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await this.create(namespaces, { verb: 'create', group: '', version: 'v1', namespace: '', resource: 'namespaces', subresource: '', name: '' }, {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name },
+        });
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * ResourceType describes one served resource as kube-apiserver's registry does (a REST storage plus its
+ * RESTCreateStrategy/RESTUpdateStrategy/RESTDeleteStrategy): where it lives in the API (group, version,
+ * plural, scope), what discovery says of it, and the strategy hooks the generic handlers call on create,
+ * update and delete. Strategies are pure: the handler passes in the time, and they mutate only the fresh
+ * copy they are given.
+ */
+import type { FieldError, FieldGetters, KubeObject, ValidateNameFunc } from '../api/index.js';
+
+/** Verb is a Kubernetes API verb as discovery lists it. */
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+/** ALL_VERBS is every verb, for resources that support the full set. */
+export const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** ScaleSubresource says where a resource keeps what `/scale` reads and writes. */
+export interface ScaleSubresource {
+  /** specReplicas reads spec.replicas (default 1 when absent, as the defaulted object would have it). */
+  specReplicas(obj: KubeObject): number;
+  /** setSpecReplicas writes spec.replicas. */
+  setSpecReplicas(obj: KubeObject, replicas: number): void;
+  /** statusReplicas reads status.replicas. */
+  statusReplicas(obj: KubeObject): number;
+  /** selector renders the label selector of the pods it scales, as Scale.status.selector. */
+  selector(obj: KubeObject): string;
+}
+
+/** StrategyContext is what a strategy may depend on besides the objects: the request's time. */
+export interface StrategyContext {
+  /** now is the request's time, epoch milliseconds. */
+  readonly now: number;
+}
+
+/** ResourceType is one served resource (see the module comment). */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  /** resource is the plural, lower-case name in paths: `pods`. */
+  readonly resource: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly namespaced: boolean;
+  readonly verbs: readonly Verb[];
+  /** hasStatus says the object has a status that only the /status subresource writes. */
+  readonly hasStatus: boolean;
+  readonly scale?: ScaleSubresource;
+  /** binding says pods/binding is served. */
+  readonly binding?: boolean;
+  /** allowCreateOnUpdate says PUT of a missing object creates it (leases, endpoints, nodes, as Kubernetes). */
+  readonly allowCreateOnUpdate: boolean;
+  /** validateName is the name rule of the kind. */
+  readonly validateName: ValidateNameFunc;
+  /** fields are the selectable fields beyond metadata.name and metadata.namespace. */
+  readonly fields: FieldGetters<KubeObject>;
+  /** defaults fills in defaulted fields (SetDefaults_*) on every write. */
+  defaults(obj: KubeObject): void;
+  /** prepareForCreate clears what a client may not set on create (status, generation …). */
+  prepareForCreate(obj: KubeObject, ctx: StrategyContext): void;
+  /** prepareForUpdate carries over what a client may not change through this endpoint. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  /** validate checks an object to create; metadata is validated by the caller. */
+  validate(obj: KubeObject): FieldError[];
+  /** validateUpdate checks what only an update can break (immutable fields …); the caller also runs validate and the metadata checks. */
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
+   * gracePeriodSeconds is the default grace period of a delete (pods: their terminationGracePeriodSeconds,
+   * when bound to a node); undefined means the object is removed at once unless finalizers hold it.
+   */
+  gracePeriodSeconds?(obj: KubeObject): number | undefined;
+  /**
+   * holdsDeletion says an object whose deletionTimestamp is set must stay although no metadata finalizer is
+   * left (a namespace until its spec.finalizers are done).
+   */
+  holdsDeletion?(obj: KubeObject): boolean;
+  /** beginDeletion marks an object held by holdsDeletion as being deleted (a namespace's Terminating phase). */
+  beginDeletion?(obj: KubeObject): void;
+}
+
+/** SpecStatusObject is an object with a spec and a status, the shape the generic strategies handle. */
+export interface SpecStatusObject extends KubeObject {
+  spec?: unknown;
+  status?: unknown;
+}

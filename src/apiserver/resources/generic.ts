@@ -1,0 +1,73 @@
+/**
+ * Building blocks for ResourceType definitions: defaults for the common case and the generic spec/status
+ * strategy of kube-apiserver's registries (status is written only through /status; generation counts spec
+ * changes).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
+import { ALL_VERBS, type ResourceType, type SpecStatusObject } from '../resource.js';
+
+/** ResourceSpec is what a definition must say; defineResource fills in the rest. */
+export type ResourceSpec = Pick<ResourceType, 'group' | 'version' | 'kind' | 'resource' | 'namespaced'> & Partial<ResourceType>;
+
+/**
+ * defineResource completes a ResourceType: singular from the kind, every verb, DNS-subdomain names, no
+ * status, nothing to default or validate beyond metadata, and — with hasStatus — the spec/status strategy.
+ */
+export function defineResource(spec: ResourceSpec): ResourceType {
+  const hasStatus = spec.hasStatus ?? false;
+  return {
+    singular: spec.kind.toLowerCase(),
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    hasStatus,
+    allowCreateOnUpdate: false,
+    validateName: nameIsDNSSubdomain,
+    fields: {},
+    defaults: () => undefined,
+    prepareForCreate: hasStatus ? prepareSpecStatusForCreate : () => undefined,
+    prepareForUpdate: hasStatus ? prepareSpecStatusForUpdate : () => undefined,
+    validate: () => [],
+    validateUpdate: () => [],
+    ...spec,
+  };
+}
+
+/** prepareSpecStatusForCreate drops the client's status and starts generation at 1. */
+export function prepareSpecStatusForCreate(obj: KubeObject): void {
+  const o = obj as SpecStatusObject;
+  delete o.status;
+  o.metadata.generation = 1;
+}
+
+/** prepareSpecStatusForUpdate keeps the stored status and bumps generation when the spec changed. */
+export function prepareSpecStatusForUpdate(obj: KubeObject, old: KubeObject): void {
+  const o = obj as SpecStatusObject;
+  const prev = old as SpecStatusObject;
+  if (prev.status === undefined) delete o.status;
+  else o.status = structuredClone(prev.status);
+  const oldGeneration = prev.metadata.generation ?? 1;
+  o.metadata.generation = isDeepStrictEqual(o.spec, prev.spec) ? oldGeneration : oldGeneration + 1;
+}
+
+/**
+ * prepareStatusUpdate is the strategy of a /status write: only the status changes — spec and the metadata
+ * a status writer must not touch are carried over from the stored object.
+ */
+export function prepareStatusUpdate(obj: KubeObject, old: KubeObject): void {
+  const o = obj as SpecStatusObject;
+  const prev = old as SpecStatusObject;
+  if (prev.spec === undefined) delete o.spec;
+  else o.spec = structuredClone(prev.spec);
+  o.metadata = { ...o.metadata, generation: prev.metadata.generation };
+  if (prev.metadata.ownerReferences === undefined) delete o.metadata.ownerReferences;
+  else o.metadata.ownerReferences = structuredClone(prev.metadata.ownerReferences);
+  if (prev.metadata.deletionTimestamp === undefined) delete o.metadata.deletionTimestamp;
+  else o.metadata.deletionTimestamp = prev.metadata.deletionTimestamp;
+}
+
+/** asRecord views a value as a JSON object (an empty one for anything else). */
+export function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}

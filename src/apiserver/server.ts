@@ -1,0 +1,434 @@
+/**
+ * ApiServer is one `capstan apiserver` replica: the HTTP shell around the REST handlers. It keeps no state
+ * but an etcd client (every replica serves the same store, so any can die at any moment) and serves:
+ *
+ * - the secure port (HTTPS with the given certificate; bearer tokens from a token file; unauthenticated
+ *   requests get 401 except /healthz, /livez, /readyz and /version, which Kubernetes opens to everyone);
+ * - an optional insecure port, plain HTTP without authentication, which only binds to loopback;
+ * - /healthz /livez /readyz (ready when the store answers), /metrics, /version, /openapi/v2 (an empty
+ *   document: no schema is published yet, so kubectl validates nothing client-side; /openapi/v3 is 404),
+ *   discovery, and the resources of the registry with kube-apiserver's verbs and status codes.
+ *
+ * Request bodies are JSON or YAML, at most maxRequestBytes (413 beyond); a watch is a chunked stream of JSON
+ * lines. Every failure is answered with a Status (status-table.ts).
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import type { Binding, DeleteOptions, KubeObject, Namespace, Scale, WatchEvent } from '../api/index.js';
+import { EtcdClient } from '../store/client/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Random } from '../util/random.js';
+import type { TokenAuthenticator, UserInfo } from './authn.js';
+import { StatusError } from './errors.js';
+import { RestHandlers, type Answer } from './handlers.js';
+import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
+import type { ResourceRegistry } from './registry.js';
+import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.js';
+import type { ResourceType } from './resource.js';
+import { toStatusError } from './status-table.js';
+import { ObjectStore } from './storage/object-store.js';
+import { startWatch } from './watch.js';
+
+/** KUBERNETES_VERSION is the Kubernetes version capstan reports (/version), which clients compare against their own. */
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-capstan' };
+
+/** ApiServerConfig configures one replica. */
+export interface ApiServerConfig {
+  readonly etcdServers: readonly string[];
+  readonly etcdPrefix: string;
+  /** secure is the HTTPS listener, if any. */
+  readonly secure?: { readonly host: string; readonly port: number; readonly cert: string; readonly key: string };
+  /** insecure is the plain-HTTP loopback listener, if any. */
+  readonly insecure?: { readonly host: string; readonly port: number };
+  /** tokens authenticate the secure port; without them every secure request is refused with 401. */
+  readonly tokens?: TokenAuthenticator;
+  /** maxRequestBytes bounds a request body (kube-apiserver's 3 MiB). */
+  readonly maxRequestBytes: number;
+  readonly bookmarkIntervalMs: number;
+  /** minRequestTimeoutSeconds bounds a watch's timeoutSeconds (kube-apiserver's --min-request-timeout). */
+  readonly minRequestTimeoutSeconds: number;
+}
+
+/** ApiServerDeps are what the replica is given rather than creates. */
+export interface ApiServerDeps {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: Logger;
+  readonly registry: ResourceRegistry;
+}
+
+/** Listening is where a started replica listens. */
+export interface Listening {
+  readonly securePort?: number;
+  readonly insecurePort?: number;
+}
+
+/** METRIC_VERBS are the verb labels of kube-apiserver's request metrics. */
+const METRIC_VERBS: Readonly<Record<RequestInfo['verb'], string>> = {
+  get: 'GET',
+  list: 'LIST',
+  watch: 'WATCH',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  deletecollection: 'DELETE',
+};
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const JSON_TYPE = 'application/json';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** ApiServer: see the module comment. */
+export class ApiServer {
+  private readonly client: EtcdClient;
+  private readonly store: ObjectStore;
+  private readonly handlers: RestHandlers;
+  private readonly metrics: ApiServerMetrics;
+  private readonly log: Logger;
+  private readonly servers: http.Server[] = [];
+  private readonly watches = new Set<() => void>();
+  private stopping = false;
+
+  private constructor(
+    private readonly cfg: ApiServerConfig,
+    private readonly deps: ApiServerDeps,
+  ) {
+    if (cfg.insecure !== undefined && !isLoopback(cfg.insecure.host)) throw new Error(`the insecure port may only bind to loopback, not ${cfg.insecure.host}`);
+    this.log = deps.log.child({ component: 'apiserver' });
+    this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
+    this.store = new ObjectStore(this.client, cfg.etcdPrefix);
+    this.handlers = new RestHandlers(this.store, deps.clock, deps.random);
+    this.metrics = createApiServerMetrics();
+  }
+
+  /**
+   * start connects to the store, creates the system namespaces if they are missing (as kube-apiserver's
+   * bootstrap controller does), and opens the listeners.
+   */
+  static async start(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<{ server: ApiServer; listening: Listening }> {
+    const s = new ApiServer(cfg, deps);
+    try {
+      const namespaces = deps.registry.lookup('', 'v1', 'namespaces');
+      if (namespaces !== undefined) await s.handlers.ensureSystemNamespaces(namespaces);
+      const listening: { securePort?: number; insecurePort?: number } = {};
+      if (cfg.secure !== undefined) {
+        const srv = https.createServer({ cert: cfg.secure.cert, key: cfg.secure.key }, (req, res) => void s.handle(req, res, true));
+        listening.securePort = await s.listen(srv, cfg.secure.host, cfg.secure.port);
+      }
+      if (cfg.insecure !== undefined) {
+        const srv = http.createServer((req, res) => void s.handle(req, res, false));
+        listening.insecurePort = await s.listen(srv, cfg.insecure.host, cfg.insecure.port);
+      }
+      s.log.info({ ...listening, etcdServers: cfg.etcdServers }, 'apiserver: serving');
+      return { server: s, listening };
+    } catch (err) {
+      await s.stop();
+      throw err;
+    }
+  }
+
+  private async listen(srv: http.Server, host: string, port: number): Promise<number> {
+    srv.keepAliveTimeout = 65_000;
+    srv.headersTimeout = 70_000;
+    srv.requestTimeout = 0;
+    this.servers.push(srv);
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ host, port }, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    return (srv.address() as AddressInfo).port;
+  }
+
+  /** stop ends every watch, closes the listeners and the etcd client. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const stop of [...this.watches]) stop();
+    for (const srv of this.servers) {
+      srv.closeIdleConnections();
+      await new Promise<void>((resolve) => {
+        srv.close(() => resolve());
+        setTimeout(() => srv.closeAllConnections(), 2_000).unref();
+      });
+    }
+    this.client.close();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let info: RequestInfo | undefined;
+    let code = 500;
+    try {
+      if (secure && !PUBLIC_PATHS.has(url.pathname)) {
+        const user: UserInfo | undefined = this.cfg.tokens?.authenticate(req.headers.authorization);
+        if (user === undefined) throw StatusError.unauthorized();
+      }
+      const parsed = parseRequestInfo(method, url.pathname, url.searchParams);
+      if (parsed === undefined) {
+        code = await this.handleNonResource(url.pathname, res);
+        return;
+      }
+      if (isDiscovery(parsed)) {
+        code = this.handleDiscovery(parsed.discovery, parsed.group, parsed.version, req, res);
+        return;
+      }
+      info = parsed;
+      const r = this.deps.registry.lookup(info.group, info.version, info.resource);
+      if (r === undefined) throw StatusError.notFoundPath();
+      if (info.verb === 'watch') {
+        code = 200;
+        await this.serveWatch(r, info, url.searchParams, res);
+        return;
+      }
+      const answer = await this.dispatch(r, info, url.searchParams, req);
+      code = answer.code;
+      this.send(res, answer.code, answer.body);
+    } catch (err) {
+      const se = toStatusError(err);
+      if (se.httpCode >= 500) this.log.error({ err, method, path: url.pathname }, 'apiserver: request failed');
+      code = se.httpCode;
+      if (!res.headersSent) this.send(res, se.httpCode, se.status);
+      else res.end();
+    } finally {
+      if (info !== undefined && info.verb !== 'watch' && this.deps.registry.lookup(info.group, info.version, info.resource) !== undefined) {
+        const labels = { verb: METRIC_VERBS[info.verb], group: info.group, version: info.version, resource: info.resource, subresource: info.subresource };
+        this.metrics.requests.inc({ ...labels, code: String(code) });
+        this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  private send(res: http.ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
+    res.end(text);
+  }
+
+  private async handleNonResource(path: string, res: http.ServerResponse): Promise<number> {
+    const text = (code: number, body: string, type = 'text/plain; charset=utf-8'): number => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-cache, private' });
+      res.end(body);
+      return code;
+    };
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+        return text(200, 'ok');
+      case '/readyz': {
+        if (this.stopping) return text(503, '[-]shutdown failed: reason withheld\nreadyz check failed');
+        try {
+          await this.store.revision();
+          return text(200, 'ok');
+        } catch {
+          return text(503, '[-]etcd failed: reason withheld\nreadyz check failed');
+        }
+      }
+      case '/version':
+        this.send(res, 200, {
+          ...KUBERNETES_VERSION,
+          gitCommit: '',
+          gitTreeState: 'clean',
+          buildDate: '',
+          goVersion: `node${process.versions.node}`,
+          compiler: 'tsc',
+          platform: `${process.platform}/${process.arch}`,
+        });
+        return 200;
+      case '/metrics':
+        return text(200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
+      case '/openapi/v2':
+        // No schema is published yet: an empty protobuf Document tells kubectl (1.20 and 1.32) that there is
+        // nothing to validate against client-side, while /openapi/v3 answers 404 so it does not expect
+        // server-side field validation.
+        return text(200, '', 'application/octet-stream');
+      default:
+        throw StatusError.notFoundPath();
+    }
+  }
+
+  private handleDiscovery(kind: 'api' | 'apis' | 'group' | 'version', group: string, version: string, req: http.IncomingMessage, res: http.ServerResponse): number {
+    const reg = this.deps.registry;
+    const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 0}`;
+    let body: unknown;
+    if (kind === 'api') body = reg.apiVersions(host);
+    else if (kind === 'apis') body = reg.apiGroupList();
+    else if (kind === 'group') body = reg.apiGroup(group);
+    else body = reg.apiResourceList(group, version);
+    if (body === undefined) throw StatusError.notFoundPath();
+    this.send(res, 200, body);
+    return 200;
+  }
+
+  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage): Promise<Answer> {
+    const sub = info.subresource;
+    const qr = { group: r.group, resource: r.resource };
+    const verbAllowed = (verb: string): void => {
+      if (!(r.verbs as readonly string[]).includes(verb)) throw StatusError.methodNotSupported(qr, verb);
+    };
+    if (info.name === '' && (info.verb === 'create' || info.verb === 'list' || info.verb === 'deletecollection')) {
+      if (sub !== '') throw StatusError.notFoundPath();
+      if (r.namespaced === false && info.namespace !== '') throw StatusError.notFoundPath();
+    }
+    if (sub === '') {
+      verbAllowed(info.verb);
+      switch (info.verb) {
+        case 'get':
+          return this.handlers.get(r, info, query);
+        case 'list':
+          return this.handlers.list(r, info, query);
+        case 'create':
+          return this.handlers.create(r, info, await this.readObject<KubeObject>(req));
+        case 'update':
+          return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
+        case 'patch':
+          throw StatusError.unsupportedMediaType(req.headers['content-type'] ?? '');
+        case 'delete':
+          return this.handlers.delete(r, info, await this.deleteOptions(req, query));
+        case 'deletecollection':
+          return this.handlers.deleteCollection(r, info, query, await this.deleteOptions(req, query));
+        default:
+          throw StatusError.methodNotSupported(qr, info.verb);
+      }
+    }
+    if (sub === 'status' && r.hasStatus) {
+      if (info.verb === 'get') return this.handlers.get(r, info, query);
+      if (info.verb === 'update') return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
+      throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/status` }, info.verb);
+    }
+    if (sub === 'scale' && r.scale !== undefined) {
+      if (info.verb === 'get') return this.handlers.getScale(r, info);
+      if (info.verb === 'update') {
+        const scale = await this.readObject<Scale>(req);
+        return this.handlers.updateScale(r, info, () => scale);
+      }
+      throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/scale` }, info.verb);
+    }
+    if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await this.readObject<Binding>(req));
+    if (sub === 'finalize' && r.resource === 'namespaces' && info.verb === 'update') {
+      return this.handlers.finalizeNamespace(r, info, await this.readObject<Namespace>(req));
+    }
+    throw StatusError.notFoundPath();
+  }
+
+  private async deleteOptions(req: http.IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+    const body = await this.readBody(req);
+    const opts: DeleteOptions = body.length === 0 ? {} : this.decode<DeleteOptions>(body, req.headers['content-type']);
+    const grace = query.get('gracePeriodSeconds');
+    if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+    const policy = query.get('propagationPolicy');
+    if (policy !== null) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+    if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+      throw StatusError.badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    if (opts.gracePeriodSeconds !== undefined && (!Number.isSafeInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+      throw StatusError.badRequest(`invalid gracePeriodSeconds: ${String(opts.gracePeriodSeconds)}`);
+    }
+    return opts;
+  }
+
+  private readBody(req: http.IncomingMessage): Promise<Buffer> {
+    const limit = this.cfg.maxRequestBytes;
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      req.resume();
+      return Promise.reject(StatusError.requestEntityTooLarge(`limit is ${limit}`));
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(StatusError.requestEntityTooLarge(`limit is ${limit}`));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+
+  private decode<T>(body: Buffer, contentType: string | undefined): T {
+    const type = (contentType ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
+    try {
+      if (type === JSON_TYPE || type === '' || type === '*/*') return JSON.parse(body.toString('utf8')) as T;
+      if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(body.toString('utf8')) as T;
+    } catch (err) {
+      throw StatusError.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+    throw StatusError.unsupportedMediaType(contentType ?? '');
+  }
+
+  private async readObject<T>(req: http.IncomingMessage): Promise<T> {
+    const body = await this.readBody(req);
+    if (body.length === 0) throw StatusError.badRequest('the body of the request is empty');
+    const obj = this.decode<T>(body, req.headers['content-type']);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw StatusError.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
+    return obj;
+  }
+
+  private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse): Promise<void> {
+    if (!r.verbs.includes('watch')) throw StatusError.methodNotSupported({ group: r.group, resource: r.resource }, 'watch');
+    const labels = { verb: 'WATCH', group: r.group, version: r.version, resource: r.resource };
+    const eventLabels = { group: r.group, version: r.version, kind: r.kind };
+    let headerSent = false;
+    const ensureHeader = (): void => {
+      if (headerSent) return;
+      headerSent = true;
+      res.writeHead(200, { 'content-type': JSON_TYPE, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
+      res.flushHeaders();
+    };
+    let finished = false;
+    const stop = await startWatch(
+      this.store,
+      r,
+      info,
+      query,
+      {
+        event: (ev: WatchEvent<KubeObject>) => {
+          ensureHeader();
+          this.metrics.watchEvents.inc(eventLabels);
+          res.write(`${JSON.stringify(ev)}\n`);
+        },
+        end: () => {
+          if (finished) return;
+          finished = true;
+          ensureHeader();
+          res.end();
+        },
+      },
+      this.deps.clock,
+      { bookmarkIntervalMs: this.cfg.bookmarkIntervalMs, maxTimeoutSeconds: this.cfg.minRequestTimeoutSeconds * 2 },
+    );
+    ensureHeader();
+    this.metrics.longRunning.inc(labels);
+    this.watches.add(stop);
+    let cleaned = false;
+    const cleanup = (): void => {
+      if (cleaned) return;
+      cleaned = true;
+      this.watches.delete(stop);
+      this.metrics.longRunning.dec(labels);
+      stop();
+    };
+    if (finished) cleanup();
+    else {
+      res.once('close', cleanup);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { TokenAuthenticator } from '../apiserver/authn.js';
+import { ApiServerConfigError, resolveApiServerFlags, type ApiServerFlags } from '../apiserver/config.js';
+import { builtinRegistry } from '../apiserver/registry.js';
+import { ApiServer } from '../apiserver/server.js';
+import { systemClock } from '../util/clock.js';
+import { CapstanError } from '../util/errors.js';
+import { createLogger } from '../util/logger.js';
+import { cryptoRandom } from '../util/random.js';
+import type { CliContext } from './context.js';
+import { CommandError } from './errors.js';
+import { untilShutdownSignal } from './signals.js';
+
+/** API_SERVER_MAX_REQUEST_BYTES is kube-apiserver's limit on a request body (3 MiB). */
+const API_SERVER_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+/**
+ * registerApiServer adds `capstan apiserver`: one stateless replica of the Kubernetes-compatible API over the
+ * store, configured with kube-apiserver's flag names. It runs until SIGINT or SIGTERM, then stops cleanly
+ * (watches end, so clients re-establish them on another replica).
+ */
+export function registerApiServer(program: Command, ctx: CliContext): void {
+  program
+    .command('apiserver')
+    .description('run one replica of the Kubernetes-compatible API server over the store')
+    .option('--etcd-servers <urls>', 'comma-separated store client URLs (required)')
+    .option('--etcd-prefix <prefix>', 'key prefix of every object in the store (default "/registry")')
+    .option('--bind-address <ip>', 'address of the secure port (default "0.0.0.0")')
+    .option('--secure-port <port>', 'HTTPS port; 0 serves no HTTPS (default 6443)')
+    .option('--tls-cert-file <path>', 'PEM serving certificate (with its chain) of the secure port')
+    .option('--tls-private-key-file <path>', 'PEM private key of --tls-cert-file')
+    .option('--token-auth-file <path>', 'CSV of bearer tokens: token,user,uid[,"group1,group2"]')
+    .option('--insecure-port <port>', 'plain-HTTP port without authentication, loopback only; 0 disables (default 0)')
+    .option('--insecure-bind-address <ip>', 'loopback address of the insecure port (default "127.0.0.1")')
+    .option('--min-request-timeout <seconds>', 'watches last between this and twice this unless the client asks for less (default 1800)')
+    .option('--watch-bookmark-interval <duration>', 'how often watches that allow bookmarks get one (default 1m)')
+    .option('--log-level <level>', 'debug, info, warn or error (default "info")')
+    .action(async (opts: ApiServerFlags) => {
+      let flags;
+      let tokens;
+      let tls;
+      try {
+        flags = resolveApiServerFlags(opts);
+        tokens = flags.tokenAuthFile === undefined ? undefined : TokenAuthenticator.fromFile(flags.tokenAuthFile);
+        tls = flags.secure === undefined ? undefined : { cert: readFileSync(flags.secure.certFile, 'utf8'), key: readFileSync(flags.secure.keyFile, 'utf8') };
+      } catch (err) {
+        if (err instanceof ApiServerConfigError || err instanceof CapstanError) throw new CommandError(err.message, 'INVALID_CONFIG', 2);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CommandError((err as Error).message, 'INVALID_CONFIG', 2);
+        throw err;
+      }
+      const log = createLogger({ level: flags.logLevel, name: 'apiserver' });
+      let started;
+      try {
+        started = await ApiServer.start(
+          {
+            etcdServers: flags.etcdServers,
+            etcdPrefix: flags.etcdPrefix,
+            ...(flags.secure === undefined || tls === undefined ? {} : { secure: { host: flags.secure.host, port: flags.secure.port, ...tls } }),
+            ...(flags.insecure === undefined ? {} : { insecure: flags.insecure }),
+            ...(tokens === undefined ? {} : { tokens }),
+            maxRequestBytes: API_SERVER_MAX_REQUEST_BYTES,
+            bookmarkIntervalMs: flags.bookmarkIntervalMs,
+            minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
+          },
+          { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry() },
+        );
+      } catch (err) {
+        log.fatal({ err }, 'apiserver: failed to start');
+        throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
+      }
+      const where = [
+        started.listening.securePort === undefined ? '' : `https://${flags.secure!.host}:${started.listening.securePort}`,
+        started.listening.insecurePort === undefined ? '' : `http://${flags.insecure!.host}:${started.listening.insecurePort}`,
+      ].filter((s) => s !== '');
+      ctx.stderr(`capstan apiserver: serving ${where.join(' and ')}\n`);
+      await untilShutdownSignal(log, 'apiserver');
+      await started.server.stop();
+      log.flush();
+    });
+}

@@ -1,0 +1,449 @@
+/**
+ * The API server's REST semantics over a real store process, through HTTP: discovery, the verbs and their
+ * status codes and messages (Kubernetes' own), optimistic concurrency, selectors, pagination, watch,
+ * subresources, deletion with finalizers and grace periods, and bad input — each answered with a Status,
+ * after which the replica keeps serving. The store is capstan's by default, etcd 3.4 with
+ * CAPSTAN_COMPAT_TARGET=etcd: the API server speaks only the etcd v3 API, so both must behave the same.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Status } from '../../src/api/index.js';
+import { EtcdClient } from '../../src/store/client/index.js';
+import { useStore } from '../compat/helpers/store.js';
+import { startApiServer, type ApiServerProcess } from './helpers/apiserver.js';
+import { openWatch, rest } from './helpers/rest.js';
+
+const store = useStore({ name: 'apiserver-rest' });
+let api: ApiServerProcess;
+let base: string;
+
+beforeAll(async () => {
+  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms']);
+  base = api.url;
+}, 60_000);
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+function configMap(name: string, data: Record<string, string> = { a: '1' }, labels: Record<string, string> = {}): ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data };
+}
+
+function pod(name: string, labels: Record<string, string> = {}): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } };
+}
+
+function deployment(name: string, replicas = 2): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } },
+    },
+  };
+}
+
+async function createNamespace(name: string): Promise<void> {
+  const r = await rest(base, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  expect(r.status).toBe(201);
+}
+
+describe('discovery', () => {
+  it('serves /api, /apis and each group-version with verbs, short names and subresources', async () => {
+    const api = await rest<APIVersions>(base, 'GET', '/api');
+    expect(api.body.versions).toEqual(['v1']);
+    const groups = await rest<APIGroupList>(base, 'GET', '/apis');
+    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io']);
+    const core = await rest<APIResourceList>(base, 'GET', '/api/v1');
+    const pods = core.body.resources.find((r) => r.name === 'pods')!;
+    expect(pods).toMatchObject({ namespaced: true, kind: 'Pod', shortNames: ['po'] });
+    expect(pods.verbs.sort()).toEqual(['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+    expect(core.body.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['pods/status', 'pods/binding', 'nodes', 'namespaces', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts']));
+    const apps = await rest<APIResourceList>(base, 'GET', '/apis/apps/v1');
+    expect(apps.body.resources.find((r) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    expect((await rest(base, 'GET', '/apis/nope/v1')).status).toBe(404);
+  });
+
+  it('creates the system namespaces at start and reports a version', async () => {
+    const list = await rest<KubeList<Namespace>>(base, 'GET', '/api/v1/namespaces');
+    expect(list.body.items.map((n) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+    const version = await rest<{ major: string; minor: string }>(base, 'GET', '/version');
+    expect(version.body).toMatchObject({ major: '1', minor: '32' });
+  });
+});
+
+describe('create, get, update, delete', () => {
+  it('creates with uid and creationTimestamp, reads back the same resourceVersion, and answers 409 AlreadyExists with Kubernetes\' message', async () => {
+    const created = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('crud-1'));
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).toMatchObject({ name: 'crud-1', namespace: 'default' });
+    expect(created.body.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const got = await rest<ConfigMap>(base, 'GET', '/api/v1/namespaces/default/configmaps/crud-1');
+    expect(got.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+    const again = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('crud-1'));
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'AlreadyExists', code: 409, message: 'configmaps "crud-1" already exists' });
+  });
+
+  it('answers 404 NotFound with Kubernetes\' message for a missing object and for a missing namespace', async () => {
+    const missing = await rest<Status>(base, 'GET', '/api/v1/namespaces/default/configmaps/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ reason: 'NotFound', message: 'configmaps "nope" not found', details: { name: 'nope', kind: 'configmaps' } });
+    const noNs = await rest<Status>(base, 'POST', '/api/v1/namespaces/ghost/configmaps', configMap('x'));
+    expect(noNs.status).toBe(404);
+    expect(noNs.body.message).toBe('namespaces "ghost" not found');
+  });
+
+  it('update with a stale resourceVersion is a 409 Conflict; with the current one it succeeds and moves resourceVersion', async () => {
+    const created = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('occ-1'));
+    const first = { ...created.body, data: { a: '2' } };
+    const updated = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/default/configmaps/occ-1', first);
+    expect(updated.status).toBe(200);
+    expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.body.metadata.resourceVersion));
+    const stale = await rest<Status>(base, 'PUT', '/api/v1/namespaces/default/configmaps/occ-1', { ...created.body, data: { a: '3' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on configmaps "occ-1": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    const got = await rest<ConfigMap>(base, 'GET', '/api/v1/namespaces/default/configmaps/occ-1');
+    expect(got.body.data).toEqual({ a: '2' });
+  });
+
+  it('an update that changes nothing is not written', async () => {
+    const created = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('noop-1'));
+    const same = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/default/configmaps/noop-1', created.body);
+    expect(same.status).toBe(200);
+    expect(same.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+  });
+
+  it('generateName picks a unique name with five random characters', async () => {
+    const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', { ...configMap(''), metadata: { generateName: 'gen-' } });
+    const b = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', { ...configMap(''), metadata: { generateName: 'gen-' } });
+    expect(a.status).toBe(201);
+    expect(a.body.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(b.body.metadata.name).not.toBe(a.body.metadata.name);
+  });
+
+  it('refuses an invalid object with 422 Invalid, field causes and Kubernetes\' message', async () => {
+    const bad = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('Bad_Name'));
+    expect(bad.status).toBe(422);
+    expect(bad.body.reason).toBe('Invalid');
+    expect(bad.body.message).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of/);
+    expect(bad.body.details).toMatchObject({ name: 'Bad_Name', kind: 'ConfigMap', causes: [{ reason: 'FieldValueInvalid', field: 'metadata.name' }] });
+    const noImage = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods', { ...pod('p'), spec: { containers: [{ name: 'c' }] } });
+    expect(noImage.status).toBe(422);
+    expect(noImage.body.message).toBe('Pod "p" is invalid: spec.containers[0].image: Required value');
+    const selector = deployment('mismatch');
+    selector.spec!.template.metadata!.labels = { app: 'other' };
+    const mismatch = await rest<Status>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', selector);
+    expect(mismatch.status).toBe(422);
+    expect(mismatch.body.message).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`');
+  });
+
+  it('defaults what kube-apiserver defaults', async () => {
+    const d = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment('defaults'));
+    expect(d.body.spec).toMatchObject({ revisionHistoryLimit: 10, progressDeadlineSeconds: 600, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
+    expect(d.body.spec!.template.spec!).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' });
+    expect(d.body.metadata.generation).toBe(1);
+    const p = await rest<Pod>(base, 'POST', '/api/v1/namespaces/default/pods', pod('defaults'));
+    expect(p.body.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
+    expect(p.body.spec!.serviceAccountName).toBe('default');
+    expect(p.body.spec!.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+  });
+});
+
+describe('list', () => {
+  beforeAll(async () => {
+    await createNamespace('list-ns');
+    for (let i = 0; i < 7; i++) {
+      const labels: Record<string, string> = { tier: i % 2 === 0 ? 'web' : 'db', idx: String(i) };
+      if (i < 3) labels['canary'] = 'yes';
+      const r = await rest(base, 'POST', '/api/v1/namespaces/list-ns/configmaps', configMap(`cm-${i}`, { i: String(i) }, labels));
+      expect(r.status).toBe(201);
+    }
+  });
+
+  async function names(query: string): Promise<string[]> {
+    const r = await rest<KubeList<ConfigMap>>(base, 'GET', `/api/v1/namespaces/list-ns/configmaps?${query}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.items.map((c) => c.metadata.name!);
+  }
+
+  it('filters by label selector: =, ==, !=, in, notin, exists, !exists', async () => {
+    expect(await names('labelSelector=tier%3Dweb')).toEqual(['cm-0', 'cm-2', 'cm-4', 'cm-6']);
+    expect(await names('labelSelector=tier%3D%3Ddb')).toEqual(['cm-1', 'cm-3', 'cm-5']);
+    expect(await names('labelSelector=tier!%3Dweb')).toEqual(['cm-1', 'cm-3', 'cm-5']);
+    expect(await names(`labelSelector=${encodeURIComponent('idx in (1,2)')}`)).toEqual(['cm-1', 'cm-2']);
+    expect(await names(`labelSelector=${encodeURIComponent('idx notin (0,1,2,3)')}`)).toEqual(['cm-4', 'cm-5', 'cm-6']);
+    expect(await names('labelSelector=canary')).toEqual(['cm-0', 'cm-1', 'cm-2']);
+    expect(await names(`labelSelector=${encodeURIComponent('!canary,tier=web')}`)).toEqual(['cm-4', 'cm-6']);
+  });
+
+  it('filters by field selector, and refuses an unsupported field with 400', async () => {
+    expect(await names('fieldSelector=metadata.name%3Dcm-3')).toEqual(['cm-3']);
+    expect(await names('fieldSelector=metadata.name!%3Dcm-3,metadata.namespace%3Dlist-ns')).toHaveLength(6);
+    const bad = await rest<Status>(base, 'GET', '/api/v1/namespaces/list-ns/configmaps?fieldSelector=spec.nodeName%3Dx');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('field label not supported: spec.nodeName');
+    const badLabel = await rest<Status>(base, 'GET', `/api/v1/namespaces/list-ns/configmaps?labelSelector=${encodeURIComponent('a in (')}`);
+    expect(badLabel.status).toBe(400);
+  });
+
+  it('pages with limit and continue at one consistent resourceVersion, with remainingItemCount', async () => {
+    const first = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/list-ns/configmaps?limit=3');
+    expect(first.body.items.map((c) => c.metadata.name)).toEqual(['cm-0', 'cm-1', 'cm-2']);
+    expect(first.body.metadata.remainingItemCount).toBe(4);
+    const token = first.body.metadata.continue!;
+    expect(token).not.toBe('');
+    // A write between pages is not seen by the rest of the paginated list.
+    await rest(base, 'POST', '/api/v1/namespaces/list-ns/configmaps', configMap('cm-9'));
+    const second = await rest<KubeList<ConfigMap>>(base, 'GET', `/api/v1/namespaces/list-ns/configmaps?limit=3&continue=${encodeURIComponent(token)}`);
+    expect(second.body.items.map((c) => c.metadata.name)).toEqual(['cm-3', 'cm-4', 'cm-5']);
+    expect(second.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+    const third = await rest<KubeList<ConfigMap>>(base, 'GET', `/api/v1/namespaces/list-ns/configmaps?limit=3&continue=${encodeURIComponent(second.body.metadata.continue!)}`);
+    expect(third.body.items.map((c) => c.metadata.name)).toEqual(['cm-6']);
+    expect(third.body.metadata.continue ?? '').toBe('');
+    await rest(base, 'DELETE', '/api/v1/namespaces/list-ns/configmaps/cm-9');
+    const filtered = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/list-ns/configmaps?limit=2&labelSelector=tier%3Ddb');
+    expect(filtered.body.items.map((c) => c.metadata.name)).toEqual(['cm-1', 'cm-3']);
+    const rest2 = await rest<KubeList<ConfigMap>>(base, 'GET', `/api/v1/namespaces/list-ns/configmaps?limit=2&labelSelector=tier%3Ddb&continue=${encodeURIComponent(filtered.body.metadata.continue!)}`);
+    expect(rest2.body.items.map((c) => c.metadata.name)).toEqual(['cm-5']);
+    const bogus = await rest<Status>(base, 'GET', '/api/v1/namespaces/list-ns/configmaps?limit=2&continue=notatoken');
+    expect(bogus.status).toBe(400);
+  });
+
+  it('lists across all namespaces, and reads at an exact resourceVersion', async () => {
+    const all = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/configmaps?labelSelector=tier');
+    expect(all.body.items.every((c) => c.metadata.namespace === 'list-ns')).toBe(true);
+    expect(all.body.items).toHaveLength(7);
+    const rv = all.body.metadata.resourceVersion!;
+    await rest(base, 'DELETE', '/api/v1/namespaces/list-ns/configmaps/cm-6');
+    const exact = await rest<KubeList<ConfigMap>>(base, 'GET', `/api/v1/configmaps?labelSelector=tier&resourceVersion=${rv}&resourceVersionMatch=Exact`);
+    expect(exact.body.items).toHaveLength(7);
+    expect(exact.body.metadata.resourceVersion).toBe(rv);
+    const now = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/configmaps?labelSelector=tier');
+    expect(now.body.items).toHaveLength(6);
+  });
+});
+
+describe('watch', () => {
+  it('streams ADDED, MODIFIED and DELETED after a resourceVersion, in order, with selector transitions', async () => {
+    await createNamespace('watch-ns');
+    const start = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/watch-ns/configmaps');
+    const w = await openWatch(base, `/api/v1/namespaces/watch-ns/configmaps?watch=1&resourceVersion=${start.body.metadata.resourceVersion!}&labelSelector=keep%3Dyes`);
+    try {
+      expect(w.status).toBe(200);
+      const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/watch-ns/configmaps', configMap('w-1', { v: '1' }, { keep: 'yes' }));
+      await rest(base, 'POST', '/api/v1/namespaces/watch-ns/configmaps', configMap('w-other', { v: '1' }, { keep: 'no' }));
+      const b = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/watch-ns/configmaps/w-1', { ...a.body, data: { v: '2' } });
+      const c = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/watch-ns/configmaps/w-1', { ...b.body, metadata: { ...b.body.metadata, labels: { keep: 'no' } } });
+      const d = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/watch-ns/configmaps/w-1', { ...c.body, metadata: { ...c.body.metadata, labels: { keep: 'yes' } } });
+      const del = await rest<ConfigMap>(base, 'DELETE', '/api/v1/namespaces/watch-ns/configmaps/w-1');
+      const events = await w.events.take(5, 10_000, 'watch events');
+      expect(events.map((e) => [e.type, (e.object as KubeObject).metadata.resourceVersion])).toEqual([
+        ['ADDED', a.body.metadata.resourceVersion],
+        ['MODIFIED', b.body.metadata.resourceVersion],
+        ['DELETED', c.body.metadata.resourceVersion],
+        ['ADDED', d.body.metadata.resourceVersion],
+        ['DELETED', del.body.metadata.resourceVersion],
+      ]);
+      expect((events[1]!.object as ConfigMap).data).toEqual({ v: '2' });
+      expect((events[1]!.object as KubeObject).kind).toBe('ConfigMap');
+    } finally {
+      w.close();
+    }
+  });
+
+  it('without a resourceVersion starts with the current state as ADDED events', async () => {
+    await createNamespace('watch-initial');
+    await rest(base, 'POST', '/api/v1/namespaces/watch-initial/configmaps', configMap('i-1'));
+    await rest(base, 'POST', '/api/v1/namespaces/watch-initial/configmaps', configMap('i-2'));
+    const w = await openWatch(base, '/api/v1/namespaces/watch-initial/configmaps?watch=true');
+    try {
+      const initial = await w.events.take(2, 10_000, 'initial events');
+      expect(initial.map((e) => [e.type, (e.object as KubeObject).metadata.name])).toEqual([
+        ['ADDED', 'i-1'],
+        ['ADDED', 'i-2'],
+      ]);
+      await rest(base, 'POST', '/api/v1/namespaces/watch-initial/configmaps', configMap('i-3'));
+      const next = await w.events.shift(10_000, 'the next event');
+      expect([next.type, (next.object as KubeObject).metadata.name]).toEqual(['ADDED', 'i-3']);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('sends BOOKMARK events when allowed, and ends the stream after timeoutSeconds', async () => {
+    await createNamespace('watch-bookmarks');
+    const created = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/watch-bookmarks/configmaps', configMap('b-1'));
+    const rv = Number(created.body.metadata.resourceVersion) - 1;
+    const w = await openWatch(base, `/api/v1/namespaces/watch-bookmarks/configmaps?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`);
+    const added = await w.events.shift(10_000, 'ADDED');
+    expect(added.type).toBe('ADDED');
+    const bookmark = await w.events.shift(10_000, 'BOOKMARK');
+    expect(bookmark.type).toBe('BOOKMARK');
+    expect(Number((bookmark.object as KubeObject).metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(created.body.metadata.resourceVersion));
+    await w.ended;
+  });
+
+  it('a compacted resourceVersion answers an ERROR event with a 410 Expired Status', async () => {
+    const client = new EtcdClient({ endpoints: [store().endpoint] });
+    try {
+      await createNamespace('watch-compacted');
+      const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/watch-compacted/configmaps', configMap('c-1'));
+      await rest(base, 'POST', '/api/v1/namespaces/watch-compacted/configmaps', configMap('c-2'));
+      const latest = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/watch-compacted/configmaps');
+      await client.compact(Number(latest.body.metadata.resourceVersion), true);
+      const before = Number(a.body.metadata.resourceVersion) - 1;
+      const w = await openWatch(base, `/api/v1/namespaces/watch-compacted/configmaps?watch=1&resourceVersion=${before}`);
+      const ev = await w.events.shift(10_000, 'ERROR event');
+      expect(ev.type).toBe('ERROR');
+      expect(ev.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+      expect((ev.object as Status).message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
+      await w.ended;
+      const list = await rest<Status>(base, 'GET', `/api/v1/namespaces/watch-compacted/configmaps?resourceVersion=${before}&resourceVersionMatch=Exact`);
+      expect(list.status).toBe(410);
+      expect(list.body.reason).toBe('Expired');
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('subresources', () => {
+  it('status is written only through /status, and generation counts spec changes', async () => {
+    const d = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment('status-1'));
+    const withStatus = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-1/status', { ...d.body, status: { replicas: 2, observedGeneration: 1 } });
+    expect(withStatus.status).toBe(200);
+    expect(withStatus.body.status).toEqual({ replicas: 2, observedGeneration: 1 });
+    expect(withStatus.body.metadata.generation).toBe(1);
+    const ignored = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-1', { ...withStatus.body, status: { replicas: 99 } });
+    expect(ignored.body.status).toEqual({ replicas: 2, observedGeneration: 1 });
+    expect(ignored.body.metadata.generation).toBe(1);
+    const spec = structuredClone(ignored.body);
+    spec.spec!.template.spec!.containers[0]!.image = 'nginx:1.26';
+    const bumped = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-1', spec);
+    expect(bumped.body.metadata.generation).toBe(2);
+  });
+
+  it('scale reads and writes spec.replicas as an autoscaling/v1 Scale', async () => {
+    await rest(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment('scale-1', 3));
+    const s = await rest<Scale>(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/scale-1/scale');
+    expect(s.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'scale-1' }, spec: { replicas: 3 }, status: { replicas: 0, selector: 'app=scale-1' } });
+    const put = await rest<Scale>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/scale-1/scale', { ...s.body, spec: { replicas: 5 } });
+    expect(put.body.spec).toEqual({ replicas: 5 });
+    const d = await rest<Deployment>(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/scale-1');
+    expect(d.body.spec!.replicas).toBe(5);
+    expect(d.body.metadata.generation).toBe(2);
+  });
+
+  it('binding assigns a node once; a second binding is a 409', async () => {
+    await rest(base, 'POST', '/api/v1/namespaces/default/pods', pod('bind-1'));
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-1' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' } };
+    const first = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods/bind-1/binding', binding);
+    expect(first.status).toBe(201);
+    const p = await rest<Pod>(base, 'GET', '/api/v1/namespaces/default/pods/bind-1');
+    expect(p.body.spec!.nodeName).toBe('node-a');
+    expect(p.body.status!.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    const second = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods/bind-1/binding', { ...binding, target: { ...binding.target, name: 'node-b' } });
+    expect(second.status).toBe(409);
+    expect(second.body.message).toBe('Operation cannot be fulfilled on pods "bind-1": pod bind-1 is already assigned to node "node-a"');
+    const byNode = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a');
+    expect(byNode.body.items.map((x) => x.metadata.name)).toEqual(['bind-1']);
+  });
+});
+
+describe('delete', () => {
+  it('finalizers hold an object with a deletionTimestamp until the last one is removed', async () => {
+    const cm = configMap('fin-1');
+    cm.metadata.finalizers = ['example.com/hold'];
+    await rest(base, 'POST', '/api/v1/namespaces/default/configmaps', cm);
+    const del = await rest<ConfigMap>(base, 'DELETE', '/api/v1/namespaces/default/configmaps/fin-1');
+    expect(del.status).toBe(200);
+    expect(del.body.metadata.deletionTimestamp).toBeTruthy();
+    const held = await rest<ConfigMap>(base, 'GET', '/api/v1/namespaces/default/configmaps/fin-1');
+    expect(held.status).toBe(200);
+    const released = await rest<ConfigMap>(base, 'PUT', '/api/v1/namespaces/default/configmaps/fin-1', { ...held.body, metadata: { ...held.body.metadata, finalizers: [] } });
+    expect(released.status).toBe(200);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/configmaps/fin-1')).status).toBe(404);
+  });
+
+  it('a pod bound to a node is deleted gracefully; gracePeriodSeconds=0 removes it', async () => {
+    await rest(base, 'POST', '/api/v1/namespaces/default/pods', pod('grace-1'));
+    await rest(base, 'POST', '/api/v1/namespaces/default/pods/grace-1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'grace-1' }, target: { name: 'node-a' } });
+    const del = await rest<Pod>(base, 'DELETE', '/api/v1/namespaces/default/pods/grace-1');
+    expect(del.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/pods/grace-1')).status).toBe(200);
+    const now = await rest<Pod>(base, 'DELETE', '/api/v1/namespaces/default/pods/grace-1', { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
+    expect(now.status).toBe(200);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/pods/grace-1')).status).toBe(404);
+    await rest(base, 'POST', '/api/v1/namespaces/default/pods', pod('grace-2'));
+    expect((await rest(base, 'DELETE', '/api/v1/namespaces/default/pods/grace-2')).status).toBe(200);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/pods/grace-2')).status).toBe(404);
+  });
+
+  it('checks preconditions, and deletecollection deletes what the selector selects', async () => {
+    await createNamespace('del-ns');
+    const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/del-ns/configmaps', configMap('pre-1'));
+    const wrong = await rest<Status>(base, 'DELETE', '/api/v1/namespaces/del-ns/configmaps/pre-1', { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-it' } });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.message).toBe(`Operation cannot be fulfilled on configmaps "pre-1": Precondition failed: UID in precondition: not-it, UID in object meta: ${a.body.metadata.uid!}`);
+    for (const n of ['dc-1', 'dc-2']) await rest(base, 'POST', '/api/v1/namespaces/del-ns/configmaps', configMap(n, {}, { group: 'dc' }));
+    const dc = await rest<KubeList<ConfigMap>>(base, 'DELETE', '/api/v1/namespaces/del-ns/configmaps?labelSelector=group%3Ddc');
+    expect(dc.status).toBe(200);
+    const left = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/del-ns/configmaps');
+    expect(left.body.items.map((c) => c.metadata.name)).toEqual(['pre-1']);
+  });
+
+  it('a deleted namespace is Terminating and refuses new content with 403', async () => {
+    await createNamespace('doomed');
+    const del = await rest<Namespace>(base, 'DELETE', '/api/v1/namespaces/doomed');
+    expect(del.status).toBe(200);
+    expect(del.body.status?.phase).toBe('Terminating');
+    const refused = await rest<Status>(base, 'POST', '/api/v1/namespaces/doomed/configmaps', configMap('late'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe('configmaps "" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    const fin = await rest<Namespace>(base, 'PUT', '/api/v1/namespaces/doomed/finalize', { ...del.body, spec: { finalizers: [] } });
+    expect(fin.status).toBe(200);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/doomed')).status).toBe(404);
+  });
+});
+
+describe('bad input', () => {
+  it('answers malformed, mismatched, oversized and unknown requests with a Status, and keeps serving', async () => {
+    const malformed = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', '{"kind": ', { 'content-type': 'application/json' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    const wrongNs = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', { ...configMap('x'), metadata: { name: 'x', namespace: 'kube-system' } });
+    expect(wrongNs.status).toBe(400);
+    expect(wrongNs.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    const wrongKind = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', { ...configMap('x'), kind: 'Secret' });
+    expect(wrongKind.status).toBe(400);
+    const huge = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('huge', { big: 'x'.repeat(4 * 1024 * 1024) }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.reason).toBe('RequestEntityTooLarge');
+    const unknown = await rest<Status>(base, 'GET', '/api/v1/namespaces/default/widgets');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.reason).toBe('NotFound');
+    const yaml = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n', { 'content-type': 'application/yaml' });
+    expect(yaml.status).toBe(201);
+    expect(yaml.body.data).toEqual({ k: 'v' });
+    expect((await rest(base, 'GET', '/readyz')).status).toBe(200);
+    expect(api.running).toBe(true);
+  });
+
+  it('serves Prometheus metrics with kube-apiserver\'s names', async () => {
+    const m = await rest<string>(base, 'GET', '/metrics');
+    expect(m.status).toBe(200);
+    expect(m.body).toMatch(/apiserver_request_total\{verb="POST",group="",version="v1",resource="configmaps",subresource="",code="201"\} \d+/);
+    expect(m.body).toContain('apiserver_request_duration_seconds_bucket');
+  });
+});

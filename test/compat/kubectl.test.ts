@@ -1,0 +1,136 @@
+/**
+ * Real kubectl against capstan apiserver (over a capstan store): the kubectl on PATH (1.32 here) and
+ * kubectl 1.20 from Debian's kubernetes-client (CAPSTAN_KUBECTL_120, unpacked by .ci/run). Each binary gets
+ * its own namespace; outputs and errors are checked as kubectl prints them.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compatRequired } from './helpers/tools.js';
+import { useStore } from './helpers/store.js';
+import { AsyncQueue } from './helpers/wait.js';
+import { kubectl, kubectlPaths, startApiServer, type ApiServerProcess } from '../apiserver/helpers/apiserver.js';
+
+const binaries = kubectlPaths();
+
+it.runIf(compatRequired())('kubectl: both kubectl binaries are installed (CAPSTAN_COMPAT=required)', () => {
+  expect(binaries.filter((b) => b.path === undefined).map((b) => b.name)).toEqual([]);
+});
+
+const store = useStore({ name: 'kubectl' });
+let api: ApiServerProcess;
+
+beforeAll(async () => {
+  api = await startApiServer([store().endpoint]);
+}, 60_000);
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+const deploymentYaml = (ns: string, image = 'nginx:1.25', replicas = 2): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${ns}
+  labels: {app: web}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: ${image}
+        ports: [{containerPort: 80}]
+`;
+
+describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, path }) => {
+  const ns = name.includes('1.20') ? 'kubectl-old' : 'kubectl-new';
+  const k = (args: readonly string[], stdin?: string): ReturnType<typeof kubectl> => kubectl(path!, api.url, args, stdin);
+  const ok = (args: readonly string[], stdin?: string): string => {
+    const r = k(args, stdin);
+    expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+
+  it('creates a namespace and a deployment from YAML, and gets them in every output format', () => {
+    expect(ok(['create', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`)).toBe(`namespace/${ns} created\n`);
+    expect(ok(['create', '-f', '-'], deploymentYaml(ns))).toBe('deployment.apps/web created\n');
+    const table = ok(['get', 'deployments', '-n', ns]);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+/);
+    expect(table).toMatch(/\nweb\s+/);
+    const json = JSON.parse(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'json'])) as { kind: string; spec: { replicas: number }; metadata: { resourceVersion: string } };
+    expect(json.kind).toBe('Deployment');
+    expect(json.spec.replicas).toBe(2);
+    expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'yaml'])).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
+    expect(ok(['get', 'deploy', '-n', ns, '-o', 'wide'])).toMatch(/\nweb\s+/);
+    expect(ok(['get', 'deploy', '-n', ns, '-o', 'name'])).toBe('deployment.apps/web\n');
+    expect(ok(['get', 'ns', ns, '-o', 'jsonpath={.status.phase}'])).toBe('Active');
+  });
+
+  it('describes a deployment', () => {
+    const out = ok(['describe', 'deployment', 'web', '-n', ns]);
+    expect(out).toMatch(/^Name:\s+web$/m);
+    expect(out).toMatch(/^Namespace:\s+kubectl-(old|new)$/m);
+    expect(out).toMatch(/Image:\s+nginx:1\.25/);
+  });
+
+  it('answers a second create with AlreadyExists and a stale replace with Conflict, as kube-apiserver words them', () => {
+    const again = k(['create', '-f', '-'], deploymentYaml(ns));
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('Error from server (AlreadyExists)');
+    expect(again.stderr).toContain('deployments.apps "web" already exists');
+    const current = JSON.parse(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'json'])) as { metadata: { resourceVersion: string } };
+    const stale = JSON.parse(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'json'])) as { metadata: { resourceVersion: string }; spec: { replicas: number } };
+    const fresh = { ...stale, spec: { ...stale.spec, replicas: 3 } };
+    ok(['replace', '-f', '-'], JSON.stringify(fresh));
+    stale.metadata.resourceVersion = current.metadata.resourceVersion;
+    stale.spec.replicas = 4;
+    const conflict = k(['replace', '-f', '-'], JSON.stringify(stale));
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('Error from server (Conflict)');
+    expect(conflict.stderr).toContain('Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again');
+    expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).toBe('3');
+  });
+
+  it('reports a missing object as NotFound', () => {
+    const r = k(['get', 'configmap', 'nope', '-n', ns]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Error from server (NotFound): configmaps "nope" not found');
+  });
+
+  it('watches with get -w: a new object shows up as a row', async () => {
+    const child = spawn(path!, [`--server=${api.url}`, 'get', 'configmaps', '-n', ns, '-w', '--request-timeout=0'], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    const lines = new AsyncQueue<string>((items) => items.join('\n'));
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    child.once('exit', () => lines.end(new Error('kubectl get -w exited')));
+    try {
+      // kubectl prints nothing (or "No resources found" on stderr) until the first object appears.
+      ok(['create', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: ${ns}\ndata:\n  a: "1"\n`);
+      for (;;) {
+        const line = await lines.shift(20_000, 'a row for configmap watched');
+        if (/^watched\s+/.test(line)) break;
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('deletes, and the object is gone', () => {
+    expect(ok(['delete', 'configmap', 'watched', '-n', ns])).toBe('configmap "watched" deleted\n');
+    expect(ok(['delete', 'deployment', 'web', '-n', ns])).toBe('deployment.apps "web" deleted\n');
+    const gone = k(['get', 'deployment', 'web', '-n', ns]);
+    expect(gone.stderr).toContain('deployments.apps "web" not found');
+  });
+});
