@@ -46,8 +46,14 @@ export function parseTableOptions(query: URLSearchParams): TableOptions {
   throw new TableOptionsInvalidError(`Unable to convert to Table as requested: ${err.toString()}`);
 }
 
-/** WireTable is a Table as kube-apiserver encodes it: columnDefinitions is null when headers are omitted. */
-export type WireTable = Omit<Table, 'columnDefinitions'> & { columnDefinitions: TableColumnDefinition[] | null };
+/**
+ * WireTable is a Table as kube-apiserver encodes it: in either meta.k8s.io version, and with null
+ * columnDefinitions when headers are omitted.
+ */
+export type WireTable = Omit<Table, 'apiVersion' | 'columnDefinitions'> & {
+  apiVersion: `meta.k8s.io/${MetaVersion}`;
+  columnDefinitions: TableColumnDefinition[] | null;
+};
 
 /** PartialObjectMetadataList is the `as=PartialObjectMetadataList` form of a list. */
 export interface PartialObjectMetadataList {
@@ -129,7 +135,7 @@ export function toTable(convertor: TableConvertor, objects: readonly KubeObject[
   });
   return {
     kind: 'Table',
-    apiVersion: `meta.k8s.io/${opts.version ?? 'v1'}` as 'meta.k8s.io/v1',
+    apiVersion: `meta.k8s.io/${opts.version ?? 'v1'}`,
     metadata: listMeta(opts.resourceVersion, opts.continue, opts.remainingItemCount),
     columnDefinitions: opts.noHeaders ? null : convertor.columns.map((c) => ({ ...c })),
     rows,

@@ -14,12 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../src/api/apps-v1.js';
 import type { Lease } from '../../../src/api/coordination-v1.js';
 import type { ConfigMap, Event, Node, Pod, Service } from '../../../src/api/core-v1.js';
-import type { KubeObject } from '../../../src/api/meta-v1.js';
+import type { KubeObject, WatchEvent } from '../../../src/api/meta-v1.js';
 import { formatTime } from '../../../src/api/time.js';
 import { tableConvertorFor } from '../../../src/apiserver/tables/convertors.js';
 import { NotAcceptableError } from '../../../src/apiserver/tables/errors.js';
 import { negotiateOutput } from '../../../src/apiserver/tables/negotiation.js';
 import { asPartialObjectMetadata, asPartialObjectMetadataList, listToTable, objectToTable, parseTableOptions } from '../../../src/apiserver/tables/table.js';
+import { WatchTransformer } from '../../../src/apiserver/tables/watch-transform.js';
 
 function onPath(name: string): boolean {
   return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
@@ -117,12 +118,26 @@ const leases: Lease[] = [
   { metadata: { name: 'hollow-1', namespace: 'kube-node-lease', resourceVersion: '61', creationTimestamp: created(90) }, spec: { holderIdentity: 'hollow-1' } },
 ];
 
+/** podEvents is what a pod watch streams after the list: web-1 restarts, web-2 goes away. */
+function podEvents(): WatchEvent[] {
+  const restarted = pod('web-1', 'default', 'Running', 1);
+  restarted.metadata.resourceVersion = '101';
+  const gone = pod('web-2', 'default', 'Pending', 0);
+  gone.metadata.resourceVersion = '102';
+  gone.metadata.deletionTimestamp = created(0);
+  return [
+    { type: 'MODIFIED', object: restarted },
+    { type: 'DELETED', object: gone },
+  ];
+}
+
 const resources: Resource[] = [
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, objects: [pod('web-1', 'default', 'Running', 0), pod('web-2', 'default', 'Pending', 0)] },
   { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, objects: [node] },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, objects: [service] },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, objects: [event] },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, objects: [configMap] },
+  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true, objects: [] },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, objects: [deployment] },
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, objects: leases },
 ];
@@ -180,6 +195,15 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     const now = Date.now();
     const convertor = tableConvertorFor(r.group, r.resource);
     const objectKind = { apiVersion, kind: r.kind };
+    if (url.searchParams.get('watch') === 'true') {
+      // One watch stream: every event goes through the same transformer; then the server ends the stream.
+      const includeObject = out.target.kind === 'Table' ? parseTableOptions(url.searchParams).includeObject : 'Metadata';
+      const w = new WatchTransformer({ target: out.target, convertor, includeObject, objectKind });
+      res.writeHead(200, { 'Content-Type': out.mediaType, 'Transfer-Encoding': 'chunked' });
+      for (const e of r.resource === 'pods' ? podEvents() : []) res.write(`${JSON.stringify(w.transform(e, now))}\n`);
+      res.end();
+      return;
+    }
     if (name !== undefined) {
       const obj = inScope.find((o) => o.metadata.name === name);
       if (obj === undefined) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
@@ -208,12 +232,20 @@ let base = '';
 let cacheDir = '';
 
 function kubectl(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return kubectlRun(args).then(({ code, stdout, stderr }) => {
+    if (code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${code}\n${stderr}`);
+    return stdout;
+  });
+}
+
+/** kubectlRun runs kubectl against the test server and reports its exit code and output. */
+function kubectlRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
     execFile(
       'kubectl',
       [`--server=${base}`, `--cache-dir=${cacheDir}`, '--kubeconfig=/dev/null', ...args],
       { timeout: 30_000, env: { ...process.env, KUBECONFIG: '' } },
-      (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout)),
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
     );
   });
 }
@@ -289,6 +321,11 @@ describe.skipIf(!haveKubectl && !required)('kubectl get against the Table printe
     ]);
   });
 
+  it('says there is nothing for an empty list', async () => {
+    const { code, stdout, stderr } = await kubectlRun(['get', 'secrets', '-n', 'default']);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+  });
+
   it('adds the NAMESPACE column from the embedded metadata with --all-namespaces', async () => {
     expect(table(await kubectl('get', 'leases', '-A'))).toEqual([
       ['NAMESPACE', 'NAME', 'HOLDER', 'AGE'],
@@ -305,5 +342,30 @@ describe.skipIf(!haveKubectl && !required)('kubectl get against the Table printe
       ['kube-system', 'kube-scheduler', 'sched-a', '90m'],
     ]);
     expect(requests.map((r) => r.url)).toContain('/apis/coordination.k8s.io/v1/leases?includeObject=Object');
+  });
+
+  it('prints a watch: one header, then one row per event (headers only on the first event)', async () => {
+    requests.length = 0;
+    // The server ends the watch after its events; kubectl then stops (and may report the closed watch).
+    const { stdout } = await kubectlRun(['get', 'pods', '-n', 'default', '--watch']);
+    expect(table(stdout)).toEqual([
+      ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+      ['web-1', '1/1', 'Running', '0', '20m'],
+      ['web-2', '0/1', 'ContainerCreating', '0', '20m'],
+      ['web-1', '1/1', 'Running', '1', '20m'],
+      ['web-2', '0/1', 'Terminating', '0', '20m'],
+    ]);
+    const watch = requests.find((r) => r.url.includes('watch=true'));
+    expect(watch?.url).toBe('/api/v1/namespaces/default/pods?resourceVersion=100&watch=true');
+    expect(watch?.accept).toBe('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json');
+  });
+
+  it('prints watch events with --output-watch-events', async () => {
+    const { stdout } = await kubectlRun(['get', 'pods', '-n', 'default', '--watch-only', '--output-watch-events']);
+    expect(table(stdout)).toEqual([
+      ['EVENT', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+      ['MODIFIED', 'web-1', '1/1', 'Running', '1', '20m'],
+      ['DELETED', 'web-2', '0/1', 'Terminating', '0', '20m'],
+    ]);
   });
 });
