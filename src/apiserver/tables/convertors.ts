@@ -1,0 +1,61 @@
+/**
+ * Which convertor prints which resource. Resources with a printer in kube-apiserver get capstan's port of it;
+ * every other resource (and any custom one) gets the default convertor of the generic registry
+ * (rest.NewDefaultTableConvertor): NAME and CREATED AT, the latter an RFC 3339 timestamp column of type
+ * `date`. Subresources print like their resource, except `scale`, which prints the Scale object.
+ */
+import type { KubeObject } from '../../api/meta-v1.js';
+import { formatTime } from '../../api/time.js';
+import { DESC_CREATION_TIMESTAMP } from './descriptions.js';
+import { deploymentTableConvertor, replicaSetTableConvertor } from './printer-apps.js';
+import {
+  configMapTableConvertor,
+  leaseTableConvertor,
+  namespaceTableConvertor,
+  secretTableConvertor,
+  serviceAccountTableConvertor,
+} from './printer-basic.js';
+import { endpointsTableConvertor } from './printer-endpoints.js';
+import { eventTableConvertor } from './printer-event.js';
+import { nodeTableConvertor } from './printer-node.js';
+import { podTableConvertor } from './printer-pod.js';
+import { scaleTableConvertor } from './printer-scale.js';
+import { serviceTableConvertor } from './printer-service.js';
+import { type TableConvertor, column, nameColumn, timestampMillis } from './table-convertor.js';
+
+/** ZERO_TIME_RFC3339 is how Go formats the zero time.Time, which an object without creationTimestamp has. */
+const ZERO_TIME_RFC3339 = '0001-01-01T00:00:00Z';
+
+/** defaultTableConvertor prints any object as NAME and CREATED AT (RFC 3339, UTC). */
+export const defaultTableConvertor: TableConvertor = {
+  columns: [nameColumn, column('Created At', 'date', DESC_CREATION_TIMESTAMP)],
+  row: (obj: KubeObject) => {
+    const created = timestampMillis(obj.metadata.creationTimestamp);
+    return { cells: [obj.metadata.name ?? '', created === undefined ? ZERO_TIME_RFC3339 : formatTime(created)] };
+  },
+};
+
+const convertors: ReadonlyMap<string, TableConvertor> = new Map([
+  ['/pods', podTableConvertor],
+  ['/nodes', nodeTableConvertor],
+  ['/services', serviceTableConvertor],
+  ['/endpoints', endpointsTableConvertor],
+  ['/events', eventTableConvertor],
+  ['/namespaces', namespaceTableConvertor],
+  ['/configmaps', configMapTableConvertor],
+  ['/secrets', secretTableConvertor],
+  ['/serviceaccounts', serviceAccountTableConvertor],
+  ['apps/deployments', deploymentTableConvertor],
+  ['apps/replicasets', replicaSetTableConvertor],
+  ['coordination.k8s.io/leases', leaseTableConvertor],
+]);
+
+/**
+ * tableConvertorFor returns the convertor of a resource (`''` is the core group; `pods/status` prints as
+ * `pods`, `deployments/scale` as a Scale), or defaultTableConvertor for a resource without a printer.
+ */
+export function tableConvertorFor(group: string, resource: string): TableConvertor {
+  const [base, subresource] = resource.split('/', 2) as [string, string | undefined];
+  if (subresource === 'scale') return scaleTableConvertor;
+  return convertors.get(`${group}/${base}`) ?? defaultTableConvertor;
+}

@@ -1,0 +1,92 @@
+/**
+ * The apps/v1 printers: Deployment (NAME READY UP-TO-DATE AVAILABLE AGE, wide CONTAINERS IMAGES SELECTOR) and
+ * ReplicaSet (NAME DESIRED CURRENT READY AGE, wide CONTAINERS IMAGES SELECTOR). READY is `ready/desired`;
+ * desired replicas default to 1, as the API server's defaulting sets them.
+ */
+import type { Deployment, ReplicaSet } from '../../api/apps-v1.js';
+import { labelSelectorAsSelector } from '../../api/label-selector.js';
+import type { KubeObject, LabelSelector } from '../../api/meta-v1.js';
+import { DESC_CONTAINER_IMAGES, DESC_CONTAINER_NAMES, DESC_DEPLOYMENT, DESC_REPLICA_SET } from './descriptions.js';
+import { type PrintedRow, type TableConvertor, ageColumn, column, layoutContainerCells, nameColumn, translateTimestampSince } from './table-convertor.js';
+
+const deploymentColumns = [
+  nameColumn,
+  column('Ready', 'string', 'Number of the pod with ready state'),
+  column('Up-to-date', 'string', DESC_DEPLOYMENT.updatedReplicas),
+  column('Available', 'string', DESC_DEPLOYMENT.availableReplicas),
+  ageColumn,
+  column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
+  column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
+  column('Selector', 'string', DESC_DEPLOYMENT.selector, 1),
+];
+
+const replicaSetColumns = [
+  nameColumn,
+  column('Desired', 'integer', DESC_REPLICA_SET.specReplicas),
+  column('Current', 'integer', DESC_REPLICA_SET.statusReplicas),
+  column('Ready', 'integer', DESC_REPLICA_SET.readyReplicas),
+  ageColumn,
+  column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
+  column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
+  column('Selector', 'string', DESC_REPLICA_SET.selector, 1),
+];
+
+/** selectorString is selector.String() of a structured selector, or undefined when it does not convert. */
+function selectorString(s: LabelSelector | undefined): string | undefined {
+  try {
+    return labelSelectorAsSelector(s).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+function printDeployment(d: Deployment, now: number): PrintedRow {
+  const [containers, images] = layoutContainerCells(d.spec?.template?.spec?.containers);
+  return {
+    cells: [
+      d.metadata.name ?? '',
+      `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`,
+      d.status?.updatedReplicas ?? 0,
+      d.status?.availableReplicas ?? 0,
+      translateTimestampSince(d.metadata.creationTimestamp, now),
+      containers,
+      images,
+      selectorString(d.spec?.selector) ?? '<invalid>',
+    ],
+  };
+}
+
+/** formatLabelSelector is metav1.FormatLabelSelector: `<error>` when it does not convert, `<none>` when empty. */
+function formatLabelSelector(s: LabelSelector | undefined): string {
+  const str = selectorString(s);
+  if (str === undefined) return '<error>';
+  return str.length === 0 ? '<none>' : str;
+}
+
+function printReplicaSet(rs: ReplicaSet, now: number): PrintedRow {
+  const [containers, images] = layoutContainerCells(rs.spec?.template?.spec?.containers);
+  return {
+    cells: [
+      rs.metadata.name ?? '',
+      rs.spec?.replicas ?? 1,
+      rs.status?.replicas ?? 0,
+      rs.status?.readyReplicas ?? 0,
+      translateTimestampSince(rs.metadata.creationTimestamp, now),
+      containers,
+      images,
+      formatLabelSelector(rs.spec?.selector),
+    ],
+  };
+}
+
+/** deploymentTableConvertor prints deployments. */
+export const deploymentTableConvertor: TableConvertor = {
+  columns: deploymentColumns,
+  row: (obj: KubeObject, now: number) => printDeployment(obj as Deployment, now),
+};
+
+/** replicaSetTableConvertor prints replica sets. */
+export const replicaSetTableConvertor: TableConvertor = {
+  columns: replicaSetColumns,
+  row: (obj: KubeObject, now: number) => printReplicaSet(obj as ReplicaSet, now),
+};
