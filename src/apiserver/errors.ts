@@ -121,9 +121,9 @@ export class StatusError extends CapstanError {
     });
   }
 
-  /** notAcceptable (406). */
-  static notAcceptable(accepted: readonly string[]): StatusError {
-    return new StatusError(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
+  /** notAcceptable (406): no media type or transform the client accepts can be served. */
+  static notAcceptable(message: string, options?: ErrorOptions): StatusError {
+    return new StatusError(406, 'NotAcceptable', message, undefined, options);
   }
 
   /** notFoundPath is the 404 of a path that names no resource (kube-apiserver's plain 404 Status). */

@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import type { Binding, DeleteOptions, KubeObject, Namespace, Scale, WatchEvent } from '../api/index.js';
+import type { Binding, DeleteOptions, KubeList, KubeObject, Namespace, Scale, WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -31,6 +31,19 @@ import type { ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
 import { startWatch } from './watch.js';
+import {
+  asPartialObjectMetadata,
+  asPartialObjectMetadataList,
+  listToTable,
+  negotiateOutput,
+  objectToTable,
+  parseTableOptions,
+  partialObjectMetadataListOfObjectError,
+  partialObjectMetadataOfListError,
+  tableConvertorFor,
+  WatchTransformer,
+  type NegotiatedOutput,
+} from './tables/index.js';
 
 /** KUBERNETES_VERSION is the Kubernetes version capstan reports (/version), which clients compare against their own. */
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-capstan' };
@@ -187,14 +200,15 @@ export class ApiServer {
       info = parsed;
       const r = this.deps.registry.lookup(info.group, info.version, info.resource);
       if (r === undefined) throw StatusError.notFoundPath();
+      const output = negotiateOutput(req.headers.accept);
       if (info.verb === 'watch') {
         code = 200;
-        await this.serveWatch(r, info, url.searchParams, res);
+        await this.serveWatch(r, info, url.searchParams, res, output);
         return;
       }
       const answer = await this.dispatch(r, info, url.searchParams, req);
       code = answer.code;
-      this.send(res, answer.code, answer.body);
+      this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams));
     } catch (err) {
       const se = toStatusError(err);
       if (se.httpCode >= 500) this.log.error({ err, method, path: url.pathname }, 'apiserver: request failed');
@@ -207,6 +221,31 @@ export class ApiServer {
         this.metrics.requests.inc({ ...labels, code: String(code) });
         this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
       }
+    }
+  }
+
+  /**
+   * transform turns a get's or list's body into what the Accept header asked for: a Table (with kubectl's
+   * columns), PartialObjectMetadata(List), or the object itself (handlers/response.go).
+   */
+  private transform(r: ResourceType, info: RequestInfo, body: unknown, output: NegotiatedOutput, query: URLSearchParams): unknown {
+    const target = output.target;
+    if (target.kind === 'Object' || (info.verb !== 'get' && info.verb !== 'list')) return body;
+    const isList = info.verb === 'list';
+    const objectKind = { apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind };
+    switch (target.kind) {
+      case 'Table': {
+        const { includeObject } = parseTableOptions(query);
+        const convertor = tableConvertorFor(r.group, info.subresource === '' ? r.resource : `${r.resource}/${info.subresource}`);
+        const opts = { now: this.deps.clock.now(), version: target.version, includeObject, objectKind };
+        return isList ? listToTable(convertor, body as KubeList<KubeObject>, opts) : objectToTable(convertor, body as KubeObject, opts);
+      }
+      case 'PartialObjectMetadata':
+        if (isList) throw partialObjectMetadataOfListError(r.group, `${r.kind}List`);
+        return asPartialObjectMetadata(body as KubeObject, target.version);
+      case 'PartialObjectMetadataList':
+        if (!isList) throw partialObjectMetadataListOfObjectError(r.group, r.kind);
+        return asPartialObjectMetadataList(body as KubeList<KubeObject>, target.version);
     }
   }
 
@@ -382,8 +421,14 @@ export class ApiServer {
     return obj;
   }
 
-  private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse): Promise<void> {
+  private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse, output: NegotiatedOutput): Promise<void> {
     if (!r.verbs.includes('watch')) throw StatusError.methodNotSupported({ group: r.group, resource: r.resource }, 'watch');
+    const transformer = new WatchTransformer({
+      target: output.target,
+      convertor: tableConvertorFor(r.group, r.resource),
+      includeObject: output.target.kind === 'Table' ? parseTableOptions(query).includeObject : 'Metadata',
+      objectKind: { apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind },
+    });
     const labels = { verb: 'WATCH', group: r.group, version: r.version, resource: r.resource };
     const eventLabels = { group: r.group, version: r.version, kind: r.kind };
     let headerSent = false;
@@ -403,7 +448,7 @@ export class ApiServer {
         event: (ev: WatchEvent<KubeObject>) => {
           ensureHeader();
           this.metrics.watchEvents.inc(eventLabels);
-          res.write(`${JSON.stringify(ev)}\n`);
+          res.write(`${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`);
         },
         end: () => {
           if (finished) return;

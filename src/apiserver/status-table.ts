@@ -19,6 +19,7 @@ import {
   UnhealthyError,
 } from '../store/client/index.js';
 import { StatusError } from './errors.js';
+import { NotAcceptableError, TableOptionsInvalidError } from './tables/index.js';
 
 /** ErrorWithHttpStatus is an error another module (patch) marks with the status it answers. */
 interface ErrorWithHttpStatus extends Error {
@@ -33,6 +34,8 @@ function hasHttpStatus(err: unknown): err is ErrorWithHttpStatus {
 /** toStatusError translates any error into the StatusError the client receives (see the module comment). */
 export function toStatusError(err: unknown): StatusError {
   if (err instanceof StatusError) return err;
+  if (err instanceof NotAcceptableError) return StatusError.notAcceptable(err.message, { cause: err });
+  if (err instanceof TableOptionsInvalidError) return StatusError.badRequest(err.message);
   if (err instanceof CompactedError) return StatusError.resourceExpired('The resourceVersion for the provided list is too old.');
   if (err instanceof RequestTooLargeError) return StatusError.requestEntityTooLarge(err.message);
   if (err instanceof NoSpaceError) return StatusError.internal(err);

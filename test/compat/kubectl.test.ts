@@ -59,14 +59,18 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
   it('creates a namespace and a deployment from YAML, and gets them in every output format', () => {
     expect(ok(['create', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`)).toBe(`namespace/${ns} created\n`);
     expect(ok(['create', '-f', '-'], deploymentYaml(ns))).toBe('deployment.apps/web created\n');
+    // Server-side printing: kubectl's usual columns come from the Table the API server returns.
     const table = ok(['get', 'deployments', '-n', ns]);
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+/);
-    expect(table).toMatch(/\nweb\s+/);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/);
+    expect(table).toMatch(/\nweb\s+0\/2\s+0\s+0\s+\d+s\n/);
+    expect(ok(['get', 'deploy', '-n', ns, '-o', 'wide']).split('\n')[0]).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/);
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: lone\n  namespace: ${ns}\nspec:\n  containers: [{name: c, image: busybox}]\n`);
+    expect(ok(['get', 'pods', '-n', ns])).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nlone\s+0\/1\s+Pending\s+0\s+\d+s\n$/);
+    expect(ok(['get', 'namespaces', ns])).toMatch(/^NAME\s+STATUS\s+AGE\nkubectl-(old|new)\s+Active\s+\d+s\n$/);
     const json = JSON.parse(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'json'])) as { kind: string; spec: { replicas: number }; metadata: { resourceVersion: string } };
     expect(json.kind).toBe('Deployment');
     expect(json.spec.replicas).toBe(2);
     expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'yaml'])).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
-    expect(ok(['get', 'deploy', '-n', ns, '-o', 'wide'])).toMatch(/\nweb\s+/);
     expect(ok(['get', 'deploy', '-n', ns, '-o', 'name'])).toBe('deployment.apps/web\n');
     expect(ok(['get', 'ns', ns, '-o', 'jsonpath={.status.phase}'])).toBe('Active');
   });
