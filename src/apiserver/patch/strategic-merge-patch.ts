@@ -315,8 +315,10 @@ function mergeSlice(original: JsonValue[], patch: JsonValue[], meta: PatchMeta, 
     if (mergeKey.length === 0) {
       throw new StrategicPatchMergeError(`cannot merge lists without merge key for type ${meta.fields === undefined ? 'string' : 'struct'}`);
     }
-    [live, patchItems] = mergeSliceWithSpecialElements(original, patch, mergeKey);
-    merged = mergeSliceWithoutSpecialElements(live, patchItems, mergeKey, meta.fields);
+    const special = mergeSliceWithSpecialElements(original, patch, mergeKey);
+    live = special.live;
+    patchItems = special.plain;
+    merged = mergeSliceWithoutSpecialElements(special.backing, live.length, patchItems, mergeKey, meta.fields);
   }
 
   const [inPatch, serverOnly] =
@@ -325,13 +327,30 @@ function mergeSlice(original: JsonValue[], patch: JsonValue[], meta: PatchMeta, 
 }
 
 /**
- * mergeSliceWithSpecialElements applies the directive elements of a patch list: `$patch: delete` removes every
- * live entry with that merge key, `$patch: replace` makes the rest of the patch list the new list. It returns
- * the live list to merge into and the patch list without directive elements.
+ * SpecialElementsResult is the outcome of applying a patch list's directive elements: the live list to merge
+ * into, the patch list without directive elements, and the array later appends may fill (see below).
  */
-function mergeSliceWithSpecialElements(original: JsonValue[], patch: JsonValue[], mergeKey: string): [JsonValue[], JsonValue[]] {
+interface SpecialElementsResult {
+  readonly live: JsonValue[];
+  readonly plain: JsonValue[];
+  readonly backing: JsonValue[];
+}
+
+/*
+ * Go's slices share their backing array, and strategicpatch's results depend on it: deleting entries shifts
+ * the live list left inside the original array, appending new entries fills the capacity that freed, and
+ * mergePatchIntoOriginal then reads that same array as "the live order" when it interleaves server-only
+ * entries with the `$setElementOrder` list. kube-apiserver's lists have no spare capacity beyond their
+ * length, so the array is emulated as exactly that: `original` is shifted and filled in place, never resized.
+ */
+
+/**
+ * mergeSliceWithSpecialElements applies the directive elements of a patch list: `$patch: delete` removes every
+ * live entry with that merge key, `$patch: replace` makes the rest of the patch list the new list.
+ */
+function mergeSliceWithSpecialElements(original: JsonValue[], patch: JsonValue[], mergeKey: string): SpecialElementsResult {
   const plain: JsonValue[] = [];
-  let live = original;
+  let len = original.length;
   let replace = false;
   for (const v of patch) {
     const m = v as JsonObject;
@@ -342,8 +361,12 @@ function mergeSliceWithSpecialElements(original: JsonValue[], patch: JsonValue[]
     const directive = m[DIRECTIVE_MARKER];
     if (directive === DELETE_DIRECTIVE) {
       if (!hasOwn(m, mergeKey)) throw errNoMergeKey(m, mergeKey);
-      const value = m[mergeKey]!;
-      live = live.filter((e) => !(isJsonObject(e) && hasOwn(e, mergeKey) && goEqual(e[mergeKey], value)));
+      for (;;) {
+        const i = findByMergeKey(original.slice(0, len), mergeKey, m[mergeKey]!);
+        if (i < 0) break;
+        original.copyWithin(i, i + 1, len);
+        len--;
+      }
     } else if (directive === REPLACE_DIRECTIVE) {
       replace = true;
     } else if (directive === MERGE_DIRECTIVE) {
@@ -352,25 +375,42 @@ function mergeSliceWithSpecialElements(original: JsonValue[], patch: JsonValue[]
       throw errBadPatchType(directive, m);
     }
   }
-  if (replace) return [clean(plain) as JsonValue[], []];
-  return [live, plain];
+  if (replace) {
+    const live = clean(plain) as JsonValue[];
+    return { live, plain: [], backing: [...live] };
+  }
+  return { live: original.slice(0, len), plain, backing: original };
 }
 
+/**
+ * mergeSliceWithoutSpecialElements merges each patch entry into the live entry with its merge key, or
+ * appends it. backing[0, len) is the live list; appends fill backing past len while it has room.
+ */
 function mergeSliceWithoutSpecialElements(
-  original: JsonValue[],
+  backing: JsonValue[],
+  len: number,
   patch: JsonValue[],
   mergeKey: string,
   fields: PatchSchema | undefined,
 ): JsonValue[] {
-  const out = [...original];
+  let out = backing;
+  let n = len;
+  let shared = true;
   for (const v of patch) {
     const m = v as JsonObject;
     if (!hasOwn(m, mergeKey)) throw errNoMergeKey(m, mergeKey);
-    const i = findByMergeKey(out, mergeKey, m[mergeKey]!);
-    if (i >= 0) out[i] = mergeMap(out[i] as JsonObject, m, fields);
-    else out.push(clean(m));
+    const i = findByMergeKey(out.slice(0, n), mergeKey, m[mergeKey]!);
+    if (i >= 0) {
+      out[i] = mergeMap(out[i] as JsonObject, m, fields);
+      continue;
+    }
+    if (shared && n >= out.length) {
+      out = out.slice(0, n);
+      shared = false;
+    }
+    out[n++] = clean(m);
   }
-  return out;
+  return out.slice(0, n);
 }
 
 function deleteFromSlice(current: JsonValue[], toDelete: JsonValue[]): JsonValue[] {
