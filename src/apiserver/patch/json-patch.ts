@@ -37,6 +37,8 @@ export function applyJsonPatch(doc: JsonValue, ops: readonly (JsonObject | null)
       current = applyOperation(current, op ?? {});
     } catch (err) {
       if (err instanceof OperationFailed) throw new JsonPatchApplyError(index, err.message);
+      // fast-json-patch refuses `__proto__` and `constructor/prototype` paths with a TypeError.
+      if (err instanceof TypeError) throw new JsonPatchApplyError(index, err.message, { cause: err });
       throw err;
     }
   });
