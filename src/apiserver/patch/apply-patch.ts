@@ -3,11 +3,15 @@
  * current object and returns the object to store, or throws a PatchError saying what kube-apiserver would
  * answer. It is pure: no I/O, no clock; `current` is never modified.
  *
- * After the patch, the guards of kube-apiserver's patcher run: a namespace the patch cleared is restored (or,
- * for a cluster-scoped object, a namespace the patch set is cleared), another namespace is refused (400), a
- * changed name is refused (400, "does not match the name on the URL"), and a changed `metadata.uid` is refused
- * (422, field is immutable). `metadata.resourceVersion` is left as the patch made it: the caller's update path
- * treats it as a precondition.
+ * After the patch, the guards of kube-apiserver's patcher and update path run:
+ * - `apiVersion` and `kind`: cleared ones are restored; JSON and merge patches that change them do not decode
+ *   into the resource's type (422); a strategic merge patch's change is ignored, as the typed decode does;
+ * - a namespace the patch cleared is restored (or, for a cluster-scoped object, a namespace the patch set is
+ *   cleared); another namespace is refused (400);
+ * - a changed name is refused (400, "does not match the name on the URL");
+ * - a cleared `metadata.uid` is restored, a changed one refused (422, field is immutable).
+ * `metadata.resourceVersion` is left as the patch made it: the caller's update path treats it as a
+ * precondition.
  */
 import { FieldError } from '../../api/field-errors.js';
 import { FieldPath } from '../../api/field-path.js';
@@ -68,8 +72,51 @@ export function applyPatch(
       FieldError.invalid(FieldPath.root('patch'), JSON.stringify(result), TYPE_META_DECODE_ERROR.replace('%s', jsonKind)),
     ]);
   }
+  checkTypeMeta(type, current, result, kind);
   checkPatchedIdentity(current, result, kind);
   return result;
+}
+
+/** internalPackage is the Go package of a group's internal types, as kube-apiserver's decode errors name it. */
+function internalPackage(group: string): string {
+  if (group === '') return 'core';
+  return group.split('.')[0]!;
+}
+
+/**
+ * goJsonMarshal renders v as Go's json.Marshal of an unstructured value: object keys sorted, and `<`, `>`, `&`
+ * escaped as kube-apiserver prints a patched object in an Invalid cause.
+ */
+function goJsonMarshal(v: JsonValue): string {
+  const sorted = (x: JsonValue): JsonValue => {
+    if (Array.isArray(x)) return x.map(sorted);
+    if (!isJsonObject(x)) return x;
+    const out: JsonObject = {};
+    for (const k of Object.keys(x).sort()) out[k] = sorted(x[k]!);
+    return out;
+  };
+  return JSON.stringify(sorted(v)).replaceAll('<', '\\u003c').replaceAll('>', '\\u003e').replaceAll('&', '\\u0026');
+}
+
+/** checkTypeMeta holds apiVersion and kind to the current object's (see applyPatch). */
+function checkTypeMeta(type: PatchType, current: Readonly<Record<string, unknown>>, patched: JsonObject, kind: GroupVersionKindRef): void {
+  let mismatch = false;
+  for (const field of ['apiVersion', 'kind'] as const) {
+    const want = current[field];
+    const got = patched[field];
+    if (got === undefined || got === null || got === '') {
+      if (typeof want === 'string') patched[field] = want;
+    } else if (got !== want && typeof want === 'string') {
+      if (type === 'strategic') patched[field] = want;
+      else mismatch = true;
+    }
+  }
+  if (!mismatch) return;
+  const apiVersion = String(patched.apiVersion ?? '');
+  const slash = apiVersion.indexOf('/');
+  const gv = slash < 0 ? `/${apiVersion}` : apiVersion;
+  const detail = `unable to decode ${gv}, Kind=${String(patched.kind ?? '')} into *${internalPackage(kind.group)}.${kind.kind}`;
+  throw new PatchInvalidError('', '', '', '', [FieldError.invalid(FieldPath.root('patch'), goJsonMarshal(patched), detail)]);
 }
 
 function stringField(meta: JsonValue | undefined, field: string): string {
@@ -100,7 +147,9 @@ function checkPatchedIdentity(current: Readonly<Record<string, unknown>>, patche
 
   const uid = stringField(currentMeta, 'uid');
   const patchedUid = stringField(meta, 'uid');
-  if (patchedUid !== uid) {
+  if (patchedUid === '' && isJsonObject(meta) && uid !== '') {
+    meta.uid = uid;
+  } else if (patchedUid !== uid) {
     const qualifiedKind = kind.group === '' ? kind.kind : `${kind.kind}.${kind.group}`;
     throw new PatchInvalidError(qualifiedKind, name, kind.group, kind.kind, [
       FieldError.invalid(FieldPath.root('metadata', 'uid'), patchedUid, FIELD_IMMUTABLE_ERROR_MSG),

@@ -117,9 +117,28 @@ describe('identity guards after the patch', () => {
       details: { name: 'p', group: '', kind: 'Pod', causes: [{ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'Invalid value: "u2": field is immutable' }] },
     });
     const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n', uid: 'u' } };
-    expect(thrown(() => applyPatch('merge', d, '{"metadata":{"uid":null}}', DEPLOYMENT))).toMatchObject({
-      message: 'Deployment.apps "d" is invalid: metadata.uid: Invalid value: "": field is immutable',
+    expect(thrown(() => applyPatch('merge', d, '{"metadata":{"uid":"v"}}', DEPLOYMENT))).toMatchObject({
+      message: 'Deployment.apps "d" is invalid: metadata.uid: Invalid value: "v": field is immutable',
     });
+  });
+
+  it('a cleared uid, apiVersion or kind is restored', () => {
+    expect(applyPatch('merge', pod, '{"apiVersion":null,"kind":"","metadata":{"uid":null}}', POD)).toEqual(pod);
+    expect(applyPatch('json', pod, '[{"op":"remove","path":"/metadata/uid"},{"op":"remove","path":"/kind"}]', POD)).toEqual(pod);
+  });
+
+  it('another kind: JSON and merge patches do not decode (422); strategic merge patch ignores it', () => {
+    const err = thrown(() => applyPatch('merge', pod, '{"kind":"Service"}', POD));
+    expect(err).toBeInstanceOf(PatchInvalidError);
+    expect((err as Error).message).toBe(
+      ' "" is invalid: patch: Invalid value: "{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Service\\",\\"metadata\\":{\\"labels\\":{\\"app\\":\\"web\\"},\\"name\\":\\"p\\",\\"namespace\\":\\"default\\",\\"resourceVersion\\":\\"10\\",\\"uid\\":\\"u1\\"},\\"spec\\":{\\"containers\\":[{\\"image\\":\\"i:1\\",\\"name\\":\\"c\\"}]}}": unable to decode /v1, Kind=Service into *core.Pod',
+    );
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n', uid: 'u' } };
+    expect(thrown(() => applyPatch('json', d, '[{"op":"replace","path":"/apiVersion","value":"apps/v1beta2"}]', DEPLOYMENT))).toMatchObject({
+      httpCode: 422,
+      fieldErrors: [{ detail: 'unable to decode apps/v1beta2, Kind=Deployment into *apps.Deployment' }],
+    });
+    expect(applyPatch('strategic', pod, '{"kind":"Service","apiVersion":"v2"}', POD)).toEqual(pod);
   });
 
   it('resourceVersion is left for the update path (a precondition)', () => {
