@@ -13,7 +13,7 @@ import type { FieldError } from '../../api/field-errors.js';
 import { aggregateMessage } from '../../api/field-errors.js';
 import { goQuote } from '../../api/go-format.js';
 
-/** StatusReason is the metav1.StatusReason a patch error maps to; '' is StatusReasonUnknown. */
+/** PatchStatusReason is the metav1.StatusReason a patch error maps to; '' is StatusReasonUnknown. */
 export type PatchStatusReason =
   | 'BadRequest'
   | 'Invalid'

@@ -50,7 +50,7 @@ class OperationFailed extends Error {}
 const MISSING = 'missing value';
 const INVALID_INDEX = 'invalid index referenced';
 
-/** Container is the object or array a path's last token addresses, and that token. */
+/** Target is the object or array a path's last token addresses, and that token. */
 interface Target {
   readonly container: JsonObject | JsonValue[];
   /** pointer is the canonical JSON pointer of the container. */
