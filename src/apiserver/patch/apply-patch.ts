@@ -23,7 +23,7 @@ import {
   PatchNamespaceMismatchError,
   UnsupportedPatchTypeError,
 } from './errors.js';
-import { type JsonObject, type JsonValue, isJsonObject, parseJsonBody, unmarshalTypeMessage } from './go-json.js';
+import { type JsonObject, type JsonValue, cloneJson, isJsonObject, parseJsonBody, unmarshalTypeMessage } from './go-json.js';
 import { applyJsonPatch, decodeJsonPatch } from './json-patch.js';
 import { applyMergePatch, decodeMergePatch } from './merge-patch.js';
 import { type GroupVersionKindRef, patchSchemaFor } from './patch-meta.js';
@@ -50,7 +50,7 @@ export function applyPatch(
   if (type === 'apply' || (type === 'strategic' && schema === undefined)) {
     throw new UnsupportedPatchTypeError(PATCH_MEDIA_TYPES[type], acceptedPatchMediaTypes(kind));
   }
-  const doc = structuredClone(current) as JsonObject;
+  const doc = cloneJson(current) as JsonObject;
   let result: JsonValue;
   switch (type) {
     case 'json':

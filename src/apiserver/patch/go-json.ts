@@ -22,6 +22,22 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * cloneJson deep-copies a JSON value (several times faster than structuredClone on API objects). Members whose
+ * value is undefined and members named `__proto__` are left out, as a JSON round trip through parseJsonBody
+ * would.
+ */
+export function cloneJson(v: unknown): JsonValue {
+  if (typeof v !== 'object' || v === null) return v as JsonValue;
+  if (Array.isArray(v)) return v.map(cloneJson);
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined && k !== '__proto__') out[k] = cloneJson(x);
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------- decoding
 
 /**
@@ -30,9 +46,14 @@ export function isJsonObject(v: unknown): v is JsonObject {
  * field, and decoding them into a typed object drops them as well).
  */
 export function parseJsonBody(text: string): JsonValue {
-  const syntax = goJsonSyntaxError(text);
-  if (syntax !== undefined) throw new PatchDecodeError(syntax);
-  return JSON.parse(text, (key, value: JsonValue) => (key === '__proto__' ? undefined : value)) as JsonValue;
+  try {
+    // The reviver costs more than the parse; only bodies that can carry the key need it.
+    return text.includes('__proto__')
+      ? (JSON.parse(text, (key, value: JsonValue) => (key === '__proto__' ? undefined : value)) as JsonValue)
+      : (JSON.parse(text) as JsonValue);
+  } catch (err) {
+    throw new PatchDecodeError(goJsonSyntaxError(text) ?? (err as Error).message, { cause: err });
+  }
 }
 
 /**

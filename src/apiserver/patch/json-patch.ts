@@ -13,7 +13,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { JsonPatchApplyError, JsonPatchTooManyOperationsError, MAX_JSON_PATCH_OPERATIONS, PatchDecodeError } from './errors.js';
-import { type JsonObject, type JsonValue, isJsonObject, unmarshalTypeMessage } from './go-json.js';
+import { type JsonObject, type JsonValue, cloneJson, isJsonObject, unmarshalTypeMessage } from './go-json.js';
 
 /** decodeJsonPatch checks a decoded body is a list of operations (jsonpatch.DecodePatch); `null` is no operations. */
 export function decodeJsonPatch(body: JsonValue): (JsonObject | null)[] {
@@ -159,7 +159,7 @@ function addAt(doc: JsonValue, t: Target, value: JsonValue): JsonValue {
   } else {
     token = escapeToken(t.key);
   }
-  return apply(doc, { op: 'add', path: `${t.pointer}/${token}`, value: structuredClone(value) });
+  return apply(doc, { op: 'add', path: `${t.pointer}/${token}`, value: cloneJson(value) });
 }
 
 /** removeAt removes key (json-patch.v4 container.remove) and returns the removed value. */
@@ -214,7 +214,7 @@ function applyOperation(doc: JsonValue, op: JsonObject): JsonValue {
         if (!Array.isArray(v) && !isJsonObject(v)) {
           throw new OperationFailed('replace operation value must be object or array: %!w(<nil>)');
         }
-        return structuredClone(v);
+        return cloneJson(v);
       }
       const t = findObject(doc, path);
       if (t === undefined) throw new OperationFailed(`replace operation does not apply: doc is missing path: ${path}: ${MISSING}`);
@@ -233,7 +233,7 @@ function applyOperation(doc: JsonValue, op: JsonObject): JsonValue {
       }
       // json-patch.v4 sets a missing object member instead of failing.
       const opName = Array.isArray(t.container) || Object.hasOwn(t.container, t.key) ? 'replace' : 'add';
-      return apply(doc, { op: opName, path: `${t.pointer}/${token}`, value: structuredClone(valueOf(op)) });
+      return apply(doc, { op: opName, path: `${t.pointer}/${token}`, value: cloneJson(valueOf(op)) });
     }
     case 'move': {
       const { value: from, error: fromError } = stringField(op, 'from');

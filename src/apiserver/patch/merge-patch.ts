@@ -10,12 +10,16 @@
  * valid label, annotation and ConfigMap keys.
  */
 import { MergePatchMalformedError } from './errors.js';
-import { type JsonObject, type JsonValue, goJsonSyntaxError, isJsonObject } from './go-json.js';
+import { type JsonObject, type JsonValue, isJsonObject, parseJsonBody } from './go-json.js';
 
 /** decodeMergePatch parses a merge patch body: an object or an array; anything else is MergePatchMalformedError. */
 export function decodeMergePatch(body: string): JsonObject | JsonValue[] {
-  if (goJsonSyntaxError(body) !== undefined) throw new MergePatchMalformedError();
-  const v = JSON.parse(body, (key, value: JsonValue) => (key === '__proto__' ? undefined : value)) as JsonValue;
+  let v: JsonValue;
+  try {
+    v = parseJsonBody(body);
+  } catch (err) {
+    throw new MergePatchMalformedError({ cause: err });
+  }
   if (!isJsonObject(v) && !Array.isArray(v)) throw new MergePatchMalformedError();
   return v;
 }

@@ -144,9 +144,9 @@ function mergeKeyValueEqual(left: JsonValue, right: JsonValue, mergeKey: string)
   return goEqual(mergeKeyValue(left, mergeKey), mergeKeyValue(right, mergeKey));
 }
 
-/** findByMergeKey is the index of the first map in list whose merge key equals value, or -1. */
-function findByMergeKey(list: readonly JsonValue[], mergeKey: string, value: JsonValue): number {
-  for (let i = 0; i < list.length; i++) {
+/** findByMergeKey is the index of the first map in list[0, len) whose merge key equals value, or -1. */
+function findByMergeKey(list: readonly JsonValue[], mergeKey: string, value: JsonValue, len = list.length): number {
+  for (let i = 0; i < len; i++) {
     const m = list[i]!;
     if (!isJsonObject(m)) throw new StrategicPatchMergeError(`value for key ${i} is not a map.`);
     if (hasOwn(m, mergeKey) && goEqual(m[mergeKey], value)) return i;
@@ -362,7 +362,7 @@ function mergeSliceWithSpecialElements(original: JsonValue[], patch: JsonValue[]
     if (directive === DELETE_DIRECTIVE) {
       if (!hasOwn(m, mergeKey)) throw errNoMergeKey(m, mergeKey);
       for (;;) {
-        const i = findByMergeKey(original.slice(0, len), mergeKey, m[mergeKey]!);
+        const i = findByMergeKey(original, mergeKey, m[mergeKey]!, len);
         if (i < 0) break;
         original.copyWithin(i, i + 1, len);
         len--;
@@ -399,7 +399,7 @@ function mergeSliceWithoutSpecialElements(
   for (const v of patch) {
     const m = v as JsonObject;
     if (!hasOwn(m, mergeKey)) throw errNoMergeKey(m, mergeKey);
-    const i = findByMergeKey(out.slice(0, n), mergeKey, m[mergeKey]!);
+    const i = findByMergeKey(out, mergeKey, m[mergeKey]!, n);
     if (i >= 0) {
       out[i] = mergeMap(out[i] as JsonObject, m, fields);
       continue;
@@ -453,13 +453,36 @@ function partitionMaps(list: JsonValue[], by: JsonValue[], mergeKey: string): [J
 
 // ------------------------------------------------------------------------------------------- order
 
-/** indexIn is the position of item in list, comparing merge key values for maps and values otherwise. */
-function indexIn(list: readonly JsonValue[], item: JsonValue, mergeKey: string, elementType: string): number {
-  const key = (x: JsonValue): JsonValue | undefined =>
-    elementType === MAP_TYPE ? (isJsonObject(x) ? x[mergeKey] : undefined) : x;
-  const wanted = key(item);
-  for (let i = 0; i < list.length; i++) if (goEqual(key(list[i]!), wanted)) return i;
-  return -1;
+/**
+ * Positions maps items to their first position in a list, comparing merge key values for lists of maps and
+ * the items themselves otherwise, with Go's `==` on interface values (same type, same value).
+ */
+class Positions {
+  private readonly at = new Map<string, number>();
+
+  constructor(
+    list: readonly JsonValue[],
+    private readonly mergeKey: string,
+    private readonly elementType: string,
+  ) {
+    list.forEach((v, i) => {
+      const k = this.keyOf(v);
+      if (k !== undefined && !this.at.has(k)) this.at.set(k, i);
+    });
+  }
+
+  /** of returns the position of item, or -1. */
+  of(item: JsonValue): number {
+    const k = this.keyOf(item);
+    return k === undefined ? -1 : (this.at.get(k) ?? -1);
+  }
+
+  private keyOf(item: JsonValue): string | undefined {
+    const v = this.elementType === MAP_TYPE ? (isJsonObject(item) ? item[this.mergeKey] : undefined) : item;
+    if (v === undefined || v === null) return '<nil>';
+    if (typeof v === 'object') return undefined; // maps and slices never compare equal
+    return `${goTypeName(v)}:${String(v)}`;
+  }
 }
 
 /**
@@ -473,7 +496,8 @@ function normalizeSliceOrder(toSort: JsonValue[], order: JsonValue[], mergeKey: 
     for (const v of [...toSort, ...order]) mergeKeyValue(v, mergeKey);
     [items, toDelete] = extractToDeleteItems(toSort);
   }
-  const ranked = items.map((v) => ({ v, at: indexIn(order, v, mergeKey, elementType) }));
+  const positions = new Positions(order, mergeKey, elementType);
+  const ranked = items.map((v) => ({ v, at: positions.of(v) }));
   ranked.sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : 0));
   return [...ranked.map((r) => r.v), ...toDelete];
 }
@@ -493,6 +517,7 @@ function normalizeElementOrder(
 ): JsonValue[] {
   const right = normalizeSliceOrder(patchItems, patchOrder, mergeKey, elementType);
   const left = normalizeSliceOrder(serverOnly, serverOrder, mergeKey, elementType);
+  const positions = new Positions(serverOrder, mergeKey, elementType);
   const out: JsonValue[] = [];
   let i = 0;
   let j = 0;
@@ -500,8 +525,8 @@ function normalizeElementOrder(
     if (i >= left.length) out.push(right[j++]!);
     else if (j >= right.length) out.push(left[i++]!);
     else {
-      const li = indexIn(serverOrder, left[i]!, mergeKey, elementType);
-      const ri = indexIn(serverOrder, right[j]!, mergeKey, elementType);
+      const li = positions.of(left[i]!);
+      const ri = positions.of(right[j]!);
       if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]!);
       else out.push(right[j++]!);
     }
