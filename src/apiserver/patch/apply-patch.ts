@@ -69,7 +69,7 @@ export function applyPatch(
   if (!isJsonObject(result)) {
     const jsonKind = Array.isArray(result) ? 'array' : result === null ? 'null' : typeof result === 'boolean' ? 'bool' : typeof result;
     throw new PatchInvalidError('', '', '', '', [
-      FieldError.invalid(FieldPath.root('patch'), JSON.stringify(result), TYPE_META_DECODE_ERROR.replace('%s', jsonKind)),
+      FieldError.invalid(FieldPath.root('patch'), goJsonMarshal(result), TYPE_META_DECODE_ERROR.replace('%s', jsonKind)),
     ]);
   }
   checkTypeMeta(type, current, result, kind);

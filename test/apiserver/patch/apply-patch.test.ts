@@ -146,6 +146,90 @@ describe('identity guards after the patch', () => {
   });
 });
 
+describe('patches kubectl and the kubelet send', () => {
+  const node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', uid: 'nu', labels: { 'kubernetes.io/hostname': 'n1' } },
+    spec: { podCIDR: '10.0.1.0/24', podCIDRs: ['10.0.1.0/24'] },
+    status: {
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: '2026-12-01T10:00:00Z' },
+        { type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-01T10:00:00Z' },
+      ],
+      addresses: [{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'Hostname', address: 'n1' }],
+    },
+  };
+
+  it('kubectl cordon and taint (strategic; taints are replaced whole)', () => {
+    const cordoned = applyPatch('strategic', node, '{"spec":{"unschedulable":true}}', NODE);
+    expect(cordoned.spec).toEqual({ ...node.spec, unschedulable: true });
+    const tainted = applyPatch('strategic', { ...node, spec: { ...node.spec, taints: [{ key: 'a', effect: 'NoSchedule' }] } }, '{"spec":{"taints":[{"effect":"NoExecute","key":"b"}]}}', NODE);
+    expect((tainted.spec as JsonObject).taints).toEqual([{ effect: 'NoExecute', key: 'b' }]);
+  });
+
+  it('kubelet node status heartbeat ($setElementOrder/conditions, merge by type)', () => {
+    const body = {
+      status: {
+        '$setElementOrder/conditions': [{ type: 'MemoryPressure' }, { type: 'Ready' }],
+        conditions: [
+          { type: 'MemoryPressure', lastHeartbeatTime: '2026-12-01T10:00:10Z' },
+          { type: 'Ready', lastHeartbeatTime: '2026-12-01T10:00:10Z' },
+        ],
+      },
+    };
+    const out = applyPatch('strategic', node, JSON.stringify(body), NODE);
+    expect((out.status as JsonObject).conditions).toEqual([
+      { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: '2026-12-01T10:00:10Z' },
+      { type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-01T10:00:10Z' },
+    ]);
+    expect((out.status as JsonObject).addresses).toEqual(node.status.addresses);
+  });
+
+  it('kubelet pod status (metadata.uid as a guard, conditions by type, podIPs by ip)', () => {
+    const running = {
+      ...pod,
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    };
+    const body = {
+      metadata: { uid: 'u1' },
+      status: {
+        '$setElementOrder/conditions': [{ type: 'Ready' }, { type: 'PodScheduled' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+        phase: 'Running',
+        podIP: '10.0.1.5',
+        podIPs: [{ ip: '10.0.1.5' }],
+        containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: { running: { startedAt: '2026-12-01T10:00:05Z' } } }],
+      },
+    };
+    const out = applyPatch('strategic', running, JSON.stringify(body), POD);
+    expect(out.status).toEqual({
+      phase: 'Running',
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'PodScheduled', status: 'True' },
+      ],
+      podIP: '10.0.1.5',
+      podIPs: [{ ip: '10.0.1.5' }],
+      containerStatuses: body.status.containerStatuses,
+    });
+    expect(thrown(() => applyPatch('strategic', running, '{"metadata":{"uid":"other"},"status":{}}', POD))).toBeInstanceOf(PatchInvalidError);
+  });
+
+  it('kubectl rollout restart and set image (strategic, Deployment)', () => {
+    const d = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default', uid: 'du' },
+      spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1' }, { name: 'log', image: 'fluent:1' }] } } },
+    };
+    const restarted = applyPatch('strategic', d, '{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-12-02T03:00:00Z"}}}}}', DEPLOYMENT);
+    expect(restarted).toMatchObject({ spec: { template: { metadata: { labels: { app: 'web' }, annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-02T03:00:00Z' } } } } });
+    const updated = applyPatch('strategic', d, '{"spec":{"template":{"spec":{"containers":[{"image":"nginx:2","name":"app"}]}}}}', DEPLOYMENT);
+    expect(updated).toMatchObject({ spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:2' }, { name: 'log', image: 'fluent:1' }] } } } });
+  });
+});
+
 describe('kubectl', () => {
   it('label and annotate send merge patches', () => {
     const out = applyPatch('merge', pod, '{"metadata":{"annotations":{"note":"x"},"labels":{"app":null,"tier":"fe"}}}', POD);
