@@ -320,7 +320,8 @@ export class RestHandlers {
 
   /**
    * patch applies a patch to the stored object (or its status) and writes it as an update. The patch
-   * function is retried against fresh reads unless the patch itself carries a resourceVersion.
+   * function (patch/, which also guards name, namespace and uid) is retried against fresh reads unless the
+   * patch itself carries a resourceVersion.
    */
   async patch(r: ResourceType, info: RequestInfo, applyPatch: (current: KubeObject) => KubeObject): Promise<Answer> {
     const ctx = this.ctx();
@@ -332,11 +333,6 @@ export class RestHandlers {
       }
       const rv = patched.metadata.resourceVersion;
       const clientRV = rv !== undefined && rv !== current.obj.metadata.resourceVersion ? parseRV(rv) : undefined;
-      for (const field of ['name', 'namespace', 'uid'] as const) {
-        if ((patched.metadata[field] ?? '') !== (current.obj.metadata[field] ?? '') && !(field === 'uid' && patched.metadata.uid === undefined)) {
-          throw StatusError.invalid(r.group, r.kind, info.name, [FieldError.invalid(FieldPath.root('metadata', field), patched.metadata[field], 'field is immutable')]);
-        }
-      }
       this.checkBodyIdentity(r, info, patched);
       return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx), clientRV };
     });

@@ -31,6 +31,7 @@ import type { ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
 import { startWatch } from './watch.js';
+import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef } from './patch/index.js';
 import {
   asPartialObjectMetadata,
   asPartialObjectMetadataList,
@@ -331,8 +332,10 @@ export class ApiServer {
           return this.handlers.create(r, info, await this.readObject<KubeObject>(req));
         case 'update':
           return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
-        case 'patch':
-          throw StatusError.unsupportedMediaType(req.headers['content-type'] ?? '');
+        case 'patch': {
+          const patch = await this.readPatch(r, req);
+          return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
+        }
         case 'delete':
           return this.handlers.delete(r, info, await this.deleteOptions(req, query));
         case 'deletecollection':
@@ -344,6 +347,10 @@ export class ApiServer {
     if (sub === 'status' && r.hasStatus) {
       if (info.verb === 'get') return this.handlers.get(r, info, query);
       if (info.verb === 'update') return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
+      if (info.verb === 'patch') {
+        const patch = await this.readPatch(r, req);
+        return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
+      }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/status` }, info.verb);
     }
     if (sub === 'scale' && r.scale !== undefined) {
@@ -351,6 +358,10 @@ export class ApiServer {
       if (info.verb === 'update') {
         const scale = await this.readObject<Scale>(req);
         return this.handlers.updateScale(r, info, () => scale);
+      }
+      if (info.verb === 'patch') {
+        const patch = await this.readPatch(r, req);
+        return this.handlers.updateScale(r, info, (scale) => patch(scale, { group: 'autoscaling', version: 'v1', kind: 'Scale' }) as Scale);
       }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/scale` }, info.verb);
     }
@@ -419,6 +430,18 @@ export class ApiServer {
     const obj = this.decode<T>(body, req.headers['content-type']);
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw StatusError.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
     return obj;
+  }
+
+  /**
+   * readPatch reads a PATCH body and returns the function that applies it to an object of a kind; an
+   * unsupported Content-Type is a 415 naming the patch types the resource accepts.
+   */
+  private async readPatch(r: ResourceType, req: http.IncomingMessage): Promise<(current: KubeObject, kind: GroupVersionKindRef) => KubeObject> {
+    const contentType = req.headers['content-type'];
+    const type = patchTypeFromContentType(contentType);
+    if (type === undefined) throw new UnsupportedPatchTypeError(contentType ?? '', acceptedPatchMediaTypes({ group: r.group, version: r.version, kind: r.kind }));
+    const body = (await this.readBody(req)).toString('utf8');
+    return (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject;
   }
 
   private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse, output: NegotiatedOutput): Promise<void> {

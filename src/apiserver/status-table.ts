@@ -18,6 +18,7 @@ import {
   TooManyRequestsError,
   UnhealthyError,
 } from '../store/client/index.js';
+import type { StatusDetails } from '../api/index.js';
 import { StatusError } from './errors.js';
 import { NotAcceptableError, TableOptionsInvalidError } from './tables/index.js';
 
@@ -25,6 +26,7 @@ import { NotAcceptableError, TableOptionsInvalidError } from './tables/index.js'
 interface ErrorWithHttpStatus extends Error {
   httpCode: number;
   reason: string;
+  details?: StatusDetails;
 }
 
 function hasHttpStatus(err: unknown): err is ErrorWithHttpStatus {
@@ -46,6 +48,6 @@ export function toStatusError(err: unknown): StatusError {
   if (err instanceof DeadlineExceededError || err instanceof TimeoutError || err instanceof TimeoutDueToLeaderFailError || err instanceof TimeoutDueToConnectionLostError) {
     return StatusError.timeout(`The storage did not answer in time: ${err.message}`, { cause: err });
   }
-  if (hasHttpStatus(err)) return new StatusError(err.httpCode, err.reason as StatusError['reason'], err.message, undefined, { cause: err });
+  if (hasHttpStatus(err)) return new StatusError(err.httpCode, err.reason as StatusError['reason'], err.message, err.details, { cause: err });
   return StatusError.internal(err);
 }

@@ -131,9 +131,35 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     }
   });
 
+  it('applies: creates, then configures a changed manifest, and a second identical apply is unchanged', () => {
+    const manifest = (image: string): string => deploymentYaml(ns, image, 2).replace(/name: web\n/, 'name: api\n').replace(/app: web/g, 'app: api');
+    expect(ok(['apply', '-f', '-'], manifest('nginx:1.25'))).toBe('deployment.apps/api created\n');
+    expect(ok(['apply', '-f', '-'], manifest('nginx:1.26'))).toBe('deployment.apps/api configured\n');
+    expect(ok(['apply', '-f', '-'], manifest('nginx:1.26'))).toBe('deployment.apps/api unchanged\n');
+    expect(ok(['get', 'deploy', 'api', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}'])).toBe('nginx:1.26 2');
+  });
+
+  it('labels, annotates, and patches with all three patch types', () => {
+    expect(ok(['label', 'deployment', 'web', '-n', ns, 'tier=frontend'])).toBe('deployment.apps/web labeled\n');
+    expect(ok(['annotate', 'deployment', 'web', '-n', ns, 'note=hello'])).toBe('deployment.apps/web annotated\n');
+    expect(ok(['patch', 'deployment', 'web', '-n', ns, '--type', 'merge', '-p', '{"spec":{"replicas":5}}'])).toBe('deployment.apps/web patched\n');
+    expect(ok(['patch', 'deployment', 'web', '-n', ns, '--type', 'json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]'])).toBe('deployment.apps/web patched\n');
+    expect(ok(['patch', 'deployment', 'web', '-n', ns, '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}}}'])).toBe('deployment.apps/web patched\n');
+    const got = ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.metadata.labels.tier} {.metadata.annotations.note} {.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}']);
+    expect(got).toBe('frontend hello 4 nginx:1.27 80');
+    const bad = k(['patch', 'deployment', 'web', '-n', ns, '--type', 'json', '-p', '[{"op":"test","path":"/spec/replicas","value":99}]']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('The request is invalid');
+  });
+
+  it('scales through the scale subresource', () => {
+    expect(ok(['scale', 'deployment', 'web', '-n', ns, '--replicas=3'])).toBe('deployment.apps/web scaled\n');
+    expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).toBe('3');
+  });
+
   it('deletes, and the object is gone', () => {
     expect(ok(['delete', 'configmap', 'watched', '-n', ns])).toBe('configmap "watched" deleted\n');
-    expect(ok(['delete', 'deployment', 'web', '-n', ns])).toBe('deployment.apps "web" deleted\n');
+    expect(ok(['delete', 'deployment', 'web', 'api', '-n', ns])).toBe('deployment.apps "web" deleted\ndeployment.apps "api" deleted\n');
     const gone = k(['get', 'deployment', 'web', '-n', ns]);
     expect(gone.stderr).toContain('deployments.apps "web" not found');
   });
