@@ -2,7 +2,8 @@
  * The `capstan apiserver` configuration: kube-apiserver's flag names where it has them (--etcd-servers,
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
- * (kube-apiserver removed its own in 1.20; capstan keeps one for local use) and --watch-bookmark-interval.
+ * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size and
+ * --watch-bookmark-interval.
  */
 import { CapstanError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
@@ -20,6 +21,7 @@ export interface ApiServerFlags {
   insecureBindAddress?: string;
   minRequestTimeout?: string;
   watchBookmarkInterval?: string;
+  defaultWatchCacheSize?: string;
   logLevel?: string;
 }
 
@@ -32,6 +34,8 @@ export interface ResolvedApiServerFlags {
   tokenAuthFile?: string;
   minRequestTimeoutSeconds: number;
   bookmarkIntervalMs: number;
+  /** watchCacheSize is how many recent changes each resource's watch cache keeps. */
+  watchCacheSize: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -70,10 +74,12 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     etcdPrefix,
     minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
     bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
+    watchCacheSize: Number(f.defaultWatchCacheSize ?? '1000'),
     logLevel: (f.logLevel ?? 'info') as ResolvedApiServerFlags['logLevel'],
   };
   if (!['debug', 'info', 'warn', 'error'].includes(out.logLevel)) throw new ApiServerConfigError(`--log-level: ${JSON.stringify(f.logLevel)} is not one of debug, info, warn, error`);
   if (!Number.isSafeInteger(out.minRequestTimeoutSeconds) || out.minRequestTimeoutSeconds <= 0) throw new ApiServerConfigError('--min-request-timeout must be a positive number of seconds');
+  if (!Number.isSafeInteger(out.watchCacheSize) || out.watchCacheSize <= 0) throw new ApiServerConfigError('--default-watch-cache-size must be a positive number of changes');
   if (!(out.bookmarkIntervalMs > 0)) throw new ApiServerConfigError(`--watch-bookmark-interval: ${JSON.stringify(f.watchBookmarkInterval)} is not a duration like 500ms, 5s or 1m`);
   if (securePort !== 0) {
     if (f.tlsCertFile === undefined || f.tlsPrivateKeyFile === undefined) {

@@ -41,6 +41,7 @@ import type { ResourceType, StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore, Versioned } from './storage/object-store.js';
+import type { WatchCaches } from './watch-cache.js';
 import { decodeContinue, encodeContinue } from './storage/continue-token.js';
 
 /** MAX_UPDATE_RETRIES bounds the re-reads of an update without a client resourceVersion. */
@@ -88,6 +89,7 @@ function uuid(random: Random): string {
 export class RestHandlers {
   constructor(
     private readonly store: ObjectStore,
+    private readonly caches: WatchCaches,
     private readonly clock: Clock,
     private readonly random: Random,
   ) {}
@@ -125,8 +127,17 @@ export class RestHandlers {
     const match = query.get('resourceVersionMatch') ?? '';
     if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') throw StatusError.badRequest(`resourceVersionMatch: Unsupported value: "${match}"`);
     if (match !== '' && rv === '') throw StatusError.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (match === 'Exact' && rv === '0') throw StatusError.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
     const prefix = this.store.listPrefix(r.resource, r.namespaced ? info.namespace : undefined);
     const token = query.get('continue') ?? '';
+    if (rv === '0' && token === '') {
+      // Any resourceVersion will do: served from this replica's watch cache, whole (as kube-apiserver, which
+      // ignores limit here).
+      const cache = await this.caches.for(r);
+      const listed = cache.list(prefix, (o) => selection.matches(o));
+      const body: KubeList<KubeObject> = { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(listed.revision) }, items: listed.items };
+      return { code: 200, body };
+    }
     let revision = 0;
     let startKey: string | undefined;
     if (token !== '') {
@@ -143,7 +154,6 @@ export class RestHandlers {
       prefix,
       revision,
       limit,
-      serializable: rv === '0' && token === '',
       ...(startKey === undefined ? {} : { startKey }),
       ...(selection.everything ? {} : { filter: (o: KubeObject) => selection.matches(o) }),
     });

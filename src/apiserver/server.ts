@@ -31,6 +31,7 @@ import type { ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
 import { startWatch } from './watch.js';
+import { WatchCaches } from './watch-cache.js';
 import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef } from './patch/index.js';
 import {
   asPartialObjectMetadata,
@@ -62,6 +63,8 @@ export interface ApiServerConfig {
   /** maxRequestBytes bounds a request body (kube-apiserver's 3 MiB). */
   readonly maxRequestBytes: number;
   readonly bookmarkIntervalMs: number;
+  /** watchCacheSize is the window of recent changes of each resource's watch cache. */
+  readonly watchCacheSize: number;
   /** minRequestTimeoutSeconds bounds a watch's timeoutSeconds (kube-apiserver's --min-request-timeout). */
   readonly minRequestTimeoutSeconds: number;
 }
@@ -92,6 +95,9 @@ const METRIC_VERBS: Readonly<Record<RequestInfo['verb'], string>> = {
   deletecollection: 'DELETE',
 };
 
+/** MAX_UNREAD_WATCH_BYTES is how much of a watch stream may wait unread before the watch is ended. */
+const MAX_UNREAD_WATCH_BYTES = 16 * 1024 * 1024;
+
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const JSON_TYPE = 'application/json';
 
@@ -104,6 +110,7 @@ export class ApiServer {
   private readonly client: EtcdClient;
   private readonly store: ObjectStore;
   private readonly handlers: RestHandlers;
+  private readonly caches: WatchCaches;
   private readonly metrics: ApiServerMetrics;
   private readonly log: Logger;
   private readonly servers: http.Server[] = [];
@@ -118,7 +125,8 @@ export class ApiServer {
     this.log = deps.log.child({ component: 'apiserver' });
     this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
-    this.handlers = new RestHandlers(this.store, deps.clock, deps.random);
+    this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize);
+    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random);
     this.metrics = createApiServerMetrics();
   }
 
@@ -168,6 +176,7 @@ export class ApiServer {
     if (this.stopping) return;
     this.stopping = true;
     for (const stop of [...this.watches]) stop();
+    this.caches.close();
     for (const srv of this.servers) {
       srv.closeIdleConnections();
       await new Promise<void>((resolve) => {
@@ -462,16 +471,26 @@ export class ApiServer {
       res.flushHeaders();
     };
     let finished = false;
+    let stopRef: (() => void) | undefined;
+    const stopLater = (): void => queueMicrotask(() => stopRef?.());
     const stop = await startWatch(
       this.store,
+      this.caches,
       r,
       info,
       query,
       {
         event: (ev: WatchEvent<KubeObject>) => {
+          if (finished) return;
           ensureHeader();
           this.metrics.watchEvents.inc(eventLabels);
           res.write(`${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`);
+          // A client that does not read its stream must not hold the replica's memory: end its watch (it will
+          // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
+          if (res.writableLength > MAX_UNREAD_WATCH_BYTES) {
+            this.log.warn({ resource: r.resource, unread: res.writableLength }, 'apiserver: ending a watch whose client does not read');
+            stopLater();
+          }
         },
         end: () => {
           if (finished) return;
@@ -483,6 +502,7 @@ export class ApiServer {
       this.deps.clock,
       { bookmarkIntervalMs: this.cfg.bookmarkIntervalMs, maxTimeoutSeconds: this.cfg.minRequestTimeoutSeconds * 2 },
     );
+    stopRef = stop;
     ensureHeader();
     this.metrics.longRunning.inc(labels);
     this.watches.add(stop);

@@ -1,23 +1,27 @@
 /**
- * startWatch serves a Kubernetes watch over an etcd watch, with kube-apiserver's semantics:
+ * startWatch serves a Kubernetes watch with kube-apiserver's semantics:
  *
- * - resourceVersion unset or "0": the current state first (one ADDED per object, from a list at revision R),
- *   then every change after R; resourceVersion N: every change after N;
+ * - resourceVersion "0": the current state first (one ADDED per object) from the replica's watch cache,
+ *   then every change after it; resourceVersion N: every change after N, from the watch cache when its
+ *   window reaches back to N, else straight from an etcd watch; unset: a consistent list from etcd first,
+ *   then the changes after it (an etcd watch);
  * - selectors are applied to both the new and the previous state, so an object that starts to match arrives
- *   as ADDED and one that stops matching as DELETED;
+ *   as ADDED and one that stops matching as DELETED (watch-event.ts);
  * - a resourceVersion older than the store's compacted history answers an ERROR event whose object is a
  *   410 Expired Status (`too old resource version`), after which the client relists;
  * - with allowWatchBookmarks, BOOKMARK events carry the revision up to which every change was delivered;
- * - timeoutSeconds ends the stream cleanly.
+ * - timeoutSeconds ends the stream cleanly, and so does a watch cache that starts over.
  */
 import type { KubeObject, Status, WatchEvent } from '../api/index.js';
-import { CompactedError, type Watcher, type WatchBatch } from '../store/client/index.js';
+import { CompactedError } from '../store/client/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StatusError } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import type { ResourceType } from './resource.js';
 import { parseSelection } from './selection.js';
-import { decodeObject, type ObjectStore } from './storage/object-store.js';
+import type { ObjectStore } from './storage/object-store.js';
+import type { WatchCaches } from './watch-cache.js';
+import { changesFromBatch, changeToEvent, type ObjectChange } from './watch-event.js';
 
 /** WatchSink receives a watch's events; end is called once, when the watch is over. */
 export interface WatchSink {
@@ -25,21 +29,60 @@ export interface WatchSink {
   end(): void;
 }
 
-/** WatchOptions tune a watch. */
+/** WatchTuning tunes a watch. */
 export interface WatchTuning {
   /** bookmarkIntervalMs is how often a BOOKMARK is sent when asked for; kube-apiserver's is about a minute. */
   readonly bookmarkIntervalMs: number;
-  /** maxTimeoutSeconds bounds timeoutSeconds (kube-apiserver's --min-request-timeout, 1800 s). */
+  /** maxTimeoutSeconds bounds timeoutSeconds (twice kube-apiserver's --min-request-timeout). */
   readonly maxTimeoutSeconds: number;
 }
 
+/** Feed is where a watch's initial objects and changes come from. */
+interface Feed {
+  readonly initial: readonly KubeObject[];
+  /** start delivers changes (in revision order) until the returned function is called or end is reported. */
+  start(changes: (c: readonly ObjectChange[], revision: number) => void, end: (status: Status | undefined) => void): Promise<() => void>;
+}
+
+function expired(fromRevision: number, compactRevision: number | undefined): Status {
+  return StatusError.resourceExpired(`too old resource version: ${fromRevision} (${compactRevision ?? 0})`).status;
+}
+
+/** etcdFeed watches etcd directly from fromRevision (exclusive) on a key or a prefix. */
+function etcdFeed(store: ObjectStore, r: ResourceType, keyOrPrefix: string, isPrefix: boolean, fromRevision: number, initial: readonly KubeObject[]): Feed {
+  const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
+  const stamp = (o: KubeObject): KubeObject => {
+    o.apiVersion = apiVersion;
+    o.kind = r.kind;
+    return o;
+  };
+  return {
+    initial,
+    async start(changes, end) {
+      const watcher = store.watch(keyOrPrefix, fromRevision + 1, isPrefix);
+      const onError = (err: Error): void => end(err instanceof CompactedError ? expired(fromRevision, err.compactRevision) : StatusError.internal(err).status);
+      watcher.on('data', (batch) => changes(changesFromBatch(batch, stamp), batch.revision));
+      watcher.on('error', onError);
+      watcher.on('close', () => end(undefined));
+      try {
+        await watcher.ready();
+      } catch (err) {
+        if (!(err instanceof CompactedError)) throw err;
+        end(expired(fromRevision, err.compactRevision));
+      }
+      return () => watcher.cancel();
+    },
+  };
+}
+
 /**
- * startWatch validates the request, sends the initial state if asked, and then streams changes into sink
- * until stop() is called, the timeout passes, or the store watch fails. It resolves to stop once the
- * watch is established; a bad request rejects with a StatusError before anything is sent.
+ * startWatch validates the request, picks the feed, sends the initial state if asked, and then streams
+ * changes into sink until stop() is called, the timeout passes, or the feed ends. It resolves to stop once
+ * the watch is established; a bad request rejects with a StatusError before anything is sent.
  */
 export async function startWatch(
   store: ObjectStore,
+  caches: WatchCaches | undefined,
   r: ResourceType,
   info: RequestInfo,
   query: URLSearchParams,
@@ -48,99 +91,70 @@ export async function startWatch(
   tuning: WatchTuning,
 ): Promise<() => void> {
   const selection = parseSelection(r, query);
-  const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
-  const nameMatches = (o: KubeObject): boolean => info.name === '' || o.metadata.name === info.name;
-  const matches = (o: KubeObject): boolean => nameMatches(o) && selection.matches(o);
-  const stamp = (o: KubeObject): KubeObject => {
-    o.apiVersion = apiVersion;
-    o.kind = r.kind;
-    return o;
-  };
+  const prefix = store.listPrefix(r.resource, r.namespaced ? info.namespace : undefined);
+  const matches = (o: KubeObject): boolean => (info.name === '' || o.metadata.name === info.name) && selection.matches(o);
   const rv = query.get('resourceVersion') ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw StatusError.badRequest(`invalid resource version: ${rv}`);
   const timeoutSeconds = Math.min(Number(query.get('timeoutSeconds') ?? tuning.maxTimeoutSeconds) || tuning.maxTimeoutSeconds, tuning.maxTimeoutSeconds);
   const bookmarks = ['1', 'true'].includes(query.get('allowWatchBookmarks') ?? '');
-  const prefix = store.listPrefix(r.resource, r.namespaced ? info.namespace : undefined);
+  // A watch of one named object (the legacy /watch/…/<name> path) follows its key alone when it goes to etcd.
+  const single = info.name !== '' && (!r.namespaced || info.namespace !== '');
+  const etcdKey = single ? store.key(r.resource, r.namespaced ? info.namespace : undefined, info.name) : prefix;
 
-  let startRevision: number;
-  const initial: KubeObject[] = [];
-  if (rv === '' || rv === '0') {
-    const page = await store.list({ prefix, serializable: rv === '0', filter: matches });
-    for (const v of page.items) initial.push(stamp(v.obj));
-    startRevision = page.revision + 1;
+  let feed: Feed;
+  let from: number;
+  const cache = rv === '' || caches === undefined ? undefined : await caches.for(r);
+  if (cache !== undefined && (rv === '0' || cache.covers(Number(rv)))) {
+    const listed = rv === '0' ? cache.list(prefix, matches) : { items: [], revision: Number(rv) };
+    from = listed.revision;
+    feed = {
+      initial: listed.items,
+      start: async (changes, end) => cache.subscribe(from, { changes, end: () => end(undefined) }),
+    };
+  } else if (rv === '' || rv === '0') {
+    const page = await store.list({ prefix, filter: matches });
+    from = page.revision;
+    feed = etcdFeed(store, r, etcdKey, !single, from, page.items.map((v) => ({ ...v.obj, apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind })));
   } else {
-    startRevision = Number(rv) + 1;
+    from = Number(rv);
+    feed = etcdFeed(store, r, etcdKey, !single, from, []);
   }
 
-  let delivered = startRevision - 1;
+  let delivered = from;
   let announced = delivered;
   let ended = false;
-  let watcher: Watcher | undefined;
+  let cancelFeed: (() => void) | undefined;
   const timers: TimerHandle[] = [];
   const stop = (): void => {
     if (ended) return;
     ended = true;
     for (const t of timers) t.cancel();
-    watcher?.cancel();
+    cancelFeed?.();
     sink.end();
   };
-  const fail = (status: Status): void => {
-    if (ended) return;
-    sink.event({ type: 'ERROR', object: status });
-    stop();
-  };
 
-  for (const obj of initial) sink.event({ type: 'ADDED', object: obj });
-
-  const onBatch = (batch: WatchBatch): void => {
-    if (ended) return;
-    for (const ev of batch.events) {
-      const prev = ev.prevKv === undefined ? undefined : stamp(decodeObject(ev.prevKv).obj);
-      if (ev.type === 'DELETE') {
-        if (prev !== undefined && matches(prev)) {
-          prev.metadata.resourceVersion = String(ev.kv.modRevision);
-          sink.event({ type: 'DELETED', object: prev });
-        }
-        continue;
+  for (const obj of feed.initial) sink.event({ type: 'ADDED', object: obj });
+  cancelFeed = await feed.start(
+    (changes, revision) => {
+      if (ended) return;
+      for (const c of changes) {
+        if (c.revision <= delivered || !c.key.startsWith(prefix)) continue;
+        const ev = changeToEvent(c, matches);
+        if (ev !== undefined) sink.event(ev);
       }
-      const cur = stamp(decodeObject(ev.kv).obj);
-      const curMatch = matches(cur);
-      const prevMatch = prev !== undefined && matches(prev);
-      if (curMatch && prevMatch) sink.event({ type: 'MODIFIED', object: cur });
-      else if (curMatch) sink.event({ type: 'ADDED', object: cur });
-      else if (prevMatch) {
-        prev!.metadata.resourceVersion = String(ev.kv.modRevision);
-        sink.event({ type: 'DELETED', object: prev! });
-      }
-    }
-    delivered = Math.max(delivered, batch.revision);
-  };
-
-  // A watch of one named object (the legacy /watch/…/<name> path) watches its key alone.
-  const single = info.name !== '' && (!r.namespaced || info.namespace !== '');
-  watcher = store.watch(single ? store.key(r.resource, r.namespaced ? info.namespace : undefined, info.name) : prefix, startRevision, !single);
-  watcher.on('data', onBatch);
-  watcher.on('error', (err) => {
-    if (err instanceof CompactedError) {
-      fail(StatusError.resourceExpired(`too old resource version: ${startRevision - 1} (${err.compactRevision ?? 0})`).status);
-    } else {
-      fail(StatusError.internal(err).status);
-    }
-  });
-  watcher.on('close', () => stop());
-  try {
-    await watcher.ready();
-  } catch (err) {
-    if (err instanceof CompactedError) {
-      fail(StatusError.resourceExpired(`too old resource version: ${startRevision - 1} (${err.compactRevision ?? 0})`).status);
-      return stop;
-    }
-    stop();
-    throw err;
-  }
+      delivered = Math.max(delivered, revision);
+    },
+    (status) => {
+      if (ended) return;
+      if (status !== undefined) sink.event({ type: 'ERROR', object: status });
+      stop();
+    },
+  );
+  if (ended) return stop;
 
   timers.push(clock.setTimeout(stop, timeoutSeconds * 1000));
   if (bookmarks) {
+    const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
     timers.push(
       clock.setInterval(() => {
         if (ended || delivered <= announced) return;

@@ -35,6 +35,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--insecure-bind-address <ip>', 'loopback address of the insecure port (default "127.0.0.1")')
     .option('--min-request-timeout <seconds>', 'watches last between this and twice this unless the client asks for less (default 1800)')
     .option('--watch-bookmark-interval <duration>', 'how often watches that allow bookmarks get one (default 1m)')
+    .option('--default-watch-cache-size <n>', 'recent changes each resource\'s watch cache keeps for watches that start in the past (default 1000)')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
     .action(async (opts: ApiServerFlags) => {
       let flags;
@@ -61,6 +62,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             ...(tokens === undefined ? {} : { tokens }),
             maxRequestBytes: API_SERVER_MAX_REQUEST_BYTES,
             bookmarkIntervalMs: flags.bookmarkIntervalMs,
+            watchCacheSize: flags.watchCacheSize,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
           },
           { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry() },

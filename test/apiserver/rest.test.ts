@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Status } from '../../src/api/index.js';
 import { EtcdClient } from '../../src/store/client/index.js';
 import { useStore } from '../compat/helpers/store.js';
+import { waitFor } from '../compat/helpers/wait.js';
 import { startApiServer, type ApiServerProcess } from './helpers/apiserver.js';
 import { openWatch, rest } from './helpers/rest.js';
 
@@ -17,7 +18,7 @@ let api: ApiServerProcess;
 let base: string;
 
 beforeAll(async () => {
-  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms']);
+  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms', '--default-watch-cache-size=20']);
   base = api.url;
 }, 60_000);
 
@@ -294,27 +295,92 @@ describe('watch', () => {
     await w.ended;
   });
 
-  it('a compacted resourceVersion answers an ERROR event with a 410 Expired Status', async () => {
+  it('a watch from before the cache window is served by etcd, and one from before etcd\'s compaction is answered 410 Expired', async () => {
     const client = new EtcdClient({ endpoints: [store().endpoint] });
     try {
       await createNamespace('watch-compacted');
-      const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/watch-compacted/configmaps', configMap('c-1'));
-      await rest(base, 'POST', '/api/v1/namespaces/watch-compacted/configmaps', configMap('c-2'));
-      const latest = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/watch-compacted/configmaps');
+      const sa = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
+      const first = await rest<KubeObject>(base, 'POST', '/api/v1/namespaces/watch-compacted/serviceaccounts', sa('s-0'));
+      const before = Number(first.body.metadata.resourceVersion) - 1;
+      // Start the cache, then push more changes through it than its window (20) holds.
+      const warm = await openWatch(base, `/api/v1/namespaces/watch-compacted/serviceaccounts?watch=1&resourceVersion=${first.body.metadata.resourceVersion!}`);
+      warm.close();
+      for (let i = 1; i <= 25; i++) await rest(base, 'POST', '/api/v1/namespaces/watch-compacted/serviceaccounts', sa(`s-${i}`));
+      const fromEtcd = await openWatch(base, `/api/v1/namespaces/watch-compacted/serviceaccounts?watch=1&resourceVersion=${before}`);
+      try {
+        const evs = await fromEtcd.events.take(26, 10_000, 'every change since before the window');
+        expect(evs.map((e) => (e.object as KubeObject).metadata.name)).toEqual(Array.from({ length: 26 }, (_, i) => `s-${i}`));
+      } finally {
+        fromEtcd.close();
+      }
+      const latest = await rest<KubeList<KubeObject>>(base, 'GET', '/api/v1/namespaces/watch-compacted/serviceaccounts');
       await client.compact(Number(latest.body.metadata.resourceVersion), true);
-      const before = Number(a.body.metadata.resourceVersion) - 1;
-      const w = await openWatch(base, `/api/v1/namespaces/watch-compacted/configmaps?watch=1&resourceVersion=${before}`);
+      const w = await openWatch(base, `/api/v1/namespaces/watch-compacted/serviceaccounts?watch=1&resourceVersion=${before}`);
       const ev = await w.events.shift(10_000, 'ERROR event');
       expect(ev.type).toBe('ERROR');
       expect(ev.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
       expect((ev.object as Status).message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
       await w.ended;
-      const list = await rest<Status>(base, 'GET', `/api/v1/namespaces/watch-compacted/configmaps?resourceVersion=${before}&resourceVersionMatch=Exact`);
+      const list = await rest<Status>(base, 'GET', `/api/v1/namespaces/watch-compacted/serviceaccounts?resourceVersion=${before}&resourceVersionMatch=Exact`);
       expect(list.status).toBe(410);
       expect(list.body.reason).toBe('Expired');
     } finally {
       client.close();
     }
+  });
+});
+
+describe('watch cache', () => {
+  async function storeWatchers(): Promise<number> {
+    const text = await (await fetch(`${store().endpoint}/metrics`)).text();
+    const m = /^etcd_debugging_mvcc_watcher_total (\d+)/m.exec(text);
+    if (m === null) throw new Error('the store reports no etcd_debugging_mvcc_watcher_total');
+    return Number(m[1]);
+  }
+
+  it('serves many watches of one resource from one etcd watch, each with every event in order', async () => {
+    await createNamespace('fanout');
+    const start = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/fanout/configmaps');
+    const rv = start.body.metadata.resourceVersion!;
+    // Start the cache with a first watch, then count the store's watchers while twenty more are open.
+    const first = await openWatch(base, `/api/v1/namespaces/fanout/configmaps?watch=1&resourceVersion=${rv}`);
+    const before = await storeWatchers();
+    const watches = [first];
+    try {
+      for (let i = 0; i < 20; i++) watches.push(await openWatch(base, `/api/v1/namespaces/fanout/configmaps?watch=1&resourceVersion=${rv}`));
+      expect(await storeWatchers()).toBe(before);
+      const created: string[] = [];
+      for (let i = 0; i < 5; i++) created.push((await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/fanout/configmaps', configMap(`f-${i}`))).body.metadata.resourceVersion!);
+      for (const w of watches) {
+        const evs = await w.events.take(5, 10_000, 'fan-out events');
+        expect(evs.map((e) => [e.type, (e.object as KubeObject).metadata.resourceVersion])).toEqual(created.map((c) => ['ADDED', c]));
+      }
+    } finally {
+      for (const w of watches) w.close();
+    }
+  });
+
+  it('lists at resourceVersion 0 from the cache, and replays a watch from a past resourceVersion', async () => {
+    await createNamespace('cached');
+    const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/cached/configmaps', configMap('c-a', {}, { keep: 'yes' }));
+    const b = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/cached/configmaps', configMap('c-b', {}, { keep: 'no' }));
+    const listed = await waitFor(
+      async () => {
+        const r = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/cached/configmaps?resourceVersion=0&labelSelector=keep%3Dyes');
+        return Number(r.body.metadata.resourceVersion) >= Number(b.body.metadata.resourceVersion) ? r : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the cache to reach the second create' },
+    );
+    expect(listed.body.items.map((c) => c.metadata.name)).toEqual(['c-a']);
+    const replay = await openWatch(base, `/api/v1/namespaces/cached/configmaps?watch=1&resourceVersion=${Number(a.body.metadata.resourceVersion) - 1}`);
+    try {
+      const evs = await replay.events.take(2, 10_000, 'replayed events');
+      expect(evs.map((e) => (e.object as KubeObject).metadata.name)).toEqual(['c-a', 'c-b']);
+    } finally {
+      replay.close();
+    }
+    const exact0 = await rest<Status>(base, 'GET', '/api/v1/namespaces/cached/configmaps?resourceVersion=0&resourceVersionMatch=Exact');
+    expect(exact0.status).toBe(400);
   });
 });
 

@@ -16,8 +16,9 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 
 beforeAll(async () => {
-  // Watches end after 1–2 s, so that an informer re-watches from its resourceVersion during the test.
-  api = await startApiServer([store().endpoint], ['--min-request-timeout=1']);
+  // Watches end after 1–2 s, so that an informer re-watches from its resourceVersion during the test; the
+  // watch cache keeps only 3 changes, so that a re-watch from before them goes to etcd.
+  api = await startApiServer([store().endpoint], ['--min-request-timeout=1', '--default-watch-cache-size=3']);
   kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'capstan', server: api.url, skipTLSVerify: true }],
@@ -107,8 +108,9 @@ describe('@kubernetes/client-node', () => {
       await core.createNamespacedConfigMap({ namespace, body: cm('a1', { team: 'a' }) });
       await waitFor(() => (informer.get('a1', namespace) !== undefined ? true : undefined), { timeoutMs: 10_000, what: 'the informer to see a1' });
       expect(lists).toBe(1);
-      // Writes the informer does not select move the store past its resourceVersion; compacting there makes
-      // its next watch (it re-watches when the server ends the stream) a 410.
+      // Writes the informer does not select move the store past its resourceVersion (and out of the watch
+      // cache's window); compacting there makes its next watch (it re-watches when the server ends the
+      // stream) a 410.
       for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace, body: cm(`b${i}`, { team: 'b' }) });
       const latest = await core.listNamespacedConfigMap({ namespace });
       await etcd.compact(Number(latest.metadata?.resourceVersion), true);

@@ -1,0 +1,180 @@
+/**
+ * WatchCache is one replica's cache of one resource, as kube-apiserver's cacher: a single etcd watch on the
+ * resource's prefix keeps an in-memory copy of every object and a window of recent changes, and serves every
+ * watch of that resource on this replica (and lists at resourceVersion "0") from memory, so N watchers cost
+ * one etcd watch, not N.
+ *
+ * - It starts lazily, at the first use: a list at revision R fills the objects, then the watch from R+1
+ *   keeps them current; `revision` is the newest revision whose changes are all applied.
+ * - A watch from resourceVersion N replays the changes after N from the window, then follows live ones; if
+ *   the window no longer reaches back to N it is a 410 Expired (`too old resource version`), which makes
+ *   clients relist — as with kube-apiserver, whose window is also bounded.
+ * - Subscribers are called synchronously, in revision order; they must not block (the HTTP layer drops a
+ *   watcher whose connection does not drain).
+ * - If the etcd watch fails (a compaction the cache fell behind, the store gone for good), every subscriber is
+ *   ended and the cache starts over with a fresh list; ended clients re-watch from their last revision.
+ * - Cached objects are shared by every reader and must never be mutated.
+ */
+import type { KubeObject } from '../api/index.js';
+import type { Watcher } from '../store/client/index.js';
+import type { Logger } from '../util/logger.js';
+import { StatusError } from './errors.js';
+import type { ResourceType } from './resource.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { changesFromBatch, type ObjectChange } from './watch-event.js';
+
+
+/** CacheSubscriber receives a cache's changes; end is called once if the cache drops it. */
+export interface CacheSubscriber {
+  changes(changes: readonly ObjectChange[], revision: number): void;
+  end(reason: Error): void;
+}
+
+/** WatchCache: see the module comment. */
+export class WatchCache {
+  private readonly objects = new Map<string, KubeObject>();
+  private window: ObjectChange[] = [];
+  /** complete is the revision after which the window holds every change. */
+  private complete = 0;
+  private current = 0;
+  private readonly subscribers = new Set<CacheSubscriber>();
+  private watcher: Watcher | undefined;
+  private starting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly r: ResourceType,
+    private readonly log: Logger,
+    /** windowSize is how many recent changes the cache keeps for watches that start in the past. */
+    private readonly windowSize: number,
+  ) {}
+
+  /** revision is the newest revision the cache reflects (0 before it started). */
+  get revision(): number {
+    return this.current;
+  }
+
+  /** ready starts the cache if it is not running and resolves once it holds the resource. */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(StatusError.serviceUnavailable('the watch cache is closed'));
+    this.starting ??= this.start().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private stamp(obj: KubeObject): KubeObject {
+    obj.apiVersion = this.r.group === '' ? this.r.version : `${this.r.group}/${this.r.version}`;
+    obj.kind = this.r.kind;
+    return Object.freeze(obj);
+  }
+
+  private async start(): Promise<void> {
+    const prefix = this.store.listPrefix(this.r.resource);
+    const page = await this.store.list({ prefix });
+    this.objects.clear();
+    for (const v of page.items) this.objects.set(this.store.key(this.r.resource, v.obj.metadata.namespace, v.obj.metadata.name ?? ''), this.stamp(v.obj));
+    this.window = [];
+    this.complete = page.revision;
+    this.current = page.revision;
+    const watcher = this.store.watch(prefix, page.revision + 1, true);
+    this.watcher = watcher;
+    watcher.on('data', (batch) => {
+      if (this.watcher !== watcher) return;
+      const changes = changesFromBatch(batch, (o) => this.stamp(o));
+      for (const c of changes) {
+        if (c.object === undefined) this.objects.delete(c.key);
+        else this.objects.set(c.key, c.object);
+        this.window.push(c);
+      }
+      if (this.window.length > this.windowSize) {
+        const dropped = this.window.splice(0, this.window.length - this.windowSize);
+        this.complete = dropped[dropped.length - 1]!.revision;
+      }
+      this.current = Math.max(this.current, batch.revision);
+      for (const s of [...this.subscribers]) s.changes(changes, this.current);
+    });
+    const restart = (err: Error): void => {
+      if (this.watcher !== watcher) return;
+      this.watcher = undefined;
+      this.starting = undefined;
+      this.log.warn({ err, resource: this.r.resource }, 'watch cache: etcd watch ended; ending watchers and starting over');
+      for (const s of [...this.subscribers]) s.end(err);
+      this.subscribers.clear();
+    };
+    watcher.on('error', restart);
+    watcher.on('close', () => restart(new Error('the etcd watch closed')));
+    await watcher.ready();
+  }
+
+  /** covers says whether the window holds every change after revision (a watch from it can be served). */
+  covers(revision: number): boolean {
+    return revision >= this.complete;
+  }
+
+  /**
+   * list returns the cached objects under a key prefix (a namespace's, or all), in key order, that pass
+   * filter, and the revision they reflect. The objects are shared: never mutate them.
+   */
+  list(prefix: string, filter: (o: KubeObject) => boolean): { items: KubeObject[]; revision: number } {
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    const items: KubeObject[] = [];
+    for (const k of keys) {
+      const o = this.objects.get(k)!;
+      if (filter(o)) items.push(o);
+    }
+    return { items, revision: this.current };
+  }
+
+  /**
+   * subscribe replays the changes after fromRevision and then delivers live ones to s, until the returned
+   * function is called. A fromRevision older than the window throws a 410 Expired StatusError.
+   */
+  subscribe(fromRevision: number, s: CacheSubscriber): () => void {
+    if (fromRevision < this.complete) throw StatusError.resourceExpired(`too old resource version: ${fromRevision} (${this.complete + 1})`);
+    const replay = this.window.filter((c) => c.revision > fromRevision);
+    if (replay.length > 0) s.changes(replay, this.current);
+    this.subscribers.add(s);
+    return () => this.subscribers.delete(s);
+  }
+
+  /** close stops the etcd watch and ends every subscriber. */
+  close(): void {
+    this.closed = true;
+    this.watcher?.cancel();
+    this.watcher = undefined;
+    for (const s of [...this.subscribers]) s.end(new Error('the watch cache closed'));
+    this.subscribers.clear();
+  }
+}
+
+/** WatchCaches holds one WatchCache per resource of a replica, created at first use. */
+export class WatchCaches {
+  private readonly caches = new Map<string, WatchCache>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly log: Logger,
+    private readonly windowSize: number,
+  ) {}
+
+  /** for returns the (started) cache of resource r. */
+  async for(r: ResourceType): Promise<WatchCache> {
+    const key = `${r.group}/${r.resource}`;
+    let c = this.caches.get(key);
+    if (c === undefined) {
+      c = new WatchCache(this.store, r, this.log.child({ component: 'watch-cache', resource: r.resource }), this.windowSize);
+      this.caches.set(key, c);
+    }
+    await c.ready();
+    return c;
+  }
+
+  /** close closes every cache. */
+  close(): void {
+    for (const c of this.caches.values()) c.close();
+    this.caches.clear();
+  }
+}

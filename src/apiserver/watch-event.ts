@@ -1,0 +1,43 @@
+/**
+ * ObjectChange is one change of one object as the API server's watches see it: the object after the change
+ * (undefined when it was deleted) and before it (undefined when it was created), at the change's revision.
+ * changeToEvent turns a change into the watch event a client with a selector receives, with Kubernetes'
+ * rules: an object that starts to match is ADDED, one that stops matching is DELETED (carrying its last
+ * matching state at the change's revision), and a change that never matched is not sent.
+ */
+import type { KubeObject, WatchEvent } from '../api/index.js';
+import type { WatchBatch } from '../store/client/index.js';
+import { decodeObject } from './storage/object-store.js';
+
+/** ObjectChange: see the module comment. */
+export interface ObjectChange {
+  /** key is the object's store key. */
+  readonly key: string;
+  readonly revision: number;
+  readonly object: KubeObject | undefined;
+  readonly prev: KubeObject | undefined;
+}
+
+/** changesFromBatch decodes an etcd watch batch (with previous values) into changes, stamping each object. */
+export function changesFromBatch(batch: WatchBatch, stamp: (o: KubeObject) => KubeObject): ObjectChange[] {
+  return batch.events.map((ev) => ({
+    key: ev.kv.key.toString('latin1'),
+    revision: ev.kv.modRevision,
+    object: ev.type === 'DELETE' ? undefined : stamp(decodeObject(ev.kv).obj),
+    prev: ev.prevKv === undefined ? undefined : stamp(decodeObject(ev.prevKv).obj),
+  }));
+}
+
+function atRevision(obj: KubeObject, revision: number): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}
+
+/** changeToEvent is the event a watcher selecting with matches receives for a change, if any. */
+export function changeToEvent(change: ObjectChange, matches: (o: KubeObject) => boolean): WatchEvent<KubeObject> | undefined {
+  const curMatch = change.object !== undefined && matches(change.object);
+  const prevMatch = change.prev !== undefined && matches(change.prev);
+  if (curMatch && prevMatch) return { type: 'MODIFIED', object: change.object! };
+  if (curMatch) return { type: 'ADDED', object: change.object! };
+  if (prevMatch) return { type: 'DELETED', object: atRevision(change.prev!, change.revision) };
+  return undefined;
+}
