@@ -45,6 +45,11 @@ export interface HaproxyConfigOptions {
    * (logs to stdout, no chroot or user switch). Default `service`.
    */
   readonly mode?: 'service' | 'foreground';
+  /**
+   * maxconn is haproxy's global connection limit; haproxy needs about twice as many file descriptors. Default
+   * 20000 for `service` (started as root, it raises its own limit) and 1000 for `foreground`.
+   */
+  readonly maxconn?: number;
   /** header is prepended as `#` comment lines. */
   readonly header?: readonly string[];
 }
@@ -83,7 +88,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     lines.push('    log stdout format raw local0 info');
   }
   lines.push(
-    '    maxconn 20000',
+    `    maxconn ${String(opts.maxconn ?? (mode === 'service' ? 20_000 : 1_000))}`,
     '',
     'defaults',
     '    mode tcp',

@@ -19,7 +19,7 @@ import type { Logger } from '../util/logger.js';
 import type { StatusChange } from './backend-health.js';
 import type { BackendPool } from './backend-pool.js';
 import { formatHostPort, type HostPort } from './config.js';
-import { LbListenError, NoHealthyBackendError } from './errors.js';
+import { LbListenError } from './errors.js';
 import type { LbMetrics } from './metrics.js';
 
 /** FIN_TIMEOUT_MS is how long one side may stay open after the other has closed (haproxy's client-fin/server-fin). */
@@ -91,8 +91,7 @@ export class TcpProxy {
     if (client.destroyed) return;
     const backend = this.opts.pool.pick(tried);
     if (backend === undefined) {
-      const err = new NoHealthyBackendError(tried.size === 0 ? 'no backend is up' : `every backend tried refused: ${[...tried].join(', ')}`);
-      log.warn({ err, tried: [...tried] }, 'closing client connection: no healthy backend');
+      log.warn({ tried: [...tried] }, tried.size === 0 ? 'closing client connection: no backend is up' : 'closing client connection: every backend tried failed');
       this.opts.metrics.connectionsRejected.inc();
       client.destroy();
       return;
