@@ -10,8 +10,8 @@
  *   `observe layer4 on-error mark-down`).
  * - Health changes never touch established connections: a backend that dies closes or resets its own
  *   sockets, and the proxy passes that on to the client.
- * - Half-closes pass through (each side's FIN is forwarded); once one side has fully closed, the other is
- *   ended and destroyed if it has not closed within the FIN timeout.
+ * - Half-closes pass through (each side's FIN is forwarded), and so do resets; once one side has fully
+ *   closed, the other is ended and destroyed if it has not closed within the FIN timeout.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -148,10 +148,11 @@ export class TcpProxy {
       s.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     }
     let finTimer: TimerHandle | undefined;
+    // A reset (or any socket error) on one side is passed on as a reset of the other, so neither peer
+    // mistakes an aborted stream for a clean end.
     const onError = (err: Error): void => {
       log.debug({ err, backend }, 'connection reset');
-      client.destroy();
-      upstream.destroy();
+      for (const s of [client, upstream]) if (!s.destroyed) s.resetAndDestroy();
     };
     const onClose = (other: Socket) => (): void => {
       if (other.destroyed) return;
