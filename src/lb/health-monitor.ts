@@ -50,7 +50,11 @@ export class HealthMonitor {
   private check(backend: string): void {
     const address = this.opts.backends.get(backend);
     if (address === undefined || !this.running) return;
-    void this.opts.probe(address).then((result) => {
+    // A probe is not supposed to reject; if one does, that counts as a failed check rather than ending the loop.
+    const outcome = this.opts.probe(address).catch(
+      (err: unknown): ProbeResult => ({ ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err) }),
+    );
+    void outcome.then((result) => {
       if (!this.running) return;
       this.opts.onCheck?.(backend, result);
       const change = this.opts.pool.report(

@@ -8,7 +8,7 @@ import { RoundRobinPicker } from '../../src/lb/picker.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 
-type Behaviour = 'ready' | 'unready' | 'dead' | 'hung';
+type Behaviour = 'ready' | 'unready' | 'dead' | 'hung' | 'broken';
 
 /** flush lets the probe promises settle and the monitor's .then callbacks run. */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -30,6 +30,8 @@ function setup(fall: number) {
         return Promise.resolve({ ok: false, reason: 'status', detail: 'HTTP 503' });
       case 'dead':
         return Promise.resolve({ ok: false, reason: 'refused', detail: 'ECONNREFUSED' });
+      case 'broken':
+        return Promise.reject(new Error('probe bug'));
       default:
         return new Promise((resolve) => clock.setTimeout(() => resolve({ ok: false, reason: 'timeout', detail: 'no answer within 1000ms' }), 1000));
     }
@@ -109,6 +111,16 @@ describe('HealthMonitor', () => {
     await s.advance(2600);
     expect(s.probes.filter((p) => p.startsWith('b:1'))).toEqual(['b:1@0', 'b:1@1250', 'b:1@2500']);
     expect(s.pool.view().find((v) => v.backend === 'b:1')?.status).toBe('down');
+    s.monitor.stop();
+  });
+
+  it('counts a probe that rejects as a failed check and keeps checking', async () => {
+    const s = setup(1);
+    s.behaviour.set('a:1', 'broken');
+    s.monitor.start();
+    await s.advance(260);
+    expect(s.pool.view()[0]).toMatchObject({ status: 'down', lastCheck: { ok: false, reason: 'error', detail: 'probe bug' } });
+    expect(s.probes.filter((p) => p.startsWith('a:1'))).toEqual(['a:1@0', 'a:1@250']);
     s.monitor.stop();
   });
 });
