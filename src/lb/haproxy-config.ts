@@ -10,7 +10,7 @@
  * | --health-interval / --health-timeout | `inter`/`fastinter`/`downinter`, `timeout check` |
  * | --rise / --fall | `rise` / `fall` |
  * | a refused client connection takes the backend down | `observe layer4 error-limit 1 on-error mark-down` |
- * | a refused connection is retried on another backend | `retries 3`, `option redispatch 1` |
+ * | a refused connection is retried on another backend at once | `retries 3`, `option redispatch 1` (after a turn-around delay of min(timeout connect, 1 s)) |
  * | watches are never cut for idleness | `timeout client/server/tunnel` of an hour (Kubernetes ends a watch within 30–60 min) |
  * | --balance roundrobin / leastconn | `balance roundrobin` / `balance leastconn` |
  * | admin /healthz, /readyz, /metrics | `http-request return` rules, `nbsrv()`, the built-in prometheus-exporter; `/stats` for /backends |
@@ -94,7 +94,8 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     '    mode tcp',
     '    log global',
     '    option dontlognull',
-    '    # a connection refused by one API server is retried at once on another',
+    '    # a connection refused by one API server is retried on another (after haproxy\'s turn-around delay,',
+    '    # min(timeout connect, 1s); capstan lb retries at once), and the refusing server is marked down',
     '    retries 3',
     '    option redispatch 1',
     `    timeout connect ${haproxyDuration(opts.connectTimeoutMs ?? 5_000)}`,

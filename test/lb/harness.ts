@@ -299,6 +299,20 @@ export function failoverSuite(cluster: () => Cluster): void {
     expect(Object.keys(await whoami(lb, 4)).sort()).toEqual(['a', 'b']);
   });
 
+  it('takes a frozen replica (SIGSTOP) out of rotation once its checks time out `fall` times', async ({ annotate }) => {
+    const { lb, b } = cluster();
+    b.process.pause();
+    try {
+      // a frozen process still completes TCP handshakes, so only the check timeout (1 s) can tell
+      const tookMs = await waitStatus(lb, b, 'down', 5_000);
+      await annotate(`${lb.kind}: frozen replica out of rotation after ${tookMs.toFixed(0)} ms`);
+      expect(await whoami(lb, 6)).toEqual({ a: 6 });
+    } finally {
+      b.process.resume();
+    }
+    await waitStatus(lb, b, 'up');
+  });
+
   it('retries a connection refused by a replica that just died on the other one, unseen by the client', async ({ annotate }) => {
     const { lb, b } = cluster();
     await b.process.kill9();

@@ -50,6 +50,7 @@ export class ManagedProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private launches = 0;
+  private paused = false;
 
   constructor(
     private readonly spec: ProcessSpec,
@@ -111,6 +112,8 @@ export class ManagedProcess {
     const child = this.child;
     if (child === undefined || !this.running) return;
     child.kill('SIGTERM');
+    // a stopped process only acts on SIGTERM once it runs again
+    this.resume();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.exited.then(() => false),
@@ -131,6 +134,20 @@ export class ManagedProcess {
     if (child === undefined || !this.running) return;
     child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** pause freezes the process with SIGSTOP: its sockets stay open and the kernel still accepts connections. */
+  pause(): void {
+    if (this.child === undefined || !this.running) throw new Error(`${this.spec.name} is not running`);
+    this.child.kill('SIGSTOP');
+    this.paused = true;
+  }
+
+  /** resume continues a paused process with SIGCONT. */
+  resume(): void {
+    if (this.child === undefined || !this.running || !this.paused) return;
+    this.child.kill('SIGCONT');
+    this.paused = false;
   }
 
   /** formattedTail is the last lines of the log file, framed with its path. */
