@@ -60,7 +60,7 @@ export class AdminServer {
   /** listen binds the admin listener and resolves to the bound address. */
   listen(): Promise<HostPort> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(new LbListenError(`cannot listen on ${formatHostPort(this.opts.listen)} (admin): ${err.message}`, { cause: err }));
+      const onError = (err: Error): void => reject(new LbListenError(`cannot listen on ${formatHostPort(this.opts.listen)} (admin): ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
       this.server.once('error', onError);
       this.server.listen({ host: this.opts.listen.host, port: this.opts.listen.port }, () => {
         this.server.off('error', onError);

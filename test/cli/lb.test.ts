@@ -36,7 +36,7 @@ describe('capstan lb (CLI)', () => {
       const port = (squatter.address() as AddressInfo).port;
       const r = await run('lb', '--listen', `127.0.0.1:${String(port)}`, '--backends', '127.0.0.1:1', '--log-level', 'error');
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(new RegExp(`^capstan lb: cannot listen on 127\\.0\\.0\\.1:${String(port)}: listen EADDRINUSE`));
+      expect(r.err).toMatch(new RegExp(`^capstan lb: cannot listen on 127\\.0\\.0\\.1:${String(port)}: EADDRINUSE\\n$`));
     } finally {
       squatter.close();
     }
