@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 import { registerStore } from './store.js';
+import { registerLb } from './lb.js';
 import { registerUp } from './up.js';
 import { registerDown } from './down.js';
 import { registerStatus } from './status.js';
@@ -23,6 +24,7 @@ export function createProgram(ctx: CliContext): Command {
 
   // Subcommands inherit the output configuration and exitOverride set above, so register them after.
   registerStore(program, ctx);
+  registerLb(program, ctx);
   registerUp(program, ctx);
   registerDown(program, ctx);
   registerStatus(program, ctx);
