@@ -6,6 +6,7 @@ import { systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
+import { untilShutdownSignal } from './signals.js';
 
 /**
  * registerLb adds `capstan lb`: the embedded TCP load balancer in front of the API server replicas, with
@@ -49,16 +50,7 @@ export function registerLb(program: Command, ctx: CliContext): void {
       }
       const admin = running.adminAddress === undefined ? '' : `, admin on http://${formatHostPort(running.adminAddress)}`;
       ctx.stderr(`capstan lb: listening on ${formatHostPort(running.address)}, balancing ${cfg.backends.map(formatHostPort).join(',')}${admin}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: NodeJS.Signals): void => {
-          log.info({ signal: sig }, 'lb: shutting down');
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve();
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      await untilShutdownSignal(log, 'lb');
       await running.stop();
       log.flush();
     });

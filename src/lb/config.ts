@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { LbConfigError } from './errors.js';
+import { parseDurationMs } from '../util/duration.js';
 
 /** HostPort is a TCP endpoint: a host name or IP literal (IPv6 without brackets) and a port. */
 export interface HostPort {
@@ -143,12 +144,10 @@ export function formatHostPort(hp: HostPort): string {
   return isIP(hp.host) === 6 ? `[${hp.host}]:${String(hp.port)}` : `${hp.host}:${String(hp.port)}`;
 }
 
-/** parseDuration reads a Go-style duration (`250ms`, `1s`, `1m30s`, `1.5s`) into whole milliseconds (≥ 1). */
+/** parseDuration reads a flag's Go-style duration (`250ms`, `1s`, `1m30s`, `1.5s`) into whole milliseconds (≥ 1). */
 export function parseDuration(s: string, flag: string): number {
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) throw new LbConfigError(`${flag}: ${JSON.stringify(s)} is not a duration like 250ms, 1s or 1m`);
-  const unit: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-  let ms = 0;
-  for (const [, n, , u] of s.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * (unit[u ?? 'ms'] ?? 1);
+  const ms = parseDurationMs(s);
+  if (ms === undefined) throw new LbConfigError(`${flag}: ${JSON.stringify(s)} is not a duration like 250ms, 1s or 1m`);
   const rounded = Math.round(ms);
   if (rounded < 1) throw new LbConfigError(`${flag}: ${JSON.stringify(s)} is shorter than 1ms`);
   return rounded;
