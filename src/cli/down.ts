@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readClusterFile } from './launcher/cluster-file.js';
-import { stopPid } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
-import { DEFAULT_DIR } from './up.js';
+import { DEFAULT_DIR, stopCluster } from './up.js';
 
 /** registerDown adds `capstan down`: stop every process a `capstan up` started (by PID; data is kept). */
 export function registerDown(program: Command, ctx: CliContext): void {
@@ -15,9 +14,6 @@ export function registerDown(program: Command, ctx: CliContext): void {
     .action(async (opts: { dir: string }) => {
       const f = readClusterFile(resolve(opts.dir));
       if (f === undefined) throw new CommandError(`no cluster.json in ${resolve(opts.dir)}`, 'NO_CLUSTER', 1);
-      for (const m of f.store.members) {
-        const how = await stopPid(m.pid);
-        ctx.stdout(`${m.name} (pid ${m.pid}): ${how}\n`);
-      }
+      await stopCluster(f, (line) => ctx.stdout(`${line}\n`));
     });
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toBigInt } from '../store/grpc/types.js';
-import { readClusterFile } from './launcher/cluster-file.js';
+import { readClusterFile, type ClusterFile } from './launcher/cluster-file.js';
 import { isAlive } from './launcher/processes.js';
 import { memberStatus } from './launcher/store-status.js';
 import type { CliContext } from './context.js';
@@ -56,8 +56,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           }
         }),
       );
+      const control = f.apiserver === undefined ? undefined : await controlPlaneViews(f.apiserver);
       if (opts.output === 'json') {
-        ctx.stdout(`${JSON.stringify({ dir: f.dir, store: views }, null, 2)}\n`);
+        ctx.stdout(`${JSON.stringify({ dir: f.dir, store: views, ...(control === undefined ? {} : { apiserver: { url: f.apiserver!.url, kubeconfig: f.apiserver!.kubeconfig, processes: control } }) }, null, 2)}\n`);
         return;
       }
       const rows = [['NAME', 'ENDPOINT', 'PID', 'ID', 'LEADER', 'TERM', 'APPLIED', 'DB SIZE', 'HEALTH']];
@@ -74,7 +75,44 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           v.healthy ? 'healthy' : `unhealthy${v.error ? `: ${v.error}` : ''}`,
         ]);
       }
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const r of rows) ctx.stdout(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      printTable(ctx, rows);
+      if (control !== undefined) {
+        ctx.stdout(`\napiserver: ${f.apiserver!.url} (kubeconfig ${f.apiserver!.kubeconfig})\n`);
+        printTable(ctx, [['NAME', 'URL', 'PID', 'READY'], ...control.map((c) => [c.name, c.url, c.running ? String(c.pid) : `${c.pid} (exited)`, c.ready ? 'ready' : `not ready${c.error === undefined ? '' : `: ${c.error}`}`])]);
+      }
     });
+}
+
+function printTable(ctx: CliContext, rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) ctx.stdout(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+}
+
+interface ProcessView {
+  name: string;
+  url: string;
+  pid: number;
+  running: boolean;
+  ready: boolean;
+  error?: string;
+}
+
+/** controlPlaneViews asks each API server replica (on its loopback port) and the LB (admin port) for /readyz. */
+async function controlPlaneViews(cp: NonNullable<ClusterFile['apiserver']>): Promise<ProcessView[]> {
+  const probes = [
+    { name: cp.lb.name, url: `https://${cp.lb.listen}`, pid: cp.lb.pid, readyz: `${cp.lb.adminURL}/readyz` },
+    ...cp.replicas.map((r) => ({ name: r.name, url: r.url, pid: r.pid, readyz: `${r.insecureURL}/readyz` })),
+  ];
+  return Promise.all(
+    probes.map(async (p): Promise<ProcessView> => {
+      const v: ProcessView = { name: p.name, url: p.url, pid: p.pid, running: isAlive(p.pid), ready: false };
+      if (!v.running) return v;
+      try {
+        const res = await fetch(p.readyz, { signal: AbortSignal.timeout(2000) });
+        return res.status === 200 ? { ...v, ready: true } : { ...v, error: `HTTP ${res.status}` };
+      } catch (err) {
+        return { ...v, error: (err as Error).message };
+      }
+    }),
+  );
 }

@@ -11,6 +11,29 @@ export interface MemberRecord {
   pid: number;
 }
 
+/** ProcessRecord describes one process `capstan up` started besides the store members. */
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  log: string;
+}
+
+/** ApiServerRecord describes one API server replica. */
+export interface ApiServerRecord extends ProcessRecord {
+  /** url is the replica's secure URL (HTTPS, bearer token). */
+  url: string;
+  /** insecureURL is its loopback plain-HTTP URL (no authentication). */
+  insecureURL: string;
+}
+
+/** LbRecord describes the load balancer in front of the API servers. */
+export interface LbRecord extends ProcessRecord {
+  /** listen is host:port clients connect to. */
+  listen: string;
+  /** adminURL serves the LB's /healthz, /readyz, /metrics and /backends. */
+  adminURL: string;
+}
+
 /** ClusterFile is DIR/cluster.json: what `capstan up` started, for `status`, `down`, `chaos` and tests. */
 export interface ClusterFile {
   version: 1;
@@ -21,6 +44,16 @@ export interface ClusterFile {
     endpoints: string[];
     members: MemberRecord[];
     clusterToken: string;
+  };
+  /** apiserver is present when up started API servers (--apiservers > 0). */
+  apiserver?: {
+    /** url is the load balancer's URL: what kubectl and the components use. */
+    url: string;
+    /** kubeconfig is the path of the admin kubeconfig up wrote. */
+    kubeconfig: string;
+    caCert: string;
+    replicas: ApiServerRecord[];
+    lb: LbRecord;
   };
 }
 
@@ -41,4 +74,12 @@ export function writeClusterFile(dir: string, f: ClusterFile): void {
   const p = clusterFilePath(dir);
   writeFileSync(`${p}.tmp`, `${JSON.stringify(f, null, 2)}\n`);
   renameSync(`${p}.tmp`, p);
+}
+
+/** clusterProcesses lists every process of a cluster, front to back: LB, API servers, store members. */
+export function clusterProcesses(f: ClusterFile): ProcessRecord[] {
+  const out: ProcessRecord[] = [];
+  if (f.apiserver !== undefined) out.push(f.apiserver.lb, ...f.apiserver.replicas);
+  out.push(...f.store.members.map((m) => ({ name: m.name, pid: m.pid, log: m.log })));
+  return out;
 }

@@ -70,21 +70,40 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<'stopped' 
   return 'killed';
 }
 
-/** waitHealthy polls a member's /health until it answers healthy or the deadline passes. */
-export async function waitHealthy(clientURL: string, deadlineMs: number, pid: number): Promise<void> {
+/**
+ * pollProcess calls probe every 100 ms until it reports success (undefined), the process exits, or the
+ * deadline passes; probe returns why it is not there yet, which the error then carries.
+ */
+export async function pollProcess(pid: number, deadlineMs: number, what: string, probe: () => Promise<string | undefined>): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (!isAlive(pid)) throw new Error(`process ${pid} exited while starting (${last})`);
     try {
-      const r = await fetch(new URL('/health', clientURL), { signal: AbortSignal.timeout(1000) });
-      const body = (await r.json()) as { health?: string; reason?: string };
-      if (body.health === 'true') return;
-      last = body.reason ?? `HTTP ${r.status}`;
+      const why = await probe();
+      if (why === undefined) return;
+      last = why;
     } catch (err) {
       last = (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`not healthy after ${deadlineMs} ms (${last})`);
+  throw new Error(`not ${what} after ${deadlineMs} ms (${last})`);
+}
+
+/** waitHealthy polls a member's /health until it answers healthy or the deadline passes. */
+export async function waitHealthy(clientURL: string, deadlineMs: number, pid: number): Promise<void> {
+  await pollProcess(pid, deadlineMs, 'healthy', async () => {
+    const r = await fetch(new URL('/health', clientURL), { signal: AbortSignal.timeout(1000) });
+    const body = (await r.json()) as { health?: string; reason?: string };
+    return body.health === 'true' ? undefined : (body.reason ?? `HTTP ${r.status}`);
+  });
+}
+
+/** waitReady polls url (an HTTP /readyz) until it answers 200, the process exits, or the deadline passes. */
+export async function waitReady(url: string, deadlineMs: number, pid: number): Promise<void> {
+  await pollProcess(pid, deadlineMs, 'ready', async () => {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return r.status === 200 ? undefined : `HTTP ${r.status}`;
+  });
 }

@@ -1,0 +1,75 @@
+/**
+ * The control-plane part of `capstan up`: API server replicas over the store, and the load balancer in
+ * front of them, each a `capstan` child process on free loopback ports, with the PKI, token file and
+ * kubeconfig they need. Ports and credentials are kept in cluster.json so a restart reuses them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ApiServerRecord, ClusterFile, LbRecord } from './cluster-file.js';
+import { generatePki, writeKubeconfig } from './pki.js';
+import { freePort, spawnCapstan } from './processes.js';
+
+/** ControlPlane is the apiserver section of cluster.json. */
+export type ControlPlane = NonNullable<ClusterFile['apiserver']>;
+
+/** planControlPlane picks ports and paths for n API servers and the LB, and writes PKI and kubeconfig. */
+export async function planControlPlane(dir: string, n: number): Promise<ControlPlane> {
+  const replicas: ApiServerRecord[] = [];
+  for (let i = 1; i <= n; i++) {
+    const name = `apiserver-${i}`;
+    replicas.push({ name, url: `https://127.0.0.1:${await freePort()}`, insecureURL: `http://127.0.0.1:${await freePort()}`, pid: 0, log: join(dir, `${name}.log`) });
+  }
+  const lb: LbRecord = { name: 'lb', listen: `127.0.0.1:${await freePort()}`, adminURL: `http://127.0.0.1:${await freePort()}`, pid: 0, log: join(dir, 'lb.log') };
+  const url = `https://${lb.listen}`;
+  const token = randomBytes(24).toString('base64url');
+  const pki = await generatePki(dir, token);
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, url, readFileSync(pki.caCert, 'utf8'), token);
+  return { url, kubeconfig, caCert: pki.caCert, replicas, lb };
+}
+
+/** pkiFiles are the files an API server is started with. */
+function pkiFiles(dir: string): { cert: string; key: string; tokens: string } {
+  const pkiDir = join(dir, 'pki');
+  const files = { cert: join(pkiDir, 'apiserver.crt'), key: join(pkiDir, 'apiserver.key'), tokens: join(pkiDir, 'tokens.csv') };
+  for (const f of Object.values(files)) if (!existsSync(f)) throw new Error(`${f} is missing: remove ${dir} to start afresh`);
+  return files;
+}
+
+function port(url: string): string {
+  return new URL(url).port;
+}
+
+/** spawnApiServer starts one replica (its PID is recorded in r). */
+export function spawnApiServer(dir: string, r: ApiServerRecord, etcdServers: readonly string[]): void {
+  const f = pkiFiles(dir);
+  r.pid = spawnCapstan(
+    [
+      'apiserver',
+      `--etcd-servers=${etcdServers.join(',')}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port(r.url)}`,
+      `--tls-cert-file=${f.cert}`,
+      `--tls-private-key-file=${f.key}`,
+      `--token-auth-file=${f.tokens}`,
+      `--insecure-port=${port(r.insecureURL)}`,
+    ],
+    r.log,
+  );
+}
+
+/** spawnLb starts the load balancer over the replicas' secure ports (its PID is recorded in lb). */
+export function spawnLb(lb: LbRecord, replicas: readonly ApiServerRecord[]): void {
+  lb.pid = spawnCapstan(
+    [
+      'lb',
+      `--listen=${lb.listen}`,
+      `--backends=${replicas.map((r) => new URL(r.url).host).join(',')}`,
+      '--health-path=/readyz',
+      '--health-scheme=https',
+      `--admin-listen=${new URL(lb.adminURL).host}`,
+    ],
+    lb.log,
+  );
+}
