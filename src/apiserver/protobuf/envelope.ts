@@ -97,7 +97,9 @@ export function encodeProtobufObject(obj: EncodableObject, lenient = false): Buf
   const kind = obj.kind ?? '';
   const plan = messageForKind(apiVersion, kind);
   if (plan === undefined) throw new UnencodableObjectError(`no protobuf schema for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)}`);
-  return encodeEnvelope(apiVersion, kind, encodeMessage(plan, obj, lenient));
+  // kind and apiVersion travel in the envelope, not in the message.
+  const { kind: _kind, apiVersion: _apiVersion, ...fields } = obj;
+  return encodeEnvelope(apiVersion, kind, encodeMessage(plan, fields, lenient));
 }
 
 /**

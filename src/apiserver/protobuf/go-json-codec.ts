@@ -54,12 +54,12 @@ function wireTypeOf(scalar: string): number {
 
 // ------------------------------------------------------------------------------------------- decoding
 
-type Int64Like = number | { toNumber(): number; toString(): string };
+type Int64Like = number | protobuf.Long;
 
 function int64ToNumber(v: Int64Like, what: string): number {
   if (typeof v === 'number') return v;
-  const n = v.toNumber();
-  if (!Number.isSafeInteger(n)) throw new MalformedProtobufError(`${what}: ${v.toString()} does not fit in a JSON number`);
+  const n = (v.unsigned ? v.high >>> 0 : v.high) * 4294967296 + (v.low >>> 0);
+  if (!Number.isSafeInteger(n)) throw new MalformedProtobufError(`${what}: ${n} does not fit in a JSON number exactly`);
   return n;
 }
 
@@ -78,11 +78,11 @@ function readScalar(reader: protobuf.Reader, scalar: string, what: string): unkn
     case 'sint32':
       return reader.sint32();
     case 'int64':
-      return int64ToNumber(reader.int64() as Int64Like, what);
+      return int64ToNumber(reader.int64(), what);
     case 'uint64':
-      return int64ToNumber(reader.uint64() as Int64Like, what);
+      return int64ToNumber(reader.uint64(), what);
     case 'sint64':
-      return int64ToNumber(reader.sint64() as Int64Like, what);
+      return int64ToNumber(reader.sint64(), what);
     case 'double':
       return reader.double();
     case 'float':
