@@ -95,7 +95,10 @@ const podSpec = {
   topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, minDomains: 2 }],
 };
 
-const OBJECTS: readonly KubeObject[] = [
+/** AnyObject is an object of any kind, with the fields of its kind. */
+type AnyObject = KubeObject & Record<string, unknown>;
+
+const OBJECTS: readonly AnyObject[] = [
   {
     kind: 'Namespace',
     apiVersion: 'v1',
@@ -431,7 +434,8 @@ describe('protobuf round trip', () => {
       ['LeaseList', 'coordination.k8s.io/v1'],
     ] as const) {
       const items = OBJECTS.filter((o) => `${o.kind}List` === kind).map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-      expect(decodeProtobufObject(encodeProtobufObject({ kind, apiVersion, metadata: { resourceVersion: '9' }, items }))).toEqual({ kind, apiVersion, metadata: { resourceVersion: '9' }, items });
+      const list: Record<string, unknown> = { kind, apiVersion, metadata: { resourceVersion: '9' }, items };
+      expect(decodeProtobufObject(encodeProtobufObject(list))).toEqual(list);
     }
   });
 
