@@ -92,7 +92,7 @@ export type EncodableObject = { readonly kind?: string; readonly apiVersion?: st
  * object without a schema, or with a field outside it, throws UnencodableObjectError (406), unless lenient,
  * which drops such fields.
  */
-export function encodeProtobufObject(obj: EncodableObject, lenient = false): Buffer {
+export function encodeProtobufObject<T extends EncodableObject>(obj: T, lenient = false): Buffer {
   const apiVersion = obj.apiVersion ?? '';
   const kind = obj.kind ?? '';
   const plan = messageForKind(apiVersion, kind);
