@@ -106,6 +106,16 @@ describe.each(binaries)('$name', ({ name, path }) => {
       path: (n) => `/api/v1/namespaces/${n}/secrets/db`,
     },
     {
+      what: 'a ClusterIP service (an IntOrString targetPort)',
+      args: (n) => ['create', 'service', 'clusterip', 'web', '-n', n, '--tcp=80:8080', '--tcp=443:https'],
+      path: (n) => `/api/v1/namespaces/${n}/services/web`,
+    },
+    {
+      what: 'a service account',
+      args: (n) => ['create', 'serviceaccount', 'robot', '-n', n],
+      path: (n) => `/api/v1/namespaces/${n}/serviceaccounts/robot`,
+    },
+    {
       what: 'a deployment from an image',
       args: (n) => ['create', 'deployment', 'web', '-n', n, '--image=nginx:1.25', '--replicas=2', '--port=80'],
       path: (n) => `/apis/apps/v1/namespaces/${n}/deployments/web`,
@@ -123,6 +133,19 @@ describe.each(binaries)('$name', ({ name, path }) => {
     expect(pb.type).toBe(PROTOBUF_MEDIA_TYPE);
     expect(pb.body.subarray(0, 4).equals(PROTOBUF_MAGIC)).toBe(true);
     expect(decodeProtobufObject(pb.body)).toEqual(decodeProtobufObject(encodeProtobufObject(stored)));
+  });
+
+  it('kubectl describe reads the deployment, its events and its replica sets through protobuf lists and gets', () => {
+    const r = k(['describe', 'deployment', 'web', '-n', ns, '-v=8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Name:\s+web$/m);
+    expect(r.stdout).toMatch(/Image:\s+nginx:1\.25/);
+    expect(r.stdout).toMatch(/Replicas:\s+2 desired/);
+    if (!name.includes('1.20')) {
+      const protobufAnswers = r.stderr.split('\n').filter((l) => /Content-Type: application\/vnd\.kubernetes\.protobuf/.test(l)).length;
+      // The typed get of the deployment, the event list and the replica set list.
+      expect(protobufAnswers).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it('kubectl get still gets JSON tables, and a second create answers AlreadyExists from a protobuf Status', () => {
