@@ -34,6 +34,7 @@ import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
 import {
   decodeProtobufObject,
+  encodeProtobufObject,
   encodeProtobufWatchFrame,
   PROTOBUF_MEDIA_TYPE,
   PROTOBUF_WATCH_MEDIA_TYPE,
@@ -227,12 +228,10 @@ export class ApiServer {
     try {
       encoded = protobufBody(body, accept);
     } catch (err) {
-      // Protobuf is all the client accepts and body has no protobuf form: 406, in protobuf (a Status has one).
+      // Protobuf is all the client accepts and body has no protobuf form: a 406 Status, itself in protobuf.
       const se = toStatusError(err);
-      const status = protobufBody(se.status, accept) ?? Buffer.from(JSON.stringify(se.status));
-      res.writeHead(se.httpCode, { 'content-type': PROTOBUF_MEDIA_TYPE, 'content-length': status.length, 'cache-control': 'no-cache, private' });
-      res.end(status);
-      return;
+      code = se.httpCode;
+      encoded = encodeProtobufObject(se.status);
     }
     if (encoded !== undefined) {
       res.writeHead(code, { 'content-type': PROTOBUF_MEDIA_TYPE, 'content-length': encoded.length, 'cache-control': 'no-cache, private' });

@@ -238,6 +238,39 @@ describe('client-go protobuf paths over HTTP', () => {
     expect(s404).toMatchObject({ reason: 'NotFound', code: 404, message: 'configmaps "nope" not found', details: { name: 'nope', kind: 'configmaps' } });
   });
 
+  it('deletes with a protobuf DeleteOptions body, preconditions included', async () => {
+    const cm = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'doomed', namespace: ns } };
+    const created = decodeProtobufObject((await request('POST', `/api/v1/namespaces/${ns}/configmaps`, PB_FIRST, encodeProtobufObject(cm))).body);
+    const uid = created.metadata.uid!;
+    const wrong = await request('DELETE', `/api/v1/namespaces/${ns}/configmaps/doomed`, PB_FIRST, encodeProtobufObject({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } }));
+    expect(wrong.status).toBe(409);
+    expect(decodeProtobufObject(wrong.body)).toMatchObject({ kind: 'Status', reason: 'Conflict' });
+    const right = await request('DELETE', `/api/v1/namespaces/${ns}/configmaps/doomed`, PB_FIRST, encodeProtobufObject({ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } }));
+    expect(right.status, right.body.toString()).toBe(200);
+    expect((await request('GET', `/api/v1/namespaces/${ns}/configmaps/doomed`, 'application/json')).status).toBe(404);
+  });
+
+  it('answers JSON for an object with fields outside the protobuf schema, or 406 when only protobuf is accepted', async () => {
+    const odd = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'odd', namespace: ns }, data: { a: '1' }, extension: { written: 'by a JSON client' } };
+    const created = await request('POST', `/api/v1/namespaces/${ns}/configmaps`, 'application/json', Buffer.from(JSON.stringify(odd)), 'application/json');
+    expect(created.status, created.body.toString()).toBe(201);
+    // capstan keeps what a JSON client writes, even outside the schema.
+    expect(JSON.parse(created.body.toString())).toMatchObject({ extension: { written: 'by a JSON client' } });
+    const fallback = await request('GET', `/api/v1/namespaces/${ns}/configmaps/odd`, PB_FIRST);
+    expect(fallback.type).toMatch(/^application\/json/);
+    expect(JSON.parse(fallback.body.toString())).toMatchObject({ extension: { written: 'by a JSON client' } });
+    const refused = await request('GET', `/api/v1/namespaces/${ns}/configmaps/odd`, PROTOBUF_MEDIA_TYPE);
+    expect(refused.status).toBe(406);
+    expect(decodeProtobufObject(refused.body)).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
+    // A protobuf watch cannot switch to JSON midway: the object goes out without the unknown field.
+    const watched = await request('GET', `/api/v1/namespaces/${ns}/configmaps?watch=true&fieldSelector=metadata.name%3Dodd&timeoutSeconds=1`, PB_FIRST);
+    expect(watched.type).toBe('application/vnd.kubernetes.protobuf;stream=watch');
+    const n = watched.body.readUInt32BE(0);
+    const ev = decodeProtobufWatchEvent(watched.body.subarray(4, 4 + n));
+    expect(ev).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap', metadata: { name: 'odd' }, data: { a: '1' } } });
+    expect(ev.object).not.toHaveProperty('extension');
+  });
+
   it('keeps discovery in JSON', async () => {
     const r = await request('GET', '/api/v1', PB_FIRST);
     expect(r.type).toMatch(/^application\/json/);
