@@ -2,8 +2,10 @@
  * JSON → protobuf → JSON is the identity for every kind capstan serves, on realistic objects in the form
  * kube-apiserver prints them (Go's JSON: value structs present, zero times null, omitempty fields absent).
  */
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/api/index.js';
+import { messageForKind } from '../../../src/apiserver/protobuf/kinds.js';
 import { decodeProtobufObject, decodeProtobufWatchEvent, encodeProtobufObject, encodeProtobufWatchFrame } from '../../../src/apiserver/protobuf/index.js';
 
 const T1 = '2024-05-01T12:00:00Z';
@@ -416,6 +418,23 @@ describe('protobuf round trip', () => {
   it.each(OBJECTS.map((o) => ({ label: `${o.kind} ${o.metadata.name ?? ''}`, obj: o })))('$label survives JSON → protobuf → JSON', ({ obj }) => {
     expect(decodeProtobufObject(encodeProtobufObject(obj))).toEqual(obj);
   });
+
+  it.each(OBJECTS.map((o) => ({ label: `${o.kind} ${o.metadata.name ?? ''}`, obj: o })))(
+    '$label is well-formed protobuf: protobufjs reads it and writes back the same bytes',
+    ({ obj }) => {
+      const body = encodeProtobufObject(obj);
+      const env = protobuf.Reader.create(body.subarray(4));
+      let raw: Uint8Array | undefined;
+      while (env.pos < env.len) {
+        const tag = env.uint32();
+        if (tag === 0x12) raw = env.bytes();
+        else env.skipType(tag & 7);
+      }
+      const type = messageForKind(obj.apiVersion!, obj.kind!)!.type;
+      const reread = type.encode(type.decode(raw!)).finish();
+      expect(Buffer.from(reread).toString('hex')).toBe(Buffer.from(raw!).toString('hex'));
+    },
+  );
 
   it('lists keep their metadata and items (whose kind and apiVersion are not part of the message)', () => {
     const list = {
