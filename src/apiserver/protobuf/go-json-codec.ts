@@ -230,8 +230,12 @@ function messageToJson(f: FieldPlan, bytes: Uint8Array, path: string): unknown {
   return f.wellKnown === undefined ? decodeMessage(plan, bytes, path) : wellKnownToJson(f.wellKnown, plan, bytes, path);
 }
 
+const ABOVE_SURROGATES = /[\uD800-\uFFFF]/;
+
+/** compareKeys orders map keys as Go does, by their UTF-8 bytes (UTF-16 order agrees below U+D800). */
 function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  if (ABOVE_SURROGATES.test(a) || ABOVE_SURROGATES.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
