@@ -509,6 +509,12 @@ describe('protobuf normalization to Go JSON', () => {
     });
   });
 
+  it('orders map keys by their UTF-8 bytes, as Go does', () => {
+    const cm = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', annotations: { '\u{1F600}': '1', '\uFF5A': '2', b: '3', A: '4' } } };
+    const back = decodeProtobufObject(encodeProtobufObject(cm));
+    expect(Object.keys(back.metadata.annotations!)).toEqual(['A', 'b', '\uFF5A', '\u{1F600}']);
+  });
+
   it('writes times in UTC: Time to the second, MicroTime to the microsecond', () => {
     const lease = {
       kind: 'Lease',
