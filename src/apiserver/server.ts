@@ -393,7 +393,12 @@ export class ApiServer {
   private decode<T>(body: Buffer, contentType: string | undefined): T {
     const type = (contentType ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
     // A protobuf body decodes to the JSON object the client would have sent; its errors carry their status.
-    if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body) as T;
+    if (type === PROTOBUF_MEDIA_TYPE) {
+      const dropped: string[] = [];
+      const obj = decodeProtobufObject(body, (path, field) => dropped.push(`${path}#${field}`));
+      if (dropped.length > 0) this.log.warn({ kind: obj.kind, name: obj.metadata?.name, dropped }, 'apiserver: protobuf body carried fields outside capstan\'s schema; they were dropped');
+      return obj as T;
+    }
     try {
       if (type === JSON_TYPE || type === '' || type === '*/*') return JSON.parse(body.toString('utf8')) as T;
       if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(body.toString('utf8')) as T;

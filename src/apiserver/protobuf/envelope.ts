@@ -10,7 +10,7 @@
 import protobuf from 'protobufjs';
 import type { KubeObject, WatchEvent } from '../../api/index.js';
 import { MalformedProtobufError, UnencodableObjectError, UnsupportedProtobufKindError } from './errors.js';
-import { decodeMessage, encodeMessage, type JsonObject } from './go-json-codec.js';
+import { decodeMessage, encodeMessage, type JsonObject, type UnknownFieldSink } from './go-json-codec.js';
 import { messageForKind } from './kinds.js';
 import { planOf, META_V1 } from './schema.js';
 
@@ -70,9 +70,9 @@ export function encodeEnvelope(apiVersion: string, kind: string, raw: Uint8Array
  * decodeProtobufObject reads a protobuf request body into the JSON object the client would have sent as
  * JSON: kind and apiVersion from the envelope, then the object's fields. A malformed body throws
  * MalformedProtobufError (400); a kind capstan has no schema for, or an encoded (compressed) raw,
- * UnsupportedProtobufKindError (415).
+ * UnsupportedProtobufKindError (415). Fields outside capstan's schema are dropped and reported to onUnknown.
  */
-export function decodeProtobufObject(body: Uint8Array): KubeObject {
+export function decodeProtobufObject(body: Uint8Array, onUnknown?: UnknownFieldSink): KubeObject {
   const env = decodeEnvelope(body);
   if (env.kind === '') throw new MalformedProtobufError("Object 'Kind' is missing in the protobuf envelope");
   if (env.contentEncoding !== '') throw new UnsupportedProtobufKindError(`the protobuf envelope's content encoding ${JSON.stringify(env.contentEncoding)} is not supported`);
@@ -80,7 +80,7 @@ export function decodeProtobufObject(body: Uint8Array): KubeObject {
   if (plan === undefined) {
     throw new UnsupportedProtobufKindError(`no protobuf schema for kind ${JSON.stringify(env.kind)} in version ${JSON.stringify(env.apiVersion)}; send it as application/json`);
   }
-  const obj = decodeMessage(plan, env.raw, env.kind);
+  const obj = decodeMessage(plan, env.raw, env.kind, onUnknown);
   return { kind: env.kind, apiVersion: env.apiVersion, ...obj } as KubeObject;
 }
 

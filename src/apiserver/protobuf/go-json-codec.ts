@@ -24,6 +24,9 @@ import type { FieldPlan, MessagePlan, WellKnown } from './schema.js';
 /** JsonObject is a JSON object as JSON.parse yields it. */
 export type JsonObject = Record<string, unknown>;
 
+/** UnknownFieldSink hears of each field a decoded message carries that the schema does not know (and drops). */
+export type UnknownFieldSink = (path: string, field: number) => void;
+
 /** ZERO_TIME_SECONDS is Go's zero time.Time (0001-01-01T00:00:00Z) in Unix seconds. */
 const ZERO_TIME_SECONDS = -62135596800;
 
@@ -118,7 +121,7 @@ function readMapEntry(bytes: Uint8Array, f: FieldPlan, what: string): MapEntry {
 }
 
 /** readFields reads a message's fields into their raw values, in wire order, keyed by field number. */
-function readFields(plan: MessagePlan, bytes: Uint8Array, path: string): Map<number, unknown[]> {
+function readFields(plan: MessagePlan, bytes: Uint8Array, path: string, onUnknown?: UnknownFieldSink): Map<number, unknown[]> {
   const out = new Map<number, unknown[]>();
   const reader = protobuf.Reader.create(bytes);
   while (reader.pos < reader.len) {
@@ -128,6 +131,7 @@ function readFields(plan: MessagePlan, bytes: Uint8Array, path: string): Map<num
     if (id === 0) throw new MalformedProtobufError(`${path}: field number 0`);
     const f = plan.byId.get(id);
     if (f === undefined) {
+      onUnknown?.(path === '' ? plan.type.name : path, id);
       reader.skipType(wt);
       continue;
     }
@@ -225,9 +229,9 @@ function wellKnownToJson(kind: WellKnown, plan: MessagePlan, bytes: Uint8Array, 
   }
 }
 
-function messageToJson(f: FieldPlan, bytes: Uint8Array, path: string): unknown {
+function messageToJson(f: FieldPlan, bytes: Uint8Array, path: string, onUnknown: UnknownFieldSink | undefined): unknown {
   const plan = f.message!();
-  return f.wellKnown === undefined ? decodeMessage(plan, bytes, path) : wellKnownToJson(f.wellKnown, plan, bytes, path);
+  return f.wellKnown === undefined ? decodeMessage(plan, bytes, path, onUnknown) : wellKnownToJson(f.wellKnown, plan, bytes, path);
 }
 
 const ABOVE_SURROGATES = /[\uD800-\uFFFF]/;
@@ -240,12 +244,13 @@ function compareKeys(a: string, b: string): number {
 
 /**
  * decodeMessage converts the bytes of a message into the JSON object Go would print for it (see the module
- * comment). Malformed bytes throw MalformedProtobufError.
+ * comment). Malformed bytes throw MalformedProtobufError; fields the schema does not know are skipped and
+ * reported to onUnknown.
  */
-export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, path = ''): JsonObject {
+export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, path = '', onUnknown?: UnknownFieldSink): JsonObject {
   let raw: Map<number, unknown[]>;
   try {
-    raw = readFields(plan, bytes, path);
+    raw = readFields(plan, bytes, path, onUnknown);
   } catch (err) {
     if (err instanceof MalformedProtobufError) throw err;
     throw new MalformedProtobufError(`${path === '' ? plan.type.name : path}: ${(err as Error).message}`, { cause: err });
@@ -260,7 +265,7 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, path = ''): 
         continue;
       }
       const entries = new Map<string, unknown>();
-      for (const [k, v] of values as MapEntry[]) entries.set(k, f.message === undefined ? scalarToJson(v) : messageToJson(f, v as Uint8Array, `${what}[${k}]`));
+      for (const [k, v] of values as MapEntry[]) entries.set(k, f.message === undefined ? scalarToJson(v) : messageToJson(f, v as Uint8Array, `${what}[${k}]`, onUnknown));
       const obj: JsonObject = {};
       for (const k of [...entries.keys()].sort(compareKeys)) obj[k] = entries.get(k);
       out[f.name] = obj;
@@ -269,14 +274,14 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, path = ''): 
         if (f.shape === 'always') out[f.name] = null;
         continue;
       }
-      out[f.name] = values.map((v, i) => (f.message === undefined ? scalarToJson(v) : messageToJson(f, v as Uint8Array, `${what}[${i}]`)));
+      out[f.name] = values.map((v, i) => (f.message === undefined ? scalarToJson(v) : messageToJson(f, v as Uint8Array, `${what}[${i}]`, onUnknown)));
     } else if (f.message !== undefined) {
       const last = values?.at(-1) as Uint8Array | undefined;
-      if (f.shape === 'inline') Object.assign(out, decodeMessage(f.message(), last ?? EMPTY, path));
+      if (f.shape === 'inline') Object.assign(out, decodeMessage(f.message(), last ?? EMPTY, path, onUnknown));
       else if (f.shape === 'ptr') {
-        if (last !== undefined) out[f.name] = messageToJson(f, last, what);
-      } else if (f.shape === 'ptr_null') out[f.name] = last === undefined ? null : messageToJson(f, last, what);
-      else out[f.name] = messageToJson(f, last ?? EMPTY, what);
+        if (last !== undefined) out[f.name] = messageToJson(f, last, what, onUnknown);
+      } else if (f.shape === 'ptr_null') out[f.name] = last === undefined ? null : messageToJson(f, last, what, onUnknown);
+      else out[f.name] = messageToJson(f, last ?? EMPTY, what, onUnknown);
     } else {
       const present = values !== undefined && values.length > 0;
       const v = present ? values.at(-1) : zeroScalar(f.scalar!);

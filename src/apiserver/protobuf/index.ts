@@ -14,4 +14,5 @@ export {
   PROTOBUF_WATCH_MEDIA_TYPE,
   type EncodableObject,
 } from './envelope.js';
+export type { UnknownFieldSink } from './go-json-codec.js';
 export { acceptsJson, parseAccept, prefersProtobuf, protobufBody, watchInProtobuf, type MediaRange } from './negotiate.js';

@@ -94,7 +94,8 @@ describe('decoding independently written bytes', () => {
         msg(st, 7, (t) => varint(t, 1, 1714564801));
       });
     });
-    expect(decodeProtobufObject(body)).toEqual({
+    const dropped: string[] = [];
+    expect(decodeProtobufObject(body, (path, field) => dropped.push(`${path}#${field}`))).toEqual({
       kind: 'Pod',
       apiVersion: 'v1',
       metadata: { name: 'web-0', namespace: 'team-a', generation: 2, creationTimestamp: '2024-05-01T12:00:00Z', labels: { app: 'web', zone: 'b' }, finalizers: ['example.com/f'] },
@@ -113,6 +114,7 @@ describe('decoding independently written bytes', () => {
       },
       status: { phase: 'Pending', startTime: '2024-05-01T12:00:01Z' },
     });
+    expect(dropped).toEqual(['Pod.metadata#99']);
     const labels = Object.keys((decodeProtobufObject(body).metadata.labels ?? {}) as object);
     expect(labels).toEqual(['app', 'zone']);
   });
