@@ -116,7 +116,7 @@ export class StatusError extends CapstanError {
 
   /** unsupportedMediaType (415). */
   static unsupportedMediaType(contentType: string): StatusError {
-    return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {
+    return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, {
       causes: [{ reason: 'UnexpectedServerResponse', message: contentType }],
     });
   }

@@ -9,8 +9,10 @@
  *   document: no schema is published yet, so kubectl validates nothing client-side; /openapi/v3 is 404),
  *   discovery, and the resources of the registry with kube-apiserver's verbs and status codes.
  *
- * Request bodies are JSON or YAML, at most maxRequestBytes (413 beyond); a watch is a chunked stream of JSON
- * lines. Every failure is answered with a Status (status-table.ts).
+ * Request bodies are JSON, YAML or Kubernetes protobuf, at most maxRequestBytes (413 beyond). Responses are
+ * JSON, or protobuf when the client prefers it and the body has a protobuf schema (protobuf/negotiate.ts);
+ * a watch is a chunked stream of JSON lines or of length-prefixed protobuf frames. Discovery is always JSON.
+ * Every failure is answered with a Status (status-table.ts).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -30,6 +32,16 @@ import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.
 import type { ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
+import {
+  decodeProtobufObject,
+  encodeProtobufObject,
+  encodeProtobufWatchFrame,
+  PROTOBUF_MEDIA_TYPE,
+  PROTOBUF_WATCH_MEDIA_TYPE,
+  protobufBody,
+  UnencodableObjectError,
+  watchInProtobuf,
+} from './protobuf/index.js';
 import { startWatch } from './watch.js';
 import { WatchCaches } from './watch-cache.js';
 import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef } from './patch/index.js';
@@ -94,6 +106,9 @@ const METRIC_VERBS: Readonly<Record<RequestInfo['verb'], string>> = {
   delete: 'DELETE',
   deletecollection: 'DELETE',
 };
+
+/** SERVED_MEDIA_TYPES are the media types resource responses come in, preferred first. */
+const SERVED_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
 
 /** MAX_UNREAD_WATCH_BYTES is how much of a watch stream may wait unread before the watch is ended. */
 const MAX_UNREAD_WATCH_BYTES = 16 * 1024 * 1024;
@@ -210,20 +225,20 @@ export class ApiServer {
       info = parsed;
       const r = this.deps.registry.lookup(info.group, info.version, info.resource);
       if (r === undefined) throw StatusError.notFoundPath();
-      const output = negotiateOutput(req.headers.accept);
+      const output = negotiateOutput(req.headers.accept, { mediaTypes: SERVED_MEDIA_TYPES });
       if (info.verb === 'watch') {
         code = 200;
-        await this.serveWatch(r, info, url.searchParams, res, output);
+        await this.serveWatch(r, info, url.searchParams, res, output, req.headers.accept);
         return;
       }
       const answer = await this.dispatch(r, info, url.searchParams, req);
       code = answer.code;
-      this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams));
+      this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams), req.headers.accept);
     } catch (err) {
       const se = toStatusError(err);
       if (se.httpCode >= 500) this.log.error({ err, method, path: url.pathname }, 'apiserver: request failed');
       code = se.httpCode;
-      if (!res.headersSent) this.send(res, se.httpCode, se.status);
+      if (!res.headersSent) this.send(res, se.httpCode, se.status, req.headers.accept);
       else res.end();
     } finally {
       if (info !== undefined && info.verb !== 'watch' && this.deps.registry.lookup(info.group, info.version, info.resource) !== undefined) {
@@ -259,7 +274,22 @@ export class ApiServer {
     }
   }
 
-  private send(res: http.ServerResponse, code: number, body: unknown): void {
+  /** send answers body as JSON, or as protobuf when accept prefers it and body can be encoded. */
+  private send(res: http.ServerResponse, code: number, body: unknown, accept?: string): void {
+    let encoded: Buffer | undefined;
+    try {
+      encoded = protobufBody(body, accept);
+    } catch (err) {
+      // Protobuf is all the client accepts and body has no protobuf form: a 406 Status, itself in protobuf.
+      const se = toStatusError(err);
+      code = se.httpCode;
+      encoded = encodeProtobufObject(se.status);
+    }
+    if (encoded !== undefined) {
+      res.writeHead(code, { 'content-type': PROTOBUF_MEDIA_TYPE, 'content-length': encoded.length, 'cache-control': 'no-cache, private' });
+      res.end(encoded);
+      return;
+    }
     const text = JSON.stringify(body);
     res.writeHead(code, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
     res.end(text);
@@ -424,6 +454,13 @@ export class ApiServer {
 
   private decode<T>(body: Buffer, contentType: string | undefined): T {
     const type = (contentType ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
+    // A protobuf body decodes to the JSON object the client would have sent; its errors carry their status.
+    if (type === PROTOBUF_MEDIA_TYPE) {
+      const dropped: string[] = [];
+      const obj = decodeProtobufObject(body, (path, field) => dropped.push(`${path}#${field}`));
+      if (dropped.length > 0) this.log.warn({ kind: obj.kind, name: obj.metadata?.name, dropped }, 'apiserver: protobuf body carried fields outside capstan\'s schema; they were dropped');
+      return obj as T;
+    }
     try {
       if (type === JSON_TYPE || type === '' || type === '*/*') return JSON.parse(body.toString('utf8')) as T;
       if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(body.toString('utf8')) as T;
@@ -453,8 +490,23 @@ export class ApiServer {
     return (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject;
   }
 
-  private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse, output: NegotiatedOutput): Promise<void> {
+  /**
+   * watchFrame encodes a watch event as a protobuf frame. An object with fields outside the schema (written by
+   * a JSON client) cannot stop the stream: it goes out without them, and the loss is logged.
+   */
+  private watchFrame(ev: WatchEvent<KubeObject>): Buffer {
+    try {
+      return encodeProtobufWatchFrame(ev);
+    } catch (err) {
+      if (!(err instanceof UnencodableObjectError)) throw err;
+      this.log.warn({ err, kind: ev.object.kind, name: (ev.object as KubeObject).metadata?.name }, 'apiserver: watch event sent in protobuf without the fields outside its schema');
+      return encodeProtobufWatchFrame(ev, true);
+    }
+  }
+
+  private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse, output: NegotiatedOutput, accept: string | undefined): Promise<void> {
     if (!r.verbs.includes('watch')) throw StatusError.methodNotSupported({ group: r.group, resource: r.resource }, 'watch');
+    const protobuf = watchInProtobuf(r.group === '' ? r.version : `${r.group}/${r.version}`, r.kind, accept);
     const transformer = new WatchTransformer({
       target: output.target,
       convertor: tableConvertorFor(r.group, r.resource),
@@ -467,7 +519,7 @@ export class ApiServer {
     const ensureHeader = (): void => {
       if (headerSent) return;
       headerSent = true;
-      res.writeHead(200, { 'content-type': JSON_TYPE, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
+      res.writeHead(200, { 'content-type': protobuf ? PROTOBUF_WATCH_MEDIA_TYPE : JSON_TYPE, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
       res.flushHeaders();
     };
     let finished = false;
@@ -484,7 +536,7 @@ export class ApiServer {
           if (finished) return;
           ensureHeader();
           this.metrics.watchEvents.inc(eventLabels);
-          res.write(`${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`);
+          res.write(protobuf ? this.watchFrame(ev) : `${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`);
           // A client that does not read its stream must not hold the replica's memory: end its watch (it will
           // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
           if (res.writableLength > MAX_UNREAD_WATCH_BYTES) {

@@ -509,7 +509,7 @@ describe('bad input', () => {
   it('answers an Accept header it cannot serve with 406, and Table options it does not know with 400', async () => {
     const html = await rest<Status>(base, 'GET', '/api/v1/namespaces/default/configmaps', undefined, { accept: 'text/html' });
     expect(html.status).toBe(406);
-    expect(html.body).toMatchObject({ reason: 'NotAcceptable', message: 'only the following media types are accepted: application/json' });
+    expect(html.body).toMatchObject({ reason: 'NotAcceptable', message: 'only the following media types are accepted: application/json, application/vnd.kubernetes.protobuf' });
     const table = await rest<Status>(base, 'GET', '/api/v1/namespaces/default/configmaps?includeObject=All', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     expect(table.status).toBe(400);
     expect(table.body.message).toBe('Unable to convert to Table as requested: includeObject: Unsupported value: "All": supported values: "Metadata", "None", "Object"');

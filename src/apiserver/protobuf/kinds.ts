@@ -1,0 +1,53 @@
+/**
+ * KIND_MESSAGES maps each kind capstan speaks protobuf for, by API version, to its message: the kinds of the
+ * resources it serves and their lists, and the meta/v1 kinds every group version carries (Status, and
+ * DeleteOptions, which clients send in the body of a DELETE).
+ */
+import { kubeProtoRoot, planFor, META_V1, type MessagePlan } from './schema.js';
+
+const CORE = 'k8s.io.api.core.v1';
+const APPS = 'k8s.io.api.apps.v1';
+
+const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  v1: {
+    Namespace: `${CORE}.Namespace`,
+    NamespaceList: `${CORE}.NamespaceList`,
+    Node: `${CORE}.Node`,
+    NodeList: `${CORE}.NodeList`,
+    Pod: `${CORE}.Pod`,
+    PodList: `${CORE}.PodList`,
+    Binding: `${CORE}.Binding`,
+    Service: `${CORE}.Service`,
+    ServiceList: `${CORE}.ServiceList`,
+    Endpoints: `${CORE}.Endpoints`,
+    EndpointsList: `${CORE}.EndpointsList`,
+    Event: `${CORE}.Event`,
+    EventList: `${CORE}.EventList`,
+    ConfigMap: `${CORE}.ConfigMap`,
+    ConfigMapList: `${CORE}.ConfigMapList`,
+    Secret: `${CORE}.Secret`,
+    SecretList: `${CORE}.SecretList`,
+    ServiceAccount: `${CORE}.ServiceAccount`,
+    ServiceAccountList: `${CORE}.ServiceAccountList`,
+  },
+  'apps/v1': {
+    Deployment: `${APPS}.Deployment`,
+    DeploymentList: `${APPS}.DeploymentList`,
+    ReplicaSet: `${APPS}.ReplicaSet`,
+    ReplicaSetList: `${APPS}.ReplicaSetList`,
+  },
+  'autoscaling/v1': { Scale: 'k8s.io.api.autoscaling.v1.Scale' },
+  'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
+};
+
+/** Status is unversioned: kube-apiserver sends it as v1 (meta.k8s.io/v1 is accepted too). */
+const STATUS_VERSIONS = new Set(['v1', 'meta.k8s.io/v1']);
+
+/** messageForKind returns the plan of the message of kind in apiVersion, or undefined when capstan has none. */
+export function messageForKind(apiVersion: string, kind: string): MessagePlan | undefined {
+  let name = KIND_MESSAGES[apiVersion]?.[kind];
+  if (name === undefined && kind === 'Status' && STATUS_VERSIONS.has(apiVersion)) name = `${META_V1}.Status`;
+  // meta/v1 registers DeleteOptions in every group version (metav1.AddToGroupVersion).
+  if (name === undefined && kind === 'DeleteOptions' && apiVersion !== '') name = `${META_V1}.DeleteOptions`;
+  return name === undefined ? undefined : planFor(kubeProtoRoot().lookupType(name));
+}
