@@ -23,6 +23,9 @@ export interface Backend {
   setReady(ready: boolean): Promise<void>;
 }
 
+/** BackendAddress is what a balancer needs of a replica: a name and its loopback port. */
+export type BackendAddress = Pick<Backend, 'name' | 'port'>;
+
 /** BalancerUnderTest is a running balancer and how to read its view of the backends. */
 export interface BalancerUnderTest {
   readonly kind: 'capstan lb' | 'haproxy';
@@ -30,7 +33,7 @@ export interface BalancerUnderTest {
   readonly adminPort: number;
   readonly process: ManagedProcess;
   /** status says whether the balancer currently sends new connections to the backend (`up`) or not. */
-  status(backend: Backend): Promise<'up' | 'down'>;
+  status(backend: BackendAddress): Promise<'up' | 'down'>;
 }
 
 /** startBackend starts one replica on a free port. */
@@ -59,7 +62,7 @@ export async function startBackend(dir: TestDir, name: string): Promise<Backend>
 }
 
 /** startCapstanLb runs `capstan lb` in front of backends with HTTP health checks and an admin endpoint. */
-export async function startCapstanLb(dir: TestDir, backends: readonly Backend[], extraFlags: readonly string[] = []): Promise<BalancerUnderTest> {
+export async function startCapstanLb(dir: TestDir, backends: readonly BackendAddress[], extraFlags: readonly string[] = []): Promise<BalancerUnderTest> {
   const [port = 0, adminPort = 0] = await freePorts(2);
   const { command, args } = nodeTsx('src/cli.ts');
   const proc = new ManagedProcess(
@@ -112,7 +115,7 @@ export interface HaproxySetup {
 }
 
 /** writeHaproxyConfig renders a foreground haproxy config for backends (HTTP checks) into dir. */
-export async function writeHaproxyConfig(dir: TestDir, backends: readonly Backend[]): Promise<HaproxySetup> {
+export async function writeHaproxyConfig(dir: TestDir, backends: readonly BackendAddress[]): Promise<HaproxySetup> {
   const [port = 0, adminPort = 0] = await freePorts(2);
   const configFile = join(dir.path, 'haproxy.cfg');
   writeFileSync(
