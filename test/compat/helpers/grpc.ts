@@ -215,7 +215,7 @@ export interface GrpcFailure {
   details: string;
 }
 
-type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
+type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
 let loaded: PackageDefinition | undefined;
 
