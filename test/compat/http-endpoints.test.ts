@@ -2,11 +2,12 @@
  * The HTTP endpoints a store serves on its client port beside gRPC, as etcd 3.4 does: /health, /metrics
  * (etcd's metric names) and /version — plus, on capstan, the /healthz, /readyz and /livez every capstan
  * server process offers. /health is also shown unhealthy: with the NOSPACE alarm raised, and on a member
- * whose cluster lost its quorum.
+ * whose cluster lost its quorum. --listen-metrics-urls serves /metrics and /health on another address.
  */
 import { afterAll, expect, it } from 'vitest';
 import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
+import { freePorts } from './helpers/ports.js';
 import { useStore } from './helpers/store.js';
 import { compatTarget, describeCompat } from './helpers/tools.js';
 import { waitFor } from './helpers/wait.js';
@@ -112,5 +113,21 @@ describeCompat('/health on a member that lost its quorum', ['store'], () => {
     );
     expect(sick.health).toBe('false');
     if (compatTarget() === 'capstan') expect(['RAFT NO LEADER', 'QGET ERROR']).toContain(sick.reason);
+  });
+});
+
+const [metricsPort] = await freePorts(1);
+
+describeCompat('--listen-metrics-urls', ['store'], () => {
+  const metricsUrl = `http://127.0.0.1:${String(metricsPort)}`;
+  useStore({ name: 'metrics-url', flags: [`--listen-metrics-urls=${metricsUrl}`] });
+
+  it('serves /metrics and /health on the extra address too', async () => {
+    const metrics = await fetch(new URL('/metrics', metricsUrl), { signal: AbortSignal.timeout(5000) });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^etcd_server_has_leader 1$/m);
+    const health = await fetch(new URL('/health', metricsUrl), { signal: AbortSignal.timeout(5000) });
+    expect(health.status).toBe(200);
+    expect((JSON.parse(await health.text()) as { health: string }).health).toBe('true');
   });
 });
