@@ -412,6 +412,19 @@ export class BidiStream<Req, Res> {
     return this.responses.shift(timeoutMs, what);
   }
 
+  /**
+   * pause stops reading responses: grpc-js then stops taking messages off the HTTP/2 stream, whose flow-control
+   * window fills, so the server's writes back up as they would for a client that stopped reading.
+   */
+  pause(): void {
+    this.call.pause();
+  }
+
+  /** resume starts reading responses again. */
+  resume(): void {
+    this.call.resume();
+  }
+
   /** close cancels the call (the server sees the stream end). */
   close(): void {
     this.call.cancel();
