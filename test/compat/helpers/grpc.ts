@@ -81,7 +81,7 @@ export interface DeleteRangeResponse {
 }
 
 /** RequestOp is one operation of a Txn branch. */
-export type RequestOp = { request_range: RangeRequest } | { request_put: PutRequest } | { request_delete_range: DeleteRangeRequest };
+export type RequestOp = { request_range: RangeRequest } | { request_put: PutRequest } | { request_delete_range: DeleteRangeRequest } | { request_txn: TxnRequest };
 
 /** Compare is one guard of a Txn (enum names as in the etcd3 package's proto). */
 export interface Compare {
