@@ -16,11 +16,13 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { SeededRandom } from '../../../src/util/random.js';
 import { freePorts } from '../../compat/helpers/ports.js';
 
-/** InProcessStore is a running single-member server, its clock and how to stop it. */
+/** InProcessStore is a running single-member server, its clock and how to stop or restart it. */
 export interface InProcessStore {
   s: StoreServer;
   clock: ManualClock;
   dataDir: string;
+  /** restart stops the server and starts a new one over the same data directory; s is the new server. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,26 +50,49 @@ export async function startInProcessStore(flags: Partial<Record<StoreFlagName, s
     ...flags,
   });
   const clock = new ManualClock(1_700_000_000_000);
-  const s = await StoreServer.start(cfg, { clock, random: new SeededRandom(1), log: silentLogger() });
-  const stop = async (): Promise<void> => {
-    await s.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    // Tick (100 ms) until the single member elects itself.
-    for (let i = 0; i < 50 && !s.hasLeader(); i++) {
-      clock.advance(100);
-      for (let k = 0; k < 20 && !s.hasLeader(); k++) await yieldToIo();
+  const open = async (): Promise<StoreServer> => {
+    const server = await StoreServer.start(cfg, { clock, random: new SeededRandom(1), log: silentLogger() });
+    try {
+      await leads(server, clock);
+    } catch (err) {
+      await server.stop();
+      throw err;
     }
-    await settle(() => s.hasLeader(), 'a leader');
-    // The core knows it leads before the server has handled that Ready; a ReadIndex round completes only
-    // after the leader committed and applied an entry of its term, so the server then acts as leader.
-    await s.linearizableRead();
+    return server;
+  };
+  let s: StoreServer;
+  try {
+    s = await open();
   } catch (err) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return { s, clock, dataDir, stop };
+  const store: InProcessStore = {
+    s,
+    clock,
+    dataDir,
+    restart: async () => {
+      await store.s.stop();
+      store.s = await open();
+    },
+    stop: async () => {
+      await store.s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return store;
+}
+
+/** leads ticks (100 ms) until the single member elects itself and has applied an entry of its term. */
+async function leads(s: StoreServer, clock: ManualClock): Promise<void> {
+  for (let i = 0; i < 50 && !s.hasLeader(); i++) {
+    clock.advance(100);
+    for (let k = 0; k < 20 && !s.hasLeader(); k++) await yieldToIo();
+  }
+  await settle(() => s.hasLeader(), 'a leader');
+  // The core knows it leads before the server has handled that Ready; a ReadIndex round completes only
+  // after the leader committed and applied an entry of its term, so the server then acts as leader.
+  await s.linearizableRead();
 }
 
 /** putOp is the Raft request of a plain KV.Put of key = value. */
