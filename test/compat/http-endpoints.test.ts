@@ -66,9 +66,11 @@ describeCompat('/health when the member is not healthy', ['store'], () => {
     expect((await health()).status).toBe(200);
     const value = Buffer.alloc(8000, 'x');
     let raised = false;
-    for (let i = 0; i < 200 && !raised; i++) {
+    // The store measures its size periodically (etcd: on every write), so write until refused, with a deadline.
+    const deadline = Date.now() + 30_000;
+    for (let i = 0; Date.now() < deadline && !raised; i++) {
       try {
-        await rpc().put({ key: Buffer.from(`quota/${String(i).padStart(3, '0')}`), value });
+        await rpc().put({ key: Buffer.from(`quota/${String(i % 200).padStart(3, '0')}`), value });
       } catch (err) {
         expect(isServiceError(err) ? err.details : String(err)).toBe('etcdserver: mvcc: database space exceeded');
         raised = true;
