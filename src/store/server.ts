@@ -96,7 +96,8 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly timers: TimerHandle[] = [];
   private compactionSamples: { at: number; rev: number }[] = [];
   private lastAutoCompactRev = 0;
-  private nospaceRaised = false;
+  /** nospaceAlarm is the pending proposal raising NOSPACE, shared by the writes refused meanwhile. */
+  private nospaceAlarm: Promise<void> | undefined;
   private readonly leaderListeners = new Set<() => void>();
   private readonly transport: PeerTransport;
   private readonly peerServer: PeerServer;
@@ -688,17 +689,24 @@ export class StoreServer implements TransportHost, PeerHost {
     });
   }
 
-  /** checkQuota refuses a write that would take the store past its quota, raising the NOSPACE alarm once. */
-  checkQuota(requestBytes: number): void {
+  /**
+   * checkQuota refuses a write that would take the store past its quota. As etcd's quotaKVServer does, it
+   * raises the NOSPACE alarm through Raft and waits for it before answering NOSPACE, so a client that got
+   * NOSPACE finds the alarm in Alarm(GET) and /health at once; concurrent refusals share one proposal.
+   */
+  async checkQuota(requestBytes: number): Promise<void> {
     if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
     if (this.dbSize + requestBytes <= this.cfg.quotaBackendBytes) return;
-    if (!this.nospaceRaised) {
-      this.nospaceRaised = true;
+    if (this.nospaceAlarm === undefined) {
       this.log.warn({ dbSize: this.dbSize, quota: this.cfg.quotaBackendBytes }, 'store: database space exceeded; raising NOSPACE alarm');
-      void this.propose({ request: 'alarm', alarm: { action: 'ACTIVATE', memberID: int64(this.memberId), alarm: 'NOSPACE' } })
-        .catch((err: unknown) => this.log.warn({ err }, 'store: could not raise the NOSPACE alarm'))
-        .finally(() => (this.nospaceRaised = false));
+      this.nospaceAlarm = this.propose({ request: 'alarm', alarm: { action: 'ACTIVATE', memberID: int64(this.memberId), alarm: 'NOSPACE' } })
+        .then(
+          () => undefined,
+          (err: unknown) => this.log.warn({ err }, 'store: could not raise the NOSPACE alarm'),
+        )
+        .finally(() => (this.nospaceAlarm = undefined));
     }
+    await this.nospaceAlarm;
     throw new NoSpaceError();
   }
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { clusterProcesses, readClusterFile } from '../../src/cli/launcher/cluster-file.js';
 import { loadProtos } from '../../src/store/grpc/proto.js';
 import { isAlive } from '../../src/cli/launcher/processes.js';
-import { compatRequired, findOnPath } from '../compat/helpers/tools.js';
+import { compatRequired, etcdctlPath, findOnPath } from '../compat/helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const capstan = (...args: string[]) =>
@@ -72,5 +72,99 @@ describe('capstan up --detach, status, down (real processes)', () => {
       expect(down.stdout).toContain(`${p.name} (pid ${p.pid}): stopped`);
       expect(isAlive(p.pid)).toBe(false);
     }
+  });
+});
+
+// `npm start` runs the foreground `capstan up`: it prints the endpoints and an etcdctl example that works as
+// printed (and the API server's URL and kubeconfig), and Ctrl-C (SIGINT to the process) stops every process
+// and exits 0. A second `up` on the same
+// directory is refused while the first runs; run again after the stop, it restarts on the same ports and data.
+describe.runIf(etcdctlPath() !== undefined || process.env['CAPSTAN_COMPAT'] === 'required')('capstan up in the foreground (npm start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-up-fg-'));
+  let up: ChildProcess | undefined;
+  afterAll(() => {
+    if (up?.pid !== undefined && up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
+    const f = readClusterFile(dir);
+    for (const p of f === undefined ? [] : clusterProcesses(f)) if (p.pid !== 0 && isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the endpoints and an etcdctl example that works; Ctrl-C stops every process and exits 0', async () => {
+    const etcdctl = etcdctlPath();
+    expect(etcdctl, 'etcdctl on PATH (Debian package etcd-client)').toBeDefined();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'up', '--members', '1', '--dir', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    up = child;
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`up printed no "press Ctrl-C" within 60 s\nstdout: ${stdout}\nstderr: ${stderr}`)), 60_000);
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        stdout += s;
+        if (stdout.includes('press Ctrl-C to stop\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void exited.then((e) => {
+        clearTimeout(timer);
+        reject(new Error(`up exited (${String(e.code ?? e.signal)}) before it was up\nstdout: ${stdout}\nstderr: ${stderr}`));
+      });
+    });
+
+    const file = readClusterFile(dir)!;
+    expect(file.store.members).toHaveLength(1);
+    const endpoint = file.store.endpoints[0]!;
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stdout).toBe(
+      'capstan store is up: 1 member(s)\n' +
+        `  endpoints:    ${endpoint}\n` +
+        `  cluster file: ${join(dir, 'cluster.json')}\n` +
+        `  try:          ETCDCTL_API=3 etcdctl --endpoints=${endpoint} put hello world\n` +
+        'capstan apiserver is up: 2 replica(s) behind the load balancer\n' +
+        `  server:       ${file.apiserver!.url}\n` +
+        `  kubeconfig:   ${join(dir, 'kubeconfig')}\n` +
+        `  try:          kubectl --kubeconfig=${join(dir, 'kubeconfig')} get namespaces\n` +
+        'press Ctrl-C to stop\n',
+    );
+
+    // Run the printed example as printed: VAR=value assignments go to the environment, the rest is argv.
+    const example = /^ {2}try: {10}(.*)$/m.exec(stdout)![1]!.split(' ');
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '' };
+    while (/^[A-Z_]+=/.test(example[0]!)) {
+      const [k, v] = example.shift()!.split('=') as [string, string];
+      env[k] = v;
+    }
+    expect(example[0]).toBe('etcdctl');
+    const put = await promisify(execFile)(etcdctl!, example.slice(1), { env, timeout: 20_000 });
+    expect(put.stdout).toBe('OK\n');
+    const get = await promisify(execFile)(etcdctl!, [`--endpoints=${endpoint}`, 'get', 'hello', '--print-value-only'], { env, timeout: 20_000 });
+    expect(get.stdout).toBe('world\n');
+
+    // While it runs, a second `up` on the same directory is refused and starts nothing.
+    const second = await capstan('up', '--dir', dir, '--members', '1').then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`a cluster is already running from ${dir}`);
+    expect(readClusterFile(dir)!.store.members.map((m) => m.pid)).toEqual(file.store.members.map((m) => m.pid));
+
+    child.kill('SIGINT');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const stopped = readClusterFile(dir)!;
+    expect(stderr).toContain(`stopping ...\n${clusterProcesses(stopped).map((p) => `  ${p.name} (pid ${p.pid}): stopped\n`).join('')}`);
+    for (const p of clusterProcesses(stopped)) expect(isAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
+    await expect(fetch(new URL('/health', endpoint), { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+
+    // Run again: the same member restarts on the same ports with its data.
+    await capstan('up', '--dir', dir, '--detach');
+    const again = readClusterFile(dir)!;
+    expect(again.store.endpoints).toEqual(file.store.endpoints);
+    const kept = await promisify(execFile)(etcdctl!, [`--endpoints=${endpoint}`, 'get', 'hello', '--print-value-only'], { env, timeout: 20_000 });
+    expect(kept.stdout).toBe('world\n');
+    await capstan('down', '--dir', dir);
+    for (const p of clusterProcesses(again)) expect(isAlive(p.pid)).toBe(false);
   });
 });

@@ -167,6 +167,19 @@ describeCompat('bad input gets etcd errors and the store keeps serving', ['store
     });
   });
 
+  describe('leases with an ID the client chose', () => {
+    it('a grant with a given ID gets exactly that ID; granting it again is FAILED_PRECONDITION "lease already exists"', async () => {
+      const chosen = '81985529216486895'; // 0x0123456789abcdef
+      const granted = await rpc().leaseGrant(30, chosen);
+      expect(granted).toMatchObject({ ID: chosen, TTL: '30', error: '' });
+      expect(await rpc().leaseTimeToLive(chosen)).toMatchObject({ ID: chosen, grantedTTL: '30' });
+      expect(await grpcFailure(rpc().leaseGrant(60, chosen))).toEqual({ code: status.FAILED_PRECONDITION, details: 'etcdserver: lease already exists' });
+      expect(await rpc().leaseTimeToLive(chosen)).toMatchObject({ ID: chosen, grantedTTL: '30' });
+      await rpc().leaseRevoke(chosen);
+      await stillServing();
+    });
+  });
+
   describe('maintenance', () => {
     it('MoveLeader to a member that does not exist is FAILED_PRECONDITION; to the only member it is a no-op', async () => {
       const self = (await rpc().status()).header.member_id;

@@ -327,6 +327,23 @@ describeCompat('etcdctl 3.4 against a single-member store', ['etcdctl', 'store']
       expect((await ctl.ok(['lease', 'list'])).split('\n')).not.toContain(id);
     });
 
+    it('streaming keep-alive (no --once) renews about every TTL/3 and keeps the key past its TTL; once stopped, the lease expires', async () => {
+      const granted = await ctl.ok(['lease', 'grant', '3']);
+      const id = /^lease ([0-9a-f]{16}) granted with TTL\(3s\)\n$/.exec(granted)?.[1];
+      expect(id, granted).toBeDefined();
+      const grantedAt = Date.now();
+      await ctl.ok(['put', `--lease=${id!}`, 'kept/k', 'v']);
+      const keepAlive = tracked(ctl.spawn(['lease', 'keep-alive', id!]));
+      // Four renewals take longer than the TTL (clientv3 renews every TTL/3).
+      const lines = await keepAlive.nextLines(4, 15_000, 'four keep-alive renewals');
+      expect(lines).toEqual(Array.from({ length: 4 }, () => `lease ${id!} keepalived with TTL(3)`));
+      expect(Date.now() - grantedAt).toBeGreaterThan(3_000);
+      expect(await ctl.ok(['get', 'kept/k', '--print-value-only'])).toBe('v\n');
+      await keepAlive.stop();
+      await waitFor(async () => ((await ctl.ok(['get', 'kept/k'])) === '' ? true : undefined), { timeoutMs: 15_000, intervalMs: 200, what: 'the key to vanish once keep-alive stopped' });
+      expect(await ctl.ok(['lease', 'timetolive', id!])).toBe(`lease ${id!} already expired\n`);
+    });
+
     it('a lease that is not kept alive expires and takes its keys; a TTL under the minimum is raised to 2 s', async () => {
       const granted = await ctl.ok(['lease', 'grant', '1']);
       const m = /^lease ([0-9a-f]{16}) granted with TTL\(2s\)\n$/.exec(granted);

@@ -1,11 +1,16 @@
 /**
  * The HTTP endpoints a store serves on its client port beside gRPC, as etcd 3.4 does: /health, /metrics
  * (etcd's metric names) and /version — plus, on capstan, the /healthz, /readyz and /livez every capstan
- * server process offers.
+ * server process offers. /health is also shown unhealthy: with the NOSPACE alarm raised, and on a member
+ * whose cluster lost its quorum. --listen-metrics-urls serves /metrics and /health on another address.
  */
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { useClusters } from './helpers/cluster.js';
+import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
+import { freePorts } from './helpers/ports.js';
 import { useStore } from './helpers/store.js';
 import { compatTarget, describeCompat } from './helpers/tools.js';
+import { waitFor } from './helpers/wait.js';
 
 describeCompat('HTTP endpoints on the client port', ['store'], () => {
   const store = useStore({ name: 'http' });
@@ -42,5 +47,89 @@ describeCompat('HTTP endpoints on the client port', ['store'], () => {
       expect([p, r.status, r.body]).toEqual([p, 200, 'ok']);
     }
     expect((await get('/no-such-path')).status).toBe(404);
+  });
+});
+
+describeCompat('/health when the member is not healthy', ['store'], () => {
+  const store = useStore({ name: 'health-quota', flags: ['--quota-backend-bytes=262144'] });
+  let channel: EtcdGrpc | undefined;
+  const rpc = (): EtcdGrpc => (channel ??= new EtcdGrpc(store().address));
+  afterAll(() => {
+    channel?.close();
+  });
+  const health = async (): Promise<{ status: number; body: { health: string; reason?: string } }> => {
+    const r = await fetch(new URL('/health', store().endpoint), { signal: AbortSignal.timeout(5000) });
+    return { status: r.status, body: JSON.parse(await r.text()) as { health: string; reason?: string } };
+  };
+
+  it('is 503 while the NOSPACE alarm is raised, and 200 again once it is disarmed', async () => {
+    expect((await health()).status).toBe(200);
+    const value = Buffer.alloc(8000, 'x');
+    let raised = false;
+    // The store measures its size periodically (etcd: on every write), so write until refused, with a deadline.
+    const deadline = Date.now() + 30_000;
+    for (let i = 0; Date.now() < deadline && !raised; i++) {
+      try {
+        await rpc().put({ key: Buffer.from(`quota/${String(i % 200).padStart(3, '0')}`), value });
+      } catch (err) {
+        expect(isServiceError(err) ? err.details : String(err)).toBe('etcdserver: mvcc: database space exceeded');
+        raised = true;
+      }
+    }
+    expect(raised, 'the quota was never reached').toBe(true);
+    // etcd 3.4 answers {"health":"false"}; capstan adds etcd 3.5's reason.
+    const sick = await health();
+    expect([sick.status, sick.body.health]).toEqual([503, 'false']);
+    if (compatTarget() === 'capstan') expect(sick.body.reason).toBe('ALARM NOSPACE');
+
+    // etcd raises the alarm before it answers NOSPACE, so a client that got NOSPACE finds it raised at once.
+    const alarms = await rpc().unary<{ alarms: { memberID: string; alarm: string }[] }>('Maintenance', 'Alarm', { action: 'Get', memberID: 0, alarm: 'None' });
+    const memberId = (await rpc().status()).header.member_id;
+    expect(alarms.alarms).toEqual([{ memberID: memberId, alarm: 'Nospace' }]);
+
+    await rpc().unary('Maintenance', 'Alarm', { action: 'Deactivate', memberID: memberId, alarm: 'Nospace' });
+    const well = await health();
+    expect(well.status).toBe(200);
+    expect(well.body.health).toBe('true');
+  });
+});
+
+describeCompat('/health on a member that lost its quorum', ['store'], () => {
+  const cluster = useClusters();
+
+  it('a 3-member cluster with two members killed: the survivor answers 503', async () => {
+    const c = await cluster({ members: 3, name: 'health-quorum' });
+    const survivor = c.members[0]!;
+    const ok = await fetch(new URL('/health', survivor.endpoint), { signal: AbortSignal.timeout(5000) });
+    expect(ok.status).toBe(200);
+    await Promise.all(c.members.slice(1).map((m) => m.kill9()));
+    // The survivor loses its leader (a follower's election timer fires; a leader steps down by CheckQuorum)
+    // or, while it still believes in one, cannot confirm a linearizable read: either way it is unhealthy.
+    const sick = await waitFor(
+      async () => {
+        const r = await fetch(new URL('/health', survivor.endpoint), { signal: AbortSignal.timeout(5000) });
+        const body = JSON.parse(await r.text()) as { health: string; reason?: string };
+        return r.status === 503 ? body : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: '/health on the survivor to answer 503' },
+    );
+    expect(sick.health).toBe('false');
+    if (compatTarget() === 'capstan') expect(['RAFT NO LEADER', 'QGET ERROR']).toContain(sick.reason);
+  });
+});
+
+const [metricsPort] = await freePorts(1);
+
+describeCompat('--listen-metrics-urls', ['store'], () => {
+  const metricsUrl = `http://127.0.0.1:${String(metricsPort)}`;
+  useStore({ name: 'metrics-url', flags: [`--listen-metrics-urls=${metricsUrl}`] });
+
+  it('serves /metrics and /health on the extra address too', async () => {
+    const metrics = await fetch(new URL('/metrics', metricsUrl), { signal: AbortSignal.timeout(5000) });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^etcd_server_has_leader 1$/m);
+    const health = await fetch(new URL('/health', metricsUrl), { signal: AbortSignal.timeout(5000) });
+    expect(health.status).toBe(200);
+    expect((JSON.parse(await health.text()) as { health: string }).health).toBe('true');
   });
 });

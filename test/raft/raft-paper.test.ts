@@ -473,3 +473,58 @@ describe('proposals', () => {
     expect(c.sent.length).toBe(before);
   });
 });
+
+describe('thesis §10.2.1: batching and pipelining', () => {
+  const entryBytes = (m: { entries: Entry[] }): number => m.entries.reduce((n, e) => n + e.data.byteLength + 24, 0);
+
+  it('a follower in StateReplicate gets up to maxInflightMsgs MsgApps without acknowledging, then none until an ack frees a slot', () => {
+    const c = new TestCluster([1n, 2n, 3n], { maxInflightMsgs: 2 });
+    c.get(1n).node.campaign();
+    c.deliver();
+    const to3: ReturnType<TestCluster['processReady']> = [];
+    for (let i = 0; i < 5; i++) {
+      c.get(1n).node.propose(enc(`p${i}`));
+      to3.push(...c.processReady(1n).filter((m) => m.type === 'MsgApp' && m.to === 3n));
+    }
+    expect(to3).toHaveLength(2);
+    const pr = c.get(1n).node.status().progress!.get(3n)!;
+    expect([pr.state, pr.inflight]).toEqual(['StateReplicate', 2]);
+
+    // 3 receives and acknowledges only the first MsgApp: exactly one slot frees, and one MsgApp goes out,
+    // carrying everything 3 has not been sent yet.
+    c.get(3n).node.step(to3[0]!);
+    const acks = c.processReady(3n).filter((m) => m.type === 'MsgAppResp');
+    expect(acks).toHaveLength(1);
+    c.get(1n).node.step(acks[0]!);
+    const next = c.processReady(1n).filter((m) => m.type === 'MsgApp' && m.to === 3n);
+    expect(next).toHaveLength(1);
+    expect(next[0]!.entries.map((e) => new TextDecoder().decode(e.data))).toEqual(['p2', 'p3', 'p4']);
+    expect(c.get(1n).node.status().progress!.get(3n)!.inflight).toBe(2);
+  });
+
+  it('a MsgApp carries entries up to maxSizePerMsg bytes, and always at least one', () => {
+    const c = new TestCluster([1n, 2n, 3n], { maxSizePerMsg: 80 });
+    c.get(1n).node.campaign();
+    c.deliver();
+    // 26 bytes each (payload + 24): three fit in 80, a fourth would not.
+    for (let i = 1; i <= 5; i++) c.get(1n).node.propose(enc(`a${i}`));
+    const out = c.processReady(1n);
+    const first = out.filter((m) => m.type === 'MsgApp' && m.to === 2n);
+    expect(first.map((m) => m.entries.length)).toEqual([3]);
+    expect(entryBytes(first[0]!)).toBeLessThanOrEqual(80);
+    for (const m of out) {
+      c.sent.push(m);
+      c.get(m.to).node.step(m);
+    }
+    c.deliver();
+    const apps = c.sentOfType('MsgApp').filter((m) => m.to === 2n && m.entries.length > 0);
+    expect(apps.slice(-2).map((m) => m.entries.length)).toEqual([3, 2]);
+
+    // An entry larger than the bound travels alone.
+    c.get(1n).node.propose(new Uint8Array(100));
+    c.get(1n).node.propose(enc('b1'));
+    const big = c.processReady(1n).filter((m) => m.type === 'MsgApp' && m.to === 2n);
+    expect(big.map((m) => m.entries.length)).toEqual([1]);
+    expect(entryBytes(big[0]!)).toBe(124);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unexercised } from './sim/coverage.js';
 import { runSimulation, sweep } from './sim/simulation.js';
 
 /**
@@ -10,10 +11,11 @@ import { runSimulation, sweep } from './sim/simulation.js';
  * seeds with `npm run sim -- --seeds N --nodes 3,5,7 --seed-base S`.
  */
 describe('raft simulation, 3 members', () => {
-  it('keeps every safety invariant and recovers after healing, seeds 1..700', () => {
+  it('keeps every safety invariant and recovers after healing, exercising every fault and workload kind, seeds 1..700', () => {
     const r = sweep({ members: 3, seedBase: 1, seeds: 700 });
     if (r.failure !== undefined) throw r.failure;
     expect(r.runs).toBe(700);
+    expect(unexercised(r.stats), `fault or workload kinds no seed exercised; totals ${JSON.stringify(r.stats)}`).toEqual([]);
   });
 
   it('replays a seed identically', () => {

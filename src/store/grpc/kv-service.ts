@@ -29,7 +29,7 @@ export function kvService(s: StoreServer, log: Logger, metrics?: StoreMetrics): 
       'Put',
       async (req) => {
         checkPut(req);
-        s.checkQuota(req.key.length + req.value.length);
+        await s.checkQuota(req.key.length + req.value.length);
         return (await s.propose<pb.PutResponse>({ request: 'put', put: req })).resp;
       },
       log,
@@ -55,7 +55,7 @@ export function kvService(s: StoreServer, log: Logger, metrics?: StoreMetrics): 
           if (!allSerializable(req)) await s.linearizableRead();
           return s.applier.txn(req, await s.applier.prefetch(req));
         }
-        s.checkQuota(txnBytes(req));
+        await s.checkQuota(txnBytes(req));
         return (await s.propose<pb.TxnResponse>({ request: 'txn', txn: req })).resp;
       },
       log,

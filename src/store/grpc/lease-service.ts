@@ -25,7 +25,7 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
           const candidate = BigInt.asIntN(64, random.uint64() & 0x7fffffffffffffffn);
           if (candidate > 0n && s.lessor.lookup(candidate) === undefined) id = candidate;
         }
-        s.checkQuota(16);
+        await s.checkQuota(16);
         return (await s.propose<pb.LeaseGrantResponse>({ request: 'leaseGrant', leaseGrant: { TTL: req.TTL, ID: int64(id) } })).resp;
       },
       log,

@@ -81,7 +81,7 @@ export interface DeleteRangeResponse {
 }
 
 /** RequestOp is one operation of a Txn branch. */
-export type RequestOp = { request_range: RangeRequest } | { request_put: PutRequest } | { request_delete_range: DeleteRangeRequest };
+export type RequestOp = { request_range: RangeRequest } | { request_put: PutRequest } | { request_delete_range: DeleteRangeRequest } | { request_txn: TxnRequest };
 
 /** Compare is one guard of a Txn (enum names as in the etcd3 package's proto). */
 export interface Compare {
@@ -215,7 +215,7 @@ export interface GrpcFailure {
   details: string;
 }
 
-type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
+type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
 let loaded: PackageDefinition | undefined;
 
@@ -410,6 +410,19 @@ export class BidiStream<Req, Res> {
   /** next resolves to the next response, waiting at most timeoutMs. */
   next(timeoutMs: number, what: string): Promise<Res> {
     return this.responses.shift(timeoutMs, what);
+  }
+
+  /**
+   * pause stops reading responses: grpc-js then stops taking messages off the HTTP/2 stream, whose flow-control
+   * window fills, so the server's writes back up as they would for a client that stopped reading.
+   */
+  pause(): void {
+    this.call.pause();
+  }
+
+  /** resume starts reading responses again. */
+  resume(): void {
+    this.call.resume();
   }
 
   /** close cancels the call (the server sees the stream end). */

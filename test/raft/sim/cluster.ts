@@ -14,6 +14,64 @@ export interface ClusterSettings {
   deferReadyRate: number;
 }
 
+/**
+ * ClusterStats count what happened in a run: the run summary, and the evidence that a range of seeds
+ * exercised every fault and every kind of workload (see sim.test.ts).
+ */
+export interface ClusterStats {
+  delivered: number;
+  proposals: number;
+  /** dropped counts proposals the core refused (no leader, transfer in progress, too much uncommitted). */
+  dropped: number;
+  reads: number;
+  crashes: number;
+  restarts: number;
+  /** readiesLostOnCrash counts crashes between ready() and the write, which lose that whole Ready. */
+  readiesLostOnCrash: number;
+  /** unsyncedWritesLost counts unsynced writes (Ready.mustSync = false) a crash threw away. */
+  unsyncedWritesLost: number;
+  snapshotsSent: number;
+  /** cutOff counts messages swallowed by a partition. */
+  cutOff: number;
+  partitionsSymmetric: number;
+  /** partitionsAsymmetric counts partitions that cut links in one direction only. */
+  partitionsAsymmetric: number;
+  confChanges: number;
+  /** addedVoters counts fresh members added directly as voters (never learners first). */
+  addedVoters: number;
+  addedLearners: number;
+  promotedLearners: number;
+  removedMembers: number;
+  transfersRequested: number;
+  /** transfersCompleted counts members that won the election a MsgTimeoutNow told them to start. */
+  transfersCompleted: number;
+}
+
+/** newClusterStats returns all-zero stats. */
+export function newClusterStats(): ClusterStats {
+  return {
+    delivered: 0,
+    proposals: 0,
+    dropped: 0,
+    reads: 0,
+    crashes: 0,
+    restarts: 0,
+    readiesLostOnCrash: 0,
+    unsyncedWritesLost: 0,
+    snapshotsSent: 0,
+    cutOff: 0,
+    partitionsSymmetric: 0,
+    partitionsAsymmetric: 0,
+    confChanges: 0,
+    addedVoters: 0,
+    addedLearners: 0,
+    promotedLearners: 0,
+    removedMembers: 0,
+    transfersRequested: 0,
+    transfersCompleted: 0,
+  };
+}
+
 /** ClusterRandom are the independent random streams a cluster draws from (one fork per concern). */
 export interface ClusterRandom {
   network: SeededRandom;
@@ -41,7 +99,9 @@ export class SimCluster implements NodeHost {
   readonly liveValues = new Set<string>();
   liveCommittedAt = -1;
   /** stats counts what happened, for the run summary. */
-  readonly stats = { delivered: 0, proposals: 0, dropped: 0, reads: 0, crashes: 0, snapshotsSent: 0, confChanges: 0 };
+  readonly stats: ClusterStats = newClusterStats();
+  /** timeoutNowTerm maps a member told by MsgTimeoutNow to campaign to the term of that message. */
+  private readonly timeoutNowTerm = new Map<bigint, number>();
   private readonly dirty = new Set<SimNode>();
   private readonly lostSnapshots: InFlight[] = [];
   private readonly appliedConfChanges: ConfChange[] = [];
@@ -120,6 +180,7 @@ export class SimCluster implements NodeHost {
   transferLeader(id: bigint, transferee: bigint): void {
     const n = this.nodes.get(id);
     if (n === undefined || !n.alive) return;
+    this.stats.transfersRequested++;
     this.trace?.(`t${this.now} m${id} transferLeader to ${transferee}`);
     this.act(n, (raw) => raw.transferLeader(transferee));
   }
@@ -137,9 +198,11 @@ export class SimCluster implements NodeHost {
     const n = this.nodes.get(id);
     if (n === undefined || !n.alive) return;
     this.dirty.delete(n);
+    if (loseReady && n.core().hasReady()) this.stats.readiesLostOnCrash++;
     const lost = n.crash(this.random.disks, loseReady);
     n.downUntil = downUntil;
     this.stats.crashes++;
+    this.stats.unsyncedWritesLost += lost;
     this.trace?.(`t${this.now} m${id} crash loseReady=${loseReady} lostUnsynced=${lost} until t${downUntil}`);
   }
 
@@ -148,6 +211,7 @@ export class SimCluster implements NodeHost {
     const n = this.nodes.get(id);
     if (n === undefined || n.alive || n.removed) return;
     n.start(this.random.cores.fork(), this);
+    this.stats.restarts++;
     this.trace?.(`t${this.now} m${id} restart term ${n.term} commit ${n.commit} applied ${n.sm.applied}`);
     this.act(n, () => undefined);
   }
@@ -188,11 +252,13 @@ export class SimCluster implements NodeHost {
     const to = this.nodes.get(m.to);
     const cut = this.network.isCut(m.from, m.to);
     if (to === undefined || !to.alive || cut) {
+      if (cut) this.stats.cutOff++;
       if (m.type === 'MsgSnap') this.reportSnapshot(m, f.senderIncarnation, 'failure');
       else if (cut && this.random.scheduling.float() < 0.25) this.reportUnreachable(m, f.senderIncarnation);
       return;
     }
     this.stats.delivered++;
+    if (m.type === 'MsgTimeoutNow') this.timeoutNowTerm.set(m.to, m.term);
     this.trace?.(`t${this.now} m${m.to} <- ${describe(m)}`);
     this.act(to, (raw) => raw.step(m));
     if (m.type === 'MsgSnap') this.reportSnapshot(m, f.senderIncarnation, 'finish');
@@ -252,7 +318,13 @@ export class SimCluster implements NodeHost {
     if (!n.alive) return;
     const st = n.core().status();
     this.checker.noteCommit(st.hardState.commit);
-    if (st.softState.raftState === 'StateLeader') this.checker.onLeader(n.id, st.hardState.term);
+    if (st.softState.raftState !== 'StateLeader') return;
+    this.checker.onLeader(n.id, st.hardState.term);
+    const told = this.timeoutNowTerm.get(n.id);
+    if (told !== undefined && st.hardState.term === told + 1) {
+      this.timeoutNowTerm.delete(n.id);
+      this.stats.transfersCompleted++;
+    }
   }
 
   /** applyMembershipEffects starts added members and stops removed ones once a change is applied anywhere. */
@@ -264,14 +336,18 @@ export class SimCluster implements NodeHost {
         if (known !== undefined && !known.removed) {
           known.removed = true;
           this.stats.confChanges++;
+          this.stats.removedMembers++;
           this.trace?.(`t${this.now} m${cc.nodeId} removed: stopping it`);
           if (known.alive) this.crash(known.id, false, Number.MAX_SAFE_INTEGER);
         }
       } else if (known === undefined && (cc.type === 'ConfChangeAddNode' || cc.type === 'ConfChangeAddLearnerNode')) {
         this.stats.confChanges++;
+        if (cc.type === 'ConfChangeAddNode') this.stats.addedVoters++;
+        else this.stats.addedLearners++;
         this.addMember(cc.nodeId);
       } else if (known !== undefined && cc.type === 'ConfChangeAddNode') {
         this.stats.confChanges++;
+        this.stats.promotedLearners++;
       }
     }
   }

@@ -27,6 +27,18 @@ export interface InFlight {
   senderIncarnation: number;
 }
 
+/** NetworkCounts count the faults the network actually inflicted, so tests can check that seeds exercise each. */
+export interface NetworkCounts {
+  /** lost counts messages lost when sent (dropRate). */
+  lost: number;
+  /** duplicated counts extra copies delivered (duplicateRate). */
+  duplicated: number;
+  /** reordered counts messages allowed to overtake earlier ones on their link (reorderRate). */
+  reordered: number;
+  /** delayed counts copies that arrive later than the next tick. */
+  delayed: number;
+}
+
 /** linkKey names the directed link from → to. */
 function linkKey(from: bigint, to: bigint): string {
   return `${from}>${to}`;
@@ -43,6 +55,8 @@ export class SimNetwork {
   private readonly cut = new Set<string>();
   /** lastArrival is, per directed link, the tick its latest FIFO message arrives. */
   private readonly lastArrival = new Map<string, number>();
+  /** counts are the faults inflicted so far (they draw nothing, so a seed replays identically either way). */
+  readonly counts: NetworkCounts = { lost: 0, duplicated: 0, reordered: 0, delayed: 0 };
 
   constructor(
     private readonly random: SeededRandom,
@@ -52,10 +66,18 @@ export class SimNetwork {
 
   /** send puts a message on the wire at tick now and returns true, or false when it is lost; it may be duplicated. */
   send(message: Message, now: number, senderIncarnation: number): boolean {
-    if (this.random.float() < this.faults.dropRate) return false;
-    this.enqueue(cloneMessage(message), now, senderIncarnation, this.random.float() < this.faults.reorderRate);
+    if (this.random.float() < this.faults.dropRate) {
+      this.counts.lost++;
+      return false;
+    }
+    const reorder = this.random.float() < this.faults.reorderRate;
+    if (reorder) this.counts.reordered++;
+    this.enqueue(cloneMessage(message), now, senderIncarnation, reorder);
     // A duplicate is a retransmission: it arrives whenever it arrives.
-    if (this.random.float() < this.faults.duplicateRate) this.enqueue(cloneMessage(message), now, senderIncarnation, true);
+    if (this.random.float() < this.faults.duplicateRate) {
+      this.counts.duplicated++;
+      this.enqueue(cloneMessage(message), now, senderIncarnation, true);
+    }
     return true;
   }
 
@@ -99,6 +121,7 @@ export class SimNetwork {
       deliverAt = Math.max(deliverAt, this.lastArrival.get(link) ?? 0);
       this.lastArrival.set(link, deliverAt);
     }
+    if (deliverAt > now + 1) this.counts.delayed++;
     let bucket = this.buckets.get(deliverAt);
     if (bucket === undefined) {
       bucket = [];

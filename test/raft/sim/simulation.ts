@@ -13,7 +13,7 @@
  */
 import { SeededRandom } from '../../../src/util/random.js';
 import { InvariantViolation, type InvariantName } from './checker.js';
-import { SimCluster, type ClusterSettings } from './cluster.js';
+import { SimCluster, newClusterStats, type ClusterSettings, type ClusterStats } from './cluster.js';
 import type { UnsafeBugs } from './node.js';
 import { Workload, type WorkloadRates } from './workload.js';
 
@@ -75,6 +75,24 @@ export interface SimOptions {
   trace?: ((line: string) => void) | undefined;
 }
 
+/**
+ * SimStats count what a run did: the cluster's events, the faults the network inflicted, the leaders seen and
+ * the linearizable reads checked.
+ */
+export interface SimStats extends ClusterStats {
+  messagesLost: number;
+  messagesDuplicated: number;
+  messagesReordered: number;
+  messagesDelayed: number;
+  leaders: number;
+  readsChecked: number;
+}
+
+/** newSimStats returns all-zero stats, the start of a sweep's totals. */
+export function newSimStats(): SimStats {
+  return { ...newClusterStats(), messagesLost: 0, messagesDuplicated: 0, messagesReordered: 0, messagesDelayed: 0, leaders: 0, readsChecked: 0 };
+}
+
 /** SimResult summarises a passing run. */
 export interface SimResult {
   seed: number;
@@ -85,7 +103,7 @@ export interface SimResult {
   recoveryTicks: number;
   /** preVote says whether the run had PreVote on (the liveness bound depends on it). */
   preVote: boolean;
-  stats: SimCluster['stats'] & { leaders: number; readsChecked: number };
+  stats: SimStats;
   /** digest fingerprints the final state, to check a seed replays identically. */
   digest: string;
 }
@@ -247,7 +265,15 @@ export function runSimulation(o: SimOptions): SimResult {
     ticks: cluster.now,
     recoveryTicks: cluster.liveCommittedAt - healedAt,
     preVote: scenario.cluster.node.preVote,
-    stats: { ...cluster.stats, leaders: cluster.checker.leadersSeen, readsChecked: cluster.checker.readsChecked },
+    stats: {
+      ...cluster.stats,
+      messagesLost: cluster.network.counts.lost,
+      messagesDuplicated: cluster.network.counts.duplicated,
+      messagesReordered: cluster.network.counts.reordered,
+      messagesDelayed: cluster.network.counts.delayed,
+      leaders: cluster.checker.leadersSeen,
+      readsChecked: cluster.checker.readsChecked,
+    },
     digest: cluster
       .members()
       .map((n) => `${n.id}:${n.alive ? 'up' : 'down'}:${n.term}:${n.commit}:${n.sm.applied}:${n.sm.digest.toString(16)}`)
@@ -289,6 +315,8 @@ export interface SweepResult {
   runs: number;
   ticks: number;
   maxRecoveryTicks: number;
+  /** stats are the totals over the passing runs. */
+  stats: SimStats;
   failure: SimulationFailure | undefined;
 }
 
@@ -297,13 +325,14 @@ export interface SweepResult {
  * it reports every failure and carries on.
  */
 export function sweep(s: SweepOptions, onFailure?: (f: SimulationFailure) => void): SweepResult {
-  const result: SweepResult = { runs: 0, ticks: 0, maxRecoveryTicks: 0, failure: undefined };
+  const result: SweepResult = { runs: 0, ticks: 0, maxRecoveryTicks: 0, stats: newSimStats(), failure: undefined };
   for (let seed = s.seedBase; seed < s.seedBase + s.seeds; seed++) {
     result.runs++;
     try {
       const r = runSimulation({ seed, members: s.members, ticks: s.ticks, bugs: s.bugs, profile: s.profile });
       result.ticks += r.ticks;
       result.maxRecoveryTicks = Math.max(result.maxRecoveryTicks, r.recoveryTicks);
+      for (const k of Object.keys(result.stats) as (keyof SimStats)[]) result.stats[k] += r.stats[k];
     } catch (err) {
       if (!(err instanceof SimulationFailure)) throw err;
       result.failure ??= err;

@@ -114,6 +114,7 @@ export class Workload {
         .filter((n) => n !== leader && !n.removed)
         .map((n) => n.id);
       c.network.partition([[leader.id], others]);
+      c.stats.partitionsSymmetric++;
       const [lo, hi] = this.rates.partitionTicks;
       this.partitionUntil = c.now + lo + r.int(hi - lo + 1);
       c.trace?.(`t${c.now} partition: isolate new leader ${leader.id} until t${this.partitionUntil}`);
@@ -164,11 +165,13 @@ export class Workload {
         if (rest.length === 0) rest.push(side.pop()!);
         c.network.partition([side, rest]);
         kind = `split [${side.join(',')}] | [${rest.join(',')}]`;
+        c.stats.partitionsSymmetric++;
         break;
       }
       case 1:
         c.network.partition([[victim], others]);
         kind = `isolate ${victim}`;
+        c.stats.partitionsSymmetric++;
         break;
       case 2: {
         // Asymmetric: the victim can only send, or only receive.
@@ -178,6 +181,7 @@ export class Workload {
           else c.network.cutLink(id, victim);
         }
         kind = `cut ${victim} ${outbound ? 'outbound' : 'inbound'}`;
+        c.stats.partitionsAsymmetric++;
         break;
       }
       default: {
@@ -191,6 +195,7 @@ export class Workload {
           cuts.push(`${from}>${to}`);
         }
         kind = `cut links ${cuts.join(' ')}`;
+        if (cuts.length > 0) c.stats.partitionsAsymmetric++;
       }
     }
     const [lo, hi] = this.rates.partitionTicks;

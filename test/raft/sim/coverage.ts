@@ -1,0 +1,13 @@
+import { newSimStats, type SimStats } from './simulation.js';
+
+/**
+ * unexercised lists what a range of seeds never did: each fault (message loss, duplication, reordering,
+ * delay, symmetric and one-way partitions, crashes losing a Ready or unsynced writes, restarts) and each kind
+ * of workload (proposals, refused proposals, ReadIndex reads checked, snapshots sent, voters added directly,
+ * learners added, promoted and removed members, leadership transfers requested and completed) must have
+ * happened at least once, or the sweep's "every invariant held" proves nothing about it. Empty means full
+ * coverage.
+ */
+export function unexercised(stats: SimStats): (keyof SimStats)[] {
+  return (Object.keys(newSimStats()) as (keyof SimStats)[]).filter((k) => !(stats[k] > 0));
+}
