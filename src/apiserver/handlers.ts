@@ -78,11 +78,12 @@ function parseRV(rv: string | undefined, what = 'resourceVersion'): number | und
 }
 
 function uuid(random: Random): string {
-  const hex = Array.from({ length: 16 }, () => random.int(256).toString(16).padStart(2, '0'));
-  hex[6] = ((parseInt(hex[6]!, 16) & 0x0f) | 0x40).toString(16);
-  hex[8] = ((parseInt(hex[8]!, 16) & 0x3f) | 0x80).toString(16);
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // A version 4 UUID from 128 random bits (two draws of 64), as RFC 4122 lays it out.
+  const h = (random.uint64().toString(16).padStart(16, '0') + random.uint64().toString(16).padStart(16, '0')).split('');
+  h[12] = '4';
+  h[16] = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  const s = h.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
 /** RestHandlers: see the module comment. */
@@ -92,6 +93,8 @@ export class RestHandlers {
     private readonly caches: WatchCaches,
     private readonly clock: Clock,
     private readonly random: Random,
+    /** namespaces is the namespaces resource, whose cache namespace lifecycle checks consult. */
+    private readonly namespaces?: ResourceType,
   ) {}
 
   private ctx(): StrategyContext {
@@ -173,13 +176,19 @@ export class RestHandlers {
     return { code: 200, body: list };
   }
 
-  /** checkNamespace refuses objects in a missing or terminating namespace (NamespaceLifecycle admission). */
-  private async checkNamespace(r: ResourceType, namespace: string): Promise<void> {
+  /**
+   * checkNamespace refuses objects in a missing or terminating namespace (NamespaceLifecycle admission). As
+   * kube-apiserver's admission, it looks in the replica's cache of namespaces first and reads the store only
+   * when the cache does not have it (a namespace created a moment ago through another replica).
+   */
+  private async checkNamespace(r: ResourceType, namespace: string, namespaces: ResourceType | undefined): Promise<void> {
     if (!r.namespaced) return;
     const nsType = { group: '', resource: 'namespaces' };
-    const ns = await this.store.get(this.store.key('namespaces', undefined, namespace));
+    const key = this.store.key('namespaces', undefined, namespace);
+    const cached = namespaces === undefined ? undefined : (await this.caches.for(namespaces)).get(key);
+    const ns = cached ?? (await this.store.get(key))?.obj;
     if (ns === undefined) throw StatusError.notFound(nsType, namespace);
-    if ((ns.obj as Namespace).status?.phase === 'Terminating' || ns.obj.metadata.deletionTimestamp) {
+    if ((ns as Namespace).status?.phase === 'Terminating' || ns.metadata.deletionTimestamp) {
       throw StatusError.forbidden(qr(r), '', `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
@@ -207,7 +216,7 @@ export class RestHandlers {
   async create(r: ResourceType, info: RequestInfo, body: KubeObject): Promise<Answer> {
     this.checkBodyIdentity(r, info, body);
     if (info.namespace === '' && r.namespaced) throw StatusError.notFoundPath();
-    await this.checkNamespace(r, info.namespace);
+    await this.checkNamespace(r, info.namespace, this.namespaces);
     const ctx = this.ctx();
     for (let attempt = 0; ; attempt++) {
       const obj = structuredClone(body);

@@ -141,7 +141,7 @@ export class ApiServer {
     this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize);
-    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random);
+    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'));
     this.metrics = createApiServerMetrics();
   }
 

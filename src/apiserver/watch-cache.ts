@@ -109,6 +109,11 @@ export class WatchCache {
     await watcher.ready();
   }
 
+  /** get returns the cached object under key (shared: never mutate it), or undefined. */
+  get(key: string): KubeObject | undefined {
+    return this.objects.get(key);
+  }
+
   /** covers says whether the window holds every change after revision (a watch from it can be served). */
   covers(revision: number): boolean {
     return revision >= this.complete;
