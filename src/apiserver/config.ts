@@ -2,11 +2,12 @@
  * The `capstan apiserver` configuration: kube-apiserver's flag names where it has them (--etcd-servers,
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
- * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size and
- * --watch-bookmark-interval.
+ * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
+ * --service-cluster-ip-range, --service-node-port-range and --watch-bookmark-interval.
  */
 import { CapstanError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
+import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './resources/service-allocation.js';
 
 /** ApiServerFlags are the raw flag values (strings, as given). */
 export interface ApiServerFlags {
@@ -22,6 +23,8 @@ export interface ApiServerFlags {
   minRequestTimeout?: string;
   watchBookmarkInterval?: string;
   defaultWatchCacheSize?: string;
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: string;
   logLevel?: string;
 }
 
@@ -36,6 +39,7 @@ export interface ResolvedApiServerFlags {
   bookmarkIntervalMs: number;
   /** watchCacheSize is how many recent changes each resource's watch cache keeps. */
   watchCacheSize: number;
+  serviceRanges: ServiceRanges;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -75,10 +79,19 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
     bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
     watchCacheSize: Number(f.defaultWatchCacheSize ?? '1000'),
+    serviceRanges: {
+      clusterIPRange: f.serviceClusterIpRange ?? DEFAULT_SERVICE_RANGES.clusterIPRange,
+      nodePortRange: f.serviceNodePortRange ?? DEFAULT_SERVICE_RANGES.nodePortRange,
+    },
     logLevel: (f.logLevel ?? 'info') as ResolvedApiServerFlags['logLevel'],
   };
   if (!['debug', 'info', 'warn', 'error'].includes(out.logLevel)) throw new ApiServerConfigError(`--log-level: ${JSON.stringify(f.logLevel)} is not one of debug, info, warn, error`);
   if (!Number.isSafeInteger(out.minRequestTimeoutSeconds) || out.minRequestTimeoutSeconds <= 0) throw new ApiServerConfigError('--min-request-timeout must be a positive number of seconds');
+  try {
+    new ServiceAllocator(out.serviceRanges);
+  } catch (err) {
+    throw new ApiServerConfigError((err as Error).message);
+  }
   if (!Number.isSafeInteger(out.watchCacheSize) || out.watchCacheSize <= 0) throw new ApiServerConfigError('--default-watch-cache-size must be a positive number of changes');
   if (!(out.bookmarkIntervalMs > 0)) throw new ApiServerConfigError(`--watch-bookmark-interval: ${JSON.stringify(f.watchBookmarkInterval)} is not a duration like 500ms, 5s or 1m`);
   if (securePort !== 0) {

@@ -218,6 +218,7 @@ export class RestHandlers {
     if (info.namespace === '' && r.namespaced) throw StatusError.notFoundPath();
     await this.checkNamespace(r, info.namespace, this.namespaces);
     const ctx = this.ctx();
+    let taken: ReadonlySet<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       const obj = structuredClone(body);
       const meta = obj.metadata;
@@ -227,8 +228,16 @@ export class RestHandlers {
       r.defaults(obj);
       r.prepareForCreate(obj, ctx);
       this.validateCreate(r, obj);
-      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj));
+      const clientClaims = r.claims?.(obj) ?? [];
+      r.allocate?.(obj, this.random, taken);
+      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj), r.claims?.(obj) ?? []);
       if (out.ok) return { code: 201, body: out.value.obj };
+      if (out.takenClaim !== undefined) {
+        // Another object holds the value: the client's own choice is a 422; a drawn one is drawn again.
+        if (clientClaims.includes(out.takenClaim) || attempt >= MAX_GENERATE_NAME_RETRIES) this.claimTaken(r, meta.name!, out.takenClaim);
+        taken = await this.store.heldClaims(r.claimPrefixes ?? []);
+        continue;
+      }
       if (!generated || attempt >= MAX_GENERATE_NAME_RETRIES) throw StatusError.alreadyExists(qr(r), meta.name!);
     }
   }
@@ -242,6 +251,11 @@ export class RestHandlers {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.generation;
+  }
+
+  private claimTaken(r: ResourceType, name: string, claim: string): never {
+    const err = r.claimTaken?.(claim) ?? FieldError.invalid(undefined, claim, 'already allocated');
+    throw StatusError.invalid(r.group, r.kind, name, [err]);
   }
 
   private validateCreate(r: ResourceType, obj: KubeObject): void {
@@ -267,6 +281,7 @@ export class RestHandlers {
   ): Promise<Answer> {
     const key = this.keyOf(r, info);
     let current = await this.store.get(key);
+    let taken: ReadonlySet<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       if (current === undefined) {
         if (createIfMissing !== undefined) return createIfMissing();
@@ -274,12 +289,22 @@ export class RestHandlers {
       }
       const { obj, clientRV } = tryUpdate(current);
       if (clientRV !== undefined && clientRV !== current.modRevision) throw StatusError.modified(qr(r), info.name);
+      const clientClaims = r.claims?.(obj) ?? [];
+      r.allocate?.(obj, this.random, taken);
       if (isDeepStrictEqual(withoutRV(this.stamp(r, obj)), withoutRV(this.stamp(r, current.obj)))) {
         return { code: 200, body: current.obj };
       }
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
-      const out = finalize ? await this.store.delete(key, current.modRevision) : await this.store.update(key, obj, current.modRevision);
+      const held = r.claims?.(current.obj) ?? [];
+      const wanted = finalize ? [] : (r.claims?.(obj) ?? []);
+      const claims = { take: wanted.filter((c) => !held.includes(c)), release: held.filter((c) => !wanted.includes(c)) };
+      const out = finalize ? await this.store.delete(key, current.modRevision, held) : await this.store.update(key, obj, current.modRevision, claims);
       if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
+      if (out.takenClaim !== undefined) {
+        if (clientClaims.includes(out.takenClaim) || attempt >= MAX_UPDATE_RETRIES) this.claimTaken(r, info.name, out.takenClaim);
+        taken = await this.store.heldClaims(r.claimPrefixes ?? []);
+        continue;
+      }
       if (clientRV !== undefined || attempt >= MAX_UPDATE_RETRIES) {
         if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
         throw StatusError.modified(qr(r), info.name);
@@ -381,7 +406,7 @@ export class RestHandlers {
       const held = r.holdsDeletion?.(current.obj) === true;
       let out;
       if (finalizers.size === 0 && !graceful && !held) {
-        out = await this.store.delete(key, current.modRevision);
+        out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
       } else {
         if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
         if (!next.metadata.deletionTimestamp) {
@@ -394,7 +419,7 @@ export class RestHandlers {
           next.metadata.deletionGracePeriodSeconds = 0;
         }
         if (held) r.beginDeletion?.(next);
-        if (finalizers.size === 0 && !graceful && !held) out = await this.store.delete(key, current.modRevision);
+        if (finalizers.size === 0 && !graceful && !held) out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
         else if (isDeepStrictEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
         else out = await this.store.update(key, next, current.modRevision);
       }

@@ -6,6 +6,7 @@
  * copy they are given.
  */
 import type { FieldError, FieldGetters, KubeObject, ValidateNameFunc } from '../api/index.js';
+import type { Random } from '../util/random.js';
 
 /** Verb is a Kubernetes API verb as discovery lists it. */
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
@@ -76,6 +77,21 @@ export interface ResourceType {
   holdsDeletion?(obj: KubeObject): boolean;
   /** beginDeletion marks an object held by holdsDeletion as being deleted (a namespace's Terminating phase). */
   beginDeletion?(obj: KubeObject): void;
+  /**
+   * claims lists the unique values obj holds while it exists (a Service's cluster IPs and node ports), which
+   * the store takes and releases with the object (storage/object-store.ts ClaimChange).
+   */
+  claims?(obj: KubeObject): string[];
+  /**
+   * allocate fills in the unique values the client left out (a cluster IP, node ports) by drawing from random,
+   * avoiding the claims in taken (those known to be held); the store's claims decide whether the draw was
+   * free, and a taken draw is redrawn knowing every claim held.
+   */
+  allocate?(obj: KubeObject, random: Random, taken?: ReadonlySet<string>): void;
+  /** claimPrefixes are the claim families allocate draws from (for listing the claims held). */
+  readonly claimPrefixes?: readonly string[];
+  /** claimTaken is the 422 field error for a claim the client chose that another object holds. */
+  claimTaken?(claim: string): FieldError;
 }
 
 /** SpecStatusObject is an object with a spec and a status, the shape the generic strategies handle. */

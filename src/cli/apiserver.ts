@@ -36,6 +36,8 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--min-request-timeout <seconds>', 'watches last between this and twice this unless the client asks for less (default 1800)')
     .option('--watch-bookmark-interval <duration>', 'how often watches that allow bookmarks get one (default 1m)')
     .option('--default-watch-cache-size <n>', 'recent changes each resource\'s watch cache keeps for watches that start in the past (default 1000)')
+    .option('--service-cluster-ip-range <cidr>', 'IPv4 CIDR Services get cluster IPs from (default "10.96.0.0/12")')
+    .option('--service-node-port-range <range>', 'ports NodePort Services get node ports from (default "30000-32767")')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
     .action(async (opts: ApiServerFlags) => {
       let flags;
@@ -65,7 +67,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             watchCacheSize: flags.watchCacheSize,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
           },
-          { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry() },
+          { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry(flags.serviceRanges) },
         );
       } catch (err) {
         log.fatal({ err }, 'apiserver: failed to start');

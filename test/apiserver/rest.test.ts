@@ -6,7 +6,7 @@
  * CAPSTAN_COMPAT_TARGET=etcd: the API server speaks only the etcd v3 API, so both must behave the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Status } from '../../src/api/index.js';
+import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Service, Status } from '../../src/api/index.js';
 import { EtcdClient } from '../../src/store/client/index.js';
 import { useStore } from '../compat/helpers/store.js';
 import { waitFor } from '../compat/helpers/wait.js';
@@ -18,7 +18,7 @@ let api: ApiServerProcess;
 let base: string;
 
 beforeAll(async () => {
-  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms', '--default-watch-cache-size=20']);
+  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms', '--default-watch-cache-size=20', '--service-cluster-ip-range=10.0.0.0/27']);
   base = api.url;
 }, 60_000);
 
@@ -424,6 +424,63 @@ describe('subresources', () => {
     expect(second.body.message).toBe('Operation cannot be fulfilled on pods "bind-1": pod bind-1 is already assigned to node "node-a"');
     const byNode = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a');
     expect(byNode.body.items.map((x) => x.metadata.name)).toEqual(['bind-1']);
+  });
+});
+
+describe('services', () => {
+  function svc(name: string, extra: Partial<NonNullable<Service['spec']>> = {}): Service {
+    return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...extra } };
+  }
+
+  it('get a cluster IP from the range, NodePort services a node port; an IP another Service holds is refused until it is released', async () => {
+    await createNamespace('svc');
+    const a = await rest<Service>(base, 'POST', '/api/v1/namespaces/svc/services', svc('a'));
+    expect(a.status).toBe(201);
+    expect(a.body.spec).toMatchObject({ type: 'ClusterIP', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }] });
+    expect(a.body.spec!.clusterIP).toMatch(/^10\.0\.0\.(\d+)$/);
+    expect(a.body.spec!.clusterIPs).toEqual([a.body.spec!.clusterIP]);
+    const last = Number(a.body.spec!.clusterIP!.split('.')[3]);
+    expect(last).toBeGreaterThanOrEqual(2);
+    expect(last).toBeLessThanOrEqual(30);
+    const np = await rest<Service>(base, 'POST', '/api/v1/namespaces/svc/services', svc('np', { type: 'NodePort' }));
+    expect(np.body.spec!.ports![0]!.nodePort).toBeGreaterThanOrEqual(30000);
+    expect(np.body.spec!.ports![0]!.nodePort).toBeLessThanOrEqual(32767);
+    const taken = await rest<Status>(base, 'POST', '/api/v1/namespaces/svc/services', svc('b', { clusterIP: a.body.spec!.clusterIP! }));
+    expect(taken.status).toBe(422);
+    expect(taken.body.message).toBe(`Service "b" is invalid: spec.clusterIPs[0]: Invalid value: "${a.body.spec!.clusterIP!}": failed to allocate IP ${a.body.spec!.clusterIP!}: provided IP is already allocated`);
+    const outside = await rest<Status>(base, 'POST', '/api/v1/namespaces/svc/services', svc('c', { clusterIP: '10.1.0.5' }));
+    expect(outside.status).toBe(422);
+    // An update that leaves the IP out keeps it; deleting the Service releases it.
+    const kept = await rest<Service>(base, 'PUT', '/api/v1/namespaces/svc/services/a', { ...a.body, spec: { ...a.body.spec, clusterIP: undefined, clusterIPs: undefined, ports: [{ port: 8080 }] } });
+    expect(kept.status).toBe(200);
+    expect(kept.body.spec!.clusterIP).toBe(a.body.spec!.clusterIP);
+    expect((await rest(base, 'DELETE', '/api/v1/namespaces/svc/services/a')).status).toBe(200);
+    const reused = await rest<Service>(base, 'POST', '/api/v1/namespaces/svc/services', svc('b', { clusterIP: a.body.spec!.clusterIP! }));
+    expect(reused.status).toBe(201);
+    const headless = await rest<Service>(base, 'POST', '/api/v1/namespaces/svc/services', svc('headless', { clusterIP: 'None' }));
+    expect(headless.body.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+  });
+
+  it('concurrent creates never share a cluster IP (a /27 has 29 to give)', async () => {
+    await createNamespace('svc-many');
+    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => rest<Service>(base, 'POST', '/api/v1/namespaces/svc-many/services', svc(`s-${i}`))));
+    for (const c of created) expect(c.status).toBe(201);
+    const ips = created.map((c) => c.body.spec!.clusterIP);
+    expect(new Set(ips).size).toBe(20);
+    // Fill the range: the last create is kube-apiserver's 500 `range is full`.
+    let full: Status | undefined;
+    for (let i = 20; i < 40 && full === undefined; i++) {
+      const r = await rest<Status>(base, 'POST', '/api/v1/namespaces/svc-many/services', svc(`s-${i}`));
+      if (r.status !== 201) {
+        expect(r.status).toBe(500);
+        full = r.body;
+      }
+    }
+    expect(full?.message).toBe('Internal error occurred: failed to allocate a serviceIP: range is full');
+    const all = await rest<KubeList<Service>>(base, 'GET', '/api/v1/services');
+    const held = all.body.items.map((x) => x.spec!.clusterIP).filter((ip) => ip !== 'None');
+    expect(held).toHaveLength(29);
+    expect(new Set(held).size).toBe(29);
   });
 });
 

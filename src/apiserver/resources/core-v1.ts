@@ -23,6 +23,7 @@ import {
 } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
 import { defineResource } from './generic.js';
+import type { ServiceAllocator } from './service-allocation.js';
 import { defaultPodSpec, podQOSClass, validatePodSpec } from './pod-spec.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -193,49 +194,61 @@ function validateServicePorts(svc: Service): FieldError[] {
   return errs;
 }
 
-const services = defineResource({
-  group: '',
-  version: 'v1',
-  kind: 'Service',
-  resource: 'services',
-  namespaced: true,
-  shortNames: ['svc'],
-  categories: ['all'],
-  hasStatus: true,
-  defaults: (o) => {
-    const svc = o as Service;
-    svc.spec ??= {};
-    svc.spec.type ??= 'ClusterIP';
-    svc.spec.sessionAffinity ??= 'None';
-    for (const p of svc.spec.ports ?? []) {
-      p.protocol ??= 'TCP';
-      p.targetPort ??= p.port;
-    }
-  },
-  prepareForCreate: (o) => {
-    const svc = o as Service;
-    svc.status = { loadBalancer: {} };
-    delete svc.metadata.generation;
-  },
-  prepareForUpdate: (o, old) => {
-    const svc = o as Service;
-    const prev = old as Service;
-    svc.status = structuredClone(prev.status ?? { loadBalancer: {} });
-    // clusterIP is allocated once and kept when an update leaves it out.
-    if (svc.spec !== undefined && (svc.spec.clusterIP ?? '') === '' && prev.spec?.clusterIP !== undefined) {
-      svc.spec.clusterIP = prev.spec.clusterIP;
-      if (prev.spec.clusterIPs !== undefined) svc.spec.clusterIPs = [...prev.spec.clusterIPs];
-    }
-  },
-  validate: (o) => validateServicePorts(o as Service),
-  validateUpdate: (o, old) => {
-    const errs: FieldError[] = [];
-    const ip = (o as Service).spec?.clusterIP ?? '';
-    const oldIp = (old as Service).spec?.clusterIP ?? '';
-    if (oldIp !== '' && ip !== oldIp) errs.push(FieldError.invalid(FieldPath.root('spec', 'clusterIP'), ip, 'field is immutable'));
-    return errs;
-  },
-});
+function services(allocator: ServiceAllocator): ResourceType {
+  return defineResource({
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    resource: 'services',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    hasStatus: true,
+    defaults: (o) => {
+      const svc = o as Service;
+      svc.spec ??= {};
+      svc.spec.type ??= 'ClusterIP';
+      svc.spec.sessionAffinity ??= 'None';
+      for (const p of svc.spec.ports ?? []) {
+        p.protocol ??= 'TCP';
+        p.targetPort ??= p.port;
+      }
+    },
+    prepareForCreate: (o) => {
+      const svc = o as Service;
+      svc.status = { loadBalancer: {} };
+      delete svc.metadata.generation;
+    },
+    prepareForUpdate: (o, old) => {
+      const svc = o as Service;
+      const prev = old as Service;
+      svc.status = structuredClone(prev.status ?? { loadBalancer: {} });
+      // clusterIP is allocated once and kept when an update leaves it out.
+      if (svc.spec !== undefined && (svc.spec.clusterIP ?? '') === '' && prev.spec?.clusterIP !== undefined) {
+        svc.spec.clusterIP = prev.spec.clusterIP;
+        if (prev.spec.clusterIPs !== undefined) svc.spec.clusterIPs = [...prev.spec.clusterIPs];
+      }
+      // So is a port's nodePort, when the update names the same port without one (as `kubectl apply` does).
+      for (const p of svc.spec?.ports ?? []) {
+        if ((p.nodePort ?? 0) !== 0) continue;
+        const before = prev.spec?.ports?.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+        if (before?.nodePort !== undefined && (svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer')) p.nodePort = before.nodePort;
+      }
+    },
+    validate: (o) => [...validateServicePorts(o as Service), ...allocator.validate(o)],
+    validateUpdate: (o, old) => {
+      const errs: FieldError[] = [];
+      const ip = (o as Service).spec?.clusterIP ?? '';
+      const oldIp = (old as Service).spec?.clusterIP ?? '';
+      if (oldIp !== '' && ip !== oldIp) errs.push(FieldError.invalid(FieldPath.root('spec', 'clusterIP'), ip, 'field is immutable'));
+      return errs;
+    },
+    claims: (o) => allocator.claims(o),
+    allocate: (o, random, taken) => allocator.allocate(o, random, taken),
+    claimPrefixes: ['serviceips/', 'servicenodeports/'],
+    claimTaken: (claim) => allocator.claimTaken(claim),
+  });
+}
 
 const endpoints = defineResource({
   group: '',
@@ -351,5 +364,7 @@ function stripMeta(o: KubeObject): unknown {
   return rest;
 }
 
-/** CORE_V1 lists the core/v1 resources capstan serves. */
-export const CORE_V1: readonly ResourceType[] = [namespaces, nodes, pods, services, endpoints, events, configmaps, secrets, serviceaccounts];
+/** coreV1 lists the core/v1 resources capstan serves; Services draw cluster IPs and node ports from allocator. */
+export function coreV1(allocator: ServiceAllocator): readonly ResourceType[] {
+  return [namespaces, nodes, pods, services(allocator), endpoints, events, configmaps, secrets, serviceaccounts];
+}

@@ -9,7 +9,7 @@
  * The store knows nothing of strategies, validation or selectors; handlers.ts decides what to write.
  */
 import type { KubeObject } from '../../api/index.js';
-import { cmp, op, prefixEnd, type EtcdClient, type KeyValue, type Watcher } from '../../store/client/index.js';
+import { cmp, op, prefixEnd, type EtcdClient, type KeyValue, type Operation, type TxnOpResult, type Watcher } from '../../store/client/index.js';
 
 /** Versioned is an object read from the store with its mod revision. */
 export interface Versioned {
@@ -45,8 +45,25 @@ export interface ListRequest {
   readonly filter?: (obj: KubeObject) => boolean;
 }
 
-/** WriteOutcome is the answer to a guarded write: done, or the guard failed and this is what is stored now. */
-export type WriteOutcome = { readonly ok: true; readonly value: Versioned } | { readonly ok: false; readonly current: Versioned | undefined };
+/**
+ * WriteOutcome is the answer to a guarded write: done; or the guard failed and this is what is stored now;
+ * or (takenClaim) the object's guard held but a claim it needed is held by another object.
+ */
+export type WriteOutcome =
+  | { readonly ok: true; readonly value: Versioned }
+  | { readonly ok: false; readonly current: Versioned | undefined; readonly takenClaim?: string };
+
+/**
+ * ClaimChange lists the claims a write takes and releases. A claim is a unique value an object holds while it
+ * exists (a Service's cluster IP, a node port): a key `<prefix>/ranges/<claim>` created with the object
+ * (only if absent) and deleted with it, in the same transaction, so no two objects ever hold the same one.
+ */
+export interface ClaimChange {
+  readonly take: readonly string[];
+  readonly release: readonly string[];
+}
+
+const NO_CLAIMS: ClaimChange = { take: [], release: [] };
 
 /** decodeObject reads a stored value and stamps its resourceVersion. */
 export function decodeObject(kv: KeyValue): Versioned {
@@ -101,45 +118,71 @@ export class ObjectStore {
     return r.revision;
   }
 
-  /** create writes obj under key if no object is there; otherwise reports the one that is. */
-  async create(key: string, obj: KubeObject, lease?: bigint): Promise<WriteOutcome> {
-    const r = await this.client.txn({
-      compare: [cmp.modRevision(key, '==', 0)],
-      success: [op.put(key, encodeObject(obj), lease === undefined ? {} : { lease })],
-      failure: [op.get(key)],
-    });
-    if (r.succeeded) return { ok: true, value: stamped(obj, r.revision) };
-    return { ok: false, current: this.firstGot(r.responses[0]) };
-  }
-
-  /** update replaces the object under key if its mod revision is still expectedModRevision. */
-  async update(key: string, obj: KubeObject, expectedModRevision: number): Promise<WriteOutcome> {
-    const r = await this.client.txn({
-      compare: [cmp.modRevision(key, '==', expectedModRevision)],
-      success: [op.put(key, encodeObject(obj))],
-      failure: [op.get(key)],
-    });
-    if (r.succeeded) return { ok: true, value: stamped(obj, r.revision) };
-    return { ok: false, current: this.firstGot(r.responses[0]) };
+  /** claimKey is where a claim lives. */
+  claimKey(claim: string): string {
+    return `${this.prefix}/ranges/${claim}`;
   }
 
   /**
-   * delete removes the object under key if its mod revision is still expectedModRevision; the value in the
-   * outcome is the deleted object stamped with the delete's revision (as a watch's DELETED event carries it).
+   * guardedWrite runs `key's mod_revision == expected (and every claim to take is free) → ops`. When it
+   * fails, it reports what is stored under key and, if the object's guard held, which claim was taken.
    */
-  async delete(key: string, expectedModRevision: number): Promise<WriteOutcome> {
+  private async guardedWrite(key: string, expected: number, ops: Operation[], claims: ClaimChange): Promise<{ revision: number; succeeded: boolean; responses: TxnOpResult[]; current?: Versioned; takenClaim?: string }> {
+    const claimOps = [...claims.take.map((c) => op.put(this.claimKey(c), key)), ...claims.release.map((c) => op.delete(this.claimKey(c)))];
     const r = await this.client.txn({
-      compare: [cmp.modRevision(key, '==', expectedModRevision)],
-      success: [op.delete(key, { prevKv: true })],
-      failure: [op.get(key)],
+      compare: [cmp.modRevision(key, '==', expected), ...claims.take.map((c) => cmp.version(this.claimKey(c), '==', 0))],
+      success: [...ops, ...claimOps],
+      failure: [op.get(key), ...claims.take.map((c) => op.get(this.claimKey(c)))],
     });
-    if (r.succeeded) {
-      const res = r.responses[0];
+    if (r.succeeded) return { revision: r.revision, succeeded: true, responses: r.responses };
+    const current = this.firstGot(r.responses[0]);
+    const guardHeld = (current?.modRevision ?? 0) === expected;
+    const taken = guardHeld ? claims.take.find((_, i) => this.claimHeld(r.responses[i + 1])) : undefined;
+    return { revision: r.revision, succeeded: false, responses: r.responses, ...(current === undefined ? {} : { current }), ...(taken === undefined ? {} : { takenClaim: taken }) };
+  }
+
+  /** heldClaims lists the claims held under the given claim families (`serviceips/` …). */
+  async heldClaims(families: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const f of families) {
+      const r = await this.client.get(this.claimKey(f), { prefix: true, keysOnly: true });
+      for (const kv of r.kvs) out.add(kv.key.toString('latin1').slice(this.claimKey('').length));
+    }
+    return out;
+  }
+
+  private claimHeld(res: TxnOpResult | undefined): boolean {
+    return res?.type === 'get' && res.get.kvs.length > 0;
+  }
+
+  /** create writes obj under key (taking its claims) if no object is there; otherwise reports the one that is. */
+  async create(key: string, obj: KubeObject, claims: readonly string[] = [], lease?: bigint): Promise<WriteOutcome> {
+    const w = await this.guardedWrite(key, 0, [op.put(key, encodeObject(obj), lease === undefined ? {} : { lease })], { take: claims, release: [] });
+    if (w.succeeded) return { ok: true, value: stamped(obj, w.revision) };
+    return { ok: false, current: w.current, ...(w.takenClaim === undefined ? {} : { takenClaim: w.takenClaim }) };
+  }
+
+  /** update replaces the object under key if its mod revision is still expectedModRevision, moving its claims. */
+  async update(key: string, obj: KubeObject, expectedModRevision: number, claims: ClaimChange = NO_CLAIMS): Promise<WriteOutcome> {
+    const w = await this.guardedWrite(key, expectedModRevision, [op.put(key, encodeObject(obj))], claims);
+    if (w.succeeded) return { ok: true, value: stamped(obj, w.revision) };
+    return { ok: false, current: w.current, ...(w.takenClaim === undefined ? {} : { takenClaim: w.takenClaim }) };
+  }
+
+  /**
+   * delete removes the object under key (and releases its claims) if its mod revision is still
+   * expectedModRevision; the value in the outcome is the deleted object stamped with the delete's revision
+   * (as a watch's DELETED event carries it).
+   */
+  async delete(key: string, expectedModRevision: number, releaseClaims: readonly string[] = []): Promise<WriteOutcome> {
+    const w = await this.guardedWrite(key, expectedModRevision, [op.delete(key, { prevKv: true })], { take: [], release: releaseClaims });
+    if (w.succeeded) {
+      const res = w.responses[0];
       const prev = res?.type === 'delete' ? res.delete.prevKvs[0] : undefined;
       if (prev === undefined) return { ok: false, current: undefined };
-      return { ok: true, value: stamped(decodeObject(prev).obj, r.revision) };
+      return { ok: true, value: stamped(decodeObject(prev).obj, w.revision) };
     }
-    return { ok: false, current: this.firstGot(r.responses[0]) };
+    return { ok: false, current: w.current };
   }
 
   /**
@@ -181,8 +224,8 @@ export class ObjectStore {
     return this.client.watch(keyOrPrefix, { ...(isPrefix ? { prefix: true } : {}), startRevision, prevKv: true, progressNotify: true });
   }
 
-  private firstGot(res: { type: string; get?: { kvs: KeyValue[] } } | undefined): Versioned | undefined {
-    const kv = res?.type === 'get' ? res.get?.kvs[0] : undefined;
+  private firstGot(res: TxnOpResult | undefined): Versioned | undefined {
+    const kv = res?.type === 'get' ? res.get.kvs[0] : undefined;
     return kv === undefined ? undefined : decodeObject(kv);
   }
 }
