@@ -3,7 +3,7 @@
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
  * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
- * --service-cluster-ip-range, --service-node-port-range and --watch-bookmark-interval.
+ * --service-cluster-ip-range, --service-node-port-range, --event-ttl and --watch-bookmark-interval.
  */
 import { CapstanError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
@@ -25,6 +25,7 @@ export interface ApiServerFlags {
   defaultWatchCacheSize?: string;
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
+  eventTtl?: string;
   logLevel?: string;
 }
 
@@ -40,6 +41,7 @@ export interface ResolvedApiServerFlags {
   /** watchCacheSize is how many recent changes each resource's watch cache keeps. */
   watchCacheSize: number;
   serviceRanges: ServiceRanges;
+  eventTtlSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -79,6 +81,7 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
     bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
     watchCacheSize: Number(f.defaultWatchCacheSize ?? '1000'),
+    eventTtlSeconds: Math.round((parseDurationMs(f.eventTtl ?? '1h') ?? NaN) / 1000),
     serviceRanges: {
       clusterIPRange: f.serviceClusterIpRange ?? DEFAULT_SERVICE_RANGES.clusterIPRange,
       nodePortRange: f.serviceNodePortRange ?? DEFAULT_SERVICE_RANGES.nodePortRange,
@@ -92,6 +95,7 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
   } catch (err) {
     throw new ApiServerConfigError((err as Error).message);
   }
+  if (!(out.eventTtlSeconds >= 1)) throw new ApiServerConfigError(`--event-ttl: ${JSON.stringify(f.eventTtl)} is not a duration of at least 1s like 1h or 30m`);
   if (!Number.isSafeInteger(out.watchCacheSize) || out.watchCacheSize <= 0) throw new ApiServerConfigError('--default-watch-cache-size must be a positive number of changes');
   if (!(out.bookmarkIntervalMs > 0)) throw new ApiServerConfigError(`--watch-bookmark-interval: ${JSON.stringify(f.watchBookmarkInterval)} is not a duration like 500ms, 5s or 1m`);
   if (securePort !== 0) {

@@ -42,6 +42,7 @@ import { prepareStatusUpdate } from './resources/generic.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore, Versioned } from './storage/object-store.js';
 import type { WatchCaches } from './watch-cache.js';
+import type { LeaseManager } from './storage/lease-manager.js';
 import { decodeContinue, encodeContinue } from './storage/continue-token.js';
 
 /** MAX_UPDATE_RETRIES bounds the re-reads of an update without a client resourceVersion. */
@@ -95,6 +96,8 @@ export class RestHandlers {
     private readonly random: Random,
     /** namespaces is the namespaces resource, whose cache namespace lifecycle checks consult. */
     private readonly namespaces?: ResourceType,
+    /** expiring gives the lease and TTL under which objects of expiring kinds (events) are written. */
+    private readonly expiring?: { readonly leases: LeaseManager; readonly ttlSeconds: number },
   ) {}
 
   private ctx(): StrategyContext {
@@ -230,7 +233,8 @@ export class RestHandlers {
       this.validateCreate(r, obj);
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
-      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj), r.claims?.(obj) ?? []);
+      const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
+      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj), r.claims?.(obj) ?? [], lease);
       if (out.ok) return { code: 201, body: out.value.obj };
       if (out.takenClaim !== undefined) {
         // Another object holds the value: the client's own choice is a 422; a drawn one is drawn again.

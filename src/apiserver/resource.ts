@@ -90,6 +90,8 @@ export interface ResourceType {
   allocate?(obj: KubeObject, random: Random, taken?: ReadonlySet<string>): void;
   /** claimPrefixes are the claim families allocate draws from (for listing the claims held). */
   readonly claimPrefixes?: readonly string[];
+  /** expires says objects of this kind are written under a lease and expire (events: --event-ttl). */
+  readonly expires?: boolean;
   /** claimTaken is the 422 field error for a claim the client chose that another object holds. */
   claimTaken?(claim: string): FieldError;
 }

@@ -32,6 +32,7 @@ import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.
 import type { ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
+import { LeaseManager } from './storage/lease-manager.js';
 import {
   decodeProtobufObject,
   encodeProtobufObject,
@@ -77,6 +78,8 @@ export interface ApiServerConfig {
   readonly bookmarkIntervalMs: number;
   /** watchCacheSize is the window of recent changes of each resource's watch cache. */
   readonly watchCacheSize: number;
+  /** eventTtlSeconds is how long events are kept (kube-apiserver's --event-ttl). */
+  readonly eventTtlSeconds: number;
   /** minRequestTimeoutSeconds bounds a watch's timeoutSeconds (kube-apiserver's --min-request-timeout). */
   readonly minRequestTimeoutSeconds: number;
 }
@@ -141,7 +144,10 @@ export class ApiServer {
     this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize);
-    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'));
+    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'), {
+      leases: new LeaseManager(this.client, deps.clock),
+      ttlSeconds: cfg.eventTtlSeconds,
+    });
     this.metrics = createApiServerMetrics();
   }
 

@@ -38,6 +38,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--default-watch-cache-size <n>', 'recent changes each resource\'s watch cache keeps for watches that start in the past (default 1000)')
     .option('--service-cluster-ip-range <cidr>', 'IPv4 CIDR Services get cluster IPs from (default "10.96.0.0/12")')
     .option('--service-node-port-range <range>', 'ports NodePort Services get node ports from (default "30000-32767")')
+    .option('--event-ttl <duration>', 'how long events are kept (default 1h)')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
     .action(async (opts: ApiServerFlags) => {
       let flags;
@@ -65,6 +66,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             maxRequestBytes: API_SERVER_MAX_REQUEST_BYTES,
             bookmarkIntervalMs: flags.bookmarkIntervalMs,
             watchCacheSize: flags.watchCacheSize,
+            eventTtlSeconds: flags.eventTtlSeconds,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
           },
           { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry(flags.serviceRanges) },

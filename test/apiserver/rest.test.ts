@@ -18,7 +18,7 @@ let api: ApiServerProcess;
 let base: string;
 
 beforeAll(async () => {
-  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms', '--default-watch-cache-size=20', '--service-cluster-ip-range=10.0.0.0/27']);
+  api = await startApiServer([store().endpoint], ['--watch-bookmark-interval=200ms', '--default-watch-cache-size=20', '--service-cluster-ip-range=10.0.0.0/27', '--event-ttl=2s']);
   base = api.url;
 }, 60_000);
 
@@ -481,6 +481,30 @@ describe('services', () => {
     const held = all.body.items.map((x) => x.spec!.clusterIP).filter((ip) => ip !== 'None');
     expect(held).toHaveLength(29);
     expect(new Set(held).size).toBe(29);
+  });
+});
+
+describe('events', () => {
+  it('expire after --event-ttl (written under a store lease), and can be selected by involvedObject', async () => {
+    const ev = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web.1' },
+      involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' },
+      reason: 'Scheduled',
+      message: 'assigned',
+      type: 'Normal',
+    };
+    const created = await rest<KubeObject & { count?: number; firstTimestamp?: string }>(base, 'POST', '/api/v1/namespaces/default/events', ev);
+    expect(created.status).toBe(201);
+    expect(created.body.count).toBe(1);
+    expect(created.body.firstTimestamp).toBeTruthy();
+    const selected = await rest<KubeList<KubeObject>>(base, 'GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dweb,involvedObject.kind%3DPod');
+    expect(selected.body.items.map((e) => e.metadata.name)).toEqual(['web.1']);
+    await waitFor(async () => ((await rest(base, 'GET', '/api/v1/namespaces/default/events/web.1')).status === 404 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the event to expire',
+    });
   });
 });
 

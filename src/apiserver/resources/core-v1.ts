@@ -267,6 +267,7 @@ const events = defineResource({
   resource: 'events',
   namespaced: true,
   shortNames: ['ev'],
+  expires: true,
   fields: {
     'involvedObject.kind': (o) => (o as Event).involvedObject?.kind,
     'involvedObject.namespace': (o) => (o as Event).involvedObject?.namespace,

@@ -162,9 +162,12 @@ export class ObjectStore {
     return { ok: false, current: w.current, ...(w.takenClaim === undefined ? {} : { takenClaim: w.takenClaim }) };
   }
 
-  /** update replaces the object under key if its mod revision is still expectedModRevision, moving its claims. */
+  /**
+   * update replaces the object under key if its mod revision is still expectedModRevision, moving its claims.
+   * An object under a lease keeps it (ignoreLease: a plain put would detach it).
+   */
   async update(key: string, obj: KubeObject, expectedModRevision: number, claims: ClaimChange = NO_CLAIMS): Promise<WriteOutcome> {
-    const w = await this.guardedWrite(key, expectedModRevision, [op.put(key, encodeObject(obj))], claims);
+    const w = await this.guardedWrite(key, expectedModRevision, [op.put(key, encodeObject(obj), { ignoreLease: true })], claims);
     if (w.succeeded) return { ok: true, value: stamped(obj, w.revision) };
     return { ok: false, current: w.current, ...(w.takenClaim === undefined ? {} : { takenClaim: w.takenClaim }) };
   }

@@ -63,6 +63,8 @@ export interface PutOptions {
   lease?: bigint;
   /** prevKv returns the key's previous version. */
   prevKv?: boolean;
+  /** ignoreLease keeps the key's current lease (the key must exist); exclusive with lease. */
+  ignoreLease?: boolean;
 }
 
 /** PutResult is a Put's answer. */
@@ -148,13 +150,14 @@ export function rangeRequest(key: Bytes, options: GetOptions = {}): pb.RangeRequ
 export function putRequest(key: Bytes, value: Bytes, options: PutOptions = {}): pb.PutRequest {
   const k = toBuffer(key);
   if (k.length === 0) throw new ClientConfigError('key is empty');
+  if (options.ignoreLease === true && options.lease !== undefined && options.lease !== 0n) throw new ClientConfigError('lease and ignoreLease are exclusive');
   return {
     key: k,
     value: toBuffer(value),
     lease: int64(options.lease ?? 0n),
     prevKv: options.prevKv === true,
     ignoreValue: false,
-    ignoreLease: false,
+    ignoreLease: options.ignoreLease === true,
   };
 }
 
