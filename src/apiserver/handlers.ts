@@ -136,10 +136,11 @@ export class RestHandlers {
     if (match === 'Exact' && rv === '0') throw StatusError.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
     const prefix = this.store.listPrefix(r.resource, r.namespaced ? info.namespace : undefined);
     const token = query.get('continue') ?? '';
-    if (rv === '0' && token === '') {
-      // Any resourceVersion will do: served from this replica's watch cache, whole (as kube-apiserver, which
-      // ignores limit here).
-      const cache = await this.caches.for(r);
+    const cacheable = token === '' && match !== 'Exact' && (rv === '0' || (/^\d+$/.test(rv) && limit === 0));
+    const cache = cacheable ? await this.caches.for(r) : undefined;
+    if (cache !== undefined && (rv === '0' || cache.revision >= Number(rv))) {
+      // resourceVersion "0" (any) or N (not older than N) with the cache already at N: served from this
+      // replica's watch cache, whole (as kube-apiserver, which ignores limit for resourceVersion "0").
       const listed = cache.list(prefix, (o) => selection.matches(o));
       const body: KubeList<KubeObject> = { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(listed.revision) }, items: listed.items };
       return { code: 200, body };

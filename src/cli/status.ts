@@ -58,7 +58,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       );
       const control = f.apiserver === undefined ? undefined : await controlPlaneViews(f.apiserver);
       if (opts.output === 'json') {
-        ctx.stdout(`${JSON.stringify({ dir: f.dir, store: views, ...(control === undefined ? {} : { apiserver: { url: f.apiserver!.url, kubeconfig: f.apiserver!.kubeconfig, processes: control } }) }, null, 2)}\n`);
+        ctx.stdout(`${JSON.stringify({ dir: f.dir, store: views, ...(control === undefined ? {} : { apiserver: { url: f.apiserver!.url, kubeconfig: f.kubeconfig, processes: control } }) }, null, 2)}\n`);
         return;
       }
       const rows = [['NAME', 'ENDPOINT', 'PID', 'ID', 'LEADER', 'TERM', 'APPLIED', 'DB SIZE', 'HEALTH']];
@@ -77,7 +77,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       }
       printTable(ctx, rows);
       if (control !== undefined) {
-        ctx.stdout(`\napiserver: ${f.apiserver!.url} (kubeconfig ${f.apiserver!.kubeconfig})\n`);
+        ctx.stdout(`\napiserver: ${f.apiserver!.url} (kubeconfig ${f.kubeconfig ?? '-'})\n`);
         printTable(ctx, [['NAME', 'URL', 'PID', 'READY'], ...control.map((c) => [c.name, c.url, c.running ? String(c.pid) : `${c.pid} (exited)`, c.ready ? 'ready' : `not ready${c.error === undefined ? '' : `: ${c.error}`}`])]);
       }
     });

@@ -77,6 +77,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
         store: { endpoints: members.map((m) => m.clientURL), members, clusterToken: token },
       };
       if (existing?.apiserver !== undefined) file.apiserver = existing.apiserver;
+      if (existing?.kubeconfig !== undefined) file.kubeconfig = existing.kubeconfig;
       writeClusterFile(dir, file);
       try {
         for (const m of members) {
@@ -87,7 +88,9 @@ export function registerUp(program: Command, ctx: CliContext): void {
         if (apiservers > 0 || file.apiserver !== undefined) {
           if (file.apiserver === undefined) {
             ctx.stderr('generating a CA, serving certificate, admin token and kubeconfig ... ');
-            file.apiserver = await planControlPlane(dir, apiservers);
+            const planned = await planControlPlane(dir, apiservers);
+            file.apiserver = planned.controlPlane;
+            file.kubeconfig = planned.kubeconfig;
             ctx.stderr('ok\n');
           }
           const cp = file.apiserver;
@@ -125,8 +128,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
         out +=
           `capstan apiserver is up: ${file.apiserver.replicas.length} replica(s) behind the load balancer\n` +
           `  server:       ${file.apiserver.url}\n` +
-          `  kubeconfig:   ${file.apiserver.kubeconfig}\n` +
-          `  try:          kubectl --kubeconfig=${file.apiserver.kubeconfig} get namespaces\n`;
+          `  kubeconfig:   ${file.kubeconfig ?? ''}\n` +
+          `  try:          kubectl --kubeconfig=${file.kubeconfig ?? ''} get namespaces\n`;
       }
       ctx.stdout(out);
       if (opts.detach) {

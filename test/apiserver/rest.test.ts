@@ -73,6 +73,10 @@ describe('discovery', () => {
     expect(list.body.items.map((n) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
     const version = await rest<{ major: string; minor: string }>(base, 'GET', '/version');
     expect(version.body).toMatchObject({ major: '1', minor: '32' });
+    for (const path of ['/healthz', '/livez', '/readyz']) {
+      const h = await rest<string>(base, 'GET', path);
+      expect([path, h.status, h.body]).toEqual([path, 200, 'ok']);
+    }
   });
 });
 

@@ -50,7 +50,7 @@ describe('capstan up --detach, status, down (real processes)', () => {
     for (const p of [cp.lb, ...cp.replicas]) expect(isAlive(p.pid)).toBe(true);
     const kubectl = findOnPath('kubectl');
     if (kubectl !== undefined || compatRequired()) {
-      const ns = await promisify(execFile)(kubectl ?? 'kubectl', [`--kubeconfig=${cp.kubeconfig}`, 'get', 'namespaces', '-o', 'name'], { timeout: 30_000 });
+      const ns = await promisify(execFile)(kubectl ?? 'kubectl', [`--kubeconfig=${f.kubeconfig!}`, 'get', 'namespaces', '-o', 'name'], { timeout: 30_000 });
       expect(ns.stdout.split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system']));
     }
     const anonymous = await promisify(execFile)('curl', ['-s', '--cacert', cp.caCert, `${cp.url}/api/v1/namespaces`], { timeout: 30_000 });

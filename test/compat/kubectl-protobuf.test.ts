@@ -10,7 +10,7 @@
  * `kubectl scale` is not among the commands: kubectl 1.32's scale client speaks JSON (and, without
  * --resource-version, PATCHes /scale), so it exercises no protobuf.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Status, WatchEvent } from '../../src/api/index.js';
 import {
   decodeProtobufObject,
@@ -19,7 +19,7 @@ import {
   PROTOBUF_MAGIC,
   PROTOBUF_MEDIA_TYPE,
 } from '../../src/apiserver/protobuf/index.js';
-import { kubectl, kubectlPaths, startApiServer, type ApiServerProcess } from '../apiserver/helpers/apiserver.js';
+import { kubectl, kubectlPaths, useApiServer } from '../apiserver/helpers/apiserver.js';
 import { compatRequired } from './helpers/tools.js';
 import { useStore } from './helpers/store.js';
 import { AsyncQueue } from './helpers/wait.js';
@@ -31,15 +31,7 @@ it.runIf(compatRequired())('kubectl-protobuf: kubectl is installed (CAPSTAN_COMP
 });
 
 const store = useStore({ name: 'kubectl-protobuf' });
-let api: ApiServerProcess;
-
-beforeAll(async () => {
-  api = await startApiServer([store().endpoint]);
-}, 60_000);
-
-afterAll(async () => {
-  await api?.stop();
-});
+const api = useApiServer(store);
 
 /** expectContains checks that every non-null value of expected is in actual (server defaults may add more). */
 function expectContains(actual: unknown, expected: unknown, path = ''): void {
@@ -61,7 +53,7 @@ function expectContains(actual: unknown, expected: unknown, path = ''): void {
 }
 
 async function request(method: string, path: string, accept: string, body?: Buffer, contentType = PROTOBUF_MEDIA_TYPE): Promise<{ status: number; type: string; body: Buffer }> {
-  const res = await fetch(`${api.url}${path}`, { method, headers: { accept, ...(body === undefined ? {} : { 'content-type': contentType }) }, ...(body === undefined ? {} : { body }) });
+  const res = await fetch(`${api().url}${path}`, { method, headers: { accept, ...(body === undefined ? {} : { 'content-type': contentType }) }, ...(body === undefined ? {} : { body }) });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -69,7 +61,7 @@ const PB_FIRST = `${PROTOBUF_MEDIA_TYPE},application/json`;
 
 describe.each(binaries)('$name', ({ name, path }) => {
   const ns = name.includes('1.20') ? 'protobuf-old' : 'protobuf-new';
-  const k = (args: readonly string[]): ReturnType<typeof kubectl> => kubectl(path!, api.url, args);
+  const k = (args: readonly string[]): ReturnType<typeof kubectl> => kubectl(path!, api().url, args);
   const ok = (args: readonly string[]): string => {
     const r = k(args);
     expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
@@ -167,7 +159,7 @@ describe('client-go protobuf paths over HTTP', () => {
 
   it('streams a watch as length-prefixed protobuf frames', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${api.url}/api/v1/namespaces/${ns}/configmaps?watch=true&timeoutSeconds=30`, { headers: { accept: PB_FIRST }, signal: controller.signal });
+    const res = await fetch(`${api().url}/api/v1/namespaces/${ns}/configmaps?watch=true&timeoutSeconds=30`, { headers: { accept: PB_FIRST }, signal: controller.signal });
     expect(res.headers.get('content-type')).toBe('application/vnd.kubernetes.protobuf;stream=watch');
     const events = new AsyncQueue<WatchEvent<KubeObject>>((items) => items.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}`).join('\n'));
     const pump = (async (): Promise<void> => {

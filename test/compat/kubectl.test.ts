@@ -4,11 +4,11 @@
  * its own namespace; outputs and errors are checked as kubectl prints them.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compatRequired } from './helpers/tools.js';
 import { useStore } from './helpers/store.js';
 import { AsyncQueue } from './helpers/wait.js';
-import { kubectl, kubectlPaths, startApiServer, type ApiServerProcess } from '../apiserver/helpers/apiserver.js';
+import { kubectl, kubectlPaths, useApiServer } from '../apiserver/helpers/apiserver.js';
 
 const binaries = kubectlPaths();
 
@@ -17,15 +17,7 @@ it.runIf(compatRequired())('kubectl: both kubectl binaries are installed (CAPSTA
 });
 
 const store = useStore({ name: 'kubectl' });
-let api: ApiServerProcess;
-
-beforeAll(async () => {
-  api = await startApiServer([store().endpoint]);
-}, 60_000);
-
-afterAll(async () => {
-  await api?.stop();
-});
+const api = useApiServer(store);
 
 const deploymentYaml = (ns: string, image = 'nginx:1.25', replicas = 2): string => `apiVersion: apps/v1
 kind: Deployment
@@ -49,7 +41,7 @@ spec:
 
 describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, path }) => {
   const ns = name.includes('1.20') ? 'kubectl-old' : 'kubectl-new';
-  const k = (args: readonly string[], stdin?: string): ReturnType<typeof kubectl> => kubectl(path!, api.url, args, stdin);
+  const k = (args: readonly string[], stdin?: string): ReturnType<typeof kubectl> => kubectl(path!, api().url, args, stdin);
   const ok = (args: readonly string[], stdin?: string): string => {
     const r = k(args, stdin);
     expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
@@ -107,7 +99,7 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
   });
 
   it('watches with get -w: a new object shows up as a row', async () => {
-    const child = spawn(path!, [`--server=${api.url}`, 'get', 'configmaps', '-n', ns, '-w', '--request-timeout=0'], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    const child = spawn(path!, [`--server=${api().url}`, 'get', 'configmaps', '-n', ns, '-w', '--request-timeout=0'], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
     const lines = new AsyncQueue<string>((items) => items.join('\n'));
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {

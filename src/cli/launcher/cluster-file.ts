@@ -49,12 +49,12 @@ export interface ClusterFile {
   apiserver?: {
     /** url is the load balancer's URL: what kubectl and the components use. */
     url: string;
-    /** kubeconfig is the path of the admin kubeconfig up wrote. */
-    kubeconfig: string;
     caCert: string;
     replicas: ApiServerRecord[];
     lb: LbRecord;
   };
+  /** kubeconfig is the path of the admin kubeconfig up wrote (with apiserver). */
+  kubeconfig?: string;
 }
 
 /** clusterFilePath is where cluster.json lives in a cluster directory. */

@@ -14,7 +14,7 @@ import { freePort, spawnCapstan } from './processes.js';
 export type ControlPlane = NonNullable<ClusterFile['apiserver']>;
 
 /** planControlPlane picks ports and paths for n API servers and the LB, and writes PKI and kubeconfig. */
-export async function planControlPlane(dir: string, n: number): Promise<ControlPlane> {
+export async function planControlPlane(dir: string, n: number): Promise<{ controlPlane: ControlPlane; kubeconfig: string }> {
   const replicas: ApiServerRecord[] = [];
   for (let i = 1; i <= n; i++) {
     const name = `apiserver-${i}`;
@@ -26,7 +26,7 @@ export async function planControlPlane(dir: string, n: number): Promise<ControlP
   const pki = await generatePki(dir, token);
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, url, readFileSync(pki.caCert, 'utf8'), token);
-  return { url, kubeconfig, caCert: pki.caCert, replicas, lb };
+  return { controlPlane: { url, caCert: pki.caCert, replicas, lb }, kubeconfig };
 }
 
 /** pkiFiles are the files an API server is started with. */

@@ -11,6 +11,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../compat/helpers/ports.js';
+import { afterAll, beforeAll } from 'vitest';
 import { findOnPath, repoRoot } from '../../compat/helpers/tools.js';
 import { waitFor } from '../../compat/helpers/wait.js';
 
@@ -98,6 +99,24 @@ export async function startApiServer(etcdServers: readonly string[], extraFlags:
       if (process.env['CAPSTAN_COMPAT_KEEP'] !== '1') rmSync(root, { recursive: true, force: true });
     },
     kill9: () => stopWith('SIGKILL', 10_000),
+  };
+}
+
+/**
+ * useApiServer starts a replica over the store of the enclosing suite before its tests and stops it after
+ * them; it returns an accessor, because the replica exists only once beforeAll has run.
+ */
+export function useApiServer(store: () => { readonly endpoint: string }, extraFlags: readonly string[] = []): () => ApiServerProcess {
+  let api: ApiServerProcess | undefined;
+  beforeAll(async () => {
+    api = await startApiServer([store().endpoint], extraFlags);
+  }, 60_000);
+  afterAll(async () => {
+    await api?.stop();
+  });
+  return () => {
+    if (api === undefined) throw new Error('the API server is not running: it failed to start, or its suite has not reached beforeAll yet');
+    return api;
   };
 }
 
