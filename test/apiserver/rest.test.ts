@@ -554,6 +554,22 @@ describe('delete', () => {
     expect(left.body.items.map((c) => c.metadata.name)).toEqual(['pre-1']);
   });
 
+  it('propagationPolicy Foreground and Orphan hold the object with their finalizers; Background deletes at once', async () => {
+    for (const name of ['fg', 'orphan', 'bg']) await rest(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment(name));
+    const fg = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/fg', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
+    expect(fg.status).toBe(200);
+    expect(fg.body.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(fg.body.metadata.deletionTimestamp).toBeTruthy();
+    const orphan = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/orphan?propagationPolicy=Orphan');
+    expect(orphan.body.metadata.finalizers).toEqual(['orphan']);
+    expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/orphan')).status).toBe(200);
+    const bg = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/bg?propagationPolicy=Background');
+    expect(bg.status).toBe(200);
+    expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/bg')).status).toBe(404);
+    const bad = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/fg?propagationPolicy=Sometimes');
+    expect(bad.status).toBe(400);
+  });
+
   it('a deleted namespace is Terminating and refuses new content with 403', async () => {
     await createNamespace('doomed');
     const del = await rest<Namespace>(base, 'DELETE', '/api/v1/namespaces/doomed');
@@ -593,6 +609,12 @@ describe('bad input', () => {
     const unknown = await rest<Status>(base, 'GET', '/api/v1/namespaces/default/widgets');
     expect(unknown.status).toBe(404);
     expect(unknown.body.reason).toBe('NotFound');
+    const badYaml = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n', { 'content-type': 'application/yaml' });
+    expect(badYaml.status).toBe(400);
+    expect(badYaml.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    const unknownType = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', 'k=v', { 'content-type': 'text/csv' });
+    expect(unknownType.status).toBe(415);
+    expect(unknownType.body.reason).toBe('UnsupportedMediaType');
     const yaml = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n', { 'content-type': 'application/yaml' });
     expect(yaml.status).toBe(201);
     expect(yaml.body.data).toEqual({ k: 'v' });
