@@ -94,6 +94,11 @@ export class StatusError extends CapstanError {
     });
   }
 
+  /** methodNotAllowed (405): the path exists but not for this method (kube-apiserver's router answer). */
+  static methodNotAllowed(): StatusError {
+    return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
   /** resourceExpired (410 Expired): a resourceVersion or continue token older than the compacted history. */
   static resourceExpired(message: string): StatusError {
     return new StatusError(410, 'Expired', message);

@@ -234,6 +234,8 @@ export class RestHandlers {
       this.validateCreate(r, obj);
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
+      // A dry run does everything but the write (allocated values included, held by nothing).
+      if (info.dryRun === true) return { code: 201, body: this.stamp(r, obj) };
       const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
       const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj), r.claims?.(obj) ?? [], lease);
       if (out.ok) return { code: 201, body: out.value.obj };
@@ -299,11 +301,14 @@ export class RestHandlers {
       if (isDeepStrictEqual(withoutRV(this.stamp(r, obj)), withoutRV(this.stamp(r, current.obj)))) {
         return { code: 200, body: current.obj };
       }
+      if (info.dryRun === true) return { code: 200, body: this.stamp(r, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.obj.metadata.resourceVersion } }) };
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
       const held = r.claims?.(current.obj) ?? [];
       const wanted = finalize ? [] : (r.claims?.(obj) ?? []);
       const claims = { take: wanted.filter((c) => !held.includes(c)), release: held.filter((c) => !wanted.includes(c)) };
-      const out = finalize ? await this.store.delete(key, current.modRevision, held) : await this.store.update(key, obj, current.modRevision, claims);
+      // An expiring object (an event) lives for the TTL after its last write, as kube-apiserver re-leases it.
+      const lease = !finalize && r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
+      const out = finalize ? await this.store.delete(key, current.modRevision, held) : await this.store.update(key, obj, current.modRevision, claims, lease);
       if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
       if (out.takenClaim !== undefined) {
         if (clientClaims.includes(out.takenClaim) || attempt >= MAX_UPDATE_RETRIES) this.claimTaken(r, info.name, out.takenClaim);
@@ -340,16 +345,34 @@ export class RestHandlers {
       info,
       (current) => {
         const obj = structuredClone(body);
-        return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV: parseRV(body.metadata.resourceVersion) };
+        const clientRV = parseRV(body.metadata.resourceVersion);
+        this.checkPreconditions(r, info, current, clientRV, body.metadata.uid);
+        return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV };
       },
       createIfMissing,
     );
   }
 
   /** prepareUpdate carries over what the client may not change and validates; it returns obj. */
+  /**
+   * checkPreconditions applies what a client's object asserts before anything is validated (so a stale
+   * client gets the 409 that makes it refetch, not a 422): its resourceVersion and its uid must be the stored
+   * object's.
+   */
+  private checkPreconditions(r: ResourceType, info: RequestInfo, current: Versioned, clientRV: number | undefined, uid: string | undefined): void {
+    if (clientRV !== undefined && clientRV !== current.modRevision) throw StatusError.modified(qr(r), info.name);
+    const stored = current.obj.metadata.uid ?? '';
+    if (uid !== undefined && uid !== '' && uid !== stored) {
+      throw StatusError.conflict(qr(r), info.name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored}`);
+    }
+  }
+
   private prepareUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean, ctx: StrategyContext): KubeObject {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
+    // Only the strategy moves generation: a client's value is never taken.
+    if (oldMeta.generation === undefined) delete meta.generation;
+    else meta.generation = oldMeta.generation;
     meta.uid = oldMeta.uid;
     meta.creationTimestamp = oldMeta.creationTimestamp;
     if (oldMeta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
@@ -360,7 +383,6 @@ export class RestHandlers {
     r.defaults(obj);
     if (status) prepareStatusUpdate(obj, old);
     else r.prepareForUpdate(obj, old, ctx);
-    if (meta.generation === undefined && oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
     // The resourceVersion was checked against the stored one; validation sees the stored one.
     meta.resourceVersion = oldMeta.resourceVersion;
     this.validateUpdate(r, obj, old);
@@ -382,6 +404,7 @@ export class RestHandlers {
       }
       const rv = patched.metadata.resourceVersion;
       const clientRV = rv !== undefined && rv !== current.obj.metadata.resourceVersion ? parseRV(rv) : undefined;
+      this.checkPreconditions(r, info, current, clientRV, patched.metadata.uid);
       this.checkBodyIdentity(r, info, patched);
       return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx), clientRV };
     });
@@ -411,6 +434,7 @@ export class RestHandlers {
       const held = r.holdsDeletion?.(current.obj) === true;
       let out;
       if (finalizers.size === 0 && !graceful && !held) {
+        if (info.dryRun === true) return { code: 200, body: this.stamp(r, current.obj) };
         out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
       } else {
         if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
@@ -421,12 +445,14 @@ export class RestHandlers {
           next.metadata.deletionTimestamp = formatTime(ctx.now + grace * 1000);
           next.metadata.deletionGracePeriodSeconds = grace;
         } else if (!graceful) {
+          // Deleting again without a grace period makes the deletion due now (as kube-apiserver does).
+          next.metadata.deletionTimestamp = formatTime(ctx.now);
           next.metadata.deletionGracePeriodSeconds = 0;
         }
         if (held) r.beginDeletion?.(next);
-        if (finalizers.size === 0 && !graceful && !held) out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
-        else if (isDeepStrictEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
-        else out = await this.store.update(key, next, current.modRevision);
+        if (isDeepStrictEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
+        if (info.dryRun === true) return { code: 200, body: this.stamp(r, next) };
+        out = await this.store.update(key, next, current.modRevision);
       }
       if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
       if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
@@ -473,6 +499,11 @@ export class RestHandlers {
     const ctx = this.ctx();
     const answer = await this.guaranteedUpdate(r, info, (current) => {
       const wanted = change(this.scaleOf(r, current.obj));
+      if (typeof wanted !== 'object' || wanted === null) throw StatusError.badRequest('the body is not a Scale object');
+      wanted.metadata ??= {};
+      if ((wanted.metadata.name ?? info.name) !== info.name) {
+        throw StatusError.badRequest(`the name of the object (${wanted.metadata.name ?? ''}) does not match the name on the URL (${info.name})`);
+      }
       const replicas = wanted.spec?.replicas ?? 0;
       if (!Number.isSafeInteger(replicas) || replicas < 0) {
         throw StatusError.invalid('autoscaling', 'Scale', info.name, [FieldError.invalid(FieldPath.root('spec', 'replicas'), replicas, 'must be greater than or equal to 0')]);
@@ -486,6 +517,7 @@ export class RestHandlers {
 
   /** bind binds a pod to a node (pods/binding): 409 if it is already bound or being deleted. */
   async bind(r: ResourceType, info: RequestInfo, binding: Binding): Promise<Answer> {
+    if ((binding.metadata?.name ?? info.name) !== info.name) throw StatusError.badRequest('the name of the Binding does not match the name of the pod');
     const node = binding?.target?.name ?? '';
     if (node === '') throw StatusError.invalid('', 'Binding', info.name, [FieldError.required(FieldPath.root('target', 'name'), '')]);
     const ctx = this.ctx();

@@ -6,9 +6,12 @@
  * Paths outside /api and /apis are not resource requests (discovery, health, metrics).
  */
 
+import { StatusError } from './errors.js';
+
 /** RequestInfo is a parsed resource request. */
 export interface RequestInfo {
-  readonly verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+  /** verb is the Kubernetes verb; `unsupported` for an HTTP method the API does not serve (405). */
+  readonly verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'unsupported';
   readonly group: string;
   readonly version: string;
   /** namespace is '' for cluster-scoped requests and for lists across all namespaces. */
@@ -16,6 +19,8 @@ export interface RequestInfo {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
+  /** dryRun (`?dryRun=All` on a write) asks for everything but the write to the store. */
+  readonly dryRun?: boolean;
 }
 
 /** DiscoveryPath is a path of the discovery tree: /api, /apis, /apis/<group>, /api/v1, /apis/<group>/<version>. */
@@ -35,7 +40,15 @@ function isWatch(query: URLSearchParams): boolean {
  * a path outside the API.
  */
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | DiscoveryPath | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  // Empty segments are not collapsed (`/namespaces//pods` names no namespace); one trailing slash is allowed.
+  const raw = pathname.replace(/\/$/, '').split('/').slice(1);
+  let parts: string[];
+  try {
+    parts = raw.map(decodeURIComponent);
+  } catch {
+    throw StatusError.badRequest(`invalid request path: ${JSON.stringify(pathname)}`);
+  }
+  if (parts.slice(1).some((p) => p === '')) throw StatusError.notFoundPath();
   let group: string;
   let version: string;
   let rest: string[];
@@ -80,8 +93,10 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   else if (m === 'PUT') verb = 'update';
   else if (m === 'PATCH') verb = 'patch';
   else if (m === 'DELETE') verb = name === '' ? 'deletecollection' : 'delete';
-  else verb = 'get';
-  return { verb, group, version, namespace, resource, subresource, name };
+  else verb = 'unsupported';
+  const dryRun = query.getAll('dryRun');
+  for (const v of dryRun) if (v !== 'All') throw StatusError.badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  return { verb, group, version, namespace, resource, subresource, name, ...(dryRun.length > 0 ? { dryRun: true } : {}) };
 }
 
 /** isDiscovery tells a DiscoveryPath from a RequestInfo. */

@@ -108,7 +108,11 @@ const METRIC_VERBS: Readonly<Record<RequestInfo['verb'], string>> = {
   patch: 'PATCH',
   delete: 'DELETE',
   deletecollection: 'DELETE',
+  unsupported: 'UNKNOWN',
 };
+
+/** KNOWN_SUBRESOURCES label request metrics; any other path suffix counts as `unknown` (bounded cardinality). */
+const KNOWN_SUBRESOURCES = new Set(['', 'status', 'scale', 'binding', 'finalize']);
 
 /** SERVED_MEDIA_TYPES are the media types resource responses come in, preferred first. */
 const SERVED_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
@@ -162,11 +166,11 @@ export class ApiServer {
       if (namespaces !== undefined) await s.handlers.ensureSystemNamespaces(namespaces);
       const listening: { securePort?: number; insecurePort?: number } = {};
       if (cfg.secure !== undefined) {
-        const srv = https.createServer({ cert: cfg.secure.cert, key: cfg.secure.key }, (req, res) => void s.handle(req, res, true));
+        const srv = https.createServer({ cert: cfg.secure.cert, key: cfg.secure.key }, (req, res) => s.serve(req, res, true));
         listening.securePort = await s.listen(srv, cfg.secure.host, cfg.secure.port);
       }
       if (cfg.insecure !== undefined) {
-        const srv = http.createServer((req, res) => void s.handle(req, res, false));
+        const srv = http.createServer((req, res) => s.serve(req, res, false));
         listening.insecurePort = await s.listen(srv, cfg.insecure.host, cfg.insecure.port);
       }
       s.log.info({ ...listening, etcdServers: cfg.etcdServers }, 'apiserver: serving');
@@ -180,7 +184,8 @@ export class ApiServer {
   private async listen(srv: http.Server, host: string, port: number): Promise<number> {
     srv.keepAliveTimeout = 65_000;
     srv.headersTimeout = 70_000;
-    srv.requestTimeout = 0;
+    // A request's headers and body must arrive within a minute (watches are GETs: their request is short).
+    srv.requestTimeout = 60_000;
     this.servers.push(srv);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
@@ -208,13 +213,27 @@ export class ApiServer {
     this.client.close();
   }
 
+  /** serve handles one request; nothing a request does may end the process, so a last-resort catch answers 500. */
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): void {
+    this.handle(req, res, secure).catch((err: unknown) => {
+      this.log.error({ err }, 'apiserver: request failed outside its handler');
+      if (!res.headersSent) this.send(res, 500, StatusError.internal(err).status);
+      else res.destroy();
+    });
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    let url = new URL('http://localhost/');
     let info: RequestInfo | undefined;
     let code = 500;
     try {
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        throw StatusError.badRequest(`invalid request URI: ${JSON.stringify(req.url ?? '')}`);
+      }
       if (secure && !PUBLIC_PATHS.has(url.pathname)) {
         const user: UserInfo | undefined = this.cfg.tokens?.authenticate(req.headers.authorization);
         if (user === undefined) throw StatusError.unauthorized();
@@ -248,7 +267,8 @@ export class ApiServer {
       else res.end();
     } finally {
       if (info !== undefined && info.verb !== 'watch' && this.deps.registry.lookup(info.group, info.version, info.resource) !== undefined) {
-        const labels = { verb: METRIC_VERBS[info.verb], group: info.group, version: info.version, resource: info.resource, subresource: info.subresource };
+        const subresource = KNOWN_SUBRESOURCES.has(info.subresource) ? info.subresource : 'unknown';
+        const labels = { verb: METRIC_VERBS[info.verb], group: info.group, version: info.version, resource: info.resource, subresource };
         this.metrics.requests.inc({ ...labels, code: String(code) });
         this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
       }
@@ -366,6 +386,14 @@ export class ApiServer {
       if (sub !== '') throw StatusError.notFoundPath();
       if (r.namespaced === false && info.namespace !== '') throw StatusError.notFoundPath();
     }
+    // kube-apiserver's routes: a namespaced resource across all namespaces is only listed (and watched); a
+    // collection is not PUT or PATCHed; a named object is not POSTed to (only its subresources, e.g. binding).
+    const notAllowed =
+      info.verb === 'unsupported' ||
+      (r.namespaced && info.namespace === '' && info.verb !== 'list' && info.verb !== 'watch') ||
+      (info.name === '' && (info.verb === 'update' || info.verb === 'patch' || info.verb === 'get')) ||
+      (info.name !== '' && info.verb === 'create' && sub === '');
+    if (notAllowed) throw StatusError.methodNotAllowed();
     if (sub === '') {
       verbAllowed(info.verb);
       switch (info.verb) {
@@ -419,7 +447,9 @@ export class ApiServer {
 
   private async deleteOptions(req: http.IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
     const body = await this.readBody(req);
-    const opts: DeleteOptions = body.length === 0 ? {} : this.decode<DeleteOptions>(body, req.headers['content-type']);
+    const decoded = body.length === 0 ? {} : this.decode<DeleteOptions | null>(body, req.headers['content-type']);
+    if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw StatusError.badRequest('the body of a DELETE must be a DeleteOptions object');
+    const opts: DeleteOptions = decoded;
     const grace = query.get('gracePeriodSeconds');
     if (grace !== null) opts.gracePeriodSeconds = Number(grace);
     const policy = query.get('propagationPolicy');
@@ -438,6 +468,7 @@ export class ApiServer {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
       req.resume();
+      this.closeAfterResponse(req);
       return Promise.reject(StatusError.requestEntityTooLarge(`limit is ${limit}`));
     }
     return new Promise((resolve, reject) => {
@@ -448,6 +479,7 @@ export class ApiServer {
         if (size > limit) {
           req.removeAllListeners('data');
           req.resume();
+          this.closeAfterResponse(req);
           reject(StatusError.requestEntityTooLarge(`limit is ${limit}`));
           return;
         }
@@ -456,6 +488,13 @@ export class ApiServer {
       req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });
+  }
+
+  /** closeAfterResponse makes the connection close once the answer is sent (the rest of a refused body is not read). */
+  private closeAfterResponse(req: http.IncomingMessage): void {
+    const res = (req as http.IncomingMessage & { res?: http.ServerResponse }).res;
+    res?.setHeader('connection', 'close');
+    res?.once('finish', () => req.socket.destroySoon());
   }
 
   private decode<T>(body: Buffer, contentType: string | undefined): T {
@@ -530,7 +569,17 @@ export class ApiServer {
     };
     let finished = false;
     let stopRef: (() => void) | undefined;
-    const stopLater = (): void => queueMicrotask(() => stopRef?.());
+    // The client may leave while the watch is being set up: then it is stopped as soon as it exists.
+    let clientGone = false;
+    res.once('close', () => {
+      clientGone = true;
+      stopRef?.();
+    });
+    let stopRequested = false;
+    const stopLater = (): void => {
+      stopRequested = true;
+      queueMicrotask(() => stopRef?.());
+    };
     const stop = await startWatch(
       this.store,
       this.caches,
@@ -542,7 +591,16 @@ export class ApiServer {
           if (finished) return;
           ensureHeader();
           this.metrics.watchEvents.inc(eventLabels);
-          res.write(protobuf ? this.watchFrame(ev) : `${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`);
+          let frame: Buffer | string;
+          try {
+            frame = protobuf ? this.watchFrame(ev) : `${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`;
+          } catch (err) {
+            // An object this watch cannot render ends this watch (the client re-watches), not the replica.
+            this.log.error({ err, resource: r.resource }, 'apiserver: could not encode a watch event; ending the watch');
+            stopLater();
+            return;
+          }
+          res.write(frame);
           // A client that does not read its stream must not hold the replica's memory: end its watch (it will
           // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
           if (res.writableLength > MAX_UNREAD_WATCH_BYTES) {
@@ -553,28 +611,25 @@ export class ApiServer {
         end: () => {
           if (finished) return;
           finished = true;
-          ensureHeader();
-          res.end();
+          if (!clientGone) {
+            ensureHeader();
+            res.end();
+          }
         },
       },
       this.deps.clock,
       { bookmarkIntervalMs: this.cfg.bookmarkIntervalMs, maxTimeoutSeconds: this.cfg.minRequestTimeoutSeconds * 2 },
     );
-    stopRef = stop;
-    ensureHeader();
     this.metrics.longRunning.inc(labels);
     this.watches.add(stop);
-    let cleaned = false;
-    const cleanup = (): void => {
-      if (cleaned) return;
-      cleaned = true;
-      this.watches.delete(stop);
-      this.metrics.longRunning.dec(labels);
+    stopRef = () => {
+      if (this.watches.delete(stop)) this.metrics.longRunning.dec(labels);
       stop();
     };
-    if (finished) cleanup();
-    else {
-      res.once('close', cleanup);
+    if (clientGone || finished || stopRequested) {
+      stopRef();
+      return;
     }
+    ensureHeader();
   }
 }

@@ -21,7 +21,7 @@ import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
 import type { ResourceType } from './resource.js';
 import type { ObjectStore } from './storage/object-store.js';
-import { changesFromBatch, type ObjectChange } from './watch-event.js';
+import { changesFromBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
 
 
 /** CacheSubscriber receives a cache's changes; end is called once if the cache drops it. */
@@ -83,7 +83,7 @@ export class WatchCache {
     this.watcher = watcher;
     watcher.on('data', (batch) => {
       if (this.watcher !== watcher) return;
-      const changes = changesFromBatch(batch, (o) => this.stamp(o));
+      const changes = changesFromBatch(batch, (o) => this.stamp(o), (key, err) => this.log.warn({ err, key }, 'watch cache: skipping a value that is not an object'));
       for (const c of changes) {
         if (c.object === undefined) this.objects.delete(c.key);
         else this.objects.set(c.key, c.object);
@@ -93,8 +93,17 @@ export class WatchCache {
         const dropped = this.window.splice(0, this.window.length - this.windowSize);
         this.complete = dropped[dropped.length - 1]!.revision;
       }
-      this.current = Math.max(this.current, batch.revision);
-      for (const s of [...this.subscribers]) s.changes(changes, this.current);
+      this.current = Math.max(this.current, deliveredThrough(batch));
+      for (const s of [...this.subscribers]) {
+        // One watcher's failure (a client's stream, a printer) must not reach the others or the cache.
+        try {
+          s.changes(changes, this.current);
+        } catch (err) {
+          this.subscribers.delete(s);
+          this.log.error({ err, resource: this.r.resource }, 'watch cache: a subscriber failed; ending it');
+          s.end(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
     });
     const restart = (err: Error): void => {
       if (this.watcher !== watcher) return;

@@ -18,14 +18,37 @@ export interface ObjectChange {
   readonly prev: KubeObject | undefined;
 }
 
-/** changesFromBatch decodes an etcd watch batch (with previous values) into changes, stamping each object. */
-export function changesFromBatch(batch: WatchBatch, stamp: (o: KubeObject) => KubeObject): ObjectChange[] {
-  return batch.events.map((ev) => ({
-    key: ev.kv.key.toString('latin1'),
-    revision: ev.kv.modRevision,
-    object: ev.type === 'DELETE' ? undefined : stamp(decodeObject(ev.kv).obj),
-    prev: ev.prevKv === undefined ? undefined : stamp(decodeObject(ev.prevKv).obj),
-  }));
+/**
+ * changesFromBatch decodes an etcd watch batch (with previous values) into changes, stamping each object. A
+ * value that is not a JSON object (written by something other than an API server) is skipped and reported
+ * to onUndecodable, never thrown at the watchers.
+ */
+export function changesFromBatch(batch: WatchBatch, stamp: (o: KubeObject) => KubeObject, onUndecodable: (key: string, err: unknown) => void = () => undefined): ObjectChange[] {
+  const out: ObjectChange[] = [];
+  for (const ev of batch.events) {
+    const key = ev.kv.key.toString('latin1');
+    try {
+      out.push({
+        key,
+        revision: ev.kv.modRevision,
+        object: ev.type === 'DELETE' ? undefined : stamp(decodeObject(ev.kv).obj),
+        prev: ev.prevKv === undefined ? undefined : stamp(decodeObject(ev.prevKv).obj),
+      });
+    } catch (err) {
+      onUndecodable(key, err);
+    }
+  }
+  return out;
+}
+
+/**
+ * deliveredThrough is the revision through which a batch brings every change: its last event's revision —
+ * not the header's, which for a watch catching up on history is the store's current revision, ahead of
+ * batches still to come — or, for a batch without events (a progress notification), the header revision.
+ */
+export function deliveredThrough(batch: WatchBatch): number {
+  const last = batch.events.at(-1);
+  return last === undefined ? batch.revision : last.kv.modRevision;
 }
 
 function atRevision(obj: KubeObject, revision: number): KubeObject {

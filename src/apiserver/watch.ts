@@ -21,7 +21,7 @@ import type { ResourceType } from './resource.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { WatchCaches } from './watch-cache.js';
-import { changesFromBatch, changeToEvent, type ObjectChange } from './watch-event.js';
+import { changesFromBatch, changeToEvent, deliveredThrough, type ObjectChange } from './watch-event.js';
 
 /** WatchSink receives a watch's events; end is called once, when the watch is over. */
 export interface WatchSink {
@@ -61,7 +61,7 @@ function etcdFeed(store: ObjectStore, r: ResourceType, keyOrPrefix: string, isPr
     async start(changes, end) {
       const watcher = store.watch(keyOrPrefix, fromRevision + 1, isPrefix);
       const onError = (err: Error): void => end(err instanceof CompactedError ? expired(fromRevision, err.compactRevision) : StatusError.internal(err).status);
-      watcher.on('data', (batch) => changes(changesFromBatch(batch, stamp), batch.revision));
+      watcher.on('data', (batch) => changes(changesFromBatch(batch, stamp), deliveredThrough(batch)));
       watcher.on('error', onError);
       watcher.on('close', () => end(undefined));
       try {

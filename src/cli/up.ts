@@ -43,6 +43,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
       if (existing !== undefined && clusterProcesses(existing).some((p) => isAlive(p.pid))) {
         throw new CommandError(`a cluster is already running from ${dir} (see capstan status --dir ${opts.dir}, or capstan down)`, 'RUNNING', 1);
       }
+      // PIDs recorded by an earlier run may belong to anyone by now: forget them before anything can signal them.
+      if (existing !== undefined) for (const p of [...existing.store.members, ...(existing.apiserver === undefined ? [] : [existing.apiserver.lb, ...existing.apiserver.replicas])]) p.pid = 0;
       mkdirSync(dir, { recursive: true });
       const token = existing?.store.clusterToken ?? `capstan-${process.pid}-${Date.now().toString(36)}`;
       const members = existing?.store.members ?? (await planMembers(dir, n));
@@ -94,8 +96,6 @@ export function registerUp(program: Command, ctx: CliContext): void {
             ctx.stderr('ok\n');
           }
           const cp = file.apiserver;
-          // PIDs recorded by an earlier run may belong to anyone by now: forget them before starting anew.
-          for (const p of [cp.lb, ...cp.replicas]) p.pid = 0;
           for (const r of cp.replicas) {
             ctx.stderr(`starting ${r.name} (${r.url}) ... `);
             spawnApiServer(dir, r, file.store.endpoints);

@@ -52,6 +52,29 @@ describe.runIf(etcdInstalled)('capstan apiserver over etcd 3.4', () => {
     }
     const etcd = new EtcdClient({ endpoints: [store().endpoint] });
     try {
+      // etcd sends a watch catching up on history in batches whose header carries the current revision: a
+      // watch from 1,100 changes back must still deliver all of them (and so must the watch cache).
+      const before = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/on-etcd/configmaps');
+      const N = 1100;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (;;) {
+            const i = next++;
+            if (i >= N) return;
+            await etcd.put(`/registry/configmaps/on-etcd/bulk-${String(i).padStart(5, '0')}`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bulk-${i}`, namespace: 'on-etcd' } }));
+          }
+        }),
+      );
+      for (const rv of [before.body.metadata.resourceVersion!]) {
+        const catchUp = await openWatch(base, `/api/v1/namespaces/on-etcd/configmaps?watch=1&resourceVersion=${rv}`);
+        try {
+          const got = await catchUp.events.take(N, 30_000, `all ${N} changes since ${rv}`);
+          expect(new Set(got.map((e) => (e.object as KubeObject).metadata.name)).size).toBe(N);
+        } finally {
+          catchUp.close();
+        }
+      }
       const latest = await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/on-etcd/configmaps');
       await etcd.compact(Number(latest.body.metadata.resourceVersion), true);
       const old = await rest<Status>(base, 'GET', `/api/v1/namespaces/on-etcd/configmaps?resourceVersion=${start.body.metadata.resourceVersion!}&resourceVersionMatch=Exact`);

@@ -5,6 +5,7 @@
  * after which the replica keeps serving. The store is capstan's by default, etcd 3.4 with
  * CAPSTAN_COMPAT_TARGET=etcd: the API server speaks only the etcd v3 API, so both must behave the same.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Service, Status } from '../../src/api/index.js';
 import { EtcdClient } from '../../src/store/client/index.js';
@@ -590,6 +591,87 @@ describe('delete', () => {
     // (Content that got in before the deletion was seen is the namespace controller's to remove.)
     expect(fin.status).toBe(200);
     expect((await rest(base, 'GET', '/api/v1/namespaces/doomed')).status).toBe(404);
+  });
+});
+
+describe('hardening (review findings)', () => {
+  function rawRequest(text: string): Promise<string> {
+    const u = new URL(base);
+    return new Promise((resolve, reject) => {
+      const sock = connect(Number(u.port), u.hostname, () => sock.end(text));
+      let out = '';
+      sock.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      sock.on('end', () => resolve(out));
+      sock.on('error', reject);
+    });
+  }
+
+  it('a request line that is not a URL is a 400, and the replica keeps serving', async () => {
+    const answer = await rawRequest('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await rest(base, 'GET', '/readyz')).status).toBe(200);
+  });
+
+  it('routes methods as kube-apiserver: 405 for what a path does not serve, 404 for empty segments', async () => {
+    expect((await rest(base, 'DELETE', '/api/v1/configmaps')).status).toBe(405);
+    expect((await rest(base, 'POST', '/api/v1/namespaces/default/configmaps/named', configMap('named'))).status).toBe(405);
+    expect((await rest(base, 'PATCH', '/api/v1/namespaces/default/configmaps', '{}', { 'content-type': 'application/merge-patch+json' })).status).toBe(405);
+    expect((await rest(base, 'OPTIONS', '/api/v1/namespaces/default/configmaps')).status).toBe(405);
+    expect((await rest(base, 'DELETE', '/api/v1/namespaces//pods')).status).toBe(404);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/configmaps/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('dryRun=All validates and answers without writing', async () => {
+    const created = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', configMap('dry'));
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.uid).toBeTruthy();
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
+    await rest(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('dry'));
+    const patched = await rest<ConfigMap>(base, 'PATCH', '/api/v1/namespaces/default/configmaps/dry?dryRun=All', '{"data":{"a":"2"}}', { 'content-type': 'application/merge-patch+json' });
+    expect(patched.body.data).toEqual({ a: '2' });
+    expect((await rest<ConfigMap>(base, 'GET', '/api/v1/namespaces/default/configmaps/dry')).body.data).toEqual({ a: '1' });
+    expect((await rest(base, 'DELETE', '/api/v1/namespaces/default/configmaps/dry?dryRun=All')).status).toBe(200);
+    expect((await rest(base, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(200);
+    const bad = await rest<Status>(base, 'DELETE', '/api/v1/namespaces/default/configmaps/dry?dryRun=Some');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('dryRun: Unsupported value: "Some": supported values: "All"');
+  });
+
+  it('a /status write cannot change labels or finalizers; a PUT with another uid is a 409; generation is the server\'s', async () => {
+    const d = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment('hard-1'));
+    const viaStatus = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/hard-1/status', {
+      ...d.body,
+      metadata: { ...d.body.metadata, labels: { sneaky: 'yes' }, finalizers: ['x.io/f'] },
+      status: { replicas: 1 },
+    });
+    expect(viaStatus.body.metadata.labels).toBeUndefined();
+    expect(viaStatus.body.metadata.finalizers).toBeUndefined();
+    expect(viaStatus.body.status).toEqual({ replicas: 1 });
+    const otherUid = await rest<Status>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/hard-1', { ...viaStatus.body, metadata: { ...viaStatus.body.metadata, uid: 'not-it' } });
+    expect(otherUid.status).toBe(409);
+    const gen = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/hard-1', { ...viaStatus.body, metadata: { ...viaStatus.body.metadata, generation: 42 } });
+    expect(gen.body.metadata.generation).toBe(1);
+    // A stale resourceVersion is a 409 even when the body would not validate (the client must refetch).
+    const staleInvalid = await rest<Status>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/hard-1', { ...d.body, spec: { ...d.body.spec, replicas: -1 } });
+    expect(staleInvalid.status).toBe(409);
+  });
+
+  it('a continue token or DELETE body of null is a 400, not a 500', async () => {
+    const nullToken = Buffer.from('null').toString('base64url');
+    expect((await rest(base, 'GET', `/api/v1/namespaces/default/configmaps?limit=1&continue=${nullToken}`)).status).toBe(400);
+    await rest(base, 'POST', '/api/v1/namespaces/default/configmaps', configMap('null-body'));
+    expect((await rest(base, 'DELETE', '/api/v1/namespaces/default/configmaps/null-body', 'null')).status).toBe(400);
+  });
+
+  it('a watch whose object cannot be printed ends that watch, not the replica', async () => {
+    await rest(base, 'POST', '/api/v1/namespaces/default/pods', pod('odd-status'));
+    const p = await rest<Pod>(base, 'GET', '/api/v1/namespaces/default/pods/odd-status');
+    const odd = await rest(base, 'PUT', '/api/v1/namespaces/default/pods/odd-status/status', { ...p.body, status: { conditions: 5 } });
+    expect(odd.status).toBe(200);
+    const res = await fetch(`${base}/api/v1/namespaces/default/pods?watch=1&resourceVersion=0`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    await res.text();
+    expect((await rest(base, 'GET', '/readyz')).status).toBe(200);
+    expect(api.running).toBe(true);
   });
 });
 

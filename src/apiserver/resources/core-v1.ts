@@ -64,6 +64,14 @@ const namespaces = defineResource({
     ns.spec = structuredClone(prev.spec ?? {});
     ns.status = structuredClone(prev.status ?? { phase: 'Active' });
   },
+  validateUpdate: (o) => {
+    const ns = o as Namespace;
+    const phase = ns.status?.phase ?? '';
+    const path = FieldPath.root('status', 'phase');
+    if (!ns.metadata.deletionTimestamp && phase !== 'Active') return [FieldError.invalid(path, phase, "may only be 'Active' if `deletionTimestamp` is empty")];
+    if (ns.metadata.deletionTimestamp && phase !== 'Terminating') return [FieldError.invalid(path, phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")];
+    return [];
+  },
   holdsDeletion: (o) => ((o as Namespace).spec?.finalizers ?? []).length > 0,
   beginDeletion: (o) => {
     const ns = o as Namespace;

@@ -52,19 +52,21 @@ export function prepareSpecStatusForUpdate(obj: KubeObject, old: KubeObject): vo
 }
 
 /**
- * prepareStatusUpdate is the strategy of a /status write: only the status changes — spec and the metadata
- * a status writer must not touch are carried over from the stored object.
+ * prepareStatusUpdate is the strategy of a /status write: only the status changes — spec and the metadata a
+ * status writer must not touch (labels, annotations, finalizers, owner references, generation, deletion
+ * timestamp: Kubernetes' ResetObjectMetaForStatus) are carried over from the stored object.
  */
 export function prepareStatusUpdate(obj: KubeObject, old: KubeObject): void {
   const o = obj as SpecStatusObject;
   const prev = old as SpecStatusObject;
   if (prev.spec === undefined) delete o.spec;
   else o.spec = structuredClone(prev.spec);
-  o.metadata = { ...o.metadata, generation: prev.metadata.generation };
-  if (prev.metadata.ownerReferences === undefined) delete o.metadata.ownerReferences;
-  else o.metadata.ownerReferences = structuredClone(prev.metadata.ownerReferences);
-  if (prev.metadata.deletionTimestamp === undefined) delete o.metadata.deletionTimestamp;
-  else o.metadata.deletionTimestamp = prev.metadata.deletionTimestamp;
+  const meta = { ...o.metadata };
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'generation', 'deletionTimestamp'] as const) {
+    if (prev.metadata[field] === undefined) delete meta[field];
+    else (meta as Record<string, unknown>)[field] = structuredClone(prev.metadata[field]);
+  }
+  o.metadata = meta;
 }
 
 /** asRecord views a value as a JSON object (an empty one for anything else). */

@@ -21,6 +21,7 @@ export function decodeContinue(token: string, prefix: string): { revision: numbe
   } catch {
     throw StatusError.badRequest('continue key is not valid: illegal base64 data');
   }
+  if (typeof parsed !== 'object' || parsed === null) throw StatusError.badRequest('continue key is not valid: server does not recognize this encoded key');
   const t = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (t.v !== VERSION) throw StatusError.badRequest('continue key is not valid: server does not recognize this encoded key');
   if (typeof t.rv !== 'number' || !Number.isSafeInteger(t.rv) || t.rv <= 0) throw StatusError.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');

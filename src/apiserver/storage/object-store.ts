@@ -68,6 +68,7 @@ const NO_CLAIMS: ClaimChange = { take: [], release: [] };
 /** decodeObject reads a stored value and stamps its resourceVersion. */
 export function decodeObject(kv: KeyValue): Versioned {
   const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new SyntaxError(`the value of ${kv.key.toString('latin1')} is not a JSON object`);
   obj.metadata ??= {};
   obj.metadata.resourceVersion = String(kv.modRevision);
   return { obj, modRevision: kv.modRevision };
@@ -164,10 +165,11 @@ export class ObjectStore {
 
   /**
    * update replaces the object under key if its mod revision is still expectedModRevision, moving its claims.
-   * An object under a lease keeps it (ignoreLease: a plain put would detach it).
+   * It is put under lease if one is given; otherwise an object under a lease keeps it (ignoreLease: a plain
+   * put would detach it).
    */
-  async update(key: string, obj: KubeObject, expectedModRevision: number, claims: ClaimChange = NO_CLAIMS): Promise<WriteOutcome> {
-    const w = await this.guardedWrite(key, expectedModRevision, [op.put(key, encodeObject(obj), { ignoreLease: true })], claims);
+  async update(key: string, obj: KubeObject, expectedModRevision: number, claims: ClaimChange = NO_CLAIMS, lease?: bigint): Promise<WriteOutcome> {
+    const w = await this.guardedWrite(key, expectedModRevision, [op.put(key, encodeObject(obj), lease === undefined ? { ignoreLease: true } : { lease })], claims);
     if (w.succeeded) return { ok: true, value: stamped(obj, w.revision) };
     return { ok: false, current: w.current, ...(w.takenClaim === undefined ? {} : { takenClaim: w.takenClaim }) };
   }
