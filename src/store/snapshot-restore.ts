@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CapstanError } from '../util/errors.js';
 import { Backend, Prefix, type BatchOp } from './backend.js';
@@ -112,29 +112,51 @@ function isEmptyOrMissing(dir: string): boolean {
   }
 }
 
+/** RESTORE_BATCH_BYTES bounds one backend batch of a restore, so a large snapshot is not one huge write. */
+const RESTORE_BATCH_BYTES = 8 * 1024 * 1024;
+
 /**
  * restoreDataDir builds dataDir for one member of a new cluster from a snapshot file's bytes (see
  * planRestore). It refuses a dataDir that exists and is not empty, and a corrupted or truncated snapshot
  * (SnapshotFormatError; with skipHashCheck only a hash mismatch is let through). Everything is checked
- * before the first write; the backend is written with one synced batch and closed, and a failed write
- * leaves no member directory behind.
+ * before the first write. The backend is built in dataDir/member.restoring, synced, closed and only then
+ * renamed to dataDir/member, so a restore that fails or is killed half-way never leaves a directory a
+ * member would start from (what is left keeps dataDir non-empty, and a new restore refuses it).
  */
 export async function restoreDataDir(data: Buffer, opts: RestoreOptions & { dataDir: string; skipHashCheck?: boolean }): Promise<RestorePlan> {
   if (!isEmptyOrMissing(opts.dataDir)) throw new SnapshotRestoreError(`data-dir ${JSON.stringify(opts.dataDir)} not empty or could not be read`);
   const { records } = readSnapshot(data, { skipHashCheck: opts.skipHashCheck === true });
   const plan = planRestore(records, opts);
-  const memberDir = join(opts.dataDir, 'member');
-  const dbDir = join(memberDir, 'db');
-  mkdirSync(dbDir, { recursive: true, mode: 0o700 });
+  const staging = join(opts.dataDir, 'member.restoring');
+  mkdirSync(join(staging, 'db'), { recursive: true, mode: 0o700 });
   try {
-    const backend = await Backend.open(dbDir);
+    const backend = await Backend.open(join(staging, 'db'));
     try {
-      await backend.write(plan.ops, true);
+      let batch: BatchOp[] = [];
+      let bytes = 0;
+      for (const op of plan.ops) {
+        batch.push(op);
+        bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
+        if (bytes >= RESTORE_BATCH_BYTES) {
+          await backend.write(batch, false);
+          batch = [];
+          bytes = 0;
+        }
+      }
+      // The last batch holds the Raft state and is synced, which makes every earlier batch durable too.
+      await backend.write(batch, true);
     } finally {
       await backend.close();
     }
+    renameSync(staging, join(opts.dataDir, 'member'));
+    const fd = openSync(opts.dataDir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
-    rmSync(memberDir, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
     throw err;
   }
   return plan;

@@ -135,7 +135,8 @@ describeCompat('capstan snapshot', ['store'], () => {
       const historyBefore = await src.get('data/', { prefix: true, revision: historyAt });
       const oldStatus = await src.status();
       const oldGrpc = new EtcdGrpc(c.members[0]!.address);
-      const oldClusterId = (await oldGrpc.status().finally(() => oldGrpc.close())).header.cluster_id;
+      const oldClusterId = (await oldGrpc.status()).header.cluster_id;
+      const oldHash = (await oldGrpc.hashKV(before.revision).finally(() => oldGrpc.close())).hash;
 
       // capstan's own CLI, as a process, picking the first healthy endpoint (the first is not listening).
       const [deadPort] = await freePorts(1);
@@ -179,6 +180,8 @@ describeCompat('capstan snapshot', ['store'], () => {
 
       const grpc = new EtcdGrpc(restored[0]!.address);
       try {
+        // HashKV covers every revision kept (values, create/mod revisions, versions, leases): the same history.
+        expect((await grpc.hashKV(before.revision)).hash).toBe(oldHash);
         const newStatus = await grpc.status();
         expect(newStatus.header.cluster_id).not.toBe(oldClusterId);
         const list = await grpc.memberList();

@@ -183,6 +183,8 @@ describe('restoreDataDir', () => {
     const peer = `http://127.0.0.1:${String(port)}`;
     const dataDir = join(root, 'restored');
     const plan = await restoreDataDir(data, { name: 'r', initialCluster: parseInitialCluster(`r=${peer}`), initialClusterToken: 'new-token', initialAdvertisePeerUrls: [peer], dataDir });
+    // Built aside and renamed into place: nothing half-written is left where a member would start from it.
+    expect(readdirSync(dataDir)).toEqual(['member']);
     const cfg = resolveStoreConfig({ name: 'r', 'data-dir': dataDir, 'listen-peer-urls': peer, 'initial-advertise-peer-urls': peer, 'initial-cluster': `r=${peer}`, 'initial-cluster-token': 'new-token' });
     const clock = new ManualClock(1_700_000_000_000);
     const start = async (): Promise<StoreServer> => {
