@@ -24,7 +24,7 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
   snapshot
     .command('save <file>')
     .description('stream a consistent snapshot from one member into <file> (etcdctl snapshot save)')
-    .option('--endpoints <urls>', 'comma-separated client URLs; the snapshot comes from the first healthy one', 'http://127.0.0.1:2379')
+    .option('--endpoints <urls>', 'comma-separated client URLs; the snapshot comes from the first member that has a leader', 'http://127.0.0.1:2379')
     .option('--dial-timeout <ms>', 'how long to wait for a connection to an endpoint, in milliseconds', '3000')
     .action(async (file: string, opts: { endpoints: string; dialTimeout: string }) => {
       const endpoints = opts.endpoints
@@ -40,7 +40,7 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
         throw new CommandError(`--endpoints: ${(err as Error).message}`, 'INVALID_FLAG', 2);
       }
       try {
-        const endpoint = await firstHealthy(client, endpoints);
+        const endpoint = await chooseEndpoint(client, endpoints, ctx);
         const bytes = await saveSnapshot(client, endpoint, resolve(file), ctx);
         ctx.stderr(`capstan snapshot save: ${bytes} bytes from ${endpoint}\n`);
         ctx.stdout(`Snapshot saved at ${file}\n`);
@@ -112,19 +112,29 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
     );
 }
 
-/** firstHealthy returns the first endpoint, in the given order, whose member answers Status with a leader and no alarm. */
-async function firstHealthy(client: EtcdClient, endpoints: readonly string[]): Promise<string> {
+/**
+ * chooseEndpoint returns the first endpoint, in the given order, whose member answers Status and knows a
+ * leader (alarms do not matter: a member out of space is exactly one to back up). When no member knows a
+ * leader — the cluster lost its quorum — it falls back to the first member that answers, with a warning:
+ * its data is all that is left, but it may lack the last writes the cluster acknowledged (etcd's recovery
+ * from a survivor's data, made a snapshot).
+ */
+async function chooseEndpoint(client: EtcdClient, endpoints: readonly string[], ctx: CliContext): Promise<string> {
   const reasons: string[] = [];
+  let leaderless: string | undefined;
   for (const ep of endpoints) {
     try {
       const st = await client.status(ep);
-      if (st.errors.length === 0 && st.leader !== 0n) return ep;
-      reasons.push(`${ep}: ${st.leader === 0n ? 'no leader' : st.errors.join('; ')}`);
+      if (st.leader !== 0n) return ep;
+      leaderless ??= ep;
+      reasons.push(`${ep}: no leader`);
     } catch (err) {
       reasons.push(`${ep}: ${(err as Error).message}`);
     }
   }
-  throw new CommandError(`no healthy endpoint (${reasons.join('; ')})`, 'NO_HEALTHY_ENDPOINT', 1);
+  if (leaderless === undefined) throw new CommandError(`no endpoint answered (${reasons.join('; ')})`, 'NO_HEALTHY_ENDPOINT', 1);
+  ctx.stderr(`capstan snapshot save: warning: no member has a leader (${reasons.join('; ')}); saving ${leaderless}'s data, which may lack the last acknowledged writes\n`);
+  return leaderless;
 }
 
 /**

@@ -23,6 +23,7 @@ import { EtcdGrpc } from '../compat/helpers/grpc.js';
 import { freePorts } from '../compat/helpers/ports.js';
 import { createStore, type ControlledStore } from '../compat/helpers/store.js';
 import { compatTarget, describeCompat } from '../compat/helpers/tools.js';
+import { waitFor } from '../compat/helpers/wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -198,10 +199,10 @@ describeCompat('capstan snapshot', ['store'], () => {
         restored.map(async (s) => {
           const g = new EtcdGrpc(s.address);
           try {
-            for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-              const r = await g.range({ key: Buffer.from('data/new'), serializable: true });
-              if (Number(r.header.revision) >= next.revision) break;
-            }
+            await waitFor(async () => (Number((await g.range({ key: Buffer.from('data/new'), serializable: true })).header.revision) >= next.revision ? true : undefined), {
+              what: `${s.name} to apply revision ${next.revision}`,
+              timeoutMs: 10_000,
+            });
             return (await g.hashKV(next.revision)).hash;
           } finally {
             g.close();
@@ -221,6 +222,36 @@ describeCompat('capstan snapshot', ['store'], () => {
       }
     },
     180_000,
+  );
+
+  it.runIf(compatTarget() === 'capstan')(
+    "after losing quorum, save takes a survivor's data, with a warning, and it restores into a new cluster",
+    async () => {
+      const c = await cluster({ name: 'snaplost' });
+      const src = new EtcdClient({ endpoints: c.endpoints });
+      clients.push(src);
+      for (let i = 0; i < 20; i++) await src.put(`lost/k${i}`, `v${i}`);
+      const before = await src.get('lost/', { prefix: true });
+      await c.hashesAt(before.revision);
+      const leader = await c.leader();
+      const [gone, survivor] = c.members.filter((m) => m !== leader);
+      await Promise.all([leader.kill9(), gone!.kill9()]);
+      await waitFor(async () => ((await survivor!.status()).leader === '0' ? true : undefined), { what: 'the survivor to lose its leader', timeoutMs: 15_000 });
+      const file = join(dir, 'survivor.db');
+      const saved = await cli('snapshot', 'save', file, '--endpoints', [leader.endpoint, survivor!.endpoint].join(','), '--dial-timeout', '1000');
+      expect(saved.code, saved.err).toBe(0);
+      expect(saved.out).toBe(`Snapshot saved at ${file}\n`);
+      expect(saved.err).toContain(`warning: no member has a leader`);
+      expect(saved.err).toContain(`saving ${survivor!.endpoint}'s data`);
+      await c.dispose();
+      const restored = await startRestored(file, 1, 'after-quorum-loss');
+      const dst = new EtcdClient({ endpoints: [restored[0]!.endpoint] });
+      clients.push(dst);
+      const after = await dst.get('lost/', { prefix: true });
+      expect(after.revision).toBe(before.revision);
+      expect(views(after.kvs)).toEqual(views(before.kvs));
+    },
+    120_000,
   );
 
   it('status and restore refuse a corrupted and a truncated file, and restore a non-empty data dir, with exit code 1', async () => {
