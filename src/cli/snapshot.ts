@@ -140,25 +140,24 @@ async function chooseEndpoint(client: EtcdClient, endpoints: readonly string[], 
 /**
  * saveSnapshot streams the snapshot of endpoint into path.part, verifying the SHA-256 trailer as it goes,
  * fsyncs it and renames it to path (then fsyncs the directory), as etcdctl does; a failed or corrupted save
- * leaves no file behind. Progress goes to stderr once a second after the first second. Returns the size.
+ * leaves no file behind. Progress goes to stderr once a second (by now()) after the first. Returns the size.
  */
-async function saveSnapshot(client: EtcdClient, endpoint: string, path: string, ctx: CliContext): Promise<number> {
+export async function saveSnapshot(client: Pick<EtcdClient, 'snapshot'>, endpoint: string, path: string, ctx: CliContext, now: () => number = Date.now): Promise<number> {
   const part = `${path}.part`;
   const fd = openSync(part, 'w', 0o600);
   const verifier = new SnapshotVerifier();
   let bytes = 0;
   let closed = false;
-  const started = Date.now();
-  let nextReport = started + PROGRESS_INTERVAL_MS;
+  let nextReport = now() + PROGRESS_INTERVAL_MS;
   try {
     for await (const chunk of client.snapshot(endpoint)) {
       for (let off = 0; off < chunk.blob.length; ) off += writeSync(fd, chunk.blob, off);
       verifier.update(chunk.blob);
       bytes += chunk.blob.length;
-      const now = Date.now();
-      if (now >= nextReport) {
+      const at = now();
+      if (at >= nextReport) {
         ctx.stderr(`capstan snapshot save: received ${humanBytes(bytes)} (${bytes} bytes) from ${endpoint}, about ${humanBytes(chunk.remainingBytes)} to go\n`);
-        nextReport = now + PROGRESS_INTERVAL_MS;
+        nextReport = at + PROGRESS_INTERVAL_MS;
       }
     }
     fsyncSync(fd);
