@@ -6,6 +6,7 @@ import { parseInitialCluster } from '../store/membership.js';
 import { SnapshotFormatError, SnapshotVerifier } from '../store/snapshot-format.js';
 import { restoreDataDir, SnapshotRestoreError } from '../store/snapshot-restore.js';
 import { snapshotStatus, type SnapshotStatus } from '../store/snapshot-status.js';
+import { parseDurationMs } from '../util/duration.js';
 import { CapstanError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
@@ -25,14 +26,14 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
     .command('save <file>')
     .description('stream a consistent snapshot from one member into <file> (etcdctl snapshot save)')
     .option('--endpoints <urls>', 'comma-separated client URLs; the snapshot comes from the first member that has a leader', 'http://127.0.0.1:2379')
-    .option('--dial-timeout <ms>', 'how long to wait for a connection to an endpoint, in milliseconds', '3000')
+    .option('--dial-timeout <duration>', 'how long to wait for a connection to an endpoint (a duration like 3s or 500ms)', '3s')
     .action(async (file: string, opts: { endpoints: string; dialTimeout: string }) => {
       const endpoints = opts.endpoints
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
-      const dialTimeoutMs = Number(opts.dialTimeout);
-      if (!Number.isSafeInteger(dialTimeoutMs) || dialTimeoutMs <= 0) throw new CommandError(`--dial-timeout: ${opts.dialTimeout} is not a positive integer`, 'INVALID_FLAG', 2);
+      const dialTimeoutMs = Math.round(parseDurationMs(opts.dialTimeout) ?? 0);
+      if (dialTimeoutMs <= 0) throw new CommandError(`--dial-timeout: ${JSON.stringify(opts.dialTimeout)} is not a positive duration like 3s or 500ms`, 'INVALID_FLAG', 2);
       let client: EtcdClient;
       try {
         client = new EtcdClient({ endpoints, dialTimeoutMs, requestTimeoutMs: dialTimeoutMs + 2000 });

@@ -142,7 +142,7 @@ describeCompat('capstan snapshot', ['store'], () => {
       // capstan's own CLI, as a process, picking the first healthy endpoint (the first is not listening).
       const [deadPort] = await freePorts(1);
       const file = join(dir, 'backup.db');
-      const saved = await cliProcess('snapshot', 'save', file, '--endpoints', [`http://127.0.0.1:${String(deadPort)}`, ...c.endpoints].join(','), '--dial-timeout', '1000');
+      const saved = await cliProcess('snapshot', 'save', file, '--endpoints', [`http://127.0.0.1:${String(deadPort)}`, ...c.endpoints].join(','), '--dial-timeout', '1s');
       expect(saved.stdout).toBe(`Snapshot saved at ${file}\n`);
       expect(existsSync(`${file}.part`)).toBe(false);
       const data = readFileSync(file);
@@ -238,7 +238,7 @@ describeCompat('capstan snapshot', ['store'], () => {
       await Promise.all([leader.kill9(), gone!.kill9()]);
       await waitFor(async () => ((await survivor!.status()).leader === '0' ? true : undefined), { what: 'the survivor to lose its leader', timeoutMs: 15_000 });
       const file = join(dir, 'survivor.db');
-      const saved = await cli('snapshot', 'save', file, '--endpoints', [leader.endpoint, survivor!.endpoint].join(','), '--dial-timeout', '1000');
+      const saved = await cli('snapshot', 'save', file, '--endpoints', [leader.endpoint, survivor!.endpoint].join(','), '--dial-timeout', '1s');
       expect(saved.code, saved.err).toBe(0);
       expect(saved.out).toBe(`Snapshot saved at ${file}\n`);
       expect(saved.err).toContain(`warning: no member has a leader`);
