@@ -94,6 +94,18 @@ export class RaftLogStore {
     return new RaftLogStore(new MemoryStorage(confState.voters, confState.learners));
   }
 
+  /**
+   * restoredStateOps are the Raft writes of a member restored from a backup (etcdutl snapshot restore): a
+   * snapshot at index/term with the new membership, an empty log after it, and a HardState that has
+   * committed it and voted for nobody. A member started on them loads as one that applied that snapshot.
+   */
+  static restoredStateOps(index: number, term: number, confState: ConfState): BatchOp[] {
+    return [
+      { type: 'put', key: snapshotKey, value: encodeSnapshotMeta(index, term, confState) },
+      { type: 'put', key: hardStateKey, value: encodeHardState({ term, vote: 0n, commit: index }) },
+    ];
+  }
+
   /** load reads everything back after a restart. */
   static async load(backend: Backend): Promise<RaftLogStore> {
     const snapBytes = await backend.get(snapshotKey);

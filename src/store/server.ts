@@ -53,8 +53,9 @@ interface ReadWaiter {
   reject: (err: unknown) => void;
 }
 
-const metaClusterId = prefixed(Prefix.meta, 'cluster_id');
-const metaMemberId = prefixed(Prefix.meta, 'member_id');
+/** metaClusterId and metaMemberId are the backend keys of a member's cluster ID and own ID. */
+export const metaClusterId = prefixed(Prefix.meta, 'cluster_id');
+export const metaMemberId = prefixed(Prefix.meta, 'member_id');
 /** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
 const SNAPSHOT_CATCHUP_ENTRIES = 5000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */

@@ -143,6 +143,11 @@ export class Endpoint {
     return this.client.makeBidiStreamRequest<Req, Resp>(method.path, method.requestSerialize, method.responseDeserialize, metadata);
   }
 
+  /** serverStream starts a server-streaming call (Maintenance.Snapshot) with no deadline. */
+  serverStream<Req, Resp>(method: Method<Req, Resp>, request: Req, metadata: grpc.Metadata): grpc.ClientReadableStream<Resp> {
+    return this.client.makeServerStreamRequest<Req, Resp>(method.path, method.requestSerialize, method.responseDeserialize, request, metadata);
+  }
+
   /** close shuts the channel; calls still running on it fail. Idempotent. */
   close(): void {
     if (this.closed) return;

@@ -17,6 +17,7 @@
  * - close() releases every channel, stream and timer; nothing the client started outlives it.
  * - No authentication or TLS client certificates (capstan's deployments use neither between API server and store).
  */
+import { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { CapstanError } from '../../util/errors.js';
@@ -27,7 +28,7 @@ import type * as pb from '../grpc/types.js';
 import { int64, toBigInt, toNum } from '../grpc/types.js';
 import { Endpoint, parseEndpoint } from './endpoint.js';
 import { EndpointPool } from './endpoint-pool.js';
-import { ClientConfigError } from './errors.js';
+import { ClientConfigError, toClientError } from './errors.js';
 import {
   deleteRequest,
   fromDeleteResponse,
@@ -90,6 +91,17 @@ export interface EndpointStatus {
   readonly revision: number;
 }
 
+/** SnapshotChunk is one piece of a member's Maintenance.Snapshot stream. */
+export interface SnapshotChunk {
+  /** endpoint is the member the snapshot comes from. */
+  readonly endpoint: string;
+  readonly blob: Buffer;
+  /** remainingBytes is the member's estimate of what is still to come (0 on the last chunk). */
+  readonly remainingBytes: number;
+  /** revision is the store revision in the response header. */
+  readonly revision: number;
+}
+
 /** LeaseTimeToLive is a lease's remaining time; ttl is -1 for a lease that expired or never existed. */
 export interface LeaseTimeToLive {
   readonly id: bigint;
@@ -116,6 +128,7 @@ export class EtcdClient {
   private readonly hub: WatchHub;
   private readonly keeper: LeaseKeeper;
   private readonly log: Logger;
+  private readonly dialTimeoutMs: number;
 
   constructor(options: EtcdClientOptions) {
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) throw new ClientConfigError('at least one endpoint is required');
@@ -125,6 +138,7 @@ export class EtcdClient {
       dialTimeoutMs: positiveInteger('dialTimeoutMs', options.dialTimeoutMs, 2_000),
       requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     };
+    this.dialTimeoutMs = timeouts.dialTimeoutMs;
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     if (!(backoff.baseMs > 0 && backoff.maxMs >= backoff.baseMs)) throw new ClientConfigError('backoff needs 0 < baseMs <= maxMs');
     const clock = options.clock ?? systemClock;
@@ -216,6 +230,35 @@ export class EtcdClient {
       errors: s.errors,
       revision: headerRevision(s.header),
     };
+  }
+
+  /**
+   * snapshot streams the whole backend of one member (endpoint, which must be configured, or the pinned
+   * healthy one) as Maintenance.Snapshot sends it: the store's state at one revision, ending with its
+   * SHA-256 (clientv3 Maintenance.Snapshot). It is not retried — a snapshot stream cannot resume — so a
+   * broken stream throws (EndpointUnavailableError, UnexpectedStatusError…) and the caller starts over.
+   * Ending the iteration early, or close(), cancels the stream.
+   */
+  async *snapshot(endpoint?: string): AsyncGenerator<SnapshotChunk> {
+    this.lifecycle.assertOpen();
+    const pinned = endpoint === undefined ? undefined : this.pool.find(endpoint);
+    if (endpoint !== undefined && pinned === undefined) throw new ClientConfigError(`endpoint ${endpoint} is not configured`);
+    const ep = pinned ?? this.pool.pick();
+    await ep.connect(this.dialTimeoutMs, true);
+    const call = ep.serverStream(this.methods.snapshot, {}, new Metadata());
+    const unregister = this.lifecycle.onClose(() => call.cancel());
+    let done = false;
+    try {
+      for await (const r of call as AsyncIterable<pb.SnapshotResponse>) {
+        yield { endpoint: ep.url, blob: r.blob, remainingBytes: toNum(r.remainingBytes), revision: headerRevision(r.header) };
+      }
+      done = true;
+    } catch (err) {
+      throw toClientError(err, ep.url, true, this.dialTimeoutMs, this.lifecycle.closed);
+    } finally {
+      unregister();
+      if (!done) call.cancel();
+    }
   }
 
   /**

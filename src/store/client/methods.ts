@@ -26,6 +26,7 @@ export interface Methods {
   readonly leaseKeepAlive: Method<pb.LeaseKeepAliveRequest, pb.LeaseKeepAliveResponse>;
   readonly leaseTimeToLive: Method<pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse>;
   readonly status: Method<pb.StatusRequest, pb.StatusResponse>;
+  readonly snapshot: Method<pb.SnapshotRequest, pb.SnapshotResponse>;
 }
 
 /** loadMethods resolves the method definitions from the (memoised) schema. */
@@ -49,6 +50,7 @@ export function loadMethods(): Methods {
     leaseKeepAlive: method('Lease', 'LeaseKeepAlive'),
     leaseTimeToLive: method('Lease', 'LeaseTimeToLive'),
     status: method('Maintenance', 'Status'),
+    snapshot: method('Maintenance', 'Snapshot'),
   };
 }
 

@@ -21,8 +21,10 @@ export interface TxnResult {
   events: MvccEvent[];
 }
 
-const metaConsistentIndex = prefixed(Prefix.meta, 'consistent_index');
-const metaScheduledCompact = prefixed(Prefix.meta, 'scheduledCompactRev');
+/** metaConsistentIndex is the backend key of the last applied Raft index (etcd's consistent_index). */
+export const metaConsistentIndex = prefixed(Prefix.meta, 'consistent_index');
+/** metaScheduledCompact is the backend key of the last compaction revision (etcd's scheduledCompactRev). */
+export const metaScheduledCompact = prefixed(Prefix.meta, 'scheduledCompactRev');
 const metaFinishedCompact = prefixed(Prefix.meta, 'finishedCompactRev');
 
 /** revisionKey is the backend key of a revision (with the tombstone mark for deletions). */
