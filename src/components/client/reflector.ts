@@ -105,6 +105,8 @@ export class Reflector<T extends KubeObject> {
   private readonly backoff: Backoff;
   private lastRV = '';
   private needList = true;
+  /** goneInARow counts 410s since the last watch made progress (an event, or a clean end). */
+  private goneInARow = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
   private watch: WatchStream<T> | undefined;
@@ -166,11 +168,12 @@ export class Reflector<T extends KubeObject> {
       } catch (err) {
         if (this.stopped) return;
         if (isGoneOrExpired(err)) {
-          // The history we would resume from is compacted away: only a new list can catch up.
+          // The history we would resume from is compacted away: only a new list can catch up. The first
+          // relist goes at once; a server that keeps answering 410 without progress in between is backed off.
           this.needList = true;
           this.stats.relistsAfterGone++;
           this.log?.info({ resourceVersion: this.lastRV, err: (err as Error).message }, 'resourceVersion expired; relisting');
-          continue;
+          if (this.goneInARow++ === 0) continue;
         }
         this.stats.failures++;
         const pauseMs = this.backoff.next();
@@ -214,7 +217,9 @@ export class Reflector<T extends KubeObject> {
       for await (const ev of w) {
         if (this.stopped) return;
         this.apply(ev);
+        this.goneInARow = 0;
       }
+      this.goneInARow = 0;
     } finally {
       w.stop();
       this.watch = undefined;
