@@ -119,6 +119,13 @@ export class IndexNotFoundError extends CapstanError {
   }
 }
 
+/** CacheSyncTimeoutError is an informer that did not finish its first list in the time a caller allowed. */
+export class CacheSyncTimeoutError extends CapstanError {
+  constructor(message: string) {
+    super(message, 'CACHE_SYNC_TIMEOUT', true);
+  }
+}
+
 /** DecodeError is an answer whose body is not the JSON the request expects. */
 export class DecodeError extends CapstanError {
   constructor(message: string, options?: ErrorOptions) {

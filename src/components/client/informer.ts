@@ -19,6 +19,7 @@
 import { deepFreeze, objectKey, type DeepReadonly, type KubeObject } from '../../api/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { CacheSyncTimeoutError } from './errors.js';
 import { Indexer, type CacheReader, type Indexers } from './indexer.js';
 import { Reflector, type ListerWatcher, type ReflectorOptions, type ReflectorStats, type ReflectorStore } from './reflector.js';
 
@@ -63,11 +64,13 @@ export class Informer<T extends KubeObject> {
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly log: Logger | undefined;
   private readonly clock: Clock;
+  private readonly name: string;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
 
   constructor(lw: ListerWatcher<T>, options: InformerOptions<T> = {}) {
     this.indexer = new Indexer<T>(options.indexers ?? {});
+    this.name = options.name ?? 'unnamed';
     this.log = options.logger?.child({ component: 'informer', informer: options.name ?? 'unnamed' });
     this.clock = options.clock ?? systemClock;
     const store: ReflectorStore<T> = {
@@ -121,7 +124,7 @@ export class Informer<T extends KubeObject> {
   waitForSync(timeoutMs = 60_000): Promise<void> {
     if (this.synced) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new RangeError(`informer did not sync within ${timeoutMs} ms`)), timeoutMs);
+      const timer = this.clock.setTimeout(() => reject(new CacheSyncTimeoutError(`informer ${this.name} did not sync within ${timeoutMs} ms`)), timeoutMs);
       this.syncWaiters.push(() => {
         timer.cancel();
         resolve();

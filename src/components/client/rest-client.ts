@@ -23,7 +23,7 @@ import type { Logger } from '../../util/logger.js';
 import { cryptoRandom, type Random } from '../../util/random.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { apiStatusError, ConnectionError, DecodeError, RequestTimeoutError } from './errors.js';
-import type { RestConfig } from './kubeconfig.js';
+import { loadKubeconfig, type RestConfig } from './kubeconfig.js';
 import { PODS, resourcePath, type ResourceDescriptor } from './resource.js';
 import { EventChannel, type WatchStream } from './watch-stream.js';
 
@@ -132,6 +132,8 @@ function statusFromResponse(res: RawResponse): Status & { code: number; reason: 
 /** RestClient sends requests to one API server base URL (a replica, or the load balancer in front of them). */
 export class RestClient {
   private readonly base: URL;
+  /** basePath is the server URL's path prefix (a proxy mounting the API under /k8s), without a trailing slash. */
+  private readonly basePath: string;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly clock: Clock;
@@ -147,6 +149,7 @@ export class RestClient {
   constructor(options: RestClientOptions) {
     const { config } = options;
     this.base = new URL(config.server);
+    this.basePath = this.base.pathname.replace(/\/+$/, '');
     if (this.base.protocol === 'https:') {
       this.transport = https;
       this.agent = new https.Agent({
@@ -171,9 +174,15 @@ export class RestClient {
     };
   }
 
+  /** fromKubeconfig builds a client from the kubeconfig at path (its current context, or options.context). */
+  static fromKubeconfig(path: string, options: Omit<RestClientOptions, 'config'> & { context?: string } = {}): RestClient {
+    const { context, ...rest } = options;
+    return new RestClient({ ...rest, config: loadKubeconfig(path, context === undefined ? {} : { context }) });
+  }
+
   /** server is the base URL requests go to. */
   get server(): string {
-    return this.base.origin;
+    return this.base.origin + this.basePath;
   }
 
   /** request sends spec with retries (see the module comment) and resolves to the decoded JSON answer. */
@@ -267,7 +276,7 @@ export class RestClient {
   }
 
   private url(spec: RequestSpec): URL {
-    const url = new URL(spec.path, this.base);
+    const url = new URL(this.basePath + spec.path, this.base);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     return url;
   }

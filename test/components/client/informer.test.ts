@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigMap, DeepReadonly } from '../../../src/api/index.js';
-import { apiStatusError, ConnectionError } from '../../../src/components/client/errors.js';
+import { apiStatusError, CacheSyncTimeoutError, ConnectionError } from '../../../src/components/client/errors.js';
 import { DeletedFinalStateUnknown, Informer, tombstoneObject, type EventHandler } from '../../../src/components/client/informer.js';
 import { NAMESPACE_INDEX, indexByNamespace } from '../../../src/components/client/indexer.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -263,6 +263,17 @@ describe('Informer over a fake list/watch', () => {
     fake.write('c', { v: '1' });
     await until(() => notes.length === 3, 'the third add');
     expect(late).toHaveLength(2);
+  });
+
+  it('waitForSync rejects after its deadline on the clock while the list keeps failing', async () => {
+    const { fake, clock, informer } = setup();
+    for (let i = 0; i < 3; i++) fake.failNextCall('list', new ConnectionError('refused', false));
+    informer.start();
+    const waited = informer.waitForSync(1_000).catch((e: unknown) => e);
+    await until(() => informer.stats.failures === 1, 'the failed list');
+    clock.advance(1_000);
+    expect(await waited).toBeInstanceOf(CacheSyncTimeoutError);
+    expect(informer.hasSynced()).toBe(false);
   });
 
   it('tombstoneObject unwraps a DeletedFinalStateUnknown', () => {

@@ -155,6 +155,14 @@ describe('RestClient verbs', () => {
     expect(s.seen[0]!.authorization).toBeUndefined();
   });
 
+  it('keeps the path prefix of a server URL (an API mounted under a proxy path)', async () => {
+    const s = await serve((_req, res) => json(res, 200, cm('a')));
+    const c = client(`${s.url}/k8s/`);
+    expect(c.server).toBe(`${s.url}/k8s`);
+    await c.get(CONFIGMAPS, 'ns', 'a');
+    expect(s.seen[0]!.url).toBe('/k8s/api/v1/namespaces/ns/configmaps/a');
+  });
+
   it('reuses one keep-alive connection for sequential requests', async () => {
     const s = await serve((_req, res) => json(res, 200, cm('a')));
     const c = client(s.url);
@@ -354,7 +362,9 @@ describe('RestClient over TLS with a kubeconfig', () => {
     const port = await listen(server);
     const path = join(dir, 'kubeconfig');
     writeKubeconfig(path, `https://127.0.0.1:${port}`, readFileSync(pki.caCert, 'utf8'), pki.adminToken);
-    const c = client('', { config: loadKubeconfig(path) });
+    const c = RestClient.fromKubeconfig(path);
+    clients.push(c);
+    expect(loadKubeconfig(path).namespace).toBe('default');
     await expect(c.get<ConfigMap>(CONFIGMAPS, 'ns', 'a')).resolves.toMatchObject({ metadata: { name: 'a' } });
     expect(seenAuth).toBe('Bearer secret-token');
     const clock = new PauseClock();
