@@ -1,0 +1,56 @@
+/**
+ * Resource descriptors: what a RestClient needs to build a resource's paths (group, version, plural name,
+ * whether it is namespaced) and the kind its objects carry. The components may not import the API server's
+ * registry, so the well-known resources they use are listed here, as client-go's typed clientsets know them.
+ */
+import type { GroupVersionResource } from '../../api/index.js';
+
+/** ResourceDescriptor describes one REST resource of the API. */
+export interface ResourceDescriptor extends GroupVersionResource {
+  /** kind is the kind of its objects (`Pod`); the list kind is kind + `List`. */
+  readonly kind: string;
+  /** namespaced says whether objects live in namespaces (paths carry /namespaces/NS). */
+  readonly namespaced: boolean;
+}
+
+function core(resource: string, kind: string, namespaced = true): ResourceDescriptor {
+  return { group: '', version: 'v1', resource, kind, namespaced };
+}
+
+/** PODS is core/v1 pods (subresources status and binding). */
+export const PODS = core('pods', 'Pod');
+/** NODES is core/v1 nodes (cluster-scoped; subresource status). */
+export const NODES = core('nodes', 'Node', false);
+/** NAMESPACES is core/v1 namespaces (cluster-scoped; subresource status). */
+export const NAMESPACES = core('namespaces', 'Namespace', false);
+/** SERVICES is core/v1 services. */
+export const SERVICES = core('services', 'Service');
+/** ENDPOINTS is core/v1 endpoints. */
+export const ENDPOINTS = core('endpoints', 'Endpoints');
+/** EVENTS is core/v1 events. */
+export const EVENTS = core('events', 'Event');
+/** CONFIGMAPS is core/v1 configmaps. */
+export const CONFIGMAPS = core('configmaps', 'ConfigMap');
+/** SECRETS is core/v1 secrets. */
+export const SECRETS = core('secrets', 'Secret');
+/** SERVICE_ACCOUNTS is core/v1 serviceaccounts. */
+export const SERVICE_ACCOUNTS = core('serviceaccounts', 'ServiceAccount');
+/** DEPLOYMENTS is apps/v1 deployments (subresources status and scale). */
+export const DEPLOYMENTS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true };
+/** REPLICA_SETS is apps/v1 replicasets (subresources status and scale). */
+export const REPLICA_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true };
+/** LEASES is coordination.k8s.io/v1 leases. */
+export const LEASES: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+
+/**
+ * resourcePath builds a resource's path: `/api/v1/namespaces/NS/pods/NAME/status`, `/apis/apps/v1/deployments`
+ * (all namespaces). namespace is ignored for a cluster-scoped resource; name and subresource are optional.
+ */
+export function resourcePath(r: ResourceDescriptor, namespace: string | undefined, name?: string, subresource?: string): string {
+  let path = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  if (r.namespaced && namespace !== undefined && namespace !== '') path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${r.resource}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  if (subresource !== undefined) path += `/${subresource}`;
+  return path;
+}
