@@ -429,6 +429,10 @@ describe('subresources', () => {
     expect(second.body.message).toBe('Operation cannot be fulfilled on pods "bind-1": pod bind-1 is already assigned to node "node-a"');
     const byNode = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a');
     expect(byNode.body.items.map((x) => x.metadata.name)).toEqual(['bind-1']);
+    const pendingOnA = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DPending,spec.nodeName%3Dnode-a');
+    expect(pendingOnA.body.items.map((x) => x.metadata.name)).toEqual(['bind-1']);
+    const running = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning');
+    expect(running.body.items).toEqual([]);
   });
 });
 
