@@ -7,6 +7,7 @@ import { registerUp } from './up.js';
 import { registerDown } from './down.js';
 import { registerStatus } from './status.js';
 import { registerApiServer } from './apiserver.js';
+import { registerChaos } from './chaos.js';
 
 export type { CliContext } from './context.js';
 
@@ -29,6 +30,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDown(program, ctx);
   registerStatus(program, ctx);
   registerApiServer(program, ctx);
+  registerChaos(program, ctx);
   return program;
 }
 
