@@ -126,3 +126,51 @@ export function opsByKey(history: History): Map<string, Operation[]> {
   }
   return out;
 }
+
+/** PendingOp is an invoked operation waiting for its completion: exactly one of ok, fail or info ends it. */
+export interface PendingOp {
+  /** ok records the store's answer: `{ value }` for a read, `{ succeeded }` for a cas, nothing for a write. */
+  ok(output?: OpOutput): Operation;
+  /** fail records that the operation certainly had no effect. */
+  fail(): Operation;
+  /** info records that the outcome is unknown (timeout, lost connection). */
+  info(): Operation;
+}
+
+/**
+ * HistoryRecorder collects a run's history as clients go: invoke() stamps the invocation with the monotonic
+ * time it is given and an id in invocation order, and the returned PendingOp stamps the completion. Ending
+ * an operation twice is a bug and throws. history() returns what completed so far; operations still pending
+ * when the run ends are recorded by endPending() as indeterminate.
+ */
+export class HistoryRecorder {
+  private readonly ops: Operation[] = [];
+  private readonly pending = new Map<number, () => Operation>();
+  private nextId = 0;
+
+  constructor(private readonly monotonic: () => number) {}
+
+  /** invoke starts an operation of process on key. */
+  invoke(process: number, key: string, input: OpInput): PendingOp {
+    const id = this.nextId++;
+    const invoke = this.monotonic();
+    const end = (result: OpResult, output: OpOutput): Operation => {
+      if (!this.pending.delete(id)) throw new HistoryError(`operation ${id}: completed twice`);
+      const op: Operation = { id, process, key, input, output: result === 'ok' ? output : undefined, invoke, complete: this.monotonic(), result };
+      this.ops.push(op);
+      return op;
+    };
+    this.pending.set(id, () => end('info', undefined));
+    return { ok: (output) => end('ok', output), fail: () => end('fail', undefined), info: () => end('info', undefined) };
+  }
+
+  /** endPending records every operation still pending as indeterminate. */
+  endPending(): void {
+    for (const end of [...this.pending.values()]) end();
+  }
+
+  /** history returns the completed operations, in completion order. */
+  history(): History {
+    return [...this.ops];
+  }
+}

@@ -15,10 +15,19 @@
  *   before is not explored again.
  * - Indeterminate (`info`) operations complete at +∞: they may take effect anywhere after their invocation,
  *   or never (the search stops as soon as every `ok` operation is linearized). `fail` operations and `info`
- *   reads are dropped: they changed and observed nothing. Because an `info` operation is optional, a
- *   configuration that has linearized the same `ok` operations and a superset of the `info` operations of one
- *   already seen, with the same value, has fewer ways forward and is pruned too; this keeps the search from
- *   enumerating the subsets of pending indeterminate writes that were overwritten before anyone read them.
+ *   reads are dropped: they changed and observed nothing. The search tries `ok` operations before `info`
+ *   ones, and a configuration that has linearized the same `ok` operations and a superset of the `info`
+ *   operations of one already seen, with the same value, has fewer ways forward and is pruned too.
+ * - Values no operation observes (no read returns them, no cas compares against them) are one value to the
+ *   search, and indeterminate writes of such values are interchangeable once invoked: they wait in a pool
+ *   outside the entry list and only the next one is ever tried, so pending timeouts cost a counter, not a
+ *   subset each.
+ * - Cost: the linearized `ok` set is kept as "everything before base" plus a window of bits, so memoising a
+ *   configuration costs the concurrency window, not the history's length. A history whose search succeeds
+ *   costs about (operations × concurrency); proving a long history non-linearizable explores every
+ *   reachable configuration, which indeterminate operations that stay pending (visible writes, deletes,
+ *   cas) can multiply — keep keys' histories to a few thousand operations (rotate keys, as Jepsen's
+ *   independent checker does) when a run has many timeouts.
  * - Budgets: a step budget per key and a time budget for the whole check turn a search that would run too
  *   long into an `unknown` verdict instead of a hang.
  * - On failure the key's sub-history is shrunk: the shortest failing prefix (in invocation order) by
@@ -82,26 +91,30 @@ const SHRINK_MAX_STEPS = 2_000_000;
 
 /**
  * checkLinearizability judges a history of registers: `ok` when every key's sub-history is linearizable,
- * `fail` with the first bad key and a shrunk witness, `unknown` when no key failed but one ran out of budget.
- * Keys are checked in sorted order; the check stops at the first failing key.
+ * `fail` with the first bad key (in sorted order) and a shrunk witness, `unknown` when no key failed but one
+ * ran out of budget. Every key is checked and has its verdict in `keys`; only the first failure is shrunk.
  */
 export function checkLinearizability(history: History, options: LinearizabilityOptions = {}): LinearizabilityResult {
   const monotonic = options.monotonic ?? (() => systemClock.monotonic());
   const initial = options.initial ?? (() => null);
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  const deadline = monotonic() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  let deadline = monotonic() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const keys: KeyVerdict[] = [];
+  let failure: LinearizabilityFailure | undefined;
   const groups = [...opsByKey(history)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [key, ops] of groups) {
     const search = new RegisterSearch(ops, initial(key));
     const outcome = search.run(maxSteps, deadline, monotonic);
     keys.push({ key, verdict: outcome === 'ok' ? 'ok' : outcome === 'fail' ? 'fail' : 'unknown', ops: search.size, steps: search.steps, ...(outcome === 'steps' || outcome === 'time' ? { reason: outcome } : {}) });
-    if (outcome === 'fail') {
-      const shrinkDeadline = monotonic() + (options.shrinkTimeoutMs ?? DEFAULT_SHRINK_TIMEOUT_MS);
-      const { ops: witness, minimal } = shrink(ops, initial(key), shrinkDeadline, monotonic);
-      return { verdict: 'fail', keys, ops: history.length, failure: { key, subHistory: witness, minimal } };
+    if (outcome === 'fail' && failure === undefined) {
+      // The shrink has its own budget: the search's deadline does not move.
+      const shrinkStart = monotonic();
+      const { ops: witness, minimal } = shrink(ops, initial(key), shrinkStart + (options.shrinkTimeoutMs ?? DEFAULT_SHRINK_TIMEOUT_MS), monotonic);
+      deadline += monotonic() - shrinkStart;
+      failure = { key, subHistory: witness, minimal };
     }
   }
+  if (failure !== undefined) return { verdict: 'fail', keys, ops: history.length, failure };
   return { verdict: keys.some((k) => k.verdict === 'unknown') ? 'unknown' : 'ok', keys, ops: history.length };
 }
 
@@ -161,23 +174,34 @@ function hashValue(v: State): number {
 }
 
 interface Seen {
-  readonly required: Uint32Array;
+  /** base, hi and window give the required set: every slot below base, and window's bits up to hi. */
+  readonly base: number;
+  readonly hi: number;
+  readonly window: Uint32Array;
   readonly optional: Uint32Array;
+  readonly poolUsed: number;
   readonly value: State;
 }
 
 /**
- * RegisterSearch is the WGL search over one key's operations. Entries 1..2n sit in a linked list behind the
- * head 0; entry e belongs to operation opOf[e]; a call entry knows its return entry (match).
+ * RegisterSearch is the WGL search over one key's operations. Entries 1..2m sit in a linked list behind the
+ * head 0, in time order; entry e belongs to operation opOf[e]; a call entry knows its return entry (match).
+ *
+ * Indeterminate writes of values nobody observes are interchangeable once invoked (each leaves the register
+ * holding "a value nobody reads", and they complete at +∞), so they stay out of the list: they form a pool
+ * in invocation order, and the search only ever takes the first one not yet taken, so the ones taken are
+ * always a prefix of the pool and a count says which.
  */
 class RegisterSearch {
   readonly size: number;
   steps = 0;
   private readonly ops: Operation[];
+  private readonly written: State[];
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly opOf: Int32Array;
   private readonly match: Int32Array;
+  private readonly time: Float64Array;
   /** slot[o] is o's bit in the required (ok) or optional (info) bitset; isRequired says which. */
   private readonly slot: Int32Array;
   private readonly isRequired: Uint8Array;
@@ -185,33 +209,29 @@ class RegisterSearch {
   private readonly required: Uint32Array;
   private readonly optional: Uint32Array;
   private requiredHash = 0;
+  /** base is the first required slot not linearized (required slots follow invocation order). */
+  private base = 0;
+  /** pool holds the invocation times of the interchangeable indeterminate writes, in order. */
+  private readonly pool: number[];
   private readonly cache = new Map<number, Seen[]>();
   private readonly initial: State;
-  private readonly written: State[];
-  /**
-   * interchangeable marks indeterminate writes of unobserved values: once invoked, any one of them does what
-   * any other does (they complete at +∞), so at each point only the first is tried.
-   */
-  private readonly interchangeable: Uint8Array;
 
   constructor(all: readonly Operation[], initial: Value) {
-    this.ops = all.filter(relevant);
-    const n = this.ops.length;
-    this.size = n;
+    const ops = all.filter(relevant).sort((a, b) => a.invoke - b.invoke || a.id - b.id);
+    this.size = ops.length;
     // A value no read returns and no cas compares against only ever makes reads and cas fail the same way.
     const visible = new Set<Value>();
-    for (const op of this.ops) {
+    for (const op of ops) {
       if (op.input.kind === 'cas') visible.add(op.input.expected);
       else if (op.output !== undefined && 'value' in op.output) visible.add(op.output.value);
     }
     const canon = (v: Value): State => (visible.has(v) ? v : UNSEEN);
     this.initial = canon(initial);
+    const interchangeable = (op: Operation): boolean => op.result === 'info' && op.input.kind === 'write' && !visible.has(op.input.value);
+    this.pool = ops.filter(interchangeable).map((op) => op.invoke);
+    this.ops = ops.filter((op) => !interchangeable(op));
     this.written = this.ops.map((op) => (op.input.kind === 'read' ? UNSEEN : canon(op.input.value)));
-    this.interchangeable = new Uint8Array(n);
-    for (let o = 0; o < n; o++) {
-      const op = this.ops[o]!;
-      if (op.result === 'info' && op.input.kind === 'write' && this.written[o] === UNSEEN) this.interchangeable[o] = 1;
-    }
+    const n = this.ops.length;
     this.slot = new Int32Array(n);
     this.isRequired = new Uint8Array(n);
     let req = 0;
@@ -240,11 +260,14 @@ class RegisterSearch {
     this.prev = new Int32Array(m + 1);
     this.opOf = new Int32Array(m + 1);
     this.match = new Int32Array(m + 1);
+    this.time = new Float64Array(m + 1);
+    this.time[0] = Infinity;
     const callEntry = new Int32Array(n);
     for (let i = 0; i < m; i++) {
       const e = i + 1;
       const en = entries[i]!;
       this.opOf[e] = en.op;
+      this.time[e] = en.time;
       this.prev[e] = e - 1;
       this.next[e] = i + 1 < m ? e + 1 : 0;
       if (en.call) callEntry[en.op] = e;
@@ -256,21 +279,25 @@ class RegisterSearch {
 
   /** run searches for a linearization: ok, fail, or which budget ran out first. */
   run(maxSteps: number, deadline: number, monotonic: () => number): 'ok' | 'fail' | 'steps' | 'time' {
-    const { next, opOf, match, ops, isRequired } = this;
-    const stackEntry = new Int32Array(this.size);
-    const stackPhase = new Uint8Array(this.size);
+    const { next, opOf, match, ops, isRequired, written, pool, slot } = this;
+    const frames = this.size + 1;
+    const stackEntry = new Int32Array(frames);
+    const stackPhase = new Uint8Array(frames);
+    const stackPool = new Uint8Array(frames);
+    const stackHi = new Int32Array(frames);
     const stackValue: State[] = [];
-    const stackSkip = new Uint8Array(this.size);
-    const { interchangeable, written } = this;
-    // skip: an interchangeable write was already tried (or pruned) at this point, so the others are not.
-    let skip = 0;
     let depth = 0;
     let remaining = this.requiredCount;
     let value = this.initial;
+    // hi is the highest required slot linearized (-1: none); poolUsed counts the pool's writes taken.
+    let hi = -1;
+    let poolUsed = 0;
     // The candidates at a point are the invocations before the first pending completion. Phase 0 tries the
-    // ok operations among them, phase 1 the indeterminate ones: configurations with fewer indeterminate
-    // operations linearized come first, so the ones with more (same ok set, same value) are pruned.
+    // ok operations among them, phase 1 the indeterminate ones, then the pool's next write: configurations
+    // with fewer indeterminate operations linearized come first, so the ones with more (same ok set, same
+    // value) are pruned. skipPool: the pool's write was already tried at this point.
     let phase = 0;
+    let skipPool = false;
     let entry = next[0]!;
     for (;;) {
       if (remaining === 0) return 'ok';
@@ -281,18 +308,38 @@ class RegisterSearch {
         invariant(entry !== 0, 'linearizability: the entry list ends before every ok operation is linearized');
         if (phase === 0) {
           phase = 1;
-          skip = 0;
+          entry = next[0]!;
+          continue;
+        }
+        if (!skipPool && poolUsed < pool.length && pool[poolUsed]! <= this.time[entry]! && this.remember(UNSEEN, hi, poolUsed + 1)) {
+          stackEntry[depth] = entry;
+          stackPool[depth] = 1;
+          stackValue[depth] = value;
+          stackHi[depth] = hi;
+          depth++;
+          poolUsed++;
+          value = UNSEEN;
+          phase = 0;
           entry = next[0]!;
           continue;
         }
         // Nothing can go next: undo the last choice and try the candidates after it.
         if (depth === 0) return 'fail';
         depth--;
-        const e = stackEntry[depth]!;
         value = stackValue[depth]!;
+        hi = stackHi[depth]!;
+        if (stackPool[depth] === 1) {
+          stackPool[depth] = 0;
+          poolUsed--;
+          entry = stackEntry[depth]!;
+          phase = 1;
+          skipPool = true;
+          continue;
+        }
+        const e = stackEntry[depth]!;
         phase = stackPhase[depth]!;
+        skipPool = false;
         const u = opOf[e]!;
-        skip = stackSkip[depth]! | interchangeable[u]!;
         this.toggle(u);
         if (isRequired[u] === 1) remaining++;
         this.unlift(e);
@@ -300,27 +347,28 @@ class RegisterSearch {
         continue;
       }
       const o = opOf[entry]!;
-      if (isRequired[o] === 1 - phase && !(skip === 1 && interchangeable[o] === 1)) {
+      if (isRequired[o] === 1 - phase) {
         const after = applyOp(value, ops[o]!, written[o]!);
         if (after !== REJECT) {
           this.toggle(o);
-          if (this.remember(after)) {
+          const newHi = isRequired[o] === 1 ? Math.max(hi, slot[o]!) : hi;
+          if (this.remember(after, newHi, poolUsed)) {
             stackEntry[depth] = entry;
             stackPhase[depth] = phase;
             stackValue[depth] = value;
-            stackSkip[depth] = skip;
+            stackHi[depth] = hi;
             depth++;
             value = after;
+            hi = newHi;
             if (isRequired[o] === 1) remaining--;
             this.lift(entry);
             phase = 0;
-            skip = 0;
+            skipPool = false;
             entry = next[0]!;
             continue;
           }
           this.toggle(o);
         }
-        skip |= interchangeable[o]!;
       }
       entry = next[entry]!;
     }
@@ -329,26 +377,48 @@ class RegisterSearch {
   private toggle(o: number): void {
     const s = this.slot[o]!;
     if (this.isRequired[o] === 1) {
-      this.required[s >>> 5]! ^= 1 << (s & 31);
+      const bit = 1 << (s & 31);
+      this.required[s >>> 5]! ^= bit;
       this.requiredHash ^= mix32(s + 1);
+      if ((this.required[s >>> 5]! & bit) !== 0) {
+        if (s === this.base) {
+          let b = s + 1;
+          while (b < this.requiredCount && (this.required[b >>> 5]! & (1 << (b & 31))) !== 0) b++;
+          this.base = b;
+        }
+      } else if (s < this.base) {
+        this.base = s;
+      }
     } else {
       this.optional[s >>> 5]! ^= 1 << (s & 31);
     }
   }
 
   /**
-   * remember records the current configuration with value and reports whether it is new: false when the
-   * same required set with the same value was seen with a subset of the current optional set.
+   * remember records the current configuration (required set, optional set, pool writes taken, value) and
+   * reports whether it is new: false when the same required set with the same value was seen with a subset
+   * of the optional set and no more of the pool.
    */
-  private remember(value: State): boolean {
+  private remember(value: State, hi: number, poolUsed: number): boolean {
     const h = (this.requiredHash ^ hashValue(value)) >>> 0;
+    const from = this.base >>> 5;
+    const to = hi < this.base ? from : (hi >>> 5) + 1;
     const bucket = this.cache.get(h);
     if (bucket !== undefined) {
       for (const seen of bucket) {
-        if (seen.value === value && equalBits(seen.required, this.required) && subsetBits(seen.optional, this.optional)) return false;
+        if (
+          seen.value === value &&
+          seen.base === this.base &&
+          seen.hi === hi &&
+          seen.poolUsed <= poolUsed &&
+          equalWindow(seen.window, this.required, from, to) &&
+          subsetBits(seen.optional, this.optional)
+        ) {
+          return false;
+        }
       }
     }
-    const entry: Seen = { required: this.required.slice(), optional: this.optional.slice(), value };
+    const entry: Seen = { base: this.base, hi, window: this.required.slice(from, to), optional: this.optional.slice(), poolUsed, value };
     if (bucket === undefined) this.cache.set(h, [entry]);
     else bucket.push(entry);
     return true;
@@ -373,8 +443,9 @@ class RegisterSearch {
   }
 }
 
-function equalBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function equalWindow(window: Uint32Array, bits: Uint32Array, from: number, to: number): boolean {
+  if (window.length !== to - from) return false;
+  for (let i = 0; i < window.length; i++) if (window[i] !== bits[from + i]) return false;
   return true;
 }
 
@@ -458,19 +529,29 @@ function shrink(all: readonly Operation[], initial: Value, deadline: number, mon
   }
   cur = cur.slice(0, hi);
   // Then chunks of halving size, swept from the end (a later operation removed may free an earlier one whose
-  // value it observed); single operations are swept until none can go.
-  for (let chunk = Math.max(1, cur.length >>> 1); ; chunk = Math.max(1, chunk >>> 1)) {
-    let removed = false;
+  // value it observed); below 4, windows of 3, 2 and 1 operations slide one step at a time (a cas chain goes
+  // as a whole), until none can go.
+  for (let chunk = Math.max(1, cur.length >>> 1); chunk > 3; chunk >>>= 1) {
     for (let i = Math.max(0, cur.length - chunk); ; i = Math.max(0, i - chunk)) {
       if (monotonic() >= deadline) return { ops: cur, minimal: false };
       const cand = [...cur.slice(0, i), ...cur.slice(i + chunk)];
-      if (cand.length > 0 && cand.length < cur.length && fails(cand, cur.slice(i, i + chunk))) {
-        cur = cand;
-        removed = true;
-      }
+      if (cand.length > 0 && cand.length < cur.length && fails(cand, cur.slice(i, i + chunk))) cur = cand;
       if (i === 0) break;
     }
-    if (chunk === 1 && !removed) break;
+  }
+  for (let removed = true; removed; ) {
+    removed = false;
+    for (const width of [3, 2, 1]) {
+      for (let i = cur.length - width; i >= 0; i--) {
+        if (monotonic() >= deadline) return { ops: cur, minimal: false };
+        const cand = [...cur.slice(0, i), ...cur.slice(i + width)];
+        if (cand.length > 0 && fails(cand, cur.slice(i, i + width))) {
+          cur = cand;
+          removed = true;
+          i = Math.min(i, cur.length - width + 1);
+        }
+      }
+    }
   }
   return { ops: cur, minimal: true };
 }

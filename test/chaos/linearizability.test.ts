@@ -130,19 +130,20 @@ function bruteForce(ops: readonly Operation[], initial: Value): boolean {
 
 const smallOp = fc.record({
   process: fc.nat(3),
-  kind: fc.constantFrom('read', 'write', 'cas'),
-  a: fc.constantFrom<Value>(null, 'a', 'b'),
-  b: fc.constantFrom<Value>(null, 'a', 'b'),
+  kind: fc.constantFrom('read', 'write', 'write', 'cas'),
+  // Values beyond a and b are rarely read or compared: writes of them are unobserved (the pool's case).
+  a: fc.constantFrom<Value>(null, 'a', 'b', 'c', 'd'),
+  b: fc.constantFrom<Value>(null, 'a', 'b', 'c', 'd'),
   flag: fc.boolean(),
-  invoke: fc.nat(10),
-  len: fc.nat(6),
-  result: fc.constantFrom('ok', 'ok', 'ok', 'info', 'fail'),
+  invoke: fc.nat(12),
+  len: fc.nat(8),
+  result: fc.constantFrom('ok', 'ok', 'ok', 'info', 'info', 'fail'),
 });
 
 describe('checkLinearizability: properties', () => {
   it('agrees with a brute-force search on small random histories (with indeterminate and failed operations)', () => {
     fc.assert(
-      fc.property(fc.array(smallOp, { maxLength: 7 }), (raw) => {
+      fc.property(fc.array(smallOp, { maxLength: 8 }), (raw) => {
         const ops: Operation[] = raw.map((r, id) => {
           const result = r.result as Operation['result'];
           const base = { id, process: r.process, key: 'x', invoke: r.invoke, complete: r.invoke + r.len, result };
@@ -152,7 +153,7 @@ describe('checkLinearizability: properties', () => {
         });
         expect(checkRegisterHistory(ops, null)).toBe(bruteForce(ops, null) ? 'ok' : 'fail');
       }),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
 
@@ -183,7 +184,7 @@ describe('checkLinearizability: properties', () => {
         expect(r.verdict, `seed ${seed}`).toBe('fail');
         const witness = r.failure!.subHistory;
         expect(witness.map((o) => o.id)).toContain(stale.id);
-        expect(witness.length, formatFailure(r.failure!)).toBeLessThanOrEqual(6);
+        expect(witness.length, formatFailure(r.failure!)).toBeLessThanOrEqual(8);
       }),
       { numRuns: 60 },
     );
