@@ -42,8 +42,6 @@ export interface GenOptions {
   infoRate: number;
   /** failRate is the fraction of operations that fail (certainly not applied). */
   failRate: number;
-  /** infoCas lets cas operations end indeterminate too (default true); false leaves that to writes. */
-  infoCas?: boolean;
 }
 
 /**
@@ -74,7 +72,7 @@ export function linearizableHistory(rnd: Random, o: GenOptions): Operation[] {
       const expected = isCas ? (rnd.float() < 0.6 ? cur : `v${rnd.int(unique + 1)}`) : null;
       const input = isCas ? ({ kind: 'cas', expected, value } as const) : ({ kind: 'write', value } as const);
       const applies = !isCas || expected === cur;
-      if (rnd.float() < o.infoRate && (!isCas || o.infoCas !== false)) {
+      if (rnd.float() < o.infoRate) {
         const tookEffect = rnd.float() < 0.5;
         if (tookEffect && applies) state.set(key, value);
         // One that never took effect must not be a cas whose compare would hold at every later point; keeping
