@@ -39,17 +39,17 @@ export function registerChaos(program: Command, ctx: CliContext): void {
   };
 
   withTarget(chaos.command('kill').description('SIGKILL a process: a crash, with no shutdown'), true).action(async (opts: TargetOptions) => {
-    const f = clusterFile(opts.dir);
+    const f = clusterFile(opts);
     print(ctx, opts, [await killProcess(await chooseTarget(f, opts))]);
   });
 
   withTarget(chaos.command('pause').description('SIGSTOP a process: it hangs, holding its connections, until resumed'), true).action(async (opts: TargetOptions) => {
-    const f = clusterFile(opts.dir);
+    const f = clusterFile(opts);
     print(ctx, opts, [await pauseProcess(await chooseTarget(f, opts))]);
   });
 
   withTarget(chaos.command('resume').description('SIGCONT a paused process (without --member: every paused process of the component)'), false).action(async (opts: TargetOptions) => {
-    const f = clusterFile(opts.dir);
+    const f = clusterFile(opts);
     const component = parseComponent(opts.component);
     const targets = opts.member !== undefined ? [targetByName(f, component, opts.member)] : componentProcesses(f, component).filter((t) => processState(t.pid) === 'stopped');
     if (targets.length === 0) ctx.stdout(`no paused ${component} process\n`);
@@ -61,14 +61,16 @@ export function registerChaos(program: Command, ctx: CliContext): void {
   withTarget(chaos.command('restart').description('start a killed process again, with its data and flags'), false)
     .option('--wait <duration>', 'how long to wait for it to be healthy (0: do not wait)', '30s')
     .action(async (opts: TargetOptions & { wait: string }) => {
-      const f = clusterFile(opts.dir);
+      const f = clusterFile(opts);
       if (opts.member === undefined) throw new CommandError('restart needs --member NAME', 'BAD_FLAG', 2);
       const t = targetByName(f, parseComponent(opts.component), opts.member);
       print(ctx, opts, [await restartProcess(f, t, durationMs('--wait', opts.wait))]);
     });
 }
 
-function clusterFile(dir: string): ClusterFile {
+function clusterFile(opts: TargetOptions): ClusterFile {
+  checkOutput(opts);
+  const dir = opts.dir;
   const f = readClusterFile(resolve(dir));
   if (f === undefined) throw new CommandError(`no cluster.json in ${resolve(dir)} (start a cluster with capstan up --dir ${dir})`, 'NO_CLUSTER', 1);
   return f;
@@ -84,6 +86,10 @@ function durationMs(flag: string, s: string): number {
   const ms = s === '0' ? 0 : parseDurationMs(s);
   if (ms === undefined) throw new CommandError(`${flag} ${s}: give a duration such as 500ms, 10s or 1m`, 'BAD_FLAG', 2);
   return ms;
+}
+
+function checkOutput(opts: TargetOptions): void {
+  if (opts.output !== 'text' && opts.output !== 'json') throw new CommandError(`--output ${opts.output}: give text or json`, 'BAD_FLAG', 2);
 }
 
 async function chooseTarget(f: ClusterFile, opts: TargetOptions): Promise<ChaosTarget> {

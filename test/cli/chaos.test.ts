@@ -148,11 +148,13 @@ describe('capstan chaos kill|pause|resume|restart (real processes)', () => {
     expect(paused.leaderTerm).toBeGreaterThan(0);
     const others = file().store.members.filter((m) => m.name !== paused.name).map((m) => m.clientURL);
     const c = client(others);
-    await poll('a write while the leader is paused', 20_000, async () => {
+    const failoverMs = await poll('a write while the leader is paused', 20_000, async () => {
       await c.put('chaos/leader-paused', 'x');
-      return true;
+      return Date.now() - paused.at;
     });
     c.close();
+    // A paused leader keeps its sockets open: the others wait out the election timeout (1 s) before they stand.
+    process.stdout.write(`chaos: leader ${paused.name} paused, first write acknowledged after ${failoverMs} ms\n`);
     const out = (await capstan('chaos', 'resume', '--dir', dir)).stdout;
     expect(out).toBe(`resumed ${paused.name} (pid ${paused.pid}) with SIGCONT\n`);
     expect((await capstan('chaos', 'resume', '--dir', dir)).stdout).toBe('no paused store process\n');
@@ -168,5 +170,37 @@ describe('capstan chaos kill|pause|resume|restart (real processes)', () => {
     expect(await capstanFails('chaos', 'pause', '--leader', '--component', 'apiserver', '--dir', dir)).toMatchObject({ code: 2 });
     expect(await capstanFails('chaos', 'kill', '--member', 'store-1', '--component', 'etcd', '--dir', dir)).toMatchObject({ code: 2 });
     expect(await capstanFails('chaos', 'kill', '--leader', '--dir', join(dir, 'nowhere'))).toMatchObject({ code: 1, stderr: expect.stringContaining('no cluster.json') });
+  });
+});
+
+describe('capstan chaos on the control plane (real processes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-chaos-cp-'));
+  const seen = new Set<number>();
+  afterAll(() => {
+    const f = readClusterFile(dir);
+    for (const p of f === undefined ? [] : clusterProcesses(f)) seen.add(p.pid);
+    for (const pid of seen) if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kills and restarts an API server replica and the load balancer (a paused one too); the restarted ones are ready', async () => {
+    await capstan('up', '--members', '1', '--apiservers', '1', '--detach', '--dir', dir);
+    for (const p of clusterProcesses(readClusterFile(dir)!)) seen.add(p.pid);
+    const say = async (...args: string[]): Promise<string> => (await capstan('chaos', ...args, '--dir', dir)).stdout;
+
+    const killed = await say('kill', '--component', 'apiserver', '--member', 'apiserver-1');
+    expect(killed).toMatch(/^killed apiserver-1 \(pid \d+\) with SIGKILL\n$/);
+    const restarted = await say('restart', '--component', 'apiserver', '--member', 'apiserver-1');
+    expect(restarted).toMatch(/^restarted apiserver-1 \(pid \d+\), ready after \d+ ms\n$/);
+    expect(await say('pause', '--component', 'lb', '--member', 'lb')).toMatch(/^paused lb /);
+    expect(await say('kill', '--component', 'lb', '--member', 'lb')).toMatch(/^killed lb /);
+    expect(await say('restart', '--component', 'lb', '--member', 'lb')).toMatch(/^restarted lb \(pid \d+\), ready after \d+ ms\n$/);
+    const f = readClusterFile(dir)!;
+    for (const p of clusterProcesses(f)) seen.add(p.pid);
+    const st = JSON.parse((await capstan('status', '--dir', dir, '-o', 'json')).stdout) as { apiserver: { processes: { name: string; pid: number; ready: boolean }[] } };
+    expect(st.apiserver.processes.map((p) => [p.name, p.pid, p.ready])).toEqual([
+      ['lb', f.apiserver!.lb.pid, true],
+      ['apiserver-1', f.apiserver!.replicas[0]!.pid, true],
+    ]);
   });
 });
