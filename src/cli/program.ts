@@ -8,6 +8,7 @@ import { registerDown } from './down.js';
 import { registerStatus } from './status.js';
 import { registerApiServer } from './apiserver.js';
 import { registerSnapshot } from './snapshot.js';
+import { registerChaos } from './chaos.js';
 
 export type { CliContext } from './context.js';
 
@@ -31,6 +32,7 @@ export function createProgram(ctx: CliContext): Command {
   registerStatus(program, ctx);
   registerApiServer(program, ctx);
   registerSnapshot(program, ctx);
+  registerChaos(program, ctx);
   return program;
 }
 

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type MemberRecord } from './launcher/cluster-file.js';
-import { planControlPlane, spawnApiServer, spawnLb } from './launcher/control-plane.js';
-import { freePort, isAlive, spawnCapstan, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
+import { planControlPlane, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
+import { freePort, isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 
@@ -52,24 +52,9 @@ export function registerUp(program: Command, ctx: CliContext): void {
         // Restart with the data and ports the cluster had; fresh ports only for new members.
         ctx.stderr(`restarting the cluster in ${dir}\n`);
       }
-      const initialCluster = members.map((m) => `${m.name}=${m.peerURL}`).join(',');
       for (const m of members) {
         ctx.stderr(`starting store member ${m.name} (${m.clientURL}) ... `);
-        m.pid = spawnCapstan(
-          [
-            'store',
-            `--name=${m.name}`,
-            `--data-dir=${m.dataDir}`,
-            `--listen-client-urls=${m.clientURL}`,
-            `--advertise-client-urls=${m.clientURL}`,
-            `--listen-peer-urls=${m.peerURL}`,
-            `--initial-advertise-peer-urls=${m.peerURL}`,
-            `--initial-cluster=${initialCluster}`,
-            '--initial-cluster-state=new',
-            `--initial-cluster-token=${token}`,
-          ],
-          m.log,
-        );
+        spawnStoreMember(m, members, token);
         ctx.stderr(`pid ${m.pid}\n`);
       }
       const file: ClusterFile = {

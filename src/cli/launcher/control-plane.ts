@@ -1,12 +1,12 @@
 /**
- * The control-plane part of `capstan up`: API server replicas over the store, and the load balancer in
- * front of them, each a `capstan` child process on free loopback ports, with the PKI, token file and
- * kubeconfig they need. Ports and credentials are kept in cluster.json so a restart reuses them.
+ * How `capstan up` (and `capstan chaos restart`) start a cluster's processes: store members, API server
+ * replicas over the store, and the load balancer in front of them, each a `capstan` child process on free
+ * loopback ports, with the PKI, token file and kubeconfig they need. Ports and credentials are kept in cluster.json so a restart reuses them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ApiServerRecord, ClusterFile, LbRecord } from './cluster-file.js';
+import type { ApiServerRecord, ClusterFile, LbRecord, MemberRecord } from './cluster-file.js';
 import { generatePki, writeKubeconfig } from './pki.js';
 import { freePort, spawnCapstan } from './processes.js';
 
@@ -39,6 +39,30 @@ function pkiFiles(dir: string): { cert: string; key: string; tokens: string } {
 
 function port(url: string): string {
   return new URL(url).port;
+}
+
+/**
+ * storeMemberArgs are the flags `capstan up` starts a member with. A member restarted on its data directory
+ * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does.
+ */
+function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): string[] {
+  return [
+    'store',
+    `--name=${m.name}`,
+    `--data-dir=${m.dataDir}`,
+    `--listen-client-urls=${m.clientURL}`,
+    `--advertise-client-urls=${m.clientURL}`,
+    `--listen-peer-urls=${m.peerURL}`,
+    `--initial-advertise-peer-urls=${m.peerURL}`,
+    `--initial-cluster=${members.map((x) => `${x.name}=${x.peerURL}`).join(',')}`,
+    '--initial-cluster-state=new',
+    `--initial-cluster-token=${clusterToken}`,
+  ];
+}
+
+/** spawnStoreMember starts one store member with the flags `capstan up` gives it (its PID is recorded in m). */
+export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): void {
+  m.pid = spawnCapstan(storeMemberArgs(m, members, clusterToken), m.log);
 }
 
 /** spawnApiServer starts one replica (its PID is recorded in r). */
