@@ -333,7 +333,19 @@ export class StoreServer implements TransportHost, PeerHost {
         const cc = decodeConfChange(e.data);
         this.node.applyConfChange(cc);
       } else if (fresh && e.data.length > 0) {
-        await this.applyRequest(decodeInternalRequest(e.data));
+        const req = decodeInternalRequest(e.data);
+        // A Txn's past-revision reads are fetched first. From its first change to its consistent index the
+        // entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
+        let prefetched: Prefetched | undefined;
+        let failed: ApplyResult | undefined;
+        if (req.request === 'txn') {
+          try {
+            prefetched = await this.applier.prefetch(req.txn);
+          } catch (err) {
+            failed = { ok: false, err };
+          }
+        }
+        this.applyRequest(req, prefetched, failed);
       }
       if (fresh) this.kv.setConsistentIndex(e.index);
       this.appliedIndex = e.index;
@@ -343,36 +355,50 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   /** applyRequest applies one request and hands the result to its proposer, if that proposer is this member. */
-  private async applyRequest(req: pb.InternalRaftRequest): Promise<void> {
-    const id = req.header?.id ?? '0';
+  private applyRequest(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined, failed: ApplyResult | undefined): void {
     let result: ApplyResult;
-    try {
-      result = { ok: true, resp: await this.dispatch(req) };
-      if (req.request === 'compaction') {
-        const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
-        result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
+    if (failed !== undefined) {
+      result = failed;
+    } else {
+      try {
+        result = { ok: true, resp: this.dispatch(req, prefetched) };
+        if (req.request === 'compaction') {
+          const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
+          result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
+        }
+      } catch (err) {
+        result = { ok: false, err };
       }
-    } catch (err) {
-      result = { ok: false, err };
     }
+    const resp = result.ok ? result.resp : undefined;
+    const id = req.header?.id ?? '0';
     const w = this.waiters.get(id);
-    if (w !== undefined) {
-      this.waiters.delete(id);
-      w.timer.cancel();
+    if (w === undefined) {
+      if (resp instanceof Promise) resp.catch(() => undefined);
+      return;
+    }
+    this.waiters.delete(id);
+    w.timer.cancel();
+    if (resp instanceof Promise) {
+      // A read through the log (Range) was taken at this point of the log; its result arrives later.
+      resp.then(
+        (r: unknown) => w.resolve({ ok: true, resp: r }),
+        (err: unknown) => w.resolve({ ok: false, err }),
+      );
+    } else {
       w.resolve(result);
     }
   }
 
-  private async dispatch(req: pb.InternalRaftRequest): Promise<unknown> {
+  /** dispatch applies a request synchronously; only a Range through the log answers with a promise. */
+  private dispatch(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined): unknown {
     switch (req.request) {
       case 'put':
         return this.applier.put(req.put);
       case 'deleteRange':
         return this.applier.deleteRange(req.deleteRange);
-      case 'txn': {
-        const prefetched: Prefetched = await this.applier.prefetch(req.txn);
-        return this.applier.txn(req.txn, prefetched);
-      }
+      case 'txn':
+        return this.applier.txn(req.txn, prefetched ?? new Map());
       case 'compaction':
         return this.applier.compact(req.compaction);
       case 'leaseGrant':

@@ -57,6 +57,7 @@ export class KvStore {
   compactMainRev = -1;
   /** consistentIndex is the last Raft index whose effects are in this store. */
   consistentIndex = 0;
+  private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
   private compacting: Promise<void> = Promise.resolve();
 
@@ -80,6 +81,7 @@ export class KvStore {
     this.currentRev = 1;
     this.compactMainRev = -1;
     this.consistentIndex = 0;
+    this.consistentIndexDirty = false;
     this.pending = [];
     await this.restore();
   }
@@ -209,11 +211,15 @@ export class KvStore {
     return new WriteTxn(this);
   }
 
-  /** setConsistentIndex records the Raft index applied, to be persisted with the next flush. */
+  /**
+   * setConsistentIndex records the Raft index applied, to be persisted with the next flush: one write of the
+   * latest value per flush, in the same batch as the changes of the entries it covers. The caller sets it once
+   * an entry's changes are all queued, with no flush in between (the applier runs an entry synchronously).
+   */
   setConsistentIndex(index: number): void {
     if (index <= this.consistentIndex) return;
     this.consistentIndex = index;
-    this.queue({ type: 'put', key: metaConsistentIndex, value: encodeUint64(index) });
+    this.consistentIndexDirty = true;
   }
 
   /** queue adds a backend op to the next flush (used by the write transaction and by other buckets). */
@@ -223,6 +229,10 @@ export class KvStore {
 
   /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
   flush(): Promise<void> {
+    if (this.consistentIndexDirty) {
+      this.consistentIndexDirty = false;
+      this.pending.push({ type: 'put', key: metaConsistentIndex, value: encodeUint64(this.consistentIndex) });
+    }
     if (this.pending.length === 0) return Promise.resolve();
     const ops = this.pending;
     this.pending = [];
