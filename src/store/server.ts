@@ -58,7 +58,12 @@ const metaMemberId = prefixed(Prefix.meta, 'member_id');
 /** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
 const SNAPSHOT_CATCHUP_ENTRIES = 5000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
-const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp']);
+const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
+/**
+ * ANY_EARLY are the message types any member may send before persisting: proposals and read requests a follower
+ * forwards to the leader carry no term and nothing of this member's state, so they need not wait for its write.
+ */
+const ANY_EARLY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex']);
 
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
@@ -275,10 +280,13 @@ export class StoreServer implements TransportHost, PeerHost {
     // A leader's appends and heartbeats depend on nothing it has yet to persist, so they go out before its own
     // fsync and the two overlap (thesis §10.2.1); the core counts the leader's own log only once persisted.
     // Everything else — votes, acknowledgements — waits for the write.
+    // A follower's forwarded proposals and read requests go out at once too.
     let later = rd.messages;
-    if (this.node.isLeader() && rd.messages.length > 0) {
-      const early = rd.messages.filter((m) => LEADER_EARLY.has(m.type));
-      later = rd.messages.filter((m) => !LEADER_EARLY.has(m.type));
+    if (rd.messages.length > 0) {
+      const earlyTypes = this.node.isLeader() ? LEADER_EARLY : ANY_EARLY;
+      const early: Message[] = [];
+      later = [];
+      for (const m of rd.messages) (earlyTypes.has(m.type) ? early : later).push(m);
       this.transport.send(early);
     }
     const ops = this.raftLog.persistOps(rd);
