@@ -107,6 +107,9 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly peerServer: PeerServer;
   private pendingSnapshot: { index: number; records: { key: Buffer; value: Buffer }[] } | undefined;
   private failoverTimer: TimerHandle | undefined;
+  /** The IDs as response headers carry them, converted once. */
+  private readonly clusterIdString: string;
+  private readonly memberIdString: string;
 
   private constructor(
     readonly cfg: StoreConfig,
@@ -123,6 +126,8 @@ export class StoreServer implements TransportHost, PeerHost {
   ) {
     this.kv = kv;
     this.members = members;
+    this.clusterIdString = int64(clusterId);
+    this.memberIdString = int64(memberId);
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
     this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
     this.alarms = new AlarmStore();
@@ -611,7 +616,7 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** header is the ResponseHeader for a response at a store revision. */
   header(revision: number): pb.ResponseHeader {
-    return { clusterId: int64(this.clusterId), memberId: int64(this.memberId), revision: int64(revision), raftTerm: int64(this.term) };
+    return { clusterId: this.clusterIdString, memberId: this.memberIdString, revision: int64(revision), raftTerm: int64(this.term) };
   }
 
   /** requestTimeoutMs is how long a proposal may take (etcd: 5 s plus two election timeouts). */
