@@ -295,6 +295,8 @@ export class StoreServer implements TransportHost, PeerHost {
       this.transport.send(early);
     }
     const ops = this.raftLog.persistOps(rd);
+    // What the last Ready applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
+    if (ops.length > 0) for (const op of this.kv.drain()) ops.push(op);
     const started = this.metrics ? performance.now() : 0;
     const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
     // Committed entries that were durable before this Ready may be applied while its own write is in flight.
@@ -310,10 +312,9 @@ export class StoreServer implements TransportHost, PeerHost {
     if (!applyEarly && rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
-    if (rd.committedEntries.length > 0) {
-      void this.kv.flush();
-      this.maybeSnapshot();
-    }
+    // While more Readys follow, the next one's write carries what was applied; the last one flushes it.
+    if (!this.node.hasReady()) void this.kv.flush();
+    if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
   private onSoftState(lead: bigint, isLeader: boolean): void {
@@ -810,6 +811,8 @@ export class StoreServer implements TransportHost, PeerHost {
     if (this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
     const index = this.appliedIndex;
     const compactIndex = Math.max(0, index - SNAPSHOT_CATCHUP_ENTRIES);
+    // MVCC writes through index are queued first (flush), so they are on disk before the log entries go.
+    void this.kv.flush();
     const ops = this.raftLog.snapshotAndCompact(index, this.node.status().config, compactIndex);
     this.snapshotIndex = index;
     // MVCC writes through index were queued by kv.flush() before these, and a synced write makes all earlier

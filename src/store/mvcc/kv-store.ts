@@ -229,14 +229,23 @@ export class KvStore {
 
   /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
   flush(): Promise<void> {
+    const ops = this.drain();
+    if (ops.length === 0) return Promise.resolve();
+    return this.backend.write(ops, false);
+  }
+
+  /**
+   * drain hands over the queued ops, the consistent index included, for the caller to put in a backend write
+   * of its own (in order with everything written later, like flush).
+   */
+  drain(): BatchOp[] {
     if (this.consistentIndexDirty) {
       this.consistentIndexDirty = false;
       this.pending.push({ type: 'put', key: metaConsistentIndex, value: encodeUint64(this.consistentIndex) });
     }
-    if (this.pending.length === 0) return Promise.resolve();
     const ops = this.pending;
     this.pending = [];
-    return this.backend.write(ops, false);
+    return ops;
   }
 
   /**
