@@ -21,7 +21,9 @@ const hpack = require('hpack.js') as { decoder: { create(): HpackDecoder } };
 
 const PREFACE_LEN = 24;
 const FRAME_HEADERS = 0x1;
+const FRAME_SETTINGS = 0x4;
 const FRAME_CONTINUATION = 0x9;
+const FLAG_ACK = 0x1;
 const FLAG_END_STREAM = 0x1;
 const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
@@ -145,8 +147,15 @@ export class AuthorityFixingStream extends Duplex {
   private passLeft = 0;
   private pendingHeaders: { streamId: number; flags: number; fragments: Buffer[]; raw: Buffer[] } | undefined;
 
-  constructor(private readonly socket: Socket) {
+  /** dropSettingsAck drops the client's first SETTINGS acknowledgement (of the sniffer's settings, h2-sniffer.ts). */
+  private dropSettingsAck: boolean;
+
+  constructor(
+    private readonly socket: Socket,
+    options: { dropSettingsAck?: boolean } = {},
+  ) {
     super({ allowHalfOpen: false });
+    this.dropSettingsAck = options.dropSettingsAck ?? false;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.push(null));
     socket.on('close', () => this.destroy());
@@ -174,6 +183,12 @@ export class AuthorityFixingStream extends Duplex {
       if (b.length < 9) break;
       const len = b.readUIntBE(0, 3);
       const type = b[3]!;
+      if (this.dropSettingsAck && type === FRAME_SETTINGS && (b[4]! & FLAG_ACK) !== 0) {
+        if (b.length < 9 + len) break;
+        this.dropSettingsAck = false;
+        b = b.subarray(9 + len);
+        continue;
+      }
       if (type !== FRAME_HEADERS && type !== FRAME_CONTINUATION) {
         out.push(b.subarray(0, 9));
         this.passLeft = len;

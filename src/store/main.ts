@@ -55,7 +55,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Auth, authService(server));
 
   const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
-  const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }));
+  const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);
   const clientPorts: number[] = [];
   for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
   const metricsServers: http.Server[] = [];
