@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
  * authority character. etcd serves such clients, so capstan must: this stream sits between the socket and
  * the HTTP/2 server and rewrites, in the client's HEADERS blocks, any `:authority` literal with characters
  * nghttp2 refuses, replacing each such byte with '-'. The value keeps its length, so the HPACK dynamic
- * tables of client and server stay in step; everything else passes through untouched.
+ * tables of client and server stay in step; everything else passes through untouched. Only connections
+ * whose first request needs it get this stream (h2-sniffer.ts decides): it costs every request of the
+ * connection CPU, which the native socket does not.
  */
 
 interface HpackDecoder {
