@@ -90,15 +90,24 @@ export class Backend {
       while (this.queue.length > 0) {
         const group = this.queue;
         this.queue = [];
-        const ops: BatchOp[] = [];
         let sync = false;
+        let count = 0;
         for (const w of group) {
-          for (const op of w.ops) ops.push(op);
+          count += w.ops.length;
           sync ||= w.sync;
         }
         try {
-          if (ops.length > 0) {
-            await this.db.batch(ops, { sync });
+          if (count > 0) {
+            // A chained batch: the array form of batch() clones and re-validates every operation in JS, which
+            // costs about five times as much main-thread time per operation.
+            const batch = this.db.batch();
+            for (const w of group) {
+              for (const op of w.ops) {
+                if (op.type === 'put') batch.put(op.key, op.value as Buffer);
+                else batch.del(op.key);
+              }
+            }
+            await batch.write({ sync });
             this.writes++;
             if (sync) this.syncs++;
           } else if (sync) {

@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
  * authority character. etcd serves such clients, so capstan must: this stream sits between the socket and
  * the HTTP/2 server and rewrites, in the client's HEADERS blocks, any `:authority` literal with characters
  * nghttp2 refuses, replacing each such byte with '-'. The value keeps its length, so the HPACK dynamic
- * tables of client and server stay in step; everything else passes through untouched.
+ * tables of client and server stay in step; everything else passes through untouched. Only connections
+ * whose first request needs it get this stream (h2-sniffer.ts decides): it costs every request of the
+ * connection CPU, which the native socket does not.
  */
 
 interface HpackDecoder {
@@ -21,7 +23,9 @@ const hpack = require('hpack.js') as { decoder: { create(): HpackDecoder } };
 
 const PREFACE_LEN = 24;
 const FRAME_HEADERS = 0x1;
+const FRAME_SETTINGS = 0x4;
 const FRAME_CONTINUATION = 0x9;
+const FLAG_ACK = 0x1;
 const FLAG_END_STREAM = 0x1;
 const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
@@ -81,24 +85,26 @@ function readString(b: Buffer, off: number): { bytes: Buffer; next: number } {
   return { bytes: Buffer.isBuffer(s) ? s : Buffer.from(s), next: end };
 }
 
-/** rewriteBlock returns the header block with offending :authority values fixed, or undefined if none. */
+/**
+ * rewriteBlock returns the header block with offending :authority values fixed, or undefined if none. A block
+ * with nothing to fix (nearly every one) is only scanned: the copy starts at the first offending field.
+ */
 export function rewriteHeaderBlock(block: Buffer): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let changed = false;
+  let parts: Buffer[] | undefined;
+  /** copied is where the part of block not yet in parts begins (once parts exists). */
+  let copied = 0;
   let off = 0;
   while (off < block.length) {
-    const start = off;
     const first = block[off]!;
     if (first & 0x80) {
       off = decodeInt(block, off, 7).next; // indexed field
-      parts.push(block.subarray(start, off));
       continue;
     }
     if ((first & 0xe0) === 0x20) {
       off = decodeInt(block, off, 5).next; // dynamic table size update
-      parts.push(block.subarray(start, off));
       continue;
     }
+    const start = off;
     const prefix = (first & 0xc0) === 0x40 ? 6 : 4;
     const { value: nameIndex, next } = decodeInt(block, off, prefix);
     off = next;
@@ -113,13 +119,14 @@ export function rewriteHeaderBlock(block: Buffer): Buffer | undefined {
     off = value.next;
     if (isAuthority && value.bytes.some((c) => !isAuthorityByte(c))) {
       const fixed = Buffer.from(value.bytes.map((c) => (isAuthorityByte(c) ? c : 0x2d)));
-      parts.push(block.subarray(start, valueStart), encodeInt(0, 7, fixed.length), fixed);
-      changed = true;
-    } else {
-      parts.push(block.subarray(start, off));
+      parts ??= [];
+      parts.push(block.subarray(copied, start), block.subarray(start, valueStart), encodeInt(0, 7, fixed.length), fixed);
+      copied = off;
     }
   }
-  return changed ? Buffer.concat(parts) : undefined;
+  if (parts === undefined) return undefined;
+  parts.push(block.subarray(copied));
+  return Buffer.concat(parts);
 }
 
 function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
@@ -142,8 +149,15 @@ export class AuthorityFixingStream extends Duplex {
   private passLeft = 0;
   private pendingHeaders: { streamId: number; flags: number; fragments: Buffer[]; raw: Buffer[] } | undefined;
 
-  constructor(private readonly socket: Socket) {
+  /** dropSettingsAck drops the client's first SETTINGS acknowledgement (of the sniffer's settings, h2-sniffer.ts). */
+  private dropSettingsAck: boolean;
+
+  constructor(
+    private readonly socket: Socket,
+    options: { dropSettingsAck?: boolean } = {},
+  ) {
     super({ allowHalfOpen: false });
+    this.dropSettingsAck = options.dropSettingsAck ?? false;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.push(null));
     socket.on('close', () => this.destroy());
@@ -171,6 +185,12 @@ export class AuthorityFixingStream extends Duplex {
       if (b.length < 9) break;
       const len = b.readUIntBE(0, 3);
       const type = b[3]!;
+      if (this.dropSettingsAck && type === FRAME_SETTINGS && (b[4]! & FLAG_ACK) !== 0) {
+        if (b.length < 9 + len) break;
+        this.dropSettingsAck = false;
+        b = b.subarray(9 + len);
+        continue;
+      }
       if (type !== FRAME_HEADERS && type !== FRAME_CONTINUATION) {
         out.push(b.subarray(0, 9));
         this.passLeft = len;
@@ -204,7 +224,7 @@ export class AuthorityFixingStream extends Duplex {
       const h = this.pendingHeaders!;
       this.pendingHeaders = undefined;
       const priority = h.fragments[0]!;
-      const block = Buffer.concat(h.fragments.slice(1));
+      const block = h.fragments.length === 2 ? h.fragments[1]! : Buffer.concat(h.fragments.slice(1));
       let fixed: Buffer | undefined;
       try {
         fixed = rewriteHeaderBlock(block);
@@ -233,6 +253,17 @@ export class AuthorityFixingStream extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.socket.write(chunk, cb);
+  }
+
+  /**
+   * _writev hands the socket everything the HTTP/2 session wrote in one go (it corks around each flush) as one
+   * corked write, so a response's HEADERS, DATA and trailers leave in one system call rather than one each.
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.socket.cork();
+    for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!.chunk);
+    this.socket.write(chunks[chunks.length - 1]!.chunk, cb);
+    this.socket.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -2,7 +2,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../util/logger.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { AuthorityFixingStream } from './h2-authority.js';
+import { sniffConnection } from './h2-sniffer.js';
+
+/** SNIFF_TIMEOUT_MS is how long a gRPC connection may take to send its first request before it gets the fixer. */
+const SNIFF_TIMEOUT_MS = 2000;
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -19,6 +24,7 @@ export class ClientListener {
     private readonly grpcServer: grpc.Server,
     private readonly httpServer: http.Server,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** listen binds host:port (port 0 picks a free one) and resolves with the bound port. */
@@ -35,17 +41,29 @@ export class ClientListener {
         const isGrpc = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
         if (isGrpc && head.length < HTTP2_PREFACE.length) return; // wait for the whole preface
         socket.off('data', onData);
+        if (isGrpc) {
+          // The native socket if the client's first request needs no :authority fix, else through the fixer
+          // (see h2-sniffer.ts and h2-authority.ts). Either way the bytes read so far go back first.
+          sniffConnection(socket, head, this.clock, SNIFF_TIMEOUT_MS).then(
+            (r) => {
+              socket.unshift(r.bytes);
+              if (r.native) {
+                // The HTTP/2 session reads the socket's handle itself, after what was unshifted.
+                injector.injectConnection(socket);
+              } else {
+                injector.injectConnection(new AuthorityFixingStream(socket, { dropSettingsAck: r.dropSettingsAck }));
+                socket.resume();
+              }
+            },
+            () => socket.destroy(),
+          );
+          return;
+        }
+        // HTTP/1.1 reads through 'data' events: let the unshifted request flow to its parser.
         socket.pause();
         socket.unshift(head);
-        if (isGrpc) {
-          // Through the :authority fixer (see h2-authority.ts), which reads the socket itself.
-          injector.injectConnection(new AuthorityFixingStream(socket));
-          socket.resume();
-        } else {
-          // HTTP/1.1 reads through 'data' events: let the unshifted request flow to its parser.
-          this.httpServer.emit('connection', socket);
-          socket.resume();
-        }
+        this.httpServer.emit('connection', socket);
+        socket.resume();
       };
       socket.on('data', onData);
       socket.on('error', (err) => this.log.debug({ err }, 'listener: connection error'));

@@ -6,6 +6,7 @@ import type { Random } from '../util/random.js';
 import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
 import { clusterService } from './grpc/cluster-service.js';
+import { withFastPutResponse } from './grpc/fast-codec.js';
 import { kvService } from './grpc/kv-service.js';
 import { leaseService } from './grpc/lease-service.js';
 import { maintenanceService } from './grpc/maintenance-service.js';
@@ -46,7 +47,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     const wrapped = withEtcdDecodeErrors(def, impl, () => server.hasLeader());
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
   };
-  add(protos.services.KV, kvService(server, log.child({ component: 'kv' }), metrics));
+  add(withFastPutResponse(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics));
   add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
@@ -54,7 +55,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Auth, authService(server));
 
   const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
-  const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }));
+  const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);
   const clientPorts: number[] = [];
   for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
   const metricsServers: http.Server[] = [];

@@ -59,7 +59,12 @@ export const metaMemberId = prefixed(Prefix.meta, 'member_id');
 /** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
 const SNAPSHOT_CATCHUP_ENTRIES = 5000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
-const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp']);
+const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
+/**
+ * ANY_EARLY are the message types any member may send before persisting: proposals and read requests a follower
+ * forwards to the leader carry no term and nothing of this member's state, so they need not wait for its write.
+ */
+const ANY_EARLY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex']);
 
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
@@ -104,6 +109,9 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly peerServer: PeerServer;
   private pendingSnapshot: { index: number; records: { key: Buffer; value: Buffer }[] } | undefined;
   private failoverTimer: TimerHandle | undefined;
+  /** The IDs as response headers carry them, converted once. */
+  private readonly clusterIdString: string;
+  private readonly memberIdString: string;
 
   private constructor(
     readonly cfg: StoreConfig,
@@ -120,6 +128,8 @@ export class StoreServer implements TransportHost, PeerHost {
   ) {
     this.kv = kv;
     this.members = members;
+    this.clusterIdString = int64(clusterId);
+    this.memberIdString = int64(memberId);
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
     this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
     this.alarms = new AlarmStore();
@@ -277,13 +287,18 @@ export class StoreServer implements TransportHost, PeerHost {
     // A leader's appends and heartbeats depend on nothing it has yet to persist, so they go out before its own
     // fsync and the two overlap (thesis §10.2.1); the core counts the leader's own log only once persisted.
     // Everything else — votes, acknowledgements — waits for the write.
+    // A follower's forwarded proposals and read requests go out at once too.
     let later = rd.messages;
-    if (this.node.isLeader() && rd.messages.length > 0) {
-      const early = rd.messages.filter((m) => LEADER_EARLY.has(m.type));
-      later = rd.messages.filter((m) => !LEADER_EARLY.has(m.type));
+    if (rd.messages.length > 0) {
+      const earlyTypes = this.node.isLeader() ? LEADER_EARLY : ANY_EARLY;
+      const early: Message[] = [];
+      later = [];
+      for (const m of rd.messages) (earlyTypes.has(m.type) ? early : later).push(m);
       this.transport.send(early);
     }
     const ops = this.raftLog.persistOps(rd);
+    // What the last Ready applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
+    if (ops.length > 0) for (const op of this.kv.drain()) ops.push(op);
     const started = this.metrics ? performance.now() : 0;
     const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
     // Committed entries that were durable before this Ready may be applied while its own write is in flight.
@@ -299,10 +314,9 @@ export class StoreServer implements TransportHost, PeerHost {
     if (!applyEarly && rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
-    if (rd.committedEntries.length > 0) {
-      void this.kv.flush();
-      this.maybeSnapshot();
-    }
+    // While more Readys follow, the next one's write carries what was applied; the last one flushes it.
+    if (!this.node.hasReady()) void this.kv.flush();
+    if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
   private onSoftState(lead: bigint, isLeader: boolean): void {
@@ -335,7 +349,19 @@ export class StoreServer implements TransportHost, PeerHost {
         const cc = decodeConfChange(e.data);
         this.node.applyConfChange(cc);
       } else if (fresh && e.data.length > 0) {
-        await this.applyRequest(decodeInternalRequest(e.data));
+        const req = decodeInternalRequest(e.data);
+        // A Txn's past-revision reads are fetched first. From its first change to its consistent index the
+        // entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
+        let prefetched: Prefetched | undefined;
+        let failed: ApplyResult | undefined;
+        if (req.request === 'txn') {
+          try {
+            prefetched = await this.applier.prefetch(req.txn);
+          } catch (err) {
+            failed = { ok: false, err };
+          }
+        }
+        this.applyRequest(req, prefetched, failed);
       }
       if (fresh) this.kv.setConsistentIndex(e.index);
       this.appliedIndex = e.index;
@@ -345,36 +371,50 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   /** applyRequest applies one request and hands the result to its proposer, if that proposer is this member. */
-  private async applyRequest(req: pb.InternalRaftRequest): Promise<void> {
-    const id = req.header?.id ?? '0';
+  private applyRequest(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined, failed: ApplyResult | undefined): void {
     let result: ApplyResult;
-    try {
-      result = { ok: true, resp: await this.dispatch(req) };
-      if (req.request === 'compaction') {
-        const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
-        result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
+    if (failed !== undefined) {
+      result = failed;
+    } else {
+      try {
+        result = { ok: true, resp: this.dispatch(req, prefetched) };
+        if (req.request === 'compaction') {
+          const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
+          result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
+        }
+      } catch (err) {
+        result = { ok: false, err };
       }
-    } catch (err) {
-      result = { ok: false, err };
     }
+    const resp = result.ok ? result.resp : undefined;
+    const id = req.header?.id ?? '0';
     const w = this.waiters.get(id);
-    if (w !== undefined) {
-      this.waiters.delete(id);
-      w.timer.cancel();
+    if (w === undefined) {
+      if (resp instanceof Promise) resp.catch(() => undefined);
+      return;
+    }
+    this.waiters.delete(id);
+    w.timer.cancel();
+    if (resp instanceof Promise) {
+      // A read through the log (Range) was taken at this point of the log; its result arrives later.
+      resp.then(
+        (r: unknown) => w.resolve({ ok: true, resp: r }),
+        (err: unknown) => w.resolve({ ok: false, err }),
+      );
+    } else {
       w.resolve(result);
     }
   }
 
-  private async dispatch(req: pb.InternalRaftRequest): Promise<unknown> {
+  /** dispatch applies a request synchronously; only a Range through the log answers with a promise. */
+  private dispatch(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined): unknown {
     switch (req.request) {
       case 'put':
         return this.applier.put(req.put);
       case 'deleteRange':
         return this.applier.deleteRange(req.deleteRange);
-      case 'txn': {
-        const prefetched: Prefetched = await this.applier.prefetch(req.txn);
-        return this.applier.txn(req.txn, prefetched);
-      }
+      case 'txn':
+        return this.applier.txn(req.txn, prefetched ?? new Map());
       case 'compaction':
         return this.applier.compact(req.compaction);
       case 'leaseGrant':
@@ -579,7 +619,7 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** header is the ResponseHeader for a response at a store revision. */
   header(revision: number): pb.ResponseHeader {
-    return { clusterId: int64(this.clusterId), memberId: int64(this.memberId), revision: int64(revision), raftTerm: int64(this.term) };
+    return { clusterId: this.clusterIdString, memberId: this.memberIdString, revision: int64(revision), raftTerm: int64(this.term) };
   }
 
   /** requestTimeoutMs is how long a proposal may take (etcd: 5 s plus two election timeouts). */
@@ -780,6 +820,8 @@ export class StoreServer implements TransportHost, PeerHost {
     if (this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
     const index = this.appliedIndex;
     const compactIndex = Math.max(0, index - SNAPSHOT_CATCHUP_ENTRIES);
+    // MVCC writes through index are queued first (flush), so they are on disk before the log entries go.
+    void this.kv.flush();
     const ops = this.raftLog.snapshotAndCompact(index, this.node.status().config, compactIndex);
     this.snapshotIndex = index;
     // MVCC writes through index were queued by kv.flush() before these, and a synced write makes all earlier

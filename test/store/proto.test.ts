@@ -359,8 +359,9 @@ describe('InternalRaftRequest codec', () => {
 
   it('puts the header at field 100 and the request at etcd numbers', () => {
     const bytes = encodeInternalRequest({ header: { id: '1' }, request: 'put', put });
-    // put (4) { key, value, lease, prev_kv, ignore_value, ignore_lease } then header (100 → tag a2 06) { id 1 }
-    expect(hex(bytes)).toBe('22 0e 0a 01 61 12 01 62 18 07 20 01 28 00 30 00 a2 06 02 08 01');
+    // put (4) { key, value, lease, prev_kv; the false ignore_value and ignore_lease left out, as proto3 does }
+    // then header (100 → tag a2 06) { id 1 }
+    expect(hex(bytes)).toBe('22 0a 0a 01 61 12 01 62 18 07 20 01 a2 06 02 08 01');
   });
 
   it('round-trips each kind of request in the shape gRPC handlers get', () => {

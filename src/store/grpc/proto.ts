@@ -17,6 +17,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { InternalRaftRequest, KeyValue as WireKeyValue } from './types.js';
 import type { KeyValue } from '../mvcc/types.js';
+import { decodePutEntry, encodePutEntry } from './fast-codec.js';
 
 /** PROTO_DIR is the absolute path of proto/ — resolved the same from src/store/grpc (tsx) and dist/store/grpc. */
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -179,6 +180,8 @@ export function toWireKeyValue(kv: MvccKeyValue): WireKeyValue {
  * and Buffers are converted by the Type's generated fromObject, not through JSON.
  */
 export function encodeInternalRequest(req: InternalRaftRequest): Uint8Array {
+  // A Put, nearly every entry, is written by hand (fast-codec.ts): the same protobuf, without Long objects.
+  if (req.request === 'put' && req.header !== null) return encodePutEntry(req.header.id, req.put);
   const type = loadProtos().types.InternalRaftRequest;
   return type.encode(type.fromObject(req)).finish();
 }
@@ -189,8 +192,11 @@ export function encodeInternalRequest(req: InternalRaftRequest): Uint8Array {
  * the result are views into bytes.
  */
 export function decodeInternalRequest(bytes: Uint8Array): InternalRaftRequest {
+  const buf = asBuffer(bytes);
+  const put = decodePutEntry(buf);
+  if (put !== undefined) return put;
   const type = loadProtos().types.InternalRaftRequest;
-  return type.toObject(type.decode(asBuffer(bytes)), CONVERSION_OPTIONS) as InternalRaftRequest;
+  return type.toObject(type.decode(buf), CONVERSION_OPTIONS) as InternalRaftRequest;
 }
 
 // ---------------------------------------------------------------------------------------------- helpers

@@ -59,6 +59,7 @@ export class KvStore {
   compactMainRev = -1;
   /** consistentIndex is the last Raft index whose effects are in this store. */
   consistentIndex = 0;
+  private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
   private compacting: Promise<void> = Promise.resolve();
 
@@ -82,6 +83,7 @@ export class KvStore {
     this.currentRev = 1;
     this.compactMainRev = -1;
     this.consistentIndex = 0;
+    this.consistentIndexDirty = false;
     this.pending = [];
     await this.restore();
   }
@@ -211,11 +213,15 @@ export class KvStore {
     return new WriteTxn(this);
   }
 
-  /** setConsistentIndex records the Raft index applied, to be persisted with the next flush. */
+  /**
+   * setConsistentIndex records the Raft index applied, to be persisted with the next flush: one write of the
+   * latest value per flush, in the same batch as the changes of the entries it covers. The caller sets it once
+   * an entry's changes are all queued, with no flush in between (the applier runs an entry synchronously).
+   */
   setConsistentIndex(index: number): void {
     if (index <= this.consistentIndex) return;
     this.consistentIndex = index;
-    this.queue({ type: 'put', key: metaConsistentIndex, value: encodeUint64(index) });
+    this.consistentIndexDirty = true;
   }
 
   /** queue adds a backend op to the next flush (used by the write transaction and by other buckets). */
@@ -225,10 +231,23 @@ export class KvStore {
 
   /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
   flush(): Promise<void> {
-    if (this.pending.length === 0) return Promise.resolve();
+    const ops = this.drain();
+    if (ops.length === 0) return Promise.resolve();
+    return this.backend.write(ops, false);
+  }
+
+  /**
+   * drain hands over the queued ops, the consistent index included, for the caller to put in a backend write
+   * of its own (in order with everything written later, like flush).
+   */
+  drain(): BatchOp[] {
+    if (this.consistentIndexDirty) {
+      this.consistentIndexDirty = false;
+      this.pending.push({ type: 'put', key: metaConsistentIndex, value: encodeUint64(this.consistentIndex) });
+    }
     const ops = this.pending;
     this.pending = [];
-    return this.backend.write(ops, false);
+    return ops;
   }
 
   /**

@@ -27,11 +27,14 @@ export function rangeEndOf(rangeEnd: string): RangeEnd {
 /**
  * TreeIndex is the in-memory key index (etcd's treeIndex): every key's KeyIndex, ordered by key for range
  * scans. The ordered part is a sorted array with binary search, which beats a tree for the key counts a
- * control plane holds (inserts are a memmove of pointers).
+ * control plane holds. New keys are collected unsorted and merged in when a range scan next needs the order,
+ * so a burst of creates (or a restart's restore) costs one sort and merge instead of a memmove per key.
  */
 export class TreeIndex {
   private readonly entries = new Map<string, IndexEntry>();
   private sorted: string[] = [];
+  /** added are keys created since the last merge into sorted, in no order. */
+  private added: string[] = [];
 
   /** size is the number of keys with any history left. */
   size(): number {
@@ -49,7 +52,7 @@ export class TreeIndex {
     if (e === undefined) {
       e = new IndexEntry(key);
       this.entries.set(key, e);
-      this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+      this.added.push(key);
     }
     return e;
   }
@@ -66,8 +69,9 @@ export class TreeIndex {
       if (e !== undefined) fn(e);
       return;
     }
-    for (let i = lowerBound(this.sorted, start); i < this.sorted.length; i++) {
-      const k = this.sorted[i]!;
+    const sorted = this.ordered();
+    for (let i = lowerBound(sorted, start); i < sorted.length; i++) {
+      const k = sorted[i]!;
       if (end.kind === 'before' && k >= end.end) return;
       if (!fn(this.entries.get(k)!)) return;
     }
@@ -78,6 +82,7 @@ export class TreeIndex {
    * left are removed from the index.
    */
   compact(rev: number): Set<string> {
+    this.ordered();
     const available = new Set<string>();
     const emptied: string[] = [];
     for (const [k, e] of this.entries) {
@@ -99,12 +104,41 @@ export class TreeIndex {
     return available;
   }
 
+  /** ordered merges the keys added since the last call into the sorted array and returns it. */
+  private ordered(): string[] {
+    const added = this.added;
+    if (added.length === 0) return this.sorted;
+    this.added = [];
+    if (added.length <= 8) {
+      for (const k of added) this.sorted.splice(lowerBound(this.sorted, k), 0, k);
+    } else {
+      // Keys are latin1 strings: code-unit order (the default sort) is byte order.
+      added.sort();
+      this.sorted = mergeSorted(this.sorted, added);
+    }
+    return this.sorted;
+  }
+
   /** revisionsSince lists every (key, revision) with main ≥ rev, for diagnostics and tests. */
   revisionsSince(rev: number): { key: string; rev: Revision }[] {
     const out: { key: string; rev: Revision }[] = [];
-    for (const k of this.sorted) for (const r of this.entries.get(k)!.since(rev)) out.push({ key: k, rev: r });
+    for (const k of this.ordered()) for (const r of this.entries.get(k)!.since(rev)) out.push({ key: k, rev: r });
     return out;
   }
+}
+
+/**
+ * mergeSorted merges two ascending arrays of distinct strings into a new ascending array.
+ */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) out[o++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[o++] = a[i++]!;
+  while (j < b.length) out[o++] = b[j++]!;
+  return out;
 }
 
 /** lowerBound is the first index i with sorted[i] ≥ key. */

@@ -17,9 +17,7 @@ interface LongLike {
 
 type Decoded64 = number | LongLike | undefined | null;
 
-let root: protobuf.Root | undefined;
-
-function types(): {
+interface PeerTypes {
   MessageBatch: protobuf.Type;
   SnapshotChunk: protobuf.Type;
   SnapshotAck: protobuf.Type;
@@ -28,16 +26,19 @@ function types(): {
   LeaseRenewResponse: protobuf.Type;
   LeaseTimeToLiveRequest: protobuf.Type;
   LeaseTimeToLiveResponse: protobuf.Type;
-} {
-  if (root === undefined) {
-    root = new protobuf.Root();
-    root.resolvePath = (_o, t) => (path.isAbsolute(t) ? t : path.join(PROTO_DIR, t));
-    root.loadSync('capstanpb/raft.proto', { keepCase: false });
-    root.resolveAll();
-  }
-  const r = root;
-  const t = (n: string) => r.lookupType(`capstanpb.${n}`);
-  return {
+}
+
+let loadedTypes: PeerTypes | undefined;
+
+/** types parses capstanpb/raft.proto on first use and returns the same Types afterwards. */
+function types(): PeerTypes {
+  if (loadedTypes !== undefined) return loadedTypes;
+  const root = new protobuf.Root();
+  root.resolvePath = (_o, t) => (path.isAbsolute(t) ? t : path.join(PROTO_DIR, t));
+  root.loadSync('capstanpb/raft.proto', { keepCase: false });
+  root.resolveAll();
+  const t = (n: string) => root.lookupType(`capstanpb.${n}`);
+  loadedTypes = {
     MessageBatch: t('MessageBatch'),
     SnapshotChunk: t('SnapshotChunk'),
     SnapshotAck: t('SnapshotAck'),
@@ -47,6 +48,7 @@ function types(): {
     LeaseTimeToLiveRequest: t('LeaseTimeToLiveRequest'),
     LeaseTimeToLiveResponse: t('LeaseTimeToLiveResponse'),
   };
+  return loadedTypes;
 }
 
 const MESSAGE_TYPES: MessageType[] = [
