@@ -13,6 +13,11 @@ import type * as pb from '../../src/store/grpc/types.js';
 import { putOp, settle, startInProcessStore } from './helpers/in-process-store.js';
 
 type BatchFn = (ops: { type: string; key: Buffer; value?: Buffer }[], options?: { sync?: boolean }) => Promise<void>;
+interface ChainedBatch {
+  put(key: Buffer, value: Buffer): ChainedBatch;
+  del(key: Buffer): ChainedBatch;
+  write(options?: { sync?: boolean }): Promise<void>;
+}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,21 +29,44 @@ describe('a write is durable before it is acknowledged', () => {
     const { s, stop } = await startInProcessStore();
     cleanups.push(stop);
     const backend = (s as unknown as { backend: Backend }).backend;
-    const db = backend.db as unknown as { batch: BatchFn };
+    const db = backend.db as unknown as { batch: (...args: unknown[]) => unknown };
     const realBatch = db.batch.bind(db);
     const marker = Buffer.from('durable-marker-value');
     const batches: { sync: boolean; hasMarker: boolean }[] = [];
     let release: (() => void) | undefined;
     let held: { sync: boolean } | undefined;
-    db.batch = async (ops, options) => {
-      const hasMarker = ops.some((op) => op.value?.includes(marker) === true);
+    // Every write of the backend goes through one of LevelDB's two batch forms; watch both.
+    const written = async (hasMarker: boolean, options: { sync?: boolean } | undefined): Promise<void> => {
       batches.push({ sync: options?.sync === true, hasMarker });
       if (hasMarker && held === undefined) {
         // The first write that carries the put: hold it as a slow fsync would.
         held = { sync: options?.sync === true };
         await new Promise<void>((resolve) => (release = resolve));
       }
-      return realBatch(ops, options);
+    };
+    db.batch = (...args: unknown[]) => {
+      if (args.length > 0) {
+        const [ops, options] = args as Parameters<BatchFn>;
+        return written(ops.some((op) => op.value?.includes(marker) === true), options).then(() => (realBatch as unknown as BatchFn)(ops, options));
+      }
+      const inner = realBatch() as ChainedBatch;
+      let hasMarker = false;
+      const chained: ChainedBatch = {
+        put(key, value) {
+          if (value.includes(marker)) hasMarker = true;
+          inner.put(key, value);
+          return chained;
+        },
+        del(key) {
+          inner.del(key);
+          return chained;
+        },
+        async write(options) {
+          await written(hasMarker, options);
+          return inner.write(options);
+        },
+      };
+      return chained;
     };
 
     let answered = false;
