@@ -114,7 +114,14 @@ export class LeaderElector {
     if (this.finished) return;
     this.finished = true;
     this.nextTick?.cancel();
-    await this.inflight;
+    if (!this.leading) return;
+    if (this.inflight !== undefined) {
+      // Let a renewal in flight finish (its resourceVersion is the one to release), but not past the renew deadline.
+      let timer: TimerHandle | undefined;
+      const remaining = Math.max(0, this.lastRenewAt! + this.config.renewDeadlineMs - this.opts.clock.monotonic());
+      await Promise.race([this.inflight, new Promise<void>((resolve) => (timer = this.opts.clock.setTimeout(resolve, remaining)))]);
+      timer?.cancel();
+    }
     if (!this.leading) return;
     this.stopLeading('released');
     const lease = this.lease;

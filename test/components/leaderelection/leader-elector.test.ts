@@ -170,3 +170,31 @@ describe('LeaderElector', () => {
     }
   });
 });
+
+describe('LeaderElector.stop', () => {
+  it('does not hang on a renewal in flight that never answers: it stops leading by the renew deadline', async () => {
+    const clock = new ManualClock(0);
+    const store = new FakeLeaseStore();
+    let cut = false;
+    const stopped: number[] = [];
+    const e = new LeaderElector({ client: store.client(() => cut), name: 'x', identity: 'a', clock, random: zeroJitter, callbacks: { onStoppedLeading: () => stopped.push(clock.now()) } });
+    e.start();
+    clock.advance(1);
+    await new Promise<void>((r) => setImmediate(r));
+    expect(e.isLeader()).toBe(true);
+    cut = true;
+    clock.advance(2_000); // the next renewal starts and hangs
+    await new Promise<void>((r) => setImmediate(r));
+    let done = false;
+    const stopping = e.stop().then(() => (done = true));
+    await new Promise<void>((r) => setImmediate(r));
+    expect(done).toBe(false);
+    clock.advance(8_000);
+    await stopping;
+    expect(done).toBe(true);
+    expect(e.isLeader()).toBe(false);
+    expect(stopped).toEqual([10_001]); // acquired by a write sent at t=1, deadline renewDeadline later
+    // Nothing could be written: the record still names a, and a standby takes over once it expires.
+    expect(store.get('kube-system', 'x')!.spec!.holderIdentity).toBe('a');
+  });
+});
