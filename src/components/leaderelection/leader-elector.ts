@@ -129,6 +129,7 @@ export class LeaderElector {
     try {
       const released = await this.opts.client.update({ ...lease, spec: releaseSpec(lease.spec, this.opts.clock.now()) });
       this.lease = released;
+      this.setObservation({ spec: released.spec ?? {}, observedAt: this.opts.clock.monotonic() });
     } catch (err) {
       this.opts.logger?.warn({ lease: this.opts.name, error: String(err) }, 'failed to release the lease');
     }

@@ -128,6 +128,10 @@ describe('LeaderElector', () => {
     expect(other.elector.isLeader()).toBe(true);
     expect(took).toBeLessThanOrEqual(bound + STEP);
     expect(t.store.get('kube-system', 'kube-scheduler')!.spec).toMatchObject({ holderIdentity: other.elector.config.identity, leaseTransitions: 1, leaseDurationSeconds: 15 });
+    // A cleanly released elector is healthy however long afterwards; the new leader too.
+    await t.run(20_000);
+    expect(old.elector.healthz(0)).toBeUndefined();
+    expect(other.elector.healthz(0)).toBeUndefined();
   });
 
   it('many rounds of kill and restart: never two leaders, transitions counted once per change of holder', async () => {
