@@ -63,12 +63,20 @@ describe('leader election against capstan apiserver', () => {
       b.e.start();
       const first = await waitFor(() => electors.find((e) => e.isLeader()), { timeoutMs: 10_000, intervalMs: 10, what: 'a leader' });
       const second = first === a.e ? b.e : a.e;
-      // A few renewals go by with no change of leader.
-      await new Promise<void>((r) => systemClock.setTimeout(r, 1_500));
+      // Three renewals go by with no change of leader.
+      const rest = clients[0]!;
+      const renewals = new Set<string>();
+      await waitFor(
+        async () => {
+          const l = await rest.get<Lease>(LEASES, 'kube-system', 'test-leader');
+          renewals.add(l.spec?.renewTime ?? '');
+          return renewals.size >= 4 ? true : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 50, what: 'three renewals' },
+      );
       expect(first.isLeader()).toBe(true);
       expect(second.isLeader()).toBe(false);
 
-      const rest = clients[0]!;
       let lease = await rest.get<Lease>(LEASES, 'kube-system', 'test-leader');
       expect(lease.spec).toMatchObject({ holderIdentity: first.config.identity, leaseDurationSeconds: 2, leaseTransitions: 0 });
 
@@ -84,7 +92,7 @@ describe('leader election against capstan apiserver', () => {
       // A fresh standby; then cut the leader off.
       const c = elector('c', 3);
       c.e.start();
-      await new Promise<void>((r) => systemClock.setTimeout(r, 1_000));
+      await waitFor(() => (c.e.leader() === second.config.identity ? true : undefined), { timeoutMs: 5_000, intervalMs: 10, what: 'the new standby to see the leader' });
       const cutOff = second === a.e ? a : b;
       cutOff.client.cut = true;
       const t1 = systemClock.monotonic();
