@@ -37,7 +37,7 @@ import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import type { RequestInfo } from './request-info.js';
-import type { ResourceType, StrategyContext } from './resource.js';
+import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore, Versioned } from './storage/object-store.js';
@@ -61,10 +61,6 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 function qr(r: ResourceType): QualifiedResource {
   return { group: r.group, resource: r.resource };
-}
-
-function apiVersionOf(r: ResourceType): string {
-  return r.group === '' ? r.version : `${r.group}/${r.version}`;
 }
 
 function withoutRV(obj: KubeObject): KubeObject {
@@ -109,9 +105,7 @@ export class RestHandlers {
   }
 
   private stamp(r: ResourceType, obj: KubeObject): KubeObject {
-    obj.apiVersion = apiVersionOf(r);
-    obj.kind = r.kind;
-    return obj;
+    return stampKind(r, obj);
   }
 
   /** get reads one object (404 NotFound when absent). */

@@ -3,7 +3,7 @@
  * name, and the discovery documents that describe them (/api, /apis, each group-version's APIResourceList),
  * as kube-apiserver's discovery endpoints answer.
  */
-import type { APIGroup, APIGroupList, APIResourceList, APIVersions } from '../api/index.js';
+import { groupVersionString, type APIGroup, type APIGroupList, type APIResourceList, type APIVersions } from '../api/index.js';
 import type { ResourceType } from './resource.js';
 import { APPS_V1 } from './resources/apps-v1.js';
 import { COORDINATION_V1 } from './resources/coordination-v1.js';
@@ -98,7 +98,7 @@ export class ResourceRegistry {
       if (r.binding === true) list.push({ name: `${r.resource}/binding`, singularName: '', namespaced: r.namespaced, kind: 'Binding', verbs: ['create'] });
       if (r.resource === 'namespaces') list.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });
     }
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources: list };
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersionString({ group, version }), resources: list };
   }
 }
 

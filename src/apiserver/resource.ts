@@ -5,7 +5,7 @@
  * update and delete. Strategies are pure: the handler passes in the time, and they mutate only the fresh
  * copy they are given.
  */
-import type { FieldError, FieldGetters, KubeObject, ValidateNameFunc } from '../api/index.js';
+import { groupVersionString, type FieldError, type FieldGetters, type KubeObject, type ValidateNameFunc } from '../api/index.js';
 import type { Random } from '../util/random.js';
 
 /** Verb is a Kubernetes API verb as discovery lists it. */
@@ -100,4 +100,16 @@ export interface ResourceType {
 export interface SpecStatusObject extends KubeObject {
   spec?: unknown;
   status?: unknown;
+}
+
+/** apiVersionOf is the apiVersion objects of r carry: `v1`, `apps/v1`. */
+export function apiVersionOf(r: Pick<ResourceType, 'group' | 'version'>): string {
+  return groupVersionString(r);
+}
+
+/** stampKind sets obj's apiVersion and kind to r's (stored objects carry them, but a client's body may not) and returns it. */
+export function stampKind<T extends KubeObject>(r: ResourceType, obj: T): T {
+  obj.apiVersion = apiVersionOf(r);
+  obj.kind = r.kind;
+  return obj;
 }

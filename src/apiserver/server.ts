@@ -29,7 +29,7 @@ import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.js';
-import type { ResourceType } from './resource.js';
+import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { ObjectStore } from './storage/object-store.js';
 import { LeaseManager } from './storage/lease-manager.js';
@@ -137,6 +137,8 @@ export class ApiServer {
   private readonly log: Logger;
   private readonly servers: http.Server[] = [];
   private readonly watches = new Set<() => void>();
+  /** eventLines are the JSON lines of watch events, by object (weakly: they go with the cached objects). */
+  private readonly eventLines = new WeakMap<object, Map<string, string>>();
   private stopping = false;
 
   private constructor(
@@ -283,7 +285,7 @@ export class ApiServer {
     const target = output.target;
     if (target.kind === 'Object' || (info.verb !== 'get' && info.verb !== 'list')) return body;
     const isList = info.verb === 'list';
-    const objectKind = { apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind };
+    const objectKind = { apiVersion: apiVersionOf(r), kind: r.kind };
     switch (target.kind) {
       case 'Table': {
         const { includeObject } = parseTableOptions(query);
@@ -536,6 +538,24 @@ export class ApiServer {
   }
 
   /**
+   * eventLine is a watch event as a JSON line. The watch cache hands every watcher of a resource the same
+   * (frozen) object, so the line is encoded once per object and event type, not once per watcher.
+   */
+  private eventLine(ev: WatchEvent<KubeObject>): string {
+    let byType = this.eventLines.get(ev.object);
+    if (byType === undefined) {
+      byType = new Map();
+      this.eventLines.set(ev.object, byType);
+    }
+    let line = byType.get(ev.type);
+    if (line === undefined) {
+      line = `${JSON.stringify(ev)}\n`;
+      byType.set(ev.type, line);
+    }
+    return line;
+  }
+
+  /**
    * watchFrame encodes a watch event as a protobuf frame. An object with fields outside the schema (written by
    * a JSON client) cannot stop the stream: it goes out without them, and the loss is logged.
    */
@@ -551,12 +571,12 @@ export class ApiServer {
 
   private async serveWatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, res: http.ServerResponse, output: NegotiatedOutput, accept: string | undefined): Promise<void> {
     if (!r.verbs.includes('watch')) throw StatusError.methodNotSupported({ group: r.group, resource: r.resource }, 'watch');
-    const protobuf = watchInProtobuf(r.group === '' ? r.version : `${r.group}/${r.version}`, r.kind, accept);
+    const protobuf = watchInProtobuf(apiVersionOf(r), r.kind, accept);
     const transformer = new WatchTransformer({
       target: output.target,
       convertor: tableConvertorFor(r.group, r.resource),
       includeObject: output.target.kind === 'Table' ? parseTableOptions(query).includeObject : 'Metadata',
-      objectKind: { apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind },
+      objectKind: { apiVersion: apiVersionOf(r), kind: r.kind },
     });
     const labels = { verb: 'WATCH', group: r.group, version: r.version, resource: r.resource };
     const eventLabels = { group: r.group, version: r.version, kind: r.kind };
@@ -593,7 +613,7 @@ export class ApiServer {
           this.metrics.watchEvents.inc(eventLabels);
           let frame: Buffer | string;
           try {
-            frame = protobuf ? this.watchFrame(ev) : `${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`;
+            frame = protobuf ? this.watchFrame(ev) : output.target.kind === 'Object' ? this.eventLine(ev) : `${JSON.stringify(transformer.transform(ev, this.deps.clock.now()))}\n`;
           } catch (err) {
             // An object this watch cannot render ends this watch (the client re-watches), not the replica.
             this.log.error({ err, resource: r.resource }, 'apiserver: could not encode a watch event; ending the watch');

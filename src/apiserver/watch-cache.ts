@@ -19,7 +19,7 @@ import type { KubeObject } from '../api/index.js';
 import type { Watcher } from '../store/client/index.js';
 import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
-import type { ResourceType } from './resource.js';
+import { stampKind, type ResourceType } from './resource.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { changesFromBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
 
@@ -66,9 +66,7 @@ export class WatchCache {
   }
 
   private stamp(obj: KubeObject): KubeObject {
-    obj.apiVersion = this.r.group === '' ? this.r.version : `${this.r.group}/${this.r.version}`;
-    obj.kind = this.r.kind;
-    return Object.freeze(obj);
+    return Object.freeze(stampKind(this.r, obj));
   }
 
   private async start(): Promise<void> {

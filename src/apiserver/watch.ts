@@ -17,7 +17,7 @@ import { CompactedError } from '../store/client/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StatusError } from './errors.js';
 import type { RequestInfo } from './request-info.js';
-import type { ResourceType } from './resource.js';
+import { apiVersionOf, stampKind, type ResourceType } from './resource.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { WatchCaches } from './watch-cache.js';
@@ -50,12 +50,7 @@ function expired(fromRevision: number, compactRevision: number | undefined): Sta
 
 /** etcdFeed watches etcd directly from fromRevision (exclusive) on a key or a prefix. */
 function etcdFeed(store: ObjectStore, r: ResourceType, keyOrPrefix: string, isPrefix: boolean, fromRevision: number, initial: readonly KubeObject[]): Feed {
-  const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
-  const stamp = (o: KubeObject): KubeObject => {
-    o.apiVersion = apiVersion;
-    o.kind = r.kind;
-    return o;
-  };
+  const stamp = (o: KubeObject): KubeObject => stampKind(r, o);
   return {
     initial,
     async start(changes, end) {
@@ -114,7 +109,7 @@ export async function startWatch(
   } else if (rv === '' || rv === '0') {
     const page = await store.list({ prefix, filter: matches });
     from = page.revision;
-    feed = etcdFeed(store, r, etcdKey, !single, from, page.items.map((v) => ({ ...v.obj, apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind })));
+    feed = etcdFeed(store, r, etcdKey, !single, from, page.items.map((v) => stampKind(r, v.obj)));
   } else {
     from = Number(rv);
     feed = etcdFeed(store, r, etcdKey, !single, from, []);
@@ -154,7 +149,7 @@ export async function startWatch(
 
   timers.push(clock.setTimeout(stop, timeoutSeconds * 1000));
   if (bookmarks) {
-    const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
+    const apiVersion = apiVersionOf(r);
     timers.push(
       clock.setInterval(() => {
         if (ended || delivered <= announced) return;

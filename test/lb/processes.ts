@@ -73,7 +73,7 @@ export class ManagedProcess {
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.spec.name} is already running (pid ${String(this.pid)})`);
     this.launches++;
-    appendFileSync(this.logFile, `==> lb test harness: launch #${String(this.launches)}: ${this.spec.command} ${this.spec.args.join(' ')}\n`);
+    appendFileSync(this.logFile, `==> test harness: launch #${String(this.launches)}: ${this.spec.command} ${this.spec.args.join(' ')}\n`);
     const fd = openSync(this.logFile, 'a');
     let child: ChildProcess;
     try {

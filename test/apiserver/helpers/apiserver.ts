@@ -1,19 +1,17 @@
 /**
  * startApiServer runs one `capstan apiserver` process for the API server suites, on loopback ports chosen at
- * run time, against the store endpoints it is given, with its output in a log file whose tail is printed when
- * a test fails. It is stopped by PID (SIGTERM, then SIGKILL after a deadline); a process 'exit' hook kills any
- * replica a worker leaves behind.
+ * run time, against the store endpoints it is given, as a ManagedProcess (test/lb/processes.ts): its output in
+ * a log file, stopped by PID (SIGTERM, then SIGKILL after a deadline), killed by an exit hook if a worker
+ * leaves it behind.
  *
  * kubectl runs a kubectl binary (the one on PATH, or kubectl 1.20 from CAPSTAN_KUBECTL_120) against a replica.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '../../compat/helpers/ports.js';
 import { afterAll, beforeAll } from 'vitest';
-import { findOnPath, repoRoot } from '../../compat/helpers/tools.js';
-import { waitFor } from '../../compat/helpers/wait.js';
+import { findOnPath } from '../../compat/helpers/tools.js';
+import { ManagedProcess, makeTestDir, nodeTsx } from '../../lb/processes.js';
 
 /** ApiServerProcess is a running replica. */
 export interface ApiServerProcess {
@@ -22,83 +20,51 @@ export interface ApiServerProcess {
   readonly pid: number;
   readonly logFile: string;
   readonly running: boolean;
+  /** logTail is the last lines of its log, framed with the file's path. */
   logTail(lines?: number): string;
-  /** stop sends SIGTERM (SIGKILL after 10 s) and resolves once the process is gone. */
+  /** stop sends SIGTERM (SIGKILL after 10 s), resolves once the process is gone, and removes its directory. */
   stop(): Promise<void>;
   /** kill9 sends SIGKILL and resolves once the process is gone. */
   kill9(): Promise<void>;
 }
 
-const leftovers = new Set<ChildProcess>();
-let hooked = false;
-
-/** startApiServer starts a replica and resolves once /readyz answers 200. */
+/** startApiServer starts a replica (a ManagedProcess, stopped by PID) and resolves once /readyz answers 200. */
 export async function startApiServer(etcdServers: readonly string[], extraFlags: readonly string[] = []): Promise<ApiServerProcess> {
   const [port] = await freePorts(1);
-  const root = mkdtempSync(join(tmpdir(), 'capstan-apiserver-'));
-  const logFile = join(root, 'apiserver.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), 'apiserver', `--etcd-servers=${etcdServers.join(',')}`, '--secure-port=0', `--insecure-port=${port!}`, ...extraFlags],
-    { cwd: repoRoot, stdio: ['ignore', fd, fd] },
-  );
-  closeSync(fd);
-  leftovers.add(child);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const c of leftovers) c.kill('SIGKILL');
-    });
-  }
-  let exited = false;
-  const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      leftovers.delete(child);
-      resolve();
-    }),
-  );
   const url = `http://127.0.0.1:${port!}`;
-  const logTail = (lines = 40): string => readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
+  const dir = makeTestDir('apiserver');
+  const { command, args } = nodeTsx('src/cli.ts');
+  const proc = new ManagedProcess(
+    {
+      name: 'capstan apiserver',
+      command,
+      args: [...args, 'apiserver', `--etcd-servers=${etcdServers.join(',')}`, '--secure-port=0', `--insecure-port=${port!}`, ...extraFlags],
+      ready: async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+      readyTimeoutMs: 30_000,
+    },
+    join(dir.path, 'apiserver.log'),
+  );
   try {
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`apiserver exited before it was ready:\n${logTail()}`);
-        try {
-          const res = await fetch(`${url}/readyz`);
-          return res.status === 200 ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: `apiserver ${url} ready` },
-    );
+    await proc.start();
   } catch (err) {
-    child.kill('SIGKILL');
-    await gone;
-    throw new Error(`${(err as Error).message}\n--- ${logFile} ---\n${logTail()}`);
+    dir.dispose();
+    throw err;
   }
-  const stopWith = async (signal: NodeJS.Signals, deadlineMs: number): Promise<void> => {
-    if (exited) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
-    await gone;
-    clearTimeout(timer);
-  };
   return {
     url,
-    pid: child.pid!,
-    logFile,
+    get pid() {
+      return proc.pid;
+    },
+    logFile: proc.logFile,
     get running() {
-      return !exited;
+      return proc.running;
     },
-    logTail,
+    logTail: (lines) => proc.formattedTail(lines),
     stop: async () => {
-      await stopWith('SIGTERM', 10_000);
-      if (process.env['CAPSTAN_COMPAT_KEEP'] !== '1') rmSync(root, { recursive: true, force: true });
+      await proc.stop();
+      dir.dispose();
     },
-    kill9: () => stopWith('SIGKILL', 10_000),
+    kill9: () => proc.kill9(),
   };
 }
 
