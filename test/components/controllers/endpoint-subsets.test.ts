@@ -1,7 +1,7 @@
 /** The endpoint controller's pure computation of a Service's Endpoints, table-driven. */
 import { describe, expect, it } from 'vitest';
 import type { Endpoints, Pod, Service } from '../../../src/api/index.js';
-import { desiredEndpoints, endpointSubsets, findPort } from '../../../src/components/controllers/index.js';
+import { desiredEndpoints, endpointSubsets, findPort, podEndpointChanged } from '../../../src/components/controllers/index.js';
 
 function pod(name: string, ip: string, ready: boolean, extra: { labels?: Record<string, string>; ports?: { name: string; containerPort: number }[]; terminating?: boolean; phase?: 'Running' | 'Succeeded'; restartPolicy?: 'Never' } = {}): Pod {
   return {
@@ -38,7 +38,7 @@ describe('endpointSubsets', () => {
   it('addresses carry nodeName and a targetRef to the pod', () => {
     const [s] = endpointSubsets(svc([{ name: 'http', port: 80, targetPort: 8080 }]), [pod('a', '10.0.0.1', true)]);
     expect(s).toEqual({
-      addresses: [{ ip: '10.0.0.1', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'ns', name: 'a', uid: 'uid-a', resourceVersion: '1' } }],
+      addresses: [{ ip: '10.0.0.1', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'ns', name: 'a', uid: 'uid-a' } }],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });
   });
@@ -50,6 +50,18 @@ describe('endpointSubsets', () => {
     expect(findPort(p, { port: 80, targetPort: 'dns' })).toBe(53);
     expect(findPort(p, { port: 80, targetPort: 'dns', protocol: 'UDP' })).toBeUndefined();
   });
+});
+
+describe('podEndpointChanged', () => {
+  const base = pod('a', '10.0.0.1', true);
+  const cases: [string, Pod, boolean][] = [
+    ['an annotation', { ...base, metadata: { ...base.metadata, annotations: { x: 'y' }, resourceVersion: '2' } }, false],
+    ['readiness', pod('a', '10.0.0.1', false), true],
+    ['the IP', pod('a', '10.0.0.2', true), true],
+    ['labels', pod('a', '10.0.0.1', true, { labels: { app: 'x' } }), true],
+    ['deletion', pod('a', '10.0.0.1', true, { terminating: true }), true],
+  ];
+  for (const [what, next, want] of cases) it(`${what} → ${String(want)}`, () => expect(podEndpointChanged(base, next)).toBe(want));
 });
 
 describe('desiredEndpoints', () => {

@@ -47,7 +47,8 @@ function address(pod: DeepReadonly<Pod>, svc: DeepReadonly<Service>): EndpointAd
   const a: EndpointAddress = { ip: pod.status!.podIP! };
   if ((pod.spec?.nodeName ?? '') !== '') a.nodeName = pod.spec!.nodeName!;
   if ((pod.spec?.hostname ?? '') !== '' && pod.spec?.subdomain === svc.metadata.name) a.hostname = pod.spec!.hostname!;
-  a.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '', resourceVersion: pod.metadata.resourceVersion ?? '' };
+  // No resourceVersion in targetRef: it would make every pod write rewrite the Endpoints.
+  a.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
   return a;
 }
 
@@ -83,6 +84,16 @@ function compareIP(a: string, b: string): number {
     return 0;
   }
   return a.localeCompare(b);
+}
+
+/**
+ * podEndpointChanged reports whether a pod update can change any Endpoints (endpointutil.podEndpointsChanged):
+ * its labels, readiness, IP, node, hostname or deletion.
+ */
+export function podEndpointChanged(a: DeepReadonly<Pod>, b: DeepReadonly<Pod>): boolean {
+  const view = (p: DeepReadonly<Pod>): string =>
+    JSON.stringify([p.metadata.labels ?? {}, isPodReady(p), p.status?.podIP ?? '', p.status?.phase ?? '', p.spec?.nodeName ?? '', p.spec?.hostname ?? '', p.spec?.subdomain ?? '', !!p.metadata.deletionTimestamp]);
+  return view(a) !== view(b);
 }
 
 /** endpointSubsets computes the subsets of svc from the pods of its namespace (any pods: it applies the selector). */

@@ -14,7 +14,7 @@ import { ENDPOINTS, PODS, SERVICES } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
 import { actingWrite, cacheKey, runWorkers, untilAborted } from '../worker-loop.js';
-import { desiredEndpoints } from './endpoint-subsets.js';
+import { desiredEndpoints, podEndpointChanged } from './endpoint-subsets.js';
 
 /** LEADER_ANNOTATION marks an Endpoints object used as a leader-election lock, never a service's. */
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
@@ -51,7 +51,7 @@ export function endpointsController(opts: EndpointsControllerOptions): Controlle
         pods.addEventHandler({
           onAdd: (p) => servicesOf(p),
           onUpdate: (o, p) => {
-            if (o.metadata.resourceVersion === p.metadata.resourceVersion) return;
+            if (!podEndpointChanged(o, p)) return;
             servicesOf(o);
             servicesOf(p);
           },
