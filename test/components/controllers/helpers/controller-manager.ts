@@ -76,7 +76,8 @@ export async function startControllerManager(master: string, identity: string, f
         .map((l) => ({ identity: String(l['identity']), action: String(l['action']), object: String(l['object']), at: Number(l['at']) })),
     leadingIntervals: () => {
       const out: { start: number; end: number | undefined }[] = [];
-      for (const l of lines()) {
+      // The runtime's lines carry `at` (the elector logs its own 'stopped leading' without one).
+      for (const l of lines().filter((x) => typeof x['at'] === 'number')) {
         if (l['msg'] === 'started leading') out.push({ start: Number(l['at']), end: undefined });
         if (l['msg'] === 'stopped leading' && out.length > 0 && out[out.length - 1]!.end === undefined) out[out.length - 1]!.end = Number(l['at']);
       }
