@@ -32,6 +32,10 @@ it.runIf(compatRequired())('haproxy is installed (CAPSTAN_COMPAT=required)', () 
   expect(haproxy, 'CAPSTAN_COMPAT=required but haproxy is missing (Debian package haproxy)').toBeDefined();
 });
 
+it.runIf(compatRequired())('keepalived is installed (CAPSTAN_COMPAT=required)', () => {
+  expect(keepalived, 'CAPSTAN_COMPAT=required but keepalived is missing (Debian package keepalived)').toBeDefined();
+});
+
 describe.each(EXAMPLE_SIZES)('deploy/examples/%i-members', (n) => {
   const t = exampleTopology(n);
   const dir = exampleDir(n);
