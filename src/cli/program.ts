@@ -10,6 +10,7 @@ import { registerApiServer } from './apiserver.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerChaos } from './chaos.js';
 import { registerControllerManager } from './controller-manager.js';
+import { registerDeploy } from './deploy.js';
 
 export type { CliContext } from './context.js';
 
@@ -35,6 +36,7 @@ export function createProgram(ctx: CliContext): Command {
   registerSnapshot(program, ctx);
   registerChaos(program, ctx);
   registerControllerManager(program, ctx);
+  registerDeploy(program, ctx);
   return program;
 }
 
