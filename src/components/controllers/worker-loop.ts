@@ -73,3 +73,13 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
 export function cacheKey(obj: { readonly metadata?: { readonly namespace?: string | undefined; readonly name?: string | undefined } | undefined }): string {
   return metaNamespaceKey(obj.metadata?.namespace, obj.metadata?.name ?? '');
 }
+
+/**
+ * syncInformers starts the term's informers and waits until they have synced (cache.WaitForCacheSync); it
+ * resolves false when the term ended first.
+ */
+export async function syncInformers(ctx: Pick<ComponentContext, 'informers'>, signal: AbortSignal): Promise<boolean> {
+  ctx.informers.start();
+  await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
+  return !signal.aborted;
+}

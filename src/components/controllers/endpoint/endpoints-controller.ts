@@ -13,7 +13,7 @@ import { tombstoneObject } from '../../client/informer.js';
 import { ENDPOINTS, PODS, SERVICES } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { actingWrite, cacheKey, runWorkers, untilAborted } from '../worker-loop.js';
+import { actingWrite, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { desiredEndpoints, podEndpointChanged } from './endpoint-subsets.js';
 
 /** LEADER_ANNOTATION marks an Endpoints object used as a leader-election lock, never a service's. */
@@ -92,10 +92,8 @@ export function endpointsController(opts: EndpointsControllerOptions): Controlle
         await actingWrite(ctx, signal, 'update-endpoints', key, () => ctx.client.update(ENDPOINTS, want), detail);
       };
 
-      ctx.informers.start();
       try {
-        await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
-        if (signal.aborted) return;
+        if (!(await syncInformers(ctx, signal))) return;
         // Endpoints of services that no longer exist (deleted while no controller ran) go too, except
         // leader-election records (checkLeftoverEndpoints).
         for (const e of endpoints.cache.list()) {

@@ -17,7 +17,7 @@ import type { ResourceDescriptor } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
 import { discover, type DiscoveredResource } from '../discovery.js';
-import { actingWrite, runWorkers, untilAborted } from '../worker-loop.js';
+import { actingWrite, runWorkers, syncInformers } from '../worker-loop.js';
 import { decide, OwnerGraph, type GraphNode } from './owner-graph.js';
 
 /** GarbageCollectorOptions are the controller's flags. */
@@ -185,10 +185,8 @@ export function garbageCollector(opts: GarbageCollectorOptions): Controller {
         }
       };
 
-      ctx.informers.start();
       try {
-        await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
-        if (signal.aborted) return;
+        if (!(await syncInformers(ctx, signal))) return;
         synced = true;
         for (const uid of graph.uids()) {
           const n = graph.get(uid)!;

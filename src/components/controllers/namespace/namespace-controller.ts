@@ -13,7 +13,7 @@ import { NAMESPACES, resourcePath } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
 import { discover, type DiscoveredResource } from '../discovery.js';
-import { actingWrite, runWorkers, untilAborted } from '../worker-loop.js';
+import { actingWrite, runWorkers, syncInformers } from '../worker-loop.js';
 import { conditionsChanged, contentResources, finalizedSpec, isDone, namespaceConditions, needsFinalizing, type DeletionProgress } from './namespace-deletion.js';
 
 /** NamespaceControllerOptions are the controller's flags. */
@@ -103,10 +103,8 @@ export function namespaceController(opts: NamespaceControllerOptions): Controlle
         }
       };
 
-      ctx.informers.start();
       try {
-        await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
-        if (signal.aborted) return;
+        if (!(await syncInformers(ctx, signal))) return;
         await runWorkers('namespace', queue, opts.workers, sync, signal, ctx.log);
       } finally {
         reg.remove();

@@ -18,7 +18,7 @@ import { LEASES, NODES, PODS } from '../../client/resource.js';
 import { tombstoneObject } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { actingWrite, cacheKey, runWorkers, untilAborted } from '../worker-loop.js';
+import { actingWrite, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { tryUpdateNodeHealth, type NodeHealth, type NodeHealthOptions } from './node-health.js';
 import { podEviction } from './taint-eviction.js';
 import { reconcileNodeTaints } from './taints.js';
@@ -141,10 +141,8 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         }
       };
 
-      ctx.informers.start();
       try {
-        await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
-        if (signal.aborted) return;
+        if (!(await syncInformers(ctx, signal))) return;
         let running: Promise<void> = Promise.resolve();
         let busy = false;
         const timer = ctx.clock.setInterval(() => {

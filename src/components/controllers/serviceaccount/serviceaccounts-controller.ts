@@ -9,7 +9,7 @@ import { tombstoneObject } from '../../client/informer.js';
 import { NAMESPACES, SERVICE_ACCOUNTS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { actingWrite, runWorkers, untilAborted } from '../worker-loop.js';
+import { actingWrite, runWorkers, syncInformers } from '../worker-loop.js';
 
 /** ServiceAccountsOptions are the controller's settings. */
 export interface ServiceAccountsOptions {
@@ -55,10 +55,8 @@ export function serviceAccountsController(opts: ServiceAccountsOptions): Control
           }
         }
       };
-      ctx.informers.start();
       try {
-        await Promise.race([ctx.informers.waitForSync(), untilAborted(signal)]);
-        if (signal.aborted) return;
+        if (!(await syncInformers(ctx, signal))) return;
         await runWorkers('serviceaccount', queue, opts.workers, sync, signal, ctx.log);
       } finally {
         for (const r of regs) r.remove();
