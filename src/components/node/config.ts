@@ -4,7 +4,7 @@
  */
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, parseQuantity, RESOURCE_CPU, RESOURCE_MEMORY, RESOURCE_PODS, type ResourceList } from '../../api/index.js';
 import { CapstanError } from '../../util/errors.js';
-import { NODE_CIDR_MASK_SIZE, parseCIDR, type CIDR } from './pod-cidr.js';
+import { formatIPv4, NODE_CIDR_MASK_SIZE, parseCIDR, type CIDR } from './pod-cidr.js';
 
 /** NodeAgentConfigError is a configuration of node agents that cannot work (exit code 2 at the CLI). */
 export class NodeAgentConfigError extends CapstanError {
@@ -106,13 +106,14 @@ export function parseCapacity(text: string): ResourceList {
 }
 
 /**
- * defaultPodCIDRBase is the default range: 10.244.0.0/16 (flannel's and kubeadm's usual cluster CIDR), widened
- * (10.244.0.0/14, /12, …) when count nodes need more /24s than a /16 holds.
+ * defaultPodCIDRBase is the default range: 10.244.0.0/16 (flannel's and kubeadm's usual cluster CIDR), widened to
+ * the enclosing /14, /12, … (10.244.0.0/14, 10.240.0.0/12, …) when count nodes need more /24s than a /16 holds.
  */
 export function defaultPodCIDRBase(count: number): CIDR {
   let prefix = 16;
   while (prefix > 8 && 2 ** (NODE_CIDR_MASK_SIZE - prefix) < count) prefix -= 2;
-  return parseCIDR(`10.244.0.0/${prefix}`);
+  const network = (0x0af40000 & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
+  return parseCIDR(`${formatIPv4(network)}/${prefix}`);
 }
 
 /** validateNodeAgentConfig checks what no single flag can: that the pod range has a /24 for every node. */

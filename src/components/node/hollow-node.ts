@@ -16,7 +16,7 @@ export class HollowNode {
   uid: string | undefined;
   /** lease is the Lease as last written (renewals PUT on it; undefined: fetch it first). */
   lease: Lease | undefined;
-  /** lastRenewAt is when the Lease was last renewed (monotonic ms); at first, when the node started. */
+  /** lastRenewAt is when the Lease was last renewed (monotonic ms); before the first renewal, when the node registered. */
   lastRenewAt: number;
   /** renewals counts successful Lease writes. */
   renewals = 0;

@@ -16,8 +16,8 @@
  *   rejected) and given an IP from its node's range, or — after a restart — adopted with the IP and start time
  *   its status already carries; then syncPod decides status writes (PUT pods/NAME/status) and deletion.
  *
- * The pods of a Node that was deleted are left alone. /healthz fails (check `nodeLeases`) when any node has
- * not renewed its Lease for half the lease duration.
+ * The pods of a Node that was deleted are left alone. /healthz fails (check `nodeLeases`) when any registered
+ * node has not renewed its Lease for half the lease duration; /readyz waits for every node to be registered.
  */
 import type { Registry } from 'prom-client';
 import { deepCopy, metaNamespaceKey, parseTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../api/index.js';
@@ -102,17 +102,21 @@ export class NodeAgents implements Controller {
     return [...this.nodes.keys()];
   }
 
-  /** healthCheck fails when a node has not renewed its Lease for half the lease duration. */
+  /** healthCheck fails when a registered node has not renewed its Lease for half the lease duration. */
   healthCheck(): HealthCheck {
     const thresholdMs = this.config.leaseDurationSeconds * 500;
     return {
       name: 'nodeLeases',
       check: () => {
-        const lag = renewalLag(this.nodes.values(), this.clock.monotonic(), thresholdMs);
+        const lag = renewalLag(this.registeredNodes(), this.clock.monotonic(), thresholdMs);
         if (lag.behind === 0) return undefined;
         return `${lag.behind} of ${this.nodes.size} node leases not renewed for more than ${thresholdMs / 1000}s (oldest: ${lag.stalest!.name}, ${(lag.stalest!.ageMs / 1000).toFixed(1)}s ago)`;
       },
     };
+  }
+
+  private *registeredNodes(): Iterable<HollowNode> {
+    for (const n of this.nodes.values()) if (n.registered) yield n;
   }
 
   /** ready reports whether every node is registered and the pod and node caches have synced. */
@@ -200,7 +204,7 @@ export class NodeAgents implements Controller {
   }
 
   private updateGauges(s: RunState): void {
-    const lag = renewalLag(this.nodes.values(), s.clock.monotonic(), Infinity);
+    const lag = renewalLag(this.registeredNodes(), s.clock.monotonic(), Infinity);
     this.metrics.leaseRenewLag.set((lag.stalest?.ageMs ?? 0) / 1000);
     const now = s.clock.now();
     let running = 0;
@@ -242,6 +246,8 @@ export class NodeAgents implements Controller {
       s.log.info({ node: node.name, uid: registered.metadata.uid }, 'node already registered; reusing it');
     }
     node.uid = registered.metadata.uid ?? '';
+    // Renewals are judged from the first registration on: a thousand nodes take a while to register.
+    if (node.renewals === 0) node.lastRenewAt = s.clock.monotonic();
     this.metrics.registrations.inc();
     // The Lease gets its owner reference now, and a fresh node wants its first heartbeat at once.
     s.leaseQueue.add(node.name);
