@@ -35,7 +35,7 @@ export interface NodeAgentConfig {
   readonly statusReportFrequencyMs: number;
   /** podCIDRBase is the range node i's /24 is taken from (the i-th /24 of it). */
   readonly podCIDRBase: CIDR;
-  /** concurrency bounds the requests of each kind (leases, node status, pods) in flight at once. */
+  /** concurrency bounds the node status and pod requests in flight at once (and Lease renewals: see leaseWorkers). */
   readonly concurrency: number;
   /** kubeletVersion is reported in status.nodeInfo.kubeletVersion. */
   readonly kubeletVersion: string;
@@ -59,6 +59,15 @@ export const DEFAULT_NODE_CONFIG = {
 /** leaseRenewIntervalMs is kubelet's renewInterval: a quarter of the lease duration (10 s for 40 s). */
 export function leaseRenewIntervalMs(config: Pick<NodeAgentConfig, 'leaseDurationSeconds'>): number {
   return config.leaseDurationSeconds * 250;
+}
+
+/**
+ * leaseWorkers is how many Lease renewals may be in flight: at least concurrency, and one per 20 nodes, so that
+ * a thousand nodes' 100 renewals a second keep up even when each takes half a second on a loaded API server
+ * (a kubelet renews from its own goroutine, unbounded; a renewal is a few hundred bytes).
+ */
+export function leaseWorkers(config: Pick<NodeAgentConfig, 'concurrency' | 'count'>): number {
+  return Math.max(config.concurrency, Math.ceil(config.count / 20));
 }
 
 /** parseKeyValues reads `k=v,k2=v2` (the syntax of --node-labels and --capacity) into an object. */

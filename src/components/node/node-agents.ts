@@ -1,10 +1,12 @@
 /**
  * NodeAgents runs many hollow kubelets in one process, as kubemark does, with the client-go shape: shared
  * informers feed work queues, workers do the API calls, the decisions are the pure functions beside this
- * file. Three queues, each with `concurrency` workers, so that a slow kind of write never starves another:
+ * file. Three queues with their own workers (`concurrency` each; more for Leases, see leaseWorkers), so that a
+ * slow kind of write never starves another:
  *
  * - nodes: register the Node (POST; on AlreadyExists the existing Node is reused, as the kubelet's
- *   registerWithAPIServer does after a restart), then every status-update period compute the status and post
+ *   registerWithAPIServer does after a restart — or at once, without a POST, when the synced Node cache already
+ *   holds it), then every status-update period compute the status and post
  *   it (PATCH nodes/NAME/status) only if it changed or the report period passed. A Node deleted under a
  *   running agent is registered again.
  * - leases: renew each node's Lease in kube-node-lease every ¼ lease duration with 4 % jitter (the kubelet's
@@ -34,7 +36,7 @@ import type { HealthCheck } from '../runtime/component-server.js';
 import type { ComponentContext, Controller } from '../runtime/controller.js';
 import type { Journal } from '../runtime/journal.js';
 import { admitPod } from './admission.js';
-import { leaseRenewIntervalMs, type NodeAgentConfig } from './config.js';
+import { leaseRenewIntervalMs, leaseWorkers, type NodeAgentConfig } from './config.js';
 import { HollowNode, hollowNodeSpecs, renewalLag } from './hollow-node.js';
 import { NodeAgentMetrics } from './metrics.js';
 import { newNodeLease, NODE_LEASE_NAMESPACE, renewedLease } from './node-lease.js';
@@ -54,6 +56,8 @@ function podKey(pod: DeepReadonly<Pod>): string {
 const LEASE_JITTER = 0.04;
 const LEASE_RETRY_INITIAL_MS = 200;
 const LEASE_RETRY_MAX_MS = 7_000;
+/** REGISTRATION_CACHE_WAIT_MS bounds the wait for the Node cache before registering. */
+const REGISTRATION_CACHE_WAIT_MS = 10_000;
 
 /** NodeAgentsOptions configure a NodeAgents. */
 export interface NodeAgentsOptions {
@@ -170,16 +174,19 @@ export class NodeAgents implements Controller {
     ctx.informers.start();
     podInformer.start();
     const gauges = ctx.clock.setInterval(() => this.updateGauges(s), 5_000);
-    for (const name of this.nodes.keys()) s.nodeQueue.add(name);
+    const aborted = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
     const workers: Promise<void>[] = [];
+    // Node and lease syncs schedule their own next round (and retries); pod syncs retry through the queue.
     for (let i = 0; i < this.config.concurrency; i++) {
-      // Node and lease syncs schedule their own next round (and retries); pod syncs retry through the queue.
       workers.push(this.worker(s.nodeQueue, (name) => this.syncNode(s, name), false));
-      workers.push(this.worker(s.leaseQueue, (name) => this.syncLease(s, name), false));
       workers.push(this.worker(s.podQueue, (key) => this.syncPodKey(s, key), true));
     }
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    for (let i = 0; i < leaseWorkers(this.config); i++) workers.push(this.worker(s.leaseQueue, (name) => this.syncLease(s, name), false));
+    // Registration waits a little for the Node cache, so that after a restart existing Nodes are reused without a POST each.
+    await Promise.race([nodeInformer.waitForSync(REGISTRATION_CACHE_WAIT_MS).catch(() => undefined), aborted]);
+    for (const name of this.nodes.keys()) s.nodeQueue.add(name);
+    await aborted;
     gauges.cancel();
     s.nodeQueue.shutDown();
     s.leaseQueue.shutDown();
@@ -227,24 +234,8 @@ export class NodeAgents implements Controller {
 
   private async register(s: RunState, node: HollowNode): Promise<void> {
     s.journal.record('register-node', node.name);
-    let registered: Node;
-    try {
-      registered = await s.client.create<Node>(NODES, undefined, newNode(node.spec, s.clock.now()));
-      node.lastReportAt = s.clock.monotonic();
-      s.log.info({ node: node.name, uid: registered.metadata.uid }, 'registered node');
-    } catch (err) {
-      if (!isAlreadyExists(err)) {
-        s.log.warn({ err, node: node.name }, 'unable to register node');
-        throw err;
-      }
-      // A Node of this name exists (a restart): reuse it, putting back labels it lacks, and post status at once.
-      registered = await s.client.get<Node>(NODES, undefined, node.name);
-      if (nodeLabelsMissing(registered, node.spec)) {
-        registered = await s.client.patch<Node>(NODES, undefined, node.name, 'merge', { metadata: { labels: nodeLabels(node.spec) } });
-      }
-      node.lastReportAt = undefined;
-      s.log.info({ node: node.name, uid: registered.metadata.uid }, 'node already registered; reusing it');
-    }
+    const cached = s.nodeInformer.hasSynced() ? s.nodeInformer.cache.get(node.name) : undefined;
+    const registered = cached === undefined ? await this.createNode(s, node) : await this.reuseNode(s, node, deepCopy<Node>(cached));
     node.uid = registered.metadata.uid ?? '';
     // Renewals are judged from the first registration on: a thousand nodes take a while to register.
     if (node.renewals === 0) node.lastRenewAt = s.clock.monotonic();
@@ -252,6 +243,33 @@ export class NodeAgents implements Controller {
     // The Lease gets its owner reference now, and a fresh node wants its first heartbeat at once.
     s.leaseQueue.add(node.name);
     if (node.lastReportAt === undefined) await this.postStatus(s, node);
+  }
+
+  /** createNode posts the Node (with its first status); if it exists already, it is reused. */
+  private async createNode(s: RunState, node: HollowNode): Promise<Node> {
+    try {
+      const created = await s.client.create<Node>(NODES, undefined, newNode(node.spec, s.clock.now()));
+      node.lastReportAt = s.clock.monotonic();
+      s.log.info({ node: node.name, uid: created.metadata.uid }, 'registered node');
+      return created;
+    } catch (err) {
+      if (!isAlreadyExists(err)) {
+        s.log.warn({ err, node: node.name }, 'unable to register node');
+        throw err;
+      }
+      return this.reuseNode(s, node, await s.client.get<Node>(NODES, undefined, node.name));
+    }
+  }
+
+  /** reuseNode adopts an existing Node of this name (a restart): labels it lacks are put back, status is posted at once. */
+  private async reuseNode(s: RunState, node: HollowNode, existing: Node): Promise<Node> {
+    let registered = existing;
+    if (nodeLabelsMissing(registered, node.spec)) {
+      registered = await s.client.patch<Node>(NODES, undefined, node.name, 'merge', { metadata: { labels: nodeLabels(node.spec) } });
+    }
+    node.lastReportAt = undefined;
+    s.log.info({ node: node.name, uid: registered.metadata.uid }, 'node already registered; reusing it');
+    return registered;
   }
 
   private async postStatus(s: RunState, node: HollowNode): Promise<void> {

@@ -3,7 +3,8 @@
  * timings (lease 4 s so renewals every second, status every second, pods start and stop in 300 ms): three
  * Nodes register Ready and their Leases are renewed; a pod bound to hollow-node-1 runs with an IP of that
  * node's /24 and turns Ready; one that asks for more CPU than the node has is rejected (OutOfcpu); a graceful
- * delete (30 s) removes the pod once its containers have stopped, long before the grace period; kill -9 stops
+ * delete (30 s) removes the pod once its containers have stopped, long before the grace period; a deleted
+ * Node is registered again and its Lease re-pointed at it; kill -9 stops
  * the renewals; a restart reuses the Nodes (same UIDs) and renews again. kubectl shows the nodes Ready.
  */
 import { join } from 'node:path';
@@ -155,6 +156,20 @@ describe('capstan node --count 3', () => {
     expect(failed.status).toMatchObject({ reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000" });
     await client.delete(PODS, 'default', 'big');
     await waitFor(async () => ((await client.list<Pod>(PODS, 'default')).items.some((p) => p.metadata.name === 'big') ? undefined : true), { timeoutMs: 10_000, what: 'the rejected pod to go' });
+  }, 30_000);
+
+  it('registers a deleted Node again, and points its Lease at the new Node', async () => {
+    const old = await client.get<Node>(NODES, undefined, 'hollow-node-2');
+    await client.delete(NODES, undefined, 'hollow-node-2');
+    const again = await waitFor(async () => {
+      const n = await client.get<Node>(NODES, undefined, 'hollow-node-2').catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      return n !== undefined && n.metadata.uid !== old.metadata.uid ? n : undefined;
+    }, { timeoutMs: 10_000, what: 'hollow-node-2 to be registered again' });
+    expect(again.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    await waitFor(async () => {
+      const l = (await leases()).get('hollow-node-2');
+      return l?.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? true : undefined;
+    }, { timeoutMs: 5 * RENEW_INTERVAL_MS, intervalMs: 100, what: 'the Lease to be owned by the new Node' });
   }, 30_000);
 
   it('kill -9 stops the renewals; a restart reuses the Nodes and renews again', async () => {
