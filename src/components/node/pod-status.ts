@@ -14,7 +14,7 @@
  * and statusMatches compares what the kubelet reports, not how the server spelled it.
  */
 import { createHash } from 'node:crypto';
-import { formatTime, parseTime, type ContainerStatus, type DeepReadonly, type Pod, type PodCondition, type PodStatus } from '../../api/index.js';
+import { formatTime, parseTime, type Container, type ContainerState, type ContainerStatus, type DeepReadonly, type Pod, type PodCondition, type PodStatus } from '../../api/index.js';
 import type { PodRejection } from './admission.js';
 
 /**
@@ -44,6 +44,23 @@ export function containerID(uid: string, name: string): string {
 export function imageID(image: string): string {
   return `hollow://sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
+
+/** containerStatus reports container c in state; a container that was created has its IDs. */
+function containerStatus(rt: PodRuntime, c: DeepReadonly<Container>, state: ContainerState, flags: { ready: boolean; started: boolean; created: boolean }): ContainerStatus {
+  const image = c.image ?? '';
+  return {
+    name: c.name,
+    state,
+    ready: flags.ready,
+    restartCount: 0,
+    image,
+    imageID: flags.created ? imageID(image) : '',
+    ...(flags.created ? { containerID: containerID(rt.uid, c.name) } : {}),
+    started: flags.started,
+  };
+}
+
+const NOT_CREATED = { ready: false, started: false, created: false };
 
 function condition(type: string, ok: boolean, at: number, reason?: string, message?: string): PodCondition {
   return { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: formatTime(at), ...(reason === undefined ? {} : { reason }), ...(message === undefined ? {} : { message }) };
@@ -77,8 +94,8 @@ export function pendingStatus(pod: DeepReadonly<Pod>, rt: PodRuntime): PodStatus
       condition('ContainersReady', false, rt.admittedAt, 'ContainersNotReady', unready),
       condition('PodScheduled', true, scheduledAt(pod, rt)),
     ],
-    ...(inits.length === 0 ? {} : { initContainerStatuses: inits.map((c): ContainerStatus => ({ name: c.name, state: { waiting: { reason: 'PodInitializing' } }, ready: false, restartCount: 0, image: c.image ?? '', imageID: '', started: false })) }),
-    containerStatuses: containers.map((c): ContainerStatus => ({ name: c.name, state: { waiting: { reason: inits.length === 0 ? 'ContainerCreating' : 'PodInitializing' } }, ready: false, restartCount: 0, image: c.image ?? '', imageID: '', started: false })),
+    ...(inits.length === 0 ? {} : { initContainerStatuses: inits.map((c) => containerStatus(rt, c, { waiting: { reason: 'PodInitializing' } }, NOT_CREATED)) }),
+    containerStatuses: containers.map((c) => containerStatus(rt, c, { waiting: { reason: inits.length === 0 ? 'ContainerCreating' : 'PodInitializing' } }, NOT_CREATED)),
   };
 }
 
@@ -94,27 +111,11 @@ export function runningStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, runningAt:
     ...(inits.length === 0
       ? {}
       : {
-          initContainerStatuses: inits.map((c): ContainerStatus => ({
-            name: c.name,
-            state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: formatTime(rt.admittedAt), finishedAt: formatTime(rt.admittedAt), containerID: containerID(rt.uid, c.name) } },
-            ready: true,
-            restartCount: 0,
-            image: c.image ?? '',
-            imageID: imageID(c.image ?? ''),
-            containerID: containerID(rt.uid, c.name),
-            started: false,
-          })),
+          initContainerStatuses: inits.map((c) =>
+            containerStatus(rt, c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: formatTime(rt.admittedAt), finishedAt: formatTime(rt.admittedAt), containerID: containerID(rt.uid, c.name) } }, { ready: true, started: false, created: true }),
+          ),
         }),
-    containerStatuses: (pod.spec?.containers ?? []).map((c): ContainerStatus => ({
-      name: c.name,
-      state: { running: { startedAt: formatTime(runningAt) } },
-      ready: true,
-      restartCount: 0,
-      image: c.image ?? '',
-      imageID: imageID(c.image ?? ''),
-      containerID: containerID(rt.uid, c.name),
-      started: true,
-    })),
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => containerStatus(rt, c, { running: { startedAt: formatTime(runningAt) } }, { ready: true, started: true, created: true })),
   };
 }
 
@@ -130,24 +131,21 @@ export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, runningAt:
       condition('ContainersReady', false, stoppedAt, 'PodCompleted'),
       condition('PodScheduled', true, scheduledAt(pod, rt)),
     ],
-    containerStatuses: (pod.spec?.containers ?? []).map((c): ContainerStatus => ({
-      name: c.name,
-      state: {
-        terminated: {
-          exitCode: 0,
-          reason: 'Completed',
-          ...(runningAt === undefined ? {} : { startedAt: formatTime(runningAt) }),
-          finishedAt: formatTime(stoppedAt),
-          containerID: containerID(rt.uid, c.name),
+    containerStatuses: (pod.spec?.containers ?? []).map((c) =>
+      containerStatus(
+        rt,
+        c,
+        {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            ...(runningAt === undefined ? {} : { startedAt: formatTime(runningAt), containerID: containerID(rt.uid, c.name) }),
+            finishedAt: formatTime(stoppedAt),
+          },
         },
-      },
-      ready: false,
-      restartCount: 0,
-      image: c.image ?? '',
-      imageID: runningAt === undefined ? '' : imageID(c.image ?? ''),
-      containerID: containerID(rt.uid, c.name),
-      started: false,
-    })),
+        { ready: false, started: false, created: runningAt !== undefined },
+      ),
+    ),
   };
 }
 
