@@ -98,7 +98,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .option('--node-status-update-frequency <duration>', 'how often nodes compute their status and post it if it changed (default 10s)')
     .option('--node-status-report-frequency <duration>', 'how often nodes post their status even if unchanged (default 5m)')
     .option('--pod-cidr-base <cidr>', 'node i gets the i-th /24 of this range and its pods IPs from that /24 (default 10.244.0.0/16, or the enclosing /14, /12, … when --count needs more /24s)')
-    .option('--concurrency <n>', 'requests of each kind (lease, node status, pod) in flight at once (default 16)')
+    .option('--concurrency <n>', 'node status and pod requests in flight at once; Lease renewals get this many or one per 20 nodes, whichever is more (default 16)')
     .action(async (raw: RawNodeFlags) => {
       let flags;
       let config;
