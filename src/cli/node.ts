@@ -26,6 +26,7 @@ const NODE_DEFAULTS = { leaseName: 'capstan-node', port: 10248 };
 interface RawNodeFlags extends RawComponentFlags {
   count?: string;
   nodeNamePrefix?: string;
+  nodeIndexOffset?: string;
   nodeLabels?: string;
   capacity?: string;
   podStartDelay?: string;
@@ -53,11 +54,12 @@ function wholeNumber(flag: string, v: string | undefined, dflt: number): number 
 /** resolveNodeFlags turns the node-specific flags into a checked NodeAgentConfig. */
 export function resolveNodeFlags(raw: RawNodeFlags): NodeAgentConfig {
   const count = wholeNumber('count', raw.count, DEFAULT_NODE_CONFIG.count);
+  const indexOffset = wholeNumber('node-index-offset', raw.nodeIndexOffset, DEFAULT_NODE_CONFIG.indexOffset);
   const leaseMs = durationFlag('node-lease-duration', raw.nodeLeaseDuration, DEFAULT_NODE_CONFIG.leaseDurationSeconds * 1000);
   if (leaseMs % 1000 !== 0) throw new NodeAgentConfigError(`--node-lease-duration: ${raw.nodeLeaseDuration ?? ''} is not a whole number of seconds`);
   let podCIDRBase;
   try {
-    podCIDRBase = raw.podCidrBase === undefined ? defaultPodCIDRBase(count) : parseCIDR(raw.podCidrBase);
+    podCIDRBase = raw.podCidrBase === undefined ? defaultPodCIDRBase(indexOffset + count) : parseCIDR(raw.podCidrBase);
   } catch (err) {
     if (err instanceof CIDRParseError) throw new NodeAgentConfigError(`--pod-cidr-base: ${err.message}`);
     throw err;
@@ -65,6 +67,7 @@ export function resolveNodeFlags(raw: RawNodeFlags): NodeAgentConfig {
   return validateNodeAgentConfig({
     count,
     namePrefix: raw.nodeNamePrefix ?? DEFAULT_NODE_CONFIG.namePrefix,
+    indexOffset,
     labels: parseNodeLabels(raw.nodeLabels ?? ''),
     capacity: parseCapacity(raw.capacity ?? ''),
     podStartDelayMs: durationFlag('pod-start-delay', raw.podStartDelay, DEFAULT_NODE_CONFIG.podStartDelayMs, true),
@@ -90,6 +93,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
   cmd
     .option('--count <n>', 'how many nodes this process hosts (default 1)')
     .option('--node-name-prefix <prefix>', 'node i is named PREFIX + i (default "hollow-node-")')
+    .option('--node-index-offset <n>', 'index of this process\'s first node, so several processes get distinct names, pod CIDRs and IPs (default 0)')
     .option('--node-labels <k=v,...>', 'labels added to every node')
     .option('--capacity <k=v,...>', 'capacity (and allocatable) of every node (default cpu=4,memory=16Gi,pods=110)')
     .option('--pod-start-delay <duration>', 'how long a pod stays ContainerCreating before it runs (default 1s)')
@@ -127,7 +131,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
           metrics,
           checks: [agents.healthCheck()],
           ready: () => agents.ready(),
-          onListening: (port) => ctx.stderr(`capstan node: ${config.count} hollow node${config.count === 1 ? '' : 's'} (${config.namePrefix}0…${config.namePrefix}${config.count - 1}); health and metrics on http://${flags.bindAddress}:${port}\n`),
+          onListening: (port) => ctx.stderr(`capstan node: ${config.count} hollow node${config.count === 1 ? '' : 's'} (${config.namePrefix}${config.indexOffset}…${config.namePrefix}${config.indexOffset + config.count - 1}); health and metrics on http://${flags.bindAddress}:${port}\n`),
         });
       } catch (err) {
         log.fatal({ err }, 'node: failed');

@@ -17,8 +17,13 @@ export class NodeAgentConfigError extends CapstanError {
 export interface NodeAgentConfig {
   /** count is how many nodes the process hosts. */
   readonly count: number;
-  /** namePrefix names node i `${namePrefix}${i}`. */
+  /** namePrefix names node i `${namePrefix}${indexOffset + i}`. */
   readonly namePrefix: string;
+  /**
+   * indexOffset is the index of this process's first node, so that several processes (each with a share of a
+   * cluster's nodes) give their nodes distinct names, pod CIDRs and InternalIPs.
+   */
+  readonly indexOffset: number;
   /** labels are added to every node's own labels (kubelet's --node-labels). */
   readonly labels: Readonly<Record<string, string>>;
   /** capacity is every node's status.capacity (and allocatable: hollow nodes reserve nothing). */
@@ -45,6 +50,7 @@ export interface NodeAgentConfig {
 export const DEFAULT_NODE_CONFIG = {
   count: 1,
   namePrefix: 'hollow-node-',
+  indexOffset: 0,
   capacity: { cpu: '4', memory: '16Gi', pods: '110' },
   podStartDelayMs: 1_000,
   podStopDelayMs: 1_000,
@@ -130,13 +136,16 @@ export function validateNodeAgentConfig(config: NodeAgentConfig): NodeAgentConfi
   if (!Number.isSafeInteger(config.count) || config.count < 1) throw new NodeAgentConfigError(`--count: ${config.count} is not a positive whole number`);
   if (config.podCIDRBase.prefix > NODE_CIDR_MASK_SIZE) throw new NodeAgentConfigError(`--pod-cidr-base: /${config.podCIDRBase.prefix} is narrower than one node's /${NODE_CIDR_MASK_SIZE}`);
   const ranges = 2 ** (NODE_CIDR_MASK_SIZE - config.podCIDRBase.prefix);
-  if (config.count > ranges) throw new NodeAgentConfigError(`--pod-cidr-base: ${config.podCIDRBase.text} holds ${ranges} node ranges of /${NODE_CIDR_MASK_SIZE}, fewer than --count ${config.count}; give a wider range`);
+  if (!Number.isSafeInteger(config.indexOffset) || config.indexOffset < 0) throw new NodeAgentConfigError(`--node-index-offset: ${config.indexOffset} is not a whole number`);
+  if (config.indexOffset + config.count > ranges) {
+    throw new NodeAgentConfigError(`--pod-cidr-base: ${config.podCIDRBase.text} holds ${ranges} node ranges of /${NODE_CIDR_MASK_SIZE}, fewer than --node-index-offset + --count (${config.indexOffset + config.count}); give a wider range`);
+  }
   if (!Number.isSafeInteger(config.leaseDurationSeconds) || config.leaseDurationSeconds < 1) throw new NodeAgentConfigError(`--node-lease-duration: ${config.leaseDurationSeconds} s is not a whole number of seconds ≥ 1`);
   if (!Number.isSafeInteger(config.concurrency) || config.concurrency < 1) throw new NodeAgentConfigError(`--concurrency: ${config.concurrency} is not a positive whole number`);
   if (config.statusReportFrequencyMs < config.statusUpdateFrequencyMs) {
     throw new NodeAgentConfigError('--node-status-report-frequency must not be shorter than --node-status-update-frequency');
   }
-  const last = `${config.namePrefix}${config.count - 1}`;
+  const last = `${config.namePrefix}${config.indexOffset + config.count - 1}`;
   const nameErrs = isDNS1123Subdomain(last);
   if (nameErrs.length > 0) throw new NodeAgentConfigError(`--node-name-prefix: ${JSON.stringify(last)} is not a valid node name: ${nameErrs.join('; ')}`);
   return config;

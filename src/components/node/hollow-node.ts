@@ -48,7 +48,7 @@ export class HollowNode {
 
 /** hollowNodeSpecs are the specs of the config's nodes, by index. */
 export function hollowNodeSpecs(config: NodeAgentConfig): HollowNodeSpec[] {
-  return Array.from({ length: config.count }, (_, index) => ({
+  return Array.from({ length: config.count }, (_, i) => config.indexOffset + i).map((index) => ({
     name: `${config.namePrefix}${index}`,
     index,
     labels: config.labels,
