@@ -1,0 +1,36 @@
+/**
+ * How the workload controllers reach the shared informers of their process: every controller of the
+ * controller-manager asks the same InformerFactory for pods and ReplicaSets, and the first to ask decides the
+ * informer's indexers. The workload controllers ask for the conventional by-namespace index and, if another
+ * controller created the informer without it, list the cache and filter instead.
+ */
+import { metaNamespaceKey, type DeepReadonly, type KubeObject } from '../../../api/index.js';
+import { IndexNotFoundError } from '../../client/errors.js';
+import type { Informer } from '../../client/informer.js';
+import { NAMESPACE_INDEX, indexByNamespace, type CacheReader } from '../../client/indexer.js';
+import type { ResourceDescriptor } from '../../client/resource.js';
+import type { InformerFactory } from '../../runtime/informer-factory.js';
+
+/** namespacedInformer returns the factory's shared informer of r, with the by-namespace index when it can have one. */
+export function namespacedInformer<T extends KubeObject>(factory: InformerFactory, r: ResourceDescriptor): Informer<T> {
+  try {
+    return factory.informerFor<T>(r, { [NAMESPACE_INDEX]: indexByNamespace });
+  } catch {
+    return factory.informerFor<T>(r);
+  }
+}
+
+/** listInNamespace lists the cached objects of one namespace, through the namespace index when there is one. */
+export function listInNamespace<T extends KubeObject>(cache: CacheReader<T>, namespace: string): DeepReadonly<T>[] {
+  try {
+    return cache.byIndex(NAMESPACE_INDEX, namespace);
+  } catch (err) {
+    if (!(err instanceof IndexNotFoundError)) throw err;
+    return cache.list().filter((o) => ((o as DeepReadonly<KubeObject>).metadata.namespace ?? '') === namespace);
+  }
+}
+
+/** keyOf is the cache key `namespace/name` of a (possibly frozen) object, as objectKey. */
+export function keyOf(o: { readonly metadata: { readonly namespace?: string; readonly name?: string } }): string {
+  return metaNamespaceKey(o.metadata.namespace, o.metadata.name ?? '');
+}
