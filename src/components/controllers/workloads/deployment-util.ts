@@ -66,12 +66,13 @@ export function isRollingUpdate(d: Deployment): boolean {
 }
 
 /**
- * resolveFenceposts resolves maxSurge (rounded up) and maxUnavailable (rounded down) against desired; if both
- * come to zero, maxUnavailable becomes 1 so the rollout can move (ResolveFenceposts).
+ * resolveFenceposts resolves maxSurge (rounded up) and maxUnavailable (rounded down) against desired, an absent
+ * one counting as 0 (the API server defaults both to 25%); if both come to zero, maxUnavailable becomes 1 so the
+ * rollout can move (ResolveFenceposts).
  */
 export function resolveFenceposts(maxSurge: IntOrString | undefined, maxUnavailable: IntOrString | undefined, desired: number): { surge: number; unavailable: number } {
-  const surge = scaledValue(maxSurge ?? '25%', desired, true);
-  let unavailable = scaledValue(maxUnavailable ?? '25%', desired, false);
+  const surge = scaledValue(maxSurge, desired, true);
+  let unavailable = scaledValue(maxUnavailable, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return { surge, unavailable };
 }
@@ -211,7 +212,7 @@ export function activeReplicaSets(rss: readonly (ReplicaSet | undefined)[]): Rep
  */
 export function newRSNewReplicas(d: Deployment, allRSs: readonly ReplicaSet[], newRS: ReplicaSet): number {
   if (!isRollingUpdate(d)) return replicasOf(d);
-  const surge = scaledValue(d.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%', replicasOf(d), true);
+  const surge = scaledValue(d.spec?.strategy?.rollingUpdate?.maxSurge, replicasOf(d), true);
   const current = replicaCount(allRSs);
   const maxTotal = replicasOf(d) + surge;
   if (current >= maxTotal) return replicasOf(newRS);
@@ -219,11 +220,11 @@ export function newRSNewReplicas(d: Deployment, allRSs: readonly ReplicaSet[], n
   return replicasOf(newRS) + scaleUp;
 }
 
-/** isSaturated reports whether rs alone holds all of the Deployment's replicas, by its size and its annotation. */
+/** isSaturated reports whether rs alone holds all of the Deployment's replicas — by its size, its annotation and its available pods (IsSaturated). */
 export function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean {
   if (rs === undefined) return false;
   const desired = rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION];
-  return desired !== undefined && replicasOf(rs) === replicasOf(d) && Number(desired) === replicasOf(d);
+  return desired !== undefined && replicasOf(rs) === replicasOf(d) && Number(desired) === replicasOf(d) && (rs.status?.availableReplicas ?? 0) === replicasOf(d);
 }
 
 /** findActiveOrLatest is the only active ReplicaSet, the newest one if none is active, or undefined if several are (FindActiveOrLatest). */
