@@ -3,7 +3,7 @@
  * newRSWithStatus, newPod): a Deployment with a RollingUpdate strategy of maxSurge/maxUnavailable 0 unless
  * given, ReplicaSets with a creation time, pods with a phase and readiness.
  */
-import type { Deployment, IntOrString, Pod, ReplicaSet } from '../../../../src/api/index.js';
+import type { Deployment, IntOrString, Pod, PodPhase, ReplicaSet } from '../../../../src/api/index.js';
 import { formatTime } from '../../../../src/api/index.js';
 
 /** T0 is the fixtures' reference instant (2016-05-20T00:00:00Z, as kube's TestScale). */
@@ -43,7 +43,7 @@ export function rs(name: string, replicas: number, at = T0, status: Partial<NonN
 }
 
 /** pod builds a pod with the given phase, readiness (and since when), node, restarts and creation time. */
-export function pod(name: string, o: { phase?: Pod['status'] extends infer S ? (S & object)['phase'] : never; ready?: boolean; readySince?: number; node?: string; restarts?: number; created?: number; labels?: Record<string, string>; owner?: string } = {}): Pod {
+export function pod(name: string, o: { phase?: PodPhase; ready?: boolean; readySince?: number; node?: string; restarts?: number; created?: number; labels?: Record<string, string>; owner?: string } = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
