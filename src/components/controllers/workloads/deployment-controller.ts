@@ -22,13 +22,13 @@ import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/inf
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { adoptPatch, claimDecisions, releasePatch } from './controller-ref-manager.js';
+import { ControllerWriter, LeadershipLostError } from './controller-writer.js';
 import type { DeploymentAction } from './deployment-plan.js';
 import { DEPLOYMENT_KIND, planDeploymentSync } from './deployment-sync.js';
 import { REASONS, hasProgressDeadline, isRollingUpdate, newCondition, setCondition } from './deployment-util.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
-import { runQueueWorkers, waitForSyncOrAbort, type SyncResult } from './queue-workers.js';
-import { keyOf, listInNamespace, namespacedInformer } from './shared-informers.js';
+import { runControllerLoop, type SyncResult } from './queue-workers.js';
+import { keyOf, listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
 
 /** DeploymentControllerOptions tune the controller. */
 export interface DeploymentControllerOptions {
@@ -48,14 +48,6 @@ type RoDeployment = DeepReadonly<Deployment>;
 type RoReplicaSet = DeepReadonly<ReplicaSet>;
 type RoPod = DeepReadonly<Pod>;
 
-/** LeadershipLostError is a write refused because the controller no longer leads. */
-class LeadershipLostError extends Error {
-  constructor() {
-    super('leadership lost: not writing');
-    this.name = 'LeadershipLostError';
-  }
-}
-
 function selectorOf(d: RoDeployment): Selector | undefined {
   const sel = d.spec?.selector;
   if (sel === undefined || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) return undefined;
@@ -72,6 +64,7 @@ class DeploymentSyncer {
   private readonly dInformer;
   private readonly rsInformer;
   private readonly podInformer;
+  private readonly writer: ControllerWriter;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -80,6 +73,7 @@ class DeploymentSyncer {
   ) {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.log = ctx.log.child({ controller: 'deployment' });
+    this.writer = new ControllerWriter(ctx, signal);
     this.dInformer = namespacedInformer<Deployment>(ctx.informers, DEPLOYMENTS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
@@ -99,15 +93,8 @@ class DeploymentSyncer {
       }),
       this.podInformer.addEventHandler({ onDelete: (obj) => this.deletePod(obj) }),
     ];
-    try {
-      this.ctx.informers.start();
-      if (!(await waitForSyncOrAbort(() => this.ctx.informers.waitForSync(), this.signal))) return;
-      this.log.info({ workers: this.options.workers ?? 5 }, 'deployment controller started');
-      await runQueueWorkers(this.queue, this.options.workers ?? 5, (key) => this.sync(key), this.signal, this.log);
-    } finally {
-      this.queue.shutDown();
-      for (const r of registrations) r.remove();
-    }
+    const workers = this.options.workers ?? 5;
+    await runControllerLoop({ name: 'deployment', informers: this.ctx.informers, registrations, queue: this.queue, workers, sync: (key) => this.sync(key) }, this.signal, this.log);
   }
 
   private enqueue(d: RoDeployment): void {
@@ -115,10 +102,7 @@ class DeploymentSyncer {
   }
 
   private resolveControllerRef(rs: RoReplicaSet): RoDeployment | undefined {
-    const ref = controllerOf(rs as ReplicaSet);
-    if (ref === undefined || ref.kind !== 'Deployment') return undefined;
-    const d = this.dInformer.cache.get(metaNamespaceKey(rs.metadata.namespace, ref.name));
-    return d !== undefined && d.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.dInformer.cache, rs, 'Deployment');
   }
 
   private deploymentsMatching(rs: RoReplicaSet): RoDeployment[] {
@@ -172,17 +156,12 @@ class DeploymentSyncer {
     if (d !== undefined && !isRollingUpdate(d as Deployment)) this.enqueue(d);
   }
 
-  private act(action: string, object: string, detail?: Readonly<Record<string, string | number | boolean>>): void {
-    if (this.signal.aborted) throw new LeadershipLostError();
-    this.ctx.journal.record(action, object, detail);
-  }
-
   private async sync(key: string): Promise<SyncResult> {
     const d = this.dInformer.cache.get(key);
     if (d === undefined) return {};
     const namespace = d.metadata.namespace ?? '';
     const selector = selectorOf(d);
-    const owned = selector === undefined ? [] : await this.claimReplicaSets(d, selector);
+    const owned = selector === undefined ? [] : await this.writer.claim<Deployment, ReplicaSet>({ owner: d, ownerResource: DEPLOYMENTS, ownerKind: DEPLOYMENT_KIND, resource: REPLICA_SETS, selector, noun: 'replicaset' }, listInNamespace(this.rsInformer.cache, namespace));
     const uids = new Set(owned.map((rs) => rs.metadata.uid));
     const pods = listInNamespace(this.podInformer.cache, namespace).filter((p) => {
       const ref = controllerOf(p as Pod);
@@ -193,46 +172,12 @@ class DeploymentSyncer {
     return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  private async claimReplicaSets(d: RoDeployment, selector: Selector): Promise<RoReplicaSet[]> {
-    const { owned, adopt, release } = claimDecisions(d, selector, listInNamespace(this.rsInformer.cache, d.metadata.namespace ?? ''));
-    const claimed: RoReplicaSet[] = [...owned];
-    if (adopt.length > 0 && (await this.canAdopt(d))) {
-      for (const rs of adopt) {
-        this.act('adopt-replicaset', keyOf(rs), { owner: d.metadata.name ?? '' });
-        try {
-          claimed.push(await this.ctx.client.patch<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '', 'merge', adoptPatch(rs, d, DEPLOYMENT_KIND)));
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
-      }
-    }
-    for (const rs of release) {
-      this.act('release-replicaset', keyOf(rs), { owner: d.metadata.name ?? '' });
-      try {
-        await this.ctx.client.patch<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '', 'merge', releasePatch(rs, d));
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
-    return claimed;
-  }
-
-  private async canAdopt(d: RoDeployment): Promise<boolean> {
-    try {
-      const fresh = await this.ctx.client.get<Deployment>(DEPLOYMENTS, d.metadata.namespace, d.metadata.name ?? '');
-      return fresh.metadata.uid === d.metadata.uid && !fresh.metadata.deletionTimestamp;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
   private async execute(d: RoDeployment, action: DeploymentAction): Promise<void> {
     const client = this.ctx.client;
     switch (action.type) {
       case 'create-replica-set': {
         const rs = action.replicaSet;
-        this.act('create-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
+        this.writer.act('create-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
         try {
           await client.create<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs);
         } catch (err) {
@@ -244,13 +189,13 @@ class DeploymentSyncer {
       }
       case 'update-replica-set': {
         const rs = action.replicaSet;
-        this.act('update-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
+        this.writer.act('update-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
         await client.update<ReplicaSet>(REPLICA_SETS, rs);
         return;
       }
       case 'delete-replica-set': {
         const rs = action.replicaSet;
-        this.act('delete-replicaset', keyOf(rs), { owner: d.metadata.name ?? '' });
+        this.writer.act('delete-replicaset', keyOf(rs), { owner: d.metadata.name ?? '' });
         try {
           await client.delete(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid ?? '' } });
         } catch (err) {
@@ -259,7 +204,7 @@ class DeploymentSyncer {
         return;
       }
       case 'update-status': {
-        this.act('update-deployment-status', keyOf(action.deployment), { observedGeneration: action.deployment.status?.observedGeneration ?? 0 });
+        this.writer.act('update-deployment-status', keyOf(action.deployment), { observedGeneration: action.deployment.status?.observedGeneration ?? 0 });
         await client.updateStatus<Deployment>(DEPLOYMENTS, action.deployment);
         return;
       }
@@ -279,7 +224,7 @@ class DeploymentSyncer {
     }
     const next = deepCopy<Deployment>(d);
     next.status = { ...(next.status ?? {}), collisionCount: (next.status?.collisionCount ?? 0) + 1 };
-    this.act('update-deployment-status', keyOf(d), { collisionCount: next.status.collisionCount ?? 0 });
+    this.writer.act('update-deployment-status', keyOf(d), { collisionCount: next.status.collisionCount ?? 0 });
     await this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next);
     throw new Error(`replica set name ${rs.metadata.name ?? ''} collides with another; collisionCount raised`, { cause });
   }
@@ -292,7 +237,7 @@ class DeploymentSyncer {
     const msg = `Failed to create new replica set "${rs.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`;
     setCondition(next.status, newCondition('Progressing', 'False', REASONS.failedRSCreate, msg, this.ctx.clock.now()));
     try {
-      this.act('update-deployment-status', keyOf(d), { reason: REASONS.failedRSCreate });
+      this.writer.act('update-deployment-status', keyOf(d), { reason: REASONS.failedRSCreate });
       await this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next);
     } catch (statusErr) {
       if (statusErr instanceof LeadershipLostError) throw statusErr;

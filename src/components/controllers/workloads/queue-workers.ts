@@ -55,3 +55,29 @@ export async function waitForSyncOrAbort(waitForSync: () => Promise<void>, signa
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** ControllerLoop is what runControllerLoop needs: the informers to start, the handlers to drop, the queue and its sync. */
+export interface ControllerLoop {
+  readonly name: string;
+  readonly informers: { start(): void; waitForSync(): Promise<void> };
+  readonly registrations: readonly { remove(): void }[];
+  readonly queue: WorkQueue<string>;
+  readonly workers: number;
+  sync(key: string): Promise<SyncResult | void>;
+}
+
+/**
+ * runControllerLoop is a controller's whole term: start the shared informers, wait for their caches (or the
+ * end of leadership), run the workers until signal aborts, then shut the queue down and drop the handlers.
+ */
+export async function runControllerLoop(loop: ControllerLoop, signal: AbortSignal, log: Logger): Promise<void> {
+  try {
+    loop.informers.start();
+    if (!(await waitForSyncOrAbort(() => loop.informers.waitForSync(), signal))) return;
+    log.info({ workers: loop.workers }, `${loop.name} controller started`);
+    await runQueueWorkers(loop.queue, loop.workers, (key) => loop.sync(key), signal, log);
+  } finally {
+    loop.queue.shutDown();
+    for (const r of loop.registrations) r.remove();
+  }
+}

@@ -10,7 +10,6 @@
 import {
   controllerOf,
   deepCopy,
-  metaNamespaceKey,
   type DeepReadonly,
   type Pod,
   type ReplicaSet,
@@ -22,12 +21,12 @@ import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { adoptPatch, claimDecisions, releasePatch } from './controller-ref-manager.js';
+import { ControllerWriter, LeadershipLostError } from './controller-writer.js';
 import { ControllerExpectations } from './expectations.js';
 import { isPodActive, isPodReady, isPodTerminating } from './pod-conditions.js';
 import { BURST_REPLICAS, REPLICA_SET_KIND, calculateReplicaSetStatus, manageReplicas, podFromTemplate, replicaSetSelector, replicaSetStatusEqual, requeueForAvailabilityMs } from './replica-set-sync.js';
-import { keyOf, listInNamespace, namespacedInformer } from './shared-informers.js';
-import { runQueueWorkers, waitForSyncOrAbort, type SyncResult } from './queue-workers.js';
+import { keyOf, listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
+import { runControllerLoop, type SyncResult } from './queue-workers.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start.js';
 
 /** ReplicaSetControllerOptions tune the controller (kube-controller-manager's flags of the same meaning). */
@@ -36,14 +35,6 @@ export interface ReplicaSetControllerOptions {
   readonly workers?: number;
   /** burstReplicas caps the pods one sync creates or deletes (default 500). */
   readonly burstReplicas?: number;
-}
-
-/** LeadershipLostError is a write refused because the controller no longer leads. */
-class LeadershipLostError extends Error {
-  constructor() {
-    super('leadership lost: not writing');
-    this.name = 'LeadershipLostError';
-  }
 }
 
 /** replicaSetController is the `replicaset` controller of the controller-manager; see the module comment. */
@@ -65,6 +56,7 @@ class ReplicaSetSyncer {
   private readonly log: ComponentContext['log'];
   private readonly podInformer;
   private readonly rsInformer;
+  private readonly writer: ControllerWriter;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -74,6 +66,7 @@ class ReplicaSetSyncer {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.expectations = new ControllerExpectations(ctx.clock);
     this.log = ctx.log.child({ controller: 'replicaset' });
+    this.writer = new ControllerWriter(ctx, signal);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.pods = this.podInformer.cache;
@@ -97,27 +90,16 @@ class ReplicaSetSyncer {
         onDelete: (obj) => this.deletePod(obj),
       }),
     ];
-    try {
-      this.ctx.informers.start();
-      if (!(await waitForSyncOrAbort(() => this.ctx.informers.waitForSync(), this.signal))) return;
-      this.log.info({ workers: this.options.workers ?? 5 }, 'replicaset controller started');
-      await runQueueWorkers(this.queue, this.options.workers ?? 5, (key) => this.sync(key), this.signal, this.log);
-    } finally {
-      this.queue.shutDown();
-      for (const r of registrations) r.remove();
-    }
+    const workers = this.options.workers ?? 5;
+    await runControllerLoop({ name: 'replicaset', informers: this.ctx.informers, registrations, queue: this.queue, workers, sync: (key) => this.sync(key) }, this.signal, this.log);
   }
 
   private enqueue(rs: RoReplicaSet): void {
     this.queue.add(keyOf(rs));
   }
 
-  /** resolveControllerRef returns the ReplicaSet pod's controller reference points at, if it is cached with that uid. */
   private resolveControllerRef(pod: RoPod): RoReplicaSet | undefined {
-    const ref = controllerOf(pod as Pod);
-    if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.replicaSets.get(metaNamespaceKey(pod.metadata.namespace, ref.name));
-    return rs !== undefined && rs.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.replicaSets, pod, 'ReplicaSet');
   }
 
   /** matchingReplicaSets are the ReplicaSets of pod's namespace whose selector matches it (for orphans). */
@@ -176,12 +158,6 @@ class ReplicaSetSyncer {
     this.enqueue(rs);
   }
 
-  /** act records an action in the journal and lets the write go out, unless leadership was lost. */
-  private act(action: string, object: string, detail?: Readonly<Record<string, string | number | boolean>>): void {
-    if (this.signal.aborted) throw new LeadershipLostError();
-    this.ctx.journal.record(action, object, detail);
-  }
-
   /** sync is syncReplicaSet: claim, manage replicas when expectations allow, write status. */
   private async sync(key: string): Promise<SyncResult> {
     const rs = this.replicaSets.get(key);
@@ -192,7 +168,7 @@ class ReplicaSetSyncer {
     const needsSync = this.expectations.satisfied(key);
     const selector = replicaSetSelector(rs);
     const active = listInNamespace(this.pods, rs.metadata.namespace ?? '').filter(isPodActive);
-    const owned = await this.claimPods(rs, active, selector);
+    const owned = await this.writer.claim<ReplicaSet, Pod>({ owner: rs, ownerResource: REPLICA_SETS, ownerKind: REPLICA_SET_KIND, resource: PODS, selector, noun: 'pod' }, active);
 
     let manageError: string | undefined;
     let failure: unknown;
@@ -212,42 +188,6 @@ class ReplicaSetSyncer {
     return after === undefined ? {} : { requeueAfterMs: after };
   }
 
-  /** claimPods adopts matching orphans and releases owned pods that no longer match; it returns the pods rs owns. */
-  private async claimPods(rs: RoReplicaSet, active: RoPod[], selector: ReturnType<typeof replicaSetSelector>): Promise<RoPod[]> {
-    const { owned, adopt, release } = claimDecisions(rs, selector, active);
-    const claimed: RoPod[] = [...owned];
-    if (adopt.length > 0 && (await this.canAdopt(rs))) {
-      for (const pod of adopt) {
-        this.act('adopt-pod', keyOf(pod), { owner: rs.metadata.name ?? '' });
-        try {
-          claimed.push(await this.ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'merge', adoptPatch(pod, rs, REPLICA_SET_KIND)));
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
-      }
-    }
-    for (const pod of release) {
-      this.act('release-pod', keyOf(pod), { owner: rs.metadata.name ?? '' });
-      try {
-        await this.ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'merge', releasePatch(pod, rs));
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
-    return claimed;
-  }
-
-  /** canAdopt re-reads rs from the API server: adopting on a stale cache could claim pods for a deleted owner (RecheckDeletionTimestamp). */
-  private async canAdopt(rs: RoReplicaSet): Promise<boolean> {
-    try {
-      const fresh = await this.ctx.client.get<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '');
-      return fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
   /** manageReplicas creates or deletes pods towards spec.replicas, recording expectations first. */
   private async manageReplicas(key: string, rs: RoReplicaSet, owned: RoPod[]): Promise<void> {
     const decision = manageReplicas(rs, owned, this.options.burstReplicas ?? BURST_REPLICAS);
@@ -255,7 +195,7 @@ class ReplicaSetSyncer {
       this.expectations.expectCreations(key, decision.count);
       const template = podFromTemplate(rs);
       const { successes, error } = await slowStartBatch(decision.count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
-        this.act('create-pod', `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`, { owner: rs.metadata.name ?? '' });
+        this.writer.act('create-pod', `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`, { owner: rs.metadata.name ?? '' });
         await this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template));
       });
       // Creations never attempted (or failed) will never be observed.
@@ -270,7 +210,7 @@ class ReplicaSetSyncer {
         decision.pods.map(async (pod) => {
           const podKey = keyOf(pod);
           try {
-            this.act('delete-pod', podKey, { owner: rs.metadata.name ?? '' });
+            this.writer.act('delete-pod', podKey, { owner: rs.metadata.name ?? '' });
             await this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '');
           } catch (err) {
             if (err instanceof LeadershipLostError) {
@@ -293,7 +233,8 @@ class ReplicaSetSyncer {
     if (replicaSetStatusEqual(rs.status, status)) return undefined;
     let current: ReplicaSet = deepCopy<ReplicaSet>(rs);
     for (let attempt = 0; ; attempt++) {
-      current.status = { ...status, observedGeneration: current.metadata.generation ?? status.observedGeneration };
+      // observedGeneration stays the generation the status was computed for, even when a retry reads a newer one.
+      current.status = status;
       if (this.signal.aborted) throw new LeadershipLostError();
       try {
         return await this.ctx.client.updateStatus<ReplicaSet>(REPLICA_SETS, current);

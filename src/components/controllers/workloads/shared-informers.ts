@@ -34,3 +34,14 @@ export function listInNamespace<T extends KubeObject>(cache: CacheReader<T>, nam
 export function keyOf(o: { readonly metadata: { readonly namespace?: string; readonly name?: string } }): string {
   return metaNamespaceKey(o.metadata.namespace, o.metadata.name ?? '');
 }
+
+/**
+ * resolveControllerRef returns the owner of obj's controller reference if it is of kind and cached under the
+ * same uid (a reference to a deleted-and-recreated owner of the same name resolves to nothing).
+ */
+export function resolveControllerRef<O extends KubeObject>(cache: CacheReader<O>, obj: DeepReadonly<KubeObject>, kind: string): DeepReadonly<O> | undefined {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  if (ref === undefined || ref.kind !== kind) return undefined;
+  const owner = cache.get(metaNamespaceKey(obj.metadata.namespace, ref.name));
+  return owner !== undefined && (owner as DeepReadonly<KubeObject>).metadata.uid === ref.uid ? owner : undefined;
+}
