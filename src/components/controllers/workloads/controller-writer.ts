@@ -1,7 +1,7 @@
 /**
- * ControllerWriter is how a workload controller writes while it leads: every write is recorded in the
- * component's journal before it is sent, and refused (LeadershipLostError) once the leadership signal has
- * aborted, so a replica that lost its Lease stops acting at once. It also performs the controller reference
+ * ControllerWriter is how a workload controller writes while it leads: through the controller-manager's
+ * actingWrite, so every write is recorded in the component's journal before it is sent and refused
+ * (NotLeadingError) once the leadership signal has aborted. It also performs the controller reference
  * manager's writes (claim): adopting matching orphans after re-reading the owner from the API server (an owner
  * deleted meanwhile must not adopt — kube's RecheckDeletionTimestamp) and releasing objects that stopped
  * matching, tolerating objects that vanished or changed meanwhile (the next sync sees them anew).
@@ -11,15 +11,7 @@ import { isConflict, isNotFound } from '../../client/errors.js';
 import type { ResourceDescriptor } from '../../client/resource.js';
 import type { ComponentContext } from '../../runtime/controller.js';
 import { adoptPatch, claimDecisions, releasePatch } from './controller-ref-manager.js';
-import { keyOf } from './shared-informers.js';
-
-/** LeadershipLostError is a write refused because the controller no longer leads. */
-export class LeadershipLostError extends Error {
-  constructor() {
-    super('leadership lost: not writing');
-    this.name = 'LeadershipLostError';
-  }
-}
+import { actingWrite, cacheKey } from '../worker-loop.js';
 
 /** ClaimSpec says whose objects are claimed and how the writes are named in the journal. */
 export interface ClaimSpec<O extends KubeObject> {
@@ -39,10 +31,9 @@ export class ControllerWriter {
     private readonly signal: AbortSignal,
   ) {}
 
-  /** act records a write about to be sent, or throws LeadershipLostError if the controller no longer leads. */
-  act(action: string, object: string, detail?: Readonly<Record<string, string | number | boolean>>): void {
-    if (this.signal.aborted) throw new LeadershipLostError();
-    this.ctx.journal.record(action, object, detail);
+  /** write journals action on object and sends it, or throws NotLeadingError if the controller no longer leads. */
+  write<T>(action: string, object: string, send: () => Promise<T>, detail?: Readonly<Record<string, string | number | boolean>>): Promise<T> {
+    return actingWrite(this.ctx, this.signal, action, object, send, detail);
   }
 
   /** claim adopts and releases candidates as claimDecisions says and returns the objects the owner now controls. */
@@ -53,14 +44,14 @@ export class ControllerWriter {
     const ownerName = owner.metadata.name ?? '';
     if (adopt.length > 0 && (await this.ownerStillLive(spec))) {
       for (const obj of adopt) {
-        this.act(`adopt-${spec.noun}`, keyOf(obj), { owner: ownerName });
-        const patched = await this.tolerant(this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', adoptPatch(obj, owner, spec.ownerKind)));
+        const patch = adoptPatch(obj, owner, spec.ownerKind);
+        const patched = await this.tolerant(this.write(`adopt-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
         if (patched !== undefined) claimed.push(patched as DeepReadonly<T>);
       }
     }
     for (const obj of release) {
-      this.act(`release-${spec.noun}`, keyOf(obj), { owner: ownerName });
-      await this.tolerant(this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', releasePatch(obj, owner)));
+      const patch = releasePatch(obj, owner);
+      await this.tolerant(this.write(`release-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
     }
     return claimed;
   }

@@ -22,13 +22,13 @@ import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/inf
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { ControllerWriter, LeadershipLostError } from './controller-writer.js';
+import { ControllerWriter } from './controller-writer.js';
+import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import type { DeploymentAction } from './deployment-plan.js';
 import { DEPLOYMENT_KIND, planDeploymentSync } from './deployment-sync.js';
 import { REASONS, hasProgressDeadline, isRollingUpdate, newCondition, setCondition } from './deployment-util.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
-import { runControllerLoop, type SyncResult } from './queue-workers.js';
-import { keyOf, listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
+import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
 
 /** DeploymentControllerOptions tune the controller. */
 export interface DeploymentControllerOptions {
@@ -94,11 +94,18 @@ class DeploymentSyncer {
       this.podInformer.addEventHandler({ onDelete: (obj) => this.deletePod(obj) }),
     ];
     const workers = this.options.workers ?? 5;
-    await runControllerLoop({ name: 'deployment', informers: this.ctx.informers, registrations, queue: this.queue, workers, sync: (key) => this.sync(key) }, this.signal, this.log);
+    try {
+      if (!(await syncInformers(this.ctx, this.signal))) return;
+      this.log.info({ workers }, 'deployment controller started');
+      await runWorkers('deployment', this.queue, workers, (key) => this.sync(key), this.signal, this.log);
+    } finally {
+      this.queue.shutDown();
+      for (const r of registrations) r.remove();
+    }
   }
 
   private enqueue(d: RoDeployment): void {
-    this.queue.add(keyOf(d));
+    this.queue.add(cacheKey(d));
   }
 
   private resolveControllerRef(rs: RoReplicaSet): RoDeployment | undefined {
@@ -156,9 +163,9 @@ class DeploymentSyncer {
     if (d !== undefined && !isRollingUpdate(d as Deployment)) this.enqueue(d);
   }
 
-  private async sync(key: string): Promise<SyncResult> {
+  private async sync(key: string): Promise<void> {
     const d = this.dInformer.cache.get(key);
-    if (d === undefined) return {};
+    if (d === undefined) return;
     const namespace = d.metadata.namespace ?? '';
     const selector = selectorOf(d);
     const owned = selector === undefined ? [] : await this.writer.claim<Deployment, ReplicaSet>({ owner: d, ownerResource: DEPLOYMENTS, ownerKind: DEPLOYMENT_KIND, resource: REPLICA_SETS, selector, noun: 'replicaset' }, listInNamespace(this.rsInformer.cache, namespace));
@@ -169,7 +176,7 @@ class DeploymentSyncer {
     });
     const plan = planDeploymentSync({ deployment: d, replicaSets: owned, pods, now: this.ctx.clock.now() });
     for (const action of plan.actions) await this.execute(d, action);
-    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    if (plan.requeueAfterMs !== undefined) this.queue.addAfter(key, plan.requeueAfterMs);
   }
 
   private async execute(d: RoDeployment, action: DeploymentAction): Promise<void> {
@@ -177,10 +184,10 @@ class DeploymentSyncer {
     switch (action.type) {
       case 'create-replica-set': {
         const rs = action.replicaSet;
-        this.writer.act('create-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
         try {
-          await client.create<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs);
+          await this.writer.write('create-replicaset', cacheKey(rs), () => client.create<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
         } catch (err) {
+          if (err instanceof NotLeadingError) throw err;
           if (isAlreadyExists(err)) return this.onCreateCollision(d, rs, err);
           await this.reportCreateFailure(d, rs, err);
           throw err;
@@ -189,23 +196,20 @@ class DeploymentSyncer {
       }
       case 'update-replica-set': {
         const rs = action.replicaSet;
-        this.writer.act('update-replicaset', keyOf(rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
-        await client.update<ReplicaSet>(REPLICA_SETS, rs);
+        await this.writer.write('update-replicaset', cacheKey(rs), () => client.update<ReplicaSet>(REPLICA_SETS, rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
         return;
       }
       case 'delete-replica-set': {
         const rs = action.replicaSet;
-        this.writer.act('delete-replicaset', keyOf(rs), { owner: d.metadata.name ?? '' });
         try {
-          await client.delete(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid ?? '' } });
+          await this.writer.write('delete-replicaset', cacheKey(rs), () => client.delete(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid ?? '' } }), { owner: d.metadata.name ?? '' });
         } catch (err) {
           if (!isNotFound(err) && !isConflict(err)) throw err;
         }
         return;
       }
       case 'update-status': {
-        this.writer.act('update-deployment-status', keyOf(action.deployment), { observedGeneration: action.deployment.status?.observedGeneration ?? 0 });
-        await client.updateStatus<Deployment>(DEPLOYMENTS, action.deployment);
+        await this.writer.write('update-deployment-status', cacheKey(action.deployment), () => client.updateStatus<Deployment>(DEPLOYMENTS, action.deployment), { observedGeneration: action.deployment.status?.observedGeneration ?? 0 });
         return;
       }
     }
@@ -220,12 +224,11 @@ class DeploymentSyncer {
     const existing = await this.ctx.client.get<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '');
     const ref = controllerOf(existing);
     if (ref?.uid === d.metadata.uid && equalIgnoreHash(existing.spec?.template, d.spec?.template)) {
-      throw new Error(`replica set ${keyOf(rs)} already exists and is this deployment's: the cache is behind`, { cause });
+      throw new Error(`replica set ${cacheKey(rs)} already exists and is this deployment's: the cache is behind`, { cause });
     }
     const next = deepCopy<Deployment>(d);
     next.status = { ...(next.status ?? {}), collisionCount: (next.status?.collisionCount ?? 0) + 1 };
-    this.writer.act('update-deployment-status', keyOf(d), { collisionCount: next.status.collisionCount ?? 0 });
-    await this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next);
+    await this.writer.write('update-deployment-status', cacheKey(d), () => this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next), { collisionCount: next.status.collisionCount ?? 0 });
     throw new Error(`replica set name ${rs.metadata.name ?? ''} collides with another; collisionCount raised`, { cause });
   }
 
@@ -237,10 +240,9 @@ class DeploymentSyncer {
     const msg = `Failed to create new replica set "${rs.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`;
     setCondition(next.status, newCondition('Progressing', 'False', REASONS.failedRSCreate, msg, this.ctx.clock.now()));
     try {
-      this.writer.act('update-deployment-status', keyOf(d), { reason: REASONS.failedRSCreate });
-      await this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next);
+      await this.writer.write('update-deployment-status', cacheKey(d), () => this.ctx.client.updateStatus<Deployment>(DEPLOYMENTS, next), { reason: REASONS.failedRSCreate });
     } catch (statusErr) {
-      if (statusErr instanceof LeadershipLostError) throw statusErr;
+      if (statusErr instanceof NotLeadingError) throw statusErr;
       this.log.debug({ err: statusErr instanceof Error ? statusErr.message : String(statusErr) }, 'could not record ReplicaSetCreateError');
     }
   }

@@ -21,12 +21,12 @@ import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
-import { ControllerWriter, LeadershipLostError } from './controller-writer.js';
+import { ControllerWriter } from './controller-writer.js';
+import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { ControllerExpectations } from './expectations.js';
 import { isPodActive, isPodReady, isPodTerminating } from './pod-conditions.js';
 import { BURST_REPLICAS, REPLICA_SET_KIND, calculateReplicaSetStatus, manageReplicas, podFromTemplate, replicaSetSelector, replicaSetStatusEqual, requeueForAvailabilityMs } from './replica-set-sync.js';
-import { keyOf, listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
-import { runControllerLoop, type SyncResult } from './queue-workers.js';
+import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start.js';
 
 /** ReplicaSetControllerOptions tune the controller (kube-controller-manager's flags of the same meaning). */
@@ -80,7 +80,7 @@ class ReplicaSetSyncer {
         onUpdate: (_old, rs) => this.enqueue(rs),
         onDelete: (obj) => {
           const rs = tombstoneObject(obj);
-          this.expectations.forget(keyOf(rs));
+          this.expectations.forget(cacheKey(rs));
           this.enqueue(rs);
         },
       }),
@@ -91,11 +91,18 @@ class ReplicaSetSyncer {
       }),
     ];
     const workers = this.options.workers ?? 5;
-    await runControllerLoop({ name: 'replicaset', informers: this.ctx.informers, registrations, queue: this.queue, workers, sync: (key) => this.sync(key) }, this.signal, this.log);
+    try {
+      if (!(await syncInformers(this.ctx, this.signal))) return;
+      this.log.info({ workers }, 'replicaset controller started');
+      await runWorkers('replicaset', this.queue, workers, (key) => this.sync(key), this.signal, this.log);
+    } finally {
+      this.queue.shutDown();
+      for (const r of registrations) r.remove();
+    }
   }
 
   private enqueue(rs: RoReplicaSet): void {
-    this.queue.add(keyOf(rs));
+    this.queue.add(cacheKey(rs));
   }
 
   private resolveControllerRef(pod: RoPod): RoReplicaSet | undefined {
@@ -116,7 +123,7 @@ class ReplicaSetSyncer {
     if (controllerOf(pod as Pod) !== undefined) {
       const rs = this.resolveControllerRef(pod);
       if (rs === undefined) return;
-      this.expectations.creationObserved(keyOf(rs));
+      this.expectations.creationObserved(cacheKey(rs));
       this.enqueue(rs);
       return;
     }
@@ -143,7 +150,7 @@ class ReplicaSetSyncer {
       if (rs === undefined) return;
       this.enqueue(rs);
       const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
-      if (!isPodReady(old) && isPodReady(cur) && minReadySeconds > 0) this.queue.addAfter(keyOf(rs), minReadySeconds * 1000 + 1000);
+      if (!isPodReady(old) && isPodReady(cur) && minReadySeconds > 0) this.queue.addAfter(cacheKey(rs), minReadySeconds * 1000 + 1000);
       return;
     }
     if (labelsChanged || refChanged) for (const rs of this.matchingReplicaSets(cur)) this.enqueue(rs);
@@ -153,17 +160,17 @@ class ReplicaSetSyncer {
     const pod = tombstoneObject(obj);
     const rs = this.resolveControllerRef(pod);
     if (rs === undefined) return;
-    const rsKey = keyOf(rs);
-    this.expectations.deletionObserved(rsKey, keyOf(pod));
+    const rsKey = cacheKey(rs);
+    this.expectations.deletionObserved(rsKey, cacheKey(pod));
     this.enqueue(rs);
   }
 
   /** sync is syncReplicaSet: claim, manage replicas when expectations allow, write status. */
-  private async sync(key: string): Promise<SyncResult> {
+  private async sync(key: string): Promise<void> {
     const rs = this.replicaSets.get(key);
     if (rs === undefined) {
       this.expectations.forget(key);
-      return {};
+      return;
     }
     const needsSync = this.expectations.satisfied(key);
     const selector = replicaSetSelector(rs);
@@ -176,7 +183,7 @@ class ReplicaSetSyncer {
       try {
         await this.manageReplicas(key, rs, owned);
       } catch (err) {
-        if (err instanceof LeadershipLostError) throw err;
+        if (err instanceof NotLeadingError) throw err;
         failure = err;
         manageError = err instanceof Error ? err.message : String(err);
       }
@@ -185,7 +192,7 @@ class ReplicaSetSyncer {
     const updated = await this.updateStatus(rs, status);
     if (failure !== undefined) throw failure;
     const after = requeueForAvailabilityMs(updated ?? rs, status);
-    return after === undefined ? {} : { requeueAfterMs: after };
+    if (after !== undefined) this.queue.addAfter(key, after);
   }
 
   /** manageReplicas creates or deletes pods towards spec.replicas, recording expectations first. */
@@ -195,8 +202,8 @@ class ReplicaSetSyncer {
       this.expectations.expectCreations(key, decision.count);
       const template = podFromTemplate(rs);
       const { successes, error } = await slowStartBatch(decision.count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
-        this.writer.act('create-pod', `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`, { owner: rs.metadata.name ?? '' });
-        await this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template));
+        const object = `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`;
+        await this.writer.write('create-pod', object, () => this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template)), { owner: rs.metadata.name ?? '' });
       });
       // Creations never attempted (or failed) will never be observed.
       for (let i = successes; i < decision.count; i++) this.expectations.creationObserved(key);
@@ -204,20 +211,14 @@ class ReplicaSetSyncer {
       return;
     }
     if (decision.kind === 'delete') {
-      this.expectations.expectDeletions(key, decision.pods.map((p) => keyOf(p)));
+      this.expectations.expectDeletions(key, decision.pods.map((p) => cacheKey(p)));
       const errors: unknown[] = [];
       await Promise.all(
         decision.pods.map(async (pod) => {
-          const podKey = keyOf(pod);
+          const podKey = cacheKey(pod);
           try {
-            this.writer.act('delete-pod', podKey, { owner: rs.metadata.name ?? '' });
-            await this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '');
+            await this.writer.write('delete-pod', podKey, () => this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? ''), { owner: rs.metadata.name ?? '' });
           } catch (err) {
-            if (err instanceof LeadershipLostError) {
-              this.expectations.deletionObserved(key, podKey);
-              errors.push(err);
-              return;
-            }
             if (isNotFound(err)) return; // already gone: the informer reports the deletion
             this.expectations.deletionObserved(key, podKey);
             errors.push(err);
@@ -235,9 +236,9 @@ class ReplicaSetSyncer {
     for (let attempt = 0; ; attempt++) {
       // observedGeneration stays the generation the status was computed for, even when a retry reads a newer one.
       current.status = status;
-      if (this.signal.aborted) throw new LeadershipLostError();
+      const body = current;
       try {
-        return await this.ctx.client.updateStatus<ReplicaSet>(REPLICA_SETS, current);
+        return await this.writer.write('update-replicaset-status', cacheKey(rs), () => this.ctx.client.updateStatus<ReplicaSet>(REPLICA_SETS, body), { replicas: status.replicas });
       } catch (err) {
         if (!isConflict(err) || attempt >= 1) {
           if (isNotFound(err)) return undefined;

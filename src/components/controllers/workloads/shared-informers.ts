@@ -30,11 +30,6 @@ export function listInNamespace<T extends KubeObject>(cache: CacheReader<T>, nam
   }
 }
 
-/** keyOf is the cache key `namespace/name` of a (possibly frozen) object, as objectKey. */
-export function keyOf(o: { readonly metadata: { readonly namespace?: string; readonly name?: string } }): string {
-  return metaNamespaceKey(o.metadata.namespace, o.metadata.name ?? '');
-}
-
 /**
  * resolveControllerRef returns the owner of obj's controller reference if it is of kind and cached under the
  * same uid (a reference to a deleted-and-recreated owner of the same name resolves to nothing).
