@@ -26,7 +26,7 @@ import { assembleVerdict, report, type MemberHash, type Verdict } from '../chaos
 import { checkWatches, type StoreEvent, type WatcherHistory } from '../chaos/watch-checker.js';
 import { Workload } from '../chaos/workload.js';
 import { DeadlineExceededError, EndpointUnavailableError, EtcdClient, NoLeaderError, TooManyRequestsError, cmp, op, prefixEnd, type Watcher } from '../store/client/index.js';
-import { toNum } from '../store/grpc/types.js';
+import { toBigInt, toNum } from '../store/grpc/types.js';
 import { parseDurationMs } from '../util/duration.js';
 import { SeededRandom } from '../util/random.js';
 import { findLeader, processState, componentProcesses, type ChaosTarget } from './chaos-targets.js';
@@ -221,18 +221,24 @@ async function converge(f: ClusterFile): Promise<number | undefined> {
   const ok = await waitFor(SETTLE_MS, async () => {
     const st = await Promise.all(f.store.members.map((m) => memberStatus(m.clientURL, 1000)));
     const revs = new Set(st.map((s) => toNum(s.header?.revision)));
-    if (st.some((s) => toNum(s.leader) === 0) || revs.size !== 1) return false;
+    if (st.some((s) => toBigInt(s.leader) === 0n) || revs.size !== 1) return false;
     revision = [...revs][0];
     return true;
   });
   return ok ? revision : undefined;
 }
 
+/** planForSeed is the fault schedule a run with this seed follows (the workload draws from another fork). */
+export function planForSeed(seed: number, durationMs: number, kinds: readonly FaultKind[], members: number): FaultStep[] {
+  return planFaults(new SeededRandom(seed).fork(), { durationMs, kinds, members });
+}
+
 /** runChaos runs one chaos test on a running cluster and returns its verdict. */
 export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> {
   const random = new SeededRandom(o.seed);
   const names = f.store.members.map((m) => m.name);
-  const plan = planFaults(random.fork(), { durationMs: o.durationMs, kinds: o.kinds, members: names.length });
+  random.fork(); // the schedule's fork: planForSeed draws it again
+  const plan = planForSeed(o.seed, o.durationMs, o.kinds, names.length);
   const prefix = `chaos/${o.seed.toString(36)}-${Date.now().toString(36)}/`;
   const workload = new Workload(random.fork(), { prefix, keys: o.keys, opsPerKey: o.opsPerKey });
   const jitter = random.fork();
