@@ -48,6 +48,8 @@ export interface RunOptions {
   readonly opsPerKey: number;
   readonly watchers: number;
   readonly seed: number;
+  /** holdMs fixes how long each fault lasts; default drawn from the seed (planFaults'). */
+  readonly holdMs?: number;
   /** progress receives a line per fault and phase. */
   readonly progress: (line: string) => void;
 }
@@ -133,7 +135,7 @@ class Nemesis {
 
   private record(r: FaultRecord): void {
     this.faults.push(r);
-    this.progress(`  fault: ${describeFault(r)}`);
+    this.progress(`fault: ${describeFault(r)}`);
   }
 
   private async inject(step: FaultStep, names: readonly string[]): Promise<void> {
@@ -229,8 +231,8 @@ async function converge(f: ClusterFile): Promise<number | undefined> {
 }
 
 /** planForSeed is the fault schedule a run with this seed follows (the workload draws from another fork). */
-export function planForSeed(seed: number, durationMs: number, kinds: readonly FaultKind[], members: number): FaultStep[] {
-  return planFaults(new SeededRandom(seed).fork(), { durationMs, kinds, members });
+export function planForSeed(seed: number, durationMs: number, kinds: readonly FaultKind[], members: number, holdMs?: number): FaultStep[] {
+  return planFaults(new SeededRandom(seed).fork(), { durationMs, kinds, members, ...(holdMs === undefined ? {} : { holdMs: [holdMs, holdMs] as const }) });
 }
 
 /** runChaos runs one chaos test on a running cluster and returns its verdict. */
@@ -238,12 +240,14 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
   const random = new SeededRandom(o.seed);
   const names = f.store.members.map((m) => m.name);
   random.fork(); // the schedule's fork: planForSeed draws it again
-  const plan = planForSeed(o.seed, o.durationMs, o.kinds, names.length);
+  const plan = planForSeed(o.seed, o.durationMs, o.kinds, names.length, o.holdMs);
   const prefix = `chaos/${o.seed.toString(36)}-${Date.now().toString(36)}/`;
   const workload = new Workload(random.fork(), { prefix, keys: o.keys, opsPerKey: o.opsPerKey });
   const jitter = random.fork();
   o.progress(`chaos run: seed ${o.seed}, ${o.durationMs / 1000}s, ${o.clients} clients, ${o.keys} keys, faults ${o.kinds.join(',') || 'none'}`);
   for (const s of plan) o.progress(`  planned: ${describeStep(s, names)}`);
+  const started = performance.now();
+  const say = (line: string): void => o.progress(`  [${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
 
   const admin = new EtcdClient({ endpoints: f.store.endpoints, requestTimeoutMs: 5000, dialTimeoutMs: 1000 });
   const problems: string[] = [];
@@ -279,7 +283,7 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
       }
     });
 
-    const nemesis = new Nemesis(f, o.progress);
+    const nemesis = new Nemesis(f, say);
     const t0 = performance.now();
     const faulting = nemesis.run(plan, t0);
     await sleep(o.durationMs);
@@ -289,13 +293,14 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
     await Promise.all(clients);
     recorder.endPending();
     problems.push(...nemesis.problems);
-    o.progress(`  clients stopped: ${recorder.history().length} operations`);
+    say(`clients stopped: ${recorder.history().length} operations`);
 
     // Make the cluster whole, mark the end with one last write, and let every watcher catch up to it.
     await makeWhole(f, o.kinds.includes('partition'), problems);
     let endRevision = 0;
     const endKey = `${prefix}~end`;
     if (!(await waitFor(SETTLE_MS, async () => ((endRevision = (await admin.put(endKey, 'end')).revision), true)))) problems.push('the cluster took no write after the faults were recovered');
+    say(`the end is marked at revision ${endRevision}`);
     const truth = new WatchRecorder('history', f.store.endpoints, prefix, startRevision);
     watchers.push(truth);
     await waitFor(SETTLE_MS, () => watchers.every((w) => w.lastRevision >= endRevision || w.error !== undefined));
@@ -306,6 +311,7 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
     const final = await admin.get(prefix, { prefix: true });
     const finalState = new Map(final.kvs.map((kv) => [kv.key.toString('utf8'), kv.value.toString('utf8')] as const));
 
+    say('watchers caught up');
     const revision = await converge(f);
     const hashes: MemberHash[] = [];
     if (revision === undefined) {
@@ -321,7 +327,7 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
       }
     }
 
-    o.progress('  checking ...');
+    say(`members converged at revision ${revision ?? '?'}; checking ...`);
     const history = recorder.history();
     const watcherHistories: WatcherHistory[] = watchers.map((w) => ({ id: w.id, range: { key: prefix, rangeEnd: prefixEnd(Buffer.from(prefix)).toString('latin1') }, startRevision, endRevision, events: w.events }));
     return assembleVerdict({
@@ -348,6 +354,7 @@ interface RunFlags {
   opsPerKey: string;
   watchers: string;
   seed?: string;
+  hold?: string;
   dir?: string;
   members: string;
   keep?: boolean;
@@ -372,6 +379,7 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
     .option('--ops-per-key <n>', 'operations per key before it is replaced by a fresh one', '200')
     .option('--watchers <n>', 'watchers of the run\'s keys', '2')
     .option('--seed <n>', 'seed of the schedule and the workload (default: random, printed)')
+    .option('--hold <duration>', 'how long each fault lasts before it is recovered (default: 1.5s to 4s, drawn from the seed)')
     .option('--dir <dir>', 'run on the cluster capstan up started in DIR (default: start a cluster of its own in a temporary directory, stopped at the end)')
     .option('--members <n>', 'members of the cluster it starts itself', '3')
     .option('--keep', 'keep the temporary cluster\'s directory (data and logs) even when the run passes')
@@ -386,6 +394,9 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
         if (err instanceof BadFaultsError) throw new CommandError(`--faults: ${err.message}`, 'BAD_FLAG', 2);
         throw err;
       }
+      const holdMs = opts.hold === undefined ? undefined : parseDurationMs(opts.hold);
+      if (holdMs !== undefined && !(holdMs > 0)) throw new CommandError(`--hold ${opts.hold ?? ''}: give a duration such as 3s`, 'BAD_FLAG', 2);
+      if (opts.hold !== undefined && holdMs === undefined) throw new CommandError(`--hold ${opts.hold}: give a duration such as 3s`, 'BAD_FLAG', 2);
       const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count('--seed', opts.seed, 0, 2 ** 32 - 1);
       const run: RunOptions = {
         durationMs,
@@ -395,6 +406,7 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
         opsPerKey: count('--ops-per-key', opts.opsPerKey, 1, 100_000),
         watchers: count('--watchers', opts.watchers, 0, 16),
         seed,
+        ...(holdMs === undefined ? {} : { holdMs }),
         progress: (line) => ctx.stderr(`${line}\n`),
       };
       const unsafe = opts.experimentalUnsafeLocalLinearizableReads === true;
@@ -434,9 +446,12 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
     });
 }
 
-/** stopOwn stops the members of a cluster the run started (by PID, from its cluster.json) and removes its directory unless kept. */
+/**
+ * stopOwn stops the members of a cluster the run started (by PID, from its cluster.json): cleanly when its
+ * directory is kept for a look at the logs, at once when it is removed.
+ */
 async function stopOwn(dir: string, keep: boolean): Promise<void> {
   const f = readClusterFile(dir);
-  await Promise.all((f?.store.members ?? []).filter((m) => m.pid > 0).map((m) => stopPid(m.pid, 5000)));
+  await Promise.all((f?.store.members ?? []).filter((m) => m.pid > 0).map((m) => stopPid(m.pid, keep ? 5000 : 0)));
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }
