@@ -11,27 +11,12 @@ import { clusterProcesses, readClusterFile, type ClusterFile, type MemberRecord 
 import { isAlive } from '../../src/cli/launcher/processes.js';
 import { memberStatus } from '../../src/cli/launcher/store-status.js';
 import { EtcdClient } from '../../src/store/client/index.js';
+import { poll } from './helpers/poll.js';
 import { toBigInt, toNum } from '../../src/store/grpc/types.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const capstan = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, timeout: 60_000 });
-
-/** poll calls probe until it returns a value (not undefined) or the deadline passes. */
-async function poll<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not within ${ms} ms (${last instanceof Error ? last.message : String(last)})`);
-}
 
 interface View {
   id: bigint;
