@@ -28,7 +28,7 @@ import { Workload } from '../chaos/workload.js';
 import { DeadlineExceededError, EndpointUnavailableError, EtcdClient, NoLeaderError, TooManyRequestsError, cmp, op, prefixEnd, type Watcher } from '../store/client/index.js';
 import { toBigInt, toNum } from '../store/grpc/types.js';
 import { parseDurationMs } from '../util/duration.js';
-import { SeededRandom } from '../util/random.js';
+import { SeededRandom, cryptoRandom } from '../util/random.js';
 import { findLeader, processState, componentProcesses, type ChaosTarget } from './chaos-targets.js';
 import { describeFault, killProcess, pauseProcess, restartProcess, resumeProcess, type FaultRecord } from './chaos-faults.js';
 import { applyPartition, healPartition } from './chaos-partition.js';
@@ -397,7 +397,7 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
       const holdMs = opts.hold === undefined ? undefined : parseDurationMs(opts.hold);
       if (holdMs !== undefined && !(holdMs > 0)) throw new CommandError(`--hold ${opts.hold ?? ''}: give a duration such as 3s`, 'BAD_FLAG', 2);
       if (opts.hold !== undefined && holdMs === undefined) throw new CommandError(`--hold ${opts.hold}: give a duration such as 3s`, 'BAD_FLAG', 2);
-      const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count('--seed', opts.seed, 0, 2 ** 32 - 1);
+      const seed = opts.seed === undefined ? cryptoRandom.int(2 ** 31) : count('--seed', opts.seed, 0, 2 ** 32 - 1);
       const run: RunOptions = {
         durationMs,
         kinds,
