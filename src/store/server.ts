@@ -38,6 +38,7 @@ import { readSnapshot, SnapshotWriter } from './snapshot-format.js';
 import type { LeaseAnswer } from './transport/peer-codec.js';
 import { PeerServer, type PeerHost } from './transport/peer-service.js';
 import { PeerTransport, type SnapshotSource, type TransportHost } from './transport/peer-transport.js';
+import { PeerFaults } from './transport/peer-faults.js';
 import type { StoreMetrics } from './metrics.js';
 
 /** ApplyResult is what a proposer receives once its entry is applied. */
@@ -86,6 +87,8 @@ export class StoreServer implements TransportHost, PeerHost {
   leader: bigint = NONE;
   appliedIndex: number;
   dbSize = 0;
+  /** faults cuts peer links for chaos tests; only --experimental-enable-fault-injection exposes it. */
+  readonly faults = new PeerFaults();
 
   private readonly waiters = new Map<string, Waiter>();
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
@@ -152,9 +155,9 @@ export class StoreServer implements TransportHost, PeerHost {
       preVote: true,
       logger: log.child({ component: 'raft' }),
     });
-    this.transport = new PeerTransport(this, log.child({ component: 'transport' }));
+    this.transport = new PeerTransport(this, log.child({ component: 'transport' }), this.faults);
     this.transport.setPeers(this.peerURLs());
-    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }));
+    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }), this.faults);
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
   }
@@ -672,10 +675,12 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /**
    * linearizableRead resolves once this member has applied everything committed before the call (ReadIndex,
-   * thesis §6.4). Concurrent reads share one ReadIndex round, as etcd batches them.
+   * thesis §6.4). Concurrent reads share one ReadIndex round, as etcd batches them. The test-only
+   * --experimental-unsafe-local-linearizable-reads skips the round: a deliberate bug for the chaos checkers.
    */
   linearizableRead(): Promise<void> {
     if (this.stopped) return Promise.reject(new StoppedError());
+    if (this.cfg.experimentalUnsafeLocalLinearizableReads) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pendingReads.push({ resolve, reject });
       if (this.readInFlight === undefined) this.issueReadIndex();

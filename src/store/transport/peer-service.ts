@@ -9,6 +9,7 @@ import {
   encodeLeaseAnswer,
   type LeaseAnswer,
 } from './peer-codec.js';
+import { PeerFaults } from './peer-faults.js';
 import { PEER_MAX_MESSAGE_BYTES } from './peer-transport.js';
 
 /** PeerHost is what the peer service needs from the member: where messages go and what it may answer. */
@@ -66,6 +67,7 @@ export class PeerServer {
   constructor(
     private readonly host: PeerHost,
     private readonly log: Logger,
+    private readonly faults: PeerFaults = new PeerFaults(),
   ) {
     this.server.addService(RAFT_SERVICE, {
       Stream: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.stream(call, callback),
@@ -116,6 +118,8 @@ export class PeerServer {
         return;
       }
       from = batch.from;
+      // A partition loses the messages and keeps the stream: nothing tells the core but silence.
+      if (this.faults.dropsFrom(batch.from)) return;
       for (const m of batch.messages) {
         if (m.from !== batch.from || m.to !== this.host.memberId) continue;
         this.host.stepPeer(m);
@@ -147,6 +151,10 @@ export class PeerServer {
       const why = this.refuse(c.from, c.clusterId);
       if (why !== undefined) {
         fail(grpc.status.FAILED_PRECONDITION, why);
+        return;
+      }
+      if (this.faults.dropsFrom(c.from)) {
+        fail(grpc.status.UNAVAILABLE, 'the sender is cut off by fault injection');
         return;
       }
       if (c.message !== undefined) message = c.message;
