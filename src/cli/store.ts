@@ -18,6 +18,7 @@ const flagHelp: Record<StoreFlagName, string> = {
   'initial-cluster': 'initial cluster configuration for bootstrapping, name=url,…',
   'initial-cluster-state': 'initial cluster state ("new" or "existing")',
   'initial-cluster-token': 'initial cluster token for the cluster during bootstrap (default "etcd-cluster")',
+  'force-new-cluster': 'force to create a new one member cluster from this member\'s data (disaster recovery)',
   'heartbeat-interval': 'time (in milliseconds) of a heartbeat interval (default 100)',
   'election-timeout': 'time (in milliseconds) for an election to timeout (default 1000)',
   'snapshot-count': 'number of committed transactions to trigger a snapshot (default 100000)',
@@ -37,16 +38,18 @@ const flagHelp: Record<StoreFlagName, string> = {
  */
 export function registerStore(program: Command, ctx: CliContext): void {
   const cmd = program.command('store').description('run one member of the etcd-compatible Raft store');
-  for (const f of STORE_FLAGS) cmd.option(`--${f} <value>`, flagHelp[f]);
+  // Boolean flags take an optional value, as etcd's do: `--force-new-cluster` or `--force-new-cluster=true`.
+  for (const f of STORE_FLAGS) cmd.option(BOOLEAN_FLAGS.has(f) ? `--${f} [bool]` : `--${f} <value>`, flagHelp[f]);
   cmd.option('--config-file <path>', 'path to an etcd-style YAML configuration file (flags override it)');
-  cmd.action(async (opts: Record<string, string | undefined>) => {
+  cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     let cfg;
     try {
-      const fromFile = opts['configFile'] === undefined ? {} : readConfigFile(opts['configFile']);
+      const file = opts['configFile'];
+      const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
       const flags: Partial<Record<StoreFlagName, string>> = { ...fromFile };
       for (const f of STORE_FLAGS) {
         const v = opts[camel(f)];
-        if (v !== undefined) flags[f] = v;
+        if (v !== undefined) flags[f] = String(v);
       }
       cfg = resolveStoreConfig(flags);
     } catch (err) {
@@ -62,11 +65,18 @@ export function registerStore(program: Command, ctx: CliContext): void {
       throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
     }
     ctx.stderr(`capstan store ${cfg.name}: serving ${cfg.advertiseClientUrls.join(',')}\n`);
-    await untilShutdownSignal(log, 'store');
+    const why = await Promise.race([untilShutdownSignal(log, 'store'), running.server.removedFromCluster.then(() => 'removed' as const)]);
     await running.stop();
     log.flush();
+    if (why === 'removed') {
+      // etcd exits too: a removed member can never serve again, and its data directory must go.
+      ctx.stderr(`capstan store ${cfg.name}: the member has been permanently removed from the cluster; the data-dir used by this member must be removed\n`);
+    }
   });
 }
+
+/** BOOLEAN_FLAGS are the flags that need no value. */
+const BOOLEAN_FLAGS = new Set<StoreFlagName>(['force-new-cluster']);
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
