@@ -45,7 +45,7 @@ function port(url: string): string {
  * storeMemberArgs are the flags `capstan up` starts a member with. A member restarted on its data directory
  * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does.
  */
-function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): string[] {
+function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing'): string[] {
   return [
     'store',
     `--name=${m.name}`,
@@ -55,14 +55,17 @@ function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clus
     `--listen-peer-urls=${m.peerURL}`,
     `--initial-advertise-peer-urls=${m.peerURL}`,
     `--initial-cluster=${members.map((x) => `${x.name}=${x.peerURL}`).join(',')}`,
-    '--initial-cluster-state=new',
+    `--initial-cluster-state=${state}`,
     `--initial-cluster-token=${clusterToken}`,
   ];
 }
 
-/** spawnStoreMember starts one store member with the flags `capstan up` gives it (its PID is recorded in m). */
-export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): void {
-  m.pid = spawnCapstan(storeMemberArgs(m, members, clusterToken), m.log);
+/**
+ * spawnStoreMember starts one store member with the flags `capstan up` gives it (its PID is recorded in m);
+ * state existing starts a member that was added to the running cluster (`capstan member add --start`).
+ */
+export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing' = 'new'): void {
+  m.pid = spawnCapstan(storeMemberArgs(m, members, clusterToken, state), m.log);
 }
 
 /** spawnApiServer starts one replica (its PID is recorded in r). */

@@ -255,9 +255,9 @@ export class EtcdClient {
    * memberAdd adds a member (Cluster.MemberAdd) and returns it with the new member list. Not retried once
    * sent: a second add would be refused, or add a second member.
    */
-  async memberAdd(peerURLs: readonly string[], isLearner = false): Promise<{ member: ClusterMember; members: ClusterMember[] }> {
+  async memberAdd(peerURLs: readonly string[], isLearner = false): Promise<{ clusterId: bigint; member: ClusterMember; members: ClusterMember[] }> {
     const { response } = await this.caller.call(this.methods.memberAdd, { peerURLs: [...peerURLs], isLearner }, { kind: 'write', requireLeader: true });
-    return { member: fromMember(response.member!), members: response.members.map(fromMember) };
+    return { clusterId: toBigInt(response.header?.clusterId), member: fromMember(response.member!), members: response.members.map(fromMember) };
   }
 
   /** memberRemove removes a member (Cluster.MemberRemove) and returns the remaining ones. */
