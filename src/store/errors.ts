@@ -220,25 +220,6 @@ export class TooManyLearnersError extends CapstanError {
   }
 }
 
-/**
- * MemberRemovedError: this member was removed from the cluster and may not start or rejoin on its old data
- * (etcd stops such a member with "the member has been permanently removed from the cluster"). Not a gRPC
- * status: it ends the process.
- */
-export class MemberRemovedError extends CapstanError {
-  readonly memberId: bigint;
-
-  constructor(memberId: bigint, options?: ErrorOptions) {
-    super(
-      `the member has been permanently removed from the cluster (member ${memberId.toString(16)}); the data-dir used by this member must be removed`,
-      'MEMBER_REMOVED',
-      false,
-      options,
-    );
-    this.memberId = memberId;
-  }
-}
-
 // ------------------------------------------------------------------------------------ Server / Raft
 
 /** NoLeaderError: this member knows no leader, so it cannot propose or confirm a read (etcd ErrNoLeader). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConfChange } from '../raft/index.js';
-import type { CapstanError } from '../util/errors.js';
+import { CapstanError } from '../util/errors.js';
 import { Prefix, prefixed, prefixRange, type Backend, type BatchOp } from './backend.js';
 import {
   MemberExistsError,
@@ -135,6 +135,19 @@ export const LEARNER_READY_FRACTION = 0.9;
  * (etcd rafthttp's errMemberRemoved).
  */
 export const MEMBER_REMOVED_MESSAGE = 'the member has been permanently removed from the cluster';
+
+/**
+ * MemberRemovedError: this member was removed from the cluster and may not start or rejoin on its old data
+ * (etcd stops such a member the same way). Not a gRPC status: it ends the process.
+ */
+export class MemberRemovedError extends CapstanError {
+  readonly memberId: bigint;
+
+  constructor(memberId: bigint, options?: ErrorOptions) {
+    super(`${MEMBER_REMOVED_MESSAGE} (member ${memberId.toString(16)}); the data-dir used by this member must be removed`, 'MEMBER_REMOVED', false, options);
+    this.memberId = memberId;
+  }
+}
 
 /**
  * ConfChangeContext rides in a ConfChange's context (as etcd's confChangeContext does): the member the change
