@@ -12,6 +12,7 @@ import { registerChaos } from './chaos.js';
 import { registerControllerManager } from './controller-manager.js';
 import { registerDeploy } from './deploy.js';
 import { registerNode } from './node.js';
+import { registerMember } from './member.js';
 
 export type { CliContext } from './context.js';
 
@@ -39,6 +40,7 @@ export function createProgram(ctx: CliContext): Command {
   registerControllerManager(program, ctx);
   registerDeploy(program, ctx);
   registerNode(program, ctx);
+  registerMember(program, ctx);
   return program;
 }
 

@@ -18,6 +18,7 @@ const flagHelp: Record<StoreFlagName, string> = {
   'initial-cluster': 'initial cluster configuration for bootstrapping, name=url,…',
   'initial-cluster-state': 'initial cluster state ("new" or "existing")',
   'initial-cluster-token': 'initial cluster token for the cluster during bootstrap (default "etcd-cluster")',
+  'force-new-cluster': 'force to create a new one member cluster from this member\'s data (disaster recovery)',
   'heartbeat-interval': 'time (in milliseconds) of a heartbeat interval (default 100)',
   'election-timeout': 'time (in milliseconds) for an election to timeout (default 1000)',
   'snapshot-count': 'number of committed transactions to trigger a snapshot (default 100000)',
@@ -34,7 +35,7 @@ const flagHelp: Record<StoreFlagName, string> = {
 };
 
 /** BOOL_FLAGS may be given without a value (meaning true), as etcd's boolean flags may. */
-const BOOL_FLAGS: ReadonlySet<StoreFlagName> = new Set(['experimental-enable-fault-injection', 'experimental-unsafe-local-linearizable-reads']);
+const BOOL_FLAGS: ReadonlySet<StoreFlagName> = new Set(['force-new-cluster', 'experimental-enable-fault-injection', 'experimental-unsafe-local-linearizable-reads']);
 /** HIDDEN_FLAGS work but stay out of --help: deliberate bugs for tests. */
 const HIDDEN_FLAGS: ReadonlySet<StoreFlagName> = new Set(['experimental-unsafe-local-linearizable-reads']);
 
@@ -73,11 +74,16 @@ export function registerStore(program: Command, ctx: CliContext): void {
       throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
     }
     ctx.stderr(`capstan store ${cfg.name}: serving ${cfg.advertiseClientUrls.join(',')}\n`);
-    await untilShutdownSignal(log, 'store');
+    const why = await Promise.race([untilShutdownSignal(log, 'store'), running.server.removedFromCluster.then(() => 'removed' as const)]);
     await running.stop();
     log.flush();
+    if (why === 'removed') {
+      // etcd exits too: a removed member can never serve again, and its data directory must go.
+      ctx.stderr(`capstan store ${cfg.name}: the member has been permanently removed from the cluster; the data-dir used by this member must be removed\n`);
+    }
   });
 }
+
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

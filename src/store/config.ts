@@ -14,6 +14,8 @@ export interface StoreConfig {
   initialCluster: Map<string, string[]>;
   initialClusterState: 'new' | 'existing';
   initialClusterToken: string;
+  /** forceNewCluster restarts an existing member as the only member of its cluster (disaster recovery). */
+  forceNewCluster: boolean;
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   snapshotCount: number;
@@ -46,6 +48,7 @@ export const STORE_FLAGS = [
   'initial-cluster',
   'initial-cluster-state',
   'initial-cluster-token',
+  'force-new-cluster',
   'heartbeat-interval',
   'election-timeout',
   'snapshot-count',
@@ -172,6 +175,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     initialCluster,
     initialClusterState: oneOf('initial-cluster-state', 'new', ['new', 'existing'] as const),
     initialClusterToken: get('initial-cluster-token', 'etcd-cluster'),
+    forceNewCluster: oneOf('force-new-cluster', 'false', ['true', 'false'] as const) === 'true',
     heartbeatIntervalMs,
     electionTimeoutMs,
     snapshotCount: int('snapshot-count', 100_000, 1),

@@ -19,6 +19,9 @@ import type { Logger } from '../util/logger.js';
 import { STORE_VERSION, StoreServer } from './server.js';
 import { NONE } from '../raft/index.js';
 
+/** GRACEFUL_SHUTDOWN_MS bounds how long a stopping member lets its answered calls drain before it resets the rest. */
+const GRACEFUL_SHUTDOWN_MS = 500;
+
 /** RunningStore is a started `capstan store`: its server, the ports it listens on, and how to stop it. */
 export interface RunningStore {
   server: StoreServer;
@@ -78,9 +81,22 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     async stop() {
       if (stopped) return;
       stopped = true;
-      // Hand leadership over while still serving: requests keep being answered (or forwarded) meanwhile.
+      // Answer every request already taken (refusing new ones with an error clients resend elsewhere), then
+      // hand leadership over while still serving: nothing a client sent is cut off halfway.
+      await server.drainClients();
       await server.handOverLeadership();
-      grpcServer.forceShutdown();
+      // Let the answers just given reach their clients (a forced shutdown resets streams mid-answer), but
+      // do not wait on endless streams such as watches.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, GRACEFUL_SHUTDOWN_MS);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
       await listener.close();
       httpServer.closeAllConnections();
       for (const ms of metricsServers) {

@@ -47,7 +47,7 @@ function port(url: string): string {
  * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does. A local cluster is a
  * test bed: its members accept `capstan chaos partition` (fault injection on the peer links).
  */
-function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): string[] {
+function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing'): string[] {
   return [
     'store',
     `--name=${m.name}`,
@@ -57,7 +57,7 @@ function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clus
     `--listen-peer-urls=${m.peerURL}`,
     `--initial-advertise-peer-urls=${m.peerURL}`,
     `--initial-cluster=${members.map((x) => `${x.name}=${x.peerURL}`).join(',')}`,
-    '--initial-cluster-state=new',
+    `--initial-cluster-state=${state}`,
     `--initial-cluster-token=${clusterToken}`,
     '--experimental-enable-fault-injection=true',
   ];
@@ -65,10 +65,11 @@ function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clus
 
 /**
  * spawnStoreMember starts one store member with the flags `capstan up` gives it, then extraFlags (its PID is
- * recorded in m).
+ * recorded in m); state existing starts a member that was added to the running cluster (`capstan member add
+ * --start`).
  */
-export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, extraFlags: readonly string[] = []): void {
-  m.pid = spawnCapstan([...storeMemberArgs(m, members, clusterToken), ...extraFlags], m.log);
+export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, extraFlags: readonly string[] = [], state: 'new' | 'existing' = 'new'): void {
+  m.pid = spawnCapstan([...storeMemberArgs(m, members, clusterToken, state), ...extraFlags], m.log);
 }
 
 /** spawnApiServer starts one replica (its PID is recorded in r). */

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message } from '../../raft/index.js';
 import type { Logger } from '../../util/logger.js';
+import { MEMBER_REMOVED_MESSAGE } from '../membership.js';
 import {
   decodeAck,
   decodeLeaseAnswer,
@@ -31,6 +32,8 @@ export interface TransportHost {
   snapshotSource(): SnapshotSource;
   /** peerStreamClosed is told that the stream to a peer broke (its process may have died). */
   peerStreamClosed(id: bigint): void;
+  /** removedByPeer is told that a peer refused this member because it was removed from the cluster. */
+  removedByPeer(id: bigint): void;
 }
 
 const BACKOFF_MIN_MS = 50;
@@ -80,6 +83,7 @@ class Peer {
         this.log.debug({ peer: this.id.toString(16), code: err.code, details: err.details }, 'transport: peer stream closed');
         this.host.reportUnreachable(this.id);
         this.host.peerStreamClosed(this.id);
+        if (err.details === MEMBER_REMOVED_MESSAGE) this.host.removedByPeer(this.id);
       }
     });
     s.on('error', () => undefined);
