@@ -9,6 +9,7 @@
  * makes the decoder return undefined, and the caller falls back to protobufjs.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { KeyValue as MvccKeyValue } from '../mvcc/types.js';
 import type { InternalRaftRequest, KeyValue, PutRequest, PutResponse, ResponseHeader } from './types.js';
 
 const TWO_32 = 4294967296;
@@ -32,17 +33,26 @@ interface Int64Parts {
 function int64Parts(s: string): Int64Parts {
   if (s.length <= 15) {
     const n = Number(s);
-    if (Number.isSafeInteger(n)) {
-      if (n >= 0) return { lo: n % TWO_32 >>> 0, hi: Math.floor(n / TWO_32) >>> 0 };
-      const m = -n;
-      let lo = ~(m % TWO_32 >>> 0) >>> 0;
-      let hi = ~Math.floor(m / TWO_32) >>> 0;
-      lo = (lo + 1) >>> 0;
-      if (lo === 0) hi = (hi + 1) >>> 0;
-      return { lo, hi };
-    }
+    if (Number.isSafeInteger(n)) return safeIntParts(n);
   }
-  const b = BigInt.asUintN(64, BigInt(s));
+  return bigintParts(BigInt(s));
+}
+
+/** safeIntParts splits a safe integer into halves (two's complement when negative). */
+function safeIntParts(n: number): Int64Parts {
+  if (n >= 0) return { lo: n % TWO_32 >>> 0, hi: Math.floor(n / TWO_32) >>> 0 };
+  const m = -n;
+  let lo = ~(m % TWO_32 >>> 0) >>> 0;
+  let hi = ~Math.floor(m / TWO_32) >>> 0;
+  lo = (lo + 1) >>> 0;
+  if (lo === 0) hi = (hi + 1) >>> 0;
+  return { lo, hi };
+}
+
+/** bigintParts splits an int64/uint64 bigint into halves. */
+function bigintParts(v: bigint): Int64Parts {
+  if (v === 0n) return { lo: 0, hi: 0 };
+  const b = BigInt.asUintN(64, v);
   return { lo: Number(b & 0xffffffffn), hi: Number(b >> 32n) };
 }
 
@@ -168,6 +178,38 @@ function kvParts(kv: KeyValue): Int64Parts[] {
 
 function kvLen(kv: KeyValue, parts: Int64Parts[]): number {
   return bytesField(kv.key) + int64Field(parts[0]!) + int64Field(parts[1]!) + int64Field(parts[2]!) + bytesField(kv.value) + int64Field(parts[3]!);
+}
+
+/**
+ * encodeMvccKeyValue writes an mvccpb.KeyValue as MVCC stores it under its revision: byte for byte what
+ * protobufjs writes (fields in number order, zero values left out), without building a message object. Every
+ * put and every key a DeleteRange tombstones goes through it on every member.
+ */
+export function encodeMvccKeyValue(kv: MvccKeyValue): Buffer {
+  const c = safeIntParts(kv.createRevision);
+  const m = safeIntParts(kv.modRevision);
+  const v = safeIntParts(kv.version);
+  const l = bigintParts(kv.lease);
+  const w = new Writer(bytesField(kv.key) + int64Field(c) + int64Field(m) + int64Field(v) + bytesField(kv.value) + int64Field(l));
+  if (kv.key.length > 0) {
+    w.byte((1 << 3) | 2);
+    w.bytes(kv.key);
+  }
+  const ints = [c, m, v];
+  for (let i = 0; i < 3; i++) {
+    if (isZero(ints[i]!)) continue;
+    w.byte((i + 2) << 3);
+    w.varint64(ints[i]!);
+  }
+  if (kv.value.length > 0) {
+    w.byte((5 << 3) | 2);
+    w.bytes(kv.value);
+  }
+  if (!isZero(l)) {
+    w.byte(6 << 3);
+    w.varint64(l);
+  }
+  return w.buf;
 }
 
 /** encodePutResponse writes an etcdserverpb.PutResponse (the gRPC serializer of KV.Put). */
