@@ -109,6 +109,20 @@ class Writer {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+
+  /** bytesField writes a length-delimited field (number < 16), left out when empty. */
+  bytesField(field: number, b: Uint8Array): void {
+    if (b.length === 0) return;
+    this.byte((field << 3) | 2);
+    this.bytes(b);
+  }
+
+  /** int64Field writes a varint field (number < 16), left out when zero. */
+  int64Field(field: number, p: Int64Parts): void {
+    if (isZero(p)) return;
+    this.byte(field << 3);
+    this.varint64(p);
+  }
 }
 
 function isZero(p: Int64Parts): boolean {
@@ -191,24 +205,12 @@ export function encodeMvccKeyValue(kv: MvccKeyValue): Buffer {
   const v = safeIntParts(kv.version);
   const l = bigintParts(kv.lease);
   const w = new Writer(bytesField(kv.key) + int64Field(c) + int64Field(m) + int64Field(v) + bytesField(kv.value) + int64Field(l));
-  if (kv.key.length > 0) {
-    w.byte((1 << 3) | 2);
-    w.bytes(kv.key);
-  }
-  const ints = [c, m, v];
-  for (let i = 0; i < 3; i++) {
-    if (isZero(ints[i]!)) continue;
-    w.byte((i + 2) << 3);
-    w.varint64(ints[i]!);
-  }
-  if (kv.value.length > 0) {
-    w.byte((5 << 3) | 2);
-    w.bytes(kv.value);
-  }
-  if (!isZero(l)) {
-    w.byte(6 << 3);
-    w.varint64(l);
-  }
+  w.bytesField(1, kv.key);
+  w.int64Field(2, c);
+  w.int64Field(3, m);
+  w.int64Field(4, v);
+  w.bytesField(5, kv.value);
+  w.int64Field(6, l);
   return w.buf;
 }
 
