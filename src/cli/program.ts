@@ -9,6 +9,7 @@ import { registerStatus } from './status.js';
 import { registerApiServer } from './apiserver.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerChaos } from './chaos.js';
+import { registerScheduler } from './scheduler.js';
 
 export type { CliContext } from './context.js';
 
@@ -33,6 +34,7 @@ export function createProgram(ctx: CliContext): Command {
   registerApiServer(program, ctx);
   registerSnapshot(program, ctx);
   registerChaos(program, ctx);
+  registerScheduler(program, ctx);
   return program;
 }
 
