@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeSelectorTerm, Taint, TopologySpreadConstraint } from '../../../src/api/index.js';
+import type { NodeSelectorTerm, PodSpec, Taint, TopologySpreadConstraint } from '../../../src/api/index.js';
 import { balancedAllocationScore, nodeResourcesBalancedAllocation } from '../../../src/components/scheduler/plugins/balanced-allocation.js';
 import { nodeAffinityFilter, nodeAffinityScore } from '../../../src/components/scheduler/plugins/node-affinity.js';
 import { nodeName } from '../../../src/components/scheduler/plugins/node-name.js';
@@ -23,7 +23,7 @@ describe('podRequests', () => {
     { name: 'init container larger', spec: { initContainers: [{ name: 'i', resources: { requests: { cpu: '1', memory: '1Gi' } } }], containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }] }, want: { milliCPU: 1000, memory: 1073741824 } },
     { name: 'plus overhead', spec: { overhead: { cpu: '50m', memory: '10' }, containers: [{ name: 'a', resources: { requests: { cpu: '100m', memory: '90' } } }] }, want: { milliCPU: 150, memory: 100 } },
     { name: 'no requests', spec: { containers: [{ name: 'a' }] }, want: { milliCPU: 0, memory: 0 } },
-  ])('$name', ({ spec, want }) => {
+  ] as { name: string; spec: PodSpec; want: object }[])('$name', ({ spec, want }) => {
     expect(podRequests(spec)).toEqual(want);
   });
   it('non-zero defaults for scoring', () => {
