@@ -24,26 +24,24 @@ export const ZERO_RESOURCE: Resource = Object.freeze({ milliCPU: 0, memory: 0 })
 const milliCache = new Map<string, number>();
 const valueCache = new Map<string, number>();
 
-/** milliValue is a quantity string's value in thousandths (cpu), memoised: the same strings recur in every pod. */
-export function milliValue(q: string | undefined): number {
+function memoised(cache: Map<string, number>, q: string | undefined, parse: (q: string) => bigint): number {
   if (q === undefined) return 0;
-  let v = milliCache.get(q);
+  let v = cache.get(q);
   if (v === undefined) {
-    v = Number(parseQuantity(q).milliValue());
-    if (milliCache.size < 10_000) milliCache.set(q, v);
+    v = Number(parse(q));
+    if (cache.size < 10_000) cache.set(q, v);
   }
   return v;
 }
 
+/** milliValue is a quantity string's value in thousandths (cpu), memoised: the same strings recur in every pod. */
+export function milliValue(q: string | undefined): number {
+  return memoised(milliCache, q, (s) => parseQuantity(s).milliValue());
+}
+
 /** integerValue is a quantity string's value rounded up to an integer (memory, pods), memoised. */
 export function integerValue(q: string | undefined): number {
-  if (q === undefined) return 0;
-  let v = valueCache.get(q);
-  if (v === undefined) {
-    v = Number(parseQuantity(q).value());
-    if (valueCache.size < 10_000) valueCache.set(q, v);
-  }
-  return v;
+  return memoised(valueCache, q, (s) => parseQuantity(s).value());
 }
 
 function containerRequest(c: DeepReadonly<Container>, nonZero: boolean): Resource {

@@ -129,8 +129,7 @@ class SchedulingTerm {
     try {
       this.watch();
       ctx.informers.start();
-      await Promise.race([ctx.informers.waitForSync(), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
-      if (signal.aborted) return;
+      if (!(await this.waitForSync())) return;
       log.info({ nodes: this.cache.snapshot().numNodes, pending: this.queue.pending() }, 'scheduler caches synced, scheduling');
       for (;;) {
         const q = await this.queue.pop();
@@ -151,6 +150,20 @@ class SchedulingTerm {
       this.bindQueue.length = 0;
       if (this.bindsInFlight > 0) await new Promise<void>((resolve) => (this.bindsIdle = resolve));
     }
+  }
+
+  /** waitForSync waits until the informers synced (true) or the term ended (false), however long the API takes. */
+  private async waitForSync(): Promise<boolean> {
+    const aborted = new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+    while (!this.signal.aborted) {
+      try {
+        await Promise.race([this.ctx.informers.waitForSync(30_000), aborted]);
+        return !this.signal.aborted;
+      } catch (err) {
+        this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler caches not synced yet; still waiting');
+      }
+    }
+    return false;
   }
 
   private responsibleFor(pod: DeepReadonly<Pod>): boolean {
