@@ -21,6 +21,7 @@
 import type { DeepReadonly, Node, Pod, PodCondition } from '../../api/index.js';
 import { formatTime } from '../../api/index.js';
 import type { TimerHandle } from '../../util/clock.js';
+import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
 import { NODES, PODS } from '../client/resource.js';
@@ -102,6 +103,11 @@ class SchedulingTerm {
   private bindsIdle: (() => void) | undefined;
   private nextStartIndex = 0;
   private readonly gaugeTimer: TimerHandle;
+  /**
+   * random breaks score ties. It is seeded once per term from the injected Random: reservoir sampling draws
+   * once per tied node, hundreds of times per pod, and the process's CSPRNG costs a system call per draw.
+   */
+  private readonly random: SeededRandom;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -119,6 +125,7 @@ class SchedulingTerm {
     this.profile = opts.profile ?? DEFAULT_PROFILE;
     this.recorder = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component: this.schedulerName, instance: ctx.identity });
     this.gaugeTimer = ctx.clock.setInterval(() => this.updateGauges(), 1000);
+    this.random = new SeededRandom(ctx.random.int(2 ** 32));
   }
 
   async run(): Promise<void> {
@@ -243,7 +250,7 @@ class SchedulingTerm {
     const cycle = this.queue.schedulingCycle;
     const result = schedulePod(q.podInfo, this.cache.snapshot(), {
       profile: this.profile,
-      random: this.ctx.random,
+      random: this.random,
       percentageOfNodesToScore: this.opts.percentageOfNodesToScore ?? 0,
       startIndex: this.nextStartIndex,
     });
