@@ -9,6 +9,10 @@ import { registerStatus } from './status.js';
 import { registerApiServer } from './apiserver.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerChaos } from './chaos.js';
+import { registerControllerManager } from './controller-manager.js';
+import { registerDeploy } from './deploy.js';
+import { registerNode } from './node.js';
+import { registerMember } from './member.js';
 import { registerScheduler } from './scheduler.js';
 
 export type { CliContext } from './context.js';
@@ -34,6 +38,10 @@ export function createProgram(ctx: CliContext): Command {
   registerApiServer(program, ctx);
   registerSnapshot(program, ctx);
   registerChaos(program, ctx);
+  registerControllerManager(program, ctx);
+  registerDeploy(program, ctx);
+  registerNode(program, ctx);
+  registerMember(program, ctx);
   registerScheduler(program, ctx);
   return program;
 }

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type MemberRecord } from './launcher/cluster-file.js';
-import { planControlPlane, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
-import { freePort, isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
+import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile } from './launcher/cluster-file.js';
+import { planControlPlane, planMembers, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
+import { isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 
@@ -54,14 +54,14 @@ export function registerUp(program: Command, ctx: CliContext): void {
       }
       for (const m of members) {
         ctx.stderr(`starting store member ${m.name} (${m.clientURL}) ... `);
-        spawnStoreMember(m, members, token);
+        spawnStoreMember(m, members, token, existing?.store.extraFlags);
         ctx.stderr(`pid ${m.pid}\n`);
       }
       const file: ClusterFile = {
         version: 1,
         dir,
         startedAt: new Date().toISOString(),
-        store: { endpoints: members.map((m) => m.clientURL), members, clusterToken: token },
+        store: { endpoints: members.map((m) => m.clientURL), members, clusterToken: token, ...(existing?.store.extraFlags === undefined ? {} : { extraFlags: existing.store.extraFlags }) },
       };
       if (existing?.apiserver !== undefined) file.apiserver = existing.apiserver;
       if (existing?.kubeconfig !== undefined) file.kubeconfig = existing.kubeconfig;
@@ -149,20 +149,4 @@ export async function stopCluster(file: ClusterFile, report: (line: string) => v
     const how = await stopPid(p.pid);
     report(`${p.name} (pid ${p.pid}): ${how}`);
   }
-}
-
-async function planMembers(dir: string, n: number): Promise<MemberRecord[]> {
-  const out: MemberRecord[] = [];
-  for (let i = 1; i <= n; i++) {
-    const name = `store-${i}`;
-    out.push({
-      name,
-      clientURL: `http://127.0.0.1:${await freePort()}`,
-      peerURL: `http://127.0.0.1:${await freePort()}`,
-      dataDir: join(dir, name),
-      log: join(dir, `${name}.log`),
-      pid: 0,
-    });
-  }
-  return out;
 }
