@@ -8,8 +8,8 @@
  * create→bound per pod, the create rate alone, the CPU-seconds each process used, and then the scheduler's
  * own rate without the API (algorithm.ts: queue, snapshot, decision and assume in-process).
  *
- * When the hollow node agent exists (`capstan node --count N`, src/cli/node.ts), pass --hollow-nodes to run it
- * instead of creating Node objects; the bench then also reports create→Running (pod startup latency).
+ * --hollow-nodes runs the hollow node agents (`capstan node --count N`) instead of creating Node objects; the
+ * bench then also reports create→Running (pod startup latency: binding, then the agent's simulated start).
  *
  *   npm run bench:scheduler -- [--nodes 1000] [--pods 10000] [--concurrency 64] [--hollow-nodes] [--cpu-prof DIR] [--scheduler-flags "..."]
  */
