@@ -124,9 +124,9 @@ export async function restartProcess(f: ClusterFile, t: ChaosTarget, waitMs: num
     case 'node': {
       const c = f.components!;
       const r = [...c.schedulers, ...c.controllerManagers, ...c.nodes].find((x) => x.name === t.name)!;
-      if (t.component === 'scheduler') spawnScheduler(r, f.kubeconfig!, c.leaderElection);
-      else if (t.component === 'controller-manager') spawnControllerManager(r, f.kubeconfig!, c.leaderElection);
-      else spawnNodeAgent(c.nodes.find((x) => x.name === t.name)!, f.kubeconfig!);
+      if (t.component === 'scheduler') spawnScheduler(r, f.kubeconfig!, c);
+      else if (t.component === 'controller-manager') spawnControllerManager(r, f.kubeconfig!, c);
+      else spawnNodeAgent(c.nodes.find((x) => x.name === t.name)!, f.kubeconfig!, c);
       pid = r.pid;
       ready = () => waitReady(`${r.healthURL}/healthz`, waitMs, pid);
       break;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type MemberRecord } from './launcher/cluster-file.js';
 import { planControlPlane, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
-import { DEFAULT_LEADER_ELECTION, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
+import { DEFAULT_LEADER_ELECTION, DEFAULT_NODE_TIMINGS, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
 import type { LeaderElectionTimings } from './launcher/cluster-file.js';
 import { parseDurationMs } from '../util/duration.js';
 import { freePort, isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
@@ -33,6 +33,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--leader-elect-lease-duration <duration>', 'lease duration of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.leaseDuration)
     .option('--leader-elect-renew-deadline <duration>', 'renew deadline of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.renewDeadline)
     .option('--leader-elect-retry-period <duration>', 'retry period of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.retryPeriod)
+    .option('--node-lease-duration <duration>', 'how long each hollow node\'s Lease lasts; it renews every quarter of it', DEFAULT_NODE_TIMINGS.nodeLeaseDuration)
+    .option('--node-monitor-grace-period <duration>', 'how long without a node heartbeat before the controller-manager marks it Unknown', DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriod)
     .option('--detach', 'return once the cluster is healthy instead of staying in the foreground')
     .action(async (opts: UpOptions) => {
       const n = Number(opts.members);
@@ -116,14 +118,14 @@ export function registerUp(program: Command, ctx: CliContext): void {
           ctx.stderr(`pid ${cp.lb.pid}, ready\n`);
         }
         if (file.components === undefined && components.schedulers + components.controllerManagers + components.nodes > 0) {
-          file.components = await planComponents(dir, components, leaderElection);
+          file.components = await planComponents(dir, components, leaderElection, nodeTimings(opts));
         }
         if (file.components !== undefined) {
           const c = file.components;
           const kubeconfig = file.kubeconfig!;
-          for (const r of c.schedulers) spawnScheduler(r, kubeconfig, c.leaderElection);
-          for (const r of c.controllerManagers) spawnControllerManager(r, kubeconfig, c.leaderElection);
-          for (const r of c.nodes) spawnNodeAgent(r, kubeconfig);
+          for (const r of c.schedulers) spawnScheduler(r, kubeconfig, c);
+          for (const r of c.controllerManagers) spawnControllerManager(r, kubeconfig, c);
+          for (const r of c.nodes) spawnNodeAgent(r, kubeconfig, c);
           writeClusterFile(dir, file);
           for (const r of [...c.schedulers, ...c.controllerManagers, ...c.nodes]) {
             ctx.stderr(`starting ${r.name} (pid ${r.pid}) ... `);
@@ -201,7 +203,17 @@ interface UpOptions {
   leaderElectLeaseDuration: string;
   leaderElectRenewDeadline: string;
   leaderElectRetryPeriod: string;
+  nodeLeaseDuration: string;
+  nodeMonitorGracePeriod: string;
   detach?: boolean;
+}
+
+function nodeTimings(opts: UpOptions): { nodeLeaseDuration: string; nodeMonitorGracePeriod: string } {
+  for (const [flag, v] of [['--node-lease-duration', opts.nodeLeaseDuration], ['--node-monitor-grace-period', opts.nodeMonitorGracePeriod]] as const) {
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms <= 0) throw new CommandError(`${flag} ${v}: give a duration such as 40s`, 'BAD_FLAG', 2);
+  }
+  return { nodeLeaseDuration: opts.nodeLeaseDuration, nodeMonitorGracePeriod: opts.nodeMonitorGracePeriod };
 }
 
 function count(flag: string, v: string, max = 9): number {

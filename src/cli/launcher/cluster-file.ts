@@ -58,6 +58,10 @@ export interface LeaderElectionTimings {
 /** ComponentsSection lists the components `capstan up` started over the API servers. */
 export interface ComponentsSection {
   leaderElection: LeaderElectionTimings;
+  /** nodeLeaseDuration is how long the hollow nodes' Leases last (kubelet's nodeLeaseDurationSeconds; Go duration). */
+  nodeLeaseDuration: string;
+  /** nodeMonitorGracePeriod is how long the controller-manager waits for a node's heartbeat before it is Unknown. */
+  nodeMonitorGracePeriod: string;
   schedulers: ComponentRecord[];
   controllerManagers: ComponentRecord[];
   nodes: NodeAgentRecord[];

@@ -11,6 +11,15 @@ import { freePort, spawnCapstan } from './processes.js';
 /** DEFAULT_LEADER_ELECTION are client-go's default timings. */
 export const DEFAULT_LEADER_ELECTION: LeaderElectionTimings = { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '2s' };
 
+/** NodeTimings are the node heartbeat settings: the nodes' Lease duration and the controller-manager's grace period. */
+export interface NodeTimings {
+  readonly nodeLeaseDuration: string;
+  readonly nodeMonitorGracePeriod: string;
+}
+
+/** DEFAULT_NODE_TIMINGS are the kubelet's and kube-controller-manager's defaults. */
+export const DEFAULT_NODE_TIMINGS: NodeTimings = { nodeLeaseDuration: '40s', nodeMonitorGracePeriod: '40s' };
+
 /** ComponentCounts says how many of each component to start. */
 export interface ComponentCounts {
   readonly schedulers: number;
@@ -23,14 +32,14 @@ async function record(dir: string, name: string): Promise<ComponentRecord> {
 }
 
 /** planComponents picks names, identities, health ports and logs for the components. */
-export async function planComponents(dir: string, counts: ComponentCounts, leaderElection: LeaderElectionTimings): Promise<ComponentsSection> {
+export async function planComponents(dir: string, counts: ComponentCounts, leaderElection: LeaderElectionTimings, nodes_: NodeTimings): Promise<ComponentsSection> {
   const schedulers: ComponentRecord[] = [];
   const controllerManagers: ComponentRecord[] = [];
   const nodes: NodeAgentRecord[] = [];
   for (let i = 1; i <= counts.schedulers; i++) schedulers.push(await record(dir, `scheduler-${i}`));
   for (let i = 1; i <= counts.controllerManagers; i++) controllerManagers.push(await record(dir, `controller-manager-${i}`));
   for (let i = 1; i <= counts.nodes; i++) nodes.push({ ...(await record(dir, `node-agent-${i}`)), nodeName: `node-${i}` });
-  return { leaderElection, schedulers, controllerManagers, nodes };
+  return { leaderElection, ...nodes_, schedulers, controllerManagers, nodes };
 }
 
 function port(url: string): string {
@@ -51,16 +60,19 @@ function leaderElectedArgs(command: string, r: ComponentRecord, kubeconfig: stri
 }
 
 /** spawnScheduler starts one scheduler replica (its PID is recorded in r). */
-export function spawnScheduler(r: ComponentRecord, kubeconfig: string, le: LeaderElectionTimings): void {
-  r.pid = spawnCapstan(leaderElectedArgs('scheduler', r, kubeconfig, le), r.log);
+export function spawnScheduler(r: ComponentRecord, kubeconfig: string, c: ComponentsSection): void {
+  r.pid = spawnCapstan(leaderElectedArgs('scheduler', r, kubeconfig, c.leaderElection), r.log);
 }
 
 /** spawnControllerManager starts one controller-manager replica (its PID is recorded in r). */
-export function spawnControllerManager(r: ComponentRecord, kubeconfig: string, le: LeaderElectionTimings): void {
-  r.pid = spawnCapstan(leaderElectedArgs('controller-manager', r, kubeconfig, le), r.log);
+export function spawnControllerManager(r: ComponentRecord, kubeconfig: string, c: ComponentsSection): void {
+  r.pid = spawnCapstan([...leaderElectedArgs('controller-manager', r, kubeconfig, c.leaderElection), `--node-monitor-grace-period=${c.nodeMonitorGracePeriod}`], r.log);
 }
 
 /** spawnNodeAgent starts one node agent hosting the hollow node r.nodeName (its PID is recorded in r). */
-export function spawnNodeAgent(r: NodeAgentRecord, kubeconfig: string): void {
-  r.pid = spawnCapstan(['node', '--count=1', `--node-name-prefix=${r.nodeName.replace(/\d+$/, '')}`, `--node-index-base=${/\d+$/.exec(r.nodeName)![0]}`, `--kubeconfig=${kubeconfig}`, `--identity=${r.identity}`, '--bind-address=127.0.0.1', `--port=${port(r.healthURL)}`], r.log);
+export function spawnNodeAgent(r: NodeAgentRecord, kubeconfig: string, c: ComponentsSection): void {
+  r.pid = spawnCapstan(
+    ['node', '--count=1', `--node-name=${r.nodeName}`, `--node-lease-duration=${c.nodeLeaseDuration}`, `--kubeconfig=${kubeconfig}`, `--identity=${r.identity}`, '--bind-address=127.0.0.1', `--port=${port(r.healthURL)}`],
+    r.log,
+  );
 }
