@@ -3,10 +3,13 @@
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
  * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
- * --service-cluster-ip-range, --service-node-port-range, --event-ttl and --watch-bookmark-interval.
+ * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval and the
+ * DefaultTolerationSeconds admission's --default-not-ready-toleration-seconds and
+ * --default-unreachable-toleration-seconds.
  */
 import { CapstanError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
+import { DEFAULT_POD_ADMISSION, type PodAdmissionOptions } from './resources/core-v1.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './resources/service-allocation.js';
 
 /** ApiServerFlags are the raw flag values (strings, as given). */
@@ -26,6 +29,8 @@ export interface ApiServerFlags {
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
   eventTtl?: string;
+  defaultNotReadyTolerationSeconds?: string;
+  defaultUnreachableTolerationSeconds?: string;
   logLevel?: string;
 }
 
@@ -42,6 +47,8 @@ export interface ResolvedApiServerFlags {
   watchCacheSize: number;
   serviceRanges: ServiceRanges;
   eventTtlSeconds: number;
+  /** podAdmission holds the default NoExecute toleration seconds new pods get. */
+  podAdmission: PodAdmissionOptions;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -50,6 +57,12 @@ export class ApiServerConfigError extends CapstanError {
   constructor(message: string) {
     super(message, 'INVALID_CONFIG', false);
   }
+}
+
+function seconds(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) throw new ApiServerConfigError(`--${name}: ${JSON.stringify(v)} is not a whole number of seconds`);
+  return Number(v);
 }
 
 function port(name: string, v: string | undefined, fallback: number): number {
@@ -85,6 +98,10 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     serviceRanges: {
       clusterIPRange: f.serviceClusterIpRange ?? DEFAULT_SERVICE_RANGES.clusterIPRange,
       nodePortRange: f.serviceNodePortRange ?? DEFAULT_SERVICE_RANGES.nodePortRange,
+    },
+    podAdmission: {
+      notReadyTolerationSeconds: seconds('default-not-ready-toleration-seconds', f.defaultNotReadyTolerationSeconds, DEFAULT_POD_ADMISSION.notReadyTolerationSeconds),
+      unreachableTolerationSeconds: seconds('default-unreachable-toleration-seconds', f.defaultUnreachableTolerationSeconds, DEFAULT_POD_ADMISSION.unreachableTolerationSeconds),
     },
     logLevel: (f.logLevel ?? 'info') as ResolvedApiServerFlags['logLevel'],
   };

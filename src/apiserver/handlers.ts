@@ -421,8 +421,18 @@ export class RestHandlers {
       }
       const next = structuredClone(current.obj);
       const finalizers = new Set(next.metadata.finalizers ?? []);
-      if (options.propagationPolicy === 'Orphan') finalizers.add(FINALIZER_ORPHAN_DEPENDENTS);
-      if (options.propagationPolicy === 'Foreground') finalizers.add(FINALIZER_DELETE_DEPENDENTS);
+      // As kube-apiserver's deletionFinalizersForGarbageCollection: the policy asked for replaces the other
+      // one's finalizer (Background clears both), so the garbage collector sees one consistent request.
+      if (options.propagationPolicy === 'Orphan') {
+        finalizers.add(FINALIZER_ORPHAN_DEPENDENTS);
+        finalizers.delete(FINALIZER_DELETE_DEPENDENTS);
+      } else if (options.propagationPolicy === 'Foreground') {
+        finalizers.add(FINALIZER_DELETE_DEPENDENTS);
+        finalizers.delete(FINALIZER_ORPHAN_DEPENDENTS);
+      } else if (options.propagationPolicy === 'Background') {
+        finalizers.delete(FINALIZER_ORPHAN_DEPENDENTS);
+        finalizers.delete(FINALIZER_DELETE_DEPENDENTS);
+      }
       const grace = options.gracePeriodSeconds ?? r.gracePeriodSeconds?.(current.obj);
       const graceful = grace !== undefined && grace > 0 && r.gracePeriodSeconds?.(current.obj) !== undefined;
       const held = r.holdsDeletion?.(current.obj) === true;
@@ -432,6 +442,7 @@ export class RestHandlers {
         out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
       } else {
         if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
+        else delete next.metadata.finalizers;
         if (!next.metadata.deletionTimestamp) {
           next.metadata.deletionTimestamp = formatTime(ctx.now + (graceful ? grace * 1000 : 0));
           next.metadata.deletionGracePeriodSeconds = graceful ? grace : 0;

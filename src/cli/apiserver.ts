@@ -39,6 +39,8 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--service-cluster-ip-range <cidr>', 'IPv4 CIDR Services get cluster IPs from (default "10.96.0.0/12")')
     .option('--service-node-port-range <range>', 'ports NodePort Services get node ports from (default "30000-32767")')
     .option('--event-ttl <duration>', 'how long events are kept (default 1h)')
+    .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to pods without one (default 300)')
+    .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to pods without one (default 300)')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
     .action(async (opts: ApiServerFlags) => {
       let flags;
@@ -69,7 +71,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             eventTtlSeconds: flags.eventTtlSeconds,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
           },
-          { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry(flags.serviceRanges) },
+          { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry(flags.serviceRanges, flags.podAdmission) },
         );
       } catch (err) {
         log.fatal({ err }, 'apiserver: failed to start');

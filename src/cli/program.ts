@@ -9,6 +9,7 @@ import { registerStatus } from './status.js';
 import { registerApiServer } from './apiserver.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerChaos } from './chaos.js';
+import { registerControllerManager } from './controller-manager.js';
 import { registerDeploy } from './deploy.js';
 
 export type { CliContext } from './context.js';
@@ -34,6 +35,7 @@ export function createProgram(ctx: CliContext): Command {
   registerApiServer(program, ctx);
   registerSnapshot(program, ctx);
   registerChaos(program, ctx);
+  registerControllerManager(program, ctx);
   registerDeploy(program, ctx);
   return program;
 }

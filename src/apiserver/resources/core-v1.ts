@@ -102,79 +102,98 @@ const nodes = defineResource({
   },
 });
 
-const pods = defineResource({
-  group: '',
-  version: 'v1',
-  kind: 'Pod',
-  resource: 'pods',
-  namespaced: true,
-  shortNames: ['po'],
-  categories: ['all'],
-  hasStatus: true,
-  binding: true,
-  fields: {
-    'spec.nodeName': (o) => (o as Pod).spec?.nodeName,
-    'spec.restartPolicy': (o) => (o as Pod).spec?.restartPolicy,
-    'spec.schedulerName': (o) => (o as Pod).spec?.schedulerName,
-    'spec.serviceAccountName': (o) => (o as Pod).spec?.serviceAccountName,
-    'spec.hostNetwork': (o) => String((o as Pod).spec?.hostNetwork ?? false),
-    'status.phase': (o) => (o as Pod).status?.phase,
-    'status.podIP': (o) => (o as Pod).status?.podIP,
-    'status.nominatedNodeName': (o) => (o as Pod).status?.nominatedNodeName,
-  },
-  defaults: (o) => {
-    const pod = o as Pod;
-    if (pod.spec !== undefined) defaultPodSpec(pod.spec);
-  },
-  prepareForCreate: (o) => {
-    const pod = o as Pod;
-    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod.spec) };
-    delete pod.metadata.generation;
-    if (pod.spec !== undefined) admitPodSpec(pod.spec);
-  },
-  prepareForUpdate: (o, old) => {
-    const pod = o as Pod;
-    const prev = old as Pod;
-    if (prev.status === undefined) delete pod.status;
-    else pod.status = structuredClone(prev.status);
-  },
-  validate: (o) => validatePodSpec((o as Pod).spec, FieldPath.root('spec')),
-  validateUpdate: (o, old) => {
-    const errs: FieldError[] = [];
-    if (!isDeepStrictEqual(podSpecMasked(o as Pod), podSpecMasked(old as Pod))) {
-      errs.push(
-        FieldError.forbidden(
-          FieldPath.root('spec'),
-          'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
-        ),
-      );
-    }
-    return errs;
-  },
-  gracePeriodSeconds: (o) => {
-    const pod = o as Pod;
-    // An unscheduled pod (or one that finished) has nothing running to stop: it goes at once.
-    if ((pod.spec?.nodeName ?? '') === '') return undefined;
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
-    return pod.spec?.terminationGracePeriodSeconds ?? 30;
-  },
-});
+/**
+ * PodAdmissionOptions are the settings of the admission that runs on every new pod: DefaultTolerationSeconds'
+ * --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds (300 each, as kube-apiserver).
+ */
+export interface PodAdmissionOptions {
+  readonly notReadyTolerationSeconds: number;
+  readonly unreachableTolerationSeconds: number;
+}
+
+/** DEFAULT_POD_ADMISSION is kube-apiserver's: five minutes on a not-ready or unreachable node. */
+export const DEFAULT_POD_ADMISSION: PodAdmissionOptions = { notReadyTolerationSeconds: 300, unreachableTolerationSeconds: 300 };
+
+function pods(admission: PodAdmissionOptions): ResourceType {
+  return defineResource({
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    resource: 'pods',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    hasStatus: true,
+    binding: true,
+    fields: {
+      'spec.nodeName': (o) => (o as Pod).spec?.nodeName,
+      'spec.restartPolicy': (o) => (o as Pod).spec?.restartPolicy,
+      'spec.schedulerName': (o) => (o as Pod).spec?.schedulerName,
+      'spec.serviceAccountName': (o) => (o as Pod).spec?.serviceAccountName,
+      'spec.hostNetwork': (o) => String((o as Pod).spec?.hostNetwork ?? false),
+      'status.phase': (o) => (o as Pod).status?.phase,
+      'status.podIP': (o) => (o as Pod).status?.podIP,
+      'status.nominatedNodeName': (o) => (o as Pod).status?.nominatedNodeName,
+    },
+    defaults: (o) => {
+      const pod = o as Pod;
+      if (pod.spec !== undefined) defaultPodSpec(pod.spec);
+    },
+    prepareForCreate: (o) => {
+      const pod = o as Pod;
+      pod.status = { phase: 'Pending', qosClass: podQOSClass(pod.spec) };
+      delete pod.metadata.generation;
+      if (pod.spec !== undefined) admitPodSpec(pod.spec, admission);
+    },
+    prepareForUpdate: (o, old) => {
+      const pod = o as Pod;
+      const prev = old as Pod;
+      if (prev.status === undefined) delete pod.status;
+      else pod.status = structuredClone(prev.status);
+    },
+    validate: (o) => validatePodSpec((o as Pod).spec, FieldPath.root('spec')),
+    validateUpdate: (o, old) => {
+      const errs: FieldError[] = [];
+      if (!isDeepStrictEqual(podSpecMasked(o as Pod), podSpecMasked(old as Pod))) {
+        errs.push(
+          FieldError.forbidden(
+            FieldPath.root('spec'),
+            'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+          ),
+        );
+      }
+      return errs;
+    },
+    gracePeriodSeconds: (o) => {
+      const pod = o as Pod;
+      // An unscheduled pod (or one that finished) has nothing running to stop: it goes at once.
+      if ((pod.spec?.nodeName ?? '') === '') return undefined;
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
+      return pod.spec?.terminationGracePeriodSeconds ?? 30;
+    },
+  });
+}
 
 /**
  * admitPodSpec applies what kube-apiserver's default admission plugins add to a new pod: the `default`
- * service account (ServiceAccount), priority 0 (Priority), service links, and five-minute NoExecute
- * tolerations of not-ready and unreachable nodes (DefaultTolerationSeconds).
+ * service account (ServiceAccount), priority 0 (Priority), service links, and NoExecute tolerations of
+ * not-ready and unreachable nodes for the configured seconds (DefaultTolerationSeconds), unless the pod already
+ * tolerates those taints.
  */
-function admitPodSpec(spec: PodSpec): void {
+function admitPodSpec(spec: PodSpec, admission: PodAdmissionOptions): void {
   spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
   spec.serviceAccount ??= spec.serviceAccountName;
   spec.priority ??= 0;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   spec.enableServiceLinks ??= true;
   const tolerations = spec.tolerations ?? [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+  const defaults: [string, number][] = [
+    ['node.kubernetes.io/not-ready', admission.notReadyTolerationSeconds],
+    ['node.kubernetes.io/unreachable', admission.unreachableTolerationSeconds],
+  ];
+  for (const [key, seconds] of defaults) {
     const tolerated = tolerations.some((t) => (t.key === key || (t.key ?? '') === '') && (t.effect === 'NoExecute' || (t.effect ?? '') === '') && (t.operator === 'Exists' || t.key === key));
-    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
   }
   spec.tolerations = tolerations;
 }
@@ -373,7 +392,10 @@ function stripMeta(o: KubeObject): unknown {
   return rest;
 }
 
-/** coreV1 lists the core/v1 resources capstan serves; Services draw cluster IPs and node ports from allocator. */
-export function coreV1(allocator: ServiceAllocator): readonly ResourceType[] {
-  return [namespaces, nodes, pods, services(allocator), endpoints, events, configmaps, secrets, serviceaccounts];
+/**
+ * coreV1 lists the core/v1 resources capstan serves; Services draw cluster IPs and node ports from allocator,
+ * new pods get the default tolerations of admission.
+ */
+export function coreV1(allocator: ServiceAllocator, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): readonly ResourceType[] {
+  return [namespaces, nodes, pods(admission), services(allocator), endpoints, events, configmaps, secrets, serviceaccounts];
 }

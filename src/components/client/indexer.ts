@@ -48,10 +48,27 @@ export class Indexer<T extends HasMetadata> implements CacheReader<T> {
   private readonly indices = new Map<string, Map<string, Set<string>>>();
 
   constructor(
-    private readonly indexers: Indexers<T> = {},
+    private indexers: Indexers<T> = {},
     private readonly keyFunc: (obj: DeepReadonly<T>) => string = (o) => objectKey(o as HasMetadata),
   ) {
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+  }
+
+  /** addIndexers adds secondary indexes and files every cached object in them (cache.Indexer.AddIndexers); a name already in use throws. */
+  addIndexers(more: Indexers<T>): void {
+    for (const name of Object.keys(more)) if (name in this.indexers) throw new Error(`indexer conflict: ${name}`);
+    this.indexers = { ...this.indexers, ...more };
+    for (const [name, fn] of Object.entries(more)) {
+      const idx = new Map<string, Set<string>>();
+      this.indices.set(name, idx);
+      for (const [key, obj] of this.items) {
+        for (const v of new Set(fn(obj))) {
+          let keys = idx.get(v);
+          if (keys === undefined) idx.set(v, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+    }
   }
 
   /** keyOf returns obj's cache key. */

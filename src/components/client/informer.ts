@@ -98,6 +98,11 @@ export class Informer<T extends KubeObject> {
     return this.reflector.lastSyncResourceVersion;
   }
 
+  /** addIndexers adds secondary indexes to the cache, filing what it already holds (cache.SharedIndexInformer.AddIndexers). */
+  addIndexers(indexers: Indexers<T>): void {
+    this.indexer.addIndexers(indexers);
+  }
+
   /** addEventHandler registers h; if the cache already holds objects, h first gets onAdd for each. */
   addEventHandler(h: EventHandler<T>): HandlerRegistration {
     this.handlers.add(h);

@@ -21,7 +21,8 @@ export interface InformerFactoryOptions {
 /**
  * InformerFactory hands out one shared informer per resource (client-go's SharedInformerFactory), so every
  * controller of a process reads the same cache and the API server sees one watch per resource. Indexers asked
- * for by several callers are merged; ask before start(). start() starts the informers made so far (call it
+ * for by several callers are merged (an index asked for later files what is already cached; two callers using
+ * one index name must mean the same index). start() starts the informers made so far (call it
  * again after asking for more); stop() stops them all.
  */
 export class InformerFactory {
@@ -37,8 +38,11 @@ export class InformerFactory {
     const existing = this.informers.get(key);
     if (existing !== undefined) {
       const have = this.indexers.get(key) ?? {};
-      const missing = Object.keys(indexers).filter((n) => !(n in have));
-      if (missing.length > 0) throw new Error(`informer ${r.resource}: indexers ${missing.join(', ')} asked for after it was created`);
+      const missing = Object.fromEntries(Object.entries(indexers).filter(([n]) => !(n in have)));
+      if (Object.keys(missing).length > 0) {
+        (existing.informer as unknown as Informer<T>).addIndexers(missing);
+        this.indexers.set(key, { ...have, ...missing });
+      }
       return existing.informer as unknown as Informer<T>;
     }
     const informer = new Informer<T>(listWatchFor<T>(this.opts.client, r), {

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { addComponentFlags, ComponentFlagsError, resolveComponentFlags, runComponent, type RawComponentFlags } from '../components/runtime/index.js';
+import { buildControllers, controllerManager, ControllersFlagError, KNOWN_CONTROLLERS, resolveControllerManagerFlags, type RawControllerManagerFlags } from '../components/controllers/index.js';
+import { systemClock } from '../util/clock.js';
+import { createLogger } from '../util/logger.js';
+import { cryptoRandom } from '../util/random.js';
+import type { CliContext } from './context.js';
+import { CommandError } from './errors.js';
+import { untilShutdownSignal } from './signals.js';
+
+/** CONTROLLER_MANAGER_DEFAULTS are kube-controller-manager's: the Lease kube-system/kube-controller-manager, port 10252. */
+const CONTROLLER_MANAGER_DEFAULTS = { leaseName: 'kube-controller-manager', port: 10252 };
+
+/**
+ * registerControllerManager adds `capstan controller-manager`: the leader-elected control loops (node lifecycle,
+ * endpoint, namespace, garbage collector, service account, and ReplicaSet/Deployment once built in), with
+ * kube-controller-manager's flag names. Standbys wait for the Lease; SIGINT/SIGTERM stops the work and releases
+ * the Lease so a standby takes over within one retry period.
+ */
+export function registerControllerManager(program: Command, ctx: CliContext): void {
+  const cmd = program.command('controller-manager').description('run the leader-elected controllers (kube-controller-manager)');
+  addComponentFlags(cmd, CONTROLLER_MANAGER_DEFAULTS)
+    .option('--controllers <list>', `controllers to run: "*" (all), NAME to enable, -NAME to disable; known: ${KNOWN_CONTROLLERS.join(', ')} (default "*")`)
+    .option('--node-monitor-period <duration>', 'how often node health is checked (default 5s)')
+    .option('--node-monitor-grace-period <duration>', 'how long a node may go without a heartbeat or Lease renewal before it is marked Unknown (default 40s)')
+    .option('--node-startup-grace-period <duration>', 'how long a new node may go without posting a Ready condition (default 1m)')
+    .option('--pod-eviction-timeout <duration>', 'accepted for compatibility; pods are evicted after their NoExecute tolerationSeconds (default 5m)')
+    .option('--concurrent-endpoint-syncs <n>', 'services synced at once (default 5)')
+    .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once (default 10)')
+    .option('--concurrent-gc-syncs <n>', 'garbage collector workers (default 20)')
+    .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')
+    .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once (default 5)')
+    .action(async (raw: RawComponentFlags & RawControllerManagerFlags) => {
+      let flags;
+      let options;
+      try {
+        flags = resolveComponentFlags(raw, CONTROLLER_MANAGER_DEFAULTS);
+        options = resolveControllerManagerFlags(raw);
+      } catch (err) {
+        if (err instanceof ComponentFlagsError || err instanceof ControllersFlagError) throw new CommandError(err.message, 'INVALID_FLAG', 2);
+        throw err;
+      }
+      const log = createLogger({ level: flags.logLevel, name: 'controller-manager' });
+      const { controllers, missing } = buildControllers(options);
+      if (missing.length > 0) log.warn({ controllers: missing }, 'enabled controllers not built into this capstan; skipped');
+      log.info({ controllers: controllers.map((c) => c.name) }, 'controllers enabled');
+      const shutdown = new AbortController();
+      void untilShutdownSignal(log, 'controller-manager').then(() => shutdown.abort());
+      try {
+        await runComponent({
+          component: 'controller-manager',
+          flags,
+          work: controllerManager(controllers),
+          clock: systemClock,
+          random: cryptoRandom,
+          log,
+          shutdown: shutdown.signal,
+          onListening: (port) => ctx.stderr(`capstan controller-manager: serving health on http://${flags.bindAddress}:${String(port)} as ${flags.identity}\n`),
+        });
+      } catch (err) {
+        log.fatal({ err }, 'controller-manager failed');
+        throw new CommandError(`failed: ${(err as Error).message}`, 'FAILED', 1);
+      }
+      log.flush();
+    });
+}

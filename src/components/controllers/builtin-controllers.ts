@@ -1,0 +1,43 @@
+/**
+ * The controllers `capstan controller-manager` can run, by kube-controller-manager name, each built from the
+ * resolved flags. A known name without an entry here (a controller not built in yet) is skipped with a warning
+ * by the CLI.
+ */
+import type { Controller } from '../runtime/controller.js';
+import type { ControllerManagerOptions } from './controller-manager-options.js';
+import type { ControllerName } from './controller-names.js';
+import { endpointsController } from './endpoint/endpoints-controller.js';
+import { garbageCollector } from './garbagecollector/garbage-collector.js';
+import { namespaceController } from './namespace/namespace-controller.js';
+import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
+import { serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
+
+/** ControllerFactory builds one controller from the controller-manager's options. */
+export type ControllerFactory = (o: ControllerManagerOptions) => Controller;
+
+/** BUILTIN_CONTROLLERS maps controller names to their factories. */
+export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, ControllerFactory>>> = {
+  nodelifecycle: (o) =>
+    nodeLifecycleController({
+      monitorPeriodMs: o.nodeMonitorPeriodMs,
+      gracePeriodMs: o.nodeMonitorGracePeriodMs,
+      startupGracePeriodMs: o.nodeStartupGracePeriodMs,
+      workers: 8,
+    }),
+  endpoint: (o) => endpointsController({ workers: o.concurrentEndpointSyncs }),
+  namespace: (o) => namespaceController({ workers: o.concurrentNamespaceSyncs, retryMs: 2_000 }),
+  garbagecollector: (o) => garbageCollector({ workers: o.concurrentGcSyncs }),
+  serviceaccount: (o) => serviceAccountsController({ workers: o.concurrentServiceAccountSyncs }),
+};
+
+/** buildControllers builds the enabled controllers; it returns them and the enabled names it has no factory for. */
+export function buildControllers(o: ControllerManagerOptions, factories: Readonly<Partial<Record<string, ControllerFactory>>> = BUILTIN_CONTROLLERS): { controllers: Controller[]; missing: string[] } {
+  const controllers: Controller[] = [];
+  const missing: string[] = [];
+  for (const name of o.controllers) {
+    const f = factories[name];
+    if (f === undefined) missing.push(name);
+    else controllers.push(f(o));
+  }
+  return { controllers, missing };
+}

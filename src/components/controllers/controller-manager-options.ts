@@ -1,0 +1,74 @@
+/**
+ * The controller-manager's own flags, in kube-controller-manager's names and defaults, resolved and checked:
+ * --controllers, --node-monitor-period (5s), --node-monitor-grace-period (40s), --node-startup-grace-period (1m),
+ * --pod-eviction-timeout (5m; accepted for compatibility: with taint-based eviction, on since Kubernetes 1.18,
+ * a pod stays on a NotReady or unreachable node for its tolerationSeconds, which the API server's
+ * DefaultTolerationSeconds admission sets), and the --concurrent-*-syncs worker counts.
+ */
+import { parseDurationMs } from '../../util/duration.js';
+import { ControllersFlagError, enabledControllers, KNOWN_CONTROLLERS } from './controller-names.js';
+
+/** RawControllerManagerFlags are the flag values as commander hands them over. */
+export interface RawControllerManagerFlags {
+  controllers?: string;
+  nodeMonitorPeriod?: string;
+  nodeMonitorGracePeriod?: string;
+  nodeStartupGracePeriod?: string;
+  podEvictionTimeout?: string;
+  concurrentEndpointSyncs?: string;
+  concurrentNamespaceSyncs?: string;
+  concurrentGcSyncs?: string;
+  concurrentReplicasetSyncs?: string;
+  concurrentDeploymentSyncs?: string;
+}
+
+/** ControllerManagerOptions are the resolved flags. */
+export interface ControllerManagerOptions {
+  /** controllers are the enabled controller names, in KNOWN_CONTROLLERS order. */
+  readonly controllers: readonly string[];
+  readonly nodeMonitorPeriodMs: number;
+  readonly nodeMonitorGracePeriodMs: number;
+  readonly nodeStartupGracePeriodMs: number;
+  readonly podEvictionTimeoutMs: number;
+  readonly concurrentEndpointSyncs: number;
+  readonly concurrentNamespaceSyncs: number;
+  readonly concurrentGcSyncs: number;
+  readonly concurrentReplicaSetSyncs: number;
+  readonly concurrentDeploymentSyncs: number;
+  /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
+  readonly concurrentServiceAccountSyncs: number;
+}
+
+function duration(flag: string, v: string | undefined, dflt: string): number {
+  const ms = parseDurationMs(v ?? dflt);
+  if (ms === undefined || ms <= 0) throw new ControllersFlagError(`--${flag}: ${JSON.stringify(v)} is not a positive duration such as 40s`);
+  return ms;
+}
+
+function count(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new ControllersFlagError(`--${flag}: ${JSON.stringify(v)} is not a positive number`);
+  return Number(v);
+}
+
+/** resolveControllerManagerFlags checks the flags and fills in the defaults. */
+export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): ControllerManagerOptions {
+  const items = (raw.controllers ?? '*').split(',');
+  const opts: ControllerManagerOptions = {
+    controllers: enabledControllers(items, KNOWN_CONTROLLERS),
+    nodeMonitorPeriodMs: duration('node-monitor-period', raw.nodeMonitorPeriod, '5s'),
+    nodeMonitorGracePeriodMs: duration('node-monitor-grace-period', raw.nodeMonitorGracePeriod, '40s'),
+    nodeStartupGracePeriodMs: duration('node-startup-grace-period', raw.nodeStartupGracePeriod, '1m'),
+    podEvictionTimeoutMs: duration('pod-eviction-timeout', raw.podEvictionTimeout, '5m'),
+    concurrentEndpointSyncs: count('concurrent-endpoint-syncs', raw.concurrentEndpointSyncs, 5),
+    concurrentNamespaceSyncs: count('concurrent-namespace-syncs', raw.concurrentNamespaceSyncs, 10),
+    concurrentGcSyncs: count('concurrent-gc-syncs', raw.concurrentGcSyncs, 20),
+    concurrentReplicaSetSyncs: count('concurrent-replicaset-syncs', raw.concurrentReplicasetSyncs, 5),
+    concurrentDeploymentSyncs: count('concurrent-deployment-syncs', raw.concurrentDeploymentSyncs, 5),
+    concurrentServiceAccountSyncs: 1,
+  };
+  if (opts.nodeMonitorGracePeriodMs <= opts.nodeMonitorPeriodMs) {
+    throw new ControllersFlagError('--node-monitor-grace-period must be longer than --node-monitor-period');
+  }
+  return opts;
+}

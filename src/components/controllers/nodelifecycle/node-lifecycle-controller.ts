@@ -1,0 +1,164 @@
+/**
+ * The node lifecycle controller (kube-controller-manager's nodelifecycle), the shell around node-health,
+ * taints and taint-eviction:
+ *
+ * - every --node-monitor-period it observes each Node and its Lease in kube-node-lease; a node not heard from
+ *   within the grace period gets Ready (and the pressure conditions) Unknown through nodes/status (journal
+ *   `node-status`), and the pods on it Ready=False (MarkPodsNotReady; journal `mark-pod-not-ready`);
+ * - it keeps the condition taints in step (node.kubernetes.io/not-ready and unreachable, NoExecute and
+ *   NoSchedule; pressure, network and unschedulable NoSchedule): journal `taint-node` / `untaint-node`;
+ * - the NoExecute taint manager deletes pods that do not tolerate a node's NoExecute taints, at once or when
+ *   their tolerationSeconds run out (journal `evict-pod`).
+ *
+ * Taints go on at once rather than through kube's per-zone eviction rate limiter (--node-eviction-rate).
+ */
+import { deepCopy, formatTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
+import { LEASES, NODES, PODS } from '../../client/resource.js';
+import { tombstoneObject } from '../../client/informer.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import type { ComponentContext, Controller } from '../../runtime/controller.js';
+import { actingWrite, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
+import { tryUpdateNodeHealth, type NodeHealth, type NodeHealthOptions } from './node-health.js';
+import { podEviction } from './taint-eviction.js';
+import { reconcileNodeTaints } from './taints.js';
+
+/** NodeLifecycleOptions are the controller's flags. */
+export interface NodeLifecycleOptions extends NodeHealthOptions {
+  /** monitorPeriodMs is --node-monitor-period (default 5 s). */
+  readonly monitorPeriodMs: number;
+  /** workers is how many taint-manager workers run (--concurrent-node-syncs? kube has 8 eviction workers). */
+  readonly workers: number;
+}
+
+/** NODE_NAME_INDEX files pods under spec.nodeName. */
+export const NODE_NAME_INDEX = 'spec.nodeName';
+
+/** NODE_LEASE_NAMESPACE is where node agents keep their heartbeat Leases. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** nodeLifecycleController builds the controller. */
+export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller {
+  return {
+    name: 'nodelifecycle',
+    async run(ctx: ComponentContext, signal: AbortSignal): Promise<void> {
+      const nodes = ctx.informers.informerFor<Node>(NODES);
+      const leases = ctx.informers.informerFor<Lease>(LEASES);
+      const pods = ctx.informers.informerFor<Pod>(PODS, { [NODE_NAME_INDEX]: (p) => ((p.spec?.nodeName ?? '') === '' ? [] : [p.spec!.nodeName!]) });
+      const evictions = new WorkQueue<string>({ clock: ctx.clock });
+      const health = new Map<string, NodeHealth>();
+
+      const enqueueNodePods = (nodeName: string): void => {
+        for (const p of pods.cache.byIndex(NODE_NAME_INDEX, nodeName)) evictions.add(cacheKey(p));
+      };
+      const regs = [
+        pods.addEventHandler({
+          onAdd: (p) => {
+            if ((p.spec?.nodeName ?? '') !== '') evictions.add(cacheKey(p));
+          },
+          onUpdate: (_o, p) => {
+            if ((p.spec?.nodeName ?? '') !== '') evictions.add(cacheKey(p));
+          },
+        }),
+        nodes.addEventHandler({
+          onAdd: (n) => enqueueNodePods(n.metadata.name ?? ''),
+          onUpdate: (o, n) => {
+            if (JSON.stringify(o.spec?.taints ?? []) !== JSON.stringify(n.spec?.taints ?? [])) enqueueNodePods(n.metadata.name ?? '');
+          },
+          onDelete: (n) => health.delete(tombstoneObject(n).metadata.name ?? ''),
+        }),
+      ];
+
+      const evict = async (key: string): Promise<void> => {
+        const pod = pods.cache.get(key);
+        if (pod === undefined) return;
+        const node = nodes.cache.get(pod.spec?.nodeName ?? '');
+        if (node === undefined) return;
+        const d = podEviction(pod, node.spec?.taints ?? [], ctx.clock.now());
+        if (d.kind === 'wait') evictions.addAfter(key, d.at - ctx.clock.now());
+        if (d.kind !== 'evict') return;
+        try {
+          await actingWrite(ctx, signal, 'evict-pod', key, () => ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } }), {
+            node: node.metadata.name ?? '',
+            reason: d.reason,
+          });
+        } catch (err) {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        }
+      };
+
+      const markPodsNotReady = async (nodeName: string): Promise<void> => {
+        for (const pod of pods.cache.byIndex(NODE_NAME_INDEX, nodeName)) {
+          const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+          if (ready?.status !== 'True' || pod.metadata.deletionTimestamp) continue;
+          const next = deepCopy<Pod>(pod);
+          for (const c of next.status!.conditions!) {
+            if (c.type !== 'Ready') continue;
+            c.status = 'False';
+            c.lastTransitionTime = formatTime(ctx.clock.now());
+          }
+          try {
+            await actingWrite(ctx, signal, 'mark-pod-not-ready', cacheKey(pod), () => ctx.client.updateStatus(PODS, next), { node: nodeName });
+          } catch (err) {
+            if (!isNotFound(err) && !isConflict(err)) throw err;
+          }
+        }
+      };
+
+      const monitorNode = async (node: DeepReadonly<Node>): Promise<void> => {
+        const name = node.metadata.name ?? '';
+        const lease = leases.cache.get(`${NODE_LEASE_NAMESPACE}/${name}`);
+        const now = ctx.clock.now();
+        const r = tryUpdateNodeHealth(health.get(name), node, lease, now, opts);
+        health.set(name, r.health);
+        let current: DeepReadonly<Node> = node;
+        if (r.conditions !== undefined) {
+          const next = deepCopy<Node>(node);
+          next.status = { ...(next.status ?? {}), conditions: r.conditions };
+          const ready = r.conditions.find((c) => c.type === 'Ready');
+          current = await actingWrite(ctx, signal, 'node-status', name, () => ctx.client.updateStatus(NODES, next), { ready: ready?.status ?? '', reason: ready?.reason ?? '' });
+        }
+        const change = reconcileNodeTaints(current, ctx.clock.now());
+        if (change !== undefined) {
+          const next = deepCopy<Node>(current);
+          next.spec = { ...(next.spec ?? {}), taints: change.taints };
+          if (change.taints.length === 0) delete next.spec.taints;
+          const detail = { added: change.added.map((t) => `${t.key}:${t.effect}`).join(','), removed: change.removed.map((t) => `${t.key}:${t.effect}`).join(',') };
+          current = await actingWrite(ctx, signal, change.added.length > 0 ? 'taint-node' : 'untaint-node', name, () => ctx.client.update(NODES, next), detail);
+        }
+        if (current.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown') await markPodsNotReady(name);
+      };
+
+      const monitor = async (): Promise<void> => {
+        for (const node of nodes.cache.list()) {
+          if (signal.aborted) return;
+          try {
+            await monitorNode(node);
+          } catch (err) {
+            // A conflict means the agent wrote meanwhile: the next pass sees its write.
+            if (!signal.aborted && !isConflict(err) && !isNotFound(err)) ctx.log.warn({ node: node.metadata.name, err: err instanceof Error ? err.message : String(err) }, 'node monitor pass failed');
+          }
+        }
+      };
+
+      try {
+        if (!(await syncInformers(ctx, signal))) return;
+        let running: Promise<void> = Promise.resolve();
+        let busy = false;
+        const timer = ctx.clock.setInterval(() => {
+          if (busy || signal.aborted) return;
+          busy = true;
+          running = monitor().finally(() => {
+            busy = false;
+          });
+        }, opts.monitorPeriodMs);
+        await runWorkers('nodelifecycle-taint-manager', evictions, opts.workers, evict, signal, ctx.log);
+        timer.cancel();
+        await running;
+      } finally {
+        evictions.shutDown();
+        for (const r of regs) r.remove();
+      }
+    },
+  };
+}
