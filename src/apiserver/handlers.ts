@@ -375,7 +375,7 @@ export class RestHandlers {
     else meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
     delete meta.selfLink;
     r.defaults(obj);
-    if (status) prepareStatusUpdate(obj, old);
+    if (status) prepareStatusUpdate(obj, old, r.statusWritableMetadata);
     else r.prepareForUpdate(obj, old, ctx);
     // The resourceVersion was checked against the stored one; validation sees the stored one.
     meta.resourceVersion = oldMeta.resourceVersion;

@@ -46,6 +46,8 @@ export interface ResourceType {
   readonly verbs: readonly Verb[];
   /** hasStatus says the object has a status that only the /status subresource writes. */
   readonly hasStatus: boolean;
+  /** statusWritableMetadata are the metadata fields a /status write may change (none by default). */
+  readonly statusWritableMetadata?: readonly StatusWritableMetadata[];
   readonly scale?: ScaleSubresource;
   /** binding says pods/binding is served. */
   readonly binding?: boolean;
@@ -95,6 +97,9 @@ export interface ResourceType {
   /** claimTaken is the 422 field error for a claim the client chose that another object holds. */
   claimTaken?(claim: string): FieldError;
 }
+
+/** StatusWritableMetadata names metadata a resource may let its /status writers change. */
+export type StatusWritableMetadata = 'annotations' | 'finalizers' | 'ownerReferences';
 
 /** SpecStatusObject is an object with a spec and a status, the shape the generic strategies handle. */
 export interface SpecStatusObject extends KubeObject {

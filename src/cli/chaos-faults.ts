@@ -12,8 +12,8 @@ import { waitHealthy, waitReady } from './launcher/processes.js';
 import { processState, type ChaosTarget, type ProcessState } from './chaos-targets.js';
 import { CommandError } from './errors.js';
 
-/** FaultAction names what was done to a process. */
-export type FaultAction = 'kill' | 'pause' | 'resume' | 'restart';
+/** FaultAction names what was done to a process (or, for partition and heal, to the store's peer links). */
+export type FaultAction = 'kill' | 'pause' | 'resume' | 'restart' | 'partition' | 'heal';
 
 /** FaultRecord says what a fault did: to which process, when (wall time, ms), and what it found. */
 export interface FaultRecord {
@@ -31,6 +31,10 @@ export interface FaultRecord {
   readonly noop?: string;
   /** readyMs is, for a restart that waited, how long the process took to be healthy. */
   readonly readyMs?: number;
+  /** partition is, for a partition, its sides (member names) and whether it is one-way. */
+  readonly partition?: { readonly minority: readonly string[]; readonly majority: readonly string[]; readonly oneWay: boolean };
+  /** unreachable names the members a partition or heal could not tell (paused or down); the other ends still cut. */
+  readonly unreachable?: readonly string[];
 }
 
 const SETTLE_MS = 5_000;
@@ -100,7 +104,7 @@ export async function restartProcess(f: ClusterFile, t: ChaosTarget, waitMs: num
   switch (t.component) {
     case 'store': {
       const m = f.store.members.find((x) => x.name === t.name)!;
-      spawnStoreMember(m, f.store.members, f.store.clusterToken);
+      spawnStoreMember(m, f.store.members, f.store.clusterToken, f.store.extraFlags);
       pid = m.pid;
       ready = () => waitHealthy(m.clientURL, waitMs, pid);
       break;
@@ -159,5 +163,16 @@ export function describeFault(r: FaultRecord): string {
       return `resumed ${who} with SIGCONT`;
     case 'restart':
       return `restarted ${who}${r.readyMs === undefined ? '' : `, ${r.component === 'store' ? 'healthy' : 'ready'} after ${r.readyMs} ms`}`;
+    case 'partition': {
+      const p = r.partition;
+      const sides = p === undefined ? r.name : p.oneWay ? `${p.minority.join(',')} -/-> ${p.majority.join(',')} (one-way: the minority is not heard)` : `${p.minority.join(',')} | ${p.majority.join(',')}`;
+      return `partitioned the store: ${sides}${r.leaderTerm === undefined ? '' : ` (leader ${p?.minority[0] ?? r.name} at term ${r.leaderTerm} in the minority)`}${unreachable(r)}`;
+    }
+    case 'heal':
+      return `healed every peer link of the store${unreachable(r)}`;
   }
+}
+
+function unreachable(r: FaultRecord): string {
+  return r.unreachable === undefined || r.unreachable.length === 0 ? '' : `; not told (paused or down): ${r.unreachable.join(', ')}`;
 }

@@ -4,6 +4,9 @@ import { readClusterFile, type ClusterFile } from './launcher/cluster-file.js';
 import { parseDurationMs } from '../util/duration.js';
 import { CHAOS_COMPONENTS, componentProcesses, findComponentLeader, findLeader, processState, targetByName, type ChaosComponent, type ChaosTarget } from './chaos-targets.js';
 import { describeFault, killProcess, pauseProcess, restartProcess, resumeProcess, type FaultRecord } from './chaos-faults.js';
+import { healPartition, applyPartition } from './chaos-partition.js';
+import { BadPartitionShapeError, partitionShape, splitMinority } from '../chaos/partition-plan.js';
+import { registerChaosRun } from './chaos-run.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 import { DEFAULT_DIR } from './up.js';
@@ -20,7 +23,9 @@ interface TargetOptions {
 /**
  * registerChaos adds `capstan chaos`: process faults on a cluster started by `capstan up`, by PID from
  * DIR/cluster.json — `kill` (SIGKILL), `pause` (SIGSTOP), `resume` (SIGCONT) and `restart` (a killed process,
- * with its data) — aimed at a named process or at the store's current leader.
+ * with its data) — aimed at a named process or at the store's current leader; network faults on the store's
+ * peer links — `partition` (isolate members, or split majority and minority, symmetric or one-way) and
+ * `heal`; and `run`, a Jepsen-style test (chaos-run.ts).
  */
 export function registerChaos(program: Command, ctx: CliContext): void {
   const chaos = program.command('chaos').description('inject faults into a local cluster started with capstan up');
@@ -66,6 +71,50 @@ export function registerChaos(program: Command, ctx: CliContext): void {
       const t = targetByName(f, parseComponent(opts.component), opts.member);
       print(ctx, opts, [await restartProcess(f, t, durationMs('--wait', opts.wait))]);
     });
+
+  withTarget(
+    chaos
+      .command('partition')
+      .description('cut store members off on the peer links: --member a[,b] or --leader isolates them; --split makes a minority of floor(n/2) members'),
+    true,
+  )
+    .option('--split', 'fill the minority up to floor(n/2) members (the named ones or the leader first)')
+    .option('--one-way', 'cut only the minority\'s messages to the majority (the minority still hears the majority)')
+    .action(async (opts: TargetOptions & { split?: boolean; oneWay?: boolean }) => {
+      const f = clusterFile(opts);
+      if (parseComponent(opts.component) !== 'store') throw new CommandError('partition acts on the store\'s peer links only (--component store)', 'BAD_FLAG', 2);
+      const names = f.store.members.map((m) => m.name);
+      let chosen: string[] = [];
+      let leaderTerm: number | undefined;
+      if (opts.member !== undefined && opts.leader === true) throw new CommandError('give either --member NAME[,NAME] or --leader', 'BAD_FLAG', 2);
+      if (opts.member !== undefined) chosen = opts.member.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      else if (opts.leader === true || opts.split === true) {
+        const leader = await findLeader(f, durationMs('--leader-wait', opts.leaderWait));
+        chosen = [leader.name];
+        leaderTerm = leader.leaderTerm;
+      } else throw new CommandError('give --member NAME[,NAME], --leader or --split', 'BAD_FLAG', 2);
+      if (opts.split === true) chosen = splitMinority(names, chosen);
+      let shape;
+      try {
+        shape = partitionShape(names, chosen, opts.oneWay === true);
+      } catch (err) {
+        if (err instanceof BadPartitionShapeError) throw new CommandError(err.message, 'BAD_FLAG', 2);
+        throw err;
+      }
+      print(ctx, opts, [await applyPartition(f, shape, leaderTerm)]);
+    });
+
+  chaos
+    .command('heal')
+    .description('lift every partition of the store\'s peer links')
+    .option('--dir <dir>', 'the cluster directory', DEFAULT_DIR)
+    .option('-o, --output <format>', 'text or json (one fault record a line)', 'text')
+    .action(async (opts: TargetOptions) => {
+      const f = clusterFile(opts);
+      print(ctx, opts, [await healPartition(f)]);
+    });
+
+  registerChaosRun(chaos, ctx);
 }
 
 function clusterFile(opts: TargetOptions): ClusterFile {

@@ -11,6 +11,8 @@ import { registerSnapshot } from './snapshot.js';
 import { registerChaos } from './chaos.js';
 import { registerControllerManager } from './controller-manager.js';
 import { registerDeploy } from './deploy.js';
+import { registerNode } from './node.js';
+import { registerMember } from './member.js';
 
 export type { CliContext } from './context.js';
 
@@ -37,6 +39,8 @@ export function createProgram(ctx: CliContext): Command {
   registerChaos(program, ctx);
   registerControllerManager(program, ctx);
   registerDeploy(program, ctx);
+  registerNode(program, ctx);
+  registerMember(program, ctx);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runStore } from '../store/main.js';
 import { ConfigError, STORE_FLAGS, readConfigFile, resolveStoreConfig, type StoreFlagName } from '../store/config.js';
 import { systemClock } from '../util/clock.js';
@@ -18,6 +18,7 @@ const flagHelp: Record<StoreFlagName, string> = {
   'initial-cluster': 'initial cluster configuration for bootstrapping, name=url,…',
   'initial-cluster-state': 'initial cluster state ("new" or "existing")',
   'initial-cluster-token': 'initial cluster token for the cluster during bootstrap (default "etcd-cluster")',
+  'force-new-cluster': 'force to create a new one member cluster from this member\'s data (disaster recovery)',
   'heartbeat-interval': 'time (in milliseconds) of a heartbeat interval (default 100)',
   'election-timeout': 'time (in milliseconds) for an election to timeout (default 1000)',
   'snapshot-count': 'number of committed transactions to trigger a snapshot (default 100000)',
@@ -29,7 +30,14 @@ const flagHelp: Record<StoreFlagName, string> = {
   'log-level': 'debug, info, warn or error (default "info")',
   'listen-metrics-urls': 'list of URLs to also serve /metrics and /health on',
   'experimental-watch-progress-notify-interval': 'duration of periodic watch progress notifications (default 10m)',
+  'experimental-enable-fault-injection': 'serve /debug/faults/partition (peer partitions) for chaos tests; never on a production member',
+  'experimental-unsafe-local-linearizable-reads': 'TEST ONLY, UNSAFE: serve linearizable reads locally without ReadIndex (a deliberate bug)',
 };
+
+/** BOOL_FLAGS may be given without a value (meaning true), as etcd's boolean flags may. */
+const BOOL_FLAGS: ReadonlySet<StoreFlagName> = new Set(['force-new-cluster', 'experimental-enable-fault-injection', 'experimental-unsafe-local-linearizable-reads']);
+/** HIDDEN_FLAGS work but stay out of --help: deliberate bugs for tests. */
+const HIDDEN_FLAGS: ReadonlySet<StoreFlagName> = new Set(['experimental-unsafe-local-linearizable-reads']);
 
 /**
  * registerStore adds `capstan store`: one etcd-compatible store member, configured with etcd's flag names
@@ -37,16 +45,20 @@ const flagHelp: Record<StoreFlagName, string> = {
  */
 export function registerStore(program: Command, ctx: CliContext): void {
   const cmd = program.command('store').description('run one member of the etcd-compatible Raft store');
-  for (const f of STORE_FLAGS) cmd.option(`--${f} <value>`, flagHelp[f]);
+  for (const f of STORE_FLAGS) {
+    const o = new Option(BOOL_FLAGS.has(f) ? `--${f} [value]` : `--${f} <value>`, flagHelp[f]);
+    cmd.addOption(HIDDEN_FLAGS.has(f) ? o.hideHelp() : o);
+  }
   cmd.option('--config-file <path>', 'path to an etcd-style YAML configuration file (flags override it)');
-  cmd.action(async (opts: Record<string, string | undefined>) => {
+  cmd.action(async (opts: Record<string, string | true | undefined>) => {
     let cfg;
     try {
-      const fromFile = opts['configFile'] === undefined ? {} : readConfigFile(opts['configFile']);
+      const configFile = opts['configFile'];
+      const fromFile = typeof configFile === 'string' ? readConfigFile(configFile) : {};
       const flags: Partial<Record<StoreFlagName, string>> = { ...fromFile };
       for (const f of STORE_FLAGS) {
         const v = opts[camel(f)];
-        if (v !== undefined) flags[f] = v;
+        if (v !== undefined) flags[f] = v === true ? 'true' : v;
       }
       cfg = resolveStoreConfig(flags);
     } catch (err) {
@@ -62,11 +74,16 @@ export function registerStore(program: Command, ctx: CliContext): void {
       throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
     }
     ctx.stderr(`capstan store ${cfg.name}: serving ${cfg.advertiseClientUrls.join(',')}\n`);
-    await untilShutdownSignal(log, 'store');
+    const why = await Promise.race([untilShutdownSignal(log, 'store'), running.server.removedFromCluster.then(() => 'removed' as const)]);
     await running.stop();
     log.flush();
+    if (why === 'removed') {
+      // etcd exits too: a removed member can never serve again, and its data directory must go.
+      ctx.stderr(`capstan store ${cfg.name}: the member has been permanently removed from the cluster; the data-dir used by this member must be removed\n`);
+    }
   });
 }
+
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

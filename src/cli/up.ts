@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type MemberRecord } from './launcher/cluster-file.js';
-import { planControlPlane, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
+import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type LeaderElectionTimings } from './launcher/cluster-file.js';
+import { planControlPlane, planMembers, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
 import { DEFAULT_LEADER_ELECTION, DEFAULT_NODE_TIMINGS, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
-import type { LeaderElectionTimings } from './launcher/cluster-file.js';
 import { parseDurationMs } from '../util/duration.js';
-import { freePort, isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
+import { isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 
@@ -72,14 +71,14 @@ export function registerUp(program: Command, ctx: CliContext): void {
       }
       for (const m of members) {
         ctx.stderr(`starting store member ${m.name} (${m.clientURL}) ... `);
-        spawnStoreMember(m, members, token);
+        spawnStoreMember(m, members, token, existing?.store.extraFlags);
         ctx.stderr(`pid ${m.pid}\n`);
       }
       const file: ClusterFile = {
         version: 1,
         dir,
         startedAt: new Date().toISOString(),
-        store: { endpoints: members.map((m) => m.clientURL), members, clusterToken: token },
+        store: { endpoints: members.map((m) => m.clientURL), members, clusterToken: token, ...(existing?.store.extraFlags === undefined ? {} : { extraFlags: existing.store.extraFlags }) },
       };
       if (existing?.apiserver !== undefined) file.apiserver = existing.apiserver;
       if (existing?.kubeconfig !== undefined) file.kubeconfig = existing.kubeconfig;
@@ -231,20 +230,4 @@ function timings(opts: UpOptions): LeaderElectionTimings {
   }) as [number, number, number];
   if (!(lease > renew && renew > 1.2 * retry)) throw new CommandError(`leader election needs lease duration > renew deadline > 1.2 × retry period (got ${t.leaseDuration}, ${t.renewDeadline}, ${t.retryPeriod})`, 'BAD_FLAG', 2);
   return t;
-}
-
-async function planMembers(dir: string, n: number): Promise<MemberRecord[]> {
-  const out: MemberRecord[] = [];
-  for (let i = 1; i <= n; i++) {
-    const name = `store-${i}`;
-    out.push({
-      name,
-      clientURL: `http://127.0.0.1:${await freePort()}`,
-      peerURL: `http://127.0.0.1:${await freePort()}`,
-      dataDir: join(dir, name),
-      log: join(dir, `${name}.log`),
-      pid: 0,
-    });
-  }
-  return out;
 }

@@ -17,6 +17,9 @@ import {
   type SoftState,
 } from './types.js';
 
+/** MAX_HELD_PROPOSALS bounds the forwarded proposals a member holds while it has no leader to pass them to. */
+const MAX_HELD_PROPOSALS = 4096;
+
 /**
  * Ready is everything the core wants done, in one batch. The caller must handle it in this order:
  *
@@ -49,6 +52,13 @@ export class RawNode {
   readonly raft: Raft;
   private prevSoftState: SoftState;
   private prevHardState: HardState;
+  /**
+   * held are proposals forwarded by other members that this member could not take when they arrived (it was
+   * handing leadership over, or knew no leader): they were appended nowhere, so passing them on once a leader
+   * is known again is safe, and spares their proposers a timeout. Each is kept for a bounded number of ticks.
+   */
+  private readonly held: { m: Message; until: number }[] = [];
+  private ticks = 0;
 
   constructor(config: Config) {
     this.raft = new Raft(config);
@@ -58,7 +68,10 @@ export class RawNode {
 
   /** tick advances logical time by one tick (the store ticks every heartbeat-interval / heartbeatTick ms). */
   tick(): void {
+    this.ticks++;
     this.raft.tick();
+    while (this.held.length > 0 && this.held[0]!.until < this.ticks) this.held.shift();
+    this.releaseHeld();
   }
 
   /** campaign makes this member start an election now (PreVote first when enabled). */
@@ -105,10 +118,31 @@ export class RawNode {
       this.raft.step(m);
     } catch (err) {
       if (err instanceof ProposalDroppedError && m.type === 'MsgProp') {
-        this.raft.logger.debug({ from: String(m.from), reason: err.message }, 'raft: dropped forwarded proposal');
+        if (this.held.length < MAX_HELD_PROPOSALS && m.entries.every((e) => e.type === 'EntryNormal')) {
+          this.held.push({ m, until: this.ticks + 2 * this.raft.electionTimeout });
+          this.raft.logger.debug({ from: String(m.from), reason: err.message }, 'raft: holding a forwarded proposal until there is a leader');
+        } else {
+          this.raft.logger.debug({ from: String(m.from), reason: err.message }, 'raft: dropped forwarded proposal');
+        }
         return;
       }
       throw err;
+    }
+    this.releaseHeld();
+  }
+
+  /** releaseHeld passes held proposals on once this member leads, or follows a leader, and no transfer runs. */
+  private releaseHeld(): void {
+    const r = this.raft;
+    if (this.held.length === 0 || r.lead === NONE || r.leadTransferee !== NONE) return;
+    if (r.state !== 'StateLeader' && r.state !== 'StateFollower') return;
+    for (const { m } of this.held.splice(0)) {
+      try {
+        r.step(m);
+      } catch (err) {
+        if (!(err instanceof ProposalDroppedError)) throw err;
+        r.logger.debug({ from: String(m.from), reason: err.message }, 'raft: dropped forwarded proposal');
+      }
     }
   }
 

@@ -14,6 +14,8 @@ export interface StoreConfig {
   initialCluster: Map<string, string[]>;
   initialClusterState: 'new' | 'existing';
   initialClusterToken: string;
+  /** forceNewCluster restarts an existing member as the only member of its cluster (disaster recovery). */
+  forceNewCluster: boolean;
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   snapshotCount: number;
@@ -26,6 +28,13 @@ export interface StoreConfig {
   listenMetricsUrls: URL[];
   /** watchProgressNotifyIntervalMs is how often watchers that asked for progress notifications get one. */
   watchProgressNotifyIntervalMs: number;
+  /** experimentalEnableFaultInjection serves /debug/faults/* (peer partitions) for chaos tests; never in production. */
+  experimentalEnableFaultInjection: boolean;
+  /**
+   * experimentalUnsafeLocalLinearizableReads serves linearizable reads from local state, without ReadIndex
+   * and even without a leader: a deliberate bug, for tests that show the chaos checkers find stale reads.
+   */
+  experimentalUnsafeLocalLinearizableReads: boolean;
 }
 
 /** StoreFlagName lists the flags `capstan store` takes (etcd's names). */
@@ -39,6 +48,7 @@ export const STORE_FLAGS = [
   'initial-cluster',
   'initial-cluster-state',
   'initial-cluster-token',
+  'force-new-cluster',
   'heartbeat-interval',
   'election-timeout',
   'snapshot-count',
@@ -50,6 +60,8 @@ export const STORE_FLAGS = [
   'log-level',
   'listen-metrics-urls',
   'experimental-watch-progress-notify-interval',
+  'experimental-enable-fault-injection',
+  'experimental-unsafe-local-linearizable-reads',
 ] as const;
 
 export type StoreFlagName = (typeof STORE_FLAGS)[number];
@@ -120,6 +132,11 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     return v as T;
   };
 
+  const bool = (k: StoreFlagName): boolean => {
+    const v = get(k, 'false');
+    if (v !== 'true' && v !== 'false') throw new ConfigError(`--${k}: ${JSON.stringify(v)} is neither true nor false`);
+    return v === 'true';
+  };
   const duration = (k: StoreFlagName, d: string): number => {
     const v = get(k, d);
     const ms = parseDurationMs(v);
@@ -158,6 +175,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     initialCluster,
     initialClusterState: oneOf('initial-cluster-state', 'new', ['new', 'existing'] as const),
     initialClusterToken: get('initial-cluster-token', 'etcd-cluster'),
+    forceNewCluster: oneOf('force-new-cluster', 'false', ['true', 'false'] as const) === 'true',
     heartbeatIntervalMs,
     electionTimeoutMs,
     snapshotCount: int('snapshot-count', 100_000, 1),
@@ -169,6 +187,8 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     logLevel: oneOf('log-level', 'info', ['debug', 'info', 'warn', 'error'] as const),
     listenMetricsUrls: urls('listen-metrics-urls', ''),
     watchProgressNotifyIntervalMs: duration('experimental-watch-progress-notify-interval', '10m'),
+    experimentalEnableFaultInjection: bool('experimental-enable-fault-injection'),
+    experimentalUnsafeLocalLinearizableReads: bool('experimental-unsafe-local-linearizable-reads'),
   };
 }
 

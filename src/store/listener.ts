@@ -81,7 +81,9 @@ export class ClientListener {
 
   /** close stops accepting, and ends open connections. */
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // server.close waits for every connection to end: end them first, or a client's idle channel holds it open.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.sockets) s.destroy();
+    await closed;
   }
 }

@@ -1,7 +1,6 @@
 import * as http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
@@ -15,8 +14,13 @@ import { GRPC_OVERHEAD_BYTES, watchService } from './grpc/watch-service.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
 import { createStoreMetrics } from './metrics.js';
+import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
+import type { Logger } from '../util/logger.js';
 import { STORE_VERSION, StoreServer } from './server.js';
 import { NONE } from '../raft/index.js';
+
+/** GRACEFUL_SHUTDOWN_MS bounds how long a stopping member lets its answered calls drain before it resets the rest. */
+const GRACEFUL_SHUTDOWN_MS = 500;
 
 /** RunningStore is a started `capstan store`: its server, the ports it listens on, and how to stop it. */
 export interface RunningStore {
@@ -44,7 +48,8 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   });
   const log = deps.log;
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T): void => {
-    const wrapped = withEtcdDecodeErrors(def, impl, () => server.hasLeader());
+    // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
+    const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
   };
   add(withFastPutResponse(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics));
@@ -54,13 +59,13 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
   add(protos.services.Auth, authService(server));
 
-  const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
+  const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
   const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);
   const clientPorts: number[] = [];
   for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
   const metricsServers: http.Server[] = [];
   for (const u of cfg.listenMetricsUrls) {
-    const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, req, res));
+    const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
     await new Promise<void>((resolve, reject) => {
       ms.once('error', reject);
       ms.listen({ host: hostOf(u), port: Number(u.port) }, resolve);
@@ -76,9 +81,22 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     async stop() {
       if (stopped) return;
       stopped = true;
-      // Hand leadership over while still serving: requests keep being answered (or forwarded) meanwhile.
+      // Answer every request already taken (refusing new ones with an error clients resend elsewhere), then
+      // hand leadership over while still serving: nothing a client sent is cut off halfway.
+      await server.drainClients();
       await server.handOverLeadership();
-      grpcServer.forceShutdown();
+      // Let the answers just given reach their clients (a forced shutdown resets streams mid-answer), but
+      // do not wait on endless streams such as watches.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, GRACEFUL_SHUTDOWN_MS);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
       await listener.close();
       httpServer.closeAllConnections();
       for (const ms of metricsServers) {
@@ -95,13 +113,17 @@ function hostOf(u: URL): string {
   return h.startsWith('[') ? h.slice(1, -1) : h;
 }
 
-async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>; contentType: string }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>; contentType: string }, log: Logger, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   const json = (code: number, body: unknown): void => {
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
   try {
+    if (path === FAULT_PARTITION_PATH && s.cfg.experimentalEnableFaultInjection) {
+      await handlePartitionRequest(s.faults, log, req, res);
+      return;
+    }
     switch (path) {
       case '/metrics':
         res.writeHead(200, { 'content-type': registry.contentType });

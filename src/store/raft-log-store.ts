@@ -1,4 +1,4 @@
-import { MemoryStorage, type ConfState, type Entry, type EntryType, type HardState, type Ready, type Snapshot } from '../raft/index.js';
+import { MemoryStorage, decodeConfChange, encodeConfChange, type ConfState, type Entry, type EntryType, type HardState, type Ready, type Snapshot } from '../raft/index.js';
 import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 
 const hardStateKey = prefixed(Prefix.raftState, 'hardstate');
@@ -104,6 +104,40 @@ export class RaftLogStore {
       { type: 'put', key: snapshotKey, value: encodeSnapshotMeta(index, term, confState) },
       { type: 'put', key: hardStateKey, value: encodeHardState({ term, vote: 0n, commit: index }) },
     ];
+  }
+
+  /**
+   * forceNewCluster rewrites a member's Raft state so that it restarts as the only voter of its cluster
+   * (etcd's --force-new-cluster): entries after the commit index are dropped, and committed
+   * ConfChangeRemoveNode entries are appended for every other member the snapshot, the log or others names,
+   * so the data, the cluster ID and the member ID stay and only the membership changes — through the log,
+   * as any change would, so every later member learns it the usual way. It returns the IDs it removes.
+   */
+  static async forceNewCluster(backend: Backend, self: bigint, others: Iterable<bigint>): Promise<bigint[]> {
+    const store = await RaftLogStore.load(backend);
+    const st = store.storage;
+    const { hardState, confState } = st.initialState();
+    const ids = new Set<bigint>([...confState.voters, ...confState.learners, ...others]);
+    const ops: BatchOp[] = [];
+    for (let i = st.firstIndex(); i <= st.lastIndex(); i++) {
+      if (i > hardState.commit) {
+        ops.push({ type: 'del', key: entryKey(i) });
+        continue;
+      }
+      const e = st.entries(i, i + 1, Number.MAX_SAFE_INTEGER)[0]!;
+      if (e.type === 'EntryConfChange') ids.add(decodeConfChange(e.data).nodeId);
+    }
+    ids.delete(self);
+    const removed = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let index = hardState.commit;
+    for (const id of removed) {
+      index++;
+      const data = encodeConfChange({ type: 'ConfChangeRemoveNode', nodeId: id, context: new Uint8Array(0) });
+      ops.push({ type: 'put', key: entryKey(index), value: encodeEntry({ term: hardState.term, index, type: 'EntryConfChange', data }) });
+    }
+    ops.push({ type: 'put', key: hardStateKey, value: encodeHardState({ ...hardState, commit: index }) });
+    await backend.write(ops, true);
+    return removed;
   }
 
   /** load reads everything back after a restart. */

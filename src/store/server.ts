@@ -5,6 +5,8 @@ import {
   ProposalDroppedError,
   RawNode,
   decodeConfChange,
+  majority,
+  type ConfChangeType,
   type Entry,
   type Message,
   type Ready,
@@ -18,6 +20,10 @@ import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.
 import { retentionMs, type StoreConfig } from './config.js';
 import {
   LeaseNotFoundError,
+  LearnerNotReadyError,
+  MemberNotEnoughStartedError,
+  MemberNotFoundError,
+  MemberNotLearnerError,
   NoLeaderError,
   NoSpaceError,
   NotLeaderError,
@@ -25,19 +31,39 @@ import {
   StoppedError,
   TimeoutDueToLeaderFailError,
   TimeoutError,
+  UnhealthyError,
 } from './errors.js';
 import { decodeInternalRequest, decodeKeyValue, encodeInternalRequest, encodeKeyValue } from './grpc/proto.js';
 import type * as pb from './grpc/types.js';
 import { int64, toBigInt } from './grpc/types.js';
 import { Lessor, decodeLeaseRecord } from './lease/lessor.js';
-import { clusterIdFor, loadMembers, memberIdFor, memberOp, type MemberInfo } from './membership.js';
+import {
+  clusterIdFor,
+  decodeConfChangeContext,
+  encodeConfChangeContext,
+  isLearnerReady,
+  loadMembers,
+  loadRemovedAndRejected,
+  MEMBER_REMOVED_MESSAGE,
+  MemberRemovedError,
+  memberDeleteOp,
+  memberIdFor,
+  memberOp,
+  rejectedConfChangeOp,
+  removedOp,
+  sameURLs,
+  validateConfChange,
+  type MemberInfo,
+} from './membership.js';
 import { KvStore, encodeUint64 } from './mvcc/kv-store.js';
 import { WatchableStore } from './mvcc/watchable-store.js';
 import { RaftLogStore } from './raft-log-store.js';
 import { readSnapshot, SnapshotWriter } from './snapshot-format.js';
 import type { LeaseAnswer } from './transport/peer-codec.js';
+import { fetchClusterView, JoinClusterError, type ClusterView } from './transport/peer-members.js';
 import { PeerServer, type PeerHost } from './transport/peer-service.js';
 import { PeerTransport, type SnapshotSource, type TransportHost } from './transport/peer-transport.js';
+import { PeerFaults } from './transport/peer-faults.js';
 import type { StoreMetrics } from './metrics.js';
 
 /** ApplyResult is what a proposer receives once its entry is applied. */
@@ -58,6 +84,10 @@ export const metaClusterId = prefixed(Prefix.meta, 'cluster_id');
 export const metaMemberId = prefixed(Prefix.meta, 'member_id');
 /** SNAPSHOT_CATCHUP_ENTRIES is how many entries a snapshot leaves in the log for slow followers (etcd's). */
 const SNAPSHOT_CATCHUP_ENTRIES = 5000;
+/** REMOVED_PEER_LINGER_MS is how long the transport keeps a removed member's link, for the last messages to it. */
+const REMOVED_PEER_LINGER_MS = 1000;
+/** LEAVE_TIMEOUT_MS is how long a member that was asked to leave keeps refusing requests if its removal never comes. */
+const LEAVE_TIMEOUT_MS = 30_000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
 const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
 /**
@@ -86,6 +116,8 @@ export class StoreServer implements TransportHost, PeerHost {
   leader: bigint = NONE;
   appliedIndex: number;
   dbSize = 0;
+  /** faults cuts peer links for chaos tests; only --experimental-enable-fault-injection exposes it. */
+  readonly faults = new PeerFaults();
 
   private readonly waiters = new Map<string, Waiter>();
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
@@ -112,6 +144,25 @@ export class StoreServer implements TransportHost, PeerHost {
   /** The IDs as response headers carry them, converted once. */
   private readonly clusterIdString: string;
   private readonly memberIdString: string;
+  /** removed are the members removed from the cluster (etcd's members_removed), refused for good. */
+  private readonly removed: Set<bigint>;
+  /** rejectedConfChanges are the indexes of conf change entries that were refused when first applied. */
+  private readonly rejectedConfChanges: Set<number>;
+  /** leaving: this member is being removed (or stopping) and refuses new client requests (see drainClients). */
+  private leaving = false;
+  private leaveTimer: TimerHandle | undefined;
+  /** drainedMembers are the leaving members that confirmed their client requests are all answered. */
+  private readonly drainedMembers = new Set<bigint>();
+  /** forceSnapshot: a member was added while the log still starts at index 1 (see applyConfChangeEntry). */
+  private forceSnapshot = false;
+  /** inflight are requests this member passed on to another and has yet to answer (see track). */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private removedResolve: (() => void) | undefined;
+  /**
+   * removedFromCluster resolves when this member learns that it was removed from the cluster: it applied its
+   * own removal, or a peer refused it as removed. The process should then stop (etcd exits).
+   */
+  readonly removedFromCluster: Promise<void>;
 
   private constructor(
     readonly cfg: StoreConfig,
@@ -121,6 +172,7 @@ export class StoreServer implements TransportHost, PeerHost {
     private readonly raftLog: RaftLogStore,
     kv: KvStore,
     members: Map<bigint, MemberInfo>,
+    removedAndRejected: { removed: Set<bigint>; rejected: Set<number> },
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly log: Logger,
@@ -128,6 +180,9 @@ export class StoreServer implements TransportHost, PeerHost {
   ) {
     this.kv = kv;
     this.members = members;
+    this.removed = removedAndRejected.removed;
+    this.rejectedConfChanges = removedAndRejected.rejected;
+    this.removedFromCluster = new Promise((resolve) => (this.removedResolve = resolve));
     this.clusterIdString = int64(clusterId);
     this.memberIdString = int64(memberId);
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
@@ -152,9 +207,9 @@ export class StoreServer implements TransportHost, PeerHost {
       preVote: true,
       logger: log.child({ component: 'raft' }),
     });
-    this.transport = new PeerTransport(this, log.child({ component: 'transport' }));
+    this.transport = new PeerTransport(this, log.child({ component: 'transport' }), this.faults);
     this.transport.setPeers(this.peerURLs());
-    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }));
+    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }), this.faults);
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
   }
@@ -172,12 +227,22 @@ export class StoreServer implements TransportHost, PeerHost {
     let memberId: bigint;
     let clusterId: bigint;
     if (await RaftLogStore.exists(backend)) {
-      raftLog = await RaftLogStore.load(backend);
       memberId = decodeBig(await backend.get(metaMemberId));
       clusterId = decodeBig(await backend.get(metaClusterId));
+      if ((await loadRemovedAndRejected(backend)).removed.has(memberId)) {
+        await backend.close();
+        throw new MemberRemovedError(memberId);
+      }
+      if (cfg.forceNewCluster) {
+        const others = [...(await loadMembers(backend)).keys()];
+        const gone = await RaftLogStore.forceNewCluster(backend, memberId, others);
+        log.warn({ memberId: hex(memberId), clusterId: hex(clusterId), removing: gone.map(hex) }, 'store: forcing a new cluster: this member becomes the only one, keeping its data and cluster ID');
+      }
+      raftLog = await RaftLogStore.load(backend);
       log.info({ memberId: hex(memberId), clusterId: hex(clusterId) }, 'store: restarting member from its data directory');
+    } else if (cfg.initialClusterState === 'existing') {
+      ({ memberId, clusterId, raftLog } = await StoreServer.join(cfg, backend, log));
     } else {
-      if (cfg.initialClusterState !== 'new') throw new Error('--initial-cluster-state existing needs a running cluster to join (membership changes are not implemented yet)');
       const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
         id: memberIdFor(urls, cfg.initialClusterToken),
         name,
@@ -201,11 +266,50 @@ export class StoreServer implements TransportHost, PeerHost {
     }
     const members = await loadMembers(backend);
     const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
-    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, deps.clock, deps.random, log, deps.metrics);
+    const removedAndRejected = await loadRemovedAndRejected(backend);
+    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
     await s.restoreState();
     for (const u of cfg.listenPeerUrls) await s.peerServer.listen(u);
     s.run();
     return s;
+  }
+
+  /**
+   * join makes a new member of a running cluster (--initial-cluster-state existing), as etcd does: it asks the
+   * peers named in --initial-cluster for the cluster's members, finds itself among them by its advertised peer
+   * URLs (it must have been added first), and takes its member ID and the cluster ID from them. It starts
+   * with an empty log and no membership of its own: the leader brings it up to date, with a snapshot whenever
+   * the log it would need is compacted, and it cannot campaign until the log makes it a voter.
+   */
+  private static async join(cfg: StoreConfig, backend: Backend, log: Logger): Promise<{ memberId: bigint; clusterId: bigint; raftLog: RaftLogStore }> {
+    const peers = [...cfg.initialCluster].filter(([name]) => name !== cfg.name).flatMap(([, urls]) => urls);
+    let view: ClusterView;
+    try {
+      view = await fetchClusterView(peers, 5000);
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    const self = view.members.find((m) => sameURLs(m.peerURLs, cfg.initialAdvertisePeerUrls));
+    if (self === undefined || view.removed.some((id) => id === self.id)) {
+      await backend.close();
+      throw new JoinClusterError(
+        `member ${cfg.name} (peer URLs ${cfg.initialAdvertisePeerUrls.join(',')}) is not a member of cluster ${hex(view.clusterId)}, whose members are ` +
+          `${view.members.map((m) => `${hex(m.id)}=${m.peerURLs.join('|')}`).join(', ')}; add it first (etcdctl member add, capstan member add)`,
+      );
+    }
+    const raftLog = await RaftLogStore.bootstrap(backend, { voters: [], learners: [] });
+    await backend.write(
+      [
+        { type: 'put', key: metaMemberId, value: encodeUint64(self.id) },
+        { type: 'put', key: metaClusterId, value: encodeUint64(view.clusterId) },
+        ...view.members.map(memberOp),
+        ...view.removed.map(removedOp),
+      ],
+      true,
+    );
+    log.info({ memberId: hex(self.id), clusterId: hex(view.clusterId), members: view.members.map((m) => hex(m.id)) }, 'store: joining an existing cluster');
+    return { memberId: self.id, clusterId: view.clusterId, raftLog };
   }
 
   private async restoreState(): Promise<void> {
@@ -346,8 +450,7 @@ export class StoreServer implements TransportHost, PeerHost {
     for (const e of entries) {
       const fresh = e.index > this.kv.consistentIndex;
       if (e.type === 'EntryConfChange') {
-        const cc = decodeConfChange(e.data);
-        this.node.applyConfChange(cc);
+        this.applyConfChangeEntry(e, fresh);
       } else if (fresh && e.data.length > 0) {
         const req = decodeInternalRequest(e.data);
         // A Txn's past-revision reads are fetched first. From its first change to its consistent index the
@@ -386,8 +489,12 @@ export class StoreServer implements TransportHost, PeerHost {
         result = { ok: false, err };
       }
     }
+    this.settle(req.header?.id ?? '0', result);
+  }
+
+  /** settle hands an applied entry's result to its proposer, if that proposer is this member. */
+  private settle(id: string, result: ApplyResult): void {
     const resp = result.ok ? result.resp : undefined;
-    const id = req.header?.id ?? '0';
     const w = this.waiters.get(id);
     if (w === undefined) {
       if (resp instanceof Promise) resp.catch(() => undefined);
@@ -427,6 +534,8 @@ export class StoreServer implements TransportHost, PeerHost {
         return this.applier.range(req.range);
       case 'memberAttrSet':
         return this.applyMemberAttrs(req.memberAttrSet);
+      case 'memberLeave':
+        return this.applyMemberLeave(req.memberLeave);
       default:
         this.log.warn({ request: req.request }, 'store: ignoring a request this version does not apply');
         return {};
@@ -444,6 +553,19 @@ export class StoreServer implements TransportHost, PeerHost {
 
   isPeer(id: bigint): boolean {
     return this.members.has(id);
+  }
+
+  isRemoved(id: bigint): boolean {
+    return this.removed.has(id);
+  }
+
+  clusterView(): ClusterView {
+    return { clusterId: this.clusterId, members: [...this.members.values()], removed: [...this.removed] };
+  }
+
+  removedByPeer(id: bigint): void {
+    this.log.warn({ peer: hex(id) }, 'store: a peer refused this member as removed from the cluster');
+    this.onRemoved();
   }
 
   stepPeer(m: Message): void {
@@ -519,6 +641,11 @@ export class StoreServer implements TransportHost, PeerHost {
     const members = await loadMembers(this.backend);
     this.members.clear();
     for (const [id, m] of members) this.members.set(id, m);
+    const { removed, rejected } = await loadRemovedAndRejected(this.backend);
+    this.removed.clear();
+    for (const id of removed) this.removed.add(id);
+    this.rejectedConfChanges.clear();
+    for (const i of rejected) this.rejectedConfChanges.add(i);
     this.transport.setPeers(this.peerURLs());
     this.appliedIndex = Math.max(index, this.kv.consistentIndex);
     this.snapshotIndex = index;
@@ -632,27 +759,45 @@ export class StoreServer implements TransportHost, PeerHost {
    * larger than --max-request-bytes and fails with etcd's errors when there is no leader or time runs out.
    */
   async propose<T>(op: pb.InternalRaftOp): Promise<{ resp: T; after?: Promise<void> }> {
+    // A leaving member refuses before proposing, with an error clients safely resend to another member.
+    if (this.leaving) throw new NoLeaderError();
+    return this.replicate<T>(op);
+  }
+
+  private async replicate<T>(op: pb.InternalRaftOp): Promise<{ resp: T; after?: Promise<void> }> {
     if (this.stopped) throw this.loopError !== undefined ? new StoppedError({ cause: this.loopError }) : new StoppedError();
     const id = this.nextRequestId();
     const data = encodeInternalRequest({ header: { id: int64(id) }, ...op } as pb.InternalRaftRequest);
     if (data.length > this.cfg.maxRequestBytes) throw new RequestTooLargeError(data.length, this.cfg.maxRequestBytes);
     const key = id.toString();
-    const result = new Promise<ApplyResult>((resolve) => {
+    const result = this.registerWaiter(key);
+    try {
+      this.node.propose(data);
+    } catch (err) {
+      this.dropWaiter(key);
+      if (err instanceof ProposalDroppedError) throw new NoLeaderError({ cause: err });
+      throw err;
+    }
+    return this.awaitApplied<T>(result);
+  }
+
+  /** registerWaiter waits for the entry proposed under key to be applied, until the request timeout. */
+  private registerWaiter(key: string): Promise<ApplyResult> {
+    return new Promise<ApplyResult>((resolve) => {
       const timer = this.clock.setTimeout(() => {
         // The entry may still commit: never say "no leader" (which invites a resend) once it was proposed.
         if (this.waiters.delete(key)) resolve({ ok: false, err: this.leader === NONE ? new TimeoutDueToLeaderFailError() : new TimeoutError() });
       }, this.requestTimeoutMs);
       this.waiters.set(key, { resolve, timer });
     });
-    try {
-      this.node.propose(data);
-    } catch (err) {
-      const w = this.waiters.get(key);
-      w?.timer.cancel();
-      this.waiters.delete(key);
-      if (err instanceof ProposalDroppedError) throw new NoLeaderError({ cause: err });
-      throw err;
-    }
+  }
+
+  private dropWaiter(key: string): void {
+    this.waiters.get(key)?.timer.cancel();
+    this.waiters.delete(key);
+  }
+
+  private async awaitApplied<T>(result: Promise<ApplyResult>): Promise<{ resp: T; after?: Promise<void> }> {
     this.metrics?.proposalsPending.inc();
     this.schedule();
     const r = await result;
@@ -672,10 +817,13 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /**
    * linearizableRead resolves once this member has applied everything committed before the call (ReadIndex,
-   * thesis §6.4). Concurrent reads share one ReadIndex round, as etcd batches them.
+   * thesis §6.4). Concurrent reads share one ReadIndex round, as etcd batches them. The test-only
+   * --experimental-unsafe-local-linearizable-reads skips the round: a deliberate bug for the chaos checkers.
    */
   linearizableRead(): Promise<void> {
     if (this.stopped) return Promise.reject(new StoppedError());
+    if (this.leaving) return Promise.reject(new NoLeaderError());
+    if (this.cfg.experimentalUnsafeLocalLinearizableReads) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pendingReads.push({ resolve, reject });
       if (this.readInFlight === undefined) this.issueReadIndex();
@@ -817,9 +965,12 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** maybeSnapshot records a Raft snapshot every --snapshot-count entries and truncates the log behind it. */
   private maybeSnapshot(): void {
-    if (this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
+    const forced = this.forceSnapshot;
+    if (!forced && this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
+    this.forceSnapshot = false;
     const index = this.appliedIndex;
-    const compactIndex = Math.max(0, index - SNAPSHOT_CATCHUP_ENTRIES);
+    // A forced snapshot drops at least the first entry, so a new member is sent a snapshot (see applyConfChangeEntry).
+    const compactIndex = Math.max(forced ? 1 : 0, index - SNAPSHOT_CATCHUP_ENTRIES);
     // MVCC writes through index are queued first (flush), so they are on disk before the log entries go.
     void this.kv.flush();
     const ops = this.raftLog.snapshotAndCompact(index, this.node.status().config, compactIndex);
@@ -887,6 +1038,264 @@ export class StoreServer implements TransportHost, PeerHost {
     }
   }
 
+  // ---- membership -------------------------------------------------------------------------------------
+
+  /**
+   * applyConfChangeEntry applies a committed membership change: validated against the membership as it
+   * stands (etcd's ValidateConfigurationChange, the same decision on every member), then applied to the core,
+   * the member records, the removed set and the transport, and answered to its proposer. An entry this member
+   * applied before (a restart replaying its log) only goes to the core again, unless it was refused then.
+   */
+  private applyConfChangeEntry(e: Entry, fresh: boolean): void {
+    const cc = decodeConfChange(e.data);
+    const ctx = decodeConfChangeContext(cc);
+    if (!fresh) {
+      if (!this.rejectedConfChanges.has(e.index)) this.node.applyConfChange(cc);
+      return;
+    }
+    const err = validateConfChange(cc, ctx, this.members, this.removed);
+    if (err !== undefined) {
+      this.rejectedConfChanges.add(e.index);
+      this.kv.queue(rejectedConfChangeOp(e.index));
+      this.log.info({ type: cc.type, member: hex(cc.nodeId), index: e.index, reason: err.message }, 'store: refused a membership change');
+      this.settle(ctx.requestId, { ok: false, err });
+      return;
+    }
+    this.node.applyConfChange(cc);
+    const id = cc.nodeId;
+    switch (cc.type) {
+      case 'ConfChangeAddNode':
+      case 'ConfChangeAddLearnerNode': {
+        const m: MemberInfo = ctx.promote
+          ? { ...this.members.get(id)!, isLearner: false }
+          : { ...ctx.member, id, isLearner: cc.type === 'ConfChangeAddLearnerNode' };
+        this.members.set(id, m);
+        this.kv.queue(memberOp(m));
+        this.transport.setPeers(this.peerURLs());
+        // A log that still starts at index 1 does not hold the initial membership (a snapshot at index 0 does):
+        // snapshot now, so the new member is sent a snapshot, which carries it, instead of the log from 1.
+        if (!ctx.promote && this.snapshotIndex === 0) this.forceSnapshot = true;
+        break;
+      }
+      case 'ConfChangeRemoveNode':
+        this.members.delete(id);
+        this.removed.add(id);
+        this.drainedMembers.delete(id);
+        this.kv.queue(memberDeleteOp(id));
+        this.kv.queue(removedOp(id));
+        // Keep the link a moment, so the messages that tell the removed member the commit index still go out.
+        this.timers.push(this.clock.setTimeout(() => this.transport.setPeers(this.peerURLs()), REMOVED_PEER_LINGER_MS));
+        break;
+      case 'ConfChangeUpdateNode': {
+        const m = { ...this.members.get(id)!, peerURLs: ctx.member.peerURLs };
+        this.members.set(id, m);
+        this.kv.queue(memberOp(m));
+        this.transport.setPeers(this.peerURLs());
+        break;
+      }
+    }
+    this.log.info({ type: cc.type, member: hex(id), promote: ctx.promote, index: e.index }, 'store: applied a membership change');
+    this.settle(ctx.requestId, { ok: true, resp: this.memberList() });
+    if (cc.type === 'ConfChangeRemoveNode' && id === this.memberId) this.onRemoved();
+  }
+
+  private onRemoved(): void {
+    if (this.removedResolve === undefined) return;
+    this.log.warn({ memberId: hex(this.memberId) }, MEMBER_REMOVED_MESSAGE);
+    this.leaving = true;
+    this.removedResolve();
+    this.removedResolve = undefined;
+  }
+
+  /** applyMemberLeave: the member named starts draining; a confirmation lets the leader go on removing it. */
+  private applyMemberLeave(r: pb.MemberLeaveRequest): Record<string, never> {
+    const id = toBigInt(r.memberId);
+    if (r.drained) this.drainedMembers.add(id);
+    else if (id === this.memberId && !this.stopped) void this.leave();
+    return {};
+  }
+
+  /** leave drains this member's client requests and confirms through the log that it has. */
+  private async leave(): Promise<void> {
+    this.log.info({}, 'store: this member is being removed; refusing new client requests and draining');
+    this.leaveTimer?.cancel();
+    // If the removal never comes (the leader failed meanwhile), serve again after a while.
+    this.leaveTimer = this.clock.setTimeout(() => {
+      if (this.removedResolve !== undefined) this.leaving = false;
+    }, LEAVE_TIMEOUT_MS);
+    // Requests forwarded to another member are left to finish: their answer does not depend on this member's log.
+    await this.drainClients(false);
+    await this.replicate({ request: 'memberLeave', memberLeave: { memberId: int64(this.memberId), drained: true } }).catch((err: unknown) =>
+      this.log.warn({ err }, 'store: could not confirm that this member drained'),
+    );
+  }
+
+  /**
+   * drainClients makes this member refuse new client requests (with "no leader", which clients safely send
+   * to another member) and resolves once every proposal and read it accepted has been answered, or after the
+   * request timeout. A member does it before it stops and before it is removed, so that no client request is
+   * cut off halfway (a write cut off may or may not have been applied, which a client cannot retry safely).
+   * With forwarded, it also waits for the requests this member passed on to another (see track).
+   */
+  async drainClients(forwarded = true): Promise<void> {
+    this.leaving = true;
+    const deadline = this.clock.monotonic() + this.requestTimeoutMs;
+    const idle = (): boolean =>
+      this.waiters.size === 0 && (!forwarded || this.inflight.size === 0) && this.pendingReads.length === 0 && this.readInFlight === undefined;
+    if (idle()) return;
+    await new Promise<void>((resolve) => {
+      const poll = this.clock.setInterval(() => {
+        if (idle() || this.stopped || this.clock.monotonic() > deadline) {
+          poll.cancel();
+          resolve();
+        }
+      }, 10);
+    });
+  }
+
+  /** track counts a request this member forwarded as in flight until it settles (drainClients waits for it). */
+  track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    const done = (): void => void this.inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** isLeader reports whether this member leads. */
+  isLeader(): boolean {
+    return this.leader === this.memberId && this.node.isLeader();
+  }
+
+  private leaderProgress(): NonNullable<ReturnType<RawNode['status']>['progress']> {
+    const p = this.node.status().progress;
+    if (p === undefined || !this.isLeader()) throw new NotLeaderError();
+    return p;
+  }
+
+  /**
+   * activeAmong returns which of ids the leader heard from recently (itself included). A leader that was just
+   * elected has heard from nobody yet, so it waits up to an election timeout for all of them to answer.
+   */
+  private async activeAmong(ids: bigint[]): Promise<Set<bigint>> {
+    const deadline = this.clock.monotonic() + this.cfg.electionTimeoutMs;
+    const active = (): Set<bigint> => {
+      const p = this.leaderProgress();
+      return new Set(ids.filter((id) => id === this.memberId || p.get(id)?.recentActive === true));
+    };
+    let now = active();
+    while (now.size < ids.length && this.clock.monotonic() < deadline) {
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
+      now = active();
+    }
+    return now;
+  }
+
+  /**
+   * addMember adds a voter or a learner (leader only; etcd's MemberAdd). The new member's ID is derived from
+   * its peer URLs and the time, as etcd derives it. A voter is only added while every voter is connected
+   * and a majority of the grown cluster has started (etcd's --strict-reconfig-check).
+   */
+  async addMember(peerURLs: string[], isLearner: boolean): Promise<{ member: MemberInfo; members: pb.Member[] }> {
+    this.leaderProgress();
+    if (!isLearner) {
+      const voters = [...this.members.values()].filter((m) => !m.isLearner);
+      const started = voters.filter((m) => m.name !== '').length;
+      // A second voter for a one-member cluster is allowed (etcd: the way to grow a restored cluster).
+      if (started < majority(voters.length + 1) && !(started === 1 && voters.length === 1)) throw new MemberNotEnoughStartedError();
+      const active = await this.activeAmong(voters.map((m) => m.id));
+      if (active.size < voters.length) throw new UnhealthyError();
+    }
+    const member: MemberInfo = { id: memberIdFor(peerURLs, '', Math.floor(this.clock.now() / 1000)), name: '', peerURLs, clientURLs: [], isLearner };
+    const members = await this.proposeConfChange(isLearner ? 'ConfChangeAddLearnerNode' : 'ConfChangeAddNode', member, false);
+    return { member, members };
+  }
+
+  /**
+   * removeMember removes a member (leader only; etcd's MemberRemove). The leader removing itself first hands
+   * leadership to its most caught-up voter and answers NotLeaderError, for the caller to ask the new leader.
+   * A member still running is drained first (memberLeave), so none of its clients' requests is left hanging.
+   */
+  async removeMember(id: bigint): Promise<pb.Member[]> {
+    this.leaderProgress();
+    const target = this.members.get(id);
+    const invalid = validateConfChange({ type: 'ConfChangeRemoveNode', nodeId: id, context: new Uint8Array(0) }, { requestId: '0', promote: false, member: { id, name: '', peerURLs: [], clientURLs: [], isLearner: false } }, this.members, this.removed);
+    if (invalid !== undefined || target === undefined) throw invalid ?? new Error('unreachable');
+    if (!target.isLearner) {
+      const voters = [...this.members.values()].filter((m) => !m.isLearner && m.id !== id);
+      const active = await this.activeAmong(voters.map((m) => m.id));
+      if (active.size < majority(voters.length)) throw new UnhealthyError();
+    }
+    if (id === this.memberId) {
+      await this.handOverLeadership();
+      throw new NotLeaderError();
+    }
+    if ((await this.activeAmong([id])).has(id)) {
+      this.drainedMembers.delete(id);
+      await this.replicate({ request: 'memberLeave', memberLeave: { memberId: int64(id), drained: false } });
+      const deadline = this.clock.monotonic() + this.requestTimeoutMs;
+      await new Promise<void>((resolve) => {
+        const poll = this.clock.setInterval(() => {
+          if (this.drainedMembers.has(id) || this.clock.monotonic() > deadline || !this.isLeader()) {
+            poll.cancel();
+            resolve();
+          }
+        }, 10);
+      });
+      if (!this.drainedMembers.has(id)) this.log.warn({ member: hex(id) }, 'store: the member being removed did not confirm it drained; removing it anyway');
+    }
+    return this.proposeConfChange('ConfChangeRemoveNode', { ...target }, false);
+  }
+
+  /** updateMember changes a member's peer URLs (leader only; etcd's MemberUpdate). */
+  async updateMember(id: bigint, peerURLs: string[]): Promise<pb.Member[]> {
+    this.leaderProgress();
+    const m = this.members.get(id);
+    if (m === undefined || this.removed.has(id)) throw new MemberNotFoundError(id);
+    return this.proposeConfChange('ConfChangeUpdateNode', { ...m, peerURLs }, false);
+  }
+
+  /**
+   * promoteMember makes a learner a voter (leader only; etcd's MemberPromote), once its log holds 90% of the
+   * leader's — a learner that is still catching up would otherwise add a voter that cannot yet vote usefully.
+   */
+  async promoteMember(id: bigint): Promise<pb.Member[]> {
+    const progress = this.leaderProgress();
+    const m = this.members.get(id);
+    if (m === undefined || this.removed.has(id)) throw new MemberNotFoundError(id);
+    if (!m.isLearner) throw new MemberNotLearnerError();
+    const learner = progress.get(id);
+    const own = progress.get(this.memberId);
+    if (learner === undefined || own === undefined || !isLearnerReady(learner.match, own.match)) throw new LearnerNotReadyError();
+    return this.proposeConfChange('ConfChangeAddNode', { ...m, isLearner: false }, true);
+  }
+
+  /**
+   * proposeConfChange replicates one membership change and resolves with the member list once it is applied.
+   * While an earlier change is still unapplied the core refuses a new one; the leader waits for it, within
+   * the request timeout.
+   */
+  private async proposeConfChange(type: ConfChangeType, member: MemberInfo, promote: boolean): Promise<pb.Member[]> {
+    const key = this.nextRequestId().toString();
+    const cc = { type, nodeId: member.id, context: encodeConfChangeContext({ requestId: key, member, promote }) };
+    const result = this.registerWaiter(key);
+    const deadline = this.clock.monotonic() + this.requestTimeoutMs;
+    for (;;) {
+      try {
+        this.node.proposeConfChange(cc);
+        break;
+      } catch (err) {
+        if (err instanceof ProposalDroppedError && this.isLeader() && this.clock.monotonic() < deadline) {
+          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
+          continue;
+        }
+        this.dropWaiter(key);
+        if (err instanceof ProposalDroppedError) throw this.isLeader() ? new TimeoutError({ cause: err }) : new NotLeaderError({ cause: err });
+        throw err;
+      }
+    }
+    return (await this.awaitApplied<pb.Member[]>(result)).resp;
+  }
+
   /** raftStatus reports the core's indexes and term, for Status and metrics. */
   raftStatus(): { term: number; commit: number; applied: number; leader: bigint; isLearner: boolean } {
     const st = this.node.status();
@@ -930,6 +1339,7 @@ export class StoreServer implements TransportHost, PeerHost {
     await this.handOverLeadership();
     this.stopped = true;
     this.failoverTimer?.cancel();
+    this.leaveTimer?.cancel();
     await this.peerServer.stop();
     for (const t of this.timers.splice(0)) t.cancel();
     this.watchable.stop();

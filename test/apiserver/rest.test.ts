@@ -7,7 +7,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, Scale, Service, Status } from '../../src/api/index.js';
+import type { APIGroupList, APIResourceList, APIVersions, ConfigMap, Deployment, KubeList, KubeObject, Namespace, Pod, ReplicaSet, Scale, Service, Status } from '../../src/api/index.js';
 import { EtcdClient } from '../../src/store/client/index.js';
 import { useStore } from '../compat/helpers/store.js';
 import { waitFor } from '../compat/helpers/wait.js';
@@ -403,6 +403,33 @@ describe('subresources', () => {
     spec.spec!.template.spec!.containers[0]!.image = 'nginx:1.26';
     const bumped = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-1', spec);
     expect(bumped.body.metadata.generation).toBe(2);
+  });
+
+  it('a Deployment /status write may set annotations (kube\'s deploymentStatusStrategy), a ReplicaSet one may not; metadata changes leave generation alone', async () => {
+    const d = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment('status-annotations'));
+    const viaStatus = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-annotations/status', {
+      ...d.body,
+      metadata: { ...d.body.metadata, labels: { x: 'y' }, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      status: { observedGeneration: 1 },
+    });
+    expect(viaStatus.body.metadata.annotations).toEqual({ 'deployment.kubernetes.io/revision': '1' });
+    expect(viaStatus.body.metadata.labels).toBeUndefined();
+    expect(viaStatus.body.metadata.generation).toBe(1);
+    const relabeled = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/status-annotations', { ...viaStatus.body, metadata: { ...viaStatus.body.metadata, labels: { x: 'y' } } });
+    expect(relabeled.body.metadata.labels).toEqual({ x: 'y' });
+    expect(relabeled.body.metadata.generation).toBe(1);
+
+    const rsBody: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'status-annotations' }, spec: structuredClone(deployment('status-annotations').spec!) as ReplicaSet['spec'] };
+    const rs = await rest<ReplicaSet>(base, 'POST', '/apis/apps/v1/namespaces/default/replicasets', rsBody);
+    expect(rs.body.metadata.generation).toBe(1);
+    const rsStatus = await rest<ReplicaSet>(base, 'PUT', '/apis/apps/v1/namespaces/default/replicasets/status-annotations/status', { ...rs.body, metadata: { ...rs.body.metadata, annotations: { a: 'b' } }, status: { replicas: 2, observedGeneration: 1 } });
+    expect(rsStatus.body.metadata.annotations).toBeUndefined();
+    expect(rsStatus.body.metadata.generation).toBe(1);
+    const rsLabeled = await rest<ReplicaSet>(base, 'PUT', '/apis/apps/v1/namespaces/default/replicasets/status-annotations', { ...rsStatus.body, metadata: { ...rsStatus.body.metadata, annotations: { a: 'b' } } });
+    expect(rsLabeled.body.metadata.generation).toBe(1);
+    const rsScaled = await rest<ReplicaSet>(base, 'PUT', '/apis/apps/v1/namespaces/default/replicasets/status-annotations', { ...rsLabeled.body, spec: { ...rsLabeled.body.spec!, replicas: 3 } });
+    expect(rsScaled.body.metadata.generation).toBe(2);
+    expect(rsScaled.body.status).toEqual({ replicas: 2, observedGeneration: 1 });
   });
 
   it('scale reads and writes spec.replicas as an autoscaling/v1 Scale', async () => {

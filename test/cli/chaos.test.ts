@@ -10,6 +10,7 @@ import { processState } from '../../src/cli/chaos-targets.js';
 import { clusterProcesses, readClusterFile, type ClusterFile } from '../../src/cli/launcher/cluster-file.js';
 import { isAlive } from '../../src/cli/launcher/processes.js';
 import { EtcdClient } from '../../src/store/client/index.js';
+import { poll } from './helpers/poll.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -31,22 +32,6 @@ interface StatusView {
   leader?: boolean;
   raftTerm?: number;
   appliedIndex?: number;
-}
-
-/** poll calls probe until it returns a value (not undefined) or the deadline passes. */
-async function poll<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not within ${ms} ms (${last instanceof Error ? last.message : String(last)})`);
 }
 
 describe('capstan chaos kill|pause|resume|restart (real processes)', () => {

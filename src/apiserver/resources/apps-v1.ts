@@ -97,6 +97,8 @@ const deployments = defineResource({
   shortNames: ['deploy'],
   categories: ['all'],
   hasStatus: true,
+  // kube's deploymentStatusStrategy lets /status write annotations: the controller records the revision there.
+  statusWritableMetadata: ['annotations'],
   scale,
   defaults: (o) => {
     defaultTemplate(o);

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
-import { ALL_VERBS, type ResourceType, type SpecStatusObject } from '../resource.js';
+import { ALL_VERBS, type ResourceType, type SpecStatusObject, type StatusWritableMetadata } from '../resource.js';
 
 /** ResourceSpec is what a definition must say; defineResource fills in the rest. */
 export type ResourceSpec = Pick<ResourceType, 'group' | 'version' | 'kind' | 'resource' | 'namespaced'> & Partial<ResourceType>;
@@ -54,15 +54,19 @@ export function prepareSpecStatusForUpdate(obj: KubeObject, old: KubeObject): vo
 /**
  * prepareStatusUpdate is the strategy of a /status write: only the status changes — spec and the metadata a
  * status writer must not touch (labels, annotations, finalizers, owner references, generation, deletion
- * timestamp: Kubernetes' ResetObjectMetaForStatus) are carried over from the stored object.
+ * timestamp: Kubernetes' ResetObjectMetaForStatus) are carried over from the stored object, except the fields
+ * in writable, which the resource lets a status writer set (a Deployment's annotations: the deployment
+ * controller records `deployment.kubernetes.io/revision` through /status, as kube's deploymentStatusStrategy
+ * allows).
  */
-export function prepareStatusUpdate(obj: KubeObject, old: KubeObject): void {
+export function prepareStatusUpdate(obj: KubeObject, old: KubeObject, writable: readonly StatusWritableMetadata[] = []): void {
   const o = obj as SpecStatusObject;
   const prev = old as SpecStatusObject;
   if (prev.spec === undefined) delete o.spec;
   else o.spec = structuredClone(prev.spec);
   const meta = { ...o.metadata };
   for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'generation', 'deletionTimestamp'] as const) {
+    if ((writable as readonly string[]).includes(field)) continue;
     if (prev.metadata[field] === undefined) delete meta[field];
     else (meta as Record<string, unknown>)[field] = structuredClone(prev.metadata[field]);
   }

@@ -77,6 +77,8 @@ export interface ClusterFile {
     endpoints: string[];
     members: MemberRecord[];
     clusterToken: string;
+    /** extraFlags are given to every member after up's own, at start and at restart (chaos run's test flags). */
+    extraFlags?: string[];
   };
   /** apiserver is present when up started API servers (--apiservers > 0). */
   apiserver?: {

@@ -38,6 +38,7 @@ export async function planComponents(dir: string, counts: ComponentCounts, leade
   const nodes: NodeAgentRecord[] = [];
   for (let i = 1; i <= counts.schedulers; i++) schedulers.push(await record(dir, `scheduler-${i}`));
   for (let i = 1; i <= counts.controllerManagers; i++) controllerManagers.push(await record(dir, `controller-manager-${i}`));
+  // Node agent i hosts node-i (`--node-name-prefix=node- --node-index-offset=i`: its own pod CIDR and IP).
   for (let i = 1; i <= counts.nodes; i++) nodes.push({ ...(await record(dir, `node-agent-${i}`)), nodeName: `node-${i}` });
   return { leaderElection, ...nodes_, schedulers, controllerManagers, nodes };
 }
@@ -72,7 +73,7 @@ export function spawnControllerManager(r: ComponentRecord, kubeconfig: string, c
 /** spawnNodeAgent starts one node agent hosting the hollow node r.nodeName (its PID is recorded in r). */
 export function spawnNodeAgent(r: NodeAgentRecord, kubeconfig: string, c: ComponentsSection): void {
   r.pid = spawnCapstan(
-    ['node', '--count=1', `--node-name=${r.nodeName}`, `--node-lease-duration=${c.nodeLeaseDuration}`, `--kubeconfig=${kubeconfig}`, `--identity=${r.identity}`, '--bind-address=127.0.0.1', `--port=${port(r.healthURL)}`],
+    ['node', '--count=1', '--node-name-prefix=node-', `--node-index-offset=${/\d+$/.exec(r.nodeName)![0]}`, `--node-lease-duration=${c.nodeLeaseDuration}`, `--kubeconfig=${kubeconfig}`, `--identity=${r.identity}`, '--bind-address=127.0.0.1', `--port=${port(r.healthURL)}`],
     r.log,
   );
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ApiServerRecord, ClusterFile, LbRecord, MemberRecord } from './cluster-file.js';
 import { generatePki, writeKubeconfig } from './pki.js';
-import { freePort, spawnCapstan } from './processes.js';
+import { freePort, spawnCapstan, waitHealthy } from './processes.js';
+import { writeClusterFile } from './cluster-file.js';
 
 /** ControlPlane is the apiserver section of cluster.json. */
 export type ControlPlane = NonNullable<ClusterFile['apiserver']>;
@@ -43,9 +44,10 @@ function port(url: string): string {
 
 /**
  * storeMemberArgs are the flags `capstan up` starts a member with. A member restarted on its data directory
- * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does.
+ * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does. A local cluster is a
+ * test bed: its members accept `capstan chaos partition` (fault injection on the peer links).
  */
-function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): string[] {
+function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing'): string[] {
   return [
     'store',
     `--name=${m.name}`,
@@ -55,14 +57,19 @@ function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clus
     `--listen-peer-urls=${m.peerURL}`,
     `--initial-advertise-peer-urls=${m.peerURL}`,
     `--initial-cluster=${members.map((x) => `${x.name}=${x.peerURL}`).join(',')}`,
-    '--initial-cluster-state=new',
+    `--initial-cluster-state=${state}`,
     `--initial-cluster-token=${clusterToken}`,
+    '--experimental-enable-fault-injection=true',
   ];
 }
 
-/** spawnStoreMember starts one store member with the flags `capstan up` gives it (its PID is recorded in m). */
-export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string): void {
-  m.pid = spawnCapstan(storeMemberArgs(m, members, clusterToken), m.log);
+/**
+ * spawnStoreMember starts one store member with the flags `capstan up` gives it, then extraFlags (its PID is
+ * recorded in m); state existing starts a member that was added to the running cluster (`capstan member add
+ * --start`).
+ */
+export function spawnStoreMember(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, extraFlags: readonly string[] = [], state: 'new' | 'existing' = 'new'): void {
+  m.pid = spawnCapstan([...storeMemberArgs(m, members, clusterToken, state), ...extraFlags], m.log);
 }
 
 /** spawnApiServer starts one replica (its PID is recorded in r). */
@@ -96,4 +103,41 @@ export function spawnLb(lb: LbRecord, replicas: readonly ApiServerRecord[]): voi
     ],
     lb.log,
   );
+}
+
+/** planMembers picks free loopback ports, a data directory and a log file for n store members in dir. */
+export async function planMembers(dir: string, n: number): Promise<MemberRecord[]> {
+  const out: MemberRecord[] = [];
+  for (let i = 1; i <= n; i++) {
+    const name = `store-${i}`;
+    out.push({
+      name,
+      clientURL: `http://127.0.0.1:${await freePort()}`,
+      peerURL: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(dir, name),
+      log: join(dir, `${name}.log`),
+      pid: 0,
+    });
+  }
+  return out;
+}
+
+/**
+ * startStoreCluster starts a new store cluster of n members in dir, as `capstan up --apiservers 0` does
+ * (extraFlags go to every member, now and at restarts), writes dir/cluster.json and waits until every member
+ * is healthy. On failure the members it started are left in cluster.json for the caller to stop.
+ */
+export async function startStoreCluster(dir: string, n: number, extraFlags: readonly string[], waitMs = 30_000): Promise<ClusterFile> {
+  const members = await planMembers(dir, n);
+  const clusterToken = `capstan-${process.pid}-${Date.now().toString(36)}`;
+  for (const m of members) spawnStoreMember(m, members, clusterToken, extraFlags);
+  const file: ClusterFile = {
+    version: 1,
+    dir,
+    startedAt: new Date().toISOString(),
+    store: { endpoints: members.map((m) => m.clientURL), members, clusterToken, ...(extraFlags.length === 0 ? {} : { extraFlags: [...extraFlags] }) },
+  };
+  writeClusterFile(dir, file);
+  for (const m of members) await waitHealthy(m.clientURL, waitMs, m.pid);
+  return file;
 }

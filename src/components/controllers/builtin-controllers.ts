@@ -1,7 +1,6 @@
 /**
  * The controllers `capstan controller-manager` can run, by kube-controller-manager name, each built from the
- * resolved flags. A known name without an entry here (a controller not built in yet) is skipped with a warning
- * by the CLI.
+ * resolved flags. buildControllers reports a known name without an entry (none today) so the CLI can warn.
  */
 import type { Controller } from '../runtime/controller.js';
 import type { ControllerManagerOptions } from './controller-manager-options.js';
@@ -11,12 +10,15 @@ import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
+import { deploymentController, replicaSetController } from './workloads/index.js';
 
 /** ControllerFactory builds one controller from the controller-manager's options. */
 export type ControllerFactory = (o: ControllerManagerOptions) => Controller;
 
 /** BUILTIN_CONTROLLERS maps controller names to their factories. */
 export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, ControllerFactory>>> = {
+  replicaset: (o) => replicaSetController({ workers: o.concurrentReplicaSetSyncs }),
+  deployment: (o) => deploymentController({ workers: o.concurrentDeploymentSyncs }),
   nodelifecycle: (o) =>
     nodeLifecycleController({
       monitorPeriodMs: o.nodeMonitorPeriodMs,

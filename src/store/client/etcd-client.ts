@@ -119,6 +119,19 @@ function positiveInteger(name: string, v: number | undefined, fallback: number):
   return v;
 }
 
+/** ClusterMember is one member as the Cluster API reports it; name and clientURLs are empty until it started. */
+export interface ClusterMember {
+  readonly id: bigint;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+  readonly isLearner: boolean;
+}
+
+function fromMember(m: pb.Member): ClusterMember {
+  return { id: toBigInt(m.ID), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+}
+
 /** EtcdClient is the etcd v3 client (see the module comment). */
 export class EtcdClient {
   private readonly pool: EndpointPool;
@@ -230,6 +243,39 @@ export class EtcdClient {
       errors: s.errors,
       revision: headerRevision(s.header),
     };
+  }
+
+  /** memberList is Cluster.MemberList: every member, learners included (linearizable: confirmed by the leader). */
+  async memberList(): Promise<ClusterMember[]> {
+    const { response } = await this.caller.call(this.methods.memberList, { linearizable: true }, { kind: 'read', requireLeader: true });
+    return response.members.map(fromMember);
+  }
+
+  /**
+   * memberAdd adds a member (Cluster.MemberAdd) and returns it with the new member list. Not retried once
+   * sent: a second add would be refused, or add a second member.
+   */
+  async memberAdd(peerURLs: readonly string[], isLearner = false): Promise<{ clusterId: bigint; member: ClusterMember; members: ClusterMember[] }> {
+    const { response } = await this.caller.call(this.methods.memberAdd, { peerURLs: [...peerURLs], isLearner }, { kind: 'write', requireLeader: true });
+    return { clusterId: toBigInt(response.header?.clusterId), member: fromMember(response.member!), members: response.members.map(fromMember) };
+  }
+
+  /** memberRemove removes a member (Cluster.MemberRemove) and returns the remaining ones. */
+  async memberRemove(id: bigint): Promise<ClusterMember[]> {
+    const { response } = await this.caller.call(this.methods.memberRemove, { ID: int64(id) }, { kind: 'write', requireLeader: true });
+    return response.members.map(fromMember);
+  }
+
+  /** memberUpdate changes a member's peer URLs (Cluster.MemberUpdate) and returns the member list. */
+  async memberUpdate(id: bigint, peerURLs: readonly string[]): Promise<ClusterMember[]> {
+    const { response } = await this.caller.call(this.methods.memberUpdate, { ID: int64(id), peerURLs: [...peerURLs] }, { kind: 'write', requireLeader: true });
+    return response.members.map(fromMember);
+  }
+
+  /** memberPromote makes a learner that caught up a voter (Cluster.MemberPromote) and returns the member list. */
+  async memberPromote(id: bigint): Promise<ClusterMember[]> {
+    const { response } = await this.caller.call(this.methods.memberPromote, { ID: int64(id) }, { kind: 'write', requireLeader: true });
+    return response.members.map(fromMember);
   }
 
   /**

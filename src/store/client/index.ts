@@ -2,7 +2,7 @@
  * The etcd v3 client, the one part of the store the API server may import (ARCHITECTURE.md): EtcdClient and
  * the types, builders and errors of its API.
  */
-export { EtcdClient, type EtcdClientOptions, type EndpointStatus, type LeaseTimeToLive, type SnapshotChunk } from './etcd-client.js';
+export { EtcdClient, type ClusterMember, type EtcdClientOptions, type EndpointStatus, type LeaseTimeToLive, type SnapshotChunk } from './etcd-client.js';
 export type { Bytes, DeleteOptions, DeleteResult, GetOptions, GetResult, KeyValue, PutOptions, PutResult, RangeOptions } from './kv.js';
 export { prefixEnd } from './kv.js';
 export { cmp, op, type CompareOperator, type Comparison, type Operation, type TxnOpResult, type TxnResult, type TxnSpec } from './txn.js';
@@ -31,10 +31,17 @@ export {
   LeaseExistsError,
   LeaseNotFoundError,
   LeaseTTLTooLargeError,
+  LearnerNotReadyError,
+  MemberBadURLsError,
+  MemberExistsError,
+  MemberNotEnoughStartedError,
+  MemberNotFoundError,
+  MemberNotLearnerError,
   NoLeaderError,
   NoSpaceError,
   NotCapableError,
   NotSupportedForLearnerError,
+  PeerURLExistsError,
   PermissionDeniedError,
   RequestTooLargeError,
   StoppedError,
@@ -42,6 +49,7 @@ export {
   TimeoutDueToLeaderFailError,
   TimeoutError,
   TimeoutWaitAppliedIndexError,
+  TooManyLearnersError,
   TooManyOpsError,
   TooManyRequestsError,
   UnhealthyError,

@@ -27,6 +27,11 @@ export interface Methods {
   readonly leaseTimeToLive: Method<pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse>;
   readonly status: Method<pb.StatusRequest, pb.StatusResponse>;
   readonly snapshot: Method<pb.SnapshotRequest, pb.SnapshotResponse>;
+  readonly memberList: Method<pb.MemberListRequest, pb.MemberListResponse>;
+  readonly memberAdd: Method<pb.MemberAddRequest, pb.MemberAddResponse>;
+  readonly memberRemove: Method<pb.MemberRemoveRequest, pb.MemberRemoveResponse>;
+  readonly memberUpdate: Method<pb.MemberUpdateRequest, pb.MemberUpdateResponse>;
+  readonly memberPromote: Method<pb.MemberPromoteRequest, pb.MemberPromoteResponse>;
 }
 
 /** loadMethods resolves the method definitions from the (memoised) schema. */
@@ -51,6 +56,11 @@ export function loadMethods(): Methods {
     leaseTimeToLive: method('Lease', 'LeaseTimeToLive'),
     status: method('Maintenance', 'Status'),
     snapshot: method('Maintenance', 'Snapshot'),
+    memberList: method('Cluster', 'MemberList'),
+    memberAdd: method('Cluster', 'MemberAdd'),
+    memberRemove: method('Cluster', 'MemberRemove'),
+    memberUpdate: method('Cluster', 'MemberUpdate'),
+    memberPromote: method('Cluster', 'MemberPromote'),
   };
 }
 

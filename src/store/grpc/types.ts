@@ -664,6 +664,12 @@ export interface MemberAttrSetRequest {
   memberAttributes: MemberAttributes | null;
 }
 
+/** MemberLeaveRequest is capstanpb.MemberLeaveRequest: a member about to be removed drains first. */
+export interface MemberLeaveRequest {
+  memberId: Int64;
+  drained: boolean;
+}
+
 /**
  * InternalRaftOp is the request an InternalRaftRequest carries: exactly one member of the `request` oneof,
  * named by `request` (which the encoder ignores and the decoder sets).
@@ -695,7 +701,8 @@ export type InternalRaftOp =
   | { request: 'authRoleGet'; authRoleGet: AuthRoleGetRequest }
   | { request: 'authRoleGrantPermission'; authRoleGrantPermission: AuthRoleGrantPermissionRequest }
   | { request: 'authRoleRevokePermission'; authRoleRevokePermission: AuthRoleRevokePermissionRequest }
-  | { request: 'memberAttrSet'; memberAttrSet: MemberAttrSetRequest };
+  | { request: 'memberAttrSet'; memberAttrSet: MemberAttrSetRequest }
+  | { request: 'memberLeave'; memberLeave: MemberLeaveRequest };
 
 /** InternalRaftRequest is capstanpb.InternalRaftRequest: the payload of one normal Raft log entry. */
 export type InternalRaftRequest = { header: InternalRequestHeader | null } & InternalRaftOp;

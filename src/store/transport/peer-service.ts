@@ -9,6 +9,9 @@ import {
   encodeLeaseAnswer,
   type LeaseAnswer,
 } from './peer-codec.js';
+import { PeerFaults } from './peer-faults.js';
+import { MEMBER_REMOVED_MESSAGE } from '../membership.js';
+import { encodeMembersResponse, MEMBERS_METHOD, type ClusterView } from './peer-members.js';
 import { PEER_MAX_MESSAGE_BYTES } from './peer-transport.js';
 
 /** PeerHost is what the peer service needs from the member: where messages go and what it may answer. */
@@ -17,6 +20,10 @@ export interface PeerHost {
   readonly memberId: bigint;
   /** isPeer reports whether id is a member (voter or learner) of the cluster. */
   isPeer(id: bigint): boolean;
+  /** isRemoved reports whether id was removed from the cluster (its messages are refused for good). */
+  isRemoved(id: bigint): boolean;
+  /** clusterView is the cluster ID, members and removed IDs, for a member joining an existing cluster. */
+  clusterView(): ClusterView;
   /** stepPeer hands a received message to the Raft core. */
   stepPeer(m: Message): void;
   /** receiveSnapshot installs a received snapshot's data, then steps its MsgSnap. */
@@ -48,6 +55,7 @@ export const RAFT_SERVICE: grpc.ServiceDefinition = {
   Snapshot: method('/capstanpb.Raft/Snapshot', true),
   LeaseRenew: method('/capstanpb.Raft/LeaseRenew', false),
   LeaseTimeToLive: method('/capstanpb.Raft/LeaseTimeToLive', false),
+  Members: method(MEMBERS_METHOD, false),
 };
 
 /**
@@ -66,6 +74,7 @@ export class PeerServer {
   constructor(
     private readonly host: PeerHost,
     private readonly log: Logger,
+    private readonly faults: PeerFaults = new PeerFaults(),
   ) {
     this.server.addService(RAFT_SERVICE, {
       Stream: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.stream(call, callback),
@@ -74,6 +83,7 @@ export class PeerServer {
         this.lease(call, callback, 'LeaseRenew'),
       LeaseTimeToLive: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
         this.lease(call, callback, 'LeaseTimeToLive'),
+      Members: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, encodeMembersResponse(this.host.clusterView())),
     });
   }
 
@@ -86,6 +96,7 @@ export class PeerServer {
 
   private refuse(from: bigint, clusterId: bigint): string | undefined {
     if (clusterId !== this.host.clusterId) return `cluster ID mismatch: ${clusterId.toString(16)} is not ${this.host.clusterId.toString(16)}`;
+    if (this.host.isRemoved(from)) return MEMBER_REMOVED_MESSAGE;
     if (!this.host.isPeer(from)) return `member ${from.toString(16)} is not in this cluster`;
     return undefined;
   }
@@ -116,6 +127,8 @@ export class PeerServer {
         return;
       }
       from = batch.from;
+      // A partition loses the messages and keeps the stream: nothing tells the core but silence.
+      if (this.faults.dropsFrom(batch.from)) return;
       for (const m of batch.messages) {
         if (m.from !== batch.from || m.to !== this.host.memberId) continue;
         this.host.stepPeer(m);
@@ -147,6 +160,10 @@ export class PeerServer {
       const why = this.refuse(c.from, c.clusterId);
       if (why !== undefined) {
         fail(grpc.status.FAILED_PRECONDITION, why);
+        return;
+      }
+      if (this.faults.dropsFrom(c.from)) {
+        fail(grpc.status.UNAVAILABLE, 'the sender is cut off by fault injection');
         return;
       }
       if (c.message !== undefined) message = c.message;

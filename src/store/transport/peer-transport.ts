@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message } from '../../raft/index.js';
 import type { Logger } from '../../util/logger.js';
+import { MEMBER_REMOVED_MESSAGE } from '../membership.js';
 import {
   decodeAck,
   decodeLeaseAnswer,
@@ -9,6 +10,7 @@ import {
   encodeSnapshotChunk,
   type LeaseAnswer,
 } from './peer-codec.js';
+import { PeerFaults } from './peer-faults.js';
 
 /** PEER_MAX_MESSAGE_BYTES bounds one peer message (a batch of MsgApps or a snapshot chunk). */
 export const PEER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -30,6 +32,8 @@ export interface TransportHost {
   snapshotSource(): SnapshotSource;
   /** peerStreamClosed is told that the stream to a peer broke (its process may have died). */
   peerStreamClosed(id: bigint): void;
+  /** removedByPeer is told that a peer refused this member because it was removed from the cluster. */
+  removedByPeer(id: bigint): void;
 }
 
 const BACKOFF_MIN_MS = 50;
@@ -79,6 +83,7 @@ class Peer {
         this.log.debug({ peer: this.id.toString(16), code: err.code, details: err.details }, 'transport: peer stream closed');
         this.host.reportUnreachable(this.id);
         this.host.peerStreamClosed(this.id);
+        if (err.details === MEMBER_REMOVED_MESSAGE) this.host.removedByPeer(this.id);
       }
     });
     s.on('error', () => undefined);
@@ -165,7 +170,8 @@ function makeClient(url: string): grpc.Client {
 
 /**
  * PeerTransport sends Raft messages to the other members over gRPC streams: one ordered stream per peer,
- * each Ready's messages to a peer in one batch; MsgSnap goes as a separate snapshot stream.
+ * each Ready's messages to a peer in one batch; MsgSnap goes as a separate snapshot stream. Messages to a
+ * peer that faults cut off are dropped silently, as a partitioned network loses them (peer-faults.ts).
  */
 export class PeerTransport {
   private readonly peers = new Map<bigint, Peer>();
@@ -173,6 +179,7 @@ export class PeerTransport {
   constructor(
     private readonly host: TransportHost,
     private readonly log: Logger,
+    private readonly faults: PeerFaults = new PeerFaults(),
   ) {}
 
   /** setPeers makes the transport's peer set match the membership (IDs to peer URLs). */
@@ -193,6 +200,11 @@ export class PeerTransport {
     if (msgs.length === 0) return;
     const byPeer = new Map<bigint, Message[]>();
     for (const m of msgs) {
+      if (this.faults.dropsTo(m.to)) {
+        // A snapshot stream that cannot get through fails, as its gRPC call would.
+        if (m.type === 'MsgSnap') void Promise.resolve().then(() => this.host.reportSnapshot(m.to, 'failure'));
+        continue;
+      }
       const p = this.peers.get(m.to);
       if (p === undefined) {
         this.log.debug({ to: m.to.toString(16), type: m.type }, 'transport: message to an unknown member dropped');
@@ -213,6 +225,7 @@ export class PeerTransport {
   lease(leader: bigint, kind: 'LeaseRenew' | 'LeaseTimeToLive', id: bigint, timeoutMs: number): Promise<LeaseAnswer> {
     const p = this.peers.get(leader);
     if (p === undefined) return Promise.reject(new Error(`no peer ${leader.toString(16)}`));
+    if (this.faults.dropsTo(leader)) return Promise.reject(new Error(`peer ${leader.toString(16)} is cut off by fault injection`));
     return p.lease(kind, id, timeoutMs);
   }
 

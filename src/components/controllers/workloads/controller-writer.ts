@@ -1,0 +1,74 @@
+/**
+ * ControllerWriter is how a workload controller writes while it leads: through the controller-manager's
+ * actingWrite, so every write is recorded in the component's journal before it is sent and refused
+ * (NotLeadingError) once the leadership signal has aborted. It also performs the controller reference
+ * manager's writes (claim): adopting matching orphans after re-reading the owner from the API server (an owner
+ * deleted meanwhile must not adopt — kube's RecheckDeletionTimestamp) and releasing objects that stopped
+ * matching, tolerating objects that vanished or changed meanwhile (the next sync sees them anew).
+ */
+import type { DeepReadonly, GroupVersionKind, KubeObject, Selector } from '../../../api/index.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
+import type { ResourceDescriptor } from '../../client/resource.js';
+import type { ComponentContext } from '../../runtime/controller.js';
+import { adoptPatch, claimDecisions, releasePatch } from './controller-ref-manager.js';
+import { actingWrite, cacheKey } from '../worker-loop.js';
+
+/** ClaimSpec says whose objects are claimed and how the writes are named in the journal. */
+export interface ClaimSpec<O extends KubeObject> {
+  readonly owner: DeepReadonly<O>;
+  readonly ownerResource: ResourceDescriptor;
+  readonly ownerKind: GroupVersionKind;
+  readonly resource: ResourceDescriptor;
+  readonly selector: Selector;
+  /** noun names the claimed objects in journal actions: `pod` gives `adopt-pod` and `release-pod`. */
+  readonly noun: string;
+}
+
+/** ControllerWriter gates a controller's writes on its leadership and journals them; see the module comment. */
+export class ControllerWriter {
+  constructor(
+    private readonly ctx: ComponentContext,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** write journals action on object and sends it, or throws NotLeadingError if the controller no longer leads. */
+  write<T>(action: string, object: string, send: () => Promise<T>, detail?: Readonly<Record<string, string | number | boolean>>): Promise<T> {
+    return actingWrite(this.ctx, this.signal, action, object, send, detail);
+  }
+
+  /** claim adopts and releases candidates as claimDecisions says and returns the objects the owner now controls. */
+  async claim<O extends KubeObject, T extends KubeObject>(spec: ClaimSpec<O>, candidates: readonly DeepReadonly<T>[]): Promise<DeepReadonly<T>[]> {
+    const { owner, resource } = spec;
+    const { owned, adopt, release } = claimDecisions(owner, spec.selector, candidates);
+    const claimed: DeepReadonly<T>[] = [...owned];
+    const ownerName = owner.metadata.name ?? '';
+    if (adopt.length > 0 && (await this.ownerStillLive(spec))) {
+      for (const obj of adopt) {
+        const patch = adoptPatch(obj, owner, spec.ownerKind);
+        const patched = await this.tolerant(this.write(`adopt-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
+        if (patched !== undefined) claimed.push(patched as DeepReadonly<T>);
+      }
+    }
+    for (const obj of release) {
+      const patch = releasePatch(obj, owner);
+      await this.tolerant(this.write(`release-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
+    }
+    return claimed;
+  }
+
+  /** ownerStillLive re-reads the owner: it may adopt only if it still exists with the same uid and is not being deleted. */
+  private async ownerStillLive<O extends KubeObject>(spec: ClaimSpec<O>): Promise<boolean> {
+    const fresh = await this.tolerant(this.ctx.client.get<O>(spec.ownerResource, spec.owner.metadata.namespace, spec.owner.metadata.name ?? ''));
+    return fresh !== undefined && fresh.metadata.uid === spec.owner.metadata.uid && !fresh.metadata.deletionTimestamp;
+  }
+
+  /** tolerant resolves undefined when the object is gone or changed meanwhile. */
+  private async tolerant<T>(p: Promise<T>): Promise<T | undefined> {
+    try {
+      return await p;
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return undefined;
+      throw err;
+    }
+  }
+}

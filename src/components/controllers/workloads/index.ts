@@ -1,0 +1,14 @@
+/**
+ * The workload controllers of the controller-manager, kube's ReplicaSet and Deployment controllers:
+ * `replicaSetController()` keeps each ReplicaSet's pods at spec.replicas (expectations, slow-start batches,
+ * adoption, deletion ranking, status); `deploymentController()` rolls Deployments through ReplicaSets
+ * (pod-template-hash, revisions, RollingUpdate within maxSurge/maxUnavailable, Recreate, proportional scaling,
+ * history cleanup, pause, rollout conditions). Their decisions are pure functions, exported for tests and tools.
+ */
+export { replicaSetController, type ReplicaSetControllerOptions } from './replica-set-controller.js';
+export { deploymentController, type DeploymentControllerOptions } from './deployment-controller.js';
+export { planDeploymentSync, type DeploymentSnapshot, type DeploymentSyncPlan } from './deployment-sync.js';
+export type { DeploymentAction } from './deployment-plan.js';
+export { manageReplicas, calculateReplicaSetStatus, podFromTemplate } from './replica-set-sync.js';
+export { POD_TEMPLATE_HASH_LABEL, computeHash } from './pod-template-hash.js';
+export { REVISION_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION } from './deployment-util.js';
