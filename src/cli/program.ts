@@ -13,6 +13,7 @@ import { registerControllerManager } from './controller-manager.js';
 import { registerDeploy } from './deploy.js';
 import { registerNode } from './node.js';
 import { registerMember } from './member.js';
+import { registerScheduler } from './scheduler.js';
 
 export type { CliContext } from './context.js';
 
@@ -41,6 +42,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerNode(program, ctx);
   registerMember(program, ctx);
+  registerScheduler(program, ctx);
   return program;
 }
 

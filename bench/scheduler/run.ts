@@ -1,0 +1,305 @@
+/**
+ * bench/scheduler: kube-scheduler's scheduler_perf "SchedulingBasic" shape on capstan — N Nodes and P pods
+ * (default 1,000 and 10,000, the issue's figures). It starts its own single-member store, one API server
+ * (insecure loopback port) and one `capstan scheduler`, creates the Nodes through the API (status.allocatable
+ * 4 cpu / 32 Gi / 110 pods, Ready), waits until the scheduler binds a probe pod, then creates the pods
+ * (100m / 128 Mi each) from `--concurrency` parallel clients while a watch records when each pod's
+ * spec.nodeName appears. It prints pods/s from the first create to the last bind, p50/p99/max of
+ * create→bound per pod, the create rate alone, the CPU-seconds each process used, and then the scheduler's
+ * own rate without the API (algorithm.ts: queue, snapshot, decision and assume in-process).
+ *
+ * When the hollow node agent exists (`capstan node --count N`, src/cli/node.ts), pass --hollow-nodes to run it
+ * instead of creating Node objects; the bench then also reports create→Running (pod startup latency).
+ *
+ *   npm run bench:scheduler -- [--nodes 1000] [--pods 10000] [--concurrency 64] [--hollow-nodes] [--cpu-prof DIR] [--scheduler-flags "..."]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePorts } from '../../test/compat/helpers/ports.js';
+import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
+import { ProcessRegistry, isAlive } from '../store/processes.js';
+import { summarize, type LatencySummary } from '../store/stats.js';
+import { runAlgorithm } from './algorithm.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(root, 'src', 'cli.ts');
+
+interface Options {
+  nodes: number;
+  pods: number;
+  concurrency: number;
+  hollowNodes: boolean;
+  cpuProf: string | undefined;
+  schedulerFlags: string[];
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string', default: '1000' },
+      pods: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '64' },
+      'hollow-nodes': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'scheduler-flags': { type: 'string', default: '' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  return {
+    nodes: int('nodes', values.nodes),
+    pods: int('pods', values.pods),
+    concurrency: int('concurrency', values.concurrency),
+    hollowNodes: values['hollow-nodes'],
+    cpuProf: values['cpu-prof'],
+    schedulerFlags: values['scheduler-flags'].split(' ').filter((s) => s !== ''),
+    keep: values.keep,
+  };
+}
+
+const registry = new ProcessRegistry();
+process.once('exit', () => registry.killAll());
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
+function startProcess(label: string, args: string[], log: string, nodeFlags: string[] = []): number {
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', fd, fd], detached: false });
+    if (child.pid === undefined) throw new Error(`${label} did not start`);
+    registry.add(child.pid, label);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Api sends JSON requests over keep-alive connections to the API server's insecure port. */
+class Api {
+  private readonly agent: http.Agent;
+
+  constructor(
+    private readonly base: URL,
+    maxSockets: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { agent: this.agent, host: this.base.hostname, port: this.base.port, method, path, headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** watch streams JSON lines of a watch to onEvent; resolves to a closer once the server answered. */
+  watch(path: string, onEvent: (ev: { type: string; object: PodLite }) => void): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ agent: false, host: this.base.hostname, port: this.base.port, method: 'GET', path }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`watch: HTTP ${res.statusCode}`));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.trim() !== '') onEvent(JSON.parse(line) as { type: string; object: PodLite });
+          }
+        });
+        res.on('error', () => undefined);
+        resolve(() => req.destroy());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+interface PodLite {
+  metadata: { name: string; resourceVersion?: string };
+  spec?: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+function nodeObject(name: string): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${name.length % 3}` } },
+    status: {
+      capacity: { cpu: '4', memory: '32Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+    },
+  };
+}
+
+function podObject(name: string): unknown {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } };
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function fmt(s: LatencySummary): string {
+  const f = (v: number | undefined): string => (v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
+  return `p50 ${f(s.p50Ms)}  p99 ${f(s.p99Ms)}  max ${f(s.maxMs)}  (n=${s.count})`;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-scheduler-'));
+  const [clientPort, peerPort, apiPort, schedPort] = await freePorts(4);
+  const clientURL = `http://127.0.0.1:${clientPort!}`;
+  const peerURL = `http://127.0.0.1:${peerPort!}`;
+  const apiURL = `http://127.0.0.1:${apiPort!}`;
+  const hollow = o.hollowNodes && existsSync(join(root, 'src', 'cli', 'node.ts'));
+  if (o.hollowNodes && !hollow) console.log('--hollow-nodes: capstan node does not exist yet; creating Node objects instead');
+  console.log(`bench/scheduler: ${o.nodes} nodes, ${o.pods} pods, ${o.concurrency} creating clients; run dir ${dir}`);
+
+  const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'));
+  const apiPid = startProcess('apiserver', ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${apiPort!}`, '--log-level=warn'], join(dir, 'apiserver.log'));
+  await until('the API server', 60_000, async () => (await fetch(`${apiURL}/readyz`)).status === 200);
+  const api = new Api(new URL(apiURL), o.concurrency + 8);
+
+  let t = Date.now();
+  const extraPids: number[] = [];
+  if (hollow) {
+    extraPids.push(startProcess('node agents', ['node', `--master=${apiURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log')));
+    await until(`${o.nodes} nodes to register`, 300_000, async () => (JSON.parse((await api.request('GET', '/api/v1/nodes?limit=1')).text) as { metadata: { remainingItemCount?: number } }).metadata.remainingItemCount === o.nodes - 1);
+  } else {
+    const names = Array.from({ length: o.nodes }, (_, i) => `node-${String(i).padStart(5, '0')}`);
+    await pool(names, 32, async (n) => {
+      const r = await api.request('POST', '/api/v1/nodes', nodeObject(n));
+      if (r.status !== 201) throw new Error(`create node ${n}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+    });
+  }
+  console.log(`nodes ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  const schedNodeFlags = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
+  const schedPid = startProcess('scheduler', ['scheduler', `--master=${apiURL}`, `--port=${schedPort!}`, '--log-level=warn', ...o.schedulerFlags], join(dir, 'scheduler.log'), schedNodeFlags);
+  await until('the scheduler to lead', 60_000, async () => ((await (await fetch(`http://127.0.0.1:${schedPort!}/leaderz`)).json()) as { leading: boolean }).leading);
+
+  // Watch pods from now on: bound (spec.nodeName) and Running times per pod.
+  const list = JSON.parse((await api.request('GET', '/api/v1/namespaces/default/pods?limit=1')).text) as { metadata: { resourceVersion: string } };
+  const created = new Map<string, number>();
+  const bound = new Map<string, number>();
+  const running = new Map<string, number>();
+  let allBound: (() => void) | undefined;
+  const closeWatch = await api.watch(`/api/v1/namespaces/default/pods?watch=1&resourceVersion=${list.metadata.resourceVersion}`, (ev) => {
+    const name = ev.object.metadata.name;
+    const now = performance.now();
+    if ((ev.object.spec?.nodeName ?? '') !== '' && !bound.has(name)) {
+      bound.set(name, now);
+      if (bound.size === o.pods + 1) allBound?.();
+    }
+    if (ev.object.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
+  });
+
+  // A probe pod proves the scheduler has synced its caches.
+  const probeAt = performance.now();
+  created.set('probe', probeAt);
+  await api.request('POST', '/api/v1/namespaces/default/pods', podObject('probe'));
+  await until('the probe pod to be bound', 60_000, async () => bound.has('probe'));
+  console.log(`scheduler synced; probe bound in ${(bound.get('probe')! - probeAt).toFixed(0)} ms`);
+
+  const pids = [storePid, apiPid, schedPid, ...extraPids];
+  const cpuBefore = sampleCpu(pids);
+  const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(6, '0')}`);
+  const done = new Promise<void>((resolve) => (allBound = resolve));
+  t = performance.now();
+  let createdAllAt = 0;
+  await pool(names, o.concurrency, async (n) => {
+    created.set(n, performance.now());
+    const r = await api.request('POST', '/api/v1/namespaces/default/pods', podObject(n));
+    if (r.status !== 201) throw new Error(`create pod ${n}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  });
+  createdAllAt = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 600_000)));
+  if ((await Promise.race([done, timeout])) === 'timeout') console.log(`timed out: ${bound.size - 1}/${o.pods} pods bound after 10 min`);
+  clearTimeout(timer);
+  const lastBound = Math.max(...names.map((n) => bound.get(n) ?? 0));
+  const cpuAfter = sampleCpu(pids);
+  const cpu = cpuDelta(cpuBefore, cpuAfter);
+  const elapsedS = (lastBound - t) / 1000;
+  const latencies = names.filter((n) => bound.has(n)).map((n) => bound.get(n)! - created.get(n)!);
+
+  let startup: LatencySummary | undefined;
+  if (hollow) {
+    await until('pods to run', 300_000, async () => names.every((n) => running.has(n))).catch(() => undefined);
+    startup = summarize([names.filter((n) => running.has(n)).map((n) => running.get(n)! - created.get(n)!)]);
+  }
+  closeWatch();
+
+  const perProc = (pid: number): string => {
+    const b = cpuBefore.byPid.get(pid);
+    const a = cpuAfter.byPid.get(pid);
+    return a === undefined || b === undefined ? '-' : `${(a - b).toFixed(1)} s`;
+  };
+  console.log('');
+  console.log(`pods created:               ${o.pods} in ${((createdAllAt - t) / 1000).toFixed(1)} s (${(o.pods / ((createdAllAt - t) / 1000)).toFixed(0)} creates/s)`);
+  console.log(`scheduling throughput:      ${(bound.size - 1) / elapsedS > 0 ? ((bound.size - 1) / elapsedS).toFixed(0) : '0'} pods/s (first create → last bound: ${elapsedS.toFixed(1)} s)`);
+  console.log(`create → bound latency:     ${fmt(summarize([latencies]))}`);
+  console.log(`create → Running latency:   ${startup === undefined ? 'n/a (no hollow node agents: Node objects created through the API)' : fmt(startup)}`);
+  console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${perProc(apiPid)}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
+  console.log(`anchor:                     kube-scheduler's scheduler_perf expects ~680 pods/s (5,000 nodes, 10,000 pods); target here ≥ 500 pods/s`);
+
+  api.close();
+  process.kill(schedPid, 'SIGTERM');
+  await until('the scheduler to exit', 15_000, async () => !isAlive(schedPid)).catch(() => undefined);
+  await registry.stopAll(10_000);
+  if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  const alone = await runAlgorithm(o.nodes, o.pods);
+  console.log(`scheduler alone, in-process: ${alone.podsPerSecond.toFixed(0)} pods/s (queue + snapshot + decision + assume, no API; ${alone.meanFeasible.toFixed(0)} nodes scored per pod)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    registry.killAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,36 @@
+import { nodeResourcesBalancedAllocation } from './plugins/balanced-allocation.js';
+import { nodeAffinityFilter, nodeAffinityScore } from './plugins/node-affinity.js';
+import { nodeName } from './plugins/node-name.js';
+import { nodePorts } from './plugins/node-ports.js';
+import { nodeResourcesFit, nodeResourcesLeastAllocated } from './plugins/node-resources-fit.js';
+import { nodeUnschedulable } from './plugins/node-unschedulable.js';
+import { podTopologySpreadFilter, podTopologySpreadScore } from './plugins/pod-topology-spread.js';
+import { taintTolerationFilter, taintTolerationScore } from './plugins/taint-toleration.js';
+import { eraseFilter, eraseScore } from './plugin.js';
+import type { Profile } from './schedule-pod.js';
+
+/**
+ * DEFAULT_PROFILE is kube-scheduler's default profile restricted to the plugins capstan implements, in its
+ * order: filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit,
+ * PodTopologySpread; scores TaintToleration ×3, NodeAffinity ×2, NodeResourcesFit (LeastAllocated) ×1,
+ * PodTopologySpread ×2, NodeResourcesBalancedAllocation ×1. (No volumes, inter-pod affinity, image locality or
+ * preemption.)
+ */
+export const DEFAULT_PROFILE: Profile = {
+  filters: [
+    eraseFilter(nodeUnschedulable),
+    eraseFilter(nodeName),
+    eraseFilter(taintTolerationFilter),
+    eraseFilter(nodeAffinityFilter),
+    eraseFilter(nodePorts),
+    eraseFilter(nodeResourcesFit),
+    eraseFilter(podTopologySpreadFilter),
+  ],
+  scores: [
+    eraseScore(taintTolerationScore),
+    eraseScore(nodeAffinityScore),
+    eraseScore(nodeResourcesLeastAllocated),
+    eraseScore(podTopologySpreadScore),
+    eraseScore(nodeResourcesBalancedAllocation),
+  ],
+};

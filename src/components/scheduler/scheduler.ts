@@ -1,0 +1,329 @@
+/**
+ * Scheduler is capstan's kube-scheduler loop, a Controller that runs while its replica holds the
+ * `kube-scheduler` Lease:
+ *
+ * - informers: Nodes, and Pods of all namespaces. Pods with spec.nodeName go to the SchedulerCache (terminated
+ *   ones leave it); unbound pods whose spec.schedulerName is this scheduler's (default-scheduler, or empty) and
+ *   that are not being deleted go to the SchedulingQueue. Cluster events that may make unschedulable pods fit
+ *   move them back: a node added, or updated in allocatable, labels, taints or unschedulable; an assigned pod
+ *   deleted or terminated; an assigned pod added (only for pods PodTopologySpread rejected).
+ * - the scheduling loop: pop a pod, take a Snapshot of the cache, run the pure decision (schedulePod), and on
+ *   success assume the pod onto its node at once and hand the binding to the bind workers — the loop does not
+ *   wait for the API round trip, as kube-scheduler's binding cycle runs asynchronously; on failure the pod goes
+ *   back to the queue (unschedulable), a FailedScheduling Event is written and the pod's PodScheduled
+ *   condition is set to False/Unschedulable.
+ * - bind workers (several in parallel): journal `bind`, then POST pods/NAME/binding; success writes a
+ *   Scheduled Event; failure forgets the assumed pod and returns it to the queue with backoff.
+ *
+ * When the term ends (the signal aborts) nothing more is sent: queued bindings are dropped (their pods were
+ * only assumed in this term's cache), and run() returns once bindings in flight have answered.
+ */
+import type { DeepReadonly, Node, Pod, PodCondition } from '../../api/index.js';
+import { formatTime } from '../../api/index.js';
+import type { TimerHandle } from '../../util/clock.js';
+import { SeededRandom } from '../../util/random.js';
+import { ConflictError, NotFoundError } from '../client/errors.js';
+import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
+import { NODES, PODS } from '../client/resource.js';
+import type { ComponentContext, Controller } from '../runtime/controller.js';
+import { DEFAULT_PROFILE } from './default-profile.js';
+import { EventRecorder } from './event-recorder.js';
+import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
+import { podInfoOf } from './pod-info.js';
+import { schedulePod, type Profile } from './schedule-pod.js';
+import { SchedulerCache } from './scheduler-cache.js';
+import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
+
+/** DEFAULT_SCHEDULER_NAME is the scheduler name pods get by default. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/** SchedulerOptions tune the scheduler (kube-scheduler's configuration fields of the same meaning). */
+export interface SchedulerOptions {
+  /** percentageOfNodesToScore: 0 is adaptive (default). */
+  readonly percentageOfNodesToScore?: number;
+  readonly podInitialBackoffMs?: number;
+  readonly podMaxBackoffMs?: number;
+  readonly podMaxInUnschedulableMs?: number;
+  /** bindWorkers is how many bindings may be in flight at once (default 16). */
+  readonly bindWorkers?: number;
+  readonly schedulerName?: string;
+  readonly profile?: Profile;
+}
+
+function isTerminal(pod: DeepReadonly<Pod>): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+function isAssigned(pod: DeepReadonly<Pod>): boolean {
+  return (pod.spec?.nodeName ?? '') !== '';
+}
+
+/** nodeSchedulingPropertiesChanged reports a node update that may let unschedulable pods fit. */
+export function nodeSchedulingPropertiesChanged(oldNode: DeepReadonly<Node>, newNode: DeepReadonly<Node>): boolean {
+  const j = (v: unknown): string => JSON.stringify(v ?? null);
+  return (
+    oldNode.spec?.unschedulable !== newNode.spec?.unschedulable ||
+    j(oldNode.status?.allocatable) !== j(newNode.status?.allocatable) ||
+    j(oldNode.metadata.labels) !== j(newNode.metadata.labels) ||
+    j(oldNode.spec?.taints) !== j(newNode.spec?.taints)
+  );
+}
+
+interface BindTask {
+  readonly q: QueuedPodInfo;
+  readonly pod: DeepReadonly<Pod>;
+  readonly nodeName: string;
+  readonly cycle: number;
+  readonly start: number;
+}
+
+/** Scheduler is the Controller of the module comment. */
+export class Scheduler implements Controller {
+  readonly name = 'scheduler';
+
+  constructor(private readonly opts: SchedulerOptions = {}) {}
+
+  /** run schedules pods until signal aborts. */
+  async run(ctx: ComponentContext, signal: AbortSignal): Promise<void> {
+    const term = new SchedulingTerm(ctx, signal, this.opts);
+    await term.run();
+  }
+}
+
+/** SchedulingTerm is one leadership term of the scheduler: its cache, queue and workers. */
+class SchedulingTerm {
+  private readonly cache = new SchedulerCache();
+  private readonly queue: SchedulingQueue;
+  private readonly metrics: SchedulerMetrics;
+  private readonly recorder: EventRecorder;
+  private readonly schedulerName: string;
+  private readonly profile: Profile;
+  private readonly bindQueue: BindTask[] = [];
+  private bindsInFlight = 0;
+  private bindsIdle: (() => void) | undefined;
+  private nextStartIndex = 0;
+  private readonly gaugeTimer: TimerHandle;
+  /**
+   * random breaks score ties. It is seeded once per term from the injected Random: reservoir sampling draws
+   * once per tied node, hundreds of times per pod, and the process's CSPRNG costs a system call per draw.
+   */
+  private readonly random: SeededRandom;
+
+  constructor(
+    private readonly ctx: ComponentContext,
+    private readonly signal: AbortSignal,
+    private readonly opts: SchedulerOptions,
+  ) {
+    this.queue = new SchedulingQueue({
+      clock: ctx.clock,
+      ...(opts.podInitialBackoffMs === undefined ? {} : { podInitialBackoffMs: opts.podInitialBackoffMs }),
+      ...(opts.podMaxBackoffMs === undefined ? {} : { podMaxBackoffMs: opts.podMaxBackoffMs }),
+      ...(opts.podMaxInUnschedulableMs === undefined ? {} : { podMaxInUnschedulableMs: opts.podMaxInUnschedulableMs }),
+    });
+    this.metrics = schedulerMetrics(ctx.metrics);
+    this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.profile = opts.profile ?? DEFAULT_PROFILE;
+    this.recorder = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component: this.schedulerName, instance: ctx.identity });
+    this.gaugeTimer = ctx.clock.setInterval(() => this.updateGauges(), 1000);
+    this.random = new SeededRandom(ctx.random.int(2 ** 32));
+  }
+
+  async run(): Promise<void> {
+    const { ctx, signal } = this;
+    const log = ctx.log;
+    const onAbort = (): void => this.queue.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.watch();
+      ctx.informers.start();
+      if (!(await this.waitForSync())) return;
+      log.info({ nodes: this.cache.snapshot().numNodes, pending: this.queue.pending() }, 'scheduler caches synced, scheduling');
+      for (;;) {
+        const q = await this.queue.pop();
+        if (q === undefined || signal.aborted) break;
+        try {
+          this.scheduleOne(q);
+        } catch (err) {
+          log.error({ err, pod: q.key }, 'scheduling attempt failed');
+          this.metrics.attempts.inc({ result: 'error', profile: this.schedulerName });
+          this.queue.addUnschedulableIfNotPresent(q, this.queue.schedulingCycle, true);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.queue.close();
+      this.gaugeTimer.cancel();
+      this.recorder.stop();
+      this.bindQueue.length = 0;
+      if (this.bindsInFlight > 0) await new Promise<void>((resolve) => (this.bindsIdle = resolve));
+    }
+  }
+
+  /** waitForSync waits until the informers synced (true) or the term ended (false), however long the API takes. */
+  private async waitForSync(): Promise<boolean> {
+    const aborted = new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+    while (!this.signal.aborted) {
+      try {
+        await Promise.race([this.ctx.informers.waitForSync(30_000), aborted]);
+        return !this.signal.aborted;
+      } catch (err) {
+        this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler caches not synced yet; still waiting');
+      }
+    }
+    return false;
+  }
+
+  private responsibleFor(pod: DeepReadonly<Pod>): boolean {
+    const name = pod.spec?.schedulerName ?? '';
+    return name === '' || name === this.schedulerName;
+  }
+
+  private watch(): void {
+    const nodes = this.ctx.informers.informerFor<Node>(NODES);
+    const pods = this.ctx.informers.informerFor<Pod>(PODS);
+    nodes.addEventHandler({
+      onAdd: (node) => {
+        this.cache.addNode(node);
+        this.queue.moveAllToActiveOrBackoffQueue('NodeAdd');
+      },
+      onUpdate: (oldNode, newNode) => {
+        if (oldNode === newNode) return;
+        this.cache.updateNode(newNode);
+        if (nodeSchedulingPropertiesChanged(oldNode, newNode)) this.queue.moveAllToActiveOrBackoffQueue('NodeUpdate');
+      },
+      onDelete: (obj) => this.cache.removeNode(tombstoneObject<Node>(obj).metadata.name ?? ''),
+    });
+    pods.addEventHandler({
+      onAdd: (pod) => this.onPodAdd(pod),
+      onUpdate: (oldPod, newPod) => this.onPodUpdate(oldPod, newPod),
+      onDelete: (obj: DeepReadonly<Pod> | DeletedFinalStateUnknown<Pod>) => this.onPodDelete(tombstoneObject<Pod>(obj)),
+    });
+  }
+
+  private onPodAdd(pod: DeepReadonly<Pod>): void {
+    if (isAssigned(pod)) {
+      if (isTerminal(pod)) return;
+      this.cache.addPod(pod);
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', (plugins) => plugins.has('PodTopologySpread'));
+      return;
+    }
+    if (!this.responsibleFor(pod) || pod.metadata.deletionTimestamp || isTerminal(pod)) return;
+    this.queue.add(pod);
+  }
+
+  private onPodUpdate(oldPod: DeepReadonly<Pod>, newPod: DeepReadonly<Pod>): void {
+    if (oldPod === newPod) return;
+    const key = podInfoOf(newPod).key;
+    if (isAssigned(newPod)) {
+      this.queue.delete(key);
+      if (isTerminal(newPod)) {
+        this.cache.removePod(key);
+        this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      } else {
+        this.cache.updatePod(newPod);
+        if (!isAssigned(oldPod)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', (plugins) => plugins.has('PodTopologySpread'));
+      }
+      return;
+    }
+    if (this.cache.isAssumed(key)) return;
+    if (!this.responsibleFor(newPod) || newPod.metadata.deletionTimestamp || isTerminal(newPod)) {
+      this.queue.delete(key);
+      return;
+    }
+    this.queue.update(oldPod, newPod);
+  }
+
+  private onPodDelete(pod: DeepReadonly<Pod>): void {
+    const key = podInfoOf(pod).key;
+    this.queue.delete(key);
+    if (isAssigned(pod) || this.cache.isAssumed(key)) {
+      this.cache.removePod(key);
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+    }
+  }
+
+  /** scheduleOne runs one scheduling cycle for q, synchronously; the binding goes to the bind workers. */
+  private scheduleOne(q: QueuedPodInfo): void {
+    const pod = q.podInfo.pod;
+    if (pod.metadata.deletionTimestamp || isAssigned(pod) || this.cache.isAssumed(q.key)) return;
+    const start = this.ctx.clock.monotonic();
+    const cycle = this.queue.schedulingCycle;
+    const result = schedulePod(q.podInfo, this.cache.snapshot(), {
+      profile: this.profile,
+      random: this.random,
+      percentageOfNodesToScore: this.opts.percentageOfNodesToScore ?? 0,
+      startIndex: this.nextStartIndex,
+    });
+    this.nextStartIndex = result.nextStartIndex;
+    if (result.kind === 'unschedulable') {
+      q.unschedulablePlugins = result.error.unschedulablePlugins;
+      this.queue.addUnschedulableIfNotPresent(q, cycle);
+      this.metrics.attempts.inc({ result: 'unschedulable', profile: this.schedulerName });
+      this.metrics.e2eDuration.observe({ result: 'unschedulable', profile: this.schedulerName }, (this.ctx.clock.monotonic() - start) / 1000);
+      this.reportUnschedulable(pod, result.error.message);
+      return;
+    }
+    this.cache.assumePod(pod, result.nodeName);
+    this.bindQueue.push({ q, pod, nodeName: result.nodeName, cycle, start });
+    this.pumpBinds();
+  }
+
+  private reportUnschedulable(pod: DeepReadonly<Pod>, message: string): void {
+    this.ctx.log.debug({ pod: podInfoOf(pod).key, message }, 'unable to schedule pod');
+    this.recorder.podEvent(pod, 'Warning', 'FailedScheduling', 'Scheduling', message);
+    const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
+    const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: formatTime(this.ctx.clock.now()) };
+    if (this.signal.aborted) return;
+    this.ctx.journal.record('update-pod-status', podInfoOf(pod).key, { condition: 'PodScheduled=False' });
+    this.ctx.client
+      .patch(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' })
+      .catch((err: unknown) => this.ctx.log.debug({ err: err instanceof Error ? err.message : String(err), pod: podInfoOf(pod).key }, 'could not set PodScheduled=False'));
+  }
+
+  private pumpBinds(): void {
+    const workers = this.opts.bindWorkers ?? 16;
+    while (this.bindsInFlight < workers && this.bindQueue.length > 0) {
+      const task = this.bindQueue.shift()!;
+      this.bindsInFlight++;
+      this.bind(task).finally(() => {
+        this.bindsInFlight--;
+        if (this.bindsInFlight === 0) this.bindsIdle?.();
+        if (!this.signal.aborted) this.pumpBinds();
+      });
+    }
+  }
+
+  private async bind(t: BindTask): Promise<void> {
+    const { ctx } = this;
+    const ns = t.pod.metadata.namespace ?? 'default';
+    const name = t.pod.metadata.name ?? '';
+    if (this.signal.aborted) return;
+    ctx.journal.record('bind', t.q.key, { node: t.nodeName });
+    try {
+      await ctx.client.bind(ns, { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: t.pod.metadata.uid ?? '' }, target: { kind: 'Node', name: t.nodeName } });
+    } catch (err) {
+      this.cache.forgetPod(t.q.key);
+      const seconds = (ctx.clock.monotonic() - t.start) / 1000;
+      this.metrics.attempts.inc({ result: 'error', profile: this.schedulerName });
+      this.metrics.e2eDuration.observe({ result: 'error', profile: this.schedulerName }, seconds);
+      ctx.log.info({ pod: t.q.key, node: t.nodeName, err: err instanceof Error ? err.message : String(err) }, 'binding failed');
+      if (err instanceof NotFoundError || err instanceof ConflictError || this.signal.aborted) return;
+      this.recorder.podEvent(t.pod, 'Warning', 'FailedScheduling', 'Binding', `Binding rejected: ${err instanceof Error ? err.message : String(err)}`);
+      this.queue.addUnschedulableIfNotPresent(t.q, t.cycle, true);
+      return;
+    }
+    this.cache.finishBinding(t.q.key);
+    this.metrics.attempts.inc({ result: 'scheduled', profile: this.schedulerName });
+    this.metrics.e2eDuration.observe({ result: 'scheduled', profile: this.schedulerName }, (ctx.clock.monotonic() - t.start) / 1000);
+    this.metrics.podSchedulingAttempts.observe(t.q.attempts);
+    if (!this.signal.aborted) this.recorder.podEvent(t.pod, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${t.q.key} to ${t.nodeName}`);
+  }
+
+  private updateGauges(): void {
+    const p = this.queue.pending();
+    this.metrics.pendingPods.set({ queue: 'active' }, p.active);
+    this.metrics.pendingPods.set({ queue: 'backoff' }, p.backoff);
+    this.metrics.pendingPods.set({ queue: 'unschedulable' }, p.unschedulable);
+  }
+}
