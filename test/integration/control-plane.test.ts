@@ -85,9 +85,13 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
           continue;
         }
         watches.push(w);
-        for await (const e of w) {
-          if (e.type !== 'ERROR') rv = e.object.metadata?.resourceVersion ?? rv;
-          if (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED') on(e);
+        try {
+          for await (const e of w) {
+            if (e.type !== 'ERROR') rv = e.object.metadata?.resourceVersion ?? rv;
+            if (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED') on(e);
+          }
+        } catch {
+          // The replica serving the watch died (the test kills one): watch again from the last resourceVersion.
         }
         if (stopped) return;
       }
