@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   const extraPids: number[] = [];
   if (hollow) {
     extraPids.push(startProcess('node agents', ['node', `--master=${apiURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log')));
-    await until(`${o.nodes} nodes to register`, 300_000, async () => (JSON.parse((await api.request('GET', '/api/v1/nodes?limit=1')).text) as { metadata: { remainingItemCount?: number } }).metadata.remainingItemCount === o.nodes - 1);
+    await until(`${o.nodes} nodes to register`, 600_000, async () => (JSON.parse((await api.request('GET', '/api/v1/nodes')).text) as { items: unknown[] }).items.length >= o.nodes);
   } else {
     const names = Array.from({ length: o.nodes }, (_, i) => `node-${String(i).padStart(5, '0')}`);
     await pool(names, 32, async (n) => {

@@ -45,7 +45,7 @@ export function resolveSchedulerOptions(raw: RawSchedulerFlags): SchedulerOption
     ...(podInitialBackoffMs === undefined ? {} : { podInitialBackoffMs }),
     ...(podMaxBackoffMs === undefined ? {} : { podMaxBackoffMs }),
     ...(raw.podMaxInUnschedulablePodsDuration === undefined ? {} : { podMaxInUnschedulableMs: durationFlag('pod-max-in-unschedulable-pods-duration', raw.podMaxInUnschedulablePodsDuration)! }),
-    bindWorkers: intFlag('bind-workers', raw.bindWorkers, 1, 1024) ?? 16,
+    bindWorkers: intFlag('bind-workers', raw.bindWorkers, 1, 1024) ?? 64,
     schedulerName: raw.schedulerName ?? 'default-scheduler',
   };
   return opts;
@@ -62,7 +62,7 @@ export function registerScheduler(program: Command, ctx: CliContext): void {
     .option('--pod-initial-backoff <duration>', 'first backoff of a pod that failed to schedule (default 1s)')
     .option('--pod-max-backoff <duration>', 'longest backoff of a pod that failed to schedule (default 10s)')
     .option('--pod-max-in-unschedulable-pods-duration <duration>', 'longest an unschedulable pod waits for a cluster event before it is retried (default 60s; kube\'s is 5m)')
-    .option('--bind-workers <n>', 'bindings in flight at once (default 16)')
+    .option('--bind-workers <n>', 'bindings in flight at once (default 64)')
     .option('--scheduler-name <name>', 'schedule pods whose spec.schedulerName is this (default "default-scheduler")')
     .action(async (raw: RawSchedulerFlags) => {
       let flags;

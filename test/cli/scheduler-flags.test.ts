@@ -4,7 +4,7 @@ import { ComponentFlagsError } from '../../src/components/runtime/component-flag
 
 describe('capstan scheduler flags', () => {
   it('defaults', () => {
-    expect(resolveSchedulerOptions({})).toEqual({ percentageOfNodesToScore: 0, bindWorkers: 16, schedulerName: 'default-scheduler' });
+    expect(resolveSchedulerOptions({})).toEqual({ percentageOfNodesToScore: 0, bindWorkers: 64, schedulerName: 'default-scheduler' });
   });
   it('durations and numbers', () => {
     expect(

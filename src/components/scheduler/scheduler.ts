@@ -44,7 +44,7 @@ export interface SchedulerOptions {
   readonly podInitialBackoffMs?: number;
   readonly podMaxBackoffMs?: number;
   readonly podMaxInUnschedulableMs?: number;
-  /** bindWorkers is how many bindings may be in flight at once (default 16). */
+  /** bindWorkers is how many bindings may be in flight at once (default 64). */
   readonly bindWorkers?: number;
   readonly schedulerName?: string;
   readonly profile?: Profile;
@@ -282,7 +282,7 @@ class SchedulingTerm {
   }
 
   private pumpBinds(): void {
-    const workers = this.opts.bindWorkers ?? 16;
+    const workers = this.opts.bindWorkers ?? 64;
     while (this.bindsInFlight < workers && this.bindQueue.length > 0) {
       const task = this.bindQueue.shift()!;
       this.bindsInFlight++;
