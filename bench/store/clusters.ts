@@ -198,11 +198,16 @@ export class BenchCluster {
     return this.members.map((m) => m.logFile);
   }
 
-  /** startCapstan runs `capstan up --members 3 --detach` in root and reads the members from cluster.json. */
-  static async startCapstan(root: string, registry: ProcessRegistry): Promise<BenchCluster> {
+  /**
+   * startCapstan runs `capstan up --members 3 --detach` in root and reads the members from cluster.json. With
+   * cpuProfDir, every process `capstan up` starts runs under `node --cpu-prof` and writes its profile there
+   * when it stops.
+   */
+  static async startCapstan(root: string, registry: ProcessRegistry, cpuProfDir?: string): Promise<BenchCluster> {
     const dir = join(root, 'capstan');
+    const nodeArgs = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
     const up = await new Promise<{ ok: boolean; output: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', cliPath, 'up', '--dir', dir, '--members', '3', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
+      execFile(process.execPath, [...nodeArgs, '--import', 'tsx', cliPath, 'up', '--dir', dir, '--members', '3', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
         resolve({ ok: err === null, output: `${stdout}${stderr}` }),
       );
     });

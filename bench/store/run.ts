@@ -41,6 +41,8 @@ interface RunOptions {
   perfLoads: CheckPerfLoad[];
   watchRate: number;
   keep: boolean;
+  /** cpuProf makes capstan's processes write CPU profiles into the run's directory (implies keep). */
+  cpuProf: boolean;
   /** freeze makes failover SIGSTOP the leader instead of SIGKILL (no TCP connection closes). */
   freeze: boolean;
   deadlineMs: number;
@@ -58,6 +60,7 @@ function parseOptions(argv: string[]): RunOptions {
       'perf-loads': { type: 'string', default: 'm' },
       'watch-rate': { type: 'string', default: '200' },
       keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       freeze: { type: 'boolean', default: false },
       'deadline-min': { type: 'string', default: '15' },
     },
@@ -82,7 +85,8 @@ function parseOptions(argv: string[]): RunOptions {
     workers: Math.max(2, Math.round(positive('workers', values.workers, 32))),
     perfLoads: perfLoads as CheckPerfLoad[],
     watchRate: positive('watch-rate', values['watch-rate'], 20_000),
-    keep: values.keep ?? false,
+    keep: (values.keep ?? false) || (values['cpu-prof'] ?? false),
+    cpuProf: values['cpu-prof'] ?? false,
     freeze: values.freeze ?? false,
     deadlineMs: positive('deadline-min', values['deadline-min'], 240) * 60_000,
   };
@@ -237,7 +241,7 @@ async function main(): Promise<number> {
   try {
     // One after the other: starting six members at once on a small machine slows both starts down.
     progress('starting the capstan cluster (capstan up --members 3 --detach)');
-    clusters.capstan = await BenchCluster.startCapstan(root, registry);
+    clusters.capstan = await BenchCluster.startCapstan(root, registry, opts.cpuProf ? join(root, 'cpu-prof') : undefined);
     progress(`capstan members: ${clusters.capstan.members.map((m) => `${m.name} pid ${m.pid} ${m.endpoint}`).join(', ')}`);
     progress('starting the etcd cluster');
     clusters.etcd = await BenchCluster.startEtcd(root, registry);

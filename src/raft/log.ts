@@ -7,24 +7,34 @@ const noLimit = Number.MAX_SAFE_INTEGER;
 
 /**
  * RaftLog is the log as the core sees it: the persisted part in Storage followed by the unstable part,
- * with the commit and apply cursors. Invariant: applied ≤ committed ≤ lastIndex (Raft §5.3).
+ * with the commit and apply cursors. Invariant: applied ≤ applying ≤ committed ≤ lastIndex (Raft §5.3).
  */
 export class RaftLog {
   readonly storage: Storage;
   readonly unstable: Unstable;
   committed: number;
   applied: number;
+  /** applying is the last index handed to the application (ahead of applied only with asynchronous writes). */
+  applying: number;
   /** maxNextEntsSize bounds the bytes of committed entries handed out in one Ready. */
   readonly maxNextEntsSize: number;
+  /**
+   * applyUnstable lets committed entries be handed out before they are persisted locally (the synchronous
+   * Ready contract persists a Ready's entries before applying its committed ones). With asynchronous writes
+   * it is off: only entries already durable here are applied.
+   */
+  readonly applyUnstable: boolean;
 
-  constructor(storage: Storage, maxNextEntsSize = noLimit) {
+  constructor(storage: Storage, maxNextEntsSize = noLimit, applyUnstable = true) {
     this.storage = storage;
     const first = storage.firstIndex();
     const last = storage.lastIndex();
     this.unstable = new Unstable(last + 1);
     this.committed = first - 1;
     this.applied = first - 1;
+    this.applying = first - 1;
     this.maxNextEntsSize = maxNextEntsSize;
+    this.applyUnstable = applyUnstable;
   }
 
   /**
@@ -77,22 +87,39 @@ export class RaftLog {
     return { index: 0, term: 0 };
   }
 
-  /** unstableEntries are the entries the caller has yet to persist. */
+  /** unstableEntries are the entries the caller has yet to persist (and has not been handed for writing). */
   unstableEntries(): Entry[] {
-    return this.unstable.entries.length === 0 ? [] : this.unstable.entries.slice();
+    return this.unstable.nextEntries();
   }
 
-  /** nextCommittedEnts returns committed entries not yet applied (within maxNextEntsSize). */
+  /** nextCommittedEnts returns committed entries not yet handed out for applying (within maxNextEntsSize). */
   nextCommittedEnts(): Entry[] {
-    const off = Math.max(this.applied + 1, this.firstIndex());
-    if (this.committed + 1 > off) return this.slice(off, this.committed + 1, this.maxNextEntsSize);
+    const off = Math.max(this.applying + 1, this.firstIndex());
+    const hi = this.maxAppliableIndex();
+    if (hi + 1 > off) return this.slice(off, hi + 1, this.maxNextEntsSize);
     return [];
   }
 
   /** hasNextCommittedEnts reports whether nextCommittedEnts would return anything. */
   hasNextCommittedEnts(): boolean {
-    const off = Math.max(this.applied + 1, this.firstIndex());
-    return this.committed + 1 > off;
+    const off = Math.max(this.applying + 1, this.firstIndex());
+    return this.maxAppliableIndex() + 1 > off;
+  }
+
+  /**
+   * maxAppliableIndex is the last committed index that may be handed out: with applyUnstable off, only
+   * what is durable here, and nothing while a received snapshot is yet to be persisted and applied.
+   */
+  private maxAppliableIndex(): number {
+    if (this.applyUnstable) return this.committed;
+    if (this.unstable.snapshot !== undefined) return 0;
+    return Math.min(this.committed, this.unstable.offset - 1);
+  }
+
+  /** acceptApplying records that entries through i were handed to the application. */
+  acceptApplying(i: number): void {
+    assert(this.committed >= i && i >= this.applying, () => `applying(${i}) is out of range [prevApplying(${this.applying}), committed(${this.committed})]`);
+    this.applying = i;
   }
 
   /** snapshot returns the unstable snapshot if there is one, otherwise the stored one. */
@@ -121,6 +148,7 @@ export class RaftLog {
     if (i === 0) return;
     assert(this.committed >= i && i >= this.applied, () => `applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
     this.applied = i;
+    this.applying = Math.max(this.applying, i);
   }
 
   stableTo(i: number, t: number): void {

@@ -77,6 +77,13 @@ export interface Config {
   preVote?: boolean;
   /** disableProposalForwarding makes followers drop proposals instead of forwarding them to the leader. */
   disableProposalForwarding?: boolean;
+  /**
+   * asyncStorageWrites lets the caller take the next Ready while earlier Readys' writes are in flight
+   * (etcd-io/raft's AsyncStorageWrites): each Ready is handed out once, the caller reports its write with
+   * RawNode.advanceAppend and its application with RawNode.advanceApply, and committed entries are handed
+   * out only once durable here. See Ready in raw-node.ts.
+   */
+  asyncStorageWrites?: boolean;
   logger?: RaftLogger;
   unsafeBugs?: UnsafeBugs;
 }
@@ -156,6 +163,7 @@ export class Raft {
   readonly maxMsgSize: number;
   readonly maxUncommittedSize: number;
   readonly disableProposalForwarding: boolean;
+  readonly asyncStorageWrites: boolean;
   readonly logger: RaftLogger;
   private readonly random: RandomSource;
   private readonly bugs: UnsafeBugs;
@@ -165,7 +173,8 @@ export class Raft {
   constructor(c: Config) {
     validateConfig(c);
     this.id = c.id;
-    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady);
+    this.asyncStorageWrites = c.asyncStorageWrites ?? false;
+    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady, !this.asyncStorageWrites);
     this.trk = new ProgressTracker(c.maxInflightMsgs ?? 256, c.maxInflightBytes ?? 0);
     this.checkQuorum = c.checkQuorum ?? true;
     this.preVote = c.preVote ?? true;

@@ -31,6 +31,19 @@ const MAX_HELD_PROPOSALS = 4096;
  *    why step 1 comes first;
  * 4. hand `readStates` to the waiting readers (each can be served once applied ≥ its index);
  * 5. call advance(rd) before the next ready().
+ *
+ * With Config.asyncStorageWrites the caller may take the next Ready before this one's write is done
+ * (etcd-io/raft's AsyncStorageWrites, thesis §10.2.1). ready() then hands each entry, snapshot and committed
+ * entry out exactly once, and the contract becomes:
+ *
+ * 1. issue the Ready's write (snapshot, HardState, entries) so that writes complete in Ready order;
+ * 2. send `messages` that depend on nothing this member has yet to persist at once (a leader's appends and
+ *    heartbeats; the core counts the leader's own entries only once advanceAppend reports them), and the
+ *    others only once this Ready's write and every earlier one are durable;
+ * 3. call advanceAppend(rd) once the write is durable, in Ready order;
+ * 4. apply `snapshot` and `committedEntries` in Ready order (committed entries are durable here already,
+ *    except that a Ready carrying a snapshot must be persisted before it is applied), hand `readStates` to
+ *    the readers, and call advanceApply(rd).
  */
 export interface Ready {
   softState?: SoftState;
@@ -183,7 +196,7 @@ export class RawNode {
     const r = this.raft;
     if (r.needBcast && r.state === 'StateLeader') return true;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
-    if (r.raftLog.unstable.snapshot !== undefined || r.raftLog.unstable.entries.length > 0) return true;
+    if (r.raftLog.unstable.nextSnapshot() !== undefined || r.raftLog.unstable.hasNextEntries()) return true;
     if (r.raftLog.hasNextCommittedEnts()) return true;
     const ss = r.softState();
     if (ss.lead !== this.prevSoftState.lead || ss.raftState !== this.prevSoftState.raftState) return true;
@@ -216,27 +229,47 @@ export class RawNode {
       rd.mustSync = hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote;
       this.prevHardState = hs;
     }
-    if (r.raftLog.unstable.snapshot !== undefined) rd.snapshot = r.raftLog.unstable.snapshot;
+    const snap = r.raftLog.unstable.nextSnapshot();
+    if (snap !== undefined) rd.snapshot = snap;
     if (rd.entries.length > 0 || rd.snapshot !== undefined) rd.mustSync = true;
+    if (r.asyncStorageWrites) {
+      // Handed out once: the next Ready carries only what is new since.
+      r.raftLog.unstable.acceptInProgress();
+      if (rd.committedEntries.length > 0) r.raftLog.acceptApplying(rd.committedEntries[rd.committedEntries.length - 1]!.index);
+    }
     return rd;
   }
 
   /** advance acknowledges that rd was persisted, sent and applied. */
   advance(rd: Ready): void {
+    // The snapshot is stable before anything applied can make this member campaign (promotable()).
+    if (rd.snapshot !== undefined) this.raft.raftLog.stableSnapTo(rd.snapshot.metadata.index);
+    this.advanceApply(rd);
+    this.advanceAppend(rd);
+  }
+
+  /**
+   * advanceAppend acknowledges that rd's snapshot, HardState and entries are durable; a leader counts its own
+   * entries toward the commit quorum only from here on (thesis §10.2.1).
+   */
+  advanceAppend(rd: Ready): void {
     const r = this.raft;
-    if (rd.snapshot !== undefined) {
-      r.raftLog.stableSnapTo(rd.snapshot.metadata.index);
-      if (rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(rd.snapshot.metadata.index);
-    }
-    if (rd.committedEntries.length > 0) {
-      r.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
-      r.reduceUncommittedSize(rd.committedEntries);
-      r.onApplied();
-    }
+    if (rd.snapshot !== undefined) r.raftLog.stableSnapTo(rd.snapshot.metadata.index);
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1]!;
       r.raftLog.stableTo(last.index, last.term);
       r.onPersisted(last.index, last.term);
+    }
+  }
+
+  /** advanceApply acknowledges that rd's snapshot and committed entries were applied. */
+  advanceApply(rd: Ready): void {
+    const r = this.raft;
+    if (rd.snapshot !== undefined && rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(rd.snapshot.metadata.index);
+    if (rd.committedEntries.length > 0) {
+      r.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
+      r.reduceUncommittedSize(rd.committedEntries);
+      r.onApplied();
     }
   }
 

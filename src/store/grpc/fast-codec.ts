@@ -9,6 +9,7 @@
  * makes the decoder return undefined, and the caller falls back to protobufjs.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { KeyValue as MvccKeyValue } from '../mvcc/types.js';
 import type { InternalRaftRequest, KeyValue, PutRequest, PutResponse, ResponseHeader } from './types.js';
 
 const TWO_32 = 4294967296;
@@ -32,17 +33,26 @@ interface Int64Parts {
 function int64Parts(s: string): Int64Parts {
   if (s.length <= 15) {
     const n = Number(s);
-    if (Number.isSafeInteger(n)) {
-      if (n >= 0) return { lo: n % TWO_32 >>> 0, hi: Math.floor(n / TWO_32) >>> 0 };
-      const m = -n;
-      let lo = ~(m % TWO_32 >>> 0) >>> 0;
-      let hi = ~Math.floor(m / TWO_32) >>> 0;
-      lo = (lo + 1) >>> 0;
-      if (lo === 0) hi = (hi + 1) >>> 0;
-      return { lo, hi };
-    }
+    if (Number.isSafeInteger(n)) return safeIntParts(n);
   }
-  const b = BigInt.asUintN(64, BigInt(s));
+  return bigintParts(BigInt(s));
+}
+
+/** safeIntParts splits a safe integer into halves (two's complement when negative). */
+function safeIntParts(n: number): Int64Parts {
+  if (n >= 0) return { lo: n % TWO_32 >>> 0, hi: Math.floor(n / TWO_32) >>> 0 };
+  const m = -n;
+  let lo = ~(m % TWO_32 >>> 0) >>> 0;
+  let hi = ~Math.floor(m / TWO_32) >>> 0;
+  lo = (lo + 1) >>> 0;
+  if (lo === 0) hi = (hi + 1) >>> 0;
+  return { lo, hi };
+}
+
+/** bigintParts splits an int64/uint64 bigint into halves. */
+function bigintParts(v: bigint): Int64Parts {
+  if (v === 0n) return { lo: 0, hi: 0 };
+  const b = BigInt.asUintN(64, v);
   return { lo: Number(b & 0xffffffffn), hi: Number(b >> 32n) };
 }
 
@@ -98,6 +108,20 @@ class Writer {
     this.varint32(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+  }
+
+  /** bytesField writes a length-delimited field (number < 16), left out when empty. */
+  bytesField(field: number, b: Uint8Array): void {
+    if (b.length === 0) return;
+    this.byte((field << 3) | 2);
+    this.bytes(b);
+  }
+
+  /** int64Field writes a varint field (number < 16), left out when zero. */
+  int64Field(field: number, p: Int64Parts): void {
+    if (isZero(p)) return;
+    this.byte(field << 3);
+    this.varint64(p);
   }
 }
 
@@ -168,6 +192,26 @@ function kvParts(kv: KeyValue): Int64Parts[] {
 
 function kvLen(kv: KeyValue, parts: Int64Parts[]): number {
   return bytesField(kv.key) + int64Field(parts[0]!) + int64Field(parts[1]!) + int64Field(parts[2]!) + bytesField(kv.value) + int64Field(parts[3]!);
+}
+
+/**
+ * encodeMvccKeyValue writes an mvccpb.KeyValue as MVCC stores it under its revision: byte for byte what
+ * protobufjs writes (fields in number order, zero values left out), without building a message object. Every
+ * put and every key a DeleteRange tombstones goes through it on every member.
+ */
+export function encodeMvccKeyValue(kv: MvccKeyValue): Buffer {
+  const c = safeIntParts(kv.createRevision);
+  const m = safeIntParts(kv.modRevision);
+  const v = safeIntParts(kv.version);
+  const l = bigintParts(kv.lease);
+  const w = new Writer(bytesField(kv.key) + int64Field(c) + int64Field(m) + int64Field(v) + bytesField(kv.value) + int64Field(l));
+  w.bytesField(1, kv.key);
+  w.int64Field(2, c);
+  w.int64Field(3, m);
+  w.int64Field(4, v);
+  w.bytesField(5, kv.value);
+  w.int64Field(6, l);
+  return w.buf;
 }
 
 /** encodePutResponse writes an etcdserverpb.PutResponse (the gRPC serializer of KV.Put). */

@@ -17,7 +17,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { InternalRaftRequest, KeyValue as WireKeyValue } from './types.js';
 import type { KeyValue } from '../mvcc/types.js';
-import { decodePutEntry, encodePutEntry } from './fast-codec.js';
+import { decodePutEntry, encodeMvccKeyValue, encodePutEntry } from './fast-codec.js';
 
 /** PROTO_DIR is the absolute path of proto/ — resolved the same from src/store/grpc (tsx) and dist/store/grpc. */
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -133,14 +133,7 @@ const TWO_32 = 4294967296;
  * fields are left out (proto3), so a KeyValue without lease costs no lease bytes.
  */
 export function encodeKeyValue(kv: MvccKeyValue): Uint8Array {
-  const m: Record<string, Uint8Array | number | string> = {};
-  if (kv.key.length > 0) m['key'] = kv.key;
-  if (kv.createRevision !== 0) m['createRevision'] = kv.createRevision;
-  if (kv.modRevision !== 0) m['modRevision'] = kv.modRevision;
-  if (kv.version !== 0) m['version'] = kv.version;
-  if (kv.value.length > 0) m['value'] = kv.value;
-  if (kv.lease !== 0n) m['lease'] = kv.lease.toString();
-  return loadProtos().types.KeyValue.encode(m).finish();
+  return encodeMvccKeyValue(kv);
 }
 
 /**

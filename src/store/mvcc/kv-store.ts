@@ -32,6 +32,9 @@ export function revisionKey(rev: Revision, tombstone = false): Buffer {
   return prefixed(Prefix.key, encodeRevision(rev, tombstone));
 }
 
+/** EMPTY_VALUE is the value of every tombstone (shared: nothing writes into a KeyValue's value). */
+const EMPTY_VALUE = Buffer.alloc(0);
+
 /** encodeUint64 is an 8-byte big-endian number, for metadata values. */
 export function encodeUint64(n: number | bigint): Buffer {
   const b = Buffer.allocUnsafe(8);
@@ -359,7 +362,7 @@ export class WriteTxn {
     for (const e of victims) {
       const prev = e.latest!;
       const rev = { main: this.main, sub: this.sub++ };
-      const tomb: KeyValue = { key: prev.key, value: Buffer.alloc(0), createRevision: 0, modRevision: this.main, version: 0, lease: 0n };
+      const tomb: KeyValue = { key: prev.key, value: EMPTY_VALUE, createRevision: 0, modRevision: this.main, version: 0, lease: 0n };
       e.tombstone(rev);
       e.latest = undefined;
       this.s.queue({ type: 'put', key: revisionKey(rev, true), value: this.s.codec.encode(tomb) });

@@ -30,9 +30,15 @@ export function encodeRevision(rev: Revision, tombstone = false): Buffer {
 
 /** writeRevision writes rev at offset in b (17 bytes). */
 export function writeRevision(b: Buffer, offset: number, rev: Revision): void {
-  b.writeBigUInt64BE(BigInt(rev.main), offset);
+  writeUint64(b, offset, rev.main);
   b[offset + 8] = 0x5f; // '_'
-  b.writeBigUInt64BE(BigInt(rev.sub), offset + 9);
+  writeUint64(b, offset + 9, rev.sub);
+}
+
+/** writeUint64 writes a non-negative safe integer as 8 bytes big-endian, without a BigInt per call. */
+function writeUint64(b: Buffer, offset: number, n: number): void {
+  b.writeUInt32BE(Math.floor(n / 4294967296), offset);
+  b.writeUInt32BE(n >>> 0, offset + 4);
 }
 
 /** decodeRevision reads a revision from its encoded form (with or without the tombstone mark). */

@@ -54,6 +54,7 @@ interface CliOptions {
   bug: UnsafeBugName[];
   trace: boolean;
   keepGoing: boolean;
+  asyncStorageWrites: boolean;
 }
 
 const program = new Command()
@@ -65,6 +66,7 @@ const program = new Command()
   .option('--ticks <t>', 'length of the fault phase in ticks (default depends on the cluster size)', positiveInt)
   .option('--profile <name>', `fault mix: ${PROFILES.join(' or ')}`, profile, 'mixed')
   .addOption(new Option('--bug <name>', 'switch on a deliberate core bug (repeatable)').argParser(collect).default([]))
+  .option('--async-storage-writes', 'run the pipelined Ready loop (Config.asyncStorageWrites)', false)
   .option('--trace', 'print every event (use with --seeds 1)', false)
   .option('--keep-going', 'report every failing seed instead of stopping at the first', false)
   .action((opts: CliOptions) => {
@@ -83,6 +85,7 @@ const program = new Command()
               ticks: opts.ticks,
               bugs: opts.bug,
               profile: opts.profile,
+              asyncStorageWrites: opts.asyncStorageWrites,
               trace: (line) => process.stdout.write(`${line}\n`),
             });
             process.stdout.write(`seed ${seed}: ok, ${r.ticks} ticks, recovered in ${r.recoveryTicks} ticks ${JSON.stringify(r.stats)}\n`);
@@ -101,7 +104,7 @@ const program = new Command()
             }
           : undefined;
         const r = sweep(
-          { members, seedBase: opts.seedBase, seeds: opts.seeds, ticks: opts.ticks, bugs: opts.bug, profile: opts.profile },
+          { members, seedBase: opts.seedBase, seeds: opts.seeds, ticks: opts.ticks, bugs: opts.bug, profile: opts.profile, asyncStorageWrites: opts.asyncStorageWrites },
           report,
         );
         total += r.runs;

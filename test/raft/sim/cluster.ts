@@ -12,6 +12,11 @@ export interface ClusterSettings {
   faults: NetworkFaults;
   /** deferReadyRate is the probability that a member's Ready waits until the end of the tick (batching). */
   deferReadyRate: number;
+  /**
+   * slowWriteRate is, with asynchronous storage writes, the probability that a member's in-flight write is
+   * not done yet whenever the simulation looks (so later Readys pile up behind it); 0 otherwise.
+   */
+  slowWriteRate: number;
 }
 
 /**
@@ -30,6 +35,10 @@ export interface ClusterStats {
   readiesLostOnCrash: number;
   /** unsyncedWritesLost counts unsynced writes (Ready.mustSync = false) a crash threw away. */
   unsyncedWritesLost: number;
+  /** inflightWritesLost counts writes issued but not yet done (asynchronous storage writes) a crash lost. */
+  inflightWritesLost: number;
+  /** pipelinedReadies counts Readys handled while an earlier Ready's write was still in flight. */
+  pipelinedReadies: number;
   snapshotsSent: number;
   /** cutOff counts messages swallowed by a partition. */
   cutOff: number;
@@ -58,6 +67,8 @@ export function newClusterStats(): ClusterStats {
     restarts: 0,
     readiesLostOnCrash: 0,
     unsyncedWritesLost: 0,
+    inflightWritesLost: 0,
+    pipelinedReadies: 0,
     snapshotsSent: 0,
     cutOff: 0,
     partitionsSymmetric: 0,
@@ -103,6 +114,8 @@ export class SimCluster implements NodeHost {
   /** timeoutNowTerm maps a member told by MsgTimeoutNow to campaign to the term of that message. */
   private readonly timeoutNowTerm = new Map<bigint, number>();
   private readonly dirty = new Set<SimNode>();
+  /** slowDisks are members with writes still in flight, finished at the end of a tick or later. */
+  private readonly slowDisks = new Set<SimNode>();
   private readonly lostSnapshots: InFlight[] = [];
   private readonly appliedConfChanges: ConfChange[] = [];
   private nextMemberId: bigint;
@@ -137,7 +150,7 @@ export class SimCluster implements NodeHost {
     for (const f of this.network.due(this.now)) this.deliver(f);
   }
 
-  /** endTick handles every deferred Ready. */
+  /** endTick handles every deferred Ready, and finishes the writes of slow disks whose time has come. */
   endTick(): void {
     for (const n of this.dirty) {
       this.dirty.delete(n);
@@ -145,6 +158,15 @@ export class SimCluster implements NodeHost {
         this.drain(n);
         this.observe(n);
       }
+    }
+    for (const n of this.slowDisks) {
+      this.slowDisks.delete(n);
+      if (!n.alive) continue;
+      // Some writes finish now, the rest stay in flight into a later tick.
+      const finish = this.random.scheduling.float() < this.settings.slowWriteRate ? this.random.scheduling.int(n.inflightWrites + 1) : n.inflightWrites;
+      for (let i = 0; i < finish && n.alive; i++) n.completeWrite(this);
+      this.drain(n);
+      this.observe(n);
     }
     this.applyMembershipEffects();
   }
@@ -199,6 +221,8 @@ export class SimCluster implements NodeHost {
     if (n === undefined || !n.alive) return;
     this.dirty.delete(n);
     if (loseReady && n.core().hasReady()) this.stats.readiesLostOnCrash++;
+    this.stats.inflightWritesLost += n.inflightWrites;
+    this.slowDisks.delete(n);
     const lost = n.crash(this.random.disks, loseReady);
     n.downUntil = downUntil;
     this.stats.crashes++;
@@ -307,9 +331,20 @@ export class SimCluster implements NodeHost {
   }
 
   private drain(n: SimNode): void {
-    for (let rounds = 0; n.alive && n.core().hasReady(); rounds++) {
+    for (let rounds = 0; n.alive; rounds++) {
       if (rounds > 1000) throw new Error(`member ${n.id} keeps having a Ready (livelock in the core?)`);
-      n.processReady(this);
+      if (n.core().hasReady()) {
+        if (n.inflightWrites > 0) this.stats.pipelinedReadies++;
+        n.processReady(this);
+        continue;
+      }
+      // With asynchronous writes: the disk finishes the oldest write now, or later (then Readys pile up).
+      if (n.inflightWrites === 0) break;
+      if (this.random.scheduling.float() < this.settings.slowWriteRate) {
+        this.slowDisks.add(n);
+        break;
+      }
+      n.completeWrite(this);
     }
   }
 

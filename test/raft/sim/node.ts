@@ -7,6 +7,8 @@ import {
   type ConfChange,
   type Message,
   type RandomSource,
+  type Ready,
+  type Snapshot,
   type StateType,
 } from '../../../src/raft/index.js';
 import type { SeededRandom } from '../../../src/util/random.js';
@@ -32,7 +34,28 @@ export interface NodeSettings {
   snapshotInterval: number;
   /** compactionLag is how many entries before the snapshot index stay in the log after compacting. */
   compactionLag: number;
+  /**
+   * asyncStorageWrites runs the core with Config.asyncStorageWrites and the store's pipelined loop: a Ready's
+   * write stays in flight (the cluster completes it later, in order) while later Readys are handled; a
+   * leader's appends and heartbeats leave before its write, everything else once its write is durable.
+   */
+  asyncStorageWrites: boolean;
 }
+
+/**
+ * InflightWrite is a write issued but not yet durable: a Ready's, with the messages that wait for it, or a
+ * snapshot the application saved (queued behind the Readys before it, as the store's one ordered write
+ * stream does, so a durable snapshot never outruns the HardState that committed what it covers).
+ */
+type InflightWrite = { rd: Ready; held: Message[] } | { snapshot: Snapshot };
+
+/**
+ * EARLY_LEADER and EARLY_ANY are the message types the pipelined loop sends before the Ready's write is
+ * durable, as the store does (src/store/server.ts): a leader's appends, heartbeats, snapshots and answers,
+ * and anyone's forwarded proposals and read requests.
+ */
+const EARLY_LEADER = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
+const EARLY_ANY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex']);
 
 /** NodeHost is what a member's Ready loop needs from the simulation: the clock, the wire and the checker. */
 export interface NodeHost {
@@ -82,6 +105,10 @@ export class SimNode {
   private lastSnapshotIndex = 0;
   private readonly pendingReads = new Map<string, PendingRead>();
   private waitingReads: PendingRead[] = [];
+  /** inflight are the issued writes of the pipelined loop, oldest first. */
+  private inflight: InflightWrite[] = [];
+  /** durableCommit is the commit index of the last durable HardState (for the checker). */
+  private durableCommit = 0;
 
   constructor(
     readonly id: bigint,
@@ -120,6 +147,8 @@ export class SimNode {
     this.role = 'StateFollower';
     this.term = image.hardState.term;
     this.commit = image.hardState.commit;
+    this.durableCommit = image.hardState.commit;
+    this.inflight = [];
     this.incarnation++;
     const s = this.settings;
     this.raw = new RawNode({
@@ -135,6 +164,7 @@ export class SimNode {
       ...(s.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: s.maxInflightMsgs }),
       ...(s.maxUncommittedEntriesSize === undefined ? {} : { maxUncommittedEntriesSize: s.maxUncommittedEntriesSize }),
       disableProposalForwarding: s.disableProposalForwarding,
+      asyncStorageWrites: s.asyncStorageWrites,
       ...(s.unsafeBugs === undefined ? {} : { unsafeBugs: s.unsafeBugs }),
     });
   }
@@ -146,6 +176,8 @@ export class SimNode {
   crash(random: SeededRandom, loseReady: boolean): number {
     const raw = this.core();
     if (loseReady && raw.hasReady()) raw.ready();
+    // Writes still in flight never reached the disk.
+    this.inflight = [];
     this.raw = undefined;
     this.pendingReads.clear();
     this.waitingReads = [];
@@ -158,44 +190,94 @@ export class SimNode {
     this.core().readIndex(encoder.encode(ctx));
   }
 
-  /** processReady handles one Ready in etcd's order; the caller checks hasReady() first. */
-  processReady(host: NodeHost): void {
-    const raw = this.core();
-    const rd = raw.ready();
-    const checker = host.checker;
+  /** noteReady records the role, term and commit index a Ready reports. */
+  private noteReady(rd: Ready): void {
     if (rd.softState !== undefined) this.role = rd.softState.raftState;
     if (rd.hardState !== undefined) {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
+  }
 
-    // (1)-(3): persist, durably before anything that depends on it leaves the member.
+  /** inflightWrites is how many writes of the pipelined loop are not yet durable. */
+  get inflightWrites(): number {
+    return this.inflight.length;
+  }
+
+  /**
+   * processReadyAsync is the store's pipelined loop for one Ready (asyncStorageWrites): the early messages
+   * leave, the write is issued and left in flight, and the committed entries — durable here already — are
+   * applied. A Ready carrying a snapshot waits for the writes before it and is then handled whole.
+   */
+  private processReadyAsync(host: NodeHost): void {
+    const raw = this.core();
+    const rd = raw.ready();
+    this.noteReady(rd);
+    const early = this.role === 'StateLeader' ? EARLY_LEADER : EARLY_ANY;
+    const held: Message[] = [];
+    for (const m of rd.messages) {
+      if (early.has(m.type)) host.send(this, m);
+      else held.push(m);
+    }
+    if (rd.snapshot !== undefined && !isEmptySnap(rd.snapshot)) {
+      while (this.inflight.length > 0) this.completeWrite(host);
+      this.inflight.push({ rd, held });
+      this.completeWrite(host);
+    } else {
+      this.inflight.push({ rd, held });
+    }
+    if (this.role === 'StateLeader' && this.term > this.completenessCheckedTerm) {
+      host.checker.checkLeaderCompleteness(this.id, this.term, this.storage);
+      this.completenessCheckedTerm = this.term;
+    }
+    this.applyReady(rd, host);
+    raw.advanceApply(rd);
+    this.maybeSnapshot();
+  }
+
+  /**
+   * completeWrite makes the oldest in-flight write durable (the disk finished it): storage and disk get it,
+   * the core hears of it (advanceAppend) and the messages that waited for it leave.
+   */
+  completeWrite(host: NodeHost): void {
+    const w = this.inflight.shift();
+    if (w === undefined) return;
+    if ('snapshot' in w) {
+      this.disk.saveSnapshot(w.snapshot);
+      return;
+    }
+    const rd = w.rd;
+    this.persist(rd, host);
+    if (rd.hardState !== undefined) this.durableCommit = rd.hardState.commit;
+    host.checker.observeCommit(this.id, this.durableCommit, this.storage);
+    for (const m of w.held) host.send(this, m);
+    this.core().advanceAppend(rd);
+  }
+
+  /** persist writes a Ready's snapshot, HardState and entries to storage and disk, and checks log matching. */
+  private persist(rd: Ready, host: NodeHost): void {
     const snapshot = rd.snapshot !== undefined && !isEmptySnap(rd.snapshot) ? rd.snapshot : undefined;
     if (snapshot !== undefined) {
       this.storage.applySnapshot(snapshot);
       this.sm = KvStateMachine.restore(snapshot);
       this.lastSnapshotIndex = snapshot.metadata.index;
-      checker.onRestore(this.id, snapshot.metadata.index, this.sm.digest);
+      host.checker.onRestore(this.id, snapshot.metadata.index, this.sm.digest);
       this.serveReads(host);
     }
     if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
     if (rd.entries.length > 0) {
       this.storage.append(rd.entries);
-      checker.onAppend(this.id, rd.entries, this.storage);
+      host.checker.onAppend(this.id, rd.entries, this.storage);
     }
     if (snapshot !== undefined || rd.hardState !== undefined || rd.entries.length > 0) {
       this.disk.write({ snapshot, hardState: rd.hardState, entries: rd.entries }, rd.mustSync);
     }
-    checker.observeCommit(this.id, this.commit, this.storage);
-    if (this.role === 'StateLeader' && this.term > this.completenessCheckedTerm) {
-      checker.checkLeaderCompleteness(this.id, this.term, this.storage);
-      this.completenessCheckedTerm = this.term;
-    }
+  }
 
-    // (4): send.
-    for (const m of rd.messages) host.send(this, m);
-
-    // (5): apply.
+  /** applyReady applies a Ready's committed entries in order and hands its read states to the readers. */
+  private applyReady(rd: Ready, host: NodeHost): void {
+    const raw = this.core();
+    const checker = host.checker;
     for (const e of rd.committedEntries) {
       if (e.index !== this.sm.applied + 1) {
         throw new InvariantViolation(
@@ -222,6 +304,31 @@ export class SimNode {
       this.waitingReads.push(read);
     }
     this.serveReads(host);
+  }
+
+  /** processReady handles one Ready in etcd's order; the caller checks hasReady() first. */
+  processReady(host: NodeHost): void {
+    if (this.settings.asyncStorageWrites) {
+      this.processReadyAsync(host);
+      return;
+    }
+    const raw = this.core();
+    const rd = raw.ready();
+    this.noteReady(rd);
+
+    // (1)-(3): persist, durably before anything that depends on it leaves the member.
+    this.persist(rd, host);
+    host.checker.observeCommit(this.id, this.commit, this.storage);
+    if (this.role === 'StateLeader' && this.term > this.completenessCheckedTerm) {
+      host.checker.checkLeaderCompleteness(this.id, this.term, this.storage);
+      this.completenessCheckedTerm = this.term;
+    }
+
+    // (4): send.
+    for (const m of rd.messages) host.send(this, m);
+
+    // (5): apply.
+    this.applyReady(rd, host);
 
     // (6): advance, then let the application snapshot and compact (etcd's triggerSnapshot).
     raw.advance(rd);
@@ -248,7 +355,8 @@ export class SimNode {
     if (applied - this.lastSnapshotIndex < this.settings.snapshotInterval) return;
     const snap = this.storage.createSnapshot(applied, this.sm.confState, this.sm.snapshotData());
     this.lastSnapshotIndex = applied;
-    this.disk.saveSnapshot(snap);
+    if (this.settings.asyncStorageWrites) this.inflight.push({ snapshot: snap });
+    else this.disk.saveSnapshot(snap);
     const compactTo = applied - this.settings.compactionLag;
     if (compactTo > this.storage.firstIndex() - 1) this.storage.compact(compactTo);
   }

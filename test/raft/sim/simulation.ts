@@ -71,6 +71,8 @@ export interface SimOptions {
   ticks?: number | undefined;
   /** bugs switches on deliberate core bugs. */
   bugs?: readonly UnsafeBugName[] | undefined;
+  /** asyncStorageWrites runs every member's pipelined loop (Config.asyncStorageWrites, see node.ts). */
+  asyncStorageWrites?: boolean | undefined;
   /** trace receives a line per event, for replaying a failure by eye. */
   trace?: ((line: string) => void) | undefined;
 }
@@ -145,6 +147,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.ticks !== undefined && o.ticks !== defaultTicks(o.members)) parts.push(`--ticks ${o.ticks}`);
   if (o.profile !== undefined && o.profile !== 'mixed') parts.push(`--profile ${o.profile}`);
   for (const bug of o.bugs ?? []) parts.push(`--bug ${bug}`);
+  if (o.asyncStorageWrites === true) parts.push('--async-storage-writes');
   return parts.join(' ');
 }
 
@@ -175,6 +178,7 @@ function chooseScenario(r: SeededRandom, o: SimOptions): Scenario {
       unsafeBugs,
       snapshotInterval: 4 + r.int(30),
       compactionLag: r.int(6),
+      asyncStorageWrites: o.asyncStorageWrites ?? false,
     },
     faults: {
       dropRate: oneOf([0, 0.01, 0.05, 0.15]),
@@ -183,6 +187,7 @@ function chooseScenario(r: SeededRandom, o: SimOptions): Scenario {
       maxDelay: 1 + r.int(5),
     },
     deferReadyRate: oneOf([0, 0.3, 0.8]),
+    slowWriteRate: 0,
   };
   const rates: WorkloadRates = {
     propose: 0.2 + 0.6 * r.float(),
@@ -201,6 +206,8 @@ function chooseScenario(r: SeededRandom, o: SimOptions): Scenario {
     cluster.node.maxSizePerMsg = 1;
     rates.leaderChurn = 0.9;
   }
+  // Drawn last, so that the synchronous runs of a seed stay what they were.
+  if (o.asyncStorageWrites === true) cluster.slowWriteRate = oneOf([0.2, 0.5, 0.9]);
   return { cluster, rates };
 }
 
@@ -308,6 +315,7 @@ export interface SweepOptions {
   ticks?: number | undefined;
   bugs?: readonly UnsafeBugName[] | undefined;
   profile?: Profile | undefined;
+  asyncStorageWrites?: boolean | undefined;
 }
 
 /** SweepResult is how a range of seeds went; it stops at the first failure. */
@@ -329,7 +337,7 @@ export function sweep(s: SweepOptions, onFailure?: (f: SimulationFailure) => voi
   for (let seed = s.seedBase; seed < s.seedBase + s.seeds; seed++) {
     result.runs++;
     try {
-      const r = runSimulation({ seed, members: s.members, ticks: s.ticks, bugs: s.bugs, profile: s.profile });
+      const r = runSimulation({ seed, members: s.members, ticks: s.ticks, bugs: s.bugs, profile: s.profile, asyncStorageWrites: s.asyncStorageWrites });
       result.ticks += r.ticks;
       result.maxRecoveryTicks = Math.max(result.maxRecoveryTicks, r.recoveryTicks);
       for (const k of Object.keys(result.stats) as (keyof SimStats)[]) result.stats[k] += r.stats[k];
