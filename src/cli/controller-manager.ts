@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
-import { addComponentFlags, ComponentFlagsError, resolveComponentFlags, runComponent, type RawComponentFlags } from '../components/runtime/index.js';
-import { buildControllers, controllerManager, ControllersFlagError, KNOWN_CONTROLLERS, resolveControllerManagerFlags, type RawControllerManagerFlags } from '../components/controllers/index.js';
-import { systemClock } from '../util/clock.js';
-import { createLogger } from '../util/logger.js';
-import { cryptoRandom } from '../util/random.js';
+import { addComponentFlags, resolveComponentFlags, type RawComponentFlags } from '../components/runtime/index.js';
+import { buildControllers, controllerManager, KNOWN_CONTROLLERS, resolveControllerManagerFlags, type RawControllerManagerFlags } from '../components/controllers/index.js';
+import { runComponentCommand } from './component-command.js';
 import type { CliContext } from './context.js';
-import { CommandError } from './errors.js';
-import { untilShutdownSignal } from './signals.js';
 
 /** CONTROLLER_MANAGER_DEFAULTS are kube-controller-manager's: the Lease kube-system/kube-controller-manager, port 10252. */
 const CONTROLLER_MANAGER_DEFAULTS = { leaseName: 'kube-controller-manager', port: 10252 };
@@ -30,37 +26,17 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--concurrent-gc-syncs <n>', 'garbage collector workers (default 20)')
     .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')
     .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once (default 5)')
-    .action(async (raw: RawComponentFlags & RawControllerManagerFlags) => {
-      let flags;
-      let options;
-      try {
-        flags = resolveComponentFlags(raw, CONTROLLER_MANAGER_DEFAULTS);
-        options = resolveControllerManagerFlags(raw);
-      } catch (err) {
-        if (err instanceof ComponentFlagsError || err instanceof ControllersFlagError) throw new CommandError(err.message, 'INVALID_FLAG', 2);
-        throw err;
-      }
-      const log = createLogger({ level: flags.logLevel, name: 'controller-manager' });
-      const { controllers, missing } = buildControllers(options);
-      if (missing.length > 0) log.warn({ controllers: missing }, 'enabled controllers not built into this capstan; skipped');
-      log.info({ controllers: controllers.map((c) => c.name) }, 'controllers enabled');
-      const shutdown = new AbortController();
-      void untilShutdownSignal(log, 'controller-manager').then(() => shutdown.abort());
-      try {
-        await runComponent({
-          component: 'controller-manager',
-          flags,
-          work: controllerManager(controllers),
-          clock: systemClock,
-          random: cryptoRandom,
-          log,
-          shutdown: shutdown.signal,
-          onListening: (port) => ctx.stderr(`capstan controller-manager: serving health on http://${flags.bindAddress}:${String(port)} as ${flags.identity}\n`),
-        });
-      } catch (err) {
-        log.fatal({ err }, 'controller-manager failed');
-        throw new CommandError(`failed: ${(err as Error).message}`, 'FAILED', 1);
-      }
-      log.flush();
-    });
+    .action((raw: RawComponentFlags & RawControllerManagerFlags) =>
+      runComponentCommand(ctx, {
+        component: 'controller-manager',
+        resolve: () => ({ flags: resolveComponentFlags(raw, CONTROLLER_MANAGER_DEFAULTS), options: resolveControllerManagerFlags(raw) }),
+        build: (options, log) => {
+          const { controllers, missing } = buildControllers(options);
+          if (missing.length > 0) log.warn({ controllers: missing }, 'enabled controllers not built into this capstan; skipped');
+          log.info({ controllers: controllers.map((c) => c.name) }, 'controllers enabled');
+          return { work: controllerManager(controllers) };
+        },
+        banner: (port, flags) => `capstan controller-manager: serving health on http://${flags.bindAddress}:${String(port)} as ${flags.identity}`,
+      }),
+    );
 }

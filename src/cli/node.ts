@@ -11,14 +11,11 @@ import {
 } from '../components/node/config.js';
 import { NodeAgents } from '../components/node/node-agents.js';
 import { CIDRParseError, parseCIDR } from '../components/node/pod-cidr.js';
-import { addComponentFlags, ComponentFlagsError, resolveComponentFlags, runComponent, type RawComponentFlags } from '../components/runtime/index.js';
+import { addComponentFlags, resolveComponentFlags, type RawComponentFlags } from '../components/runtime/index.js';
 import { systemClock } from '../util/clock.js';
 import { parseDurationMs } from '../util/duration.js';
-import { createLogger } from '../util/logger.js';
-import { cryptoRandom } from '../util/random.js';
+import { runComponentCommand } from './component-command.js';
 import type { CliContext } from './context.js';
-import { CommandError } from './errors.js';
-import { untilShutdownSignal } from './signals.js';
 
 /** NODE_DEFAULTS are the node agents' defaults of the shared component flags: kubelet's healthz port. */
 const NODE_DEFAULTS = { leaseName: 'capstan-node', port: 10248 };
@@ -103,40 +100,18 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .option('--node-status-report-frequency <duration>', 'how often nodes post their status even if unchanged (default 5m)')
     .option('--pod-cidr-base <cidr>', 'node i gets the i-th /24 of this range and its pods IPs from that /24 (default 10.244.0.0/16, or the enclosing /14, /12, … when --count needs more /24s)')
     .option('--concurrency <n>', 'node status and pod requests in flight at once; Lease renewals get this many or one per 20 nodes, whichever is more (default 16)')
-    .action(async (raw: RawNodeFlags) => {
-      let flags;
-      let config;
-      try {
-        flags = resolveComponentFlags({ ...raw, leaderElect: raw.leaderElect ?? 'false' }, NODE_DEFAULTS);
-        config = resolveNodeFlags(raw);
-      } catch (err) {
-        if (err instanceof ComponentFlagsError || err instanceof NodeAgentConfigError) throw new CommandError(err.message, 'INVALID_FLAG', 2);
-        throw err;
-      }
-      const log = createLogger({ level: flags.logLevel, name: 'node' });
-      const metrics = new Registry();
-      collectDefaultMetrics({ register: metrics });
-      const agents = new NodeAgents({ config, clock: systemClock, metrics });
-      const shutdown = new AbortController();
-      void untilShutdownSignal(log, 'node').then(() => shutdown.abort());
-      try {
-        await runComponent({
-          component: 'node',
-          flags,
-          work: agents,
-          clock: systemClock,
-          random: cryptoRandom,
-          log,
-          shutdown: shutdown.signal,
-          metrics,
-          checks: [agents.healthCheck()],
-          ready: () => agents.ready(),
-          onListening: (port) => ctx.stderr(`capstan node: ${config.count} hollow node${config.count === 1 ? '' : 's'} (${config.namePrefix}${config.indexOffset}…${config.namePrefix}${config.indexOffset + config.count - 1}); health and metrics on http://${flags.bindAddress}:${port}\n`),
-        });
-      } catch (err) {
-        log.fatal({ err }, 'node: failed');
-        throw new CommandError(`failed: ${(err as Error).message}`, 'START_FAILED', 1);
-      }
-      log.flush();
-    });
+    .action((raw: RawNodeFlags) =>
+      runComponentCommand(ctx, {
+        component: 'node',
+        resolve: () => ({ flags: resolveComponentFlags({ ...raw, leaderElect: raw.leaderElect ?? 'false' }, NODE_DEFAULTS), options: resolveNodeFlags(raw) }),
+        build: (config) => {
+          const metrics = new Registry();
+          collectDefaultMetrics({ register: metrics });
+          const agents = new NodeAgents({ config, clock: systemClock, metrics });
+          return { work: agents, metrics, checks: [agents.healthCheck()], ready: () => agents.ready() };
+        },
+        banner: (port, flags, config) =>
+          `capstan node: ${config.count} hollow node${config.count === 1 ? '' : 's'} (${config.namePrefix}${config.indexOffset}…${config.namePrefix}${config.indexOffset + config.count - 1}); health and metrics on http://${flags.bindAddress}:${port}`,
+      }),
+    );
 }

@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
-import { addComponentFlags, ComponentFlagsError, resolveComponentFlags, runComponent, type RawComponentFlags } from '../components/runtime/index.js';
+import { addComponentFlags, ComponentFlagsError, resolveComponentFlags, type RawComponentFlags } from '../components/runtime/index.js';
 import { Scheduler, type SchedulerOptions } from '../components/scheduler/scheduler.js';
 import { parseDurationMs } from '../util/duration.js';
-import { systemClock } from '../util/clock.js';
-import { createLogger } from '../util/logger.js';
-import { cryptoRandom } from '../util/random.js';
+import { runComponentCommand } from './component-command.js';
 import type { CliContext } from './context.js';
-import { CommandError } from './errors.js';
-import { untilShutdownSignal } from './signals.js';
 
 /** SCHEDULER_DEFAULTS are kube-scheduler's Lease name and (insecure, historical) health port. */
 const SCHEDULER_DEFAULTS = { leaseName: 'kube-scheduler', port: 10251 } as const;
@@ -64,35 +60,12 @@ export function registerScheduler(program: Command, ctx: CliContext): void {
     .option('--pod-max-in-unschedulable-pods-duration <duration>', 'longest an unschedulable pod waits for a cluster event before it is retried (default 60s; kube\'s is 5m)')
     .option('--bind-workers <n>', 'bindings in flight at once (default 64)')
     .option('--scheduler-name <name>', 'schedule pods whose spec.schedulerName is this (default "default-scheduler")')
-    .action(async (raw: RawSchedulerFlags) => {
-      let flags;
-      let options;
-      try {
-        flags = resolveComponentFlags(raw, SCHEDULER_DEFAULTS);
-        options = resolveSchedulerOptions(raw);
-      } catch (err) {
-        if (err instanceof ComponentFlagsError) throw new CommandError(err.message, 'INVALID_FLAG', 2);
-        throw err;
-      }
-      const log = createLogger({ level: flags.logLevel, name: 'scheduler' });
-      const shutdown = new AbortController();
-      void untilShutdownSignal(log, 'scheduler').then(() => shutdown.abort());
-      try {
-        await runComponent({
-          component: 'scheduler',
-          flags,
-          work: new Scheduler(options),
-          clock: systemClock,
-          random: cryptoRandom,
-          log,
-          shutdown: shutdown.signal,
-          onListening: (port) => ctx.stderr(`capstan scheduler: serving health and metrics on http://${flags.bindAddress}:${port}\n`),
-        });
-      } catch (err) {
-        log.fatal({ err }, 'scheduler: failed');
-        throw new CommandError(`failed: ${(err as Error).message}`, 'START_FAILED', 1);
-      } finally {
-        log.flush();
-      }
-    });
+    .action((raw: RawSchedulerFlags) =>
+      runComponentCommand(ctx, {
+        component: 'scheduler',
+        resolve: () => ({ flags: resolveComponentFlags(raw, SCHEDULER_DEFAULTS), options: resolveSchedulerOptions(raw) }),
+        build: (options) => ({ work: new Scheduler(options) }),
+        banner: (port, flags) => `capstan scheduler: serving health and metrics on http://${flags.bindAddress}:${port}`,
+      }),
+    );
 }
