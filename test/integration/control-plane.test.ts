@@ -29,7 +29,8 @@ import { DEPLOYMENTS, ENDPOINTS, LEASES, NODES, PODS } from '../../src/component
 import type { WatchStream } from '../../src/components/client/watch-stream.js';
 import { compatRequired } from '../compat/helpers/tools.js';
 import { waitFor } from '../compat/helpers/wait.js';
-import { kubectlBinary, readComponentLog, startFullCluster, type FullCluster, type Term } from './helpers/full-cluster.js';
+import type { ComponentsView } from '../../src/cli/launcher/component-status.js';
+import { capstan, kubectlBinary, readComponentLog, startFullCluster, type FullCluster, type Term } from './helpers/full-cluster.js';
 
 const LEASE_MS = 4_000;
 const RETRY_MS = 1_000;
@@ -159,6 +160,29 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     stopped = true;
     watches.forEach((w) => w.stop());
     await c?.stop();
+  });
+
+  it('capstan status shows every process: the store leader and term, which scheduler and controller-manager hold their Lease and since when, and node readiness', async () => {
+    const view = JSON.parse((await capstan('status', '--dir', c.dir, '-o', 'json')).stdout) as {
+      store: { name: string; leader?: boolean; raftTerm?: number; healthy: boolean }[];
+      apiserver: { processes: { name: string; ready: boolean }[] };
+      components: ComponentsView;
+    };
+    expect(view.store.filter((m) => m.leader)).toHaveLength(1);
+    expect(view.store.every((m) => m.healthy && (m.raftTerm ?? 0) > 0)).toBe(true);
+    expect(view.apiserver.processes.map((p) => [p.name, p.ready])).toEqual([['lb', true], ['apiserver-1', true], ['apiserver-2', true]]);
+    for (const group of [view.components.schedulers, view.components.controllerManagers]) {
+      const leaders = group.replicas.filter((r) => r.leading);
+      expect(leaders).toHaveLength(1);
+      expect(group.lease?.holderName).toBe(leaders[0]!.name);
+      expect(Date.parse(leaders[0]!.leadingSince!)).toBeGreaterThan(0);
+      expect(group.replicas.every((r) => r.healthy)).toBe(true);
+    }
+    expect(view.components.nodes.map((n) => [n.node, n.ready, n.healthy])).toEqual([['node-1', 'True', true], ['node-2', 'True', true], ['node-3', 'True', true]]);
+    const table = (await capstan('status', '--dir', c.dir)).stdout;
+    expect(table).toMatch(/^scheduler: Lease kube-system\/kube-scheduler held by scheduler-\d since \S+, \d+ transition\(s\)$/m);
+    expect(table).toMatch(/^controller-manager-\d\s+\d+\s+leader\s+\S+\s+healthy$/m);
+    expect(table).toMatch(/^node-agent-1\s+node-1\s+\d+\s+True\s+healthy$/m);
   });
 
   it('runs a Deployment of 10 on the hollow nodes, scales it to 30 and back, rolls out a new image, and gives its Service Endpoints', async () => {
