@@ -19,6 +19,7 @@ const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 export class ClientListener {
   private readonly servers: net.Server[] = [];
   private readonly sockets = new Set<net.Socket>();
+  private closing: Promise<unknown> | undefined;
 
   constructor(
     private readonly grpcServer: grpc.Server,
@@ -79,11 +80,21 @@ export class ClientListener {
     });
   }
 
+  /**
+   * stopAccepting refuses new connections at once and leaves open ones alone: a client whose connection is
+   * being drained (HTTP/2 GOAWAY) and reconnects gets ECONNREFUSED — nothing sent, so it resends elsewhere —
+   * instead of a fresh session on a member about to cut it.
+   */
+  stopAccepting(): void {
+    if (this.closing !== undefined) return;
+    this.closing = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+
   /** close stops accepting, and ends open connections. */
   async close(): Promise<void> {
     // server.close waits for every connection to end: end them first, or a client's idle channel holds it open.
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.stopAccepting();
     for (const s of this.sockets) s.destroy();
-    await closed;
+    await this.closing;
   }
 }

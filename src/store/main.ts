@@ -20,7 +20,7 @@ import { STORE_VERSION, StoreServer } from './server.js';
 import { NONE } from '../raft/index.js';
 
 /** GRACEFUL_SHUTDOWN_MS bounds how long a stopping member lets its answered calls drain before it resets the rest. */
-const GRACEFUL_SHUTDOWN_MS = 500;
+const GRACEFUL_SHUTDOWN_MS = 2_000;
 
 /** RunningStore is a started `capstan store`: its server, the ports it listens on, and how to stop it. */
 export interface RunningStore {
@@ -86,7 +86,9 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
       await server.drainClients();
       await server.handOverLeadership();
       // Let the answers just given reach their clients (a forced shutdown resets streams mid-answer), but
-      // do not wait on endless streams such as watches.
+      // do not wait on endless streams such as watches. New connections are refused from here on, so a
+      // client that reconnects after the GOAWAY goes to another member instead of into the forced cut.
+      listener.stopAccepting();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           grpcServer.forceShutdown();
