@@ -7,6 +7,7 @@
 import type { ClusterFile } from './launcher/cluster-file.js';
 import { writeClusterFile } from './launcher/cluster-file.js';
 import { spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
+import { spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
 import { waitHealthy, waitReady } from './launcher/processes.js';
 import { processState, type ChaosTarget, type ProcessState } from './chaos-targets.js';
 import { CommandError } from './errors.js';
@@ -24,6 +25,8 @@ export interface FaultRecord {
   readonly at: number;
   /** leaderTerm is set when the target was the store's leader. */
   readonly leaderTerm?: number;
+  /** leadingSince is set when the target was a scheduler's or controller-manager's leader: when it began leading. */
+  readonly leadingSince?: string;
   /** noop is set when there was nothing to do (already paused, not paused), with why. */
   readonly noop?: string;
   /** readyMs is, for a restart that waited, how long the process took to be healthy. */
@@ -55,7 +58,7 @@ function signal(t: ChaosTarget, sig: NodeJS.Signals): void {
 }
 
 function record(action: FaultAction, t: ChaosTarget, extra: Partial<FaultRecord> = {}): FaultRecord {
-  return { action, component: t.component, name: t.name, pid: t.pid, at: Date.now(), ...(t.leaderTerm === undefined ? {} : { leaderTerm: t.leaderTerm }), ...extra };
+  return { action, component: t.component, name: t.name, pid: t.pid, at: Date.now(), ...(t.leaderTerm === undefined ? {} : { leaderTerm: t.leaderTerm }), ...(t.leadingSince === undefined ? {} : { leadingSince: t.leadingSince }), ...extra };
 }
 
 /** killProcess SIGKILLs the target and waits until it is gone. */
@@ -120,6 +123,18 @@ export async function restartProcess(f: ClusterFile, t: ChaosTarget, waitMs: num
       ready = () => waitReady(`${lb.adminURL}/readyz`, waitMs, pid);
       break;
     }
+    case 'scheduler':
+    case 'controller-manager':
+    case 'node': {
+      const c = f.components!;
+      const r = [...c.schedulers, ...c.controllerManagers, ...c.nodes].find((x) => x.name === t.name)!;
+      if (t.component === 'scheduler') spawnScheduler(r, f.kubeconfig!, c);
+      else if (t.component === 'controller-manager') spawnControllerManager(r, f.kubeconfig!, c);
+      else spawnNodeAgent(c.nodes.find((x) => x.name === t.name)!, f.kubeconfig!, c);
+      pid = r.pid;
+      ready = () => waitReady(`${r.healthURL}/healthz`, waitMs, pid);
+      break;
+    }
   }
   writeClusterFile(f.dir, f);
   const at = Date.now();
@@ -136,7 +151,8 @@ export async function restartProcess(f: ClusterFile, t: ChaosTarget, waitMs: num
 
 /** describeFault renders a FaultRecord as the one line `capstan chaos` prints. */
 export function describeFault(r: FaultRecord): string {
-  const who = `${r.name} (pid ${r.pid}${r.leaderTerm === undefined ? '' : `, leader at term ${r.leaderTerm}`})`;
+  const role = r.leaderTerm !== undefined ? `, leader at term ${r.leaderTerm}` : r.leadingSince !== undefined ? `, leader since ${r.leadingSince}` : '';
+  const who = `${r.name} (pid ${r.pid}${role})`;
   if (r.noop !== undefined) return `${who}: nothing to do, ${r.noop}`;
   switch (r.action) {
     case 'kill':

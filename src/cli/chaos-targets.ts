@@ -10,10 +10,13 @@ import { memberStatus } from './launcher/store-status.js';
 import { CommandError } from './errors.js';
 
 /** ChaosComponent names the kind of process a fault is aimed at. */
-export type ChaosComponent = 'store' | 'apiserver' | 'lb';
+export type ChaosComponent = 'store' | 'apiserver' | 'lb' | 'scheduler' | 'controller-manager' | 'node';
 
 /** CHAOS_COMPONENTS lists the components `--component` accepts. */
-export const CHAOS_COMPONENTS: readonly ChaosComponent[] = ['store', 'apiserver', 'lb'];
+export const CHAOS_COMPONENTS: readonly ChaosComponent[] = ['store', 'apiserver', 'lb', 'scheduler', 'controller-manager', 'node'];
+
+/** LEADER_ELECTED are the components whose replicas elect a leader through a Lease. */
+export const LEADER_ELECTED: readonly ChaosComponent[] = ['scheduler', 'controller-manager'];
 
 /** ChaosTarget is one process chosen for a fault, with what is known of its role. */
 export interface ChaosTarget {
@@ -24,6 +27,8 @@ export interface ChaosTarget {
   readonly member?: MemberRecord;
   /** leaderTerm is set when the target was chosen as the store's leader: the term it leads. */
   readonly leaderTerm?: number;
+  /** leadingSince is set when the target was chosen as a component's leader: when its term began. */
+  readonly leadingSince?: string;
 }
 
 /** ProcessState is what /proc says of a PID: running (or sleeping), stopped (SIGSTOP), or gone (or a zombie). */
@@ -52,6 +57,41 @@ export function componentProcesses(f: ClusterFile, component: ChaosComponent): C
       return (f.apiserver?.replicas ?? []).map((r: ProcessRecord) => ({ component, name: r.name, pid: r.pid }));
     case 'lb':
       return f.apiserver === undefined ? [] : [{ component, name: f.apiserver.lb.name, pid: f.apiserver.lb.pid }];
+    case 'scheduler':
+      return (f.components?.schedulers ?? []).map((r) => ({ component, name: r.name, pid: r.pid }));
+    case 'controller-manager':
+      return (f.components?.controllerManagers ?? []).map((r) => ({ component, name: r.name, pid: r.pid }));
+    case 'node':
+      return (f.components?.nodes ?? []).map((r) => ({ component, name: r.name, pid: r.pid }));
+  }
+}
+
+/**
+ * findComponentLeader returns the scheduler or controller-manager replica whose /leaderz says it leads,
+ * polling every 100 ms until one does or waitMs passes (a takeover may be in progress).
+ */
+export async function findComponentLeader(f: ClusterFile, component: 'scheduler' | 'controller-manager', waitMs: number): Promise<ChaosTarget> {
+  const records = component === 'scheduler' ? (f.components?.schedulers ?? []) : (f.components?.controllerManagers ?? []);
+  if (records.length === 0) throw new CommandError(`no ${component} in ${f.dir}`, 'NO_TARGET', 1);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const answers = await Promise.all(
+      records
+        .filter((r) => processState(r.pid) === 'running')
+        .map(async (r) => {
+          try {
+            const res = await fetch(`${r.healthURL}/leaderz`, { signal: AbortSignal.timeout(1000) });
+            const l = (await res.json()) as { leading: boolean; leadingSince: string | null };
+            return l.leading ? { r, since: l.leadingSince ?? '' } : undefined;
+          } catch {
+            return undefined;
+          }
+        }),
+    );
+    const lead = answers.find((a) => a !== undefined);
+    if (lead !== undefined) return { component, name: lead.r.name, pid: lead.r.pid, leadingSince: lead.since };
+    if (Date.now() >= deadline) throw new CommandError(`no ${component} replica leads after ${waitMs} ms`, 'NO_LEADER', 1);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readClusterFile, type ClusterFile } from './launcher/cluster-file.js';
 import { parseDurationMs } from '../util/duration.js';
-import { CHAOS_COMPONENTS, componentProcesses, findLeader, processState, targetByName, type ChaosComponent, type ChaosTarget } from './chaos-targets.js';
+import { CHAOS_COMPONENTS, componentProcesses, findComponentLeader, findLeader, processState, targetByName, type ChaosComponent, type ChaosTarget } from './chaos-targets.js';
 import { describeFault, killProcess, pauseProcess, restartProcess, resumeProcess, type FaultRecord } from './chaos-faults.js';
 import { healPartition, applyPartition } from './chaos-partition.js';
 import { BadPartitionShapeError, partitionShape, splitMinority } from '../chaos/partition-plan.js';
@@ -145,8 +145,10 @@ async function chooseTarget(f: ClusterFile, opts: TargetOptions): Promise<ChaosT
   const component = parseComponent(opts.component);
   if ((opts.member === undefined) === (opts.leader !== true)) throw new CommandError('give either --member NAME or --leader', 'BAD_FLAG', 2);
   if (opts.member !== undefined) return targetByName(f, component, opts.member);
-  if (component !== 'store') throw new CommandError(`--leader: only the store has a leader (got --component ${component})`, 'BAD_FLAG', 2);
-  return findLeader(f, durationMs('--leader-wait', opts.leaderWait));
+  const waitMs = durationMs('--leader-wait', opts.leaderWait);
+  if (component === 'scheduler' || component === 'controller-manager') return findComponentLeader(f, component, waitMs);
+  if (component !== 'store') throw new CommandError(`--leader: only the store, scheduler and controller-manager have a leader (got --component ${component})`, 'BAD_FLAG', 2);
+  return findLeader(f, waitMs);
 }
 
 function print(ctx: CliContext, opts: TargetOptions, records: readonly FaultRecord[]): void {

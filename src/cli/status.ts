@@ -4,6 +4,7 @@ import { toBigInt } from '../store/grpc/types.js';
 import { readClusterFile, type ClusterFile } from './launcher/cluster-file.js';
 import { isAlive } from './launcher/processes.js';
 import { memberStatus } from './launcher/store-status.js';
+import { componentsView, type ComponentsView, type LeaseView, type ReplicaView } from './launcher/component-status.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 import { DEFAULT_DIR } from './up.js';
@@ -23,11 +24,15 @@ interface MemberView {
   error?: string;
 }
 
-/** registerStatus adds `capstan status`: each member with leader, term, applied index, db size and health. */
+/**
+ * registerStatus adds `capstan status`: each store member with leader, term, applied index, db size and health;
+ * the API server replicas and LB with readiness; which scheduler and controller-manager replica holds its
+ * Lease and since when; and each hollow node's readiness.
+ */
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show the members of a local cluster started with capstan up')
+    .description('show every process of a local cluster started with capstan up')
     .option('--dir <dir>', 'the cluster directory', DEFAULT_DIR)
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: { dir: string; output: string }) => {
@@ -57,8 +62,20 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         }),
       );
       const control = f.apiserver === undefined ? undefined : await controlPlaneViews(f.apiserver);
+      const components = f.components === undefined || f.kubeconfig === undefined ? undefined : await componentsView(f.components, f.kubeconfig);
       if (opts.output === 'json') {
-        ctx.stdout(`${JSON.stringify({ dir: f.dir, store: views, ...(control === undefined ? {} : { apiserver: { url: f.apiserver!.url, kubeconfig: f.kubeconfig, processes: control } }) }, null, 2)}\n`);
+        ctx.stdout(
+          `${JSON.stringify(
+            {
+              dir: f.dir,
+              store: views,
+              ...(control === undefined ? {} : { apiserver: { url: f.apiserver!.url, kubeconfig: f.kubeconfig, processes: control } }),
+              ...(components === undefined ? {} : { components }),
+            },
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       const rows = [['NAME', 'ENDPOINT', 'PID', 'ID', 'LEADER', 'TERM', 'APPLIED', 'DB SIZE', 'HEALTH']];
@@ -80,7 +97,31 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         ctx.stdout(`\napiserver: ${f.apiserver!.url} (kubeconfig ${f.kubeconfig ?? '-'})\n`);
         printTable(ctx, [['NAME', 'URL', 'PID', 'READY'], ...control.map((c) => [c.name, c.url, c.running ? String(c.pid) : `${c.pid} (exited)`, c.ready ? 'ready' : `not ready${c.error === undefined ? '' : `: ${c.error}`}`])]);
       }
+      if (components !== undefined) printComponents(ctx, components);
     });
+}
+
+function printComponents(ctx: CliContext, c: ComponentsView): void {
+  const leaseLine = (what: string, l: LeaseView | undefined): string =>
+    l === undefined
+      ? `${what}: no Lease yet`
+      : `${what}: Lease kube-system/${l.name} held by ${l.holder === '' ? '(nobody)' : (l.holderName ?? l.holder)}${l.acquireTime === undefined ? '' : ` since ${l.acquireTime}`}, ${l.transitions} transition(s)`;
+  const replicaRow = (r: ReplicaView): string[] => [
+    r.name,
+    r.running ? String(r.pid) : `${r.pid} (exited)`,
+    r.running ? (r.leading ? 'leader' : 'standby') : '-',
+    r.leadingSince ?? '-',
+    r.healthy ? 'healthy' : `unhealthy${r.error === undefined ? '' : `: ${r.error}`}`,
+  ];
+  for (const [what, group] of [['scheduler', c.schedulers], ['controller-manager', c.controllerManagers]] as const) {
+    if (group.replicas.length === 0) continue;
+    ctx.stdout(`\n${leaseLine(what, group.lease)}\n`);
+    printTable(ctx, [['NAME', 'PID', 'ROLE', 'LEADING SINCE', 'HEALTH'], ...group.replicas.map(replicaRow)]);
+  }
+  if (c.nodes.length > 0) {
+    ctx.stdout('\nnodes:\n');
+    printTable(ctx, [['NAME', 'NODE', 'PID', 'READY', 'HEALTH'], ...c.nodes.map((n) => [n.name, n.node, n.running ? String(n.pid) : `${n.pid} (exited)`, n.ready, n.healthy ? 'healthy' : `unhealthy${n.error === undefined ? '' : `: ${n.error}`}`])]);
+  }
 }
 
 function printTable(ctx: CliContext, rows: string[][]): void {

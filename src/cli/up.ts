@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile } from './launcher/cluster-file.js';
+import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type LeaderElectionTimings } from './launcher/cluster-file.js';
 import { planControlPlane, planMembers, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
+import { DEFAULT_LEADER_ELECTION, DEFAULT_NODE_TIMINGS, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
+import { parseDurationMs } from '../util/duration.js';
 import { isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
@@ -20,16 +22,31 @@ const SUPPORTED_MEMBERS = [1, 3, 5, 7];
 export function registerUp(program: Command, ctx: CliContext): void {
   program
     .command('up')
-    .description('start a local store cluster on loopback')
+    .description('start a local cluster on loopback: store members, API servers behind a load balancer, schedulers, controller-managers and hollow nodes')
     .option('--dir <dir>', 'directory for data, logs and cluster.json', DEFAULT_DIR)
     .option('--members <n>', 'number of store members: 1, 3, 5 or 7', '3')
     .option('--apiservers <n>', 'number of API server replicas behind the load balancer (0: the store alone)', '2')
+    .option('--schedulers <n>', 'number of scheduler replicas, one leading, the others standing by (default 2; 0 with --apiservers 0)')
+    .option('--controller-managers <n>', 'number of controller-manager replicas, one leading (default 2; 0 with --apiservers 0)')
+    .option('--nodes <n>', 'number of hollow nodes, each in its own node agent process (default 3; 0 with --apiservers 0)')
+    .option('--leader-elect-lease-duration <duration>', 'lease duration of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.leaseDuration)
+    .option('--leader-elect-renew-deadline <duration>', 'renew deadline of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.renewDeadline)
+    .option('--leader-elect-retry-period <duration>', 'retry period of the schedulers and controller-managers', DEFAULT_LEADER_ELECTION.retryPeriod)
+    .option('--node-lease-duration <duration>', 'how long each hollow node\'s Lease lasts; it renews every quarter of it', DEFAULT_NODE_TIMINGS.nodeLeaseDuration)
+    .option('--node-monitor-grace-period <duration>', 'how long without a node heartbeat before the controller-manager marks it Unknown', DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriod)
     .option('--detach', 'return once the cluster is healthy instead of staying in the foreground')
-    .action(async (opts: { dir: string; members: string; apiservers: string; detach?: boolean }) => {
+    .action(async (opts: UpOptions) => {
       const n = Number(opts.members);
-      const apiservers = Number(opts.apiservers);
-      if (!Number.isSafeInteger(apiservers) || apiservers < 0 || apiservers > 9) {
-        throw new CommandError(`--apiservers ${opts.apiservers}: give a number of replicas from 0 to 9`, 'BAD_FLAG', 2);
+      const apiservers = count('--apiservers', opts.apiservers);
+      const dflt = (n: number): string => (apiservers === 0 ? '0' : String(n));
+      const components = {
+        schedulers: count('--schedulers', opts.schedulers ?? dflt(2)),
+        controllerManagers: count('--controller-managers', opts.controllerManagers ?? dflt(2)),
+        nodes: count('--nodes', opts.nodes ?? dflt(3), 100),
+      };
+      const leaderElection = timings(opts);
+      if (apiservers === 0 && components.schedulers + components.controllerManagers + components.nodes > 0) {
+        throw new CommandError('the components need API servers: give --apiservers 1 or more', 'BAD_FLAG', 2);
       }
       if (!SUPPORTED_MEMBERS.includes(n)) {
         throw new CommandError(
@@ -44,7 +61,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
         throw new CommandError(`a cluster is already running from ${dir} (see capstan status --dir ${opts.dir}, or capstan down)`, 'RUNNING', 1);
       }
       // PIDs recorded by an earlier run may belong to anyone by now: forget them before anything can signal them.
-      if (existing !== undefined) for (const p of [...existing.store.members, ...(existing.apiserver === undefined ? [] : [existing.apiserver.lb, ...existing.apiserver.replicas])]) p.pid = 0;
+      if (existing !== undefined) for (const p of clusterProcesses(existing)) p.pid = 0;
       mkdirSync(dir, { recursive: true });
       const token = existing?.store.clusterToken ?? `capstan-${process.pid}-${Date.now().toString(36)}`;
       const members = existing?.store.members ?? (await planMembers(dir, n));
@@ -65,6 +82,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
       };
       if (existing?.apiserver !== undefined) file.apiserver = existing.apiserver;
       if (existing?.kubeconfig !== undefined) file.kubeconfig = existing.kubeconfig;
+      if (existing?.components !== undefined) file.components = existing.components;
       writeClusterFile(dir, file);
       try {
         for (const m of members) {
@@ -98,6 +116,22 @@ export function registerUp(program: Command, ctx: CliContext): void {
           await waitReady(`${cp.lb.adminURL}/readyz`, 30_000, cp.lb.pid);
           ctx.stderr(`pid ${cp.lb.pid}, ready\n`);
         }
+        if (file.components === undefined && components.schedulers + components.controllerManagers + components.nodes > 0) {
+          file.components = await planComponents(dir, components, leaderElection, nodeTimings(opts));
+        }
+        if (file.components !== undefined) {
+          const c = file.components;
+          const kubeconfig = file.kubeconfig!;
+          for (const r of c.schedulers) spawnScheduler(r, kubeconfig, c);
+          for (const r of c.controllerManagers) spawnControllerManager(r, kubeconfig, c);
+          for (const r of c.nodes) spawnNodeAgent(r, kubeconfig, c);
+          writeClusterFile(dir, file);
+          for (const r of [...c.schedulers, ...c.controllerManagers, ...c.nodes]) {
+            ctx.stderr(`starting ${r.name} (pid ${r.pid}) ... `);
+            await waitReady(`${r.healthURL}/healthz`, 30_000, r.pid);
+            ctx.stderr('ok\n');
+          }
+        }
       } catch (err) {
         ctx.stderr('failed\n');
         await stopCluster(file, () => undefined);
@@ -115,6 +149,13 @@ export function registerUp(program: Command, ctx: CliContext): void {
           `  server:       ${file.apiserver.url}\n` +
           `  kubeconfig:   ${file.kubeconfig ?? ''}\n` +
           `  try:          kubectl --kubeconfig=${file.kubeconfig ?? ''} get namespaces\n`;
+      }
+      if (file.components !== undefined) {
+        const c = file.components;
+        out +=
+          `components are up: ${c.schedulers.length} scheduler(s), ${c.controllerManagers.length} controller-manager(s), ${c.nodes.length} hollow node(s)\n` +
+          `  try:          kubectl --kubeconfig=${file.kubeconfig ?? ''} create deployment web --image=nginx --replicas=3\n` +
+          `  status:       capstan status --dir ${opts.dir}\n`;
       }
       ctx.stdout(out);
       if (opts.detach) {
@@ -149,4 +190,44 @@ export async function stopCluster(file: ClusterFile, report: (line: string) => v
     const how = await stopPid(p.pid);
     report(`${p.name} (pid ${p.pid}): ${how}`);
   }
+}
+
+interface UpOptions {
+  dir: string;
+  members: string;
+  apiservers: string;
+  schedulers?: string;
+  controllerManagers?: string;
+  nodes?: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
+  nodeLeaseDuration: string;
+  nodeMonitorGracePeriod: string;
+  detach?: boolean;
+}
+
+function nodeTimings(opts: UpOptions): { nodeLeaseDuration: string; nodeMonitorGracePeriod: string } {
+  for (const [flag, v] of [['--node-lease-duration', opts.nodeLeaseDuration], ['--node-monitor-grace-period', opts.nodeMonitorGracePeriod]] as const) {
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms <= 0) throw new CommandError(`${flag} ${v}: give a duration such as 40s`, 'BAD_FLAG', 2);
+  }
+  return { nodeLeaseDuration: opts.nodeLeaseDuration, nodeMonitorGracePeriod: opts.nodeMonitorGracePeriod };
+}
+
+function count(flag: string, v: string, max = 9): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw new CommandError(`${flag} ${v}: give a number from 0 to ${max}`, 'BAD_FLAG', 2);
+  return n;
+}
+
+function timings(opts: UpOptions): LeaderElectionTimings {
+  const t = { leaseDuration: opts.leaderElectLeaseDuration, renewDeadline: opts.leaderElectRenewDeadline, retryPeriod: opts.leaderElectRetryPeriod };
+  const [lease, renew, retry] = [t.leaseDuration, t.renewDeadline, t.retryPeriod].map((d, i) => {
+    const ms = parseDurationMs(d);
+    if (ms === undefined || ms <= 0) throw new CommandError(`--leader-elect-${['lease-duration', 'renew-deadline', 'retry-period'][i]} ${d}: give a duration such as 15s`, 'BAD_FLAG', 2);
+    return ms;
+  }) as [number, number, number];
+  if (!(lease > renew && renew > 1.2 * retry)) throw new CommandError(`leader election needs lease duration > renew deadline > 1.2 × retry period (got ${t.leaseDuration}, ${t.renewDeadline}, ${t.retryPeriod})`, 'BAD_FLAG', 2);
+  return t;
 }

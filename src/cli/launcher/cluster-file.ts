@@ -34,6 +34,39 @@ export interface LbRecord extends ProcessRecord {
   adminURL: string;
 }
 
+/** ComponentRecord describes one scheduler, controller-manager or node agent process. */
+export interface ComponentRecord extends ProcessRecord {
+  /** healthURL serves the process's /healthz, /readyz, /metrics and /leaderz (plain HTTP, loopback). */
+  healthURL: string;
+  /** identity is its leader-election identity (the Lease's holderIdentity while it leads). */
+  identity: string;
+}
+
+/** NodeAgentRecord describes one `capstan node` process hosting one hollow node. */
+export interface NodeAgentRecord extends ComponentRecord {
+  /** nodeName is the Node it registers. */
+  nodeName: string;
+}
+
+/** LeaderElectionTimings are the timings the leader-elected components run with (Go durations). */
+export interface LeaderElectionTimings {
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+}
+
+/** ComponentsSection lists the components `capstan up` started over the API servers. */
+export interface ComponentsSection {
+  leaderElection: LeaderElectionTimings;
+  /** nodeLeaseDuration is how long the hollow nodes' Leases last (kubelet's nodeLeaseDurationSeconds; Go duration). */
+  nodeLeaseDuration: string;
+  /** nodeMonitorGracePeriod is how long the controller-manager waits for a node's heartbeat before it is Unknown. */
+  nodeMonitorGracePeriod: string;
+  schedulers: ComponentRecord[];
+  controllerManagers: ComponentRecord[];
+  nodes: NodeAgentRecord[];
+}
+
 /** ClusterFile is DIR/cluster.json: what `capstan up` started, for `status`, `down`, `chaos` and tests. */
 export interface ClusterFile {
   version: 1;
@@ -57,6 +90,8 @@ export interface ClusterFile {
   };
   /** kubeconfig is the path of the admin kubeconfig up wrote (with apiserver). */
   kubeconfig?: string;
+  /** components is present when up started schedulers, controller-managers or node agents. */
+  components?: ComponentsSection;
 }
 
 /** clusterFilePath is where cluster.json lives in a cluster directory. */
@@ -78,10 +113,14 @@ export function writeClusterFile(dir: string, f: ClusterFile): void {
   renameSync(`${p}.tmp`, p);
 }
 
-/** clusterProcesses lists every process of a cluster, front to back: LB, API servers, store members. */
+/**
+ * clusterProcesses lists every process of a cluster, front to back: node agents, controller-managers,
+ * schedulers, the LB, API servers, store members — the records themselves, so a caller may update their PIDs.
+ */
 export function clusterProcesses(f: ClusterFile): ProcessRecord[] {
   const out: ProcessRecord[] = [];
+  if (f.components !== undefined) out.push(...f.components.nodes, ...f.components.controllerManagers, ...f.components.schedulers);
   if (f.apiserver !== undefined) out.push(f.apiserver.lb, ...f.apiserver.replicas);
-  out.push(...f.store.members.map((m) => ({ name: m.name, pid: m.pid, log: m.log })));
+  out.push(...f.store.members);
   return out;
 }

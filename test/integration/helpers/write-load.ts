@@ -47,7 +47,7 @@ export class WriteLoad {
         const r = await this.client.put(key, `v${i}`);
         this.acked.set(key, r.revision);
       } catch (err) {
-        this.failures.push(`${key}: ${(err as Error).name}: ${(err as Error).message}`);
+        this.failures.push(`${key}: ${(err as Error).name}: ${(err as Error).message} (cause: ${String((err as Error).cause)})`);
       }
     }
   }
