@@ -55,7 +55,7 @@ export function registerMember(program: Command, ctx: CliContext): void {
           return n === '' ? [] : m.peerURLs.map((u) => `${n}=${u}`);
         });
         ctx.stdout(
-          `Member ${hex(added.id)} added to cluster ${hex(clusterId)}\n\n` +
+          `Member ${hex16(added.id)} added to cluster ${hex16(clusterId)}\n\n` +
             `ETCD_NAME="${name}"\n` +
             `ETCD_INITIAL_CLUSTER="${initial.join(',')}"\n` +
             `ETCD_INITIAL_ADVERTISE_PEER_URLS="${peerURLs.join(',')}"\n` +
@@ -93,6 +93,11 @@ export function registerMember(program: Command, ctx: CliContext): void {
 
 function hex(id: bigint): string {
   return id.toString(16);
+}
+
+/** hex16 prints an ID as etcdctl's `%16x`: hexadecimal, padded with spaces to 16 characters. */
+function hex16(id: bigint): string {
+  return hex(id).padStart(16, ' ');
 }
 
 function splitList(s: string): string[] {

@@ -50,7 +50,7 @@ describe('capstan member (real processes)', () => {
 
     const add = await capstan('member', 'add', 'store-4', '--learner', '--start', '--dir', dir);
     expect(add.code, add.stderr).toBe(0);
-    expect(add.stdout).toMatch(/^Member [0-9a-f]+ added to cluster [0-9a-f]+\n\nETCD_NAME="store-4"\nETCD_INITIAL_CLUSTER="[^"]*store-4=http:\/\/127\.0\.0\.1:\d+[^"]*"\n/);
+    expect(add.stdout).toMatch(/^Member [ 0-9a-f]{16} added to cluster [ 0-9a-f]{16}\n\nETCD_NAME="store-4"\nETCD_INITIAL_CLUSTER="[^"]*store-4=http:\/\/127\.0\.0\.1:\d+[^"]*"\n/);
     expect(add.stdout).toContain('ETCD_INITIAL_CLUSTER_STATE="existing"');
     const f = readClusterFile(dir)!;
     const added = f.store.members.find((m) => m.name === 'store-4')!;

@@ -24,6 +24,11 @@ interface JsonMember {
 
 const hex = (id: string | bigint): string => BigInt(id).toString(16);
 
+/** h16 is etcdctl's `%16x` of an ID already in hexadecimal: padded with spaces to 16 characters. */
+function h16(hexId: string): string {
+  return hexId.padStart(16, ' ');
+}
+
 describeCompat('etcdctl member commands', ['store', 'etcdctl'], () => {
   const startCluster = useClusters();
   const extra: { store: ControlledStore; root: string }[] = [];
@@ -43,7 +48,7 @@ describeCompat('etcdctl member commands', ['store', 'etcdctl'], () => {
 
     const [p, moved] = await planMembers('ctl-new', 2);
     const add = await ctl.ok(['member', 'add', p!.name, `--peer-urls=${p!.peerUrl}`, '--learner']);
-    const id = /^Member ([0-9a-f]+) added to cluster ([0-9a-f]+)$/m.exec(add);
+    const id = /^Member +([0-9a-f]+) added to cluster +([0-9a-f]+)$/m.exec(add); // etcdctl prints %16x: space-padded
     expect(id?.[2]).toBe(clusterId);
     expect(add).toContain(`ETCD_NAME="${p!.name}"`);
     expect(add).toContain(`ETCD_INITIAL_ADVERTISE_PEER_URLS="${p!.peerUrl}"`);
@@ -60,7 +65,14 @@ describeCompat('etcdctl member commands', ['store', 'etcdctl'], () => {
       [['member', 'update', 'abcdef', `--peer-urls=${moved!.peerUrl}`], 'etcdserver: member not found'],
     ];
     for (const [args, message] of refusals) {
-      const r = await ctl.fail(args);
+      // A loaded machine may be between leaders for a moment: etcd answers "no leader" then too; ask again.
+      const r = await waitFor(
+        async () => {
+          const f = await ctl.fail(args);
+          return errorLines(f.stderr).includes('Error: etcdserver: no leader') ? undefined : f;
+        },
+        { what: `${args.join(' ')} answered by a member with a leader`, timeoutMs: 20_000, intervalMs: 200 },
+      );
       expect(errorLines(r.stderr), args.join(' ')).toEqual([`Error: ${message}`]);
     }
     // The gRPC codes clients match on with the messages (etcd's rpctypes).
@@ -75,7 +87,7 @@ describeCompat('etcdctl member commands', ['store', 'etcdctl'], () => {
     expect(await statusOf('MemberAdd', { peerURLs: ['not-a-url'] })).toBe('3 etcdserver: given member URLs are invalid');
 
     // The learner moves before it ever started: update its peer URLs, then start it there.
-    expect(await ctl.ok(['member', 'update', learnerId.toString(16), `--peer-urls=${moved!.peerUrl}`])).toBe(`Member ${learnerId.toString(16)} updated in cluster ${clusterId}\n`);
+    expect(await ctl.ok(['member', 'update', learnerId.toString(16), `--peer-urls=${moved!.peerUrl}`])).toBe(`Member ${h16(learnerId.toString(16))} updated in cluster ${h16(clusterId)}\n`);
     const joiner = joiningStore({ ...moved!, name: p!.name }, cluster.initialCluster);
     extra.push({ store: joiner, root: moved!.root }, { store: joiner, root: p!.root });
     await joiner.launch();
@@ -86,11 +98,18 @@ describeCompat('etcdctl member commands', ['store', 'etcdctl'], () => {
       },
       { what: 'promotion of the learner once it caught up', timeoutMs: 60_000, intervalMs: 200 },
     );
-    expect(promoted).toBe(`Member ${learnerId.toString(16)} promoted in cluster ${clusterId}\n`);
-    const members = (await ctl.json<{ members: JsonMember[] }>(['member', 'list'])).members;
-    expect(members.find((m) => hex(m.ID) === learnerId.toString(16))).toMatchObject({ name: p!.name, peerURLs: [moved!.peerUrl], clientURLs: [moved!.endpoint] });
+    expect(promoted).toBe(`Member ${h16(learnerId.toString(16))} promoted in cluster ${h16(clusterId)}\n`);
+    // A member publishes its name and client URLs through the log once it runs (as etcd's publish): wait for it.
+    const joined = await waitFor(
+      async () => {
+        const m = (await ctl.json<{ members: JsonMember[] }>(['member', 'list'])).members.find((x) => hex(x.ID) === learnerId.toString(16));
+        return m?.name === p!.name ? m : undefined;
+      },
+      { what: 'the promoted member to publish its name and client URLs', timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(joined).toMatchObject({ name: p!.name, peerURLs: [moved!.peerUrl], clientURLs: [moved!.endpoint] });
 
-    expect(await ctl.ok(['member', 'remove', learnerId.toString(16)])).toBe(`Member ${learnerId.toString(16)} removed from cluster ${clusterId}\n`);
+    expect(await ctl.ok(['member', 'remove', learnerId.toString(16)])).toBe(`Member ${h16(learnerId.toString(16))} removed from cluster ${h16(clusterId)}\n`);
     await waitFor(() => (joiner.running ? undefined : true), { what: 'the removed member to stop', timeoutMs: 20_000 });
     expect((await ctl.json<{ members: JsonMember[] }>(['member', 'list'])).members).toHaveLength(3);
   }, 180_000);

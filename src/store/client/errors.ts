@@ -100,6 +100,15 @@ export function isServiceError(err: unknown): err is ServiceError {
 }
 
 /**
+ * neverSent reports whether grpc-js failed a call before putting it on any connection: its picker answers
+ * UNAVAILABLE "No connection established" when the channel has no ready transport (the member refused the
+ * connection, for example while it stops). Such a call reached no member, so even a write may be resent.
+ */
+export function neverSent(err: unknown): boolean {
+  return isServiceError(err) && err.code === status.UNAVAILABLE && /^(\w+: )?No connection established/.test(err.details);
+}
+
+/**
  * toClientError turns whatever a call to endpoint failed with into a CapstanError: etcd's statuses via
  * fromGrpcError; transport UNAVAILABLE as EndpointUnavailableError (maybeApplied says whether the request
  * had been sent); DEADLINE_EXCEEDED as DeadlineExceededError(timeoutMs); CANCELLED after close() as

@@ -10,7 +10,7 @@ import type { Random } from '../../util/random.js';
 import type { CapstanError } from '../../util/errors.js';
 import type { Endpoint, Method } from './endpoint.js';
 import type { EndpointPool } from './endpoint-pool.js';
-import { ClientClosedError, DeadlineExceededError, toClientError } from './errors.js';
+import { ClientClosedError, DeadlineExceededError, neverSent, toClientError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { backoffMs, decideRetry, type BackoffOptions, type RequestKind } from './retry-policy.js';
 
@@ -99,13 +99,14 @@ export class UnaryCaller {
         this.pool.markHealthy(ep);
         return { response, endpoint: ep };
       } catch (raw) {
-        const err = toClientError(raw, ep.url, true, timeoutMs, lc.closed);
+        const sent = !neverSent(raw);
+        const err = toClientError(raw, ep.url, sent, timeoutMs, lc.closed);
         if (lc.closed) throw err instanceof ClientClosedError ? err : new ClientClosedError({ cause: err });
         if (ambiguous && options.afterAmbiguous !== undefined) {
           const settled = options.afterAmbiguous(err);
           if (settled !== undefined) return { response: settled, endpoint: ep };
         }
-        const decision = decideRetry(options.kind, err, true);
+        const decision = decideRetry(options.kind, err, sent);
         if (decision.failover) this.pool.markFailed(ep, err);
         if (!decision.retry) throw err;
         ambiguous ||= decision.maybeApplied;

@@ -3,7 +3,7 @@
  * fails over and whether it sends again — reads on any transient failure, writes only when they certainly
  * did not reach a leader. And the backoff and suspicion curves.
  */
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
   CompactedError,
@@ -14,7 +14,7 @@ import {
   TimeoutError,
   TooManyRequestsError,
 } from '../../../src/store/errors.js';
-import { DeadlineExceededError, EndpointUnavailableError, UnexpectedStatusError, toClientError } from '../../../src/store/client/errors.js';
+import { DeadlineExceededError, EndpointUnavailableError, neverSent, UnexpectedStatusError, toClientError } from '../../../src/store/client/errors.js';
 import { backoffMs, decideRetry, suspicionMs, type RequestKind } from '../../../src/store/client/retry-policy.js';
 import type { CapstanError } from '../../../src/util/errors.js';
 
@@ -80,5 +80,18 @@ describe('backoffMs and suspicionMs', () => {
 
   it('an endpoint is suspected longer after each consecutive failure, up to 10 s', () => {
     expect([1, 2, 3, 4, 5, 6].map(suspicionMs)).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+  });
+});
+
+describe('neverSent', () => {
+  const serviceError = (code: number, details: string): Error => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
+  it.each([
+    ['pick_first: no ready transport', serviceError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: '), true],
+    ['round_robin: no ready transport', serviceError(status.UNAVAILABLE, 'round_robin: No connection established. Last error: x'), true],
+    ['a connection dropped under the call', serviceError(status.UNAVAILABLE, 'Connection dropped'), false],
+    ['another status', serviceError(status.DEADLINE_EXCEEDED, 'No connection established'), false],
+    ['not a gRPC error', new Error('No connection established'), false],
+  ])('%s → %s', (_, err, want) => {
+    expect(neverSent(err)).toBe(want);
   });
 });
