@@ -71,7 +71,7 @@ function capstan(args: string[]): string {
 
 function up(replicas: number): ClusterInfo {
   const dir = mkdtempSync(join(tmpdir(), `capstan-bench-apiserver-${replicas}-`));
-  capstan(['up', '--dir', dir, '--members', '3', '--apiservers', String(replicas), '--detach']);
+  capstan(['up', '--dir', dir, '--members', '3', '--apiservers', String(replicas), '--schedulers', '0', '--controller-managers', '0', '--nodes', '0', '--detach']);
   const file = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { kubeconfig: string; apiserver: { url: string; caCert: string; replicas: { pid: number }[] } };
   const kubeconfig = parseYaml(readFileSync(file.kubeconfig, 'utf8')) as { users: { user: { token: string } }[] };
   return { dir, server: file.apiserver.url, token: kubeconfig.users[0]!.user.token, ca: readFileSync(file.apiserver.caCert, 'utf8'), apiserverPids: file.apiserver.replicas.map((r) => r.pid) };

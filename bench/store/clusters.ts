@@ -207,7 +207,7 @@ export class BenchCluster {
     const dir = join(root, 'capstan');
     const nodeArgs = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
     const up = await new Promise<{ ok: boolean; output: string }>((resolve) => {
-      execFile(process.execPath, [...nodeArgs, '--import', 'tsx', cliPath, 'up', '--dir', dir, '--members', '3', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
+      execFile(process.execPath, [...nodeArgs, '--import', 'tsx', cliPath, 'up', '--dir', dir, '--members', '3', '--apiservers', '0', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
         resolve({ ok: err === null, output: `${stdout}${stderr}` }),
       );
     });
