@@ -10,12 +10,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { ApiClient } from '../api-client.js';
 import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
 import { summarize, type LatencySummary } from '../store/stats.js';
 
@@ -85,75 +85,6 @@ function down(c: ClusterInfo): void {
   }
 }
 
-/** Client sends requests over keep-alive HTTPS connections through the LB. */
-class Client {
-  private readonly agent: https.Agent;
-  private readonly base: URL;
-
-  constructor(
-    private readonly c: ClusterInfo,
-    maxSockets: number,
-  ) {
-    this.agent = new https.Agent({ keepAlive: true, maxSockets, ca: c.ca });
-    this.base = new URL(c.server);
-  }
-
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        {
-          agent: this.agent,
-          host: this.base.hostname,
-          port: this.base.port,
-          method,
-          path,
-          headers: { authorization: `Bearer ${this.c.token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  /** watch opens a watch and calls onLine for every JSON line; resolves to a function that closes it. */
-  watch(path: string, onLine: (line: string) => void): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { agent: false, host: this.base.hostname, port: this.base.port, method: 'GET', path, ca: this.c.ca, headers: { authorization: `Bearer ${this.c.token}` } },
-        (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`watch: HTTP ${res.statusCode}`));
-            return;
-          }
-          let buf = '';
-          res.on('data', (d: Buffer) => {
-            buf += d.toString('utf8');
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
-              onLine(buf.slice(0, nl));
-              buf = buf.slice(nl + 1);
-            }
-          });
-          res.on('error', () => undefined);
-          resolve(() => req.destroy());
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
 
 interface Result {
   ops: number;
@@ -191,7 +122,7 @@ function pod(name: string): object {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } };
 }
 
-async function watchFanOut(client: Client, watchers: number, events: number): Promise<{ delivered: number; expected: number; latency: LatencySummary }> {
+async function watchFanOut(client: ApiClient, watchers: number, events: number): Promise<{ delivered: number; expected: number; latency: LatencySummary }> {
   await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-watch' } });
   const list = JSON.parse((await client.request('GET', '/api/v1/namespaces/bench-watch/pods')).text) as { metadata: { resourceVersion: string } };
   const sentAt = new Map<string, number>();
@@ -234,7 +165,7 @@ function fmt(n: number | undefined, digits = 0): string {
 
 async function benchReplicas(opts: Options, replicas: number): Promise<string[]> {
   const c = up(replicas);
-  const client = new Client(c, opts.concurrency);
+  const client = new ApiClient(new URL(c.server), { maxSockets: opts.concurrency, token: c.token, ca: c.ca });
   const rows: string[] = [];
   const row = (workload: string, r: Result): void => {
     rows.push(`| ${replicas} | ${workload} | ${fmt(r.ops)} | ${fmt(r.latency.p50Ms, 1)} | ${fmt(r.latency.p99Ms, 1)} | ${fmt(r.cpuPer1k, 2)} | ${r.errors} |`);

@@ -15,12 +15,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePorts } from '../../test/compat/helpers/ports.js';
+import { ApiClient } from '../api-client.js';
 import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
 import { ProcessRegistry, isAlive } from '../store/processes.js';
 import { summarize, type LatencySummary } from '../store/stats.js';
@@ -93,62 +93,6 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-/** Api sends JSON requests over keep-alive connections to the API server's insecure port. */
-class Api {
-  private readonly agent: http.Agent;
-
-  constructor(
-    private readonly base: URL,
-    maxSockets: number,
-  ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
-  }
-
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        { agent: this.agent, host: this.base.hostname, port: this.base.port, method, path, headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  /** watch streams JSON lines of a watch to onEvent; resolves to a closer once the server answered. */
-  watch(path: string, onEvent: (ev: { type: string; object: PodLite }) => void): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ agent: false, host: this.base.hostname, port: this.base.port, method: 'GET', path }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`watch: HTTP ${res.statusCode}`));
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          buf += d;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (line.trim() !== '') onEvent(JSON.parse(line) as { type: string; object: PodLite });
-          }
-        });
-        res.on('error', () => undefined);
-        resolve(() => req.destroy());
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
 
 interface PodLite {
   metadata: { name: string; resourceVersion?: string };
@@ -201,7 +145,7 @@ async function main(): Promise<void> {
   const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'));
   const apiPid = startProcess('apiserver', ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${apiPort!}`, '--log-level=warn'], join(dir, 'apiserver.log'));
   await until('the API server', 60_000, async () => (await fetch(`${apiURL}/readyz`)).status === 200);
-  const api = new Api(new URL(apiURL), o.concurrency + 8);
+  const api = new ApiClient(new URL(apiURL), { maxSockets: o.concurrency + 8 });
 
   let t = Date.now();
   const extraPids: number[] = [];
@@ -227,7 +171,8 @@ async function main(): Promise<void> {
   const bound = new Map<string, number>();
   const running = new Map<string, number>();
   let allBound: (() => void) | undefined;
-  const closeWatch = await api.watch(`/api/v1/namespaces/default/pods?watch=1&resourceVersion=${list.metadata.resourceVersion}`, (ev) => {
+  const closeWatch = await api.watch(`/api/v1/namespaces/default/pods?watch=1&resourceVersion=${list.metadata.resourceVersion}`, (line) => {
+    const ev = JSON.parse(line) as { type: string; object: PodLite };
     const name = ev.object.metadata.name;
     const now = performance.now();
     if ((ev.object.spec?.nodeName ?? '') !== '' && !bound.has(name)) {

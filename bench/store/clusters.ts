@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readClusterFile, type ClusterFile } from '../../src/cli/launcher/cluster-file.js';
+import { storeMemberArgs } from '../../src/cli/launcher/control-plane.js';
 import { EtcdRpc, encodeRange, type MemberStatus } from './rpc.js';
 import { isAlive, waitGone, type ProcessRegistry } from './processes.js';
 
@@ -220,7 +221,7 @@ export class BenchCluster {
     // Register whatever started before looking at the outcome, so a half-started cluster is stopped too.
     for (const m of file?.store.members ?? []) if (m.pid > 0) registry.add(m.pid, `capstan member ${m.name}`);
     if (!up.ok || file === undefined) throw new Error(`capstan up failed:\n${up.output}`);
-    const initialCluster = file.store.members.map((m) => `${m.name}=${m.peerURL}`).join(',');
+    const started = file;
     const members: BenchMember[] = file.store.members.map((m) => ({
       name: m.name,
       endpoint: m.clientURL,
@@ -228,23 +229,8 @@ export class BenchCluster {
       logFile: m.log,
       pid: m.pid,
       memberId: 0n,
-      // The flags `capstan up` starts a member with (src/cli/up.ts); on a restart the data directory wins.
-      argv: [
-        process.execPath,
-        '--import',
-        'tsx',
-        cliPath,
-        'store',
-        `--name=${m.name}`,
-        `--data-dir=${m.dataDir}`,
-        `--listen-client-urls=${m.clientURL}`,
-        `--advertise-client-urls=${m.clientURL}`,
-        `--listen-peer-urls=${m.peerURL}`,
-        `--initial-advertise-peer-urls=${m.peerURL}`,
-        `--initial-cluster=${initialCluster}`,
-        '--initial-cluster-state=new',
-        `--initial-cluster-token=${file.store.clusterToken}`,
-      ],
+      // The flags `capstan up` starts a member with; on a restart the data directory wins.
+      argv: [process.execPath, '--import', 'tsx', cliPath, ...storeMemberArgs(m, started.store.members, started.store.clusterToken, 'new')],
     }));
     const cluster = new BenchCluster('capstan', dir, members, registry);
     await cluster.learnIds();

@@ -5,6 +5,7 @@ import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, t
 import { planControlPlane, planMembers, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
 import { DEFAULT_LEADER_ELECTION, DEFAULT_NODE_TIMINGS, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
 import { parseDurationMs } from '../util/duration.js';
+import { InvalidLeaderElectionConfigError, leaderElectionConfig } from '../components/leaderelection/config.js';
 import { isAlive, stopPid, waitHealthy, waitReady } from './launcher/processes.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
@@ -45,6 +46,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
         nodes: count('--nodes', opts.nodes ?? dflt(3), 100),
       };
       const leaderElection = timings(opts);
+      const nodeTimes = nodeTimings(opts);
       if (apiservers === 0 && components.schedulers + components.controllerManagers + components.nodes > 0) {
         throw new CommandError('the components need API servers: give --apiservers 1 or more', 'BAD_FLAG', 2);
       }
@@ -117,7 +119,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
           ctx.stderr(`pid ${cp.lb.pid}, ready\n`);
         }
         if (file.components === undefined && components.schedulers + components.controllerManagers + components.nodes > 0) {
-          file.components = await planComponents(dir, components, leaderElection, nodeTimings(opts));
+          file.components = await planComponents(dir, components, leaderElection, nodeTimes);
         }
         if (file.components !== undefined) {
           const c = file.components;
@@ -207,11 +209,16 @@ interface UpOptions {
   detach?: boolean;
 }
 
+/** durationMs reads a positive Go duration flag, or exits 2 naming it. */
+function durationMs(flag: string, v: string): number {
+  const ms = parseDurationMs(v);
+  if (ms === undefined || ms <= 0) throw new CommandError(`${flag} ${v}: give a duration such as 15s`, 'BAD_FLAG', 2);
+  return ms;
+}
+
 function nodeTimings(opts: UpOptions): { nodeLeaseDuration: string; nodeMonitorGracePeriod: string } {
-  for (const [flag, v] of [['--node-lease-duration', opts.nodeLeaseDuration], ['--node-monitor-grace-period', opts.nodeMonitorGracePeriod]] as const) {
-    const ms = parseDurationMs(v);
-    if (ms === undefined || ms <= 0) throw new CommandError(`${flag} ${v}: give a duration such as 40s`, 'BAD_FLAG', 2);
-  }
+  durationMs('--node-lease-duration', opts.nodeLeaseDuration);
+  durationMs('--node-monitor-grace-period', opts.nodeMonitorGracePeriod);
   return { nodeLeaseDuration: opts.nodeLeaseDuration, nodeMonitorGracePeriod: opts.nodeMonitorGracePeriod };
 }
 
@@ -223,11 +230,17 @@ function count(flag: string, v: string, max = 9): number {
 
 function timings(opts: UpOptions): LeaderElectionTimings {
   const t = { leaseDuration: opts.leaderElectLeaseDuration, renewDeadline: opts.leaderElectRenewDeadline, retryPeriod: opts.leaderElectRetryPeriod };
-  const [lease, renew, retry] = [t.leaseDuration, t.renewDeadline, t.retryPeriod].map((d, i) => {
-    const ms = parseDurationMs(d);
-    if (ms === undefined || ms <= 0) throw new CommandError(`--leader-elect-${['lease-duration', 'renew-deadline', 'retry-period'][i]} ${d}: give a duration such as 15s`, 'BAD_FLAG', 2);
-    return ms;
-  }) as [number, number, number];
-  if (!(lease > renew && renew > 1.2 * retry)) throw new CommandError(`leader election needs lease duration > renew deadline > 1.2 × retry period (got ${t.leaseDuration}, ${t.renewDeadline}, ${t.retryPeriod})`, 'BAD_FLAG', 2);
+  try {
+    // The components would refuse what client-go refuses: check it before starting any of them.
+    leaderElectionConfig({
+      identity: 'capstan-up',
+      leaseDurationMs: durationMs('--leader-elect-lease-duration', t.leaseDuration),
+      renewDeadlineMs: durationMs('--leader-elect-renew-deadline', t.renewDeadline),
+      retryPeriodMs: durationMs('--leader-elect-retry-period', t.retryPeriod),
+    });
+  } catch (err) {
+    if (err instanceof InvalidLeaderElectionConfigError) throw new CommandError(`leader election: ${err.message} (got ${t.leaseDuration}, ${t.renewDeadline}, ${t.retryPeriod})`, 'BAD_FLAG', 2);
+    throw err;
+  }
   return t;
 }

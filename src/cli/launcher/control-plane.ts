@@ -47,7 +47,7 @@ function port(url: string): string {
  * finds its WAL and snapshot there and ignores the initial-cluster flags, as etcd does. A local cluster is a
  * test bed: its members accept `capstan chaos partition` (fault injection on the peer links).
  */
-function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing'): string[] {
+export function storeMemberArgs(m: MemberRecord, members: readonly MemberRecord[], clusterToken: string, state: 'new' | 'existing'): string[] {
   return [
     'store',
     `--name=${m.name}`,

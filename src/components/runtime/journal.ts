@@ -28,16 +28,17 @@ export class Journal {
     private readonly keep = 1000,
   ) {}
 
-  /** record notes one action; term is the leadership term it belongs to (1 for the first time this replica led). */
+  /** record notes one action, before it is sent. */
   record(action: string, object: string, detail?: Readonly<Record<string, string | number | boolean>>): void {
     const entry: JournalEntry = { action, object, at: this.clock.now(), ...(detail === undefined ? {} : { detail }) };
     this.recent.push(entry);
-    if (this.recent.length > this.keep) this.recent.splice(0, this.recent.length - this.keep);
+    // Trim in batches: one splice per `keep` entries, not one per entry on the write path.
+    if (this.recent.length >= 2 * this.keep) this.recent.splice(0, this.recent.length - this.keep);
     this.log.info({ journal: true, identity: this.identity, action, object, at: entry.at, ...(detail === undefined ? {} : { detail }) }, 'journal');
   }
 
-  /** entries returns the most recent entries, oldest first. */
+  /** entries returns the most recent entries (at most keep), oldest first. */
   entries(): readonly JournalEntry[] {
-    return this.recent;
+    return this.recent.length > this.keep ? this.recent.slice(this.recent.length - this.keep) : this.recent;
   }
 }
