@@ -5,8 +5,8 @@
  *
  * - a Deployment of 10 replicas runs on the hollow nodes, scales to 30 and back, rolls out a new image
  *   (`kubectl rollout status` succeeds) and its Service gets the pods as Endpoints;
- * - kill -9 of the active scheduler (and controller-manager): the standby holds the Lease within leaseDuration +
- *   retryPeriod and does the pending work; SIGTERM: the standby takes over within about one retryPeriod;
+ * - kill -9 of the active scheduler (and controller-manager): the standby holds the Lease within leaseDuration and
+ *   two of its (jittered) tries and does the pending work; SIGTERM: the standby takes over at its next try;
  * - the store leader, one API server and the active scheduler killed at once while a Deployment scales: it
  *   converges, and no pod is ever bound twice (a watch records every pod's nodeName);
  * - a stopped hollow node goes Unknown, is tainted unreachable, and its pods are evicted and replaced elsewhere;
@@ -34,6 +34,8 @@ import { capstan, kubectlBinary, readComponentLog, startFullCluster, type FullCl
 
 const LEASE_MS = 4_000;
 const RETRY_MS = 1_000;
+/** POLL_MAX_MS is the longest pause of a standby between two tries: retryPeriod jittered by client-go's factor 1.2. */
+const POLL_MAX_MS = 2.2 * RETRY_MS;
 const NS = 'default';
 
 function deployment(name: string, replicas: number, image: string): string {
@@ -221,7 +223,7 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
   it.each([
     ['scheduler', 'kube-scheduler'],
     ['controller-manager', 'kube-controller-manager'],
-  ] as const)('kill -9 of the active %s: the standby holds the Lease within leaseDuration + retryPeriod and works; SIGTERM: takeover within about a retryPeriod', async (component, leaseName) => {
+  ] as const)('kill -9 of the active %s: the standby holds the Lease within leaseDuration and two jittered retry periods and works; SIGTERM: takeover at the standby\'s next try', async (component, leaseName) => {
     const app = `after-${component}`;
     const [killed] = (await c.chaos('kill', '--component', component, '--leader')) as [FaultRecord];
     kills.push({ identity: identityOf(killed.name), at: killed.at });
@@ -229,9 +231,11 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     expect(c.kubectl(['apply', '-f', '-'], deployment(app, 3, 'registry.local/web:v1'))).toMatchObject({ code: 0 });
     const killMs = await takeover(leaseName, identityOf(killed.name), killed.at);
     process.stdout.write(`${component}: kill -9 of the leader → standby holds the Lease after ${killMs} ms\n`);
-    // The Lease was last renewed at most a retry period (jittered ×1.2) before the kill; the standby notices within
-    // a retry period (jittered) after it expires; 1 s covers request latency on a loaded 2-core machine.
-    expect(killMs).toBeLessThan(LEASE_MS + 1.2 * RETRY_MS + 1_000);
+    // A standby polls every retryPeriod × [1, 2.2] (client-go's JitterUntil, factor 1.2) and judges expiry by when
+    // it saw the last renewal: it may see the final renewal up to one poll after the kill, waits leaseDuration
+    // from then, and notices at its next poll — leaseDuration + 2 polls at worst; 1 s covers request latency on a
+    // loaded 2-core machine. (Measured 4.4–6.5 s with lease 4 s and retry 1 s.)
+    expect(killMs).toBeLessThan(LEASE_MS + 2 * POLL_MAX_MS + 1_000);
     await waitRunning(app, 3);
 
     const [restarted] = await c.chaos('restart', '--component', component, '--member', killed.name);
@@ -244,7 +248,7 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     await waitFor(() => (isAlive(active.pid) ? undefined : true), { timeoutMs: 20_000, what: `${active.name} to exit` });
     const termMs = await takeover(leaseName, identityOf(active.name), termAt);
     process.stdout.write(`${component}: SIGTERM of the leader → standby holds the Lease after ${termMs} ms\n`);
-    expect(termMs).toBeLessThan(1.2 * RETRY_MS + 1_500);
+    expect(termMs).toBeLessThan(POLL_MAX_MS + 1_000); // the released Lease is taken at the standby's next poll
     expect(c.kubectl(['scale', `deployment/${app}`, '--replicas=5'])).toMatchObject({ code: 0 });
     await waitRunning(app, 5);
     await c.chaos('restart', '--component', component, '--member', active.name);
