@@ -142,8 +142,9 @@ async function main(): Promise<void> {
   if (o.hollowNodes && !hollow) console.log('--hollow-nodes: capstan node does not exist yet; creating Node objects instead');
   console.log(`bench/scheduler: ${o.nodes} nodes, ${o.pods} pods, ${o.concurrency} creating clients; run dir ${dir}`);
 
-  const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'));
-  const apiPid = startProcess('apiserver', ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${apiPort!}`, '--log-level=warn'], join(dir, 'apiserver.log'));
+  const profFlags = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
+  const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'), profFlags);
+  const apiPid = startProcess('apiserver', ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${apiPort!}`, '--log-level=warn'], join(dir, 'apiserver.log'), profFlags);
   await until('the API server', 60_000, async () => (await fetch(`${apiURL}/readyz`)).status === 200);
   const api = new ApiClient(new URL(apiURL), { maxSockets: o.concurrency + 8 });
 
@@ -161,8 +162,7 @@ async function main(): Promise<void> {
   }
   console.log(`nodes ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
-  const schedNodeFlags = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
-  const schedPid = startProcess('scheduler', ['scheduler', `--master=${apiURL}`, `--port=${schedPort!}`, '--log-level=warn', ...o.schedulerFlags], join(dir, 'scheduler.log'), schedNodeFlags);
+  const schedPid = startProcess('scheduler', ['scheduler', `--master=${apiURL}`, `--port=${schedPort!}`, '--log-level=warn', ...o.schedulerFlags], join(dir, 'scheduler.log'), profFlags);
   await until('the scheduler to lead', 60_000, async () => ((await (await fetch(`http://127.0.0.1:${schedPort!}/leaderz`)).json()) as { leading: boolean }).leading);
 
   // Watch pods from now on: bound (spec.nodeName) and Running times per pod.
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   await until('the probe pod to be bound', 60_000, async () => bound.has('probe'));
   console.log(`scheduler synced; probe bound in ${(bound.get('probe')! - probeAt).toFixed(0)} ms`);
 
-  const pids = [storePid, apiPid, schedPid, ...extraPids];
+  const pids = [storePid, apiPid, schedPid, ...extraPids, process.pid];
   const cpuBefore = sampleCpu(pids);
   const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(6, '0')}`);
   const done = new Promise<void>((resolve) => (allBound = resolve));
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   console.log(`scheduling throughput:      ${(bound.size - 1) / elapsedS > 0 ? ((bound.size - 1) / elapsedS).toFixed(0) : '0'} pods/s (first create → last bound: ${elapsedS.toFixed(1)} s)`);
   console.log(`create → bound latency:     ${fmt(summarize([latencies]))}`);
   console.log(`create → Running latency:   ${startup === undefined ? 'n/a (no hollow node agents: Node objects created through the API)' : fmt(startup)}`);
-  console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${perProc(apiPid)}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
+  console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${perProc(apiPid)}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''}, this load generator ${perProc(process.pid)} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
   console.log(`anchor:                     kube-scheduler's scheduler_perf expects ~680 pods/s (5,000 nodes, 10,000 pods); target here ≥ 500 pods/s`);
 
   api.close();

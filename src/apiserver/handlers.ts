@@ -63,9 +63,10 @@ function qr(r: ResourceType): QualifiedResource {
   return { group: r.group, resource: r.resource };
 }
 
-function withoutRV(obj: KubeObject): KubeObject {
+/** comparable is obj as r's kind without its resourceVersion, for telling a no-op update (obj is not modified). */
+function comparable(r: ResourceType, obj: KubeObject): KubeObject {
   const { resourceVersion: _rv, ...meta } = obj.metadata;
-  return { ...obj, metadata: meta };
+  return { ...obj, apiVersion: apiVersionOf(r), kind: r.kind, metadata: meta };
 }
 
 function parseRV(rv: string | undefined, what = 'resourceVersion'): number | undefined {
@@ -87,7 +88,7 @@ function uuid(random: Random): string {
 export class RestHandlers {
   constructor(
     private readonly store: ObjectStore,
-    private readonly caches: WatchCaches,
+    private readonly caches: Pick<WatchCaches, 'for' | 'existing'>,
     private readonly clock: Clock,
     private readonly random: Random,
     /** namespaces is the namespaces resource, whose cache namespace lifecycle checks consult. */
@@ -273,6 +274,12 @@ export class RestHandlers {
    * guaranteedUpdate applies tryUpdate to the stored object and writes the result guarded by the mod revision
    * it read. When the client named a resourceVersion it must match (else Conflict); otherwise a guard that
    * failed because someone else wrote meanwhile is retried against what they wrote.
+   *
+   * As kube-apiserver's GuaranteedUpdate with a cached existing object, the first try starts from this
+   * replica's watch cache when it holds the object, which saves a store read per update. That state may be
+   * stale, so nothing is decided on it alone: a write guarded by a stale revision fails and brings back the
+   * current state; a refusal (tryUpdate throwing, a resourceVersion mismatch) or a no-op is only answered
+   * after the state is re-read from the store.
    */
   private async guaranteedUpdate(
     r: ResourceType,
@@ -281,19 +288,41 @@ export class RestHandlers {
     createIfMissing?: () => Promise<Answer>,
   ): Promise<Answer> {
     const key = this.keyOf(r, info);
-    let current = await this.store.get(key);
+    const suggested = info.dryRun === true ? undefined : this.caches.existing(r)?.suggestion(key);
+    let current = suggested ?? (await this.store.get(key));
+    let authoritative = suggested === undefined;
+    const reread = async (): Promise<void> => {
+      current = await this.store.get(key);
+      authoritative = true;
+    };
     let taken: ReadonlySet<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       if (current === undefined) {
         if (createIfMissing !== undefined) return createIfMissing();
         throw StatusError.notFound(qr(r), info.name);
       }
-      const { obj, clientRV } = tryUpdate(current);
-      if (clientRV !== undefined && clientRV !== current.modRevision) throw StatusError.modified(qr(r), info.name);
+      let tried: { obj: KubeObject; clientRV: number | undefined };
+      try {
+        tried = tryUpdate(current);
+      } catch (err) {
+        if (authoritative) throw err;
+        await reread();
+        continue;
+      }
+      const { clientRV } = tried;
+      // Stored objects carry their kind, as kube-apiserver stores them.
+      const obj = this.stamp(r, tried.obj);
+      if (clientRV !== undefined && clientRV !== current.modRevision) {
+        if (authoritative) throw StatusError.modified(qr(r), info.name);
+        await reread();
+        continue;
+      }
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
-      if (isDeepStrictEqual(withoutRV(this.stamp(r, obj)), withoutRV(this.stamp(r, current.obj)))) {
-        return { code: 200, body: current.obj };
+      if (isDeepStrictEqual(comparable(r, obj), comparable(r, current.obj))) {
+        if (authoritative) return { code: 200, body: current.obj };
+        await reread();
+        continue;
       }
       if (info.dryRun === true) return { code: 200, body: this.stamp(r, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.obj.metadata.resourceVersion } }) };
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
@@ -309,11 +338,18 @@ export class RestHandlers {
         taken = await this.store.heldClaims(r.claimPrefixes ?? []);
         continue;
       }
+      const stale = !authoritative;
+      current = out.current;
+      authoritative = true;
+      // A guard that failed on the cache's guess is the expected way a stale guess ends: not a retry used.
+      if (stale) {
+        attempt--;
+        continue;
+      }
       if (clientRV !== undefined || attempt >= MAX_UPDATE_RETRIES) {
-        if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
+        if (current === undefined) throw StatusError.notFound(qr(r), info.name);
         throw StatusError.modified(qr(r), info.name);
       }
-      current = out.current;
     }
   }
 
@@ -528,8 +564,10 @@ export class RestHandlers {
     const ctx = this.ctx();
     await this.guaranteedUpdate(r, info, (current) => {
       const pod = structuredClone(current.obj) as Pod;
-      if (pod.metadata.deletionTimestamp) throw StatusError.conflict(qr(r), info.name, `pod ${info.name} is being deleted, cannot be assigned to a host`);
-      if ((pod.spec?.nodeName ?? '') !== '') throw StatusError.conflict(qr(r), info.name, `pod ${info.name} is already assigned to node "${pod.spec!.nodeName!}"`);
+      // kube-apiserver's BindingREST reports these as conflicts on pods/binding.
+      const bindingResource = { group: r.group, resource: `${r.resource}/binding` };
+      if (pod.metadata.deletionTimestamp) throw StatusError.conflict(bindingResource, info.name, `pod ${info.name} is being deleted, cannot be assigned to a host`);
+      if ((pod.spec?.nodeName ?? '') !== '') throw StatusError.conflict(bindingResource, info.name, `pod ${info.name} is already assigned to node "${pod.spec!.nodeName!}"`);
       pod.spec = { ...(pod.spec ?? { containers: [] }), nodeName: node };
       const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime(ctx.now) });

@@ -20,7 +20,7 @@ import type { Watcher } from '../store/client/index.js';
 import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
 import { stampKind, type ResourceType } from './resource.js';
-import type { ObjectStore } from './storage/object-store.js';
+import type { ObjectStore, Versioned } from './storage/object-store.js';
 import { changesFromBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
 
 
@@ -40,6 +40,8 @@ export class WatchCache {
   private readonly subscribers = new Set<CacheSubscriber>();
   private watcher: Watcher | undefined;
   private starting: Promise<void> | undefined;
+  /** live is true while the cache's etcd watch runs and the objects reflect it. */
+  private live = false;
   private closed = false;
 
   constructor(
@@ -107,6 +109,7 @@ export class WatchCache {
       if (this.watcher !== watcher) return;
       this.watcher = undefined;
       this.starting = undefined;
+      this.live = false;
       this.log.warn({ err, resource: this.r.resource }, 'watch cache: etcd watch ended; ending watchers and starting over');
       for (const s of [...this.subscribers]) s.end(err);
       this.subscribers.clear();
@@ -114,6 +117,19 @@ export class WatchCache {
     watcher.on('error', restart);
     watcher.on('close', () => restart(new Error('the etcd watch closed')));
     await watcher.ready();
+    this.live = this.watcher === watcher;
+  }
+
+  /**
+   * suggestion is the cached object under key with its mod revision, while the cache is live — a guess at
+   * the stored state that an update may start from (kube-apiserver's cachedExistingObject): the write is
+   * guarded by that revision, so a stale guess costs a retry, never a lost update.
+   */
+  suggestion(key: string): Versioned | undefined {
+    if (!this.live) return undefined;
+    const obj = this.objects.get(key);
+    const modRevision = Number(obj?.metadata.resourceVersion);
+    return obj === undefined || !Number.isSafeInteger(modRevision) ? undefined : { obj, modRevision };
   }
 
   /** get returns the cached object under key (shared: never mutate it), or undefined. */
@@ -155,6 +171,7 @@ export class WatchCache {
   /** close stops the etcd watch and ends every subscriber. */
   close(): void {
     this.closed = true;
+    this.live = false;
     this.watcher?.cancel();
     this.watcher = undefined;
     for (const s of [...this.subscribers]) s.end(new Error('the watch cache closed'));
@@ -182,6 +199,11 @@ export class WatchCaches {
     }
     await c.ready();
     return c;
+  }
+
+  /** existing returns resource r's cache if one was created, without starting one. */
+  existing(r: ResourceType): WatchCache | undefined {
+    return this.caches.get(`${r.group}/${r.resource}`);
   }
 
   /** close closes every cache. */

@@ -75,20 +75,28 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** cryptoRandom is a Random backed by the operating system's CSPRNG, for production IDs. */
+/**
+ * POOL_WORDS is how many 32-bit words cryptoRandom draws from the OS at once: one getRandomValues call per
+ * draw cost the API server ~2 % of its CPU (a UID is two 64-bit draws per created object).
+ */
+const POOL_WORDS = 1024;
+const pool = new Uint32Array(POOL_WORDS);
+let poolNext = POOL_WORDS;
+
+function cryptoWord(): number {
+  if (poolNext === POOL_WORDS) {
+    globalThis.crypto.getRandomValues(pool);
+    poolNext = 0;
+  }
+  return pool[poolNext++]!;
+}
+
+/** cryptoRandom is a Random backed by the operating system's CSPRNG (drawn in batches), for production IDs. */
 export const cryptoRandom: Random = {
-  float: () => {
-    const b = new Uint32Array(1);
-    globalThis.crypto.getRandomValues(b);
-    return b[0]! / 4294967296;
-  },
+  float: () => cryptoWord() / 4294967296,
   int(n) {
     if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`cryptoRandom.int: n must be a positive safe integer, got ${n}`);
     return Math.floor(this.float() * n);
   },
-  uint64: () => {
-    const b = new BigUint64Array(1);
-    globalThis.crypto.getRandomValues(b);
-    return b[0]!;
-  },
+  uint64: () => (BigInt(cryptoWord()) << 32n) | BigInt(cryptoWord()),
 };

@@ -453,7 +453,7 @@ describe('subresources', () => {
     expect(p.body.status!.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
     const second = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods/bind-1/binding', { ...binding, target: { ...binding.target, name: 'node-b' } });
     expect(second.status).toBe(409);
-    expect(second.body.message).toBe('Operation cannot be fulfilled on pods "bind-1": pod bind-1 is already assigned to node "node-a"');
+    expect(second.body.message).toBe('Operation cannot be fulfilled on pods/binding "bind-1": pod bind-1 is already assigned to node "node-a"');
     const byNode = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a');
     expect(byNode.body.items.map((x) => x.metadata.name)).toEqual(['bind-1']);
     const pendingOnA = await rest<KubeList<Pod>>(base, 'GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DPending,spec.nodeName%3Dnode-a');
