@@ -11,7 +11,10 @@
  * --hollow-nodes runs the hollow node agents (`capstan node --count N`) instead of creating Node objects; the
  * bench then also reports create→Running (pod startup latency: binding, then the agent's simulated start).
  *
- *   npm run bench:scheduler -- [--nodes 1000] [--pods 10000] [--concurrency 64] [--hollow-nodes] [--cpu-prof DIR] [--scheduler-flags "..."]
+ * --apiservers N runs N API server replicas (capstan's HA shape; one by default, as scheduler_perf): the scheduler
+ * uses the first, the node agents the last, the pod creators all in turn.
+ *
+ *   npm run bench:scheduler -- [--nodes 1000] [--pods 10000] [--concurrency 64] [--apiservers 1] [--hollow-nodes] [--cpu-prof DIR] [--scheduler-flags "..."]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
@@ -33,6 +36,7 @@ interface Options {
   nodes: number;
   pods: number;
   concurrency: number;
+  apiservers: number;
   hollowNodes: boolean;
   cpuProf: string | undefined;
   schedulerFlags: string[];
@@ -46,6 +50,7 @@ function parseOptions(argv: string[]): Options {
       nodes: { type: 'string', default: '1000' },
       pods: { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '64' },
+      apiservers: { type: 'string', default: '1' },
       'hollow-nodes': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'scheduler-flags': { type: 'string', default: '' },
@@ -61,6 +66,7 @@ function parseOptions(argv: string[]): Options {
     nodes: int('nodes', values.nodes),
     pods: int('pods', values.pods),
     concurrency: int('concurrency', values.concurrency),
+    apiservers: int('apiservers', values.apiservers),
     hollowNodes: values['hollow-nodes'],
     cpuProf: values['cpu-prof'],
     schedulerFlags: values['scheduler-flags'].split(' ').filter((s) => s !== ''),
@@ -131,27 +137,52 @@ function fmt(s: LatencySummary): string {
   return `p50 ${f(s.p50Ms)}  p99 ${f(s.p99Ms)}  max ${f(s.maxMs)}  (n=${s.count})`;
 }
 
+/**
+ * requestCounts sums apiserver_request_total over the API servers by verb, resource/subresource and code,
+ * for the writes (what each pod cost in requests, and how many conflicted), e.g. `POST pods/binding 201: 10001`.
+ */
+async function requestCounts(urls: readonly string[]): Promise<string> {
+  const sums = new Map<string, number>();
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
+    for (const line of text.split('\n')) {
+      const m = /^apiserver_request_total\{(.*)\} (\d+)/.exec(line);
+      if (m === null) continue;
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
+      const verb = labels.verb ?? '';
+      if (!['CREATE', 'UPDATE', 'PATCH', 'DELETE', 'POST', 'PUT'].includes(verb.toUpperCase())) continue;
+      const what = `${verb} ${labels.resource ?? ''}${labels.subresource ? `/${labels.subresource}` : ''} ${labels.code ?? ''}`;
+      sums.set(what, (sums.get(what) ?? 0) + Number(m[2]));
+    }
+  }
+  return [...sums.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-scheduler-'));
-  const [clientPort, peerPort, apiPort, schedPort] = await freePorts(4);
+  const [clientPort, peerPort, schedPort, ...apiPorts] = await freePorts(3 + o.apiservers);
   const clientURL = `http://127.0.0.1:${clientPort!}`;
   const peerURL = `http://127.0.0.1:${peerPort!}`;
-  const apiURL = `http://127.0.0.1:${apiPort!}`;
+  const apiURLs = apiPorts.map((p) => `http://127.0.0.1:${p}`);
+  // The scheduler talks to the first API server, the node agents to the last, the pod creators to all in turn.
+  const apiURL = apiURLs[0]!;
+  const nodesURL = apiURLs[apiURLs.length - 1]!;
   const hollow = o.hollowNodes && existsSync(join(root, 'src', 'cli', 'node.ts'));
   if (o.hollowNodes && !hollow) console.log('--hollow-nodes: capstan node does not exist yet; creating Node objects instead');
   console.log(`bench/scheduler: ${o.nodes} nodes, ${o.pods} pods, ${o.concurrency} creating clients; run dir ${dir}`);
 
   const profFlags = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
   const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'), profFlags);
-  const apiPid = startProcess('apiserver', ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${apiPort!}`, '--log-level=warn'], join(dir, 'apiserver.log'), profFlags);
-  await until('the API server', 60_000, async () => (await fetch(`${apiURL}/readyz`)).status === 200);
-  const api = new ApiClient(new URL(apiURL), { maxSockets: o.concurrency + 8 });
+  const apiPids = apiPorts.map((port, i) => startProcess(`apiserver-${i}`, ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${port}`, '--log-level=warn'], join(dir, `apiserver-${i}.log`), profFlags));
+  for (const url of apiURLs) await until(`the API server ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).status === 200);
+  const apis = apiURLs.map((url) => new ApiClient(new URL(url), { maxSockets: o.concurrency + 8 }));
+  const api = apis[0]!;
 
   let t = Date.now();
   const extraPids: number[] = [];
   if (hollow) {
-    extraPids.push(startProcess('node agents', ['node', `--master=${apiURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log')));
+    extraPids.push(startProcess('node agents', ['node', `--master=${nodesURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log')));
     await until(`${o.nodes} nodes to register`, 600_000, async () => (JSON.parse((await api.request('GET', '/api/v1/nodes')).text) as { items: unknown[] }).items.length >= o.nodes);
   } else {
     const names = Array.from({ length: o.nodes }, (_, i) => `node-${String(i).padStart(5, '0')}`);
@@ -189,18 +220,20 @@ async function main(): Promise<void> {
   await until('the probe pod to be bound', 60_000, async () => bound.has('probe'));
   console.log(`scheduler synced; probe bound in ${(bound.get('probe')! - probeAt).toFixed(0)} ms`);
 
-  const pids = [storePid, apiPid, schedPid, ...extraPids, process.pid];
+  const pids = [storePid, ...apiPids, schedPid, ...extraPids, process.pid];
   const cpuBefore = sampleCpu(pids);
   const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(6, '0')}`);
   const done = new Promise<void>((resolve) => (allBound = resolve));
   t = performance.now();
   let createdAllAt = 0;
   let retries = 0;
+  let nextApi = 0;
   await pool(names, o.concurrency, async (n) => {
     created.set(n, performance.now());
+    const via = apis[nextApi++ % apis.length]!;
     // A 5xx (the store timing out on a loaded machine) is retried; AlreadyExists then means the first try landed.
     for (let attempt = 1; ; attempt++) {
-      const r = await api.request('POST', '/api/v1/namespaces/default/pods', podObject(n));
+      const r = await via.request('POST', '/api/v1/namespaces/default/pods', podObject(n));
       if (r.status === 201 || (r.status === 409 && attempt > 1)) break;
       if ((r.status >= 500 || r.status === 429) && attempt < 5) {
         retries++;
@@ -227,6 +260,8 @@ async function main(): Promise<void> {
   }
   closeWatch();
 
+  const requests = await requestCounts(apiURLs);
+
   const perProc = (pid: number): string => {
     const b = cpuBefore.byPid.get(pid);
     const a = cpuAfter.byPid.get(pid);
@@ -237,10 +272,11 @@ async function main(): Promise<void> {
   console.log(`scheduling throughput:      ${(bound.size - 1) / elapsedS > 0 ? ((bound.size - 1) / elapsedS).toFixed(0) : '0'} pods/s (first create → last bound: ${elapsedS.toFixed(1)} s)`);
   console.log(`create → bound latency:     ${fmt(summarize([latencies]))}`);
   console.log(`create → Running latency:   ${startup === undefined ? 'n/a (no hollow node agents: Node objects created through the API)' : fmt(startup)}`);
-  console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${perProc(apiPid)}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''}, this load generator ${perProc(process.pid)} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
+  console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${apiPids.map(perProc).join(' + ')}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''}, this load generator ${perProc(process.pid)} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
+  console.log(`API requests:               ${requests}`);
   console.log(`anchor:                     kube-scheduler's scheduler_perf expects ~680 pods/s (5,000 nodes, 10,000 pods); target here ≥ 500 pods/s`);
 
-  api.close();
+  for (const a of apis) a.close();
   process.kill(schedPid, 'SIGTERM');
   await until('the scheduler to exit', 15_000, async () => !isAlive(schedPid)).catch(() => undefined);
   await registry.stopAll(10_000);

@@ -76,6 +76,16 @@ export function leaseWorkers(config: Pick<NodeAgentConfig, 'concurrency' | 'coun
   return Math.max(config.concurrency, Math.ceil(config.count / 20));
 }
 
+/**
+ * podWorkers is how many pod syncs (status writes, deletions) may be in flight: at least concurrency, and one
+ * per node, as each kubelet's status manager writes its own pods' statuses. A pool shared by a thousand nodes
+ * made pod startup wait on the pool instead of on the API server (10,000 pods, 16 workers: create → Running
+ * p99 89 s).
+ */
+export function podWorkers(config: Pick<NodeAgentConfig, 'concurrency' | 'count'>): number {
+  return Math.max(config.concurrency, config.count);
+}
+
 /** parseKeyValues reads `k=v,k2=v2` (the syntax of --node-labels and --capacity) into an object. */
 export function parseKeyValues(flag: string, text: string): Record<string, string> {
   const out: Record<string, string> = {};

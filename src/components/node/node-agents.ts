@@ -1,7 +1,7 @@
 /**
  * NodeAgents runs many hollow kubelets in one process, as kubemark does, with the client-go shape: shared
  * informers feed work queues, workers do the API calls, the decisions are the pure functions beside this
- * file. Three queues with their own workers (`concurrency` each; more for Leases, see leaseWorkers), so that a
+ * file. Three queues with their own workers (`concurrency` each; more for Leases and pods, see leaseWorkers and podWorkers), so that a
  * slow kind of write never starves another:
  *
  * - nodes: register the Node (POST; on AlreadyExists the existing Node is reused, as the kubelet's
@@ -36,7 +36,7 @@ import type { HealthCheck } from '../runtime/component-server.js';
 import type { ComponentContext, Controller } from '../runtime/controller.js';
 import type { Journal } from '../runtime/journal.js';
 import { admitPod } from './admission.js';
-import { leaseRenewIntervalMs, leaseWorkers, type NodeAgentConfig } from './config.js';
+import { leaseRenewIntervalMs, leaseWorkers, podWorkers, type NodeAgentConfig } from './config.js';
 import { HollowNode, hollowNodeSpecs, renewalLag } from './hollow-node.js';
 import { NodeAgentMetrics } from './metrics.js';
 import { newNodeLease, NODE_LEASE_NAMESPACE, renewedLease } from './node-lease.js';
@@ -90,6 +90,15 @@ export class NodeAgents implements Controller {
   private readonly nodes = new Map<string, HollowNode>();
   /** runtimes holds the pods admitted (or rejected) here, by namespace/name key. */
   private readonly runtimes = new Map<string, PodRuntime>();
+  /**
+   * written holds, per pod, the pod as this agent's last status write left it and the resourceVersion that write
+   * replaced. While the informer's copy is still at that version, the write is the newer state and the next
+   * sync starts from it: the kubelet's status manager likewise syncs from its own record of what it wrote, not
+   * from a cache that may lag (a PUT from the lagging cache is a 409, retried until the cache catches up — under
+   * load, more conflicts than writes). The write was guarded by that version, so once the informer's copy has
+   * moved on it holds this write or something later.
+   */
+  private readonly written = new Map<string, { readonly pod: DeepReadonly<Pod>; readonly replaced: string | undefined }>();
   private state: RunState | undefined;
 
   constructor(opts: NodeAgentsOptions) {
@@ -178,10 +187,8 @@ export class NodeAgents implements Controller {
 
     const workers: Promise<void>[] = [];
     // Node and lease syncs schedule their own next round (and retries); pod syncs retry through the queue.
-    for (let i = 0; i < this.config.concurrency; i++) {
-      workers.push(this.worker(s.nodeQueue, (name) => this.syncNode(s, name), false));
-      workers.push(this.worker(s.podQueue, (key) => this.syncPodKey(s, key), true));
-    }
+    for (let i = 0; i < this.config.concurrency; i++) workers.push(this.worker(s.nodeQueue, (name) => this.syncNode(s, name), false));
+    for (let i = 0; i < podWorkers(this.config); i++) workers.push(this.worker(s.podQueue, (key) => this.syncPodKey(s, key), true));
     for (let i = 0; i < leaseWorkers(this.config); i++) workers.push(this.worker(s.leaseQueue, (name) => this.syncLease(s, name), false));
     // Registration waits a little for the Node cache, so that after a restart existing Nodes are reused without a POST each.
     await Promise.race([nodeInformer.waitForSync(REGISTRATION_CACHE_WAIT_MS).catch(() => undefined), aborted]);
@@ -339,6 +346,7 @@ export class NodeAgents implements Controller {
   // ---- pods ----
 
   private forget(key: string): void {
+    this.written.delete(key);
     const rt = this.runtimes.get(key);
     if (rt === undefined) return;
     this.runtimes.delete(key);
@@ -389,7 +397,12 @@ export class NodeAgents implements Controller {
   }
 
   private async syncPodKey(s: RunState, key: string): Promise<void> {
-    const pod = s.podInformer.cache.get(key);
+    const cached = s.podInformer.cache.get(key);
+    const mine = this.written.get(key);
+    const behind = cached !== undefined && mine !== undefined && mine.pod.metadata.uid === cached.metadata.uid && mine.replaced === cached.metadata.resourceVersion;
+    if (!behind) this.written.delete(key);
+    // The informer has not delivered this agent's last write yet: that write is the newer state.
+    const pod = behind ? mine.pod : cached;
     const node = pod === undefined ? undefined : this.nodes.get(pod.spec?.nodeName ?? '');
     let rt = this.runtimes.get(key);
     if (pod === undefined || node === undefined || (rt !== undefined && (rt.uid !== pod.metadata.uid || rt.node !== node.name))) {
@@ -419,14 +432,15 @@ export class NodeAgents implements Controller {
       const next = deepCopy<Pod>(pod);
       next.status = decision.status;
       try {
-        await s.client.updateStatus<Pod>(PODS, next);
+        this.written.set(key, { pod: await s.client.updateStatus<Pod>(PODS, next), replaced: pod.metadata.resourceVersion });
         this.metrics.podStatusWrites.inc({ result: 'ok' });
         if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') this.metrics.podsStarted.inc();
       } catch (err) {
         this.metrics.podStatusWrites.inc({ result: 'error' });
         if (isNotFound(err)) return;
         if (isConflict(err)) {
-          // The informer brings the newer pod; look again shortly in case that event was the one we saw.
+          // Someone else wrote: the informer brings the newer pod; look again shortly in case that event was the one we saw.
+          this.written.delete(key);
           s.podQueue.addAfter(key, 100);
           return;
         }
