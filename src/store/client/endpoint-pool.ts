@@ -3,11 +3,10 @@
  * balancer), kept while it works, replaced by the next healthy one in configured order when it fails.
  *
  * An endpoint is healthy unless it failed recently (it is then suspected for suspicionMs(failures), growing
- * with consecutive failures) or its channel reports TRANSIENT_FAILURE. When every endpoint is unhealthy the
+ * with consecutive failures) or the last connection attempt to it failed (Endpoint.failing). When every endpoint is unhealthy the
  * one whose suspicion ends first is used anyway: a request must go somewhere, and the caller's deadline and
  * backoff bound the cost.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { invariant } from '../../util/errors.js';
@@ -78,7 +77,7 @@ export class EndpointPool {
   }
 
   private healthy(e: Endpoint, now: number): boolean {
-    return e.suspectUntil <= now && e.state() !== grpc.connectivityState.TRANSIENT_FAILURE;
+    return e.suspectUntil <= now && !e.failing();
   }
 
   private pin(idx: number): Endpoint {

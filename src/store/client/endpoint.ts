@@ -1,15 +1,20 @@
 /**
- * Endpoint is one etcd client URL and the single gRPC channel the client keeps to it; every service (KV,
- * Watch, Lease, Maintenance) is called over that channel, as clientv3 multiplexes one ClientConn.
+ * Endpoint is one etcd client URL and the two HTTP/2 connections the client keeps to it: the unary calls
+ * (every KV, Lease, Cluster and Maintenance request) go over a lean session of their own (h2-unary.ts), the
+ * streams (Watch, LeaseKeepAlive, Maintenance.Snapshot) over a grpc-js channel, which connects only once a
+ * stream is opened.
  *
- * connect() is the gate every attempt passes before it sends anything: it resolves once the channel is
- * READY, or fails without sending — which is what lets the retry policy tell "certainly not sent" from "sent,
- * then the connection failed".
+ * connect() and connectStreams() are the gates every attempt passes before it sends anything: each resolves
+ * once its connection is READY, or fails without sending — which is what lets the retry policy tell
+ * "certainly not sent" from "sent, then the connection failed".
  */
 import * as grpc from '@grpc/grpc-js';
 import { ClientClosedError, ClientConfigError, EndpointUnavailableError } from './errors.js';
+import { H2UnaryTransport, type UnaryCall } from './h2-unary.js';
 
-/** CHANNEL_OPTIONS tune the channel for fast failover and etcd-sized responses. */
+export type { UnaryCall } from './h2-unary.js';
+
+/** CHANNEL_OPTIONS tune the streams' channel for fast failover and etcd-sized responses (h2-unary.ts mirrors them). */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // Come back quickly once a restarted member listens again (grpc's default backoff reaches 120 s).
   'grpc.initial_reconnect_backoff_ms': 100,
@@ -53,13 +58,7 @@ export function parseEndpoint(url: string): EndpointAddress {
 /** Method is a gRPC method as proto-loader defines it, narrowed to the shapes the client sends and gets. */
 export type Method<Req, Resp> = grpc.MethodDefinition<Req, Resp>;
 
-/** UnaryCall is a started unary call: its outcome, and a way to cancel it. */
-export interface UnaryCall<Resp> {
-  readonly response: Promise<Resp>;
-  cancel(): void;
-}
-
-/** Endpoint owns the channel to one member's client URL. */
+/** Endpoint owns the connections to one member's client URL. */
 export class Endpoint {
   readonly url: string;
   /** failures counts consecutive failures (the pool's bookkeeping). */
@@ -68,26 +67,41 @@ export class Endpoint {
   suspectUntil = 0;
   private readonly channel: grpc.Channel;
   private readonly client: grpc.Client;
+  private readonly unaryTransport: H2UnaryTransport;
   private closed = false;
 
   constructor(address: EndpointAddress) {
     this.url = address.url;
+    this.unaryTransport = new H2UnaryTransport(`${address.secure ? 'https' : 'http'}://${address.target}`);
     const credentials = address.secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
     this.channel = new grpc.Channel(address.target, credentials, CHANNEL_OPTIONS);
     this.client = new grpc.Client(address.target, credentials, { channelOverride: this.channel });
   }
 
-  /** state is the channel's connectivity state, without starting a connection. */
-  state(): grpc.connectivityState {
-    return this.closed ? grpc.connectivityState.SHUTDOWN : this.channel.getConnectivityState(false);
+  /**
+   * failing is true while either connection reports TRANSIENT_FAILURE (its last attempt failed), without
+   * starting a connection.
+   */
+  failing(): boolean {
+    return (
+      !this.closed &&
+      (this.unaryTransport.state === grpc.connectivityState.TRANSIENT_FAILURE ||
+        this.channel.getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE)
+    );
   }
 
   /**
-   * connect resolves once the channel is READY. With failFast it rejects as soon as the channel reports
-   * TRANSIENT_FAILURE (the endpoint is down); otherwise it waits through failures for the channel's own
-   * reconnection, up to timeoutMs. It rejects with EndpointUnavailableError(maybeApplied: false): nothing was sent.
+   * connect resolves once the unary calls' session is READY. With failFast it rejects as soon as a
+   * connection attempt fails (the endpoint is down); otherwise it waits through failures for a reconnection
+   * (backoff 100 ms doubling to 1 s), up to timeoutMs. It rejects with EndpointUnavailableError(maybeApplied:
+   * false), or ClientClosedError after close(): nothing was sent.
    */
   connect(timeoutMs: number, failFast: boolean): Promise<void> {
+    return this.unaryTransport.connect(timeoutMs, failFast);
+  }
+
+  /** connectStreams is connect for the streams' grpc-js channel, with the same contract. */
+  connectStreams(timeoutMs: number, failFast: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + Math.max(0, timeoutMs);
       const check = (): void => {
@@ -118,24 +132,12 @@ export class Endpoint {
     });
   }
 
-  /** unary starts a unary call that must complete by deadline (a Date.now() time). */
-  unary<Req, Resp>(method: Method<Req, Resp>, request: Req, metadata: grpc.Metadata, deadline: number): UnaryCall<Resp> {
-    let call: grpc.ClientUnaryCall | undefined;
-    const response = new Promise<Resp>((resolve, reject) => {
-      call = this.client.makeUnaryRequest<Req, Resp>(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        metadata,
-        { deadline },
-        (err, value) => {
-          if (err !== null || value === undefined) reject(err ?? new Error(`${method.path}: empty response`));
-          else resolve(value);
-        },
-      );
-    });
-    return { response, cancel: () => call?.cancel() };
+  /**
+   * unary starts a unary call on the unary session, which must be READY (connect first), to complete by
+   * deadline (a Date.now() time); metadata are extra request headers. It fails with a GrpcStatusError.
+   */
+  unary<Req, Resp>(method: Method<Req, Resp>, request: Req, metadata: Readonly<Record<string, string>>, deadline: number): UnaryCall<Resp> {
+    return this.unaryTransport.unary(method, request, metadata, deadline);
   }
 
   /** bidi opens a bidirectional stream (Watch, LeaseKeepAlive) with no deadline. */
@@ -148,10 +150,11 @@ export class Endpoint {
     return this.client.makeServerStreamRequest<Req, Resp>(method.path, method.requestSerialize, method.responseDeserialize, request, metadata);
   }
 
-  /** close shuts the channel; calls still running on it fail. Idempotent. */
+  /** close shuts both connections; calls and streams still running on them fail. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unaryTransport.close();
     this.client.close();
   }
 }

@@ -8,7 +8,7 @@
  * (a dropped connection, an expired client deadline, a closed client, a status of another origin) gets one
  * of the classes below.
  */
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { CapstanError } from '../../util/errors.js';
 import { fromGrpcError } from '../errors.js';
 
@@ -100,12 +100,37 @@ export function isServiceError(err: unknown): err is ServiceError {
 }
 
 /**
- * neverSent reports whether grpc-js failed a call before putting it on any connection: its picker answers
- * UNAVAILABLE "No connection established" when the channel has no ready transport (the member refused the
- * connection, for example while it stops). Such a call reached no member, so even a write may be resent.
+ * GrpcStatusError is how a unary call over the HTTP/2 transport (h2-unary.ts) failed: the gRPC status the
+ * server answered with, or the one the transport reports for a failure of its own (UNAVAILABLE for a
+ * connection that failed, DEADLINE_EXCEEDED, CANCELLED, INTERNAL for a malformed response). It has the shape
+ * of grpc-js's ServiceError (code, details, trailers as metadata), so toClientError treats both alike. It is
+ * not a CapstanError: it is what arrives at the boundary, and toClientError translates it.
+ *
+ * sent is false only when the request certainly reached no server (see neverSent).
+ */
+export class GrpcStatusError extends Error implements ServiceError {
+  readonly code: status;
+  readonly details: string;
+  readonly metadata: Metadata;
+  readonly sent: boolean;
+
+  constructor(code: status, details: string, sent: boolean, metadata: Metadata = new Metadata(), options?: ErrorOptions) {
+    super(`${code} ${status[code] ?? 'UNKNOWN'}: ${details}`, options);
+    this.name = 'GrpcStatusError';
+    this.code = code;
+    this.details = details;
+    this.metadata = metadata;
+    this.sent = sent;
+  }
+}
+
+/**
+ * neverSent reports whether a unary call failed before its request could reach a server: the transport
+ * had no connection, or the server refused the stream unprocessed (RST_STREAM REFUSED_STREAM, or a GOAWAY
+ * whose last stream ID is below the call's). Such a call reached no member, so even a write may be resent.
  */
 export function neverSent(err: unknown): boolean {
-  return isServiceError(err) && err.code === status.UNAVAILABLE && /^(\w+: )?No connection established/.test(err.details);
+  return err instanceof GrpcStatusError && !err.sent;
 }
 
 /**

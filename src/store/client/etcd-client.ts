@@ -290,7 +290,7 @@ export class EtcdClient {
     const pinned = endpoint === undefined ? undefined : this.pool.find(endpoint);
     if (endpoint !== undefined && pinned === undefined) throw new ClientConfigError(`endpoint ${endpoint} is not configured`);
     const ep = pinned ?? this.pool.pick();
-    await ep.connect(this.dialTimeoutMs, true);
+    await ep.connectStreams(this.dialTimeoutMs, true);
     const call = ep.serverStream(this.methods.snapshot, {}, new Metadata());
     const unregister = this.lifecycle.onClose(() => call.cancel());
     let done = false;

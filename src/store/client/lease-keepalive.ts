@@ -199,7 +199,7 @@ export class LeaseKeeper {
       this.attempts++;
       const ep = this.pool.pick();
       try {
-        await ep.connect(this.timeouts.dialTimeoutMs, this.attempts <= this.pool.endpoints.length);
+        await ep.connectStreams(this.timeouts.dialTimeoutMs, this.attempts <= this.pool.endpoints.length);
       } catch (err) {
         if (lc.closed) return;
         this.pool.markFailed(ep, err);

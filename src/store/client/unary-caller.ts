@@ -25,6 +25,10 @@ export function requireLeaderMetadata(): Metadata {
   return md;
 }
 
+/** REQUIRE_LEADER_HEADERS is requireLeaderMetadata as the request headers of a unary call. */
+const REQUIRE_LEADER_HEADERS: Readonly<Record<string, string>> = Object.freeze({ hasleader: 'true' });
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** CallOptions say how a request may be retried and where it may go. */
 export interface CallOptions<Resp> {
   readonly kind: RequestKind;
@@ -91,8 +95,7 @@ export class UnaryCaller {
         continue;
       }
       remaining = deadline - clock.monotonic();
-      const metadata = options.requireLeader ? requireLeaderMetadata() : new Metadata();
-      const call = ep.unary(method, request, metadata, Date.now() + Math.max(1, remaining));
+      const call = ep.unary(method, request, options.requireLeader ? REQUIRE_LEADER_HEADERS : NO_HEADERS, Date.now() + Math.max(1, remaining));
       const unregister = lc.onClose(() => call.cancel());
       try {
         const response = await call.response;

@@ -97,7 +97,7 @@ export class WatchHub implements WatchStreamOwner {
       sub.attempts++;
       const ep = this.pool.pick();
       try {
-        await ep.connect(this.dialTimeoutMs, sub.attempts <= this.pool.endpoints.length);
+        await ep.connectStreams(this.dialTimeoutMs, sub.attempts <= this.pool.endpoints.length);
       } catch (err) {
         if (lc.closed) return;
         this.pool.markFailed(ep, err);

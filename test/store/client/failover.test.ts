@@ -8,9 +8,11 @@
  *   with, in revision order; and what it delivered is exactly what the store holds (writes whose outcome was
  *   unknown to the writer appear in both or in neither).
  * - with one member dead and listed first, every kind of request still succeeds.
+ * - a write to a member that stopped after the client connected to it is resent elsewhere, and applied once
+ *   (nothing was sent to the stopped member: its session ended, the new connection was refused).
  *
- * Both tests share one cluster (started once, in beforeAll): the second runs with the member the first
- * killed still down, or kills a follower itself when run alone.
+ * The tests share one cluster (started once, in beforeAll): the first restarts the member it stops; the last
+ * runs with the member the kill -9 test killed still down, or kills a follower itself when run alone.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -69,6 +71,25 @@ describeCompat('EtcdClient against a 3-member cluster', ['store'], () => {
     for (const c of clients) c.close();
     await cluster?.dispose();
   });
+
+  it('a write to a member that stopped after the client connected to it is resent to another member and applied once', async () => {
+    const c = running();
+    const follower = (await c.followers())[0] as ClusterMember;
+    const others = c.members.filter((m) => m !== follower);
+    const client = newClient([follower.endpoint, ...others.map((m) => m.endpoint)]);
+    await client.put('stopped/warm', 'x');
+    expect(client.activeEndpoint).toBe(follower.endpoint);
+    // SIGTERM: the member drains, sends GOAWAY and closes; the client's READY session to it ends.
+    await follower.stop();
+    try {
+      const put = await client.put('stopped/k', 'v');
+      expect(client.activeEndpoint).not.toBe(follower.endpoint);
+      const got = await client.get('stopped/k');
+      expect(got.kvs[0]).toMatchObject({ modRevision: put.revision, createRevision: put.revision, version: 1 });
+    } finally {
+      await follower.launch();
+    }
+  }, 60_000);
 
   it('across a kill -9 of the leader under write load, watches deliver every acknowledged write exactly once, in revision order', async () => {
     const c = running();

@@ -14,7 +14,7 @@ import {
   TimeoutError,
   TooManyRequestsError,
 } from '../../../src/store/errors.js';
-import { DeadlineExceededError, EndpointUnavailableError, neverSent, UnexpectedStatusError, toClientError } from '../../../src/store/client/errors.js';
+import { DeadlineExceededError, EndpointUnavailableError, GrpcStatusError, neverSent, UnexpectedStatusError, toClientError } from '../../../src/store/client/errors.js';
 import { backoffMs, decideRetry, suspicionMs, type RequestKind } from '../../../src/store/client/retry-policy.js';
 import type { CapstanError } from '../../../src/util/errors.js';
 
@@ -86,12 +86,19 @@ describe('backoffMs and suspicionMs', () => {
 describe('neverSent', () => {
   const serviceError = (code: number, details: string): Error => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
   it.each([
-    ['pick_first: no ready transport', serviceError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: '), true],
-    ['round_robin: no ready transport', serviceError(status.UNAVAILABLE, 'round_robin: No connection established. Last error: x'), true],
-    ['a connection dropped under the call', serviceError(status.UNAVAILABLE, 'Connection dropped'), false],
-    ['another status', serviceError(status.DEADLINE_EXCEEDED, 'No connection established'), false],
+    ['the transport had no connection, or the stream was refused unprocessed', new GrpcStatusError(status.UNAVAILABLE, 'refused', false), true],
+    ['a connection dropped under the call', new GrpcStatusError(status.UNAVAILABLE, 'connection dropped', true), false],
+    ['a status the server answered', new GrpcStatusError(status.UNAVAILABLE, 'etcdserver: no leader', true), false],
+    ['a grpc-js error (a stream), whatever its message', serviceError(status.UNAVAILABLE, 'No connection established'), false],
     ['not a gRPC error', new Error('No connection established'), false],
   ])('%s → %s', (_, err, want) => {
     expect(neverSent(err)).toBe(want);
+  });
+
+  it("a GrpcStatusError is translated like grpc-js's ServiceError", () => {
+    expect(toClientError(new GrpcStatusError(status.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted', true), 'e', true, 1, false)).toBeInstanceOf(CompactedError);
+    const notSent = toClientError(new GrpcStatusError(status.UNAVAILABLE, 'refused', false), 'e', false, 1, false);
+    expect(notSent).toBeInstanceOf(EndpointUnavailableError);
+    expect((notSent as EndpointUnavailableError).maybeApplied).toBe(false);
   });
 });
