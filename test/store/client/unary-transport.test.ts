@@ -5,7 +5,7 @@
  * against a frozen member; close() cancelling a call in flight; a member killed with a write in flight —
  * the write is reported as maybe applied, not resent — and the lazy reconnection after the restart.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { ClientClosedError, DeadlineExceededError, EndpointUnavailableError, EtcdClient } from '../../../src/store/client/index.js';
 import { useStore, type Store } from '../../compat/helpers/store.js';
@@ -38,10 +38,21 @@ function receiveQueueBytes(port: number): number {
   return total;
 }
 
-/** frozen runs fn with the member stopped by SIGSTOP, and always resumes it. */
+/** allThreadsStopped reports whether every thread of pid is in the stopped state ('T' in /proc/PID/task/TID/stat). */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.length > 0 && tasks.every((tid) => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
+}
+
+/**
+ * frozen runs fn with the member stopped by SIGSTOP — once every one of its threads has stopped (a signal
+ * reaches a running thread a moment later, and etcd has many) — and always resumes it.
+ */
 async function frozen<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  process.kill(store.pid, 'SIGSTOP');
+  const pid = store.pid;
+  process.kill(pid, 'SIGSTOP');
   try {
+    await waitFor(() => (allThreadsStopped(pid) ? true : undefined), { what: `every thread of pid ${pid} to stop`, timeoutMs: 5_000, intervalMs: 5 });
     return await fn();
   } finally {
     if (store.running) process.kill(store.pid, 'SIGCONT');
