@@ -94,7 +94,7 @@ export class LeaseKeepAliveTimeoutError extends CapstanError {
   }
 }
 
-/** isServiceError tells a grpc-js call failure (an Error with a numeric code) from anything else. */
+/** isServiceError tells a failed gRPC call (a grpc-js ServiceError or a GrpcStatusError: an Error with a numeric code) from anything else. */
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
 }

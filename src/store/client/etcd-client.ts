@@ -3,7 +3,8 @@
  * uses clientv3. It speaks the etcd v3 gRPC API, so it works against capstan's store and against etcd alike.
  *
  * Model and limits:
- * - One gRPC channel per endpoint; requests go to one pinned endpoint and move to the next when it fails
+ * - Per endpoint, one HTTP/2 session for the unary requests (h2-unary.ts) and one grpc-js channel for the
+ *   streams (endpoint.ts); requests go to one pinned endpoint and move to the next when it fails
  *   (endpoint-pool.ts). Watches share one Watch stream per endpoint, keep-alives one stream per client.
  * - Every request runs under the request timeout, retried within it as retry-policy.ts decides: reads and
  *   repeatable writes on any transient failure; writes only when they certainly did not reach a leader.
@@ -14,7 +15,7 @@
  *   match on classes, never on messages.
  * - Linearizable requests carry etcd's `hasleader` metadata (clientv3 WithRequireLeader), so a member
  *   without a leader refuses them at once instead of letting them wait out a timeout.
- * - close() releases every channel, stream and timer; nothing the client started outlives it.
+ * - close() releases every connection, stream and timer; nothing the client started outlives it.
  * - No authentication or TLS client certificates (capstan's deployments use neither between API server and store).
  */
 import { Metadata } from '@grpc/grpc-js';
@@ -356,7 +357,7 @@ export class EtcdClient {
 
   /**
    * close cancels every request, watch and keep-alive (requests in flight fail with ClientClosedError,
-   * watchers end, keep-alives close without 'lost'), closes every channel and clears every timer. Idempotent.
+   * watchers end, keep-alives close without 'lost'), closes every connection and clears every timer. Idempotent.
    */
   close(): void {
     if (this.lifecycle.closed) return;

@@ -56,7 +56,7 @@ export interface H2UnaryOptions extends KeepaliveOptions {
   readonly userAgent: string;
 }
 
-/** DEFAULT_H2_UNARY_OPTIONS mirror the grpc-js channel options the client used (endpoint.ts). */
+/** DEFAULT_H2_UNARY_OPTIONS mirror the options of the grpc-js channel the client keeps for streams (endpoint.ts). */
 export const DEFAULT_H2_UNARY_OPTIONS: H2UnaryOptions = {
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,

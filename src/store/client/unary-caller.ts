@@ -84,7 +84,7 @@ export class UnaryCaller {
       }
       tried.add(ep);
       try {
-        // After a full round of failures, wait for a reconnection instead of failing fast on a down channel.
+        // After a full round of failures, wait for a reconnection instead of failing fast on a down endpoint.
         await ep.connect(Math.min(this.timeouts.dialTimeoutMs, remaining), round === 0);
       } catch (err) {
         if (lc.closed) throw new ClientClosedError({ cause: err });
