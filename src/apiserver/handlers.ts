@@ -279,16 +279,20 @@ export class RestHandlers {
    * replica's watch cache when it holds the object, which saves a store read per update. That state may be
    * stale, so nothing is decided on it alone: a write guarded by a stale revision fails and brings back the
    * current state; a refusal (tryUpdate throwing, a resourceVersion mismatch) or a no-op is only answered
-   * after the state is re-read from the store.
+   * after the state is re-read from the store. A client that names a resourceVersion newer than the cached
+   * copy (an agent writing again right after its own write, before this replica's cache saw it) skips the
+   * cache: the copy is known to be stale.
    */
   private async guaranteedUpdate(
     r: ResourceType,
     info: RequestInfo,
     tryUpdate: (current: Versioned) => { obj: KubeObject; clientRV: number | undefined },
     createIfMissing?: () => Promise<Answer>,
+    rvHint?: number,
   ): Promise<Answer> {
     const key = this.keyOf(r, info);
-    const suggested = info.dryRun === true ? undefined : this.caches.existing(r)?.suggestion(key);
+    const cached = info.dryRun === true ? undefined : this.caches.existing(r)?.suggestion(key);
+    const suggested = cached !== undefined && (rvHint === undefined || rvHint <= cached.modRevision) ? cached : undefined;
     let current = suggested ?? (await this.store.get(key));
     let authoritative = suggested === undefined;
     const reread = async (): Promise<void> => {
@@ -366,6 +370,8 @@ export class RestHandlers {
     }
     const ctx = this.ctx();
     const status = info.subresource === 'status';
+    // Only a hint for where to read the current state: the resourceVersion is judged against that state below.
+    const rvHint = /^[1-9]\d{0,15}$/.test(body.metadata.resourceVersion ?? '') ? Number(body.metadata.resourceVersion) : undefined;
     const createIfMissing =
       r.allowCreateOnUpdate && !status
         ? async (): Promise<Answer> => this.create(r, { ...info, verb: 'create' }, body)
@@ -380,6 +386,7 @@ export class RestHandlers {
         return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV };
       },
       createIfMissing,
+      rvHint,
     );
   }
 
