@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePorts } from '../../test/compat/helpers/ports.js';
+import { withRuntimeFlags } from '../../src/util/node-flags.js';
 import { ApiClient } from '../api-client.js';
 import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
 import { ProcessRegistry, isAlive } from '../store/processes.js';
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
   if (o.hollowNodes && !hollow) console.log('--hollow-nodes: capstan node does not exist yet; creating Node objects instead');
   console.log(`bench/scheduler: ${o.nodes} nodes, ${o.pods} pods, ${o.concurrency} creating clients; run dir ${dir}`);
 
-  const profFlags = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
+  // The processes run with capstan's runtime flags, as `capstan up` starts them.
+  const profFlags = withRuntimeFlags(o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`]);
   const storePid = startProcess('store', ['store', '--name=bench', `--data-dir=${join(dir, 'store')}`, `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`, `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=bench=${peerURL}`, '--initial-cluster-state=new'], join(dir, 'store.log'), profFlags);
   const apiPids = apiPorts.map((port, i) => startProcess(`apiserver-${i}`, ['apiserver', `--etcd-servers=${clientURL}`, '--secure-port=0', `--insecure-port=${port}`, '--log-level=warn'], join(dir, `apiserver-${i}.log`), profFlags));
   for (const url of apiURLs) await until(`the API server ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).status === 200);

@@ -23,6 +23,7 @@ import { readClusterFile, type ClusterFile } from '../../src/cli/launcher/cluste
 import { storeMemberArgs } from '../../src/cli/launcher/control-plane.js';
 import { EtcdRpc, encodeRange, type MemberStatus } from './rpc.js';
 import { isAlive, waitGone, type ProcessRegistry } from './processes.js';
+import { withRuntimeFlags } from '../../src/util/node-flags.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = join(repoRoot, 'src', 'cli.ts');
@@ -230,7 +231,7 @@ export class BenchCluster {
       pid: m.pid,
       memberId: 0n,
       // The flags `capstan up` starts a member with; on a restart the data directory wins.
-      argv: [process.execPath, '--import', 'tsx', cliPath, ...storeMemberArgs(m, started.store.members, started.store.clusterToken, 'new')],
+      argv: [process.execPath, ...withRuntimeFlags(['--import', 'tsx']), cliPath, ...storeMemberArgs(m, started.store.members, started.store.clusterToken, 'new')],
     }));
     const cluster = new BenchCluster('capstan', dir, members, registry);
     await cluster.learnIds();

@@ -10,6 +10,7 @@ import { COMPONENTS, componentArgs, type Component } from './component-commands.
 import { STATE_DIRECTORY } from './config-paths.js';
 import { renderSystemdUnit, type UnitEntry } from './systemd-unit.js';
 import type { Host, Topology } from './topology.js';
+import { NODE_RUNTIME_FLAGS } from '../util/node-flags.js';
 
 /** unitName is the systemd unit of component c. */
 export function unitName(c: Component): string {
@@ -48,6 +49,7 @@ export function renderComponentUnit(t: Topology, h: Host, c: Component): string 
     ['Type', 'exec'],
     ['User', t.install.user],
     ['Group', t.install.user],
+    ['Environment', `NODE_OPTIONS=${NODE_RUNTIME_FLAGS.join(' ')}`],
     ['ExecStart', [...t.install.command, ...componentArgs(t, h, c)]],
     ['Restart', 'always'],
     ['RestartSec', '5s'],

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { withRuntimeFlags } from '../../util/node-flags.js';
 
 /** freePort asks the kernel for a free loopback port (bind to 0, read it, release it). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -32,12 +33,13 @@ export function isAlive(pid: number): boolean {
 
 /**
  * spawnCapstan starts `capstan <args>` as a detached child with its output in logFile, using the same
- * Node and loader flags as this process (so it works from src/ under tsx and from dist/).
+ * Node and loader flags as this process (so it works from src/ under tsx and from dist/), plus capstan's
+ * runtime flags (NODE_RUNTIME_FLAGS).
  */
 export function spawnCapstan(args: string[], logFile: string): number {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+    const child = spawn(process.execPath, [...withRuntimeFlags(process.execArgv), process.argv[1]!, ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
     });
