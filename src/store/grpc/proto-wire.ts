@@ -201,11 +201,22 @@ export class Reader {
   /** varint reads a varint into lo/hi; false if it runs past end or is longer than 10 bytes. */
   varint(): boolean {
     const buf = this.buf;
-    // The common case first: a one-byte varint.
-    if (this.pos < this.end && buf[this.pos]! < 0x80) {
-      this.lo = buf[this.pos++]!;
-      this.hi = 0;
-      return true;
+    let pos = this.pos;
+    // Varints of up to four bytes (values below 2^28: tags, lengths, revisions, terms, indexes) without the
+    // general loop; the bound check covers all four bytes at once.
+    if (pos + 4 <= this.end) {
+      let b = buf[pos++]!;
+      let v = b & 0x7f;
+      if (b < 0x80) return this.done(pos, v);
+      b = buf[pos++]!;
+      v |= (b & 0x7f) << 7;
+      if (b < 0x80) return this.done(pos, v);
+      b = buf[pos++]!;
+      v |= (b & 0x7f) << 14;
+      if (b < 0x80) return this.done(pos, v);
+      b = buf[pos++]!;
+      v |= (b & 0x7f) << 21;
+      if (b < 0x80) return this.done(pos, v);
     }
     let lo = 0;
     let hi = 0;
@@ -226,6 +237,13 @@ export class Reader {
       shift += 7;
     }
     return false;
+  }
+
+  private done(pos: number, v: number): true {
+    this.pos = pos;
+    this.lo = v;
+    this.hi = 0;
+    return true;
   }
 
   /** tag reads a field tag into lo; false if malformed or beyond 32 bits. */
