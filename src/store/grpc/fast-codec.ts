@@ -17,6 +17,7 @@ import {
   readRangeRequest,
   readTxnRequest,
   writeDeleteRangeRequest,
+  writeKeyValueFields,
   writePutRequest,
   writeRangeRequest,
   writeTxnRequest,
@@ -39,12 +40,7 @@ const FIELD_TXN = 6;
  */
 export function encodeMvccKeyValue(kv: MvccKeyValue): Buffer {
   const w = new Writer();
-  w.bytesField(1, kv.key);
-  w.int64Field(2, kv.createRevision);
-  w.int64Field(3, kv.modRevision);
-  w.int64Field(4, kv.version);
-  w.bytesField(5, kv.value);
-  w.int64Field(6, kv.lease);
+  writeKeyValueFields(w, kv);
   return w.finish();
 }
 

@@ -441,14 +441,29 @@ function writeHeader(w: Writer, h: ResponseHeader | null | undefined): void {
   w.join(at);
 }
 
-function writeKeyValue(w: Writer, field: number, kv: KeyValue): void {
-  const at = w.fork(field);
+/** KeyValueFields is an mvccpb.KeyValue either as the wire shape (types.ts) or as MVCC holds it (numbers, bigint). */
+export interface KeyValueFields {
+  key: Uint8Array;
+  createRevision: string | number;
+  modRevision: string | number;
+  version: string | number;
+  value: Uint8Array;
+  lease: string | bigint;
+}
+
+/** writeKeyValueFields writes the fields of an mvccpb.KeyValue in number order, zero values left out. */
+export function writeKeyValueFields(w: Writer, kv: KeyValueFields): void {
   w.bytesField(1, kv.key);
   w.int64Field(2, kv.createRevision);
   w.int64Field(3, kv.modRevision);
   w.int64Field(4, kv.version);
   w.bytesField(5, kv.value);
   w.int64Field(6, kv.lease);
+}
+
+function writeKeyValue(w: Writer, field: number, kv: KeyValue): void {
+  const at = w.fork(field);
+  writeKeyValueFields(w, kv);
   w.join(at);
 }
 

@@ -10,7 +10,8 @@ import { EMPTY, Reader, Writer } from '../grpc/proto-wire.js';
 
 const TWO_32 = 4294967296;
 
-const MESSAGE_TYPES: readonly MessageType[] = [
+/** MESSAGE_TYPES are the Raft message types by their capstanpb.MessageType number. */
+export const MESSAGE_TYPES: readonly MessageType[] = [
   'MsgHup',
   'MsgBeat',
   'MsgProp',
@@ -31,7 +32,8 @@ const MESSAGE_TYPES: readonly MessageType[] = [
   'MsgPreVote',
   'MsgPreVoteResp',
 ];
-const TYPE_CODE = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
+/** TYPE_CODE is the capstanpb.MessageType number of each Raft message type. */
+export const TYPE_CODE = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
 
 /** FastBatch is a MessageBatch as this codec sees it (peer-codec.ts's MessageBatch). */
 interface FastBatch {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import type { Entry, Message, MessageType, Snapshot } from '../../raft/index.js';
+import type { Entry, Message, Snapshot } from '../../raft/index.js';
 import { PROTO_DIR } from '../grpc/proto.js';
-import { decodeBatchFast, encodeBatchFast } from './peer-batch-codec.js';
+import { MESSAGE_TYPES, TYPE_CODE, decodeBatchFast, encodeBatchFast } from './peer-batch-codec.js';
 
 /**
  * The codec of the member-to-member protocol (proto/capstanpb/raft.proto). It converts between the Raft
@@ -52,28 +52,6 @@ function types(): PeerTypes {
   return loadedTypes;
 }
 
-const MESSAGE_TYPES: MessageType[] = [
-  'MsgHup',
-  'MsgBeat',
-  'MsgProp',
-  'MsgApp',
-  'MsgAppResp',
-  'MsgVote',
-  'MsgVoteResp',
-  'MsgSnap',
-  'MsgHeartbeat',
-  'MsgHeartbeatResp',
-  'MsgUnreachable',
-  'MsgSnapStatus',
-  'MsgCheckQuorum',
-  'MsgTransferLeader',
-  'MsgTimeoutNow',
-  'MsgReadIndex',
-  'MsgReadIndexResp',
-  'MsgPreVote',
-  'MsgPreVoteResp',
-];
-const TYPE_CODE = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
 
 /** id64 turns a bigint member ID into what protobufjs writes for a uint64. */
 function id64(id: bigint): LongLike {
