@@ -5,7 +5,7 @@ import type { Random } from '../util/random.js';
 import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
 import { clusterService } from './grpc/cluster-service.js';
-import { withFastPutResponse } from './grpc/fast-codec.js';
+import { withFastKvCodec } from './grpc/kv-codec.js';
 import { kvService } from './grpc/kv-service.js';
 import { leaseService } from './grpc/lease-service.js';
 import { maintenanceService } from './grpc/maintenance-service.js';
@@ -54,7 +54,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
   };
-  add(withFastPutResponse(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics));
+  add(withFastKvCodec(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics));
   add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));

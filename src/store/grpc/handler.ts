@@ -14,10 +14,12 @@ export function unary<Req, Resp>(
   log: Logger,
   metrics: StoreMetrics | undefined,
 ): grpc.handleUnaryCall<Req, Resp> {
+  // The OK series is resolved once: prom-client would hash the label set on every call otherwise.
+  const handledOk = metrics?.grpcHandled.labels({ grpc_service: service, grpc_method: method, grpc_code: 'OK' });
   return (call, callback) => {
     fn(call.request, call).then(
       (resp) => {
-        metrics?.grpcHandled.inc({ grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+        handledOk?.inc();
         callback(null, resp);
       },
       (err: unknown) => {

@@ -17,7 +17,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { InternalRaftRequest, KeyValue as WireKeyValue } from './types.js';
 import type { KeyValue } from '../mvcc/types.js';
-import { decodePutEntry, encodeMvccKeyValue, encodePutEntry } from './fast-codec.js';
+import { decodeKvEntry, encodeKvEntry, encodeMvccKeyValue } from './fast-codec.js';
 
 /** PROTO_DIR is the absolute path of proto/ — resolved the same from src/store/grpc (tsx) and dist/store/grpc. */
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -173,8 +173,9 @@ export function toWireKeyValue(kv: MvccKeyValue): WireKeyValue {
  * and Buffers are converted by the Type's generated fromObject, not through JSON.
  */
 export function encodeInternalRequest(req: InternalRaftRequest): Uint8Array {
-  // A Put, nearly every entry, is written by hand (fast-codec.ts): the same protobuf, without Long objects.
-  if (req.request === 'put' && req.header !== null) return encodePutEntry(req.header.id, req.put);
+  // KV requests, nearly every entry, are written by hand (fast-codec.ts): the same protobuf, without Long objects.
+  const fast = encodeKvEntry(req);
+  if (fast !== undefined) return fast;
   const type = loadProtos().types.InternalRaftRequest;
   return type.encode(type.fromObject(req)).finish();
 }
@@ -186,8 +187,8 @@ export function encodeInternalRequest(req: InternalRaftRequest): Uint8Array {
  */
 export function decodeInternalRequest(bytes: Uint8Array): InternalRaftRequest {
   const buf = asBuffer(bytes);
-  const put = decodePutEntry(buf);
-  if (put !== undefined) return put;
+  const fast = decodeKvEntry(buf);
+  if (fast !== undefined) return fast;
   const type = loadProtos().types.InternalRaftRequest;
   return type.toObject(type.decode(buf), CONVERSION_OPTIONS) as InternalRaftRequest;
 }

@@ -785,7 +785,7 @@ const UINT64_MAX = (1n << 64n) - 1n;
  * int64 ∪ uint64 range, so a malformed ID never turns into a different one.
  */
 export function toBigInt(v: string | number | bigint | null | undefined): bigint {
-  if (v === undefined || v === null || v === '') return 0n;
+  if (v === undefined || v === null || v === '' || v === '0') return 0n;
   let b: bigint;
   if (typeof v === 'bigint') {
     b = v;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import type { Entry, Message, MessageType, Snapshot } from '../../raft/index.js';
+import type { Entry, Message, Snapshot } from '../../raft/index.js';
 import { PROTO_DIR } from '../grpc/proto.js';
+import { MESSAGE_TYPES, TYPE_CODE, decodeBatchFast, encodeBatchFast } from './peer-batch-codec.js';
 
 /**
  * The codec of the member-to-member protocol (proto/capstanpb/raft.proto). It converts between the Raft
@@ -51,28 +52,6 @@ function types(): PeerTypes {
   return loadedTypes;
 }
 
-const MESSAGE_TYPES: MessageType[] = [
-  'MsgHup',
-  'MsgBeat',
-  'MsgProp',
-  'MsgApp',
-  'MsgAppResp',
-  'MsgVote',
-  'MsgVoteResp',
-  'MsgSnap',
-  'MsgHeartbeat',
-  'MsgHeartbeatResp',
-  'MsgUnreachable',
-  'MsgSnapStatus',
-  'MsgCheckQuorum',
-  'MsgTransferLeader',
-  'MsgTimeoutNow',
-  'MsgReadIndex',
-  'MsgReadIndexResp',
-  'MsgPreVote',
-  'MsgPreVoteResp',
-];
-const TYPE_CODE = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
 
 /** id64 turns a bigint member ID into what protobufjs writes for a uint64. */
 function id64(id: bigint): LongLike {
@@ -181,12 +160,24 @@ export interface MessageBatch {
   messages: Message[];
 }
 
+/** encodeBatch writes a batch by hand (peer-batch-codec.ts), or through protobufjs if it carries a snapshot. */
 export function encodeBatch(b: MessageBatch): Buffer {
+  return encodeBatchFast(b) ?? encodeBatchProtobufjs(b);
+}
+
+/** decodeBatch reads a batch by hand, or through protobufjs (and its errors) for anything the hand reader leaves. */
+export function decodeBatch(bytes: Buffer): MessageBatch {
+  return decodeBatchFast(bytes) ?? decodeBatchProtobufjs(bytes);
+}
+
+/** encodeBatchProtobufjs is the generic path of encodeBatch (and the reference its tests compare with). */
+export function encodeBatchProtobufjs(b: MessageBatch): Buffer {
   const t = types().MessageBatch;
   return Buffer.from(t.encode({ clusterId: id64(b.clusterId), from: id64(b.from), messages: b.messages.map(encodeMessage) }).finish());
 }
 
-export function decodeBatch(bytes: Buffer): MessageBatch {
+/** decodeBatchProtobufjs is the generic path of decodeBatch (and the reference its tests compare with). */
+export function decodeBatchProtobufjs(bytes: Buffer): MessageBatch {
   const d = types().MessageBatch.decode(bytes) as unknown as { clusterId?: Decoded64; from?: Decoded64; messages?: DecodedMessage[] };
   return { clusterId: toBig(d.clusterId), from: toBig(d.from), messages: (d.messages ?? []).map(decodeMessage) };
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePutEntry, encodeMvccKeyValue, encodePutEntry, encodePutResponse } from '../../../src/store/grpc/fast-codec.js';
+import { decodeKvEntry, encodeKvEntry, encodeMvccKeyValue } from '../../../src/store/grpc/fast-codec.js';
+import { encodePutResponse } from '../../../src/store/grpc/kv-codec.js';
 import { CONVERSION_OPTIONS, decodeInternalRequest, decodeKeyValue, encodeInternalRequest, loadProtos } from '../../../src/store/grpc/proto.js';
 import type { KeyValue as MvccKeyValue } from '../../../src/store/mvcc/types.js';
 import type { InternalRaftRequest, KeyValue, PutRequest, PutResponse } from '../../../src/store/grpc/types.js';
@@ -37,24 +38,24 @@ describe('fast codec: the Raft entry of a Put', () => {
   it('decodes, as protobufjs does, both its own bytes and protobufjs bytes', () => {
     fc.assert(
       fc.property(uint64, putRequest, (id, put) => {
-        const fast = encodePutEntry(id.toString(), put);
-        expect(decodePutEntry(fast)).toEqual(slow(fast));
+        const fast = encodeKvEntry({ header: { id: id.toString() }, request: 'put', put })!;
+        expect(decodeKvEntry(fast)).toStrictEqual(slow(fast));
         expect(slow(fast)).toEqual({ header: { id: id.toString() }, put, request: 'put' });
         const viaProtobufjs = IRR.encode(IRR.fromObject({ header: { id: id.toString() }, put })).finish();
-        expect(decodePutEntry(Buffer.from(viaProtobufjs))).toEqual(slow(viaProtobufjs));
+        expect(decodeKvEntry(Buffer.from(viaProtobufjs))).toStrictEqual(slow(viaProtobufjs));
       }),
     );
   });
 
   it('leaves other requests, and entries it does not fully understand, to protobufjs', () => {
-    const txn = encodeInternalRequest({ header: { id: '7' }, request: 'txn', txn: { compare: [], success: [], failure: [] } } as InternalRaftRequest);
-    expect(decodePutEntry(Buffer.from(txn))).toBeUndefined();
-    expect(decodeInternalRequest(txn)).toMatchObject({ request: 'txn', header: { id: '7' } });
+    const compaction = encodeInternalRequest({ header: { id: '7' }, request: 'compaction', compaction: { revision: '3', physical: false } } as InternalRaftRequest);
+    expect(decodeKvEntry(Buffer.from(compaction))).toBeUndefined();
+    expect(decodeInternalRequest(compaction)).toMatchObject({ request: 'compaction', header: { id: '7' } });
     const noHeader = IRR.encode(IRR.fromObject({ put: { key: Buffer.from('k') } })).finish();
-    expect(decodePutEntry(Buffer.from(noHeader))).toBeUndefined();
+    expect(decodeKvEntry(Buffer.from(noHeader))).toBeUndefined();
     expect(decodeInternalRequest(noHeader)).toEqual(slow(noHeader));
-    const truncated = encodePutEntry('5', { key: Buffer.from('key'), value: Buffer.from('v'), lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false });
-    expect(decodePutEntry(truncated.subarray(0, truncated.length - 3))).toBeUndefined();
+    const truncated = encodeKvEntry({ header: { id: '5' }, request: 'put', put: { key: Buffer.from('key'), value: Buffer.from('v'), lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false } })!;
+    expect(decodeKvEntry(truncated.subarray(0, truncated.length - 3))).toBeUndefined();
   });
 
   it('is what encodeInternalRequest writes for a Put', () => {

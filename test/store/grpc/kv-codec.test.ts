@@ -1,0 +1,270 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeKvEntry, encodeKvEntry } from '../../../src/store/grpc/fast-codec.js';
+import {
+  decodeDeleteRangeRequest,
+  decodePutRequest,
+  decodeRangeRequest,
+  decodeTxnRequest,
+  encodeDeleteRangeResponse,
+  encodePutResponse,
+  encodeRangeRequest,
+  encodeRangeResponse,
+  encodeTxnRequest,
+  encodeTxnResponse,
+  withFastKvCodec,
+} from '../../../src/store/grpc/kv-codec.js';
+import { CONVERSION_OPTIONS, loadProtos } from '../../../src/store/grpc/proto.js';
+import type * as pb from '../../../src/store/grpc/types.js';
+
+const P = loadProtos();
+const KV = P.services.KV;
+const IRR = P.types.InternalRaftRequest;
+
+type Method = 'Range' | 'Put' | 'DeleteRange' | 'Txn';
+/** slowReq and slowResp are what protobufjs (proto-loader) makes of the bytes: the reference. */
+const slowReq = (m: Method, b: Uint8Array): unknown => KV[m]!.requestDeserialize(Buffer.from(b));
+const slowResp = (m: Method, b: Uint8Array): unknown => KV[m]!.responseDeserialize(Buffer.from(b));
+/** pbReq and pbResp are what protobufjs writes for a message (a client's request, the old server's response). */
+const pbReq = (m: Method, v: unknown): Buffer => KV[m]!.requestSerialize(v);
+const pbResp = (m: Method, v: unknown): Buffer => KV[m]!.responseSerialize(v);
+const slowEntry = (b: Uint8Array): unknown => IRR.toObject(IRR.decode(b), CONVERSION_OPTIONS);
+
+const uint64 = fc.oneof(fc.constantFrom(0n, 1n, 127n, 128n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(String);
+const int64 = fc.oneof(fc.constantFrom(0n, 1n, -1n, -(2n ** 63n), 2n ** 63n - 1n, -(2n ** 32n), 2n ** 53n + 1n, -(2n ** 53n) - 1n), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })).map(String);
+const bytes = fc.oneof(fc.constant(Buffer.alloc(0)), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)));
+
+const rangeRequest: fc.Arbitrary<pb.RangeRequest> = fc.record({
+  key: bytes,
+  rangeEnd: bytes,
+  limit: int64,
+  revision: int64,
+  sortOrder: fc.constantFrom<pb.SortOrder>('NONE', 'ASCEND', 'DESCEND'),
+  sortTarget: fc.constantFrom<pb.SortTarget>('KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'),
+  serializable: fc.boolean(),
+  keysOnly: fc.boolean(),
+  countOnly: fc.boolean(),
+  minModRevision: int64,
+  maxModRevision: int64,
+  minCreateRevision: int64,
+  maxCreateRevision: int64,
+});
+const putRequest: fc.Arbitrary<pb.PutRequest> = fc.record({ key: bytes, value: bytes, lease: int64, prevKv: fc.boolean(), ignoreValue: fc.boolean(), ignoreLease: fc.boolean() });
+const deleteRangeRequest: fc.Arbitrary<pb.DeleteRangeRequest> = fc.record({ key: bytes, rangeEnd: bytes, prevKv: fc.boolean() });
+const compare: fc.Arbitrary<pb.Compare> = fc
+  .tuple(
+    fc.record({
+      result: fc.constantFrom<pb.CompareResult>('EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'),
+      target: fc.constantFrom<pb.CompareTarget>('VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'),
+      key: bytes,
+      rangeEnd: bytes,
+    }),
+    fc.oneof(
+      fc.constant({}),
+      int64.map((version) => ({ targetUnion: 'version' as const, version })),
+      int64.map((createRevision) => ({ targetUnion: 'createRevision' as const, createRevision })),
+      int64.map((modRevision) => ({ targetUnion: 'modRevision' as const, modRevision })),
+      bytes.map((value) => ({ targetUnion: 'value' as const, value })),
+      int64.map((lease) => ({ targetUnion: 'lease' as const, lease })),
+    ),
+  )
+  .map(([c, u]) => ({ ...c, ...u }));
+const { txn: txnRequest } = fc.letrec<{ txn: pb.TxnRequest; op: pb.RequestOp }>((tie) => ({
+  txn: fc.record({
+    compare: fc.array(compare, { maxLength: 3 }),
+    success: fc.array(tie('op'), { maxLength: 3 }),
+    failure: fc.array(tie('op'), { maxLength: 3 }),
+  }),
+  op: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant({}),
+    rangeRequest.map((requestRange) => ({ request: 'requestRange' as const, requestRange })),
+    putRequest.map((requestPut) => ({ request: 'requestPut' as const, requestPut })),
+    deleteRangeRequest.map((requestDeleteRange) => ({ request: 'requestDeleteRange' as const, requestDeleteRange })),
+    tie('txn').map((requestTxn) => ({ request: 'requestTxn' as const, requestTxn })),
+  ),
+}));
+
+const header: fc.Arbitrary<pb.ResponseHeader> = fc.record({ clusterId: uint64, memberId: uint64, revision: int64, raftTerm: uint64 });
+const keyValue: fc.Arbitrary<pb.KeyValue> = fc.record({ key: bytes, createRevision: int64, modRevision: int64, version: int64, value: bytes, lease: int64 });
+const rangeResponse: fc.Arbitrary<pb.RangeResponse> = fc.record({ header: fc.option(header, { nil: null }), kvs: fc.array(keyValue, { maxLength: 4 }), more: fc.boolean(), count: int64 });
+const putResponse: fc.Arbitrary<pb.PutResponse> = fc.record({ header: fc.option(header, { nil: null }), prevKv: fc.option(keyValue, { nil: null }) });
+const deleteRangeResponse: fc.Arbitrary<pb.DeleteRangeResponse> = fc.record({ header: fc.option(header, { nil: null }), deleted: int64, prevKvs: fc.array(keyValue, { maxLength: 3 }) });
+const { txn: txnResponse } = fc.letrec<{ txn: pb.TxnResponse; op: pb.ResponseOp }>((tie) => ({
+  txn: fc.record({ header: fc.option(header, { nil: null }), succeeded: fc.boolean(), responses: fc.array(tie('op'), { maxLength: 3 }) }),
+  op: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    rangeResponse.map((responseRange) => ({ response: 'responseRange' as const, responseRange })),
+    putResponse.map((responsePut) => ({ response: 'responsePut' as const, responsePut })),
+    deleteRangeResponse.map((responseDeleteRange) => ({ response: 'responseDeleteRange' as const, responseDeleteRange })),
+    tie('txn').map((responseTxn) => ({ response: 'responseTxn' as const, responseTxn })),
+  ),
+}));
+
+const decoders: Record<Method, (b: Buffer) => unknown> = {
+  Range: decodeRangeRequest,
+  Put: decodePutRequest,
+  DeleteRange: decodeDeleteRangeRequest,
+  Txn: decodeTxnRequest,
+};
+const requests: { method: Method; arb: fc.Arbitrary<unknown> }[] = [
+  { method: 'Range', arb: rangeRequest },
+  { method: 'Put', arb: putRequest },
+  { method: 'DeleteRange', arb: deleteRangeRequest },
+  { method: 'Txn', arb: txnRequest },
+];
+
+/** mutations of valid bytes: truncated, a byte changed, garbage appended. */
+const mutate = (b: Buffer, kind: number, at: number, v: number): Buffer => {
+  const i = b.length === 0 ? 0 : at % b.length;
+  if (kind === 0) return b.subarray(0, i);
+  if (kind === 1 && b.length > 0) {
+    const c = Buffer.from(b);
+    c[i] = v;
+    return c;
+  }
+  return Buffer.concat([b, Buffer.from([v, v ^ 0x55, 0x01])]);
+};
+
+describe('kv codec: requests read as protobufjs reads them', () => {
+  for (const { method, arb } of requests) {
+    it(`${method}: the same object as proto-loader, for protobufjs's bytes and for its own`, () => {
+      fc.assert(
+        fc.property(arb, (req) => {
+          const viaProtobufjs = pbReq(method, req);
+          expect(decoders[method](viaProtobufjs)).toStrictEqual(slowReq(method, viaProtobufjs));
+          // protobufjs's own round trip is the reference for what the request means.
+          const meaning = slowReq(method, viaProtobufjs);
+          if (method === 'Range' || method === 'Txn') {
+            const own = method === 'Range' ? encodeRangeRequest(req as pb.RangeRequest) : encodeTxnRequest(req as pb.TxnRequest);
+            expect(slowReq(method, own)).toStrictEqual(meaning);
+            expect(decoders[method](own)).toStrictEqual(meaning);
+          }
+        }),
+        { numRuns: method === 'Txn' ? 300 : 500 },
+      );
+    });
+
+    it(`${method}: damaged bytes are read as protobufjs reads them, or left to it`, () => {
+      fc.assert(
+        fc.property(arb, fc.nat(2), fc.nat(), fc.nat(255), (req, kind, at, v) => {
+          const b = mutate(pbReq(method, req), kind, at, v);
+          const fast = decoders[method](b);
+          let slow: unknown;
+          try {
+            slow = slowReq(method, b);
+          } catch {
+            expect(fast).toBeUndefined();
+            return;
+          }
+          if (fast !== undefined) expect(fast).toStrictEqual(slow);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+
+  it('leaves unknown enum values, unknown fields, a oneof set twice and deep nesting to protobufjs', () => {
+    // sort_order = 7
+    expect(decodeRangeRequest(Buffer.from([0x0a, 1, 0x61, 0x28, 7]))).toBeUndefined();
+    // field 15, unknown to PutRequest
+    expect(decodePutRequest(Buffer.from([0x0a, 1, 0x61, 0x78, 1]))).toBeUndefined();
+    // Compare with both version and mod_revision
+    expect(decodeTxnRequest(Buffer.from([0x0a, 4, 0x20, 1, 0x30, 2]))).toBeUndefined();
+    // RequestOp with request_put twice
+    expect(decodeTxnRequest(Buffer.from([0x12, 4, 0x12, 0, 0x12, 0]))).toBeUndefined();
+    let deep: pb.TxnRequest = { compare: [], success: [], failure: [] };
+    for (let i = 0; i < 20; i++) deep = { compare: [], success: [{ request: 'requestTxn', requestTxn: deep }], failure: [] };
+    const b = pbReq('Txn', deep);
+    expect(decodeTxnRequest(b)).toBeUndefined();
+    const kv = withFastKvCodec(KV);
+    expect(kv['Txn']!.requestDeserialize(b)).toStrictEqual(slowReq('Txn', b));
+  });
+
+  it('the service definition falls back to protobufjs, errors included', () => {
+    const kv = withFastKvCodec(KV);
+    const bad = Buffer.from([0x0a, 5, 0x61]);
+    expect(() => kv['Range']!.requestDeserialize(bad)).toThrow(/index out of range/);
+    const odd = Buffer.from([0x0a, 1, 0x61, 0x28, 7]);
+    expect(kv['Range']!.requestDeserialize(odd)).toStrictEqual(slowReq('Range', odd));
+  });
+});
+
+describe('kv codec: responses', () => {
+  const cases: { method: Method; arb: fc.Arbitrary<unknown>; encode: (m: never) => Buffer }[] = [
+    { method: 'Range', arb: rangeResponse, encode: encodeRangeResponse },
+    { method: 'Put', arb: putResponse, encode: encodePutResponse },
+    { method: 'DeleteRange', arb: deleteRangeResponse, encode: encodeDeleteRangeResponse },
+    { method: 'Txn', arb: txnResponse, encode: encodeTxnResponse },
+  ];
+  for (const { method, arb, encode } of cases) {
+    it(`${method}: a client reads the same response as from protobufjs's bytes`, () => {
+      fc.assert(
+        fc.property(arb, (resp) => {
+          const own = encode(resp as never);
+          expect(slowResp(method, own)).toStrictEqual(slowResp(method, pbResp(method, resp)));
+          expect(withFastKvCodec(KV)[method]!.responseSerialize(resp).equals(own)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
+  it('a large response grows the scratch buffer and comes out whole', () => {
+    const kvs = Array.from({ length: 300 }, (_, i) => ({ key: Buffer.from(`k${i}`), createRevision: String(i + 1), modRevision: String(i + 1), version: '1', value: Buffer.alloc(1000, i), lease: '0' }));
+    const resp: pb.RangeResponse = { header: { clusterId: '1', memberId: '2', revision: '300', raftTerm: '3' }, kvs, more: false, count: '300' };
+    expect(slowResp('Range', encodeRangeResponse(resp))).toStrictEqual(slowResp('Range', pbResp('Range', resp)));
+  });
+});
+
+describe('kv codec: Raft entries of KV requests', () => {
+  const entry: fc.Arbitrary<pb.InternalRaftRequest> = fc.tuple(
+    uint64,
+    fc.oneof(
+      rangeRequest.map((range) => ({ request: 'range' as const, range })),
+      putRequest.map((put) => ({ request: 'put' as const, put })),
+      deleteRangeRequest.map((deleteRange) => ({ request: 'deleteRange' as const, deleteRange })),
+      txnRequest.map((txn) => ({ request: 'txn' as const, txn })),
+    ),
+  ).map(([id, op]) => ({ header: { id }, ...op }) as pb.InternalRaftRequest);
+
+  it('reads entries protobufjs wrote (the WAL and snapshots of earlier versions) as protobufjs does', () => {
+    fc.assert(
+      fc.property(entry, (e) => {
+        const old = Buffer.from(IRR.encode(IRR.fromObject(e)).finish());
+        expect(decodeKvEntry(old)).toStrictEqual(slowEntry(old));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('writes entries protobufjs reads as the same request, and reads them back the same', () => {
+    fc.assert(
+      fc.property(entry, (e) => {
+        const own = encodeKvEntry(e)!;
+        const old = IRR.encode(IRR.fromObject(e)).finish();
+        expect(slowEntry(own)).toStrictEqual(slowEntry(old));
+        expect(decodeKvEntry(own)).toStrictEqual(slowEntry(own));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('damaged entries are read as protobufjs reads them, or left to it', () => {
+    fc.assert(
+      fc.property(entry, fc.nat(2), fc.nat(), fc.nat(255), (e, kind, at, v) => {
+        const b = mutate(encodeKvEntry(e)!, kind, at, v);
+        const fast = decodeKvEntry(b);
+        let slow: unknown;
+        try {
+          slow = slowEntry(b);
+        } catch {
+          expect(fast).toBeUndefined();
+          return;
+        }
+        if (fast !== undefined) expect(fast).toStrictEqual(slow);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
