@@ -69,10 +69,16 @@ function comparable(r: ResourceType, obj: KubeObject): KubeObject {
   return { ...obj, apiVersion: apiVersionOf(r), kind: r.kind, metadata: meta };
 }
 
+/** rvNumber is rv as a number, or undefined when it is absent or not one. */
+function rvNumber(rv: string | undefined): number | undefined {
+  return rv !== undefined && /^\d+$/.test(rv) ? Number(rv) : undefined;
+}
+
 function parseRV(rv: string | undefined, what = 'resourceVersion'): number | undefined {
   if (rv === undefined || rv === '') return undefined;
-  if (!/^\d+$/.test(rv)) throw StatusError.badRequest(`invalid ${what}: ${rv}`);
-  return Number(rv);
+  const n = rvNumber(rv);
+  if (n === undefined) throw StatusError.badRequest(`invalid ${what}: ${rv}`);
+  return n;
 }
 
 function uuid(random: Random): string {
@@ -371,7 +377,7 @@ export class RestHandlers {
     const ctx = this.ctx();
     const status = info.subresource === 'status';
     // Only a hint for where to read the current state: the resourceVersion is judged against that state below.
-    const rvHint = /^[1-9]\d{0,15}$/.test(body.metadata.resourceVersion ?? '') ? Number(body.metadata.resourceVersion) : undefined;
+    const rvHint = rvNumber(body.metadata.resourceVersion);
     const createIfMissing =
       r.allowCreateOnUpdate && !status
         ? async (): Promise<Answer> => this.create(r, { ...info, verb: 'create' }, body)
