@@ -8,7 +8,7 @@
  * serializable single-key gets at 64 clients), watch (put-issue → event latency), checkperf (`etcdctl check
  * perf`), failover (SIGKILL the leader K times: kill → new leader, kill → first write).
  *
- * Run: npm run bench:store [-- --only put64,get --duration 10 --kills 20]; see bench/README.md.
+ * Run: npm run bench:store [-- --only put64,get --duration 10 --rounds 3 --kills 20]; see bench/README.md.
  * Everything is bounded: per-request deadlines, per-trial deadlines, and --deadline-min for the whole run, at
  * which point every process it started is killed by PID.
  */
@@ -25,7 +25,7 @@ import { STOPPING_MARKER, scanLogs } from './log-scan.js';
 import { ProcessRegistry } from './processes.js';
 import { renderMarkdown, renderText, type Block, type Row } from './report.js';
 import { percentile } from './stats.js';
-import { measureGets, measurePuts, measureWatch, type Measurement, type TimingOptions } from './workloads.js';
+import { measureGets, measurePuts, measureWatch, medianOfRounds, type Measurement, type TimingOptions } from './workloads.js';
 
 const WORKLOADS = ['put64', 'put256', 'get', 'watch', 'checkperf', 'failover'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
@@ -37,6 +37,8 @@ interface RunOptions {
   durationMs: number;
   warmupMs: number;
   kills: number;
+  /** rounds runs each throughput workload this many times, alternating the systems, and reports medians. */
+  rounds: number;
   workers: number;
   perfLoads: CheckPerfLoad[];
   watchRate: number;
@@ -56,6 +58,7 @@ function parseOptions(argv: string[]): RunOptions {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string' },
       kills: { type: 'string', default: '20' },
+      rounds: { type: 'string', default: '1' },
       workers: { type: 'string', default: '2' },
       'perf-loads': { type: 'string', default: 'm' },
       'watch-rate': { type: 'string', default: '200' },
@@ -82,6 +85,7 @@ function parseOptions(argv: string[]): RunOptions {
     durationMs,
     warmupMs: values.warmup === undefined ? Math.min(2_000, durationMs / 4) : positive('warmup', values.warmup, 60) * 1000,
     kills: Math.round(positive('kills', values.kills, 200)),
+    rounds: Math.round(positive('rounds', values.rounds, 20)),
     workers: Math.max(2, Math.round(positive('workers', values.workers, 32))),
     perfLoads: perfLoads as CheckPerfLoad[],
     watchRate: positive('watch-rate', values['watch-rate'], 20_000),
@@ -228,7 +232,7 @@ async function main(): Promise<number> {
   out(`bench:store — capstan vs ${etcdVersion}; node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   out(
     `workloads ${opts.only.join(',')}; ${opts.durationMs / 1000} s measured after ${opts.warmupMs / 1000} s warm-up; ${opts.workers} load worker processes; ` +
-      `check perf loads ${opts.perfLoads.join(',')}; ${opts.kills} leader ${opts.freeze ? 'freezes (SIGSTOP)' : 'kills (SIGKILL)'}; data in ${root}`,
+      `${opts.rounds} round(s) of each throughput workload (medians); check perf loads ${opts.perfLoads.join(',')}; ${opts.kills} leader ${opts.freeze ? 'freezes (SIGSTOP)' : 'kills (SIGKILL)'}; data in ${root}`,
   );
   out('clients are spread round-robin over all 3 members (like etcd\'s benchmark tool); watch: writer on the leader, watcher on a follower');
   out();
@@ -283,6 +287,22 @@ async function main(): Promise<number> {
       }
       return r;
     };
+    /**
+     * measured runs a throughput workload opts.rounds times, capstan then etcd each round, so both see the
+     * same drift of a shared machine, and folds each system's rounds into medians.
+     */
+    const measured = async (name: string, f: (c: BenchCluster) => Promise<Measurement>): Promise<WithTerms<Measurement>> => {
+      const all: WithTerms<Measurement>[] = [];
+      for (let i = 0; i < opts.rounds; i++) all.push(await both(opts.rounds === 1 ? name : `${name} (round ${i + 1}/${opts.rounds})`, f));
+      const out: WithTerms<Measurement> = { termDelta: {} };
+      for (const kind of SYSTEMS) {
+        const rs = all.map((r) => r[kind]).filter((m): m is Measurement => m !== undefined);
+        if (rs.length > 0) out[kind] = medianOfRounds(rs);
+        const terms = all.map((r) => r.termDelta[kind]).filter((t): t is number => t !== undefined);
+        if (terms.length > 0) out.termDelta[kind] = terms.reduce((a, b) => a + b, 0);
+      }
+      return out;
+    };
     const emit = (b: Block): void => {
       blocks.push(b);
       out(renderText([b]));
@@ -294,15 +314,15 @@ async function main(): Promise<number> {
         case 'put64':
         case 'put256': {
           const clients = w === 'put64' ? 64 : 256;
-          emit(measurementBlock(`put 256 B, ${clients} clients`, await both(w, (c) => measurePuts(c, loadPool, { clients, valueBytes: 256 }, timing))));
+          emit(measurementBlock(`put 256 B, ${clients} clients`, await measured(w, (c) => measurePuts(c, loadPool, { clients, valueBytes: 256 }, timing))));
           break;
         }
         case 'get':
-          emit(measurementBlock('get linearizable, 64 clients', await both('get linearizable', (c) => measureGets(c, loadPool, 64, false, timing))));
-          emit(measurementBlock('get serializable, 64 clients', await both('get serializable', (c) => measureGets(c, loadPool, 64, true, timing))));
+          emit(measurementBlock('get linearizable, 64 clients', await measured('get linearizable', (c) => measureGets(c, loadPool, 64, false, timing))));
+          emit(measurementBlock('get serializable, 64 clients', await measured('get serializable', (c) => measureGets(c, loadPool, 64, true, timing))));
           break;
         case 'watch':
-          emit(measurementBlock(`watch, ${opts.watchRate} puts/s`, await both('watch', (c) => measureWatch(c, loadPool, opts.watchRate, timing)), 'events/s'));
+          emit(measurementBlock(`watch, ${opts.watchRate} puts/s`, await measured('watch', (c) => measureWatch(c, loadPool, opts.watchRate, timing)), 'events/s'));
           break;
         case 'checkperf':
           for (const load of opts.perfLoads) {

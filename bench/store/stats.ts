@@ -30,3 +30,11 @@ export function summarize(parts: readonly (Float64Array | readonly number[])[]):
   all.sort();
   return { count: total, p50Ms: percentile(all, 0.5), p99Ms: percentile(all, 0.99), maxMs: total === 0 ? undefined : all[total - 1] };
 }
+
+/** median is the middle of the defined values (the mean of the two middle ones for an even count). */
+export function median(xs: readonly (number | undefined)[]): number | undefined {
+  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2;
+}

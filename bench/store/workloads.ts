@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { BenchCluster } from './clusters.js';
 import type { LoadPool, WindowResult } from './load-pool.js';
 import { EtcdRpc, encodePut } from './rpc.js';
-import { summarize, type LatencySummary } from './stats.js';
+import { median, summarize, type LatencySummary } from './stats.js';
 import type { LoadJob } from './worker-protocol.js';
 
 /** Measurement is what one workload measured on one cluster. */
@@ -161,4 +161,39 @@ export async function measureWatch(cluster: BenchCluster, pool: LoadPool, ratePe
   m.notes.push(`watch on follower ${follower.name}, puts to leader ${leader.name}`);
   if (r.skipped > 0) m.notes.push(`${r.skipped} put ticks skipped: 256 puts already outstanding`);
   return m;
+}
+
+/**
+ * medianOfRounds folds the rounds of one workload on one system into one Measurement: each figure is the
+ * median over the rounds (so one round disturbed by the VM does not move it), errors are summed, and a note
+ * lists every round's ops/s and p99.
+ */
+export function medianOfRounds(rounds: readonly Measurement[]): Measurement {
+  if (rounds.length === 1) return rounds[0]!;
+  const m = (f: (x: Measurement) => number | undefined): number => median(rounds.map(f)) ?? 0;
+  const lat = (f: (x: Measurement) => LatencySummary | undefined): LatencySummary | undefined =>
+    rounds.every((r) => f(r) === undefined)
+      ? undefined
+      : { count: m((r) => f(r)?.count), p50Ms: median(rounds.map((r) => f(r)?.p50Ms)), p99Ms: median(rounds.map((r) => f(r)?.p99Ms)), maxMs: median(rounds.map((r) => f(r)?.maxMs)) };
+  const errors: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+  const putLatency = lat((r) => r.putLatency);
+  const firstError = rounds.find((r) => r.firstError !== undefined)?.firstError;
+  return {
+    opsPerSecond: m((r) => r.opsPerSecond),
+    ops: m((r) => r.ops),
+    latency: lat((r) => r.latency)!,
+    ...(putLatency === undefined ? {} : { putLatency }),
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+    windowSeconds: m((r) => r.windowSeconds),
+    serverCpuSeconds: m((r) => r.serverCpuSeconds),
+    serverCpuPer1kOps: median(rounds.map((r) => r.serverCpuPer1kOps)),
+    loadCpuSeconds: m((r) => r.loadCpuSeconds),
+    otherCpuSeconds: m((r) => r.otherCpuSeconds),
+    notes: [
+      `median of ${rounds.length} rounds; per round ops/s (p99 ms): ${rounds.map((r) => `${Math.round(r.opsPerSecond)} (${r.latency.p99Ms?.toFixed(0) ?? '–'})`).join(', ')}`,
+      ...new Set(rounds.flatMap((r) => r.notes)),
+    ],
+  };
 }
