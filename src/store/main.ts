@@ -11,6 +11,7 @@ import { leaseService } from './grpc/lease-service.js';
 import { maintenanceService } from './grpc/maintenance-service.js';
 import { loadProtos } from './grpc/proto.js';
 import { GRPC_OVERHEAD_BYTES, watchService } from './grpc/watch-service.js';
+import { UnaryFastPath } from './grpc/unary-fast-path.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
 import { createStoreMetrics } from './metrics.js';
@@ -49,12 +50,17 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     'grpc.enable_channelz': 0,
   });
   const log = deps.log;
-  const add = <T extends object>(def: grpc.ServiceDefinition, impl: T): void => {
+  // The KV service's unary calls are answered on the HTTP/2 stream itself (unary-fast-path.ts); the rest
+  // goes through grpc-js, which owns the connections.
+  const fastPath = new UnaryFastPath(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES, deps.clock, log.child({ component: 'grpc' }), metrics.fastPathCalls);
+  fastPath.install(grpcServer);
+  const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
     // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
     grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
+    if (fast) fastPath.addService(wrapped.def, wrapped.impl);
   };
-  add(withFastKvCodec(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics));
+  add(withFastKvCodec(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics), true);
   add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));

@@ -16,6 +16,7 @@ export interface StoreMetrics {
   walFsyncSeconds: Histogram;
   dbSize: Gauge;
   grpcHandled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
+  fastPathCalls: Counter;
   watchers: Gauge;
 }
 
@@ -47,5 +48,10 @@ export function createStoreMetrics(): StoreMetrics {
       ...r,
     }),
     watchers: new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', ...r }),
+    fastPathCalls: new Counter({
+      name: 'capstan_store_grpc_fast_path_calls_total',
+      help: 'Unary KV calls answered on the HTTP/2 stream without going through grpc-js.',
+      ...r,
+    }),
   };
 }

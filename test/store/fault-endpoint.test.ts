@@ -1,40 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveStoreConfig } from '../../src/store/config.js';
-import { runStore, type RunningStore } from '../../src/store/main.js';
-import { systemClock } from '../../src/util/clock.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { SeededRandom } from '../../src/util/random.js';
-import { freePorts } from '../compat/helpers/ports.js';
+import { startSingleMember, type SingleMember } from './helpers/single-member.js';
 
-const dirs: string[] = [];
-const running: RunningStore[] = [];
+const running: SingleMember[] = [];
 
 /** start runs a single-member store in this process and returns its client URL. */
 async function start(faultInjection: boolean): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'capstan-faults-'));
-  dirs.push(dir);
-  const [client, peer] = await freePorts(2);
-  const peerUrl = `http://127.0.0.1:${String(peer)}`;
-  const clientUrl = `http://127.0.0.1:${String(client)}`;
-  const cfg = resolveStoreConfig({
-    name: 'm1',
-    'data-dir': join(dir, 'data'),
-    'listen-client-urls': clientUrl,
-    'listen-peer-urls': peerUrl,
-    'initial-advertise-peer-urls': peerUrl,
-    'initial-cluster': `m1=${peerUrl}`,
-    ...(faultInjection ? { 'experimental-enable-fault-injection': 'true' } : {}),
-  });
-  running.push(await runStore(cfg, { clock: systemClock, random: new SeededRandom(1), log: silentLogger() }));
-  return clientUrl;
+  const m = await startSingleMember(faultInjection ? { 'experimental-enable-fault-injection': 'true' } : {});
+  running.push(m);
+  return m.clientUrl;
 }
 
 afterAll(async () => {
   for (const r of running) await r.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('the fault-injection admin endpoint', () => {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { NoLeaderError, toGrpcError } from '../errors.js';
+import type { UnaryCallLike, UnaryHandler } from './handler.js';
 
 /**
  * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
@@ -18,9 +19,9 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
     }
     const decode = method.requestDeserialize;
     outDef[name] = { ...method, requestDeserialize: (b: Buffer) => b };
-    const handler = (impl as Record<string, unknown>)[name] as grpc.handleUnaryCall<unknown, unknown> | undefined;
+    const handler = (impl as Record<string, unknown>)[name] as UnaryHandler<unknown, unknown> | undefined;
     if (handler === undefined) continue;
-    outImpl[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    outImpl[name] = ((call: UnaryCallLike<unknown>, callback: grpc.sendUnaryData<unknown>) => {
       // etcd's clients mark requests that need a leader with `hasleader: true`: without one, fail at once.
       if (call.metadata.get('hasleader')[0] === 'true' && !hasLeader()) {
         const st = toGrpcError(new NoLeaderError());
@@ -34,7 +35,7 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
         return;
       }
       handler(call, callback);
-    }) as grpc.handleUnaryCall<unknown, unknown>;
+    }) satisfies UnaryHandler<unknown, unknown>;
   }
   return { def: outDef as grpc.ServiceDefinition, impl: outImpl as T };
 }

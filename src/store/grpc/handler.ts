@@ -4,16 +4,28 @@ import { toGrpcError } from '../errors.js';
 import type { StoreMetrics } from '../metrics.js';
 
 /**
+ * UnaryCallLike is what capstan's unary handlers read of a call: the request and the request metadata. Both
+ * grpc-js's ServerUnaryCall and the store's fast path (unary-fast-path.ts) provide it.
+ */
+export interface UnaryCallLike<Req> {
+  request: Req;
+  metadata: { get(key: string): grpc.MetadataValue[] };
+}
+
+/** UnaryHandler is a unary method's implementation, narrowed to what capstan reads of the call. */
+export type UnaryHandler<Req, Resp> = (call: UnaryCallLike<Req>, callback: grpc.sendUnaryData<Resp>) => void;
+
+/**
  * unary wraps a unary handler: the promise's value is the response; anything thrown is translated into the
  * gRPC status etcd would send (one table, errors.ts), logged at debug, and counted.
  */
 export function unary<Req, Resp>(
   service: string,
   method: string,
-  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Resp>) => Promise<Resp>,
+  fn: (req: Req, call: UnaryCallLike<Req>) => Promise<Resp>,
   log: Logger,
   metrics: StoreMetrics | undefined,
-): grpc.handleUnaryCall<Req, Resp> {
+): UnaryHandler<Req, Resp> {
   // The OK series is resolved once: prom-client would hash the label set on every call otherwise.
   const handledOk = metrics?.grpcHandled.labels({ grpc_service: service, grpc_method: method, grpc_code: 'OK' });
   return (call, callback) => {

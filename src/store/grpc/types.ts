@@ -9,6 +9,7 @@
  * edge only, with toBigInt / toNum / int64 below (STYLE rule 4: IDs are bigint, revisions safe numbers).
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { UnaryHandler } from './handler.js';
 
 /** Int64 is a 64-bit integer field (int64 or uint64) as the loader represents it: a decimal string. */
 export type Int64 = string;
@@ -711,11 +712,11 @@ export type InternalRaftRequest = { header: InternalRequestHeader | null } & Int
 
 /** KVServer is the implementation of etcdserverpb.KV that grpc's Server.addService takes. */
 export type KVServer = {
-  Range: grpc.handleUnaryCall<RangeRequest, RangeResponse>;
-  Put: grpc.handleUnaryCall<PutRequest, PutResponse>;
-  DeleteRange: grpc.handleUnaryCall<DeleteRangeRequest, DeleteRangeResponse>;
-  Txn: grpc.handleUnaryCall<TxnRequest, TxnResponse>;
-  Compact: grpc.handleUnaryCall<CompactionRequest, CompactionResponse>;
+  Range: UnaryHandler<RangeRequest, RangeResponse>;
+  Put: UnaryHandler<PutRequest, PutResponse>;
+  DeleteRange: UnaryHandler<DeleteRangeRequest, DeleteRangeResponse>;
+  Txn: UnaryHandler<TxnRequest, TxnResponse>;
+  Compact: UnaryHandler<CompactionRequest, CompactionResponse>;
 };
 
 /** WatchServer is the implementation of etcdserverpb.Watch. */

@@ -1,0 +1,241 @@
+import type * as http2 from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { UnaryCallLike, UnaryHandler } from './handler.js';
+
+interface FastMethod {
+  path: string;
+  handler: UnaryHandler<unknown, unknown>;
+  deserialize: (b: Buffer) => unknown;
+  serialize: (m: unknown) => Buffer;
+}
+
+// grpc-js's server answers with these headers (server-interceptors.ts); the fast path sends the same.
+const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = {
+  ':status': 200,
+  'content-type': 'application/grpc+proto',
+  'grpc-accept-encoding': 'identity,deflate,gzip',
+  'grpc-encoding': 'identity',
+};
+const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': 'OK' };
+const DEADLINE = /^(\d{1,8})\s*([HMSmun])$/;
+const DEADLINE_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+const noop = (): void => undefined;
+
+/**
+ * UnaryFastPath answers the store's hot unary calls (the KV service) straight on the HTTP/2 stream, without
+ * grpc-js's per-call machinery (interceptor chain, metadata objects, read queue, stream decoder), which cost
+ * more CPU than the handler itself. Everything else on the connection — streams, other services, calls with
+ * compression or anything unusual — is left to grpc-js, which owns the HTTP/2 sessions, their settings,
+ * keepalive and shutdown. What a client sees is what grpc-js would send: the same response headers and
+ * trailers, the same statuses and messages for oversized, missing, extra or compressed messages, and the
+ * same deadline handling (`grpc-timeout`).
+ */
+export class UnaryFastPath {
+  private readonly methods = new Map<string, FastMethod>();
+  /** served counts the calls this path answered (the rest went to grpc-js). */
+  served = 0;
+
+  constructor(
+    private readonly maxReceiveBytes: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly counter?: { inc(): void },
+  ) {}
+
+  /** addService registers every unary method of a service under its path; the handlers are the ones grpc-js gets. */
+  addService(def: grpc.ServiceDefinition, impl: object): void {
+    for (const [name, m] of Object.entries(def)) {
+      const method = m as grpc.MethodDefinition<unknown, unknown>;
+      const handler = (impl as Record<string, unknown>)[name];
+      if (method.requestStream || method.responseStream || typeof handler !== 'function') continue;
+      this.methods.set(method.path, {
+        path: method.path,
+        handler: handler as UnaryHandler<unknown, unknown>,
+        deserialize: method.requestDeserialize,
+        serialize: method.responseSerialize,
+      });
+    }
+  }
+
+  /**
+   * install makes the HTTP/2 servers grpc-js creates for this gRPC server offer each new stream to the fast
+   * path first. grpc-js has no public hook for this: it creates its servers in one method (createHttp2Server,
+   * grpc-js 1.x), which install wraps on this instance. If a grpc-js version drops that method, install
+   * returns false, the store logs it, and every call goes through grpc-js as before (the store's tests check
+   * that the fast path serves). The one piece of grpc-js's per-stream bookkeeping the fast path skips is the
+   * count of open streams behind grpc.max_connection_idle_ms, which the store does not set.
+   */
+  install(server: grpc.Server): boolean {
+    const target = server as unknown as { createHttp2Server?: (credentials: unknown) => http2.Http2Server };
+    const create = target.createHttp2Server;
+    if (typeof create !== 'function') {
+      this.log.warn('grpc: this grpc-js has no createHttp2Server; unary calls take grpc-js\'s own path');
+      return false;
+    }
+    target.createHttp2Server = (credentials: unknown): http2.Http2Server => {
+      const h2 = create.call(server, credentials);
+      this.attach(h2);
+      return h2;
+    };
+    return true;
+  }
+
+  /** attach lets this path take the streams it answers before h2's 'stream' listeners (grpc-js's) see them. */
+  attach(h2: http2.Http2Server): void {
+    const emit = h2.emit.bind(h2);
+    h2.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === 'stream' && this.serve(args[0] as http2.ServerHttp2Stream, args[1] as http2.IncomingHttpHeaders)) return true;
+      return emit(event, ...args);
+    }) as typeof h2.emit;
+  }
+
+  /** serve answers the stream if it is a call this path knows, and returns false to leave it to grpc-js. */
+  serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+    const method = this.methods.get(headers[':path'] ?? '');
+    if (method === undefined) return false;
+    const contentType = headers['content-type'];
+    if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) return false;
+    const encoding = headers['grpc-encoding'];
+    if (encoding !== undefined && encoding !== 'identity') return false;
+    const timeout = headers['grpc-timeout'];
+    let timeoutMs: number | undefined;
+    if (timeout !== undefined) {
+      const m = typeof timeout === 'string' ? DEADLINE.exec(timeout) : null;
+      if (m === null) return false; // grpc-js answers the malformed header
+      timeoutMs = (Number(m[1]) * DEADLINE_UNIT_MS[m[2]!]!) | 0;
+    }
+    this.served++;
+    this.counter?.inc();
+    new FastUnaryCall(stream, headers, method, this.maxReceiveBytes, this.clock, timeoutMs).start();
+    return true;
+  }
+}
+
+/** FastUnaryCall is one unary call on the fast path: read one message, run the handler, answer. */
+class FastUnaryCall {
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  /** lengthChecked is set once the message's length prefix has been read and found within the limit. */
+  private lengthChecked = false;
+  /** finished is set once a status went out, or the stream closed: nothing more is sent. */
+  private finished = false;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly stream: http2.ServerHttp2Stream,
+    private readonly headers: http2.IncomingHttpHeaders,
+    private readonly method: FastMethod,
+    private readonly maxReceiveBytes: number,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number | undefined,
+  ) {}
+
+  start(): void {
+    const s = this.stream;
+    // Errors are followed by 'close', which ends the call; the listener only keeps them from being thrown.
+    s.on('error', noop);
+    s.once('close', () => this.finish());
+    if (this.timeoutMs !== undefined) this.timer = this.clock.setTimeout(() => this.fail(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'), this.timeoutMs);
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.once('end', () => this.onEnd());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.finished) return;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    // Refuse an oversized message as soon as its length prefix arrives, as grpc-js's stream decoder does;
+    // what the client still sends is read and dropped.
+    if (!this.lengthChecked && this.received >= 5) {
+      this.lengthChecked = true;
+      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const length = head.readUInt32BE(1);
+      if (length > this.maxReceiveBytes) this.fail(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${this.maxReceiveBytes})`);
+    }
+  }
+
+  private onEnd(): void {
+    if (this.finished) return;
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
+    const path = this.method.path;
+    if (body.length === 0) {
+      this.fail(grpc.status.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
+      return;
+    }
+    if (body.length < 5 || body.length < 5 + body.readUInt32BE(1)) {
+      // The client half-closed inside a message: grpc-js never sees a message and answers as for none.
+      this.fail(grpc.status.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
+      return;
+    }
+    const length = body.readUInt32BE(1);
+    if (body.length > 5 + length) {
+      this.fail(grpc.status.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
+      return;
+    }
+    // A compressed flag under the identity encoding is read as uncompressed, as grpc-js does.
+    let request: unknown;
+    try {
+      request = this.method.deserialize(body.subarray(5, 5 + length));
+    } catch {
+      this.fail(grpc.status.INTERNAL, 'Error deserializing request');
+      return;
+    }
+    const headers = this.headers;
+    const call: UnaryCallLike<unknown> = {
+      request,
+      metadata: {
+        get(key: string): grpc.MetadataValue[] {
+          const v = headers[key.toLowerCase()];
+          return v === undefined ? [] : Array.isArray(v) ? v : [v];
+        },
+      },
+    };
+    try {
+      this.method.handler(call, (err, value) => this.answer(err, value));
+    } catch (err) {
+      this.fail(grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private answer(err: Partial<grpc.StatusObject> | grpc.ServiceError | null, value: unknown): void {
+    if (this.finished) return;
+    if (err !== null && err !== undefined) {
+      this.fail(err.code ?? grpc.status.UNKNOWN, err.details ?? (err instanceof Error ? err.message : 'Unknown Error'));
+      return;
+    }
+    let message: Buffer;
+    try {
+      message = this.method.serialize(value);
+    } catch (e) {
+      this.fail(grpc.status.INTERNAL, `Error serializing response: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const frame = Buffer.allocUnsafe(5 + message.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, 5);
+    this.finish();
+    const s = this.stream;
+    if (s.destroyed || s.closed) return;
+    s.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    s.once('wantTrailers', () => s.sendTrailers(OK_TRAILERS));
+    s.end(frame);
+  }
+
+  /** fail answers with a status and no message (a trailers-only response), as grpc-js does before any message. */
+  private fail(code: grpc.status, details: string): void {
+    if (this.finished) return;
+    this.finish();
+    const s = this.stream;
+    if (s.destroyed || s.closed) return;
+    s.respond({ 'grpc-status': String(code), 'grpc-message': encodeURI(details), ':status': 200, 'content-type': 'application/grpc+proto' }, { endStream: true });
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+}
