@@ -11,6 +11,8 @@ export interface StoreMetrics {
   leaderChanges: Counter;
   proposalsCommitted: Counter;
   proposalsFailed: Counter;
+  slowApplies: Counter;
+  heartbeatsLate: Counter;
   proposalsPending: Gauge;
   appliedIndex: Gauge;
   walFsyncSeconds: Histogram;
@@ -32,6 +34,12 @@ export function createStoreMetrics(): StoreMetrics {
     leaderChanges: new Counter({ name: 'etcd_server_leader_changes_seen_total', help: 'The number of leader changes seen.', ...r }),
     proposalsCommitted: new Counter({ name: 'etcd_server_proposals_applied_total', help: 'The total number of consensus proposals applied.', ...r }),
     proposalsFailed: new Counter({ name: 'etcd_server_proposals_failed_total', help: 'The total number of failed proposals seen.', ...r }),
+    slowApplies: new Counter({ name: 'etcd_server_slow_apply_total', help: 'The total number of slow apply requests (likely overloaded from slow disk).', ...r }),
+    heartbeatsLate: new Counter({
+      name: 'capstan_store_leader_heartbeats_late_total',
+      help: 'How often this member, as leader, sent heartbeats more than two heartbeat intervals apart.',
+      ...r,
+    }),
     proposalsPending: new Gauge({ name: 'etcd_server_proposals_pending', help: 'The current number of pending proposals to commit.', ...r }),
     appliedIndex: new Gauge({ name: 'etcd_server_applied_index', help: 'The current applied index of Raft.', ...r }),
     walFsyncSeconds: new Histogram({

@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import { AlarmStore } from './alarms.js';
+import { HeartbeatDelay } from './heartbeat-delay.js';
 import { Applier, type Prefetched } from './apply.js';
 import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 import { retentionMs, type StoreConfig } from './config.js';
@@ -88,6 +89,10 @@ const SNAPSHOT_CATCHUP_ENTRIES = 5000;
 const REMOVED_PEER_LINGER_MS = 1000;
 /** LEAVE_TIMEOUT_MS is how long a member that was asked to leave keeps refusing requests if its removal never comes. */
 const LEAVE_TIMEOUT_MS = 30_000;
+/** WARN_APPLY_MS is how long applying one entry may take before it is logged as slow (etcd's warnApplyDuration). */
+const WARN_APPLY_MS = 100;
+/** WARN_SYNC_MS is how long a synced write may take before it is logged as slow (etcd's warnSyncDuration). */
+const WARN_SYNC_MS = 1000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
 const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
 /**
@@ -141,6 +146,8 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly peerServer: PeerServer;
   private pendingSnapshot: { index: number; records: { key: Buffer; value: Buffer }[] } | undefined;
   private failoverTimer: TimerHandle | undefined;
+  /** heartbeatDelay tells when this member, as leader, sent heartbeats late; reset on leader changes. */
+  private readonly heartbeatDelay: HeartbeatDelay;
   /** The IDs as response headers carry them, converted once. */
   private readonly clusterIdString: string;
   private readonly memberIdString: string;
@@ -188,6 +195,7 @@ export class StoreServer implements TransportHost, PeerHost {
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
     this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
     this.alarms = new AlarmStore();
+    this.heartbeatDelay = new HeartbeatDelay(cfg.heartbeatIntervalMs);
     this.applier = new Applier(kv, this.watchable, this.lessor, this.alarms, (rev) => this.header(rev), log.child({ component: 'apply' }));
     const snap = raftLog.storage.snapshot().metadata;
     this.snapshotIndex = snap.index;
@@ -398,12 +406,14 @@ export class StoreServer implements TransportHost, PeerHost {
       const early: Message[] = [];
       later = [];
       for (const m of rd.messages) (earlyTypes.has(m.type) ? early : later).push(m);
+      if (this.node.isLeader()) this.checkHeartbeatDelay(early);
       this.transport.send(early);
     }
     const ops = this.raftLog.persistOps(rd);
     // What the last Ready applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
     if (ops.length > 0) for (const op of this.kv.drain()) ops.push(op);
     const started = this.metrics ? performance.now() : 0;
+    const startedAt = this.clock.monotonic();
     const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
     // Committed entries that were durable before this Ready may be applied while its own write is in flight.
     const first = rd.entries[0]?.index ?? Infinity;
@@ -412,6 +422,8 @@ export class StoreServer implements TransportHost, PeerHost {
     if (persisted !== undefined) {
       await persisted;
       this.metrics?.walFsyncSeconds.observe((performance.now() - started) / 1000);
+      const took = this.clock.monotonic() - startedAt;
+      if (rd.mustSync && took > WARN_SYNC_MS) this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_SYNC_MS, ops: ops.length }, 'store: slow fdatasync');
     }
     this.raftLog.applyToMemory(rd);
     this.transport.send(later);
@@ -423,12 +435,25 @@ export class StoreServer implements TransportHost, PeerHost {
     if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
+  /** checkHeartbeatDelay warns, as etcd does, when this leader's heartbeats go out late (see heartbeat-delay.ts). */
+  private checkHeartbeatDelay(messages: readonly Message[]): void {
+    if (!messages.some((m) => m.type === 'MsgHeartbeat')) return;
+    const exceeded = this.heartbeatDelay.sent(this.clock.monotonic());
+    if (exceeded === undefined) return;
+    this.log.warn(
+      { heartbeatIntervalMs: this.cfg.heartbeatIntervalMs, expectedMs: this.heartbeatDelay.expectedMs, exceededMs: Math.round(exceeded) },
+      'store: leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk or a long apply',
+    );
+    this.metrics?.heartbeatsLate.inc();
+  }
+
   private onSoftState(lead: bigint, isLeader: boolean): void {
     const wasLeader = this.leader === this.memberId;
     this.leader = lead;
     this.metrics?.isLeader.set(isLeader ? 1 : 0);
     this.metrics?.hasLeader.set(lead === NONE ? 0 : 1);
     if (lead !== NONE) this.metrics?.leaderChanges.inc();
+    this.heartbeatDelay.reset();
     if (isLeader && !wasLeader) {
       // Every lease gets its full TTL again, plus an election timeout (etcd's Promote).
       this.lessor.promote(this.cfg.electionTimeoutMs);
@@ -452,6 +477,7 @@ export class StoreServer implements TransportHost, PeerHost {
       if (e.type === 'EntryConfChange') {
         this.applyConfChangeEntry(e, fresh);
       } else if (fresh && e.data.length > 0) {
+        const startedAt = this.clock.monotonic();
         const req = decodeInternalRequest(e.data);
         // A Txn's past-revision reads are fetched first. From its first change to its consistent index the
         // entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
@@ -465,6 +491,12 @@ export class StoreServer implements TransportHost, PeerHost {
           }
         }
         this.applyRequest(req, prefetched, failed);
+        const took = this.clock.monotonic() - startedAt;
+        if (took > WARN_APPLY_MS) {
+          // etcd's "apply request took too long": nothing else runs on this member meanwhile, heartbeats included.
+          this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_APPLY_MS, index: e.index, request: req.request }, 'store: apply request took too long');
+          this.metrics?.slowApplies.inc();
+        }
       }
       if (fresh) this.kv.setConsistentIndex(e.index);
       this.appliedIndex = e.index;
