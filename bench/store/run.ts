@@ -73,6 +73,11 @@ function parseOptions(argv: string[]): RunOptions {
     if (!Number.isFinite(n) || n <= 0 || n > max) throw new RangeError(`--${name}: want a number in (0, ${max}], got ${String(v)}`);
     return n;
   };
+  const positiveInteger = (name: string, v: string | undefined, max: number): number => {
+    const n = positive(name, v, max);
+    if (!Number.isInteger(n)) throw new RangeError(`--${name}: want a whole number, got ${String(v)}`);
+    return n;
+  };
   const only = (values.only ?? '').split(',').filter((s) => s !== '');
   for (const w of only) if (!(WORKLOADS as readonly string[]).includes(w)) throw new RangeError(`--only: unknown workload ${w} (have ${WORKLOADS.join(', ')})`);
   const perfLoads = (values['perf-loads'] ?? '').split(',').filter((s) => s !== '');
@@ -85,7 +90,7 @@ function parseOptions(argv: string[]): RunOptions {
     durationMs,
     warmupMs: values.warmup === undefined ? Math.min(2_000, durationMs / 4) : positive('warmup', values.warmup, 60) * 1000,
     kills: Math.round(positive('kills', values.kills, 200)),
-    rounds: Math.round(positive('rounds', values.rounds, 20)),
+    rounds: positiveInteger('rounds', values.rounds, 20),
     workers: Math.max(2, Math.round(positive('workers', values.workers, 32))),
     perfLoads: perfLoads as CheckPerfLoad[],
     watchRate: positive('watch-rate', values['watch-rate'], 20_000),

@@ -165,8 +165,9 @@ export async function measureWatch(cluster: BenchCluster, pool: LoadPool, ratePe
 
 /**
  * medianOfRounds folds the rounds of one workload on one system into one Measurement: each figure is the
- * median over the rounds (so one round disturbed by the VM does not move it), errors are summed, and a note
- * lists every round's ops/s and p99.
+ * median over the rounds (so one round disturbed by the VM does not move it), except the maximum latency,
+ * which is the largest of any round, and the errors, which are summed over all rounds (so they are not a
+ * rate of the median ops); a note lists every round's ops/s and p99.
  */
 export function medianOfRounds(rounds: readonly Measurement[]): Measurement {
   if (rounds.length === 1) return rounds[0]!;
@@ -174,7 +175,12 @@ export function medianOfRounds(rounds: readonly Measurement[]): Measurement {
   const lat = (f: (x: Measurement) => LatencySummary | undefined): LatencySummary | undefined =>
     rounds.every((r) => f(r) === undefined)
       ? undefined
-      : { count: m((r) => f(r)?.count), p50Ms: median(rounds.map((r) => f(r)?.p50Ms)), p99Ms: median(rounds.map((r) => f(r)?.p99Ms)), maxMs: median(rounds.map((r) => f(r)?.maxMs)) };
+      : {
+          count: m((r) => f(r)?.count),
+          p50Ms: median(rounds.map((r) => f(r)?.p50Ms)),
+          p99Ms: median(rounds.map((r) => f(r)?.p99Ms)),
+          maxMs: Math.max(...rounds.map((r) => f(r)?.maxMs ?? 0)),
+        };
   const errors: Record<string, number> = {};
   for (const r of rounds) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
   const putLatency = lat((r) => r.putLatency);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { NoLeaderError, toGrpcError } from '../errors.js';
-import type { UnaryCallLike, UnaryHandler } from './handler.js';
+import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 /**
  * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
@@ -21,7 +21,7 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
     outDef[name] = { ...method, requestDeserialize: (b: Buffer) => b };
     const handler = (impl as Record<string, unknown>)[name] as UnaryHandler<unknown, unknown> | undefined;
     if (handler === undefined) continue;
-    outImpl[name] = ((call: UnaryCallLike<unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    outImpl[name] = ((call: UnaryCallLike<unknown>, callback: (err: UnaryError | null, value?: unknown) => void) => {
       // etcd's clients mark requests that need a leader with `hasleader: true`: without one, fail at once.
       if (call.metadata.get('hasleader')[0] === 'true' && !hasLeader()) {
         const st = toGrpcError(new NoLeaderError());

@@ -12,8 +12,17 @@ export interface UnaryCallLike<Req> {
   metadata: { get(key: string): grpc.MetadataValue[] };
 }
 
-/** UnaryHandler is a unary method's implementation, narrowed to what capstan reads of the call. */
-export type UnaryHandler<Req, Resp> = (call: UnaryCallLike<Req>, callback: grpc.sendUnaryData<Resp>) => void;
+/** UnaryError is how capstan's unary handlers fail a call: always a gRPC code and its message. */
+export interface UnaryError {
+  code: grpc.status;
+  details: string;
+}
+
+/**
+ * UnaryHandler is a unary method's implementation, narrowed to what capstan reads of the call and answers
+ * (no trailers or flags); grpc-js's own callback satisfies it.
+ */
+export type UnaryHandler<Req, Resp> = (call: UnaryCallLike<Req>, callback: (err: UnaryError | null, value?: Resp) => void) => void;
 
 /**
  * unary wraps a unary handler: the promise's value is the response; anything thrown is translated into the

@@ -2,7 +2,7 @@ import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import type { UnaryCallLike, UnaryHandler } from './handler.js';
+import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 interface FastMethod {
   path: string;
@@ -115,10 +115,16 @@ export class UnaryFastPath {
 
 /** FastUnaryCall is one unary call on the fast path: read one message, run the handler, answer. */
 class FastUnaryCall {
-  private readonly chunks: Buffer[] = [];
-  private received = 0;
-  /** lengthChecked is set once the message's length prefix has been read and found within the limit. */
-  private lengthChecked = false;
+  /** prefix collects the current message's 5-byte prefix (compressed flag, length). */
+  private readonly prefix = Buffer.allocUnsafe(5);
+  private prefixFilled = 0;
+  /** bodyLeft is how many bytes of the current message's body are still to come; undefined between messages. */
+  private bodyLeft: number | undefined;
+  /** messages counts the complete messages received. */
+  private messages = 0;
+  /** request is a copy of the first message's body (grpc-js copies too: nothing keeps the socket's buffers). */
+  private request: Buffer | undefined;
+  private requestFilled = 0;
   /** finished is set once a status went out, or the stream closed: nothing more is sent. */
   private finished = false;
   private timer: TimerHandle | undefined;
@@ -142,42 +148,59 @@ class FastUnaryCall {
     s.once('end', () => this.onEnd());
   }
 
+  /**
+   * onData follows the messages as grpc-js's stream decoder does: each length prefix is checked against the
+   * limit as it arrives (RESOURCE_EXHAUSTED), and a second complete message ends the call at once
+   * (UNIMPLEMENTED). Only the first message's bytes are kept; after a status, what the client still sends
+   * is read and dropped.
+   */
   private onData(chunk: Buffer): void {
-    if (this.finished) return;
-    this.chunks.push(chunk);
-    this.received += chunk.length;
-    // Refuse an oversized message as soon as its length prefix arrives, as grpc-js's stream decoder does;
-    // what the client still sends is read and dropped.
-    if (!this.lengthChecked && this.received >= 5) {
-      this.lengthChecked = true;
-      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      const length = head.readUInt32BE(1);
-      if (length > this.maxReceiveBytes) this.fail(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${this.maxReceiveBytes})`);
+    let at = 0;
+    while (at < chunk.length && !this.finished) {
+      if (this.bodyLeft === undefined) {
+        const n = Math.min(5 - this.prefixFilled, chunk.length - at);
+        chunk.copy(this.prefix, this.prefixFilled, at, at + n);
+        this.prefixFilled += n;
+        at += n;
+        if (this.prefixFilled < 5) return;
+        const length = this.prefix.readUInt32BE(1);
+        if (length > this.maxReceiveBytes) {
+          this.fail(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${this.maxReceiveBytes})`);
+          return;
+        }
+        if (this.messages === 0) this.request = Buffer.allocUnsafe(length);
+        this.bodyLeft = length;
+      } else {
+        const n = Math.min(this.bodyLeft, chunk.length - at);
+        if (this.messages === 0) {
+          chunk.copy(this.request!, this.requestFilled, at, at + n);
+          this.requestFilled += n;
+        }
+        this.bodyLeft -= n;
+        at += n;
+      }
+      if (this.bodyLeft === 0) this.messageDone();
     }
   }
 
+  private messageDone(): void {
+    this.messages++;
+    this.bodyLeft = undefined;
+    this.prefixFilled = 0;
+    if (this.messages > 1) this.fail(grpc.status.UNIMPLEMENTED, `Received a second request message for server streaming method ${this.method.path}`);
+  }
+
+  /** onEnd runs the handler on the one message; a partial message at the end is ignored, as by grpc-js. */
   private onEnd(): void {
     if (this.finished) return;
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
-    const path = this.method.path;
-    if (body.length === 0) {
-      this.fail(grpc.status.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
-      return;
-    }
-    if (body.length < 5 || body.length < 5 + body.readUInt32BE(1)) {
-      // The client half-closed inside a message: grpc-js never sees a message and answers as for none.
-      this.fail(grpc.status.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
-      return;
-    }
-    const length = body.readUInt32BE(1);
-    if (body.length > 5 + length) {
-      this.fail(grpc.status.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
+    if (this.messages === 0) {
+      this.fail(grpc.status.UNIMPLEMENTED, `Received no request message for server streaming method ${this.method.path}`);
       return;
     }
     // A compressed flag under the identity encoding is read as uncompressed, as grpc-js does.
     let request: unknown;
     try {
-      request = this.method.deserialize(body.subarray(5, 5 + length));
+      request = this.method.deserialize(this.request!);
     } catch {
       this.fail(grpc.status.INTERNAL, 'Error deserializing request');
       return;
@@ -194,22 +217,22 @@ class FastUnaryCall {
     };
     try {
       this.method.handler(call, (err, value) => this.answer(err, value));
-    } catch (err) {
-      this.fail(grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err));
+    } catch {
+      this.fail(grpc.status.UNKNOWN, 'Unknown error');
     }
   }
 
-  private answer(err: Partial<grpc.StatusObject> | grpc.ServiceError | null, value: unknown): void {
+  private answer(err: UnaryError | null, value: unknown): void {
     if (this.finished) return;
-    if (err !== null && err !== undefined) {
-      this.fail(err.code ?? grpc.status.UNKNOWN, err.details ?? (err instanceof Error ? err.message : 'Unknown Error'));
+    if (err !== null) {
+      this.fail(err.code, err.details);
       return;
     }
     let message: Buffer;
     try {
       message = this.method.serialize(value);
-    } catch (e) {
-      this.fail(grpc.status.INTERNAL, `Error serializing response: ${e instanceof Error ? e.message : String(e)}`);
+    } catch {
+      this.fail(grpc.status.INTERNAL, 'Error serializing response');
       return;
     }
     const frame = Buffer.allocUnsafe(5 + message.length);

@@ -28,7 +28,7 @@ const SERVICE: grpc.ServiceDefinition = {
 /**
  * call answers by the request's text: "echo:x" → x; "fail" → INVALID_ARGUMENT with a message that needs
  * percent-encoding; "hang" → never; "leader" → the hasleader metadata; "throw-serialize" → a response the
- * serializer refuses.
+ * serializer refuses; "throw" → the handler throws.
  */
 function call(c: UnaryCallLike<unknown>, done: grpc.sendUnaryData<unknown>): void {
   const text = (c.request as Buffer).toString('utf8');
@@ -36,6 +36,7 @@ function call(c: UnaryCallLike<unknown>, done: grpc.sendUnaryData<unknown>): voi
   else if (text === 'fail') done({ code: grpc.status.INVALID_ARGUMENT, details: 'etcdserver: bad request — 100% "wrong"' });
   else if (text === 'leader') done(null, Buffer.from(String(c.metadata.get('hasleader')[0] ?? 'none'), 'utf8'));
   else if (text === 'throw-serialize') done(null, 'not a buffer');
+  else if (text === 'throw') throw new Error('the handler broke');
   else if (text !== 'hang') done(null, Buffer.alloc(0));
 }
 
@@ -81,8 +82,8 @@ interface Answer {
   body: string;
 }
 
-/** raw sends the exact bytes as one unary call over plain HTTP/2 and reads the answer. */
-function raw(url: string, path: string, body: Buffer, extra: http2.OutgoingHttpHeaders = {}): Promise<Answer> {
+/** raw sends the exact bytes as one unary call over plain HTTP/2 (with pieces, one byte per DATA frame) and reads the answer. */
+function raw(url: string, path: string, body: Buffer, extra: http2.OutgoingHttpHeaders = {}, pieces = false): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on('error', reject);
@@ -102,7 +103,12 @@ function raw(url: string, path: string, body: Buffer, extra: http2.OutgoingHttpH
       };
       resolve({ status: pick('grpc-status'), message: pick('grpc-message'), contentType: headers['content-type'], body: Buffer.concat(chunks).toString('hex') });
     });
-    req.end(body);
+    const send = (i: number): void => {
+      if (i === body.length) req.end();
+      else req.write(body.subarray(i, i + 1), () => send(i + 1));
+    };
+    if (pieces) send(0);
+    else req.end(body);
   });
 }
 
@@ -164,11 +170,22 @@ describe('unary fast path answers as grpc-js does', () => {
     expect(a.message).toBe(encodeURI(`Received message larger than max (${MAX_RECEIVE + 1} vs ${MAX_RECEIVE})`));
   });
 
-  it('a response the serializer refuses is INTERNAL on both', async () => {
-    const a = await raw(fast.url, '/test.Svc/Call', frame('throw-serialize'));
-    const b = await raw(plain.url, '/test.Svc/Call', frame('throw-serialize'));
-    expect(a.status).toBe(String(grpc.status.INTERNAL));
-    expect(b.status).toBe(String(grpc.status.INTERNAL));
+  it('a response the serializer refuses is INTERNAL, a handler that throws UNKNOWN, with grpc-js\'s messages', async () => {
+    expect(await same('/test.Svc/Call', frame('throw-serialize'))).toMatchObject({ status: String(grpc.status.INTERNAL), message: 'Error%20serializing%20response' });
+    expect(await same('/test.Svc/Call', frame('throw'))).toMatchObject({ status: String(grpc.status.UNKNOWN), message: 'Unknown%20error' });
+  });
+
+  it('a second message is refused, a partial one after the first ignored, an oversized second one refused; byte by byte too', async () => {
+    expect((await same('/test.Svc/Call', Buffer.concat([frame('echo:a'), frame('echo:b').subarray(0, 7)]))).body).toBe(frame('a').toString('hex'));
+    const big = Buffer.alloc(5);
+    big.writeUInt32BE(MAX_RECEIVE + 1, 1);
+    expect((await same('/test.Svc/Call', Buffer.concat([frame('echo:a'), big]))).status).toBe(String(grpc.status.RESOURCE_EXHAUSTED));
+    // the same bytes split into one-byte DATA frames parse the same
+    const before = fast.fast!.served;
+    const answers = await Promise.all([fast.url, plain.url].map((u) => raw(u, '/test.Svc/Call', frame('echo:pieces'), {}, true)));
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]!.body).toBe(frame('pieces').toString('hex'));
+    expect(fast.fast!.served - before).toBe(1);
   });
 
   it('a call past its grpc-timeout ends DEADLINE_EXCEEDED; a malformed grpc-timeout is left to grpc-js', async () => {

@@ -20,6 +20,7 @@ export interface SingleMember {
   stop(): Promise<void>;
 }
 
+/** startSingleMember starts the member with extra etcd flags and resolves once it serves on its client URL. */
 export async function startSingleMember(flags: Partial<Record<StoreFlagName, string>> = {}): Promise<SingleMember> {
   const dir = mkdtempSync(join(tmpdir(), 'capstan-member-'));
   const [client, peer] = await freePorts(2);
@@ -45,8 +46,11 @@ export async function startSingleMember(flags: Partial<Record<StoreFlagName, str
     clientUrl,
     store,
     stop: async () => {
-      await store.stop();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await store.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
