@@ -195,6 +195,33 @@ describe('unary fast path answers as grpc-js does', () => {
     expect((await same('/test.Svc/Call', frame('echo:x'), { 'grpc-timeout': 'soon' }, false)).status).toBe(String(grpc.status.INTERNAL));
   });
 
+  it('a call the client cancels gets nothing more; the connection keeps serving', async () => {
+    const session = http2.connect(fast.url);
+    try {
+      const req = session.request({ ':method': 'POST', ':path': '/test.Svc/Call', 'content-type': 'application/grpc', te: 'trailers' });
+      let answered = false;
+      req.on('response', () => (answered = true));
+      req.on('error', () => undefined);
+      req.end(frame('hang'));
+      await new Promise<void>((resolve) => req.once('ready', () => resolve()));
+      const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      await closed;
+      const next = session.request({ ':method': 'POST', ':path': '/test.Svc/Call', 'content-type': 'application/grpc', te: 'trailers' });
+      const chunks: Buffer[] = [];
+      next.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise<void>((resolve, reject) => {
+        next.on('close', () => resolve());
+        next.on('error', reject);
+        next.end(frame('echo:after'));
+      });
+      expect(Buffer.concat(chunks).toString('hex')).toBe(frame('after').toString('hex'));
+      expect(answered).toBe(false);
+    } finally {
+      session.close();
+    }
+  });
+
   it('compressed calls, other content types and methods it was not given go to grpc-js', async () => {
     await same('/test.Svc/Call', frame('echo:x'), { 'grpc-encoding': 'gzip' }, false);
     await same('/test.Svc/Unknown', frame('echo:x'), {}, false);
