@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { clusterFilePath, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type LeaderElectionTimings } from './launcher/cluster-file.js';
+import { clusterFilePath, clusterProcessGroups, clusterProcesses, readClusterFile, writeClusterFile, type ClusterFile, type LeaderElectionTimings } from './launcher/cluster-file.js';
 import { planControlPlane, planMembers, spawnApiServer, spawnLb, spawnStoreMember } from './launcher/control-plane.js';
 import { DEFAULT_LEADER_ELECTION, DEFAULT_NODE_TIMINGS, planComponents, spawnControllerManager, spawnNodeAgent, spawnScheduler } from './launcher/components.js';
 import { parseDurationMs } from '../util/duration.js';
@@ -183,14 +183,16 @@ export function registerUp(program: Command, ctx: CliContext): void {
 }
 
 /**
- * stopCluster stops every process of a cluster by PID, front to back: the load balancer, the API servers,
- * then the store members (each SIGTERM, SIGKILL after 10 s), reporting one line per process.
+ * stopCluster stops every process of a cluster by PID, front to back: node agents, controller-managers,
+ * schedulers, the load balancer, the API servers, then the store members (each SIGTERM, SIGKILL after 10 s),
+ * reporting one line per process in that order. The replicas of a component stop together: one by one, each
+ * standby would take the Lease over — and start all its work — just before its own turn to stop.
  */
 export async function stopCluster(file: ClusterFile, report: (line: string) => void): Promise<void> {
-  for (const p of clusterProcesses(file)) {
-    if (p.pid === 0) continue;
-    const how = await stopPid(p.pid);
-    report(`${p.name} (pid ${p.pid}): ${how}`);
+  for (const group of clusterProcessGroups(file)) {
+    const running = group.filter((p) => p.pid !== 0);
+    const outcomes = await Promise.all(running.map((p) => stopPid(p.pid)));
+    running.forEach((p, i) => report(`${p.name} (pid ${p.pid}): ${outcomes[i]!}`));
   }
 }
 

@@ -118,9 +118,18 @@ export function writeClusterFile(dir: string, f: ClusterFile): void {
  * schedulers, the LB, API servers, store members — the records themselves, so a caller may update their PIDs.
  */
 export function clusterProcesses(f: ClusterFile): ProcessRecord[] {
-  const out: ProcessRecord[] = [];
-  if (f.components !== undefined) out.push(...f.components.nodes, ...f.components.controllerManagers, ...f.components.schedulers);
-  if (f.apiserver !== undefined) out.push(f.apiserver.lb, ...f.apiserver.replicas);
-  out.push(...f.store.members);
-  return out;
+  return clusterProcessGroups(f).flat();
+}
+
+/**
+ * clusterProcessGroups is clusterProcesses in the groups a cluster stops by: node agents, controller-managers,
+ * schedulers, the LB, API servers, then each store member on its own (a member hands leadership over when it
+ * stops, which needs the others up).
+ */
+export function clusterProcessGroups(f: ClusterFile): ProcessRecord[][] {
+  const out: ProcessRecord[][] = [];
+  if (f.components !== undefined) out.push(f.components.nodes, f.components.controllerManagers, f.components.schedulers);
+  if (f.apiserver !== undefined) out.push([f.apiserver.lb], f.apiserver.replicas);
+  for (const m of f.store.members) out.push([m]);
+  return out.filter((g) => g.length > 0);
 }
