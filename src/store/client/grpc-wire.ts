@@ -1,7 +1,8 @@
 /**
- * The byte-level parts of gRPC over HTTP/2 that the unary transport (h2-unary.ts) needs, as pure functions
- * that never touch a socket: the length-prefixed message framing, the grpc-timeout header, grpc-message's
- * percent-encoding, and the status a response without grpc-status stands for. Each follows the gRPC spec
+ * The byte-level parts of gRPC over HTTP/2 that the unary transport (h2-unary.ts) and the store's unary fast
+ * path (grpc/unary-fast-path.ts) need, as pure functions that never touch a socket: the length-prefixed
+ * message framing, the grpc-timeout header, grpc-message's percent-encoding, and the status a response
+ * without grpc-status stands for. Each follows the gRPC spec
  * (grpc/grpc doc/PROTOCOL-HTTP2.md and doc/http-grpc-status-mapping.md).
  */
 import { status } from '@grpc/grpc-js';

@@ -2,6 +2,7 @@ import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { frameMessage, MESSAGE_HEADER_BYTES } from '../client/grpc-wire.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 interface FastMethod {
@@ -34,14 +35,13 @@ const noop = (): void => undefined;
  */
 export class UnaryFastPath {
   private readonly methods = new Map<string, FastMethod>();
-  /** served counts the calls this path answered (the rest went to grpc-js). */
-  served = 0;
 
+  /** served counts the calls this path answers (the rest go to grpc-js); the store passes its metric. */
   constructor(
     private readonly maxReceiveBytes: number,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly counter?: { inc(): void },
+    private readonly served: { inc(): void },
   ) {}
 
   /** addService registers every unary method of a service under its path; the handlers are the ones grpc-js gets. */
@@ -106,8 +106,7 @@ export class UnaryFastPath {
       if (m === null) return false; // grpc-js answers the malformed header
       timeoutMs = (Number(m[1]) * DEADLINE_UNIT_MS[m[2]!]!) | 0;
     }
-    this.served++;
-    this.counter?.inc();
+    this.served.inc();
     new FastUnaryCall(stream, headers, method, this.maxReceiveBytes, this.clock, timeoutMs).start();
     return true;
   }
@@ -116,7 +115,7 @@ export class UnaryFastPath {
 /** FastUnaryCall is one unary call on the fast path: read one message, run the handler, answer. */
 class FastUnaryCall {
   /** prefix collects the current message's 5-byte prefix (compressed flag, length). */
-  private readonly prefix = Buffer.allocUnsafe(5);
+  private readonly prefix = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES);
   private prefixFilled = 0;
   /** bodyLeft is how many bytes of the current message's body are still to come; undefined between messages. */
   private bodyLeft: number | undefined;
@@ -158,11 +157,11 @@ class FastUnaryCall {
     let at = 0;
     while (at < chunk.length && !this.finished) {
       if (this.bodyLeft === undefined) {
-        const n = Math.min(5 - this.prefixFilled, chunk.length - at);
+        const n = Math.min(MESSAGE_HEADER_BYTES - this.prefixFilled, chunk.length - at);
         chunk.copy(this.prefix, this.prefixFilled, at, at + n);
         this.prefixFilled += n;
         at += n;
-        if (this.prefixFilled < 5) return;
+        if (this.prefixFilled < MESSAGE_HEADER_BYTES) return;
         const length = this.prefix.readUInt32BE(1);
         if (length > this.maxReceiveBytes) {
           this.fail(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${this.maxReceiveBytes})`);
@@ -235,10 +234,7 @@ class FastUnaryCall {
       this.fail(grpc.status.INTERNAL, 'Error serializing response');
       return;
     }
-    const frame = Buffer.allocUnsafe(5 + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, 5);
+    const frame = frameMessage(message);
     this.finish();
     const s = this.stream;
     if (s.destroyed || s.closed) return;
