@@ -240,6 +240,23 @@ export class RawNode {
     return rd;
   }
 
+  /**
+   * takeMessages hands out, between ready() and the next one, the messages of the given types produced since
+   * the last ready(), and leaves the rest for the next Ready. It is for messages that depend on nothing this
+   * member has yet to persist (etcd-io/raft's msgs as opposed to msgsAfterAppend), such as heartbeats and
+   * their responses: a caller still handling a long Ready sends them, so that leadership survives it. Raft
+   * tolerates their overtaking other messages to the same peer (etcd sends them on a stream of their own).
+   */
+  takeMessages(types: ReadonlySet<Message['type']>): Message[] {
+    const r = this.raft;
+    if (r.msgs.length === 0) return [];
+    const taken: Message[] = [];
+    const kept: Message[] = [];
+    for (const m of r.msgs) (types.has(m.type) ? taken : kept).push(m);
+    if (taken.length > 0) r.msgs = kept;
+    return taken;
+  }
+
   /** advance acknowledges that rd was persisted, sent and applied. */
   advance(rd: Ready): void {
     // The snapshot is stable before anything applied can make this member campaign (promotable()).

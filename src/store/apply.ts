@@ -3,7 +3,7 @@ import { KeyNotFoundError, LeaseNotFoundError, NoSpaceError } from './errors.js'
 import type * as pb from './grpc/types.js';
 import { int64, toBigInt, toNum } from './grpc/types.js';
 import type { Lessor } from './lease/lessor.js';
-import type { KvStore, RangeResult, WriteTxn } from './mvcc/kv-store.js';
+import type { KvStore, PreparedDelete, RangeResult, WriteTxn } from './mvcc/kv-store.js';
 import type { WatchableStore } from './mvcc/watchable-store.js';
 import { keyString, type KeyValue } from './mvcc/types.js';
 import type { AlarmStore } from './alarms.js';
@@ -29,6 +29,12 @@ export type HeaderFn = (revision: number) => pb.ResponseHeader;
  * await between its first write and its end.
  */
 export type Prefetched = Map<pb.RangeRequest, RangeResult>;
+
+/**
+ * Prepared is what an entry's apply is given ahead (Applier.prepare), worked out while the event loop stays
+ * free: a Txn's past-revision reads, or a DeleteRange's deletion.
+ */
+export type Prepared = { request: 'txn'; reads: Prefetched } | { request: 'deleteRange'; deletion: PreparedDelete };
 
 /**
  * Applier applies committed requests to the store, the lessor and the alarms, in log order, and builds the
@@ -98,6 +104,20 @@ export class Applier {
   }
 
   /**
+   * prepare does, just before an entry applies, the part of its work that can take long and changes nothing,
+   * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, a range delete's
+   * tombstones. Requests that need nothing ahead get undefined. The entry must apply next, before any other.
+   */
+  prepare(req: pb.InternalRaftRequest): Promise<Prepared> | undefined {
+    if (req.request === 'txn') return this.prefetch(req.txn).then((reads) => ({ request: 'txn', reads }));
+    if (req.request === 'deleteRange' && req.deleteRange.rangeEnd.length > 0) {
+      const r = req.deleteRange;
+      return this.kv.prepareDelete(keyString(r.key), keyString(r.rangeEnd)).then((deletion) => ({ request: 'deleteRange', deletion }));
+    }
+    return undefined;
+  }
+
+  /**
    * prefetch reads, before a Txn applies, every range in it that targets a past revision, and checks the
    * revisions of all its ranges (a compacted or future revision fails the whole Txn before it writes).
    */
@@ -139,16 +159,16 @@ export class Applier {
     return { header: null, prevKv: r.prevKv && prev !== undefined ? toPbKv(prev) : null };
   }
 
-  /** deleteRange applies a DeleteRange in its own revision. */
-  deleteRange(r: pb.DeleteRangeRequest): pb.DeleteRangeResponse {
+  /** deleteRange applies a DeleteRange in its own revision; prepared is its deletion worked out ahead, if it was. */
+  deleteRange(r: pb.DeleteRangeRequest, prepared?: PreparedDelete): pb.DeleteRangeResponse {
     const txn = this.kv.write();
-    const resp = this.deleteIn(txn, r);
+    const resp = this.deleteIn(txn, r, prepared);
     this.end(txn);
     return { ...resp, header: this.header(this.kv.currentRev) };
   }
 
-  private deleteIn(txn: WriteTxn, r: pb.DeleteRangeRequest): pb.DeleteRangeResponse {
-    const deleted = txn.deleteRange(keyString(r.key), keyString(r.rangeEnd));
+  private deleteIn(txn: WriteTxn, r: pb.DeleteRangeRequest, prepared?: PreparedDelete): pb.DeleteRangeResponse {
+    const deleted = txn.deleteRange(keyString(r.key), keyString(r.rangeEnd), prepared);
     for (const kv of deleted) if (kv.lease !== 0n) this.lessor.detach(kv.lease, keyString(kv.key));
     return { header: null, deleted: int64(deleted.length), prevKvs: r.prevKv ? deleted.map((kv) => toPbKv(kv)) : [] };
   }

@@ -16,7 +16,7 @@ import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import { AlarmStore } from './alarms.js';
 import { HeartbeatDelay } from './heartbeat-delay.js';
-import { Applier, type Prefetched } from './apply.js';
+import { Applier, type Prepared } from './apply.js';
 import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 import { retentionMs, type StoreConfig } from './config.js';
 import {
@@ -97,9 +97,15 @@ const WARN_SYNC_MS = 1000;
 const LEADER_EARLY = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
 /**
  * ANY_EARLY are the message types any member may send before persisting: proposals and read requests a follower
- * forwards to the leader carry no term and nothing of this member's state, so they need not wait for its write.
+ * forwards to the leader carry no term and nothing of this member's state, and a heartbeat's response promises
+ * nothing about this member's log (etcd-io/raft sends it before the write too), so they need not wait for it.
  */
-const ANY_EARLY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex']);
+const ANY_EARLY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex', 'MsgHeartbeatResp']);
+/**
+ * URGENT are the message types sent while a Ready is still being handled (RawNode.takeMessages): heartbeats and
+ * their responses, which keep leadership alive through a long apply and depend on nothing unpersisted.
+ */
+const URGENT = new Set<Message['type']>(['MsgHeartbeat', 'MsgHeartbeatResp']);
 
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
@@ -362,6 +368,7 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** schedule runs the Ready loop soon, coalescing many inputs into one Ready. */
   private schedule(): void {
+    if (this.running) this.sendUrgent();
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -434,6 +441,18 @@ export class StoreServer implements TransportHost, PeerHost {
     if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
+  /**
+   * sendUrgent sends the heartbeats (and responses) produced while a Ready is being handled, which a long apply
+   * would otherwise hold back until it ends; followers would then elect, or a leader lose CheckQuorum.
+   */
+  private sendUrgent(): void {
+    if (this.stopped) return;
+    const msgs = this.node.takeMessages(URGENT);
+    if (msgs.length === 0) return;
+    if (this.node.isLeader()) this.checkHeartbeatDelay(msgs);
+    this.transport.send(msgs);
+  }
+
   /** checkHeartbeatDelay warns, as etcd does, when this leader's heartbeats go out late (see heartbeat-delay.ts). */
   private checkHeartbeatDelay(messages: readonly Message[]): void {
     if (!messages.some((m) => m.type === 'MsgHeartbeat')) return;
@@ -477,20 +496,22 @@ export class StoreServer implements TransportHost, PeerHost {
         this.applyConfChangeEntry(e, fresh);
       } else if (fresh && e.data.length > 0) {
         const req = decodeInternalRequest(e.data);
-        // A Txn's past-revision reads are fetched first. From its first change to its consistent index the
-        // entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
-        let prefetched: Prefetched | undefined;
+        // What can take long without changing anything (a Txn's past-revision reads, a range delete's
+        // tombstones) is done first, with the event loop free. From its first change to its consistent index
+        // the entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
+        let prepared: Prepared | undefined;
         let failed: ApplyResult | undefined;
-        if (req.request === 'txn') {
+        const preparing = this.applier.prepare(req);
+        if (preparing !== undefined) {
           try {
-            prefetched = await this.applier.prefetch(req.txn);
+            prepared = await preparing;
           } catch (err) {
             failed = { ok: false, err };
           }
         }
-        // Timed from here: the prefetch above awaits reads, during which the event loop serves other work.
+        // Timed from here: the preparation above leaves the event loop free for other work.
         const startedAt = this.clock.monotonic();
-        this.applyRequest(req, prefetched, failed);
+        this.applyRequest(req, prepared, failed);
         const took = this.clock.monotonic() - startedAt;
         if (took > WARN_APPLY_MS) {
           // etcd's "apply request took too long": nothing else runs on this member meanwhile, heartbeats included.
@@ -506,13 +527,13 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   /** applyRequest applies one request and hands the result to its proposer, if that proposer is this member. */
-  private applyRequest(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined, failed: ApplyResult | undefined): void {
+  private applyRequest(req: pb.InternalRaftRequest, prepared: Prepared | undefined, failed: ApplyResult | undefined): void {
     let result: ApplyResult;
     if (failed !== undefined) {
       result = failed;
     } else {
       try {
-        result = { ok: true, resp: this.dispatch(req, prefetched) };
+        result = { ok: true, resp: this.dispatch(req, prepared) };
         if (req.request === 'compaction') {
           const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
           result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
@@ -546,14 +567,14 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   /** dispatch applies a request synchronously; only a Range through the log answers with a promise. */
-  private dispatch(req: pb.InternalRaftRequest, prefetched: Prefetched | undefined): unknown {
+  private dispatch(req: pb.InternalRaftRequest, prepared: Prepared | undefined): unknown {
     switch (req.request) {
       case 'put':
         return this.applier.put(req.put);
       case 'deleteRange':
-        return this.applier.deleteRange(req.deleteRange);
+        return this.applier.deleteRange(req.deleteRange, prepared?.request === 'deleteRange' ? prepared.deletion : undefined);
       case 'txn':
-        return this.applier.txn(req.txn, prefetched ?? new Map());
+        return this.applier.txn(req.txn, prepared?.request === 'txn' ? prepared.reads : new Map());
       case 'compaction':
         return this.applier.compact(req.compaction);
       case 'leaseGrant':

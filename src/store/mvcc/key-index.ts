@@ -45,10 +45,24 @@ export class KeyIndex {
   }
 
   /** tombstone records a deletion at rev and starts a new, empty generation. */
-  tombstone(rev: Revision): void {
+  tombstone(rev: Revision, planned?: Generation[]): void {
     if (this.isDeleted()) throw new AssertionError(`keyIndex.tombstone: key ${this.key} is already deleted`);
     this.put(rev);
-    this.generations.push(emptyGeneration());
+    const gens = this.generations;
+    // A planned list is taken only while it still extends this one (planTombstone).
+    if (planned !== undefined && planned.length === gens.length + 1 && planned[gens.length - 1] === gens[gens.length - 1]) this.generations = planned;
+    else gens.push(emptyGeneration());
+  }
+
+  /**
+   * planTombstone allocates ahead what tombstone adds — the generations with a new, empty one at the end — so
+   * that a delete of many keys allocates (and the garbage collector copies) as little as possible while it
+   * holds the event loop. It changes nothing.
+   */
+  planTombstone(): Generation[] {
+    const out = this.generations.slice();
+    out.push(emptyGeneration());
+    return out;
   }
 
   /** isDeleted reports whether the key's latest state is deleted (or it never existed). */

@@ -1,10 +1,11 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../../util/logger.js';
 import { Backend, Prefix, prefixed, type BatchOp } from '../backend.js';
 import { CompactedError, FutureRevError } from '../errors.js';
 import { decodeRevision, encodeRevision, isTombstone, REV_BYTES_LEN, type Revision } from './revision.js';
 import { rangeEndOf, TreeIndex, type IndexEntry, type RangeEnd } from './tree-index.js';
 import { keyString, type KeyValue, type KeyValueCodec, type MvccEvent } from './types.js';
-import { revKey } from './key-index.js';
+import { revKey, type Generation } from './key-index.js';
 import { crc32c } from './crc32c.js';
 
 /** RangeResult is what a range read returns: the KeyValues (up to limit), how many matched, at which revision. */
@@ -20,6 +21,39 @@ export interface TxnResult {
   rev: number;
   events: MvccEvent[];
 }
+
+/**
+ * Deletion is a range delete worked out: for every live key in the range, in key order, its index entry, its
+ * tombstone revision, its generations as the tombstone leaves them (KeyIndex.planTombstone), its backend
+ * write, its event and what the key held. Everything is allocated here, so that linking it into the store
+ * allocates almost nothing.
+ */
+export interface Deletion {
+  readonly entries: IndexEntry[];
+  readonly revs: Revision[];
+  readonly generations: Generation[][];
+  readonly ops: BatchOp[];
+  readonly events: MvccEvent[];
+  readonly prevs: KeyValue[];
+}
+
+/** PreparedDelete is a DeleteRange worked out ahead of its apply (KvStore.prepareDelete). */
+export interface PreparedDelete {
+  /** index and rev are the store as the deletion was worked out; it holds while they are unchanged. */
+  readonly index: TreeIndex;
+  readonly rev: number;
+  readonly key: string;
+  readonly rangeEnd: string;
+  readonly deletion: Deletion;
+}
+
+/** emptyDeletion is a Deletion with nothing in it yet. */
+function emptyDeletion(): Deletion {
+  return { entries: [], revs: [], generations: [], ops: [], events: [], prevs: [] };
+}
+
+/** PREPARE_CHUNK is how many keys prepareDelete visits per turn of the event loop (a few milliseconds). */
+const PREPARE_CHUNK = 4096;
 
 /** metaConsistentIndex is the backend key of the last applied Raft index (etcd's consistent_index). */
 export const metaConsistentIndex = prefixed(Prefix.meta, 'consistent_index');
@@ -217,6 +251,71 @@ export class KvStore {
   }
 
   /**
+   * prepareDelete works out a DeleteRange of [key, rangeEnd) as the next write would apply it, a chunk of keys
+   * per turn of the event loop, changing nothing. A member applying a delete of a hundred thousand keys at
+   * once would otherwise hold its one thread for a second, and its heartbeats with it. The deletion holds
+   * while the store does not change (isCurrent).
+   */
+  async prepareDelete(key: string, rangeEnd: string): Promise<PreparedDelete> {
+    const index = this.index;
+    const rev = this.currentRev;
+    const end = rangeEndOf(rangeEnd);
+    const deletion = emptyDeletion();
+    let from: string | undefined = key;
+    while (from !== undefined) {
+      let seen = 0;
+      const start: string = from;
+      from = undefined;
+      index.forEachInRange(start, end, (e) => {
+        if (seen++ === PREPARE_CHUNK) {
+          from = e.key;
+          return false;
+        }
+        if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length);
+        return true;
+      });
+      if (from !== undefined) {
+        await setImmediate();
+        // Changed meanwhile (it should not: writes apply in order, after this one): the apply works it out anew.
+        if (this.index !== index || this.currentRev !== rev) break;
+      }
+    }
+    return { index, rev, key, rangeEnd, deletion };
+  }
+
+  /** isCurrent reports whether a prepared deletion still holds for a write at revision main, sub revision sub. */
+  isCurrent(p: PreparedDelete, main: number, sub: number, key: string, rangeEnd: string): boolean {
+    if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== 0) return false;
+    if (p.key !== key || p.rangeEnd !== rangeEnd) return false;
+    const { entries, prevs } = p.deletion;
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.latest !== prevs[i]) return false;
+    return true;
+  }
+
+  /** planDelete works out a deletion of [key, rangeEnd) at once, its sub revisions from sub. */
+  planDelete(key: string, rangeEnd: string, main: number, sub: number): Deletion {
+    const d = emptyDeletion();
+    this.index.forEachInRange(key, rangeEndOf(rangeEnd), (e) => {
+      if (e.latest !== undefined) this.addTombstone(d, e, main, sub + d.entries.length);
+      return true;
+    });
+    return d;
+  }
+
+  /** addTombstone adds the deletion of a live key at revision main/sub to d. */
+  private addTombstone(d: Deletion, entry: IndexEntry, main: number, sub: number): void {
+    const prev = entry.latest!;
+    const rev = { main, sub };
+    const tomb: KeyValue = { key: prev.key, value: EMPTY_VALUE, createRevision: 0, modRevision: main, version: 0, lease: 0n };
+    d.entries.push(entry);
+    d.revs.push(rev);
+    d.generations.push(entry.planTombstone());
+    d.ops.push({ type: 'put', key: revisionKey(rev, true), value: this.codec.encode(tomb) });
+    d.events.push({ type: 'DELETE', kv: tomb, prevKv: prev });
+    d.prevs.push(prev);
+  }
+
+  /**
    * setConsistentIndex records the Raft index applied, to be persisted with the next flush: one write of the
    * latest value per flush, in the same batch as the changes of the entries it covers. The caller sets it once
    * an entry's changes are all queued, with no flush in between (the applier runs an entry synchronously).
@@ -230,6 +329,12 @@ export class KvStore {
   /** queue adds a backend op to the next flush (used by the write transaction and by other buckets). */
   queue(op: BatchOp): void {
     this.pending.push(op);
+  }
+
+  /** queueAll adds ops, which the caller hands over, to the next flush. */
+  queueAll(ops: BatchOp[]): void {
+    if (this.pending.length === 0) this.pending = ops;
+    else for (const op of ops) this.pending.push(op);
   }
 
   /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
@@ -325,7 +430,7 @@ export class KvStore {
 export class WriteTxn {
   readonly main: number;
   private sub = 0;
-  readonly events: MvccEvent[] = [];
+  events: MvccEvent[] = [];
 
   constructor(private readonly s: KvStore) {
     this.main = s.currentRev + 1;
@@ -351,25 +456,26 @@ export class WriteTxn {
     return prev;
   }
 
-  /** deleteRange deletes the live keys in [key, rangeEnd) and returns what they held. */
-  deleteRange(key: string, rangeEnd: string): KeyValue[] {
-    const victims: IndexEntry[] = [];
-    this.s.index.forEachInRange(key, rangeEndOf(rangeEnd), (e) => {
-      if (e.latest !== undefined) victims.push(e);
-      return true;
-    });
-    const deleted: KeyValue[] = [];
-    for (const e of victims) {
-      const prev = e.latest!;
-      const rev = { main: this.main, sub: this.sub++ };
-      const tomb: KeyValue = { key: prev.key, value: EMPTY_VALUE, createRevision: 0, modRevision: this.main, version: 0, lease: 0n };
-      e.tombstone(rev);
+  /**
+   * deleteRange deletes the live keys in [key, rangeEnd) and returns what they held. A deletion worked out
+   * ahead (KvStore.prepareDelete) is only linked in, if the store has not changed since; otherwise the
+   * deletion is worked out here.
+   */
+  deleteRange(key: string, rangeEnd: string, prepared?: PreparedDelete): KeyValue[] {
+    const d = prepared !== undefined && this.s.isCurrent(prepared, this.main, this.sub, key, rangeEnd)
+      ? prepared.deletion
+      : this.s.planDelete(key, rangeEnd, this.main, this.sub);
+    const n = d.entries.length;
+    for (let i = 0; i < n; i++) {
+      const e = d.entries[i]!;
+      e.tombstone(d.revs[i]!, d.generations[i]!);
       e.latest = undefined;
-      this.s.queue({ type: 'put', key: revisionKey(rev, true), value: this.s.codec.encode(tomb) });
-      this.events.push({ type: 'DELETE', kv: tomb, prevKv: prev });
-      deleted.push(prev);
     }
-    return deleted;
+    this.s.queueAll(d.ops);
+    if (this.events.length === 0) this.events = d.events;
+    else for (const ev of d.events) this.events.push(ev);
+    this.sub += n;
+    return d.prevs;
   }
 
   /** range reads at the transaction's view: the current revision plus its own writes. */

@@ -95,4 +95,26 @@ describe('KeyIndex', () => {
     expect(avail.size).toBe(0);
     expect(revKey({ main: 3, sub: 0 })).toBe('3_0');
   });
+
+  it('a tombstone takes the generations planned for it only while they still extend the key\'s own', () => {
+    const ki = new KeyIndex('a');
+    ki.put({ main: 2, sub: 0 });
+    const planned = ki.planTombstone();
+    expect(ki.generations).toHaveLength(1);
+    // Another put in the same life leaves the plan valid: it shares the life's generation.
+    ki.put({ main: 3, sub: 0 });
+    ki.tombstone({ main: 4, sub: 0 }, planned);
+    expect(ki.generations).toBe(planned);
+    expect(ki.get(3)?.version).toBe(2);
+    expect(ki.get(4)).toBeUndefined();
+    // A plan made before another life began is not taken; the tombstone adds its own generation.
+    const stale = ki.planTombstone();
+    ki.put({ main: 5, sub: 0 });
+    ki.tombstone({ main: 6, sub: 0 });
+    ki.put({ main: 7, sub: 0 });
+    ki.tombstone({ main: 8, sub: 0 }, stale);
+    expect(ki.generations).not.toBe(stale);
+    expect(ki.generations.map((g) => g.revs.map((r) => r.main))).toEqual([[2, 3, 4], [5, 6], [7, 8], []]);
+    expect(ki.isDeleted()).toBe(true);
+  });
 });

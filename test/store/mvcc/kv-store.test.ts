@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompactedError, FutureRevError } from '../../../src/store/errors.js';
 import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
+import type { MvccEvent } from '../../../src/store/mvcc/types.js';
 import { TempStore, b } from './helpers.js';
 
 const stores: TempStore[] = [];
@@ -121,5 +122,74 @@ describe('KvStore', () => {
     put(two, 'c', '3');
     expect((await two.hashKV(4)).hash).toBe(h1.hash);
     expect((await two.hashKV(0)).hash).not.toBe(h1.hash);
+  });
+
+  it('a range delete worked out ahead (prepareDelete) applies as one worked out at once, without holding the event loop', async () => {
+    const { t: ta, kv: ahead } = await open();
+    const { kv: atOnce } = await open();
+    // More keys than one chunk of preparation, some with several lives, some outside the range.
+    for (const kv of [ahead, atOnce]) {
+      const txn = kv.write();
+      for (let i = 0; i < 9_000; i++) txn.put(b(`r/${String(i).padStart(5, '0')}`), b('v'), 0n);
+      txn.put(b('q'), b('before the range'), 0n);
+      txn.put(b('s'), b('after the range'), 0n);
+      txn.end();
+      put(kv, 'r/00007', 'second value');
+      del(kv, 'r/00008');
+      put(kv, 'r/00009', 'lease', 5n);
+    }
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const prepared = await ahead.prepareDelete('r/', 'r0');
+    counting = false;
+    // Three chunks of keys, and the event loop's turn between each two.
+    expect(turns).toBeGreaterThanOrEqual(2);
+    // Worked out, not applied: the store reads as before.
+    expect((await ahead.range('r/', 'r0', 0, 0)).count).toBe(8_999);
+    const ta1 = ahead.write();
+    const deletedAhead = ta1.deleteRange('r/', 'r0', prepared);
+    const ra = ta1.end();
+    const ta2 = atOnce.write();
+    const deletedAtOnce = ta2.deleteRange('r/', 'r0');
+    const rb = ta2.end();
+    expect(deletedAhead).toHaveLength(8_999);
+    expect(deletedAhead).toEqual(deletedAtOnce);
+    expect(ra).toEqual(rb);
+    expect(ra.events.find((e) => e.prevKv!.key.toString() === 'r/00009')!.prevKv!.lease).toBe(5n);
+    expect(keysOf(await ahead.range('a', '\0', 0, 0))).toEqual(['q', 's']);
+    expect(await ahead.hashKV(0)).toEqual(await atOnce.hashKV(0));
+    expect(put(ahead, 'r/00007', 'third life')).toBe(put(atOnce, 'r/00007', 'third life'));
+    const reopened = await ta.reopen();
+    expect(keysOf(await reopened.range('a', '\0', 0, 0))).toEqual(['q', 'r/00007', 's']);
+    expect(keysOf(await reopened.range('r/', 'r0', ra.rev - 1, 2))).toEqual(['r/00000', 'r/00001']);
+    expect(await reopened.hashKV(0)).toEqual(await atOnce.hashKV(0));
+  });
+
+  it('a range delete worked out before the store changed, or for another range, is worked out anew when applied', async () => {
+    const { kv: ahead } = await open();
+    const { kv: atOnce } = await open();
+    const summary = (r: { events: MvccEvent[] }): string[] => r.events.map((e) => `${e.kv.key.toString()}@${String(e.kv.modRevision)}`);
+    for (const kv of [ahead, atOnce]) for (const k of ['r/1', 'r/2', 'r/3']) put(kv, k, 'v');
+    const stale = await ahead.prepareDelete('r/', 'r0');
+    for (const kv of [ahead, atOnce]) {
+      put(kv, 'r/4', 'added after');
+      del(kv, 'r/1');
+    }
+    const txn = ahead.write();
+    txn.deleteRange('r/', 'r0', stale);
+    expect(summary(txn.end())).toEqual(['r/2@7', 'r/3@7', 'r/4@7']);
+    del(atOnce, 'r/', 'r0');
+    for (const kv of [ahead, atOnce]) put(kv, 'r/5', 'v');
+    const other = await ahead.prepareDelete('s/', 's0');
+    const txn2 = ahead.write();
+    txn2.deleteRange('r/', 'r0', other);
+    expect(summary(txn2.end())).toEqual(['r/5@9']);
+    del(atOnce, 'r/', 'r0');
+    expect(await ahead.hashKV(0)).toEqual(await atOnce.hashKV(0));
   });
 });
