@@ -24,14 +24,14 @@ export interface TxnResult {
 
 /**
  * Deletion is a range delete worked out: for every live key in the range, in key order, its index entry, its
- * tombstone revision, its generations as the tombstone leaves them (KeyIndex.planTombstone), its backend
- * write, its event and what the key held. Everything is allocated here, so that linking it into the store
- * allocates almost nothing.
+ * tombstone revision, its generations as the tombstone leaves them (KeyIndex.planTombstone; ahead of the apply
+ * only), its backend write, its event and what the key held. Worked out ahead, everything is allocated here,
+ * so that linking it into the store allocates almost nothing.
  */
 export interface Deletion {
   readonly entries: IndexEntry[];
   readonly revs: Revision[];
-  readonly generations: Generation[][];
+  readonly generations: (Generation[] | undefined)[];
   readonly ops: BatchOp[];
   readonly events: MvccEvent[];
   readonly prevs: KeyValue[];
@@ -271,7 +271,7 @@ export class KvStore {
           from = e.key;
           return false;
         }
-        if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length);
+        if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length, e.planTombstone());
         return true;
       });
       if (from !== undefined) {
@@ -296,20 +296,20 @@ export class KvStore {
   planDelete(key: string, rangeEnd: string, main: number, sub: number): Deletion {
     const d = emptyDeletion();
     this.index.forEachInRange(key, rangeEndOf(rangeEnd), (e) => {
-      if (e.latest !== undefined) this.addTombstone(d, e, main, sub + d.entries.length);
+      if (e.latest !== undefined) this.addTombstone(d, e, main, sub + d.entries.length, undefined);
       return true;
     });
     return d;
   }
 
-  /** addTombstone adds the deletion of a live key at revision main/sub to d. */
-  private addTombstone(d: Deletion, entry: IndexEntry, main: number, sub: number): void {
+  /** addTombstone adds the deletion of a live key at revision main/sub to d, with its generations if planned. */
+  private addTombstone(d: Deletion, entry: IndexEntry, main: number, sub: number, generations: Generation[] | undefined): void {
     const prev = entry.latest!;
     const rev = { main, sub };
     const tomb: KeyValue = { key: prev.key, value: EMPTY_VALUE, createRevision: 0, modRevision: main, version: 0, lease: 0n };
     d.entries.push(entry);
     d.revs.push(rev);
-    d.generations.push(entry.planTombstone());
+    d.generations.push(generations);
     d.ops.push({ type: 'put', key: revisionKey(rev, true), value: this.codec.encode(tomb) });
     d.events.push({ type: 'DELETE', kv: tomb, prevKv: prev });
     d.prevs.push(prev);
@@ -468,7 +468,7 @@ export class WriteTxn {
     const n = d.entries.length;
     for (let i = 0; i < n; i++) {
       const e = d.entries[i]!;
-      e.tombstone(d.revs[i]!, d.generations[i]!);
+      e.tombstone(d.revs[i]!, d.generations[i]);
       e.latest = undefined;
     }
     this.s.queueAll(d.ops);
