@@ -244,8 +244,9 @@ export class RawNode {
    * takeMessages hands out, between ready() and the next one, the messages of the given types produced since
    * the last ready(), and leaves the rest for the next Ready. It is for messages that depend on nothing this
    * member has yet to persist (etcd-io/raft's msgs as opposed to msgsAfterAppend), such as heartbeats and
-   * their responses: a caller still handling a long Ready sends them, so that leadership survives it. Raft
-   * tolerates their overtaking other messages to the same peer (etcd sends them on a stream of their own).
+   * their responses: a caller still handling a long Ready sends them, so that leadership survives it. They may
+   * overtake other messages to the same peer, which Raft tolerates (etcd's transport carries appends and other
+   * messages on separate streams, so there too a heartbeat can pass an append).
    */
   takeMessages(types: ReadonlySet<Message['type']>): Message[] {
     const r = this.raft;

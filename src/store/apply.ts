@@ -107,12 +107,20 @@ export class Applier {
    * prepare does, just before an entry applies, the part of its work that can take long and changes nothing,
    * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, a range delete's
    * tombstones. Requests that need nothing ahead get undefined. The entry must apply next, before any other.
+   * A Txn whose reads fail (a compacted revision) fails, as on every member; a delete that could not be worked
+   * out ahead is worked out when applied.
    */
-  prepare(req: pb.InternalRaftRequest): Promise<Prepared> | undefined {
+  prepare(req: pb.InternalRaftRequest): Promise<Prepared | undefined> | undefined {
     if (req.request === 'txn') return this.prefetch(req.txn).then((reads) => ({ request: 'txn', reads }));
     if (req.request === 'deleteRange' && req.deleteRange.rangeEnd.length > 0) {
       const r = req.deleteRange;
-      return this.kv.prepareDelete(keyString(r.key), keyString(r.rangeEnd)).then((deletion) => ({ request: 'deleteRange', deletion }));
+      return this.kv.prepareDelete(keyString(r.key), keyString(r.rangeEnd)).then(
+        (deletion) => ({ request: 'deleteRange', deletion }),
+        (err: unknown) => {
+          this.log.warn({ err }, 'apply: could not work a range delete out ahead; working it out as it applies');
+          return undefined;
+        },
+      );
     }
     return undefined;
   }

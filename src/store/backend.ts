@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
+import type { Clock } from '../util/clock.js';
 
 /** BatchOp is one write in a backend batch. */
 export type BatchOp = { type: 'put'; key: Buffer; value: Uint8Array } | { type: 'del'; key: Buffer };
@@ -10,7 +11,7 @@ const BUILD_CHUNK = 8192;
 interface PendingWrite {
   ops: BatchOp[];
   sync: boolean;
-  resolve: () => void;
+  resolve: (writeMs: number) => void;
   reject: (err: unknown) => void;
 }
 
@@ -63,19 +64,26 @@ export class Backend {
   writes = 0;
   syncs = 0;
 
-  private constructor(db: ClassicLevel<Buffer, Buffer>) {
+  private constructor(
+    db: ClassicLevel<Buffer, Buffer>,
+    private readonly clock: Pick<Clock, 'monotonic'>,
+  ) {
     this.db = db;
   }
 
-  /** open opens (creating if needed) the LevelDB in dir. */
-  static async open(dir: string): Promise<Backend> {
+  /** open opens (creating if needed) the LevelDB in dir; clock times the writes. */
+  static async open(dir: string, clock: Pick<Clock, 'monotonic'>): Promise<Backend> {
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
-    return new Backend(db);
+    return new Backend(db, clock);
   }
 
-  /** write queues ops; the promise settles once they are in LevelDB (and on disk, if sync). */
-  write(ops: BatchOp[], sync: boolean): Promise<void> {
+  /**
+   * write queues ops; the promise settles once they are in LevelDB (and on disk, if sync), with how long
+   * LevelDB took to write (and sync) the batch they went down in, in milliseconds: the time spent queued
+   * behind earlier writes or building the batch is not in it.
+   */
+  write(ops: BatchOp[], sync: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, sync, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -83,9 +91,9 @@ export class Backend {
   }
 
   /** barrier settles once every write issued before it is in LevelDB. */
-  barrier(): Promise<void> {
-    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
-    return this.write([], false);
+  async barrier(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return;
+    await this.write([], false);
   }
 
   private async flush(): Promise<void> {
@@ -100,6 +108,7 @@ export class Backend {
           count += w.ops.length;
           sync ||= w.sync;
         }
+        let writeMs = 0;
         try {
           if (count > 0) {
             // A chained batch: the array form of batch() clones and re-validates every operation in JS, which
@@ -114,14 +123,18 @@ export class Backend {
                 if (++built % BUILD_CHUNK === 0) await setImmediate();
               }
             }
+            const startedAt = this.clock.monotonic();
             await batch.write({ sync });
+            writeMs = this.clock.monotonic() - startedAt;
             this.writes++;
             if (sync) this.syncs++;
           } else if (sync) {
+            const startedAt = this.clock.monotonic();
             await this.db.put(Buffer.from([Prefix.meta]), Buffer.alloc(0), { sync: true });
+            writeMs = this.clock.monotonic() - startedAt;
             this.syncs++;
           }
-          for (const w of group) w.resolve();
+          for (const w of group) w.resolve(writeMs);
         } catch (err) {
           for (const w of group) w.reject(err);
         }

@@ -236,7 +236,7 @@ export class StoreServer implements TransportHost, PeerHost {
     const log = deps.log;
     const dir = join(cfg.dataDir, 'member', 'db');
     mkdirSync(dir, { recursive: true });
-    const backend = await Backend.open(dir);
+    const backend = await Backend.open(dir, deps.clock);
     let raftLog: RaftLogStore;
     let memberId: bigint;
     let clusterId: bigint;
@@ -419,15 +419,14 @@ export class StoreServer implements TransportHost, PeerHost {
     const ops = this.raftLog.persistOps(rd);
     // What the last Ready applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
     if (ops.length > 0) for (const op of this.kv.drain()) ops.push(op);
-    const startedAt = this.clock.monotonic();
-    // Resolves with the time the write finished, so that what runs meanwhile (early applies) is not counted in it.
-    const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync).then(() => this.clock.monotonic()) : undefined;
+    // Resolves with how long LevelDB took to write it: what runs meanwhile (early applies) is not counted in it.
+    const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
     // Committed entries that were durable before this Ready may be applied while its own write is in flight.
     const first = rd.entries[0]?.index ?? Infinity;
     const applyEarly = rd.snapshot === undefined && rd.committedEntries.length > 0 && rd.committedEntries[rd.committedEntries.length - 1]!.index < first;
     if (applyEarly) await this.applyEntries(rd.committedEntries);
     if (persisted !== undefined) {
-      const took = (await persisted) - startedAt;
+      const took = await persisted;
       this.metrics?.walFsyncSeconds.observe(took / 1000);
       if (rd.mustSync && took > WARN_SYNC_MS) this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_SYNC_MS, ops: ops.length }, 'store: slow fdatasync');
     }
@@ -501,13 +500,11 @@ export class StoreServer implements TransportHost, PeerHost {
         // the entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
         let prepared: Prepared | undefined;
         let failed: ApplyResult | undefined;
-        const preparing = this.applier.prepare(req);
-        if (preparing !== undefined) {
-          try {
-            prepared = await preparing;
-          } catch (err) {
-            failed = { ok: false, err };
-          }
+        try {
+          const preparing = this.applier.prepare(req);
+          if (preparing !== undefined) prepared = await preparing;
+        } catch (err) {
+          failed = { ok: false, err };
         }
         // Timed from here: the preparation above leaves the event loop free for other work.
         const startedAt = this.clock.monotonic();

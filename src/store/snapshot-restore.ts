@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock } from '../util/clock.js';
 import { CapstanError } from '../util/errors.js';
 import { Backend, Prefix, type BatchOp } from './backend.js';
 import { clusterIdFor, memberIdFor, memberOp, type MemberInfo } from './membership.js';
@@ -130,7 +131,7 @@ export async function restoreDataDir(data: Buffer, opts: RestoreOptions & { data
   const staging = join(opts.dataDir, 'member.restoring');
   mkdirSync(join(staging, 'db'), { recursive: true, mode: 0o700 });
   try {
-    const backend = await Backend.open(join(staging, 'db'));
+    const backend = await Backend.open(join(staging, 'db'), systemClock);
     try {
       let batch: BatchOp[] = [];
       let bytes = 0;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfState, Entry, HardState, Ready, Snapshot } from '../../src/raft/index.js';
 import { Backend, Prefix, prefixRange } from '../../src/store/backend.js';
+import { systemClock } from '../../src/util/clock.js';
 import { RaftLogStore, decodeEntry, decodeSnapshotMeta, encodeEntry, encodeSnapshotMeta, entryKey } from '../../src/store/raft-log-store.js';
 
 // ------------------------------------------------------------------------------------------ fixture
@@ -14,7 +15,7 @@ const open: Backend[] = [];
 async function openBackend(dir?: string): Promise<{ dir: string; backend: Backend }> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'capstan-raftlog-'));
   if (dir === undefined) dirs.push(d);
-  const backend = await Backend.open(d);
+  const backend = await Backend.open(d, systemClock);
   open.push(backend);
   return { dir: d, backend };
 }

@@ -338,10 +338,9 @@ export class KvStore {
   }
 
   /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     const ops = this.drain();
-    if (ops.length === 0) return Promise.resolve();
-    return this.backend.write(ops, false);
+    if (ops.length > 0) await this.backend.write(ops, false);
   }
 
   /**
@@ -430,7 +429,7 @@ export class KvStore {
 export class WriteTxn {
   readonly main: number;
   private sub = 0;
-  events: MvccEvent[] = [];
+  private events: MvccEvent[] = [];
 
   constructor(private readonly s: KvStore) {
     this.main = s.currentRev + 1;

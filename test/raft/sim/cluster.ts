@@ -320,8 +320,14 @@ export class SimCluster implements NodeHost {
   /** act gives a member one input, then handles its Ready (or defers it) and checks the invariants. */
   private act(n: SimNode, fn: (raw: ReturnType<SimNode['core']>) => void): void {
     fn(n.core());
-    if (this.random.scheduling.float() < this.settings.deferReadyRate) this.dirty.add(n);
-    else this.drain(n);
+    if (this.random.scheduling.float() < this.settings.deferReadyRate) {
+      // The member's loop is busy (handling a Ready, applying): the store's pipelined loop still sends
+      // heartbeats and their responses at once.
+      if (this.settings.node.asyncStorageWrites) n.sendUrgent(this);
+      this.dirty.add(n);
+    } else {
+      this.drain(n);
+    }
     this.observe(n);
     this.applyMembershipEffects();
     while (this.lostSnapshots.length > 0) {

@@ -52,10 +52,12 @@ type InflightWrite = { rd: Ready; held: Message[] } | { snapshot: Snapshot };
 /**
  * EARLY_LEADER and EARLY_ANY are the message types the pipelined loop sends before the Ready's write is
  * durable, as the store does (src/store/server.ts): a leader's appends, heartbeats, snapshots and answers,
- * and anyone's forwarded proposals and read requests.
+ * and anyone's forwarded proposals, read requests and heartbeat responses.
  */
 const EARLY_LEADER = new Set<Message['type']>(['MsgApp', 'MsgHeartbeat', 'MsgSnap', 'MsgTimeoutNow', 'MsgReadIndexResp', 'MsgProp', 'MsgReadIndex']);
-const EARLY_ANY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex']);
+const EARLY_ANY = new Set<Message['type']>(['MsgProp', 'MsgReadIndex', 'MsgHeartbeatResp']);
+/** URGENT are the message types the store sends while its Ready loop is busy (RawNode.takeMessages). */
+const URGENT = new Set<Message['type']>(['MsgHeartbeat', 'MsgHeartbeatResp']);
 
 /** NodeHost is what a member's Ready loop needs from the simulation: the clock, the wire and the checker. */
 export interface NodeHost {
@@ -197,6 +199,14 @@ export class SimNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
+  }
+
+  /**
+   * sendUrgent sends the heartbeats and heartbeat responses produced since the last Ready at once, as the
+   * store does while its Ready loop is busy with a long apply.
+   */
+  sendUrgent(host: NodeHost): void {
+    for (const m of this.core().takeMessages(URGENT)) host.send(this, m);
   }
 
   /** inflightWrites is how many writes of the pipelined loop are not yet durable. */

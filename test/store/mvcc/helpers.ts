@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend } from '../../../src/store/backend.js';
+import { systemClock } from '../../../src/util/clock.js';
 import { KvStore } from '../../../src/store/mvcc/kv-store.js';
 import type { KeyValue, KeyValueCodec } from '../../../src/store/mvcc/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -32,7 +33,7 @@ export class TempStore {
   kv!: KvStore;
 
   async open(): Promise<KvStore> {
-    this.backend = await Backend.open(this.dir);
+    this.backend = await Backend.open(this.dir, systemClock);
     this.kv = await KvStore.open(this.backend, jsonCodec, silentLogger());
     return this.kv;
   }

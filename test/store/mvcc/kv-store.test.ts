@@ -157,6 +157,9 @@ describe('KvStore', () => {
     const ta2 = atOnce.write();
     const deletedAtOnce = ta2.deleteRange('r/', 'r0');
     const rb = ta2.end();
+    // What was worked out ahead is what went in, not a second working out.
+    expect(ra.events).toBe(prepared.deletion.events);
+    expect(deletedAhead).toBe(prepared.deletion.prevs);
     expect(deletedAhead).toHaveLength(8_999);
     expect(deletedAhead).toEqual(deletedAtOnce);
     expect(ra).toEqual(rb);
@@ -182,13 +185,17 @@ describe('KvStore', () => {
     }
     const txn = ahead.write();
     txn.deleteRange('r/', 'r0', stale);
-    expect(summary(txn.end())).toEqual(['r/2@7', 'r/3@7', 'r/4@7']);
+    const r = txn.end();
+    expect(r.events).not.toBe(stale.deletion.events);
+    expect(summary(r)).toEqual(['r/2@7', 'r/3@7', 'r/4@7']);
     del(atOnce, 'r/', 'r0');
     for (const kv of [ahead, atOnce]) put(kv, 'r/5', 'v');
     const other = await ahead.prepareDelete('s/', 's0');
     const txn2 = ahead.write();
     txn2.deleteRange('r/', 'r0', other);
-    expect(summary(txn2.end())).toEqual(['r/5@9']);
+    const r2 = txn2.end();
+    expect(r2.events).not.toBe(other.deletion.events);
+    expect(summary(r2)).toEqual(['r/5@9']);
     del(atOnce, 'r/', 'r0');
     expect(await ahead.hashKV(0)).toEqual(await atOnce.hashKV(0));
   });
