@@ -18,6 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../api-client.js';
 import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
 import { summarize, type LatencySummary } from '../store/stats.js';
+import { capstanCli } from '../capstan-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -66,7 +67,7 @@ interface ClusterInfo {
 }
 
 function capstan(args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+  return execFileSync(process.execPath, [...capstanCli(), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
 }
 
 function up(replicas: number): ClusterInfo {

@@ -25,13 +25,13 @@ import { parseArgs } from 'node:util';
 import { freePorts } from '../../test/compat/helpers/ports.js';
 import { withRuntimeFlags } from '../../src/util/node-flags.js';
 import { ApiClient } from '../api-client.js';
+import { capstanCli } from '../capstan-cli.js';
 import { cpuDelta, sampleCpu } from '../store/proc-cpu.js';
 import { ProcessRegistry, isAlive } from '../store/processes.js';
 import { summarize, type LatencySummary } from '../store/stats.js';
 import { runAlgorithm } from './algorithm.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'src', 'cli.ts');
 
 interface Options {
   nodes: number;
@@ -82,7 +82,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => proces
 function startProcess(label: string, args: string[], log: string, nodeFlags: string[] = []): number {
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', fd, fd], detached: false });
+    const child = spawn(process.execPath, [...nodeFlags, ...capstanCli(), ...args], { cwd: root, stdio: ['ignore', fd, fd], detached: false });
     if (child.pid === undefined) throw new Error(`${label} did not start`);
     registry.add(child.pid, label);
     return child.pid;

@@ -24,9 +24,9 @@ import { storeMemberArgs } from '../../src/cli/launcher/control-plane.js';
 import { EtcdRpc, encodeRange, type MemberStatus } from './rpc.js';
 import { isAlive, waitGone, type ProcessRegistry } from './processes.js';
 import { withRuntimeFlags } from '../../src/util/node-flags.js';
+import { capstanCli } from '../capstan-cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliPath = join(repoRoot, 'src', 'cli.ts');
 
 /** StoreKind names the two systems under test. */
 export type StoreKind = 'capstan' | 'etcd';
@@ -209,7 +209,7 @@ export class BenchCluster {
     const dir = join(root, 'capstan');
     const nodeArgs = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
     const up = await new Promise<{ ok: boolean; output: string }>((resolve) => {
-      execFile(process.execPath, [...nodeArgs, '--import', 'tsx', cliPath, 'up', '--dir', dir, '--members', '3', '--apiservers', '0', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
+      execFile(process.execPath, [...nodeArgs, ...capstanCli(), 'up', '--dir', dir, '--members', '3', '--apiservers', '0', '--detach'], { cwd: repoRoot, env: childEnv(), timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
         resolve({ ok: err === null, output: `${stdout}${stderr}` }),
       );
     });
@@ -231,7 +231,7 @@ export class BenchCluster {
       pid: m.pid,
       memberId: 0n,
       // The flags `capstan up` starts a member with; on a restart the data directory wins.
-      argv: [process.execPath, ...withRuntimeFlags(['--import', 'tsx']), cliPath, ...storeMemberArgs(m, started.store.members, started.store.clusterToken, 'new')],
+      argv: [process.execPath, ...withRuntimeFlags([]), ...capstanCli(), ...storeMemberArgs(m, started.store.members, started.store.clusterToken, 'new')],
     }));
     const cluster = new BenchCluster('capstan', dir, members, registry);
     await cluster.learnIds();
