@@ -84,7 +84,18 @@ describeCompat('membership changes under write load', ['store'], () => {
     const cluster = await startCluster({ name: 'rejoin' });
     const victim = (await cluster.followers())[0]!;
     const other = cluster.members.find((m) => m !== victim)!;
-    await clusterCall(other.address, 'MemberRemove', { ID: victim.memberId!.toString() });
+    // "no leader" is answered before anything is proposed (an election under CI load): ask again, as a client would.
+    await waitFor(
+      async () => {
+        try {
+          return await clusterCall(other.address, 'MemberRemove', { ID: victim.memberId!.toString() });
+        } catch (err) {
+          if (err instanceof Error && err.message.includes('etcdserver: no leader')) return undefined;
+          throw err;
+        }
+      },
+      { what: `${other.name} to remove ${victim.name}`, timeoutMs: 20_000 },
+    );
     await waitFor(() => (victim.running ? undefined : true), { what: `${victim.name} to stop after its removal`, timeoutMs: 20_000 });
     await expect(victim.launch()).rejects.toThrow(/permanently removed from the cluster/);
     const again = await clusterCall<{ members: WireMember[] }>(other.address, 'MemberList', { linearizable: true });
