@@ -72,7 +72,8 @@ export type ApplyResult = { ok: true; resp: unknown; after?: Promise<void> } | {
 
 interface Waiter {
   resolve: (r: ApplyResult) => void;
-  timer: TimerHandle;
+  /** deadline is when the proposal times out (clock.monotonic()); expireWaiters enforces it. */
+  deadline: number;
 }
 
 interface ReadWaiter {
@@ -91,6 +92,8 @@ const REMOVED_PEER_LINGER_MS = 1000;
 const LEAVE_TIMEOUT_MS = 30_000;
 /** WARN_APPLY_MS is how long applying one entry may take before it is logged as slow (etcd's warnApplyDuration). */
 const WARN_APPLY_MS = 100;
+/** WAITER_SWEEP_MS is how often proposals past their request timeout are failed (so they fail up to this late). */
+const WAITER_SWEEP_MS = 100;
 /** WARN_SYNC_MS is how long a synced write may take before it is logged as slow (etcd's warnSyncDuration). */
 const WARN_SYNC_MS = 1000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
@@ -359,6 +362,7 @@ export class StoreServer implements TransportHost, PeerHost {
       }, tickMs),
     );
     this.timers.push(this.clock.setInterval(() => this.expireLeases(), 500));
+    this.timers.push(this.clock.setInterval(() => this.expireWaiters(), WAITER_SWEEP_MS));
     this.timers.push(this.clock.setInterval(() => void this.refreshDbSize(), 1000));
     this.timers.push(this.clock.setInterval(() => this.autoCompact(), 1000));
     this.watchable.start();
@@ -551,7 +555,6 @@ export class StoreServer implements TransportHost, PeerHost {
       return;
     }
     this.waiters.delete(id);
-    w.timer.cancel();
     if (resp instanceof Promise) {
       // A read through the log (Range) was taken at this point of the log; its result arrives later.
       resp.then(
@@ -824,27 +827,16 @@ export class StoreServer implements TransportHost, PeerHost {
     try {
       this.node.propose(data);
     } catch (err) {
-      this.dropWaiter(key);
+      this.waiters.delete(key);
       if (err instanceof ProposalDroppedError) throw new NoLeaderError({ cause: err });
       throw err;
     }
     return this.awaitApplied<T>(result);
   }
 
-  /** registerWaiter waits for the entry proposed under key to be applied, until the request timeout. */
+  /** registerWaiter waits for the entry proposed under key to be applied, until the request timeout (expireWaiters). */
   private registerWaiter(key: string): Promise<ApplyResult> {
-    return new Promise<ApplyResult>((resolve) => {
-      const timer = this.clock.setTimeout(() => {
-        // The entry may still commit: never say "no leader" (which invites a resend) once it was proposed.
-        if (this.waiters.delete(key)) resolve({ ok: false, err: this.leader === NONE ? new TimeoutDueToLeaderFailError() : new TimeoutError() });
-      }, this.requestTimeoutMs);
-      this.waiters.set(key, { resolve, timer });
-    });
-  }
-
-  private dropWaiter(key: string): void {
-    this.waiters.get(key)?.timer.cancel();
-    this.waiters.delete(key);
+    return new Promise<ApplyResult>((resolve) => this.waiters.set(key, { resolve, deadline: this.clock.monotonic() + this.requestTimeoutMs }));
   }
 
   private async awaitApplied<T>(result: Promise<ApplyResult>): Promise<{ resp: T; after?: Promise<void> }> {
@@ -1338,7 +1330,7 @@ export class StoreServer implements TransportHost, PeerHost {
           await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
           continue;
         }
-        this.dropWaiter(key);
+        this.waiters.delete(key);
         if (err instanceof ProposalDroppedError) throw this.isLeader() ? new TimeoutError({ cause: err }) : new NotLeaderError({ cause: err });
         throw err;
       }
@@ -1375,9 +1367,23 @@ export class StoreServer implements TransportHost, PeerHost {
     }
   }
 
+  /**
+   * expireWaiters fails the proposals whose request timeout has passed. Every proposal gets the same timeout
+   * and the map keeps insertion order, so the sweep stops at the first one still within its time: one timer
+   * for all of them instead of one each.
+   */
+  private expireWaiters(): void {
+    const now = this.clock.monotonic();
+    for (const [k, w] of this.waiters) {
+      if (w.deadline > now) return;
+      this.waiters.delete(k);
+      // The entry may still commit: never say "no leader" (which invites a resend) once it was proposed.
+      w.resolve({ ok: false, err: this.leader === NONE ? new TimeoutDueToLeaderFailError() : new TimeoutError() });
+    }
+  }
+
   private failAll(err: unknown): void {
     for (const [k, w] of this.waiters) {
-      w.timer.cancel();
       w.resolve({ ok: false, err: new StoppedError({ cause: err }) });
       this.waiters.delete(k);
     }

@@ -20,6 +20,10 @@ const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = {
   'grpc-encoding': 'identity',
 };
 const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': 'OK' };
+// Node adds a `date` header to every response unless told not to (an option its typings do not list); gRPC
+// servers (grpc-go, so etcd) send none, and building it is a string per call.
+const RESPOND_THEN_TRAILERS = { waitForTrailers: true, sendDate: false } as http2.ServerStreamResponseOptions;
+const RESPOND_AND_END = { endStream: true, sendDate: false } as http2.ServerStreamResponseOptions;
 const DEADLINE = /^(\d{1,8})\s*([HMSmun])$/;
 const DEADLINE_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 const noop = (): void => undefined;
@@ -29,8 +33,8 @@ const noop = (): void => undefined;
  * grpc-js's per-call machinery (interceptor chain, metadata objects, read queue, stream decoder), which cost
  * more CPU than the handler itself. Everything else on the connection — streams, other services, calls with
  * compression or anything unusual — is left to grpc-js, which owns the HTTP/2 sessions, their settings,
- * keepalive and shutdown. What a client sees is what grpc-js would send: the same response headers and
- * trailers, the same statuses and messages for oversized, missing, extra or compressed messages, and the
+ * keepalive and shutdown. What a client sees is what grpc-js would send: the same response headers (less
+ * the `date` header Node adds to grpc-js's, which grpc-go, and so etcd, does not send) and trailers, the same statuses and messages for oversized, missing, extra or compressed messages, and the
  * same deadline handling (`grpc-timeout`).
  */
 export class UnaryFastPath {
@@ -238,7 +242,7 @@ class FastUnaryCall {
     this.finish();
     const s = this.stream;
     if (s.destroyed || s.closed) return;
-    s.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    s.respond(RESPONSE_HEADERS, RESPOND_THEN_TRAILERS);
     s.once('wantTrailers', () => s.sendTrailers(OK_TRAILERS));
     s.end(frame);
   }
@@ -249,7 +253,7 @@ class FastUnaryCall {
     this.finish();
     const s = this.stream;
     if (s.destroyed || s.closed) return;
-    s.respond({ 'grpc-status': String(code), 'grpc-message': encodeURI(details), ':status': 200, 'content-type': 'application/grpc+proto' }, { endStream: true });
+    s.respond({ 'grpc-status': String(code), 'grpc-message': encodeURI(details), ':status': 200, 'content-type': 'application/grpc+proto' }, RESPOND_AND_END);
   }
 
   private finish(): void {
