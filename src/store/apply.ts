@@ -3,7 +3,7 @@ import { KeyNotFoundError, LeaseNotFoundError, NoSpaceError } from './errors.js'
 import type * as pb from './grpc/types.js';
 import { int64, toBigInt, toNum } from './grpc/types.js';
 import type { Lessor } from './lease/lessor.js';
-import type { KvStore, PreparedDelete, RangeResult, WriteTxn } from './mvcc/kv-store.js';
+import type { DeleteTarget, KvStore, PreparedDelete, RangeResult, WriteTxn } from './mvcc/kv-store.js';
 import type { WatchableStore } from './mvcc/watchable-store.js';
 import { keyString, type KeyValue } from './mvcc/types.js';
 import type { AlarmStore } from './alarms.js';
@@ -34,7 +34,10 @@ export type Prefetched = Map<pb.RangeRequest, RangeResult>;
  * Prepared is what an entry's apply is given ahead (Applier.prepare), worked out while the event loop stays
  * free: a Txn's past-revision reads, or a DeleteRange's deletion.
  */
-export type Prepared = { request: 'txn'; reads: Prefetched } | { request: 'deleteRange'; deletion: PreparedDelete };
+export type Prepared = { request: 'txn'; reads: Prefetched } | { request: 'deleteRange' | 'leaseRevoke'; deletion: PreparedDelete };
+
+/** PREPARE_REVOKE_KEYS is how many keys a lease must hold for its revoke's deletion to be worked out ahead. */
+const PREPARE_REVOKE_KEYS = 1024;
 
 /**
  * Applier applies committed requests to the store, the lessor and the alarms, in log order, and builds the
@@ -114,15 +117,23 @@ export class Applier {
     if (req.request === 'txn') return this.prefetch(req.txn).then((reads) => ({ request: 'txn', reads }));
     if (req.request === 'deleteRange' && req.deleteRange.rangeEnd.length > 0) {
       const r = req.deleteRange;
-      return this.kv.prepareDelete(keyString(r.key), keyString(r.rangeEnd)).then(
-        (deletion) => ({ request: 'deleteRange', deletion }),
-        (err: unknown) => {
-          this.log.warn({ err }, 'apply: could not work a range delete out ahead; working it out as it applies');
-          return undefined;
-        },
-      );
+      return this.prepareDelete('deleteRange', { key: keyString(r.key), rangeEnd: keyString(r.rangeEnd) });
+    }
+    if (req.request === 'leaseRevoke') {
+      const keys = this.lessor.sortedKeys(toBigInt(req.leaseRevoke.ID));
+      if (keys !== undefined && keys.length >= PREPARE_REVOKE_KEYS) return this.prepareDelete('leaseRevoke', { keys });
     }
     return undefined;
+  }
+
+  private prepareDelete(request: 'deleteRange' | 'leaseRevoke', target: DeleteTarget): Promise<Prepared | undefined> {
+    return this.kv.prepareDelete(target).then(
+      (deletion) => ({ request, deletion }),
+      (err: unknown) => {
+        this.log.warn({ err, request }, 'apply: could not work a deletion out ahead; working it out as it applies');
+        return undefined;
+      },
+    );
   }
 
   /**
@@ -273,13 +284,16 @@ export class Applier {
     return { header: this.header(this.kv.currentRev), ID: int64(lease.id), TTL: int64(lease.ttl), error: '' };
   }
 
-  /** leaseRevoke revokes a lease and deletes its keys in one revision. */
-  leaseRevoke(r: pb.LeaseRevokeRequest): pb.LeaseRevokeResponse {
+  /**
+   * leaseRevoke revokes a lease and deletes its keys in one revision, in key order; prepared is that deletion
+   * worked out ahead, if it was.
+   */
+  leaseRevoke(r: pb.LeaseRevokeRequest, prepared?: PreparedDelete): pb.LeaseRevokeResponse {
     const { keys, op } = this.lessor.revoke(toBigInt(r.ID));
     this.kv.queue(op);
     if (keys.length > 0) {
       const txn = this.kv.write();
-      for (const k of keys) txn.deleteRange(k, '');
+      txn.deleteKeys(keys, prepared);
       this.end(txn);
     }
     return { header: this.header(this.kv.currentRev) };

@@ -580,7 +580,7 @@ export class StoreServer implements TransportHost, PeerHost {
       case 'leaseGrant':
         return this.applier.leaseGrant(req.leaseGrant);
       case 'leaseRevoke':
-        return this.applier.leaseRevoke(req.leaseRevoke);
+        return this.applier.leaseRevoke(req.leaseRevoke, prepared?.request === 'leaseRevoke' ? prepared.deletion : undefined);
       case 'alarm':
         return this.applier.alarm(req.alarm);
       case 'range':

@@ -55,12 +55,18 @@ export class Lessor {
     return { lease: l, op: { type: 'put', key: leaseKey(id), value: encodeLease(l) } };
   }
 
-  /** revoke removes a lease (applied from the log) and returns its keys, which the caller deletes. */
+  /** revoke removes a lease (applied from the log) and returns its keys (in no order), which the caller deletes. */
   revoke(id: bigint): { keys: string[]; op: BatchOp } {
     const l = this.leases.get(id);
     if (l === undefined) throw new LeaseNotFoundError();
     this.leases.delete(id);
-    return { keys: [...l.keys].sort(), op: { type: 'del', key: leaseKey(id) } };
+    return { keys: [...l.keys], op: { type: 'del', key: leaseKey(id) } };
+  }
+
+  /** sortedKeys returns a lease's keys in key order (the order a revoke deletes them in), or undefined if there is no such lease. */
+  sortedKeys(id: bigint): string[] | undefined {
+    const l = this.leases.get(id);
+    return l === undefined ? undefined : [...l.keys].sort();
   }
 
   /** renew restarts a lease's TTL (KeepAlive); only the leader can. Returns the TTL, or -1 if it already expired. */

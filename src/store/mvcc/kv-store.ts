@@ -23,7 +23,13 @@ export interface TxnResult {
 }
 
 /**
- * Deletion is a range delete worked out: for every live key in the range, in key order, its index entry, its
+ * DeleteTarget is what a deletion removes: the live keys of a range [key, rangeEnd), or listed keys (a revoked
+ * lease's, sorted, each at most once).
+ */
+export type DeleteTarget = { readonly key: string; readonly rangeEnd: string } | { readonly keys: readonly string[] };
+
+/**
+ * Deletion is a deletion worked out: for every live key of its target, in key order, its index entry, its
  * tombstone revision, its generations as the tombstone leaves them (KeyIndex.planTombstone; ahead of the apply
  * only), its backend write, its event and what the key held. Worked out ahead, everything is allocated here,
  * so that linking it into the store allocates almost nothing.
@@ -37,14 +43,19 @@ export interface Deletion {
   readonly prevs: KeyValue[];
 }
 
-/** PreparedDelete is a DeleteRange worked out ahead of its apply (KvStore.prepareDelete). */
+/** PreparedDelete is a deletion worked out ahead of its apply (KvStore.prepareDelete). */
 export interface PreparedDelete {
   /** index and rev are the store as the deletion was worked out; it holds while they are unchanged. */
   readonly index: TreeIndex;
   readonly rev: number;
-  readonly key: string;
-  readonly rangeEnd: string;
+  readonly target: DeleteTarget;
   readonly deletion: Deletion;
+}
+
+/** sameTarget reports whether two targets are one deletion's; listed keys compare by number (see isCurrent). */
+function sameTarget(a: DeleteTarget, b: DeleteTarget): boolean {
+  if ('keys' in a) return 'keys' in b && a.keys.length === b.keys.length;
+  return !('keys' in b) && a.key === b.key && a.rangeEnd === b.rangeEnd;
 }
 
 /** emptyDeletion is a Deletion with nothing in it yet. */
@@ -251,17 +262,34 @@ export class KvStore {
   }
 
   /**
-   * prepareDelete works out a DeleteRange of [key, rangeEnd) as the next write would apply it, a chunk of keys
-   * per turn of the event loop, changing nothing. A member applying a delete of a hundred thousand keys at
-   * once would otherwise hold its one thread for a second, and its heartbeats with it. The deletion holds
-   * while the store does not change (isCurrent).
+   * prepareDelete works out a deletion (a DeleteRange, a lease's keys) as the next write would apply it, a
+   * chunk of keys per turn of the event loop, changing nothing. A member applying a delete of a hundred
+   * thousand keys at once would otherwise hold its one thread for a second, and its heartbeats with it. The
+   * deletion holds while the store does not change (isCurrent).
    */
-  async prepareDelete(key: string, rangeEnd: string): Promise<PreparedDelete> {
+  async prepareDelete(target: DeleteTarget): Promise<PreparedDelete> {
     const index = this.index;
     const rev = this.currentRev;
-    const end = rangeEndOf(rangeEnd);
     const deletion = emptyDeletion();
-    let from: string | undefined = key;
+    const add = (e: IndexEntry): void => {
+      if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length, e.planTombstone());
+    };
+    // Changed meanwhile (it should not: writes apply in order, after this one): the apply works it out anew.
+    const changed = (): boolean => this.index !== index || this.currentRev !== rev;
+    if ('keys' in target) {
+      const keys = target.keys;
+      for (let i = 0; i < keys.length; i++) {
+        if (i > 0 && i % PREPARE_CHUNK === 0) {
+          await setImmediate();
+          if (changed()) break;
+        }
+        const e = index.entry(keys[i]!);
+        if (e !== undefined) add(e);
+      }
+      return { index, rev, target, deletion };
+    }
+    const end = rangeEndOf(target.rangeEnd);
+    let from: string | undefined = target.key;
     while (from !== undefined) {
       let seen = 0;
       const start: string = from;
@@ -271,34 +299,44 @@ export class KvStore {
           from = e.key;
           return false;
         }
-        if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length, e.planTombstone());
+        add(e);
         return true;
       });
       if (from !== undefined) {
         await setImmediate();
-        // Changed meanwhile (it should not: writes apply in order, after this one): the apply works it out anew.
-        if (this.index !== index || this.currentRev !== rev) break;
+        if (changed()) break;
       }
     }
-    return { index, rev, key, rangeEnd, deletion };
+    return { index, rev, target, deletion };
   }
 
-  /** isCurrent reports whether a prepared deletion still holds for a write at revision main, sub revision sub. */
-  isCurrent(p: PreparedDelete, main: number, sub: number, key: string, rangeEnd: string): boolean {
+  /**
+   * isCurrent reports whether a prepared deletion still holds for a write of target at revision main, sub
+   * revision sub. Listed keys are compared by number only: a lease's keys change only with a revision.
+   */
+  isCurrent(p: PreparedDelete, main: number, sub: number, target: DeleteTarget): boolean {
     if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== 0) return false;
-    if (p.key !== key || p.rangeEnd !== rangeEnd) return false;
+    if (!sameTarget(p.target, target)) return false;
     const { entries, prevs } = p.deletion;
     for (let i = 0; i < entries.length; i++) if (entries[i]!.latest !== prevs[i]) return false;
     return true;
   }
 
-  /** planDelete works out a deletion of [key, rangeEnd) at once, its sub revisions from sub. */
-  planDelete(key: string, rangeEnd: string, main: number, sub: number): Deletion {
+  /** planDelete works out a deletion at once, its sub revisions from sub. */
+  planDelete(target: DeleteTarget, main: number, sub: number): Deletion {
     const d = emptyDeletion();
-    this.index.forEachInRange(key, rangeEndOf(rangeEnd), (e) => {
+    const add = (e: IndexEntry): boolean => {
       if (e.latest !== undefined) this.addTombstone(d, e, main, sub + d.entries.length, undefined);
       return true;
-    });
+    };
+    if ('keys' in target) {
+      for (const k of target.keys) {
+        const e = this.index.entry(k);
+        if (e !== undefined) add(e);
+      }
+    } else {
+      this.index.forEachInRange(target.key, rangeEndOf(target.rangeEnd), add);
+    }
     return d;
   }
 
@@ -461,9 +499,24 @@ export class WriteTxn {
    * deletion is worked out here.
    */
   deleteRange(key: string, rangeEnd: string, prepared?: PreparedDelete): KeyValue[] {
-    const d = prepared !== undefined && this.s.isCurrent(prepared, this.main, this.sub, key, rangeEnd)
-      ? prepared.deletion
-      : this.s.planDelete(key, rangeEnd, this.main, this.sub);
+    const target = { key, rangeEnd };
+    return this.link(this.isCurrent(prepared, target) ? prepared.deletion : this.s.planDelete(target, this.main, this.sub));
+  }
+
+  /**
+   * deleteKeys deletes the live ones of keys (in any order, each at most once; a revoked lease's) in key
+   * order, as deleteRange does a range.
+   */
+  deleteKeys(keys: readonly string[], prepared?: PreparedDelete): KeyValue[] {
+    return this.link(this.isCurrent(prepared, { keys }) ? prepared.deletion : this.s.planDelete({ keys: [...keys].sort() }, this.main, this.sub));
+  }
+
+  private isCurrent(prepared: PreparedDelete | undefined, target: DeleteTarget): prepared is PreparedDelete {
+    return prepared !== undefined && this.s.isCurrent(prepared, this.main, this.sub, target);
+  }
+
+  /** link makes a worked-out deletion part of the transaction: the index, the backend writes, the events. */
+  private link(d: Deletion): KeyValue[] {
     const n = d.entries.length;
     for (let i = 0; i < n; i++) {
       const e = d.entries[i]!;

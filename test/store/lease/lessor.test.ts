@@ -179,12 +179,14 @@ describe('Lessor keys and revoke', () => {
     expect(lessor.lookup(2n)).toBeUndefined();
   });
 
-  it('revoke removes the lease and returns its keys sorted, with the delete op', () => {
+  it('revoke removes the lease and returns its keys, with the delete op; sortedKeys lists them in key order', () => {
     const { lessor } = setup(true);
     lessor.grant(1n, 5);
     for (const k of ['zeta', 'alpha', 'mid', '\u00ff', 'Alpha']) lessor.attach(1n, k);
+    expect(lessor.sortedKeys(1n)).toEqual(['Alpha', 'alpha', 'mid', 'zeta', '\u00ff']);
+    expect(lessor.sortedKeys(2n)).toBeUndefined();
     const { keys, op } = lessor.revoke(1n);
-    expect(keys).toEqual(['Alpha', 'alpha', 'mid', 'zeta', '\u00ff']);
+    expect([...keys].sort()).toEqual(['Alpha', 'alpha', 'mid', 'zeta', '\u00ff']);
     expect(op).toEqual({ type: 'del', key: leaseKey(1n) });
     expect(lessor.lookup(1n)).toBeUndefined();
     expect(() => lessor.revoke(1n)).toThrow(LeaseNotFoundError);

@@ -26,6 +26,20 @@ function del(kv: KvStore, key: string, end = ''): number {
   return txn.end().rev;
 }
 
+/** countingTurns awaits work and counts the turns the event loop took meanwhile. */
+async function countingTurns<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const result = await work();
+  counting = false;
+  return { result, turns };
+}
+
 const keysOf = (r: { kvs: { key: Buffer }[] }): string[] => r.kvs.map((x) => x.key.toString());
 
 describe('KvStore', () => {
@@ -138,15 +152,7 @@ describe('KvStore', () => {
       del(kv, 'r/00008');
       put(kv, 'r/00009', 'lease', 5n);
     }
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const prepared = await ahead.prepareDelete('r/', 'r0');
-    counting = false;
+    const { result: prepared, turns } = await countingTurns(() => ahead.prepareDelete({ key: 'r/', rangeEnd: 'r0' }));
     // Three chunks of keys, and the event loop's turn between each two.
     expect(turns).toBeGreaterThanOrEqual(2);
     // Worked out, not applied: the store reads as before.
@@ -173,12 +179,57 @@ describe('KvStore', () => {
     expect(await reopened.hashKV(0)).toEqual(await atOnce.hashKV(0));
   });
 
+  it("listed keys (a lease's) deleted with a deletion worked out ahead apply as when worked out at once, in key order", async () => {
+    const { kv: ahead } = await open();
+    const { kv: atOnce } = await open();
+    const listed: string[] = [];
+    for (const kv of [ahead, atOnce]) {
+      const txn = kv.write();
+      for (let i = 0; i < 9_000; i++) txn.put(b(`l/${String(i).padStart(5, '0')}`), b('v'), 7n);
+      txn.put(b('l/other'), b('not listed'), 0n);
+      txn.end();
+    }
+    for (let i = 8_999; i >= 0; i--) listed.push(`l/${String(i).padStart(5, '0')}`);
+    const { result: prepared, turns } = await countingTurns(() => ahead.prepareDelete({ keys: [...listed].sort() }));
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect((await ahead.range('l/', 'l0', 0, 0)).count).toBe(9_001);
+    const ta = ahead.write();
+    const deletedAhead = ta.deleteKeys(listed, prepared);
+    const ra = ta.end();
+    const tb = atOnce.write();
+    const deletedAtOnce = tb.deleteKeys(listed);
+    const rb = tb.end();
+    expect(ra.events).toBe(prepared.deletion.events);
+    expect(deletedAhead).toEqual(deletedAtOnce);
+    expect(ra).toEqual(rb);
+    // In key order whatever order the keys came in, each its own sub revision of one revision.
+    expect(ra.events.map((e) => e.kv.key.toString())).toEqual([...listed].sort());
+    expect(keysOf(await ahead.range('l/', 'l0', 0, 0))).toEqual(['l/other']);
+    expect(await ahead.hashKV(0)).toEqual(await atOnce.hashKV(0));
+    // Worked out before the store changed: worked out anew; worked out for a range: not used for listed keys.
+    for (const kv of [ahead, atOnce]) for (const k of ['l/a', 'l/b', 'l/c']) put(kv, k, 'v', 8n);
+    const stale = await ahead.prepareDelete({ keys: ['l/a', 'l/b', 'l/c'] });
+    for (const kv of [ahead, atOnce]) del(kv, 'l/b');
+    const tc = ahead.write();
+    tc.deleteKeys(['l/c', 'l/a'], stale);
+    const rc = tc.end();
+    expect(rc.events).not.toBe(stale.deletion.events);
+    expect(rc.events.map((e) => e.kv.key.toString())).toEqual(['l/a', 'l/c']);
+    put(ahead, 'l/x', 'v');
+    const forRange = await ahead.prepareDelete({ key: 'l/x', rangeEnd: 'l/y' });
+    const td = ahead.write();
+    td.deleteKeys(['l/x'], forRange);
+    const rd = td.end();
+    expect(rd.events).not.toBe(forRange.deletion.events);
+    expect(rd.events.map((e) => e.kv.key.toString())).toEqual(['l/x']);
+  });
+
   it('a range delete worked out before the store changed, or for another range, is worked out anew when applied', async () => {
     const { kv: ahead } = await open();
     const { kv: atOnce } = await open();
     const summary = (r: { events: MvccEvent[] }): string[] => r.events.map((e) => `${e.kv.key.toString()}@${String(e.kv.modRevision)}`);
     for (const kv of [ahead, atOnce]) for (const k of ['r/1', 'r/2', 'r/3']) put(kv, k, 'v');
-    const stale = await ahead.prepareDelete('r/', 'r0');
+    const stale = await ahead.prepareDelete({ key: 'r/', rangeEnd: 'r0' });
     for (const kv of [ahead, atOnce]) {
       put(kv, 'r/4', 'added after');
       del(kv, 'r/1');
@@ -190,7 +241,7 @@ describe('KvStore', () => {
     expect(summary(r)).toEqual(['r/2@7', 'r/3@7', 'r/4@7']);
     del(atOnce, 'r/', 'r0');
     for (const kv of [ahead, atOnce]) put(kv, 'r/5', 'v');
-    const other = await ahead.prepareDelete('s/', 's0');
+    const other = await ahead.prepareDelete({ key: 's/', rangeEnd: 's0' });
     const txn2 = ahead.write();
     txn2.deleteRange('r/', 'r0', other);
     const r2 = txn2.end();
