@@ -115,7 +115,7 @@ export class KeyIndex {
     if (g.revs.length > 0) {
       if (revIndex !== -1) {
         available.add(revKey(g.revs[revIndex]!));
-        g.revs = g.revs.slice(revIndex);
+        if (revIndex > 0) g.revs = g.revs.slice(revIndex);
       }
       // A generation reduced to its tombstone is over: nothing at or after atRev can read it.
       if (g.revs.length === 1 && genIdx !== this.generations.length - 1) {
@@ -123,7 +123,7 @@ export class KeyIndex {
         genIdx++;
       }
     }
-    this.generations = this.generations.slice(genIdx);
+    if (genIdx > 0) this.generations = this.generations.slice(genIdx);
   }
 
   /** keep adds to `available` the revisions compact(atRev) would keep, without changing anything. */

@@ -82,7 +82,6 @@ export class TreeIndex {
    * left are removed from the index.
    */
   compact(rev: number): Set<string> {
-    this.ordered();
     const available = new Set<string>();
     const emptied: string[] = [];
     for (const [k, e] of this.entries) {
@@ -92,7 +91,7 @@ export class TreeIndex {
     if (emptied.length > 0) {
       for (const k of emptied) this.entries.delete(k);
       const gone = new Set(emptied);
-      this.sorted = this.sorted.filter((k) => !gone.has(k));
+      this.sorted = this.ordered().filter((k) => !gone.has(k));
     }
     return available;
   }
