@@ -32,7 +32,7 @@ export type Prefetched = Map<pb.RangeRequest, RangeResult>;
 
 /**
  * Prepared is what an entry's apply is given ahead (Applier.prepare), worked out while the event loop stays
- * free: a Txn's past-revision reads, or a DeleteRange's deletion.
+ * free: a Txn's past-revision reads, or the deletion of a DeleteRange or of a revoked lease's keys.
  */
 export type Prepared = { request: 'txn'; reads: Prefetched } | { request: 'deleteRange' | 'leaseRevoke'; deletion: PreparedDelete };
 
@@ -108,8 +108,8 @@ export class Applier {
 
   /**
    * prepare does, just before an entry applies, the part of its work that can take long and changes nothing,
-   * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, a range delete's
-   * tombstones. Requests that need nothing ahead get undefined. The entry must apply next, before any other.
+   * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, the tombstones of
+   * a range delete or of a revoked lease's keys (1,024 or more). Requests that need nothing ahead get undefined. The entry must apply next, before any other.
    * A Txn whose reads fail (a compacted revision) fails, as on every member; a delete that could not be worked
    * out ahead is worked out when applied.
    */
@@ -120,8 +120,8 @@ export class Applier {
       return this.prepareDelete('deleteRange', { key: keyString(r.key), rangeEnd: keyString(r.rangeEnd) });
     }
     if (req.request === 'leaseRevoke') {
-      const keys = this.lessor.sortedKeys(toBigInt(req.leaseRevoke.ID));
-      if (keys !== undefined && keys.length >= PREPARE_REVOKE_KEYS) return this.prepareDelete('leaseRevoke', { keys });
+      const lease = toBigInt(req.leaseRevoke.ID);
+      if ((this.lessor.lookup(lease)?.keys.size ?? 0) >= PREPARE_REVOKE_KEYS) return this.prepareDelete('leaseRevoke', { lease, keys: this.lessor.sortedKeys(lease)! });
     }
     return undefined;
   }
@@ -289,11 +289,12 @@ export class Applier {
    * worked out ahead, if it was.
    */
   leaseRevoke(r: pb.LeaseRevokeRequest, prepared?: PreparedDelete): pb.LeaseRevokeResponse {
-    const { keys, op } = this.lessor.revoke(toBigInt(r.ID));
+    const lease = toBigInt(r.ID);
+    const { keys, op } = this.lessor.revoke(lease);
     this.kv.queue(op);
     if (keys.length > 0) {
       const txn = this.kv.write();
-      txn.deleteKeys(keys, prepared);
+      txn.deleteKeys(lease, keys, prepared);
       this.end(txn);
     }
     return { header: this.header(this.kv.currentRev) };

@@ -499,9 +499,10 @@ export class StoreServer implements TransportHost, PeerHost {
         this.applyConfChangeEntry(e, fresh);
       } else if (fresh && e.data.length > 0) {
         const req = decodeInternalRequest(e.data);
-        // What can take long without changing anything (a Txn's past-revision reads, a range delete's
-        // tombstones) is done first, with the event loop free. From its first change to its consistent index
-        // the entry is applied synchronously, so no flush of the MVCC queue can fall inside one entry.
+        // What can take long without changing anything (a Txn's past-revision reads, the tombstones of a
+        // range delete or a lease revoke) is done first, with the event loop free. From its first change to
+        // its consistent index the entry is applied synchronously, so no flush of the MVCC queue can fall
+        // inside one entry.
         let prepared: Prepared | undefined;
         let failed: ApplyResult | undefined;
         try {
@@ -1320,20 +1321,20 @@ export class StoreServer implements TransportHost, PeerHost {
     const key = this.nextRequestId().toString();
     const cc = { type, nodeId: member.id, context: encodeConfChangeContext({ requestId: key, member, promote }) };
     const result = this.registerWaiter(key);
-    const deadline = this.clock.monotonic() + this.requestTimeoutMs;
     for (;;) {
       try {
         this.node.proposeConfChange(cc);
         break;
       } catch (err) {
-        if (err instanceof ProposalDroppedError && this.isLeader() && this.clock.monotonic() < deadline) {
-          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
-          continue;
+        if (!(err instanceof ProposalDroppedError && this.isLeader())) {
+          this.waiters.delete(key);
+          throw err instanceof ProposalDroppedError ? new NotLeaderError({ cause: err }) : err;
         }
-        this.waiters.delete(key);
-        if (err instanceof ProposalDroppedError) throw this.isLeader() ? new TimeoutError({ cause: err }) : new NotLeaderError({ cause: err });
-        throw err;
       }
+      // An earlier change is still unapplied: asked again until the request timeout fails the waiter
+      // (expireWaiters), whose error the caller then gets; nothing is proposed after that.
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
+      if (!this.waiters.has(key)) break;
     }
     return (await this.awaitApplied<pb.Member[]>(result)).resp;
   }

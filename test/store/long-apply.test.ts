@@ -83,7 +83,8 @@ describe('a long apply', () => {
       for (const m of followers) silence = Math.max(silence, m.node.raft.electionElapsed);
       await yieldToIo();
     }
-    await deleting;
+    const resp = (await deleting).resp as { deleted?: string };
+    if (op.request === 'deleteRange') expect(resp.deleted).toBe(String(KEYS));
     // Longer than any election timeout (1 s, randomised up to 2 s) passed meanwhile, in steps.
     expect(advanced).toBeGreaterThan(2_000);
     // Heartbeats kept coming all the while: no follower's election timer got near its timeout.

@@ -34,8 +34,9 @@ const noop = (): void => undefined;
  * more CPU than the handler itself. Everything else on the connection — streams, other services, calls with
  * compression or anything unusual — is left to grpc-js, which owns the HTTP/2 sessions, their settings,
  * keepalive and shutdown. What a client sees is what grpc-js would send: the same response headers (less
- * the `date` header Node adds to grpc-js's, which grpc-go, and so etcd, does not send) and trailers, the same statuses and messages for oversized, missing, extra or compressed messages, and the
- * same deadline handling (`grpc-timeout`).
+ * the `date` header Node adds to grpc-js's, which grpc-go, and so etcd, does not send) and trailers, the
+ * same statuses and messages for oversized, missing, extra or compressed messages, and the same deadline
+ * handling (`grpc-timeout`).
  */
 export class UnaryFastPath {
   private readonly methods = new Map<string, FastMethod>();

@@ -23,10 +23,10 @@ export interface TxnResult {
 }
 
 /**
- * DeleteTarget is what a deletion removes: the live keys of a range [key, rangeEnd), or listed keys (a revoked
- * lease's, sorted, each at most once).
+ * DeleteTarget is what a deletion removes: the live keys of a range [key, rangeEnd), or a revoked lease's keys
+ * (each at most once; sorted where a deletion is worked out from them, prepareDelete and planDelete).
  */
-export type DeleteTarget = { readonly key: string; readonly rangeEnd: string } | { readonly keys: readonly string[] };
+export type DeleteTarget = { readonly key: string; readonly rangeEnd: string } | { readonly lease: bigint; readonly keys: readonly string[] };
 
 /**
  * Deletion is a deletion worked out: for every live key of its target, in key order, its index entry, its
@@ -45,16 +45,16 @@ export interface Deletion {
 
 /** PreparedDelete is a deletion worked out ahead of its apply (KvStore.prepareDelete). */
 export interface PreparedDelete {
-  /** index and rev are the store as the deletion was worked out; it holds while they are unchanged. */
+  /** index and rev are the store as the deletion was worked out; it holds while they are unchanged (isCurrent). */
   readonly index: TreeIndex;
   readonly rev: number;
   readonly target: DeleteTarget;
   readonly deletion: Deletion;
 }
 
-/** sameTarget reports whether two targets are one deletion's; listed keys compare by number (see isCurrent). */
+/** sameTarget reports whether two targets are one deletion's; a lease's keys compare by number (see isCurrent). */
 function sameTarget(a: DeleteTarget, b: DeleteTarget): boolean {
-  if ('keys' in a) return 'keys' in b && a.keys.length === b.keys.length;
+  if ('keys' in a) return 'keys' in b && a.lease === b.lease && a.keys.length === b.keys.length;
   return !('keys' in b) && a.key === b.key && a.rangeEnd === b.rangeEnd;
 }
 
@@ -312,7 +312,8 @@ export class KvStore {
 
   /**
    * isCurrent reports whether a prepared deletion still holds for a write of target at revision main, sub
-   * revision sub. Listed keys are compared by number only: a lease's keys change only with a revision.
+   * revision sub. A lease's keys are compared by number only: they change only with a revision (a put or
+   * delete attaches or detaches them) or with the index (a snapshot), both checked.
    */
   isCurrent(p: PreparedDelete, main: number, sub: number, target: DeleteTarget): boolean {
     if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== 0) return false;
@@ -504,11 +505,12 @@ export class WriteTxn {
   }
 
   /**
-   * deleteKeys deletes the live ones of keys (in any order, each at most once; a revoked lease's) in key
-   * order, as deleteRange does a range.
+   * deleteKeys deletes the live ones of a revoked lease's keys (in any order, each at most once) in key order,
+   * as deleteRange does a range.
    */
-  deleteKeys(keys: readonly string[], prepared?: PreparedDelete): KeyValue[] {
-    return this.link(this.isCurrent(prepared, { keys }) ? prepared.deletion : this.s.planDelete({ keys: [...keys].sort() }, this.main, this.sub));
+  deleteKeys(lease: bigint, keys: readonly string[], prepared?: PreparedDelete): KeyValue[] {
+    if (this.isCurrent(prepared, { lease, keys })) return this.link(prepared.deletion);
+    return this.link(this.s.planDelete({ lease, keys: [...keys].sort() }, this.main, this.sub));
   }
 
   private isCurrent(prepared: PreparedDelete | undefined, target: DeleteTarget): prepared is PreparedDelete {

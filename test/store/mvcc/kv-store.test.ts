@@ -190,14 +190,14 @@ describe('KvStore', () => {
       txn.end();
     }
     for (let i = 8_999; i >= 0; i--) listed.push(`l/${String(i).padStart(5, '0')}`);
-    const { result: prepared, turns } = await countingTurns(() => ahead.prepareDelete({ keys: [...listed].sort() }));
+    const { result: prepared, turns } = await countingTurns(() => ahead.prepareDelete({ lease: 7n, keys: [...listed].sort() }));
     expect(turns).toBeGreaterThanOrEqual(2);
     expect((await ahead.range('l/', 'l0', 0, 0)).count).toBe(9_001);
     const ta = ahead.write();
-    const deletedAhead = ta.deleteKeys(listed, prepared);
+    const deletedAhead = ta.deleteKeys(7n, listed, prepared);
     const ra = ta.end();
     const tb = atOnce.write();
-    const deletedAtOnce = tb.deleteKeys(listed);
+    const deletedAtOnce = tb.deleteKeys(7n, listed);
     const rb = tb.end();
     expect(ra.events).toBe(prepared.deletion.events);
     expect(deletedAhead).toEqual(deletedAtOnce);
@@ -208,20 +208,26 @@ describe('KvStore', () => {
     expect(await ahead.hashKV(0)).toEqual(await atOnce.hashKV(0));
     // Worked out before the store changed: worked out anew; worked out for a range: not used for listed keys.
     for (const kv of [ahead, atOnce]) for (const k of ['l/a', 'l/b', 'l/c']) put(kv, k, 'v', 8n);
-    const stale = await ahead.prepareDelete({ keys: ['l/a', 'l/b', 'l/c'] });
+    const stale = await ahead.prepareDelete({ lease: 8n, keys: ['l/a', 'l/b', 'l/c'] });
     for (const kv of [ahead, atOnce]) del(kv, 'l/b');
     const tc = ahead.write();
-    tc.deleteKeys(['l/c', 'l/a'], stale);
+    tc.deleteKeys(8n, ['l/c', 'l/a'], stale);
     const rc = tc.end();
     expect(rc.events).not.toBe(stale.deletion.events);
     expect(rc.events.map((e) => e.kv.key.toString())).toEqual(['l/a', 'l/c']);
     put(ahead, 'l/x', 'v');
     const forRange = await ahead.prepareDelete({ key: 'l/x', rangeEnd: 'l/y' });
     const td = ahead.write();
-    td.deleteKeys(['l/x'], forRange);
+    td.deleteKeys(0n, ['l/x'], forRange);
     const rd = td.end();
     expect(rd.events).not.toBe(forRange.deletion.events);
     expect(rd.events.map((e) => e.kv.key.toString())).toEqual(['l/x']);
+    // Worked out for another lease with as many keys: not used either.
+    put(ahead, 'l/y', 'v', 9n);
+    const otherLease = await ahead.prepareDelete({ lease: 9n, keys: ['l/y'] });
+    const te = ahead.write();
+    te.deleteKeys(10n, ['l/y'], otherLease);
+    expect(te.end().events).not.toBe(otherLease.deletion.events);
   });
 
   it('a range delete worked out before the store changed, or for another range, is worked out anew when applied', async () => {
