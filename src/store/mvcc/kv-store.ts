@@ -65,6 +65,8 @@ function emptyDeletion(): Deletion {
 
 /** PREPARE_CHUNK is how many keys prepareDelete visits per turn of the event loop (a few milliseconds). */
 const PREPARE_CHUNK = 4096;
+/** COMPACT_CHUNK is how many keys an index compaction visits per turn of the event loop (a few milliseconds). */
+const COMPACT_CHUNK = 8192;
 
 /** metaConsistentIndex is the backend key of the last applied Raft index (etcd's consistent_index). */
 export const metaConsistentIndex = prefixed(Prefix.meta, 'consistent_index');
@@ -110,6 +112,8 @@ export class KvStore {
   private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
   private compacting: Promise<void> = Promise.resolve();
+  /** indexCompacting settles when the index compactions started so far are done (they run one at a time). */
+  private indexCompacting: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly backend: Backend,
@@ -397,17 +401,21 @@ export class KvStore {
   }
 
   /**
-   * compact discards history before rev: reads at earlier revisions then fail with CompactedError. The
-   * index changes at once; superseded revisions are deleted from the backend in the background.
+   * compact discards history before rev: reads at earlier revisions fail with CompactedError from now on.
+   * The index is compacted in the background a chunk of keys per turn of the event loop (TreeIndex
+   * compactInChunks: writes applied meanwhile change nothing it does), then the superseded revisions are
+   * deleted from the backend; the promise settles when both are done.
    */
   compact(rev: number): Promise<void> {
     if (rev <= this.compactMainRev) throw new CompactedError();
     if (rev > this.currentRev) throw new FutureRevError();
     this.compactMainRev = rev;
     this.queue({ type: 'put', key: metaScheduledCompact, value: encodeUint64(rev) });
-    const keep = this.index.compact(rev);
+    const index = this.index;
+    const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK));
+    this.indexCompacting = keep.catch(() => undefined);
     const prev = this.compacting;
-    this.compacting = prev.then(() => this.physicalCompact(rev, keep));
+    this.compacting = Promise.all([prev, keep]).then(([, k]) => this.physicalCompact(rev, k));
     return this.compacting;
   }
 

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { KeyIndex, type KeyIndexGet } from './key-index.js';
 import type { Revision } from './revision.js';
 import type { KeyValue } from './types.js';
@@ -35,6 +36,8 @@ export class TreeIndex {
   private sorted: string[] = [];
   /** added are keys created since the last merge into sorted, in no order. */
   private added: string[] = [];
+  /** removed are keys a compaction dropped from entries, still in sorted or added until ordered() runs. */
+  private removed = new Set<string>();
 
   /** size is the number of keys with any history left. */
   size(): number {
@@ -52,7 +55,8 @@ export class TreeIndex {
     if (e === undefined) {
       e = new IndexEntry(key);
       this.entries.set(key, e);
-      this.added.push(key);
+      // A key a compaction dropped is still listed (sorted or added) until ordered() runs: it stays listed.
+      if (!this.removed.delete(key)) this.added.push(key);
     }
     return e;
   }
@@ -83,17 +87,35 @@ export class TreeIndex {
    */
   compact(rev: number): Set<string> {
     const available = new Set<string>();
-    const emptied: string[] = [];
-    for (const [k, e] of this.entries) {
-      e.compact(rev, available);
-      if (e.isEmpty()) emptied.push(k);
-    }
-    if (emptied.length > 0) {
-      for (const k of emptied) this.entries.delete(k);
-      const gone = new Set(emptied);
-      this.sorted = this.ordered().filter((k) => !gone.has(k));
+    for (const e of this.entries.values()) this.compactEntry(e, rev, available);
+    return available;
+  }
+
+  /**
+   * compactInChunks is compact, chunk keys per turn of the event loop: a member's one thread is not held for
+   * the whole index (a million keys take about a second). Writes may apply between chunks, and it comes to
+   * the same: compacting at rev drops only revisions at or before rev, which later writes never change, and
+   * keys created or written meanwhile are compacted as they are then (a no-op for keys newer than rev). Reads
+   * between chunks see the same at every revision from rev on; earlier ones the store refuses (compacted).
+   * Compactions must not overlap: the caller runs them one after another.
+   */
+  async compactInChunks(rev: number, chunk: number): Promise<Set<string>> {
+    const available = new Set<string>();
+    let n = 0;
+    // A Map's iterator visits entries added after it started and skips deleted ones.
+    for (const e of this.entries.values()) {
+      this.compactEntry(e, rev, available);
+      if (++n % chunk === 0) await setImmediate();
     }
     return available;
+  }
+
+  /** compactEntry compacts one key at rev and drops it from the index if nothing is left. */
+  private compactEntry(e: IndexEntry, rev: number, available: Set<string>): void {
+    e.compact(rev, available);
+    if (!e.isEmpty()) return;
+    this.entries.delete(e.key);
+    this.removed.add(e.key);
   }
 
   /** keep returns the revisions a compaction at rev would keep, changing nothing. */
@@ -103,8 +125,17 @@ export class TreeIndex {
     return available;
   }
 
-  /** ordered merges the keys added since the last call into the sorted array and returns it. */
+  /**
+   * ordered merges the keys added since the last call into the sorted array, drops the keys compactions
+   * removed, and returns it.
+   */
   private ordered(): string[] {
+    if (this.removed.size > 0) {
+      const gone = this.removed;
+      this.removed = new Set();
+      this.sorted = this.sorted.filter((k) => !gone.has(k));
+      this.added = this.added.filter((k) => !gone.has(k));
+    }
     const added = this.added;
     if (added.length === 0) return this.sorted;
     this.added = [];

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TreeIndex, rangeEndOf } from '../../../src/store/mvcc/tree-index.js';
@@ -45,5 +46,47 @@ describe('TreeIndex', () => {
     t.compact(6);
     expect(scan(t, '\0', '\0')).toEqual(['a']);
     expect(t.size()).toBe(1);
+  });
+
+  it('compacts in chunks with writes applied between the chunks to the same index as compacting at once before them', async () => {
+    // A write is a put or a delete of one of a few keys; deletes of missing or deleted keys change nothing, as in MVCC.
+    const write = fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), del: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(write, { maxLength: 40 }), fc.array(write, { maxLength: 20 }), fc.nat(), fc.integer({ min: 1, max: 3 }), async (before, after, at, chunk) => {
+        const apply = (t: TreeIndex, w: { key: string; del: boolean }, main: number): void => {
+          if (!w.del) t.getOrCreate(w.key).put({ main, sub: 0 });
+          else if (t.entry(w.key)?.isDeleted() === false) t.entry(w.key)!.tombstone({ main, sub: 0 });
+        };
+        const atOnce = new TreeIndex();
+        const chunked = new TreeIndex();
+        let main = 1;
+        for (const w of before) {
+          main++;
+          apply(atOnce, w, main);
+          apply(chunked, w, main);
+        }
+        const rev = 1 + (at % main);
+        const keptAtOnce = atOnce.compact(rev);
+        let next = main;
+        const pending = [...after];
+        // The writes after the compaction's revision go in one per turn of the event loop while it runs.
+        const writing = (async () => {
+          while (pending.length > 0) {
+            apply(chunked, pending.shift()!, ++next);
+            scan(chunked, '\0', '\0');
+            await yieldToIo();
+          }
+        })();
+        const keptChunked = await chunked.compactInChunks(rev, chunk);
+        await writing;
+        for (const w of after) apply(atOnce, w, ++main);
+        expect([...keptChunked].sort()).toEqual([...keptAtOnce].sort());
+        expect(scan(chunked, '\0', '\0')).toEqual(scan(atOnce, '\0', '\0'));
+        expect(chunked.revisionsSince(0)).toEqual(atOnce.revisionsSince(0));
+        expect(chunked.size()).toBe(atOnce.size());
+        for (const k of ['a', 'b', 'c', 'd', 'e', 'f']) for (let r = rev; r <= main; r++) expect(chunked.get(k, r)).toEqual(atOnce.get(k, r));
+      }),
+      { seed: 20261202, numRuns: 300 },
+    );
   });
 });
