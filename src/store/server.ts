@@ -538,6 +538,8 @@ export class StoreServer implements TransportHost, PeerHost {
         result = { ok: true, resp: this.dispatch(req, prepared) };
         if (req.request === 'compaction') {
           const { resp, physical } = result.resp as { resp: pb.CompactionResponse; physical: Promise<void> };
+          // Nobody may wait for it (not physical, or proposed elsewhere): a failure is logged, never unhandled.
+          physical.catch((err: unknown) => this.log.error({ err, revision: req.compaction.revision }, 'store: compaction failed'));
           result = { ok: true, resp, ...(req.compaction.physical ? { after: physical } : {}) };
         }
       } catch (err) {
@@ -674,6 +676,8 @@ export class StoreServer implements TransportHost, PeerHost {
     const snap = this.pendingSnapshot;
     if (snap === undefined || snap.index !== index) throw new Error(`store: the core installs snapshot ${index} but its data was not received`);
     this.pendingSnapshot = undefined;
+    // A compaction still deleting superseded revisions finishes before the backend is rewritten under it.
+    await this.kv.compaction().catch(() => undefined);
     await this.kv.flush();
     await this.backend.barrier();
     const ops: BatchOp[] = [];

@@ -247,8 +247,13 @@ export class KvStore {
     return out as KeyValue[];
   }
 
-  /** kvAt returns one key's KeyValue at a revision (for prev_kv of historic events), if it was alive. */
+  /**
+   * kvAt returns one key's KeyValue at a revision (for prev_kv of historic events), if it was alive. Below the
+   * compaction revision there is none, as in etcd (its read there fails), whether or not the index and the
+   * backend have been compacted that far yet.
+   */
   async kvAt(key: string, at: number): Promise<KeyValue | undefined> {
+    if (at < this.compactMainRev) return undefined;
     const e = this.index.entry(key);
     const g = e?.get(at);
     if (e === undefined || g === undefined) return undefined;

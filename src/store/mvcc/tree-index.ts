@@ -36,7 +36,10 @@ export class TreeIndex {
   private sorted: string[] = [];
   /** added are keys created since the last merge into sorted, in no order. */
   private added: string[] = [];
-  /** removed are keys a compaction dropped from entries, still in sorted or added until ordered() runs. */
+  /**
+   * removed are keys a compaction dropped from entries, still in sorted or added (scans skip them) until the
+   * compaction ends (dropRemoved).
+   */
   private removed = new Set<string>();
 
   /** size is the number of keys with any history left. */
@@ -55,7 +58,7 @@ export class TreeIndex {
     if (e === undefined) {
       e = new IndexEntry(key);
       this.entries.set(key, e);
-      // A key a compaction dropped is still listed (sorted or added) until ordered() runs: it stays listed.
+      // A key a compaction dropped is still listed (sorted or added) until it ends: it stays listed.
       if (!this.removed.delete(key)) this.added.push(key);
     }
     return e;
@@ -77,7 +80,9 @@ export class TreeIndex {
     for (let i = lowerBound(sorted, start); i < sorted.length; i++) {
       const k = sorted[i]!;
       if (end.kind === 'before' && k >= end.end) return;
-      if (!fn(this.entries.get(k)!)) return;
+      const e = this.entries.get(k);
+      // undefined: dropped by a compaction still running (removed).
+      if (e !== undefined && !fn(e)) return;
     }
   }
 
@@ -88,6 +93,7 @@ export class TreeIndex {
   compact(rev: number): Set<string> {
     const available = new Set<string>();
     for (const e of this.entries.values()) this.compactEntry(e, rev, available);
+    this.dropRemoved();
     return available;
   }
 
@@ -107,6 +113,7 @@ export class TreeIndex {
       this.compactEntry(e, rev, available);
       if (++n % chunk === 0) await setImmediate();
     }
+    this.dropRemoved();
     return available;
   }
 
@@ -125,17 +132,17 @@ export class TreeIndex {
     return available;
   }
 
-  /**
-   * ordered merges the keys added since the last call into the sorted array, drops the keys compactions
-   * removed, and returns it.
-   */
+  /** dropRemoved takes the keys a compaction dropped off the lists, once, as it ends. */
+  private dropRemoved(): void {
+    if (this.removed.size === 0) return;
+    const gone = this.removed;
+    this.removed = new Set();
+    this.sorted = this.sorted.filter((k) => !gone.has(k));
+    this.added = this.added.filter((k) => !gone.has(k));
+  }
+
+  /** ordered merges the keys added since the last call into the sorted array and returns it. */
   private ordered(): string[] {
-    if (this.removed.size > 0) {
-      const gone = this.removed;
-      this.removed = new Set();
-      this.sorted = this.sorted.filter((k) => !gone.has(k));
-      this.added = this.added.filter((k) => !gone.has(k));
-    }
     const added = this.added;
     if (added.length === 0) return this.sorted;
     this.added = [];
@@ -152,7 +159,7 @@ export class TreeIndex {
   /** revisionsSince lists every (key, revision) with main ≥ rev, for diagnostics and tests. */
   revisionsSince(rev: number): { key: string; rev: Revision }[] {
     const out: { key: string; rev: Revision }[] = [];
-    for (const k of this.ordered()) for (const r of this.entries.get(k)!.since(rev)) out.push({ key: k, rev: r });
+    for (const k of this.ordered()) for (const r of this.entries.get(k)?.since(rev) ?? []) out.push({ key: k, rev: r });
     return out;
   }
 }

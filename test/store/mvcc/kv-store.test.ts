@@ -95,8 +95,15 @@ describe('KvStore', () => {
     for (let i = 0; i < 10; i++) put(kv, 'k', `v${i}`); // revisions 2..11
     put(kv, 'gone', 'x'); // 12
     del(kv, 'gone'); // 13
-    await kv.compact(10);
+    const compacting = kv.compact(10);
+    // At once, before the index and the disk are compacted (in the background): nothing below 10 is read,
+    // not even a watch event's previous value (as etcd, whose read there fails).
     expect(() => kv.checkReadRev(9)).toThrow(CompactedError);
+    expect(await kv.kvAt('k', 9)).toBeUndefined();
+    expect((await kv.kvAt('k', 10))!.value.toString()).toBe('v8');
+    await compacting;
+    expect(() => kv.checkReadRev(9)).toThrow(CompactedError);
+    expect(await kv.kvAt('k', 9)).toBeUndefined();
     expect((await kv.range('k', '', 10, 0)).kvs[0]!.value.toString()).toBe('v8');
     expect((await kv.range('k', '', 11, 0)).kvs[0]!.value.toString()).toBe('v9');
     expect(() => kv.compact(10)).toThrow(CompactedError);
