@@ -109,7 +109,8 @@ export class Applier {
   /**
    * prepare does, just before an entry applies, the part of its work that can take long and changes nothing,
    * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, the tombstones of
-   * a range delete or of a revoked lease's keys (1,024 or more). Requests that need nothing ahead get undefined. The entry must apply next, before any other.
+   * a range delete or of a revoked lease's keys (1,024 or more). Requests that need nothing ahead get
+   * undefined. The entry must apply next, before any other.
    * A Txn whose reads fail (a compacted revision) fails, as on every member; a delete that could not be worked
    * out ahead is worked out when applied.
    */

@@ -839,7 +839,10 @@ export class StoreServer implements TransportHost, PeerHost {
     return this.awaitApplied<T>(result);
   }
 
-  /** registerWaiter waits for the entry proposed under key to be applied, until the request timeout (expireWaiters). */
+  /**
+   * registerWaiter waits for the entry proposed under key to be applied, until the request timeout
+   * (expireWaiters).
+   */
   private registerWaiter(key: string): Promise<ApplyResult> {
     return new Promise<ApplyResult>((resolve) => this.waiters.set(key, { resolve, deadline: this.clock.monotonic() + this.requestTimeoutMs }));
   }

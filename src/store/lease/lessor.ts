@@ -63,7 +63,10 @@ export class Lessor {
     return { keys: [...l.keys], op: { type: 'del', key: leaseKey(id) } };
   }
 
-  /** sortedKeys returns a lease's keys in key order (the order a revoke deletes them in), or undefined if there is no such lease. */
+  /**
+   * sortedKeys returns a lease's keys in key order (the order a revoke deletes them in), or undefined if there
+   * is no such lease.
+   */
   sortedKeys(id: bigint): string[] | undefined {
     const l = this.leases.get(id);
     return l === undefined ? undefined : [...l.keys].sort();

@@ -49,7 +49,8 @@ describe('TreeIndex', () => {
   });
 
   it('compacts in chunks with writes applied between the chunks to the same index as compacting at once before them', async () => {
-    // A write is a put or a delete of one of a few keys; deletes of missing or deleted keys change nothing, as in MVCC.
+    // A write is a put or a delete of one of a few keys; deletes of missing or deleted keys change nothing, as
+    // in MVCC.
     const write = fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), del: fc.boolean() });
     await fc.assert(
       fc.asyncProperty(fc.array(write, { maxLength: 40 }), fc.array(write, { maxLength: 20 }), fc.nat(), fc.integer({ min: 1, max: 3 }), async (before, after, at, chunk) => {
