@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePorts } from '../../test/compat/helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { withRuntimeFlags } from '../../src/util/node-flags.js';
 import { ApiClient } from '../api-client.js';
 import { capstanCli } from '../capstan-cli.js';

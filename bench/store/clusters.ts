@@ -16,11 +16,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { accessSync, appendFileSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readClusterFile, type ClusterFile } from '../../src/cli/launcher/cluster-file.js';
 import { storeMemberArgs } from '../../src/cli/launcher/control-plane.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { EtcdRpc, encodeRange, type MemberStatus } from './rpc.js';
 import { isAlive, waitGone, type ProcessRegistry } from './processes.js';
 import { withRuntimeFlags } from '../../src/util/node-flags.js';
@@ -72,28 +72,6 @@ export function findOnPath(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = Array.from({ length: n }, () => createServer());
-  try {
-    // Hold every listener until all are bound, so the kernel cannot hand out one port twice.
-    return await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<number>((resolve, reject) => {
-            s.once('error', reject);
-            s.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-              const a = s.address();
-              if (a === null || typeof a === 'string') reject(new Error(`unexpected listener address ${String(a)}`));
-              else resolve(a.port);
-            });
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
 }
 
 /** waitMemberReady resolves once the member serves a linearizable Range, failing early if its process exits. */

@@ -426,8 +426,8 @@ export function registerChaosRun(chaos: Command, ctx: CliContext): void {
         try {
           f = await startStoreCluster(own, n, unsafe ? ['--experimental-unsafe-local-linearizable-reads=true'] : []);
         } catch (err) {
-          await stopOwn(own, false);
-          throw new CommandError(`the cluster did not start: ${(err as Error).message}`, 'START_FAILED', 1);
+          await stopOwn(own, true);
+          throw new CommandError(`the cluster did not start: ${(err as Error).message}; its data and logs are kept in ${own}`, 'START_FAILED', 1);
         }
       }
       let verdict: Verdict | undefined;

@@ -70,15 +70,25 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
   const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);
   const clientPorts: number[] = [];
-  for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
   const metricsServers: http.Server[] = [];
-  for (const u of cfg.listenMetricsUrls) {
-    const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
-    await new Promise<void>((resolve, reject) => {
-      ms.once('error', reject);
-      ms.listen({ host: hostOf(u), port: Number(u.port) }, resolve);
-    });
-    metricsServers.push(ms);
+  try {
+    for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
+    for (const u of cfg.listenMetricsUrls) {
+      const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
+      metricsServers.push(ms);
+      await new Promise<void>((resolve, reject) => {
+        ms.once('error', reject);
+        ms.listen({ host: hostOf(u), port: Number(u.port) }, resolve);
+      });
+    }
+  } catch (err) {
+    // A port another process holds ends the member, as etcd exits when it cannot bind: the Raft loop is
+    // already running, and left alone it would keep the process alive as a member no client can reach.
+    await listener.close();
+    for (const ms of metricsServers) await new Promise<void>((r) => ms.close(() => r()));
+    grpcServer.forceShutdown();
+    await server.stop();
+    throw err;
   }
   log.info({ clientUrls: cfg.listenClientUrls.map(String), ports: clientPorts, name: cfg.name }, 'store: serving client requests');
 

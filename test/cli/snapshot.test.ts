@@ -20,7 +20,7 @@ import { readSnapshot, SnapshotWriter } from '../../src/store/snapshot-format.js
 import { useClusters } from '../compat/helpers/cluster.js';
 import { etcdctlPath } from '../compat/helpers/tools.js';
 import { EtcdGrpc } from '../compat/helpers/grpc.js';
-import { freePorts } from '../compat/helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { createStore, type ControlledStore } from '../compat/helpers/store.js';
 import { compatTarget, describeCompat } from '../compat/helpers/tools.js';
 import { waitFor } from '../compat/helpers/wait.js';

@@ -3,15 +3,17 @@
  * is a usage error (exit 1, commander's message), an invalid value or an unknown config-file key is an
  * invalid configuration (exit 2, one line naming the flag or key). In every case nothing is started: the
  * data directory is never created and stdout stays empty. A valid --config-file is read at start, with
- * command-line flags winning over it.
+ * command-line flags winning over it. A port it cannot bind ends the process with the bind error.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/cli/launcher/processes.js';
 import { EtcdGrpc, grpcFailure, type RequestOp } from '../compat/helpers/grpc.js';
 import { startStore } from '../compat/helpers/store.js';
 import { compatTarget } from '../compat/helpers/tools.js';
@@ -82,6 +84,36 @@ describe('capstan store refuses bad flags at start', () => {
     const badValue = configFile('bad-value.yaml', 'max-txn-ops: 0\n');
     expect(await store(`--config-file=${badValue}`)).toEqual({ code: 2, stdout: '', stderr: 'capstan store: --max-txn-ops: 0 must be at least 1\n' });
     expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('capstan store exits when it cannot bind a port', () => {
+  // etcd exits with the bind error; a member left running without its client port would be a Raft member that
+  // no client and no launcher health check can reach.
+  it.each(['client', 'metrics'])('a %s port another process holds: exit 1 naming the address, after the Raft loop had started', async (which) => {
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const heldURL = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const peerURL = `http://127.0.0.1:${await freePort()}`;
+    const clientURL = which === 'client' ? heldURL : `http://127.0.0.1:${await freePort()}`;
+    try {
+      const r = await store(
+        '--name=bind',
+        `--listen-client-urls=${clientURL}`,
+        `--advertise-client-urls=${clientURL}`,
+        `--listen-peer-urls=${peerURL}`,
+        `--initial-advertise-peer-urls=${peerURL}`,
+        `--initial-cluster=bind=${peerURL}`,
+        ...(which === 'metrics' ? [`--listen-metrics-urls=${heldURL}`] : []),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('"msg":"raft: new member"');
+      expect(r.stdout).toContain('"msg":"store: failed to start"');
+      expect(r.stderr).toBe(`capstan store: failed to start: listen EADDRINUSE: address already in use ${new URL(heldURL).host}\n`);
+    } finally {
+      held.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,7 +7,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
-import { freePorts } from './helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { useStore } from './helpers/store.js';
 import { compatTarget, describeCompat } from './helpers/tools.js';
 import { waitFor } from './helpers/wait.js';

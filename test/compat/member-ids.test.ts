@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterIdFor, memberIdFor } from '../../src/store/membership.js';
-import { freePorts } from './helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { compatRequired, findOnPath, repoRoot } from './helpers/tools.js';
 
 const etcd = findOnPath('etcd');

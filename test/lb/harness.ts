@@ -8,7 +8,7 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HAPROXY_BACKEND, renderHaproxyConfig } from '../../src/lb/haproxy-config.js';
-import { freePorts } from '../compat/helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { compatRequired, findOnPath } from '../compat/helpers/tools.js';
 import { waitFor } from '../compat/helpers/wait.js';
 import { httpGet, openStream } from './http.js';

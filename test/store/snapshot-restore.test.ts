@@ -15,7 +15,7 @@ import { snapshotStatus } from '../../src/store/snapshot-status.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { SeededRandom } from '../../src/util/random.js';
-import { freePorts } from '../compat/helpers/ports.js';
+import { freePorts } from '../../src/cli/launcher/processes.js';
 import { putOp, settle, startInProcessStore } from './helpers/in-process-store.js';
 
 const CLUSTER = 'a=http://10.0.0.1:2380,b=http://10.0.0.2:2380,c=http://10.0.0.3:2380';

@@ -1,16 +1,72 @@
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { withRuntimeFlags } from '../../util/node-flags.js';
 
-/** freePort asks the kernel for a free loopback port (bind to 0, read it, release it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * LISTEN_PORT_FLOOR is the lowest port freePort hands out: above the registered services most machines run,
+ * below the kernel's ephemeral range.
+ */
+const LISTEN_PORT_FLOOR = 10_000;
+
+/** handedOut holds the ports this process has handed out, so that two callers never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * freePort finds a free loopback port for a listener that a process will bind a moment later (or again
+ * after a restart). It picks at random below the kernel's ephemeral range (Linux's ip_local_port_range),
+ * where no outgoing connection can take the port in between — with many connections open, one bound to
+ * port 0 and released soon came back as some connection's local port, and the listener then failed with
+ * EADDRINUSE — and checks that it binds. Elsewhere, or if that range is too narrow, the kernel picks (port 0).
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const ephemeralLow = ephemeralPortFloor();
+  if (ephemeralLow !== undefined && ephemeralLow - LISTEN_PORT_FLOOR >= 1_000) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const port = randomInt(LISTEN_PORT_FLOOR, ephemeralLow);
+      if (handedOut.has(port)) continue;
+      if ((await bindPort(host, port)) !== undefined) {
+        handedOut.add(port);
+        return port;
+      }
+    }
+  }
+  for (;;) {
+    const port = await bindPort(host, 0);
+    if (port === undefined) throw new Error(`no free port on ${host}`);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** freePorts returns n distinct free loopback ports (see freePort). */
+export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await freePort(host));
+  return out;
+}
+
+/** ephemeralPortFloor is the lowest port of Linux's ephemeral range, or undefined where it cannot be read. */
+function ephemeralPortFloor(): number | undefined {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** bindPort binds host:port (0: the kernel picks) and releases it, resolving with the port or undefined if taken. */
+function bindPort(host: string, port: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host, port: 0 }, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(undefined) : reject(err)));
+    s.listen({ host, port, exclusive: true }, () => {
+      const bound = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(bound));
     });
   });
 }

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { afterAll, beforeAll } from 'vitest';
 import { findOnPath } from '../../compat/helpers/tools.js';
 import { ManagedProcess, makeTestDir, nodeTsx } from '../../lb/processes.js';

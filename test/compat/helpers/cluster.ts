@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach } from 'vitest';
 import { EtcdGrpc, FRESH_CHANNEL, type HashKVResponse, type StatusResponse } from './grpc.js';
-import { freePorts } from './ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { createStore, StoreStartError, type ControlledStore, type StoreOptions } from './store.js';
 import type { CompatTarget } from './tools.js';
 import { DeadlineError, waitFor } from './wait.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { probeReady } from './grpc.js';
-import { freePorts } from './ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { repoRoot, storeCommand, type CompatTarget, type StoreCommand } from './tools.js';
 
 /** StoreOptions configures one store process. */

@@ -25,7 +25,7 @@ import { EtcdClient } from '../../../src/store/client/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../../../src/util/clock.js';
 import { SeededRandom } from '../../../src/util/random.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { useStore } from '../../compat/helpers/store.js';
 import { waitFor } from '../../compat/helpers/wait.js';
 

@@ -37,7 +37,7 @@ import { CONFIGMAPS, DEPLOYMENTS, NODES, PODS } from '../../../src/components/cl
 import { RestClient, type RestClientOptions } from '../../../src/components/client/rest-client.js';
 import { systemClock, type Clock, type TimerHandle } from '../../../src/util/clock.js';
 import { SeededRandom } from '../../../src/util/random.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 
 /** PauseClock runs pauses (timers up to 10 s) at once and records them; longer timers (request timeouts) never fire. */
 class PauseClock implements Clock {

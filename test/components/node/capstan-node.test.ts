@@ -15,7 +15,7 @@ import { LEASES, NODES, PODS } from '../../../src/components/client/resource.js'
 import { RestClient } from '../../../src/components/client/rest-client.js';
 import { isNotFound } from '../../../src/components/client/errors.js';
 import { kubectl, useApiServer } from '../../apiserver/helpers/apiserver.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { useStore } from '../../compat/helpers/store.js';
 import { findOnPath } from '../../compat/helpers/tools.js';
 import { waitFor } from '../../compat/helpers/wait.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { ManagedProcess, nodeTsx } from '../../lb/processes.js';
 
 /** SchedulerProcess is a running (or stopped) scheduler replica. */

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdGrpc, isServiceError } from '../../compat/helpers/grpc.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { createStore, type ControlledStore } from '../../compat/helpers/store.js';
 import { waitFor } from '../../compat/helpers/wait.js';
 

@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClientClosedError, EndpointUnavailableError, GrpcStatusError, neverSent } from '../../../src/store/client/errors.js';
 import { frameMessage, MessageReader } from '../../../src/store/client/grpc-wire.js';
 import { DEFAULT_H2_UNARY_OPTIONS, H2UnaryTransport, type H2UnaryOptions, type UnaryMethod } from '../../../src/store/client/h2-unary.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 import { findOnPath, repoRoot } from '../../compat/helpers/tools.js';
 import { waitFor, withDeadline } from '../../compat/helpers/wait.js';
 

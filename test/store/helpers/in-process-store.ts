@@ -14,7 +14,7 @@ import { StoreServer } from '../../../src/store/server.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { SeededRandom } from '../../../src/util/random.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 
 /** InProcessStore is a running single-member server, its clock and how to stop or restart it. */
 export interface InProcessStore {

@@ -11,7 +11,7 @@ import { runStore, type RunningStore } from '../../../src/store/main.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { SeededRandom } from '../../../src/util/random.js';
-import { freePorts } from '../../compat/helpers/ports.js';
+import { freePorts } from '../../../src/cli/launcher/processes.js';
 
 /** SingleMember is a running member and its client URL. */
 export interface SingleMember {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts } from '../../../compat/helpers/ports.js';
+import { freePorts } from '../../../../src/cli/launcher/processes.js';
 import { ManagedProcess, makeTestDir, nodeTsx } from '../../../lb/processes.js';
 
 /** Leaderz is the body of /leaderz. */
