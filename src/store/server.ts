@@ -420,9 +420,20 @@ export class StoreServer implements TransportHost, PeerHost {
       if (this.node.isLeader()) this.checkHeartbeatDelay(early);
       this.transport.send(early);
     }
-    const ops = this.raftLog.persistOps(rd);
-    // What the last Ready applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
-    if (ops.length > 0) for (const op of this.kv.drain()) ops.push(op);
+    let ops = this.raftLog.persistOps(rd);
+    if (ops.length > 0 && !rd.mustSync) {
+      // Only the commit index moved: nothing needs a sync or waits for this write (etcd's WAL buffers such a
+      // HardState unsynced). It goes down with the next write — the MVCC flush after this Ready's apply, or
+      // the next Ready's — queued ahead of what this Ready applies, so the applied index never gets ahead of
+      // the commit index on disk.
+      this.kv.queueAll(ops);
+      ops = [];
+    } else if (ops.length > 0) {
+      // What earlier Readys applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
+      // It goes first, since it may hold an older deferred HardState that this Ready's must overwrite.
+      const queued = this.kv.drain();
+      if (queued.length > 0) ops = queued.concat(ops);
+    }
     // Resolves with how long LevelDB took to write it: what runs meanwhile (early applies) is not counted in it.
     const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
     // Committed entries that were durable before this Ready may be applied while its own write is in flight.

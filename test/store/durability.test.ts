@@ -4,13 +4,17 @@
  * a synced (fsync) batch, and the client's answer does not come before that batch has settled. kill -9 cannot
  * show this, because the page cache survives a killed process; so this test holds the synced write back and
  * watches the answer wait for it. And the other half of crash safety: replaying the log over a store that
- * already holds its effects (the consistent index is stored with them) changes nothing.
+ * already holds its effects (the consistent index is stored with them) changes nothing. A Ready that only moves
+ * the commit index writes nothing of its own (etcd's WAL buffers such a HardState unsynced): its HardState goes
+ * down with the next write, never letting the applied index on disk get ahead of the commit index there.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/store/backend.js';
+import { Prefix, prefixed, type Backend } from '../../src/store/backend.js';
+import { metaConsistentIndex } from '../../src/store/mvcc/kv-store.js';
+import { StoreServer } from '../../src/store/server.js';
 import type * as pb from '../../src/store/grpc/types.js';
-import { putOp, settle, startInProcessStore } from './helpers/in-process-store.js';
+import { putOp, settle, startInProcessCluster, startInProcessStore } from './helpers/in-process-store.js';
 
 type BatchFn = (ops: { type: string; key: Buffer; value?: Buffer }[], options?: { sync?: boolean }) => Promise<void>;
 interface ChainedBatch {
@@ -112,5 +116,128 @@ describe('replaying the log after a restart is idempotent', () => {
     expect((await s.kv.hashKV(0)).hash).toBe(hash);
     const next = (await s.propose<pb.PutResponse>(putOp('replay/after', 'x'))).resp;
     expect(Number(next.header?.revision)).toBe(rev + 1);
+  });
+});
+
+/** DiskState is what a member's LevelDB holds of its HardState and consistent index after a batch. */
+interface DiskState {
+  term: number;
+  commit: number;
+  consistentIndex: number;
+}
+
+/**
+ * watchBatches records every batch the server's backend writes, in order, with what the disk holds after it,
+ * and fails at once if one takes the term or the commit index on disk back.
+ */
+function watchBatches(server: StoreServer): { disk: DiskState; seen: (DiskState & { onlyHardState: boolean })[] } {
+  const backend = (server as unknown as { backend: Backend }).backend;
+  const db = backend.db as unknown as { batch: (...args: unknown[]) => unknown };
+  const realBatch = db.batch.bind(db);
+  const hardStateKey = prefixed(Prefix.raftState, 'hardstate');
+  const disk: DiskState = { term: 0, commit: 0, consistentIndex: 0 };
+  const seen: (DiskState & { onlyHardState: boolean })[] = [];
+  db.batch = (...args: unknown[]) => {
+    expect(args, 'the backend writes chained batches only').toEqual([]);
+    const inner = realBatch() as ChainedBatch;
+    const after = { ...disk };
+    let ops = 0;
+    let hardState = false;
+    const chained: ChainedBatch = {
+      put(key, value) {
+        ops++;
+        if (key.equals(hardStateKey)) {
+          hardState = true;
+          after.term = Number(value.readBigUInt64BE(0));
+          after.commit = Number(value.readBigUInt64BE(16));
+        }
+        if (key.equals(metaConsistentIndex)) after.consistentIndex = Number(value.readBigUInt64BE(0));
+        inner.put(key, value);
+        return chained;
+      },
+      del(key) {
+        ops++;
+        inner.del(key);
+        return chained;
+      },
+      async write(options) {
+        // Batches go down one at a time, in the order they are built.
+        expect(after.term, 'the term on disk went back').toBeGreaterThanOrEqual(disk.term);
+        expect(after.commit, 'the commit index on disk went back').toBeGreaterThanOrEqual(disk.commit);
+        Object.assign(disk, after);
+        seen.push({ ...after, onlyHardState: hardState && ops === 1 });
+        return inner.write(options);
+      },
+    };
+    return chained;
+  };
+  return { disk, seen };
+}
+
+describe('a Ready that only moves the commit index has no write of its own', () => {
+  it('its HardState goes down with the MVCC flush, ahead of what was applied: no batch holds the HardState alone, and on disk the consistent index never passes the commit index', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const { disk, seen } = watchBatches(store.s);
+    for (let i = 0; i < 20; i++) await store.s.propose(putOp(`commit-only/k${i}`, 'v'));
+    await settle(() => store.s.kv.consistentIndex === store.s.raftStatus().applied && disk.consistentIndex === store.s.kv.consistentIndex, 'the last flush');
+    // Each put: the synced write of its entry (a single member commits it once that is on disk), then the
+    // unsynced flush of its apply, which carries the commit index (before: a write of the HardState alone).
+    expect(seen.length).toBeGreaterThanOrEqual(40);
+    expect(seen.filter((b) => b.onlyHardState)).toEqual([]);
+    for (const b of seen) expect(b.consistentIndex, JSON.stringify(b)).toBeLessThanOrEqual(b.commit);
+    expect(disk.commit).toBe(store.s.kv.consistentIndex);
+
+    // Replayed after a restart from what is on disk.
+    const rev = store.s.kv.currentRev;
+    await store.restart();
+    expect(store.s.kv.currentRev).toBe(rev);
+  });
+
+  it('in a 3-member cluster under concurrent writes and Txns, the term and commit index on disk never go back on any member, and the applied index never passes the commit index', async () => {
+    // Followers' acknowledgements advance the leader's commit index in Readys of their own, and commit-only
+    // MsgApps do the same on followers, so HardStates are deferred on every member; Txns reading a past
+    // revision are prepared before they apply. watchBatches fails the test on a batch that takes the term or
+    // the commit index back.
+    const cluster = await startInProcessCluster(3);
+    cleanups.push(() => cluster.stop());
+    const watched = cluster.members.map(watchBatches);
+    const leader = cluster.leader()!;
+    const ticking = setInterval(() => cluster.clock.advance(100), 5);
+    try {
+      const first = Number((await leader.propose<pb.PutResponse>(putOp('trio/base', 'v'))).resp.header?.revision);
+      const range: pb.RangeRequest = {
+        key: Buffer.from('trio/base'),
+        rangeEnd: Buffer.alloc(0),
+        limit: '0',
+        revision: String(first),
+        sortOrder: 'NONE',
+        sortTarget: 'KEY',
+        serializable: false,
+        keysOnly: false,
+        countOnly: false,
+        minModRevision: '0',
+        maxModRevision: '0',
+        minCreateRevision: '0',
+        maxCreateRevision: '0',
+      };
+      const pastRead = { request: 'txn', txn: { compare: [], success: [{ request: 'requestRange', requestRange: range }], failure: [] } } as pb.InternalRaftOp;
+      await Promise.all([
+        ...Array.from({ length: 8 }, async (_, c) => {
+          for (let i = 0; i < 40; i++) await leader.propose(putOp(`trio/c${c}/${i}`, 'v'));
+        }),
+        ...Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 40; i++) await leader.propose(pastRead);
+        }),
+      ]);
+      const applied = leader.kv.consistentIndex;
+      await settle(() => cluster.members.every((m) => m.kv.consistentIndex >= applied), 'every member applying the writes');
+    } finally {
+      clearInterval(ticking);
+    }
+    for (const [i, w] of watched.entries()) {
+      expect(w.seen.length, `member ${i}`).toBeGreaterThan(0);
+      for (const b of w.seen) expect(b.consistentIndex, `member ${i}: ${JSON.stringify(b)}`).toBeLessThanOrEqual(b.commit);
+    }
   });
 });
