@@ -11,6 +11,7 @@ import { WatchableStore, type Watcher } from '../../src/store/mvcc/watchable-sto
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { TempStore, b } from './mvcc/helpers.js';
+import { rangeRequest } from './helpers/in-process-store.js';
 
 // ------------------------------------------------------------------------------------------ request builders
 
@@ -22,24 +23,6 @@ function putReq(key: string, value: string, o: Partial<pb.PutRequest> = {}): pb.
   return { key: b(key), value: b(value), lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false, ...o };
 }
 
-function rangeReq(key: string, o: Partial<pb.RangeRequest> = {}): pb.RangeRequest {
-  return {
-    key: b(key),
-    rangeEnd: EMPTY,
-    limit: '0',
-    revision: '0',
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: '0',
-    maxModRevision: '0',
-    minCreateRevision: '0',
-    maxCreateRevision: '0',
-    ...o,
-  };
-}
 
 function delReq(key: string, o: Partial<pb.DeleteRangeRequest> = {}): pb.DeleteRangeRequest {
   return { key: b(key), rangeEnd: EMPTY, prevKv: false, ...o };
@@ -122,7 +105,7 @@ async function txn(t: pb.TxnRequest): Promise<pb.TxnResponse> {
 }
 
 async function get(key: string): Promise<pb.KeyValue | undefined> {
-  return (await fx.applier.range(rangeReq(key))).kvs[0];
+  return (await fx.applier.range(rangeRequest(key))).kvs[0];
 }
 
 // ------------------------------------------------------------------------------------------ Put
@@ -207,7 +190,7 @@ describe('Applier.deleteRange', () => {
       ['c', '3', '0'],
     ]);
     expect([...lessor.lookup(10n)!.keys]).toEqual([]);
-    expect(keysOf(await applier.range(rangeReq('a', { rangeEnd: EVERY })))).toEqual(['d']);
+    expect(keysOf(await applier.range(rangeRequest('a', { rangeEnd: EVERY })))).toEqual(['d']);
     expect(kv.currentRev).toBe(6);
     expect(fx.writes.at(-1)!.events.map((e) => [e.type, e.kv.key.toString(), e.kv.modRevision])).toEqual([
       ['DELETE', 'a', 6],
@@ -241,7 +224,7 @@ describe('Applier.range', () => {
     applier.put(putReq('c', 'v')); // 6
     applier.put(putReq('a', 'u')); // 7
   }
-  const all = (o: Partial<pb.RangeRequest> = {}): pb.RangeRequest => rangeReq('a', { rangeEnd: EVERY, ...o });
+  const all = (o: Partial<pb.RangeRequest> = {}): pb.RangeRequest => rangeRequest('a', { rangeEnd: EVERY, ...o });
 
   it('returns the keys in key order with the header at the current revision', async () => {
     seed();
@@ -427,7 +410,7 @@ describe('Applier.txn operations', () => {
     const r = await txn(
       txnReq(
         [cmp('a', 'VALUE', 'EQUAL', { value: b('1') })],
-        [opPut(putReq('a', '2', { prevKv: true })), opPut(putReq('b', '1')), opDel(delReq('gone')), opRange(rangeReq('a', { rangeEnd: EVERY }))],
+        [opPut(putReq('a', '2', { prevKv: true })), opPut(putReq('b', '1')), opDel(delReq('gone')), opRange(rangeRequest('a', { rangeEnd: EVERY }))],
         [opPut(putReq('failure', '1'))],
       ),
     );
@@ -449,7 +432,7 @@ describe('Applier.txn operations', () => {
 
   it('a read-only Txn changes no revision', async () => {
     fx.applier.put(putReq('a', '1'));
-    const r = await txn(txnReq([], [opRange(rangeReq('a'))]));
+    const r = await txn(txnReq([], [opRange(rangeRequest('a'))]));
     expect(r.header).toEqual(header(2));
     expect(r.responses[0]).toMatchObject({ response: 'responseRange', responseRange: { header: revOnly(2), count: '1' } });
     expect(fx.kv.currentRev).toBe(2);
@@ -458,7 +441,7 @@ describe('Applier.txn operations', () => {
   it('serves a range at a past revision inside a Txn from the prefetched read', async () => {
     fx.applier.put(putReq('a', 'old')); // 2
     fx.applier.put(putReq('a', 'new')); // 3
-    const t = txnReq([], [opPut(putReq('b', '1')), opRange(rangeReq('a', { revision: '2' }))]);
+    const t = txnReq([], [opPut(putReq('b', '1')), opRange(rangeRequest('a', { revision: '2' }))]);
     const prefetched = await fx.applier.prefetch(t);
     expect(prefetched.size).toBe(1);
     const r = fx.applier.txn(t, prefetched);
@@ -472,7 +455,7 @@ describe('Applier.txn operations', () => {
     fx.applier.put(putReq('a', '2')); // 3
     fx.applier.put(putReq('a', '3')); // 4
     await fx.applier.compact({ revision: '3', physical: false }).physical;
-    const t = txnReq([], [opPut(putReq('b', '1'))], [opRange(rangeReq('a', { revision: '2' }))]);
+    const t = txnReq([], [opPut(putReq('b', '1'))], [opRange(rangeRequest('a', { revision: '2' }))]);
     await expect(fx.applier.prefetch(t)).rejects.toBeInstanceOf(CompactedError);
     expect(fx.kv.currentRev).toBe(4);
   });
@@ -488,7 +471,7 @@ describe('Applier.txn operations', () => {
             txnReq(
               // 'a' is 'after' by now inside the Txn, but the compare sees 'before'.
               [cmp('a', 'VALUE', 'EQUAL', { value: b('before') })],
-              [opPut(putReq('nested-success', '1')), opRange(rangeReq('a'))],
+              [opPut(putReq('nested-success', '1')), opRange(rangeRequest('a'))],
               [opPut(putReq('nested-failure', '1'))],
             ),
           ),
@@ -579,7 +562,7 @@ describe('Applier lease requests', () => {
     const last = fx.writes.at(-1)!;
     expect(last.rev).toBe(8);
     expect(last.events.map((e) => `${e.type} ${e.kv.key}`)).toEqual(['DELETE k1', 'DELETE k2', 'DELETE k3']);
-    expect(keysOf(await applier.range(rangeReq('a', { rangeEnd: EVERY })))).toEqual(['moved', 'other']);
+    expect(keysOf(await applier.range(rangeRequest('a', { rangeEnd: EVERY })))).toEqual(['moved', 'other']);
     expect(lessor.lookup(7n)).toBeUndefined();
     await kv.flush();
     await t.backend.barrier();
@@ -625,7 +608,7 @@ describe('Applier alarms', () => {
     const del = await txn(txnReq([], [opDel(delReq('b'))]));
     expect(del.header).toEqual(header(6));
     expect(applier.leaseRevoke({ ID: '1' }).header).toEqual(header(7));
-    expect((await applier.range(rangeReq('a', { rangeEnd: EVERY }))).count).toBe('0');
+    expect((await applier.range(rangeRequest('a', { rangeEnd: EVERY }))).count).toBe('0');
 
     const cleared = applier.alarm({ action: 'DEACTIVATE', memberID: '9', alarm: 'NOSPACE' });
     expect(cleared.alarms).toEqual([{ memberID: '9', alarm: 'NOSPACE' }]);

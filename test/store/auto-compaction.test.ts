@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CompactedError } from '../../src/store/errors.js';
 import type * as pb from '../../src/store/grpc/types.js';
 import type { StoreServer } from '../../src/store/server.js';
-import { putOp as put, settle, startInProcessStore } from './helpers/in-process-store.js';
+import { putOp as put, rangeRequest, settle, startInProcessStore } from './helpers/in-process-store.js';
 
 const FIVE_MINUTES = 5 * 60_000;
 
@@ -18,21 +18,7 @@ afterEach(async () => {
 });
 
 function rangeAt(s: StoreServer, revision: number): Promise<pb.RangeResponse> {
-  return s.applier.range({
-    key: Buffer.from('k'),
-    rangeEnd: Buffer.alloc(0),
-    limit: '0',
-    revision: String(revision),
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: true,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: '0',
-    maxModRevision: '0',
-    minCreateRevision: '0',
-    maxCreateRevision: '0',
-  } as pb.RangeRequest);
+  return s.applier.range(rangeRequest('k', { revision: String(revision), serializable: true }));
 }
 
 describe('auto-compaction, revision mode', () => {

@@ -14,7 +14,7 @@ import { Prefix, prefixed, type Backend } from '../../src/store/backend.js';
 import { metaConsistentIndex } from '../../src/store/mvcc/kv-store.js';
 import { StoreServer } from '../../src/store/server.js';
 import type * as pb from '../../src/store/grpc/types.js';
-import { putOp, settle, startInProcessCluster, startInProcessStore } from './helpers/in-process-store.js';
+import { putOp, rangeRequest, settle, startInProcessCluster, startInProcessStore } from './helpers/in-process-store.js';
 
 type BatchFn = (ops: { type: string; key: Buffer; value?: Buffer }[], options?: { sync?: boolean }) => Promise<void>;
 interface ChainedBatch {
@@ -206,21 +206,7 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     const ticking = setInterval(() => cluster.clock.advance(100), 5);
     try {
       const first = Number((await leader.propose<pb.PutResponse>(putOp('trio/base', 'v'))).resp.header?.revision);
-      const range: pb.RangeRequest = {
-        key: Buffer.from('trio/base'),
-        rangeEnd: Buffer.alloc(0),
-        limit: '0',
-        revision: String(first),
-        sortOrder: 'NONE',
-        sortTarget: 'KEY',
-        serializable: false,
-        keysOnly: false,
-        countOnly: false,
-        minModRevision: '0',
-        maxModRevision: '0',
-        minCreateRevision: '0',
-        maxCreateRevision: '0',
-      };
+      const range = rangeRequest('trio/base', { revision: String(first) });
       const pastRead = { request: 'txn', txn: { compare: [], success: [{ request: 'requestRange', requestRange: range }], failure: [] } } as pb.InternalRaftOp;
       await Promise.all([
         ...Array.from({ length: 8 }, async (_, c) => {

@@ -100,6 +100,26 @@ export function putOp(key: string, value: string): pb.InternalRaftOp {
   return { request: 'put', put: { key: Buffer.from(key), value: Buffer.from(value), lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false } } as pb.InternalRaftOp;
 }
 
+/** rangeRequest is a RangeRequest for key with etcd's defaults (a point read at the current revision), then overrides. */
+export function rangeRequest(key: string | Buffer, overrides: Partial<pb.RangeRequest> = {}): pb.RangeRequest {
+  return {
+    key: typeof key === 'string' ? Buffer.from(key) : key,
+    rangeEnd: Buffer.alloc(0),
+    limit: '0',
+    revision: '0',
+    sortOrder: 'NONE',
+    sortTarget: 'KEY',
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: '0',
+    maxModRevision: '0',
+    minCreateRevision: '0',
+    maxCreateRevision: '0',
+    ...overrides,
+  };
+}
+
 /** InProcessCluster is several members in the test process on one ManualClock, talking over loopback. */
 export interface InProcessCluster {
   members: StoreServer[];
