@@ -419,7 +419,8 @@ export class KvStore {
     const index = this.index;
     const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK));
     this.indexCompacting = keep.catch(() => undefined);
-    const prev = this.compacting;
+    // One that failed on disk (its caller saw it) does not hold back the next, which deletes what it left.
+    const prev = this.compacting.catch(() => undefined);
     this.compacting = Promise.all([prev, keep]).then(([, k]) => this.physicalCompact(rev, k));
     return this.compacting;
   }

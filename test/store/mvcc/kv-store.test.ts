@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/store/backend.js';
 import { CompactedError, FutureRevError } from '../../../src/store/errors.js';
 import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
 import type { MvccEvent } from '../../../src/store/mvcc/types.js';
@@ -111,6 +112,30 @@ describe('KvStore', () => {
     for await (const _ of t.backend.db.keys({ gte: Buffer.from('k'), lt: Buffer.from('l') })) onDisk++;
     // Kept: k@10 (latest ≤ 10), k@11, gone@12, gone@13(tombstone).
     expect(onDisk).toBe(4);
+  });
+
+  it('a compaction that failed on disk does not hold back the next one, which deletes what the first left', async () => {
+    const { t, kv } = await open();
+    for (let i = 0; i < 10; i++) put(kv, 'k', `v${i}`); // revisions 2..11
+    const backend = t.backend as unknown as { write: Backend['write'] };
+    const write = backend.write.bind(t.backend);
+    let failOnce = true;
+    backend.write = (ops, sync) => {
+      if (failOnce && ops.some((op) => op.type === 'del')) {
+        failOnce = false;
+        return Promise.reject(new Error('injected write failure'));
+      }
+      return write(ops, sync);
+    };
+    await expect(kv.compact(5)).rejects.toThrow('injected write failure');
+    await expect(kv.compaction()).rejects.toThrow('injected write failure');
+    await kv.compact(8);
+    await kv.compaction();
+    let onDisk = 0;
+    for await (const _ of t.backend.db.keys({ gte: Buffer.from('k'), lt: Buffer.from('l') })) onDisk++;
+    // Kept: k@8 (latest ≤ 8) to k@11.
+    expect(onDisk).toBe(4);
+    expect((await kv.range('k', '', 8, 0)).kvs[0]!.value.toString()).toBe('v6');
   });
 
   it('restores index, latest values, revisions and compaction from disk', async () => {
