@@ -253,16 +253,39 @@ export class KvStore {
    * backend have been compacted that far yet.
    */
   async kvAt(key: string, at: number): Promise<KeyValue | undefined> {
-    if (at < this.compactMainRev) return undefined;
-    const e = this.index.entry(key);
-    const g = e?.get(at);
-    if (e === undefined || g === undefined) return undefined;
-    try {
-      return (await this.fetch([{ e, rev: g.modified }]))[0];
-    } catch (err) {
-      if (err instanceof CompactedError) return undefined;
-      throw err;
+    return (await this.kvsAt([{ key, at }]))[0];
+  }
+
+  /** kvsAt is kvAt for many keys and revisions at once: one backend read for the values not in memory. */
+  async kvsAt(wanted: readonly { key: string; at: number }[]): Promise<(KeyValue | undefined)[]> {
+    const out: (KeyValue | undefined)[] = new Array(wanted.length).fill(undefined);
+    const found: { e: IndexEntry; rev: Revision }[] = [];
+    const slots: number[] = [];
+    for (let i = 0; i < wanted.length; i++) {
+      const { key, at } = wanted[i]!;
+      if (at < this.compactMainRev) continue;
+      const e = this.index.entry(key);
+      const g = e?.get(at);
+      if (e === undefined || g === undefined) continue;
+      found.push({ e, rev: g.modified });
+      slots.push(i);
     }
+    if (found.length === 0) return out;
+    try {
+      const kvs = await this.fetch(found);
+      for (let j = 0; j < slots.length; j++) out[slots[j]!] = kvs[j];
+    } catch (err) {
+      if (!(err instanceof CompactedError)) throw err;
+      // Compacted between the check and the read: each one alone, so only the compacted ones go missing.
+      for (let j = 0; j < slots.length; j++) {
+        try {
+          out[slots[j]!] = (await this.fetch([found[j]!]))[0];
+        } catch (e) {
+          if (!(e instanceof CompactedError)) throw e;
+        }
+      }
+    }
+    return out;
   }
 
   /** write starts a write transaction: its changes share one main revision. */

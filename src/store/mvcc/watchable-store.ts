@@ -4,7 +4,7 @@ import { Prefix } from '../backend.js';
 import { decodeRevision, isTombstone } from './revision.js';
 import { revisionKey, type KvStore } from './kv-store.js';
 import { rangeEndOf, type RangeEnd } from './tree-index.js';
-import { keyString, type MvccEvent } from './types.js';
+import { keyString, type KeyValue, type MvccEvent } from './types.js';
 
 /** WatchSink is where a watcher's output goes: the gRPC watch stream in production, a list in tests. */
 export interface WatchSink {
@@ -219,11 +219,19 @@ export class WatchableStore {
     if (!w.cancelled) this.synced.add(w);
   }
 
-  /** readHistory reads the events of revisions [from, to] from the backend, grouped by revision. */
+  /**
+   * readHistory reads the events of revisions [from, to] from the backend, grouped by revision. With withPrev
+   * each event gets the key's previous value (prev_kv): the key's event before it in the same read if there is
+   * one, else its value at the revision before, all such read at once at the end.
+   */
   private async readHistory(from: number, to: number, withPrev: boolean): Promise<Map<number, MvccEvent[]>> {
     await this.kv.flush();
     await this.kv.backend.barrier();
     const byRev = new Map<number, MvccEvent[]>();
+    // A key's value after its latest event read so far (null: deleted), and the events whose previous value
+    // lies before from.
+    const after = new Map<string, KeyValue | null>();
+    const earlier: { ev: MvccEvent; key: string; at: number }[] = [];
     const it = this.kv.backend.db.iterator({
       gte: revisionKey({ main: from, sub: 0 }),
       lt: revisionKey({ main: to + 1, sub: 0 }),
@@ -238,10 +246,20 @@ export class WatchableStore {
         kv: type === 'DELETE' ? { ...kv, modRevision: rev.main, createRevision: 0, version: 0, lease: 0n } : kv,
         prevKv: undefined,
       };
-      if (withPrev) ev.prevKv = await this.kv.kvAt(keyString(kv.key), rev.main - 1);
+      if (withPrev) {
+        const key = keyString(kv.key);
+        const prev = after.get(key);
+        if (prev === undefined) earlier.push({ ev, key, at: rev.main - 1 });
+        else if (prev !== null) ev.prevKv = prev;
+        after.set(key, type === 'DELETE' ? null : kv);
+      }
       let list = byRev.get(rev.main);
       if (list === undefined) byRev.set(rev.main, (list = []));
       list.push(ev);
+    }
+    if (earlier.length > 0) {
+      const prevs = await this.kv.kvsAt(earlier);
+      for (let i = 0; i < earlier.length; i++) earlier[i]!.ev.prevKv = prevs[i];
     }
     return byRev;
   }

@@ -124,7 +124,7 @@ describe('WatchableStore', () => {
     expect(ws.watcherCount()).toEqual({ synced: 1, unsynced: 0 });
   });
 
-  it('property: under random writes, congestion and late starts, every watcher sees each matching event once, in order', async () => {
+  it('property: under random writes, congestion and late starts, every watcher sees each matching event once, in order, with the prev_kv a live event had', async () => {
     const seed = Number(process.env.CAPSTAN_SEED ?? 20261122);
     await fc.assert(
       fc.asyncProperty(
@@ -135,27 +135,28 @@ describe('WatchableStore', () => {
         async (steps) => {
           const { kv, ws } = await setup();
           const watchers: { sink: RecordingSink; from: number; key: string; end: string }[] = [];
-          const truth: { rev: number; key: string; type: string }[] = [];
+          const truth: { rev: number; key: string; type: string; prev: string }[] = [];
           for (const s of steps) {
             if (s.watchAt) {
               const sink = new RecordingSink();
               const from = Math.max(1, kv.currentRev - 2);
-              ws.watch(opts({ key: 'b', rangeEnd: 'd', startRev: from }), sink);
+              ws.watch(opts({ key: 'b', rangeEnd: 'd', startRev: from, prevKv: true }), sink);
               watchers.push({ sink, from, key: 'b', end: 'd' });
             }
             for (const w of watchers) w.sink.busy = s.busy;
             const txn = kv.write();
             if (s.del) txn.deleteRange(s.key, '');
-            else txn.put(b(s.key), b('v'), 0n);
+            else txn.put(b(s.key), b(`v${kv.currentRev + 1}`), 0n);
             const r = txn.end();
             ws.notify(r.rev, r.events);
-            for (const e of r.events) truth.push({ rev: r.rev, key: e.kv.key.toString(), type: e.type });
+            // A live event's prev_kv comes from memory; one replayed from disk must carry the same.
+            for (const e of r.events) truth.push({ rev: r.rev, key: e.kv.key.toString(), type: e.type, prev: e.prevKv?.value.toString() ?? '-' });
           }
           for (const w of watchers) w.sink.busy = false;
           for (const w of watchers) {
-            const want = truth.filter((e) => e.rev >= w.from && e.key >= w.key && e.key < w.end).map((e) => `${e.rev}${e.type}${e.key}`);
+            const want = truth.filter((e) => e.rev >= w.from && e.key >= w.key && e.key < w.end).map((e) => `${e.rev}${e.type}${e.key}<${e.prev}`);
             await w.sink.until(() => w.sink.got.length >= want.length, ws);
-            expect(w.sink.got.map((e) => `${e.rev}${e.type}${e.key}`)).toEqual(want);
+            expect(w.sink.got.map((e) => `${e.rev}${e.type}${e.key}<${e.prev ?? '-'}`)).toEqual(want);
           }
         },
       ),
