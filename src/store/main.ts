@@ -83,11 +83,21 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     }
   } catch (err) {
     // A port another process holds ends the member, as etcd exits when it cannot bind: the Raft loop is
-    // already running, and left alone it would keep the process alive as a member no client can reach.
-    await listener.close();
-    for (const ms of metricsServers) await new Promise<void>((r) => ms.close(() => r()));
-    grpcServer.forceShutdown();
-    await server.stop();
+    // already running, and left alone it would keep the process alive as a member no client can reach. Each
+    // step of the cleanup runs whatever the others do; the caller gets the bind error.
+    const steps: (() => Promise<void> | void)[] = [
+      () => listener.close(),
+      ...metricsServers.map((ms) => () => new Promise<void>((r) => ms.close(() => r()))),
+      () => grpcServer.forceShutdown(),
+      () => server.stop(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (cleanupErr) {
+        log.warn({ err: cleanupErr }, 'store: cleanup after a failed start failed');
+      }
+    }
     throw err;
   }
   log.info({ clientUrls: cfg.listenClientUrls.map(String), ports: clientPorts, name: cfg.name }, 'store: serving client requests');

@@ -390,16 +390,26 @@ export class StoreServer implements TransportHost, PeerHost {
         await this.handleReady(rd);
       }
     } catch (err) {
-      // A failed write means we cannot promise durability any more: stop serving writes (etcd panics).
-      this.loopError = err;
-      this.log.fatal({ err }, 'store: the Raft loop failed; stopping');
-      this.failAll(err);
-      this.stopped = true;
+      this.fail(err, 'store: the Raft loop failed; stopping');
       return;
     } finally {
       this.running = false;
     }
     if (this.node.hasReady()) this.schedule();
+  }
+
+  /** fail stops the member after a failed write: it cannot promise durability any more (etcd panics). */
+  private fail(err: unknown, msg: string): void {
+    if (this.loopError !== undefined) return;
+    this.loopError = err;
+    this.log.fatal({ err }, msg);
+    this.failAll(err);
+    this.stopped = true;
+  }
+
+  /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */
+  private flushInBackground(): void {
+    void this.kv.flush().catch((err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'));
   }
 
   /** handleReady follows the Ready protocol: persist, send, apply, advance (see raw-node.ts). */
@@ -451,7 +461,7 @@ export class StoreServer implements TransportHost, PeerHost {
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
     // While more Readys follow, the next one's write carries what was applied; the last one flushes it.
-    if (!this.node.hasReady()) void this.kv.flush();
+    if (!this.node.hasReady()) this.flushInBackground();
     if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
@@ -1032,13 +1042,20 @@ export class StoreServer implements TransportHost, PeerHost {
     const index = this.appliedIndex;
     // A forced snapshot drops at least the first entry, so a new member is sent a snapshot (see applyConfChangeEntry).
     const compactIndex = Math.max(forced ? 1 : 0, index - SNAPSHOT_CATCHUP_ENTRIES);
-    // MVCC writes through index are queued first (flush), so they are on disk before the log entries go.
-    void this.kv.flush();
+    // MVCC writes through index are queued first (flush), so they are on disk before the log entries go; after
+    // a failed write of applied state the log must stay whole, for replay.
+    try {
+      this.kv.assertWritable();
+    } catch (err) {
+      this.fail(err, 'store: writing applied state failed; stopping');
+      return;
+    }
+    this.flushInBackground();
     const ops = this.raftLog.snapshotAndCompact(index, this.node.status().config, compactIndex);
     this.snapshotIndex = index;
     // MVCC writes through index were queued by kv.flush() before these, and a synced write makes all earlier
     // ones durable, so the log entries are only gone once the state they produced is on disk.
-    void this.backend.write(ops, true).catch((err: unknown) => this.log.error({ err }, 'store: snapshot write failed'));
+    void this.backend.write(ops, true).catch((err: unknown) => this.fail(err, 'store: snapshot write failed; stopping'));
     this.log.info({ index, compactIndex }, 'store: saved snapshot and compacted the raft log');
   }
 
@@ -1427,7 +1444,8 @@ export class StoreServer implements TransportHost, PeerHost {
       for (const w of this.readInFlight.waiters) w.reject(new StoppedError());
       this.readInFlight = undefined;
     }
-    await this.kv.flush();
+    // After a failed write nothing more may be written: replay from the synced log covers what was applied.
+    if (this.loopError === undefined) await this.kv.flush().catch((err: unknown) => this.log.error({ err }, 'store: writing applied state at stop failed'));
     await this.kv.compaction().catch(() => undefined);
     await this.backend.close();
   }

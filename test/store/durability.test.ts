@@ -227,3 +227,25 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     }
   });
 });
+
+describe('a failed write of applied state stops the member', () => {
+  it('the Raft loop stops, later proposals fail with "server stopped", and stop() writes nothing more', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
+    const write = backend.write.bind(backend);
+    const unsynced: number[] = [];
+    // Synced writes (the Raft log) go through; the first unsynced one (applied MVCC state) fails.
+    backend.write = (ops, sync) => {
+      if (sync) return write(ops, sync);
+      unsynced.push(ops.length);
+      return unsynced.length === 1 ? Promise.reject(new Error('injected write failure')) : write(ops, sync);
+    };
+    await store.s.propose(putOp('failed-flush/a', 'v'));
+    await settle(() => unsynced.length > 0, 'the flush of the apply');
+    await settle(() => (store.s as unknown as { stopped: boolean }).stopped, 'the member stopping');
+    await expect(store.s.propose(putOp('failed-flush/b', 'v'))).rejects.toThrow('etcdserver: server stopped');
+    await store.s.stop();
+    expect(unsynced, 'nothing unsynced written after the failure').toHaveLength(1);
+  });
+});

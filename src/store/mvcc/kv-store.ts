@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../../util/logger.js';
 import { Backend, Prefix, prefixed, type BatchOp } from '../backend.js';
-import { CompactedError, FutureRevError } from '../errors.js';
+import { CompactedError, FutureRevError, StoppedError } from '../errors.js';
 import { decodeRevision, encodeRevision, isTombstone, REV_BYTES_LEN, type Revision } from './revision.js';
 import { rangeEndOf, TreeIndex, type IndexEntry, type RangeEnd } from './tree-index.js';
 import { keyString, type KeyValue, type KeyValueCodec, type MvccEvent } from './types.js';
@@ -111,6 +111,8 @@ export class KvStore {
   consistentIndex = 0;
   private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
+  /** failed is the error of a failed flush: from then on nothing more is written (see flush). */
+  private failed: unknown;
   private compacting: Promise<void> = Promise.resolve();
   /** indexCompacting settles when the index compactions started so far are done (they run one at a time). */
   private indexCompacting: Promise<unknown> = Promise.resolve();
@@ -285,6 +287,8 @@ export class KvStore {
         }
       }
     }
+    // A compaction that came meanwhile: none below it, whatever the read still found.
+    for (let i = 0; i < wanted.length; i++) if (wanted[i]!.at < this.compactMainRev) out[i] = undefined;
     return out;
   }
 
@@ -408,10 +412,25 @@ export class KvStore {
     else for (const op of ops) this.pending.push(op);
   }
 
-  /** flush writes the queued ops (unsynced: the synced Raft log covers a crash). */
+  /**
+   * flush writes the queued ops (unsynced: the synced Raft log covers a crash). If that write fails, its ops are
+   * gone from memory and later ones may already be on disk, so the store takes no more writes: every later
+   * drain or flush fails with StoppedError, its cause that failure (the server stops on it, as etcd panics).
+   */
   async flush(): Promise<void> {
     const ops = this.drain();
-    if (ops.length > 0) await this.backend.write(ops, false);
+    if (ops.length === 0) return;
+    try {
+      await this.backend.write(ops, false);
+    } catch (err) {
+      this.failed ??= err;
+      throw err;
+    }
+  }
+
+  /** assertWritable throws StoppedError once a flush has failed (see flush). */
+  assertWritable(): void {
+    if (this.failed !== undefined) throw new StoppedError({ cause: this.failed });
   }
 
   /**
@@ -419,6 +438,7 @@ export class KvStore {
    * of its own (in order with everything written later, like flush).
    */
   drain(): BatchOp[] {
+    this.assertWritable();
     if (this.consistentIndexDirty) {
       this.consistentIndexDirty = false;
       this.pending.push({ type: 'put', key: metaConsistentIndex, value: encodeUint64(this.consistentIndex) });

@@ -261,6 +261,12 @@ export class WatchableStore {
       const prevs = await this.kv.kvsAt(earlier);
       for (let i = 0; i < earlier.length; i++) earlier[i]!.ev.prevKv = prevs[i];
     }
+    if (withPrev) {
+      // No previous value below the compaction revision (as etcd, whose read there fails), even one this read
+      // found before a compaction that came while it ran.
+      const compactRev = this.kv.compactMainRev;
+      for (const [rev, evs] of byRev) if (rev - 1 < compactRev) for (const ev of evs) ev.prevKv = undefined;
+    }
     return byRev;
   }
 }

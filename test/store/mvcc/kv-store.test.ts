@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../../src/store/backend.js';
-import { CompactedError, FutureRevError } from '../../../src/store/errors.js';
+import { CompactedError, FutureRevError, StoppedError } from '../../../src/store/errors.js';
 import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
 import type { MvccEvent } from '../../../src/store/mvcc/types.js';
 import { TempStore, b } from './helpers.js';
@@ -136,6 +136,33 @@ describe('KvStore', () => {
     // Kept: k@8 (latest ≤ 8) to k@11.
     expect(onDisk).toBe(4);
     expect((await kv.range('k', '', 8, 0)).kvs[0]!.value.toString()).toBe('v6');
+  });
+
+  it('after a failed flush nothing more is written: every later drain and flush fails with "server stopped"', async () => {
+    const { t, kv } = await open();
+    put(kv, 'a', '1');
+    const backend = t.backend as unknown as { write: Backend['write'] };
+    const write = backend.write.bind(t.backend);
+    backend.write = () => Promise.reject(new Error('injected write failure'));
+    await expect(kv.flush()).rejects.toThrow('injected write failure');
+    backend.write = write;
+    put(kv, 'b', '2');
+    // The failed batch is gone from memory and cannot be put back in order: writing b's now would leave a's lost.
+    expect(() => kv.drain()).toThrow(StoppedError);
+    await expect(kv.flush()).rejects.toThrow(StoppedError);
+    expect(() => kv.assertWritable()).toThrow(StoppedError);
+  });
+
+  it('kvsAt answers nothing below a compaction that came while it read', async () => {
+    const { kv } = await open();
+    for (let i = 0; i < 6; i++) put(kv, 'k', `v${i}`); // revisions 2..7
+    const reading = kv.kvsAt([
+      { key: 'k', at: 3 },
+      { key: 'k', at: 6 },
+    ]);
+    const compacting = kv.compact(5);
+    expect((await reading).map((x) => x?.value.toString())).toEqual([undefined, 'v4']);
+    await compacting;
   });
 
   it('restores index, latest values, revisions and compaction from disk', async () => {
