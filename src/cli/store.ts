@@ -74,9 +74,18 @@ export function registerStore(program: Command, ctx: CliContext): void {
       throw new CommandError(`failed to start: ${(err as Error).message}`, 'START_FAILED', 1);
     }
     ctx.stderr(`capstan store ${cfg.name}: serving ${cfg.advertiseClientUrls.join(',')}\n`);
-    const why = await Promise.race([untilShutdownSignal(log, 'store'), running.server.removedFromCluster.then(() => 'removed' as const)]);
+    const why = await Promise.race([
+      untilShutdownSignal(log, 'store'),
+      running.server.removedFromCluster.then(() => 'removed' as const),
+      running.server.failed.then(() => 'failed' as const),
+    ]);
     await running.stop();
     log.flush();
+    if (why === 'failed') {
+      // etcd panics: the process ends, and whoever supervises it restarts it once the disk is fixed.
+      const err = await running.server.failed;
+      throw new CommandError(`stopped after a failed disk write: ${err instanceof Error ? err.message : String(err)}`, 'STORE_FAILED', 1);
+    }
     if (why === 'removed') {
       // etcd exits too: a removed member can never serve again, and its data directory must go.
       ctx.stderr(`capstan store ${cfg.name}: the member has been permanently removed from the cluster; the data-dir used by this member must be removed\n`);

@@ -55,11 +55,15 @@ export function prefixRange(prefix: number): { gte: Buffer; lt: Buffer } {
 /**
  * Backend is a member's LevelDB with an ordered group-commit writer: writes are applied in the order they
  * were issued, several queued writes go down as one batch, and a batch is synced if any write in it asked.
+ * It fails stop: after a write fails, every write queued behind it and every later one fails with the same
+ * error, so nothing issued after a lost write can reach the disk without it.
  */
 export class Backend {
   readonly db: ClassicLevel<Buffer, Buffer>;
   private queue: PendingWrite[] = [];
   private flushing = false;
+  /** failed is the error of the first failed write (see the class comment). */
+  private failed: unknown;
   /** writes and syncs count batches written, for metrics. */
   writes = 0;
   syncs = 0;
@@ -84,6 +88,7 @@ export class Backend {
    * behind earlier writes or building the batch is not in it.
    */
   write(ops: BatchOp[], sync: boolean): Promise<number> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, sync, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -102,6 +107,10 @@ export class Backend {
       while (this.queue.length > 0) {
         const group = this.queue;
         this.queue = [];
+        if (this.failed !== undefined) {
+          for (const w of group) w.reject(this.failed);
+          continue;
+        }
         let sync = false;
         let count = 0;
         for (const w of group) {
@@ -136,6 +145,7 @@ export class Backend {
           }
           for (const w of group) w.resolve(writeMs);
         } catch (err) {
+          this.failed = err;
           for (const w of group) w.reject(err);
         }
       }
@@ -160,8 +170,9 @@ export class Backend {
     await this.db.compactRange(Buffer.from([0]), Buffer.from([0xff]));
   }
 
+  /** close waits for the writes issued so far (whether or not they fail) and closes LevelDB. */
   async close(): Promise<void> {
-    await this.barrier();
+    await this.barrier().catch(() => undefined);
     await this.db.close();
   }
 }

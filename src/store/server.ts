@@ -179,6 +179,9 @@ export class StoreServer implements TransportHost, PeerHost {
    * own removal, or a peer refused it as removed. The process should then stop (etcd exits).
    */
   readonly removedFromCluster: Promise<void>;
+  /** failed resolves with the error when a failed write stops this member (the process should exit, as etcd panics). */
+  readonly failed: Promise<unknown>;
+  private failedResolve!: (err: unknown) => void;
 
   private constructor(
     readonly cfg: StoreConfig,
@@ -199,6 +202,7 @@ export class StoreServer implements TransportHost, PeerHost {
     this.removed = removedAndRejected.removed;
     this.rejectedConfChanges = removedAndRejected.rejected;
     this.removedFromCluster = new Promise((resolve) => (this.removedResolve = resolve));
+    this.failed = new Promise((resolve) => (this.failedResolve = resolve));
     this.clusterIdString = int64(clusterId);
     this.memberIdString = int64(memberId);
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
@@ -402,9 +406,11 @@ export class StoreServer implements TransportHost, PeerHost {
   private fail(err: unknown, msg: string): void {
     if (this.loopError !== undefined) return;
     this.loopError = err;
+    this.kv.markFailed(err);
     this.log.fatal({ err }, msg);
     this.failAll(err);
     this.stopped = true;
+    this.failedResolve(err);
   }
 
   /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */

@@ -247,5 +247,31 @@ describe('a failed write of applied state stops the member', () => {
     await expect(store.s.propose(putOp('failed-flush/b', 'v'))).rejects.toThrow('etcdserver: server stopped');
     await store.s.stop();
     expect(unsynced, 'nothing unsynced written after the failure').toHaveLength(1);
+    expect(await Promise.race([store.s.failed, 'not failed'])).toBeInstanceOf(Error);
+  });
+
+  it('after a failed Raft write nothing more reaches the disk: a historic read, which flushes first, fails with "server stopped"', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const first = Number((await store.s.propose<pb.PutResponse>(putOp('failed-raft/k', 'v1'))).resp.header?.revision);
+    await store.s.propose(putOp('failed-raft/k', 'v2'));
+    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
+    const write = backend.write.bind(backend);
+    let failedOne = false;
+    const after: boolean[] = [];
+    // The next synced write (a Raft entry, carrying what earlier Readys applied) fails; count what follows it.
+    backend.write = (ops, sync) => {
+      if (failedOne) after.push(sync);
+      if (sync && !failedOne) {
+        failedOne = true;
+        return write(ops, sync).then(() => Promise.reject(new Error('injected write failure')));
+      }
+      return write(ops, sync);
+    };
+    await expect(store.s.propose(putOp('failed-raft/k', 'v3'))).rejects.toThrow();
+    await settle(() => (store.s as unknown as { stopped: boolean }).stopped, 'the member stopping');
+    await expect(store.s.kv.range('failed-raft/k', '', first, 0)).rejects.toThrow('etcdserver: server stopped');
+    await store.s.stop();
+    expect(after.filter((sync) => sync), 'no synced write after the failure').toEqual([]);
   });
 });

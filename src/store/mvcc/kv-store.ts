@@ -428,6 +428,16 @@ export class KvStore {
     }
   }
 
+  /** markFailed makes the store take no more writes, as a failed flush does: the server failed a write of its own. */
+  markFailed(err: unknown): void {
+    this.failed ??= err;
+  }
+
+  /** writable reports whether the store still takes writes (see flush). */
+  writable(): boolean {
+    return this.failed === undefined;
+  }
+
   /** assertWritable throws StoppedError once a flush has failed (see flush). */
   assertWritable(): void {
     if (this.failed !== undefined) throw new StoppedError({ cause: this.failed });

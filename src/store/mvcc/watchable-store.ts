@@ -165,7 +165,8 @@ export class WatchableStore {
 
   /** kick starts a catch-up pass unless one is running. */
   kick(): void {
-    if (this.syncing || this.unsynced.size === 0) return;
+    // After a failed write the store reads nothing more from disk for watchers (its member is stopping).
+    if (this.syncing || this.unsynced.size === 0 || !this.kv.writable()) return;
     this.syncing = true;
     this.syncUnsynced()
       .catch((err: unknown) => this.log.error({ err }, 'watch: catch-up failed'))
