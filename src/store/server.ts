@@ -289,6 +289,8 @@ export class StoreServer implements TransportHost, PeerHost {
     const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
     const removedAndRejected = await loadRemovedAndRejected(backend);
     const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
+    // A flush that fails under a reader (a historic range, a watch catching up, HashKV) stops the member too.
+    kv.onFailure = (err) => s.fail(err, 'store: writing applied state failed; stopping');
     await s.restoreState();
     for (const u of cfg.listenPeerUrls) await s.peerServer.listen(u);
     s.run();

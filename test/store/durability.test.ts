@@ -250,6 +250,23 @@ describe('a failed write of applied state stops the member', () => {
     expect(await Promise.race([store.s.failed, 'not failed'])).toBeInstanceOf(Error);
   });
 
+  it('a flush that fails under a reader (a historic range) stops the member at once', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const first = Number((await store.s.propose<pb.PutResponse>(putOp('failed-read/k', 'v1'))).resp.header?.revision);
+    await store.s.propose(putOp('failed-read/k', 'v2'));
+    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
+    const write = backend.write.bind(backend);
+    await (store.s as unknown as { backend: Backend }).backend.barrier();
+    backend.write = (ops, sync) => (sync ? write(ops, sync) : Promise.reject(new Error('injected write failure')));
+    // Applied state waiting in memory, as between an apply and its flush: the historic read flushes it first.
+    store.s.kv.queue({ type: 'put', key: prefixed(Prefix.meta, 'durability-test'), value: Buffer.from('x') });
+    expect((store.s as unknown as { stopped: boolean }).stopped).toBe(false);
+    await expect(store.s.kv.range('failed-read/k', '', first, 0)).rejects.toThrow('injected write failure');
+    expect((store.s as unknown as { stopped: boolean }).stopped).toBe(true);
+    await expect(store.s.propose(putOp('failed-read/k', 'v4'))).rejects.toThrow('etcdserver: server stopped');
+  });
+
   it('after a failed Raft write nothing more reaches the disk: a historic read, which flushes first, fails with "server stopped"', async () => {
     const store = await startInProcessStore();
     cleanups.push(() => store.stop());

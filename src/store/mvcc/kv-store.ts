@@ -423,10 +423,16 @@ export class KvStore {
     try {
       await this.backend.write(ops, false);
     } catch (err) {
-      this.failed ??= err;
+      if (this.failed === undefined) {
+        this.failed = err;
+        this.onFailure?.(err);
+      }
       throw err;
     }
   }
+
+  /** onFailure is told of the first failed flush, whoever called it (the server stops on it at once). */
+  onFailure: ((err: unknown) => void) | undefined;
 
   /** markFailed makes the store take no more writes, as a failed flush does: the server failed a write of its own. */
   markFailed(err: unknown): void {

@@ -144,13 +144,17 @@ describe('KvStore', () => {
     const backend = t.backend as unknown as { write: Backend['write'] };
     const write = backend.write.bind(t.backend);
     backend.write = () => Promise.reject(new Error('injected write failure'));
+    const told: unknown[] = [];
+    kv.onFailure = (err) => told.push(err);
     await expect(kv.flush()).rejects.toThrow('injected write failure');
+    expect(told.map((e) => (e as Error).message)).toEqual(['injected write failure']);
     backend.write = write;
     put(kv, 'b', '2');
     // The failed batch is gone from memory and cannot be put back in order: writing b's now would leave a's lost.
     expect(() => kv.drain()).toThrow(StoppedError);
     await expect(kv.flush()).rejects.toThrow(StoppedError);
     expect(() => kv.assertWritable()).toThrow(StoppedError);
+    expect(told, 'told once').toHaveLength(1);
   });
 
   it('kvsAt answers nothing below a compaction that came while it read', async () => {
