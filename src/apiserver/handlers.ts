@@ -238,8 +238,12 @@ export class RestHandlers {
       // A dry run does everything but the write (allocated values included, held by nothing).
       if (info.dryRun === true) return { code: 201, body: this.stamp(r, obj) };
       const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
-      const out = await this.store.create(this.keyOf(r, info, meta.name!), this.stamp(r, obj), r.claims?.(obj) ?? [], lease);
-      if (out.ok) return { code: 201, body: out.value.obj };
+      const key = this.keyOf(r, info, meta.name!);
+      const out = await this.store.create(key, this.stamp(r, obj), r.claims?.(obj) ?? [], lease);
+      if (out.ok) {
+        this.remember(r, key, out.value);
+        return { code: 201, body: out.value.obj };
+      }
       if (out.takenClaim !== undefined) {
         // Another object holds the value: the client's own choice is a 422; a drawn one is drawn again.
         if (clientClaims.includes(out.takenClaim) || attempt >= MAX_GENERATE_NAME_RETRIES) this.claimTaken(r, meta.name!, out.takenClaim);
@@ -285,9 +289,10 @@ export class RestHandlers {
    * replica's watch cache when it holds the object, which saves a store read per update. That state may be
    * stale, so nothing is decided on it alone: a write guarded by a stale revision fails and brings back the
    * current state; a refusal (tryUpdate throwing, a resourceVersion mismatch) or a no-op is only answered
-   * after the state is re-read from the store. A client that names a resourceVersion newer than the cached
-   * copy (an agent writing again right after its own write, before this replica's cache saw it) skips the
-   * cache: the copy is known to be stale.
+   * after the state is re-read from the store. The cache offers what this replica itself wrote ahead of its
+   * watch (WatchCache.wrote), so an agent writing again right after its own write through the same replica
+   * starts from that write; a client that names a resourceVersion newer than the cache's guess (its first
+   * write went through another replica) skips the cache: the guess is known to be stale.
    */
   private async guaranteedUpdate(
     r: ResourceType,
@@ -342,7 +347,11 @@ export class RestHandlers {
       // An expiring object (an event) lives for the TTL after its last write, as kube-apiserver re-leases it.
       const lease = !finalize && r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
       const out = finalize ? await this.store.delete(key, current.modRevision, held) : await this.store.update(key, obj, current.modRevision, claims, lease);
-      if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
+      if (out.ok) {
+        const written = { obj: this.stamp(r, out.value.obj), modRevision: out.value.modRevision };
+        this.remember(r, key, finalize ? undefined : written);
+        return { code: 200, body: written.obj };
+      }
       if (out.takenClaim !== undefined) {
         if (clientClaims.includes(out.takenClaim) || attempt >= MAX_UPDATE_RETRIES) this.claimTaken(r, info.name, out.takenClaim);
         taken = await this.store.heldClaims(r.claimPrefixes ?? []);
@@ -361,6 +370,14 @@ export class RestHandlers {
         throw StatusError.modified(qr(r), info.name);
       }
     }
+  }
+
+  /**
+   * remember tells r's watch cache (if it runs) what this replica just wrote under key — undefined for a
+   * delete — so that the next update of the object can start from it before the cache's watch brings it.
+   */
+  private remember(r: ResourceType, key: string, written: Versioned | undefined): void {
+    this.caches.existing(r)?.wrote(key, written);
   }
 
   /** graceRemaining says an object under graceful deletion still waits for its agent (a bound pod). */
@@ -486,7 +503,8 @@ export class RestHandlers {
       const graceful = grace !== undefined && grace > 0 && r.gracePeriodSeconds?.(current.obj) !== undefined;
       const held = r.holdsDeletion?.(current.obj) === true;
       let out;
-      if (finalizers.size === 0 && !graceful && !held) {
+      const deleted = finalizers.size === 0 && !graceful && !held;
+      if (deleted) {
         if (info.dryRun === true) return { code: 200, body: this.stamp(r, current.obj) };
         out = await this.store.delete(key, current.modRevision, r.claims?.(current.obj) ?? []);
       } else {
@@ -508,7 +526,11 @@ export class RestHandlers {
         if (info.dryRun === true) return { code: 200, body: this.stamp(r, next) };
         out = await this.store.update(key, next, current.modRevision);
       }
-      if (out.ok) return { code: 200, body: this.stamp(r, out.value.obj) };
+      if (out.ok) {
+        const written = { obj: this.stamp(r, out.value.obj), modRevision: out.value.modRevision };
+        this.remember(r, key, deleted ? undefined : written);
+        return { code: 200, body: written.obj };
+      }
       if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
       if (attempt >= MAX_UPDATE_RETRIES) throw StatusError.modified(qr(r), info.name);
     }

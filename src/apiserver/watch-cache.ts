@@ -23,6 +23,11 @@ import { stampKind, type ResourceType } from './resource.js';
 import type { ObjectStore, Versioned } from './storage/object-store.js';
 import { changesFromBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
 
+/**
+ * WRITTEN_LIMIT bounds the objects a cache remembers having written ahead of its watch: a few seconds of
+ * writes through one replica when the watch lags.
+ */
+const WRITTEN_LIMIT = 8192;
 
 /** CacheSubscriber receives a cache's changes; end is called once if the cache drops it. */
 export interface CacheSubscriber {
@@ -43,6 +48,11 @@ export class WatchCache {
   /** live is true while the cache's etcd watch runs and the objects reflect it. */
   private live = false;
   private closed = false;
+  /**
+   * written holds objects this replica wrote that the cache has not seen yet, oldest first (see wrote). It is
+   * pruned as the cache moves past them and never holds more than WRITTEN_LIMIT.
+   */
+  private readonly written = new Map<string, Versioned>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -94,6 +104,7 @@ export class WatchCache {
         this.complete = dropped[dropped.length - 1]!.revision;
       }
       this.current = Math.max(this.current, deliveredThrough(batch));
+      this.pruneWritten();
       for (const s of [...this.subscribers]) {
         // One watcher's failure (a client's stream, a printer) must not reach the others or the cache.
         try {
@@ -127,9 +138,32 @@ export class WatchCache {
    */
   suggestion(key: string): Versioned | undefined {
     if (!this.live) return undefined;
+    const own = this.written.get(key);
+    if (own !== undefined && own.modRevision > this.current) return own;
     const obj = this.objects.get(key);
     const modRevision = Number(obj?.metadata.resourceVersion);
     return obj === undefined || !Number.isSafeInteger(modRevision) ? undefined : { obj, modRevision };
+  }
+
+  /**
+   * wrote records an object this replica has just written, as the store acknowledged it (stamped with the
+   * write's revision), or undefined for a delete. Until the cache's watch reaches that revision, suggestion
+   * offers it in place of the cached copy: an agent that writes again right after its own write (a kubelet's
+   * second status update, a lease renewal) would otherwise find the cache known-stale and cost a store read.
+   */
+  wrote(key: string, written: Versioned | undefined): void {
+    this.written.delete(key);
+    if (written === undefined || written.modRevision <= this.current) return;
+    this.written.set(key, written);
+    if (this.written.size > WRITTEN_LIMIT) this.written.delete(this.written.keys().next().value!);
+  }
+
+  /** pruneWritten drops the written objects the cache has caught up with (the oldest come first). */
+  private pruneWritten(): void {
+    for (const [key, w] of this.written) {
+      if (w.modRevision > this.current) return;
+      this.written.delete(key);
+    }
   }
 
   /** get returns the cached object under key (shared: never mutate it), or undefined. */

@@ -22,6 +22,8 @@ import { useStore } from '../compat/helpers/store.js';
 /** StaleCaches suggests, for each key, the version it was told to remember, whatever the store holds now. */
 class StaleCaches implements Pick<WatchCaches, 'for' | 'existing'> {
   readonly remembered = new Map<string, Versioned>();
+  /** told lists what the handlers reported having written (WatchCache.wrote), in order. */
+  readonly told: { key: string; written: Versioned | undefined }[] = [];
   suggested = 0;
 
   for(): Promise<WatchCache> {
@@ -34,7 +36,10 @@ class StaleCaches implements Pick<WatchCaches, 'for' | 'existing'> {
       if (v !== undefined) this.suggested++;
       return v === undefined ? undefined : { obj: Object.freeze(structuredClone(v.obj)), modRevision: v.modRevision };
     };
-    return { suggestion } as unknown as WatchCache;
+    const wrote = (key: string, written: Versioned | undefined): void => {
+      this.told.push({ key, written });
+    };
+    return { suggestion, wrote } as unknown as WatchCache;
   }
 }
 
@@ -137,6 +142,19 @@ describe('updates that start from a stale watch cache', () => {
     expect(err.status.code).toBe(409);
     expect(err.status.message).toBe('Operation cannot be fulfilled on pods/binding "cu-pod": pod cu-pod is already assigned to node "node-a"');
     expect(((await stored(pods, 'cu-pod')) as Pod).spec?.nodeName).toBe('node-a');
+  });
+
+  it('tells the cache what it wrote: a create, an update, a delete', async () => {
+    const k = key(configmaps, 'cu-7');
+    const told = (): { key: string; written: Versioned | undefined } | undefined => caches.told.at(-1);
+    const created = (await handlers.create(configmaps, info(configmaps, '', '', 'create'), cm('cu-7', 'v1'))).body as ConfigMap;
+    expect(told()).toEqual({ key: k, written: { obj: created, modRevision: Number(created.metadata.resourceVersion) } });
+    const updated = (await handlers.update(configmaps, info(configmaps, 'cu-7'), cm('cu-7', 'v2'))).body as ConfigMap;
+    expect(told()?.written?.obj).toBe(updated);
+    expect(told()?.written?.modRevision).toBe(Number(updated.metadata.resourceVersion));
+    expect(((await stored(configmaps, 'cu-7')) as ConfigMap).metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
+    await handlers.delete(configmaps, info(configmaps, 'cu-7', '', 'delete'), {});
+    expect(told()).toEqual({ key: k, written: undefined });
   });
 
   it('a dry run never starts from the cache', async () => {
