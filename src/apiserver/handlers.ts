@@ -94,7 +94,7 @@ function uuid(random: Random): string {
 export class RestHandlers {
   constructor(
     private readonly store: ObjectStore,
-    private readonly caches: Pick<WatchCaches, 'for' | 'existing'>,
+    private readonly caches: Pick<WatchCaches, 'for' | 'existing' | 'warm'>,
     private readonly clock: Clock,
     private readonly random: Random,
     /** namespaces is the namespaces resource, whose cache namespace lifecycle checks consult. */
@@ -302,7 +302,7 @@ export class RestHandlers {
     rvHint?: number,
   ): Promise<Answer> {
     const key = this.keyOf(r, info);
-    const cached = info.dryRun === true ? undefined : this.caches.existing(r)?.suggestion(key);
+    const cached = info.dryRun === true ? undefined : this.caches.warm(r)?.suggestion(key);
     const suggested = cached !== undefined && (rvHint === undefined || rvHint <= cached.modRevision) ? cached : undefined;
     let current = suggested ?? (await this.store.get(key));
     let authoritative = suggested === undefined;

@@ -67,6 +67,11 @@ export class WatchCache {
     return this.current;
   }
 
+  /** running says the cache is started or starting (its watch has not failed since). */
+  get running(): boolean {
+    return this.starting !== undefined;
+  }
+
   /** ready starts the cache if it is not running and resolves once it holds the resource. */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(StatusError.serviceUnavailable('the watch cache is closed'));
@@ -223,15 +228,35 @@ export class WatchCaches {
     private readonly windowSize: number,
   ) {}
 
+  private closed = false;
+
   /** for returns the (started) cache of resource r. */
   async for(r: ResourceType): Promise<WatchCache> {
+    const c = this.cacheOf(r);
+    await c.ready();
+    return c;
+  }
+
+  private cacheOf(r: ResourceType): WatchCache {
     const key = `${r.group}/${r.resource}`;
     let c = this.caches.get(key);
     if (c === undefined) {
       c = new WatchCache(this.store, r, this.log.child({ component: 'watch-cache', resource: r.resource }), this.windowSize);
       this.caches.set(key, c);
     }
-    await c.ready();
+    return c;
+  }
+
+  /**
+   * warm returns resource r's cache, (re)starting it in the background if it is not running: an update asks
+   * for it, so that later updates of the resource (node Leases, which nobody on this replica may watch)
+   * start from the cache's copy instead of a store read. It offers nothing until it is live. After close,
+   * there is none.
+   */
+  warm(r: ResourceType): WatchCache | undefined {
+    if (this.closed) return undefined;
+    const c = this.cacheOf(r);
+    if (!c.running) c.ready().catch((err: unknown) => this.log.debug({ err, resource: r.resource }, 'watch cache: could not start it for updates'));
     return c;
   }
 
@@ -242,6 +267,7 @@ export class WatchCaches {
 
   /** close closes every cache. */
   close(): void {
+    this.closed = true;
     for (const c of this.caches.values()) c.close();
     this.caches.clear();
   }

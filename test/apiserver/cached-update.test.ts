@@ -20,7 +20,7 @@ import { SeededRandom } from '../../src/util/random.js';
 import { useStore } from '../compat/helpers/store.js';
 
 /** StaleCaches suggests, for each key, the version it was told to remember, whatever the store holds now. */
-class StaleCaches implements Pick<WatchCaches, 'for' | 'existing'> {
+class StaleCaches implements Pick<WatchCaches, 'for' | 'existing' | 'warm'> {
   readonly remembered = new Map<string, Versioned>();
   /** told lists what the handlers reported having written (WatchCache.wrote), in order. */
   readonly told: { key: string; written: Versioned | undefined }[] = [];
@@ -28,6 +28,10 @@ class StaleCaches implements Pick<WatchCaches, 'for' | 'existing'> {
 
   for(): Promise<WatchCache> {
     return Promise.reject(new Error('not used by these tests'));
+  }
+
+  warm(): WatchCache {
+    return this.existing();
   }
 
   existing(): WatchCache {

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigMap } from '../../src/api/index.js';
 import { builtinRegistry } from '../../src/apiserver/registry.js';
 import type { ListPage, ListRequest, ObjectStore, Versioned } from '../../src/apiserver/storage/object-store.js';
-import { WatchCache } from '../../src/apiserver/watch-cache.js';
+import { WatchCache, WatchCaches } from '../../src/apiserver/watch-cache.js';
+import { CapstanError } from '../../src/util/errors.js';
 import { Watcher, type KeyValue } from '../../src/store/client/index.js';
 import type { WatchSink } from '../../src/store/client/watch.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -17,8 +18,10 @@ const PREFIX = '/registry/configmaps/';
 /** HandDrivenStore lists one object at revision 10 and hands the test the sink of the cache's watch. */
 class HandDrivenStore implements Pick<ObjectStore, 'list' | 'listPrefix' | 'key' | 'watch'> {
   sink: WatchSink | undefined;
+  lists = 0;
 
   list(_req: ListRequest): Promise<ListPage> {
+    this.lists++;
     return Promise.resolve({ items: [{ obj: configMap('a', 'listed', 5), modRevision: 5 }], revision: 10 });
   }
 
@@ -122,5 +125,35 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     cache.wrote(key, written('a', 'mine', 12));
     cache.close();
     expect(cache.suggestion(key)).toBeUndefined();
+  });
+});
+
+describe('an update warms its resource\'s watch cache', () => {
+  const configmaps = builtinRegistry().lookup('', 'v1', 'configmaps')!;
+  const key = `${PREFIX}default/a`;
+
+  it('starts the cache in the background, offers nothing until it is live, and restarts it after its watch failed', async () => {
+    const store = new HandDrivenStore();
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100);
+    const cache = caches.warm(configmaps)!;
+    expect(cache.running).toBe(true);
+    expect(cache.suggestion(key)).toBeUndefined();
+    await cache.ready();
+    expect(data(caches.warm(configmaps)?.suggestion(key))).toBe('listed');
+    expect(store.lists).toBe(1);
+    store.sink!.fail(new CapstanError('the watch failed', 'test', true));
+    expect(cache.running).toBe(false);
+    expect(caches.warm(configmaps)).toBe(cache);
+    await cache.ready();
+    expect(store.lists).toBe(2);
+    expect(data(cache.suggestion(key))).toBe('listed');
+  });
+
+  it('starts nothing once the caches are closed', () => {
+    const store = new HandDrivenStore();
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100);
+    caches.close();
+    expect(caches.warm(configmaps)).toBeUndefined();
+    expect(store.lists).toBe(0);
   });
 });
