@@ -21,7 +21,7 @@ import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
 import { stampKind, type ResourceType } from './resource.js';
 import type { ObjectStore, Versioned } from './storage/object-store.js';
-import { changesFromBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
+import { applyBatch, deliveredThrough, type ObjectChange } from './watch-event.js';
 
 /**
  * WRITTEN_LIMIT bounds the objects a cache remembers having written ahead of its watch: a few seconds of
@@ -94,16 +94,13 @@ export class WatchCache {
     this.window = [];
     this.complete = page.revision;
     this.current = page.revision;
-    const watcher = this.store.watch(prefix, page.revision + 1, true);
+    // The cache holds every object, so each change's previous state is its own: no previous values asked for.
+    const watcher = this.store.watch(prefix, page.revision + 1, true, false);
     this.watcher = watcher;
     watcher.on('data', (batch) => {
       if (this.watcher !== watcher) return;
-      const changes = changesFromBatch(batch, (o) => this.stamp(o), (key, err) => this.log.warn({ err, key }, 'watch cache: skipping a value that is not an object'));
-      for (const c of changes) {
-        if (c.object === undefined) this.objects.delete(c.key);
-        else this.objects.set(c.key, c.object);
-        this.window.push(c);
-      }
+      const changes = applyBatch(batch, this.objects, (o) => this.stamp(o), (key, err) => this.log.warn({ err, key }, 'watch cache: skipping a value that is not an object'));
+      for (const c of changes) this.window.push(c);
       if (this.window.length > this.windowSize) {
         const dropped = this.window.splice(0, this.window.length - this.windowSize);
         this.complete = dropped[dropped.length - 1]!.revision;

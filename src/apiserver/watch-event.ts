@@ -42,6 +42,37 @@ export function changesFromBatch(batch: WatchBatch, stamp: (o: KubeObject) => Ku
 }
 
 /**
+ * applyBatch applies an etcd watch batch received without previous values to objects — the complete state of
+ * the watched prefix up to the batch, as a watch cache holds it — and returns the batch's changes. Each
+ * change's previous object is the one objects held, so the store need not read, encode and send previous
+ * values, nor this replica decode them. A value that is not a JSON object is skipped and reported to
+ * onUndecodable (the key keeps its last decodable state), as is the delete of a key objects does not hold.
+ */
+export function applyBatch(batch: WatchBatch, objects: Map<string, KubeObject>, stamp: (o: KubeObject) => KubeObject, onUndecodable: (key: string, err: unknown) => void = () => undefined): ObjectChange[] {
+  const out: ObjectChange[] = [];
+  for (const ev of batch.events) {
+    const key = ev.kv.key.toString('latin1');
+    const prev = objects.get(key);
+    if (ev.type === 'DELETE') {
+      if (prev === undefined) continue;
+      objects.delete(key);
+      out.push({ key, revision: ev.kv.modRevision, object: undefined, prev });
+      continue;
+    }
+    let object: KubeObject;
+    try {
+      object = stamp(decodeObject(ev.kv).obj);
+    } catch (err) {
+      onUndecodable(key, err);
+      continue;
+    }
+    objects.set(key, object);
+    out.push({ key, revision: ev.kv.modRevision, object, prev });
+  }
+  return out;
+}
+
+/**
  * deliveredThrough is the revision through which a batch brings every change: its last event's revision —
  * not the header's, which for a watch catching up on history is the store's current revision, ahead of
  * batches still to come — or, for a batch without events (a progress notification), the header revision.

@@ -224,9 +224,12 @@ export class ObjectStore {
     }
   }
 
-  /** watch watches every key under prefix (or one key) from startRevision, with the previous values. */
-  watch(keyOrPrefix: string, startRevision: number, isPrefix: boolean): Watcher {
-    return this.client.watch(keyOrPrefix, { ...(isPrefix ? { prefix: true } : {}), startRevision, prevKv: true, progressNotify: true });
+  /**
+   * watch watches every key under prefix (or one key) from startRevision, with the previous values unless
+   * prevKv is false (a watcher that holds every object already knows them).
+   */
+  watch(keyOrPrefix: string, startRevision: number, isPrefix: boolean, prevKv = true): Watcher {
+    return this.client.watch(keyOrPrefix, { ...(isPrefix ? { prefix: true } : {}), startRevision, prevKv, progressNotify: true });
   }
 
   private firstGot(res: TxnOpResult | undefined): Versioned | undefined {
