@@ -6,9 +6,20 @@
  * protobufjs writes a field that is set even when it holds the default, and etcd (3.4) decodes a present
  * but empty `range_end` as a non-nil []byte{}, which its Range — served without a Raft round trip, unlike
  * writes, whose re-encoding drops the empty field — takes as "every key from key on" (the decoded form of
- * range_end "\0"). A get of one key would return the rest of the keyspace.
+ * range_end "\0"). A get of one key would return the rest of the keyspace. The KV calls are written and read
+ * by the store's hand-written codec (kv-codec.ts), which writes proto3 as Go does and so never sends them.
  */
 import type * as grpc from '@grpc/grpc-js';
+import {
+  decodeDeleteRangeResponse,
+  decodePutResponse,
+  decodeRangeResponse,
+  decodeTxnResponse,
+  encodeDeleteRangeRequest,
+  encodePutRequest,
+  encodeRangeRequest,
+  encodeTxnRequest,
+} from '../grpc/kv-codec.js';
 import { loadProtos, type ServiceName } from '../grpc/proto.js';
 import type * as pb from '../grpc/types.js';
 import type { Method } from './endpoint.js';
@@ -43,11 +54,20 @@ export function loadMethods(): Methods {
     const typed = def as Method<Req, Resp>;
     return { ...typed, requestSerialize: (req: Req): Buffer => typed.requestSerialize(withoutEmptyBytes(req)) };
   }
+  /**
+   * kvMethod is a KV call whose request is written, and whose response read, by the store's own codec
+   * (kv-codec.ts): the hot path of every API server write. Its writer leaves empty bytes fields out as Go
+   * does; a response it does not fully understand goes to protobufjs.
+   */
+  function kvMethod<Req, Resp>(name: string, encode: (req: Req) => Buffer, decode: (b: Buffer) => Resp | undefined): Method<Req, Resp> {
+    const slow = method<Req, Resp>('KV', name);
+    return { ...slow, requestSerialize: encode, responseDeserialize: (b: Buffer): Resp => decode(b) ?? slow.responseDeserialize(b) };
+  }
   return {
-    range: method('KV', 'Range'),
-    put: method('KV', 'Put'),
-    deleteRange: method('KV', 'DeleteRange'),
-    txn: method('KV', 'Txn'),
+    range: kvMethod('Range', encodeRangeRequest, decodeRangeResponse),
+    put: kvMethod('Put', encodePutRequest, decodePutResponse),
+    deleteRange: kvMethod('DeleteRange', encodeDeleteRangeRequest, decodeDeleteRangeResponse),
+    txn: kvMethod('Txn', encodeTxnRequest, decodeTxnResponse),
     compact: method('KV', 'Compact'),
     watch: method('Watch', 'Watch'),
     leaseGrant: method('Lease', 'LeaseGrant'),

@@ -50,6 +50,15 @@ const t = (field: number, wireType: number): number => field * 8 + wireType;
 
 // ------------------------------------------------------------------------------------------------ reading
 
+/**
+ * readMessage reads the embedded message whose tag was just read, with read; undefined if malformed. A
+ * singular message field seen twice is left to the caller to refuse (protobufjs keeps the last, Go merges).
+ */
+function readMessage<T>(r: Reader, read: (r: Reader, end: number) => T | undefined): T | undefined {
+  const n = r.length();
+  return n < 0 ? undefined : read(r, r.pos + n);
+}
+
 /** readRange reads a RangeRequest from r up to end. */
 export function readRangeRequest(r: Reader, end: number): RangeRequest | undefined {
   const m: RangeRequest = {
@@ -255,44 +264,30 @@ function readCompare(r: Reader, end: number): Compare | undefined {
   return r.pos === end ? m : undefined;
 }
 
-function readRequestOp(r: Reader, end: number, depth: number): RequestOp | undefined {
-  let op: RequestOp = {};
+const REQUEST_OP_MEMBERS = ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'] as const;
+const RESPONSE_OP_MEMBERS = ['responseRange', 'responsePut', 'responseDeleteRange', 'responseTxn'] as const;
+
+/**
+ * readOp reads a RequestOp or ResponseOp: one of four embedded messages (fields 1–4, read by readers), as
+ * protobufjs's toObject with oneofs returns it: `{ [oneof]: member, [member]: message }`, or `{}` for no
+ * member. Two members, or one set twice (protobufjs's handling differs from Go's), are left to protobufjs.
+ */
+function readOp(r: Reader, end: number, oneof: string, members: readonly string[], readers: readonly ((r: Reader, end: number) => unknown)[]): Record<string, unknown> | undefined {
+  let op: Record<string, unknown> | undefined;
   while (r.pos < end) {
-    if (!r.tag()) return undefined;
-    const tag = r.lo;
-    // A member set twice (or two members): protobufjs's handling differs from Go's; leave it to protobufjs.
-    if (op.request !== undefined || (tag !== t(1, LEN) && tag !== t(2, LEN) && tag !== t(3, LEN) && tag !== t(4, LEN))) return undefined;
-    const n = r.length();
-    if (n < 0) return undefined;
-    const subEnd = r.pos + n;
-    switch (tag) {
-      case t(1, LEN): {
-        const m = readRangeRequest(r, subEnd);
-        if (m === undefined) return undefined;
-        op = { request: 'requestRange', requestRange: m };
-        break;
-      }
-      case t(2, LEN): {
-        const m = readPutRequest(r, subEnd);
-        if (m === undefined) return undefined;
-        op = { request: 'requestPut', requestPut: m };
-        break;
-      }
-      case t(3, LEN): {
-        const m = readDeleteRangeRequest(r, subEnd);
-        if (m === undefined) return undefined;
-        op = { request: 'requestDeleteRange', requestDeleteRange: m };
-        break;
-      }
-      default: {
-        const m = readTxnRequest(r, subEnd, depth + 1);
-        if (m === undefined) return undefined;
-        op = { request: 'requestTxn', requestTxn: m };
-        break;
-      }
-    }
+    if (!r.tag() || op !== undefined) return undefined;
+    const field = r.lo >>> 3;
+    if ((r.lo & 7) !== LEN || field < 1 || field > readers.length) return undefined;
+    const m = readMessage(r, readers[field - 1]!);
+    if (m === undefined) return undefined;
+    op = { [oneof]: members[field - 1], [members[field - 1]!]: m };
   }
-  return r.pos === end ? op : undefined;
+  return r.pos === end ? (op ?? {}) : undefined;
+}
+
+function readRequestOp(r: Reader, end: number, depth: number): RequestOp | undefined {
+  const readers = [readRangeRequest, readPutRequest, readDeleteRangeRequest, (rr: Reader, e: number) => readTxnRequest(rr, e, depth + 1)];
+  return readOp(r, end, 'request', REQUEST_OP_MEMBERS, readers) as RequestOp | undefined;
 }
 
 /** readTxnRequest reads a TxnRequest from r up to end; depth counts the Txns around it. */
@@ -319,6 +314,180 @@ export function readTxnRequest(r: Reader, end: number, depth = 0): TxnRequest | 
   return r.pos === end ? m : undefined;
 }
 
+// ---------------------------------------------------------------------------------------- reading responses
+
+function readHeader(r: Reader, end: number): ResponseHeader | undefined {
+  const m: ResponseHeader = { clusterId: '0', memberId: '0', revision: '0', raftTerm: '0' };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    const tag = r.lo;
+    const v = tag === t(3, VARINT) ? r.int64() : tag === t(1, VARINT) || tag === t(2, VARINT) || tag === t(4, VARINT) ? r.uint64() : undefined;
+    if (v === undefined) return undefined;
+    if (tag === t(1, VARINT)) m.clusterId = v;
+    else if (tag === t(2, VARINT)) m.memberId = v;
+    else if (tag === t(3, VARINT)) m.revision = v;
+    else m.raftTerm = v;
+  }
+  return r.pos === end ? m : undefined;
+}
+
+/** readHeaderField reads a response's header (field 1) into m; false if malformed or sent twice. */
+function readHeaderField(r: Reader, m: { header: ResponseHeader | null }): boolean {
+  if (m.header !== null) return false;
+  const h = readMessage(r, readHeader);
+  if (h === undefined) return false;
+  m.header = h;
+  return true;
+}
+
+function readKeyValue(r: Reader, end: number): KeyValue | undefined {
+  const m: KeyValue = { key: EMPTY, createRevision: '0', modRevision: '0', version: '0', value: EMPTY, lease: '0' };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, LEN):
+      case t(5, LEN): {
+        const field = r.lo >>> 3;
+        const b = r.bytes();
+        if (b === undefined) return undefined;
+        if (field === 1) m.key = b;
+        else m.value = b;
+        break;
+      }
+      case t(2, VARINT):
+      case t(3, VARINT):
+      case t(4, VARINT):
+      case t(6, VARINT): {
+        const field = r.lo >>> 3;
+        const v = r.int64();
+        if (v === undefined) return undefined;
+        if (field === 2) m.createRevision = v;
+        else if (field === 3) m.modRevision = v;
+        else if (field === 4) m.version = v;
+        else m.lease = v;
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
+/** readRangeResponse reads a RangeResponse from r up to end. */
+export function readRangeResponse(r: Reader, end: number): RangeResponse | undefined {
+  const m: RangeResponse = { header: null, kvs: [], more: false, count: '0' };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, LEN):
+        if (!readHeaderField(r, m)) return undefined;
+        break;
+      case t(2, LEN): {
+        const kv = readMessage(r, readKeyValue);
+        if (kv === undefined) return undefined;
+        m.kvs.push(kv);
+        break;
+      }
+      case t(3, VARINT): {
+        const v = r.bool();
+        if (v < 0) return undefined;
+        m.more = v === 1;
+        break;
+      }
+      case t(4, VARINT): {
+        const v = r.int64();
+        if (v === undefined) return undefined;
+        m.count = v;
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
+/** readPutResponse reads a PutResponse from r up to end. */
+export function readPutResponse(r: Reader, end: number): PutResponse | undefined {
+  const m: PutResponse = { header: null, prevKv: null };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    if (r.lo === t(1, LEN)) {
+      if (!readHeaderField(r, m)) return undefined;
+    } else if (r.lo === t(2, LEN) && m.prevKv === null) {
+      const kv = readMessage(r, readKeyValue);
+      if (kv === undefined) return undefined;
+      m.prevKv = kv;
+    } else return undefined;
+  }
+  return r.pos === end ? m : undefined;
+}
+
+/** readDeleteRangeResponse reads a DeleteRangeResponse from r up to end. */
+export function readDeleteRangeResponse(r: Reader, end: number): DeleteRangeResponse | undefined {
+  const m: DeleteRangeResponse = { header: null, deleted: '0', prevKvs: [] };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, LEN):
+        if (!readHeaderField(r, m)) return undefined;
+        break;
+      case t(2, VARINT): {
+        const v = r.int64();
+        if (v === undefined) return undefined;
+        m.deleted = v;
+        break;
+      }
+      case t(3, LEN): {
+        const kv = readMessage(r, readKeyValue);
+        if (kv === undefined) return undefined;
+        m.prevKvs.push(kv);
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
+function readResponseOp(r: Reader, end: number, depth: number): ResponseOp | undefined {
+  const readers = [readRangeResponse, readPutResponse, readDeleteRangeResponse, (rr: Reader, e: number) => readTxnResponse(rr, e, depth + 1)];
+  const op = readOp(r, end, 'response', RESPONSE_OP_MEMBERS, readers);
+  // An op without a member is left to protobufjs (the types have no such ResponseOp).
+  return op === undefined || op['response'] === undefined ? undefined : (op as ResponseOp);
+}
+
+/** readTxnResponse reads a TxnResponse from r up to end; depth counts the Txns around it. */
+export function readTxnResponse(r: Reader, end: number, depth = 0): TxnResponse | undefined {
+  if (depth > MAX_TXN_DEPTH) return undefined;
+  const m: TxnResponse = { header: null, succeeded: false, responses: [] };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, LEN):
+        if (!readHeaderField(r, m)) return undefined;
+        break;
+      case t(2, VARINT): {
+        const v = r.bool();
+        if (v < 0) return undefined;
+        m.succeeded = v === 1;
+        break;
+      }
+      case t(3, LEN): {
+        const op = readMessage(r, (rr, e) => readResponseOp(rr, e, depth));
+        if (op === undefined) return undefined;
+        m.responses.push(op);
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
 /** decodeWhole runs read over a whole message; undefined unless it consumed exactly every byte. */
 function decodeWhole<T>(read: (r: Reader, end: number) => T | undefined): (b: Buffer) => T | undefined {
   return (b) => read(new Reader(b, 0, b.length), b.length);
@@ -332,6 +501,14 @@ export const decodePutRequest = decodeWhole(readPutRequest);
 export const decodeDeleteRangeRequest = decodeWhole(readDeleteRangeRequest);
 /** decodeTxnRequest reads a whole TxnRequest; undefined means "ask protobufjs". */
 export const decodeTxnRequest = decodeWhole((r, end) => readTxnRequest(r, end, 0));
+/** decodeRangeResponse reads a whole RangeResponse (a client's side of KV.Range); undefined means "ask protobufjs". */
+export const decodeRangeResponse = decodeWhole(readRangeResponse);
+/** decodePutResponse reads a whole PutResponse; undefined means "ask protobufjs". */
+export const decodePutResponse = decodeWhole(readPutResponse);
+/** decodeDeleteRangeResponse reads a whole DeleteRangeResponse; undefined means "ask protobufjs". */
+export const decodeDeleteRangeResponse = decodeWhole(readDeleteRangeResponse);
+/** decodeTxnResponse reads a whole TxnResponse; undefined means "ask protobufjs". */
+export const decodeTxnResponse = decodeWhole((r, end) => readTxnResponse(r, end, 0));
 
 // ------------------------------------------------------------------------------------------------ writing
 
@@ -531,6 +708,10 @@ function encodeWith<T>(write: (w: Writer, m: T) => void): (m: T) => Buffer {
 export const encodeRangeRequest = encodeWith(writeRangeRequest);
 /** encodeTxnRequest writes a TxnRequest. */
 export const encodeTxnRequest = encodeWith(writeTxnRequest);
+/** encodePutRequest writes a PutRequest. */
+export const encodePutRequest = encodeWith(writePutRequest);
+/** encodeDeleteRangeRequest writes a DeleteRangeRequest. */
+export const encodeDeleteRangeRequest = encodeWith(writeDeleteRangeRequest);
 /** encodeRangeResponse writes a RangeResponse (the gRPC serializer of KV.Range). */
 export const encodeRangeResponse = encodeWith(writeRangeResponse);
 /** encodePutResponse writes a PutResponse (the gRPC serializer of KV.Put). */

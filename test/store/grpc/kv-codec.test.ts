@@ -1,11 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeKvEntry, encodeKvEntry } from '../../../src/store/grpc/fast-codec.js';
+import { loadMethods, withoutEmptyBytes } from '../../../src/store/client/methods.js';
 import {
   decodeDeleteRangeRequest,
+  decodeDeleteRangeResponse,
   decodePutRequest,
+  decodePutResponse,
   decodeRangeRequest,
+  decodeRangeResponse,
   decodeTxnRequest,
+  decodeTxnResponse,
   encodeDeleteRangeResponse,
   encodePutResponse,
   encodeRangeRequest,
@@ -210,10 +215,94 @@ describe('kv codec: responses', () => {
     });
   }
 
+  const responseDecoders: Record<Method, (b: Buffer) => unknown> = {
+    Range: decodeRangeResponse,
+    Put: decodePutResponse,
+    DeleteRange: decodeDeleteRangeResponse,
+    Txn: decodeTxnResponse,
+  };
+  for (const { method, arb, encode } of cases) {
+    it(`${method}: a client's reader reads what proto-loader reads, from protobufjs's bytes and the store's`, () => {
+      fc.assert(
+        fc.property(arb, (resp) => {
+          for (const b of [pbResp(method, resp), encode(resp as never)]) expect(responseDecoders[method](b)).toStrictEqual(slowResp(method, b));
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it(`${method}: a damaged response is read as protobufjs reads it, or left to it`, () => {
+      fc.assert(
+        fc.property(arb, fc.nat(2), fc.nat(), fc.nat(255), (resp, kind, at, v) => {
+          const b = mutate(pbResp(method, resp), kind, at, v);
+          const fast = responseDecoders[method](b);
+          let slow: unknown;
+          try {
+            slow = slowResp(method, b);
+          } catch {
+            expect(fast).toBeUndefined();
+            return;
+          }
+          if (fast !== undefined) expect(fast).toStrictEqual(slow);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+
+  it('leaves a header or prev_kv sent twice, an op with no or two members and deep nesting to protobufjs', () => {
+    const h = [0x0a, 2, 0x18, 5];
+    expect(decodeRangeResponse(Buffer.from([...h, ...h]))).toBeUndefined();
+    expect(decodePutResponse(Buffer.from([0x12, 0, 0x12, 0]))).toBeUndefined();
+    // TxnResponse.responses[0] with no member, then with response_put twice
+    expect(decodeTxnResponse(Buffer.from([0x1a, 0]))).toBeUndefined();
+    expect(decodeTxnResponse(Buffer.from([0x1a, 4, 0x12, 0, 0x12, 0]))).toBeUndefined();
+    let deep: pb.TxnResponse = { header: null, succeeded: true, responses: [] };
+    for (let i = 0; i < 20; i++) deep = { header: null, succeeded: true, responses: [{ response: 'responseTxn', responseTxn: deep }] };
+    const b = pbResp('Txn', deep);
+    expect(decodeTxnResponse(b)).toBeUndefined();
+    expect(loadMethods().txn.responseDeserialize(b)).toStrictEqual(slowResp('Txn', b));
+  });
+
   it('a large response grows the scratch buffer and comes out whole', () => {
     const kvs = Array.from({ length: 300 }, (_, i) => ({ key: Buffer.from(`k${i}`), createRevision: String(i + 1), modRevision: String(i + 1), version: '1', value: Buffer.alloc(1000, i), lease: '0' }));
     const resp: pb.RangeResponse = { header: { clusterId: '1', memberId: '2', revision: '300', raftTerm: '3' }, kvs, more: false, count: '300' };
     expect(slowResp('Range', encodeRangeResponse(resp))).toStrictEqual(slowResp('Range', pbResp('Range', resp)));
+  });
+});
+
+describe('kv codec: the client\'s KV calls', () => {
+  const methods = loadMethods();
+  const calls: { method: Method; arb: fc.Arbitrary<unknown>; serialize: (req: never) => Buffer }[] = [
+    { method: 'Range', arb: rangeRequest, serialize: methods.range.requestSerialize },
+    { method: 'Put', arb: putRequest, serialize: methods.put.requestSerialize },
+    { method: 'DeleteRange', arb: deleteRangeRequest, serialize: methods.deleteRange.requestSerialize },
+    { method: 'Txn', arb: txnRequest, serialize: methods.txn.requestSerialize },
+  ];
+  for (const { method, arb, serialize } of calls) {
+    it(`${method}: a request means what protobufjs's bytes of it mean`, () => {
+      fc.assert(
+        fc.property(arb, (req) => {
+          expect(slowReq(method, serialize(req as never))).toStrictEqual(slowReq(method, pbReq(method, req)));
+        }),
+        { numRuns: method === 'Txn' ? 300 : 500 },
+      );
+    });
+  }
+
+  it('a read or delete of one key sends no range_end (etcd 3.4 would read an empty one as "every key from key on")', () => {
+    const range = { ...(slowReq('Range', Buffer.alloc(0)) as pb.RangeRequest), key: Buffer.from('k') };
+    expect([...methods.range.requestSerialize(range)]).toEqual([0x0a, 1, 0x6b]);
+    expect([...methods.deleteRange.requestSerialize({ key: Buffer.from('k'), rangeEnd: Buffer.alloc(0), prevKv: false })]).toEqual([0x0a, 1, 0x6b]);
+    // A Txn: compare mod_revision("k") == 0, success get("k"); nothing but the key in either.
+    const txn: pb.TxnRequest = {
+      compare: [{ result: 'EQUAL', target: 'MOD', key: Buffer.from('k'), rangeEnd: Buffer.alloc(0), targetUnion: 'modRevision', modRevision: '0' }],
+      success: [{ request: 'requestRange', requestRange: range }],
+      failure: [],
+    };
+    expect([...methods.txn.requestSerialize(txn)]).toEqual([0x0a, 7, 0x10, 2, 0x1a, 1, 0x6b, 0x30, 0, 0x12, 5, 0x0a, 3, 0x0a, 1, 0x6b]);
+    // The same request through withoutEmptyBytes and protobufjs, as the other calls are sent, means the same.
+    expect(slowReq('Txn', methods.txn.requestSerialize(txn))).toStrictEqual(slowReq('Txn', pbReq('Txn', withoutEmptyBytes(txn))));
   });
 });
 
