@@ -275,8 +275,9 @@ export class RestHandlers {
     if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, obj.metadata.name ?? '', errs);
   }
 
-  private validateUpdate(r: ResourceType, obj: KubeObject, old: KubeObject): void {
-    const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...r.validate(obj), ...r.validateUpdate(obj, old)];
+  private validateUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean): void {
+    const own = status && r.validateStatusUpdate !== undefined ? r.validateStatusUpdate(obj, old) : [...r.validate(obj), ...r.validateUpdate(obj, old)];
+    const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...own];
     if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, obj.metadata.name ?? '', errs);
   }
 
@@ -445,7 +446,7 @@ export class RestHandlers {
     else r.prepareForUpdate(obj, old, ctx);
     // The resourceVersion was checked against the stored one; validation sees the stored one.
     meta.resourceVersion = oldMeta.resourceVersion;
-    this.validateUpdate(r, obj, old);
+    this.validateUpdate(r, obj, old, status);
     return obj;
   }
 

@@ -68,6 +68,12 @@ export interface ResourceType {
   /** validateUpdate checks what only an update can break (immutable fields …); the caller also runs validate and the metadata checks. */
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /**
+   * validateStatusUpdate, where a kind has it, checks a /status write in place of validate and validateUpdate
+   * (kube's status strategies, e.g. ValidatePodStatusUpdate): the spec was carried over from the stored
+   * object, so checking it again could only cost time. The caller still runs the metadata checks.
+   */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
    * gracePeriodSeconds is the default grace period of a delete (pods: their terminationGracePeriodSeconds,
    * when bound to a node); undefined means the object is removed at once unless finalizers hold it.
    */

@@ -164,6 +164,9 @@ function pods(admission: PodAdmissionOptions): ResourceType {
       }
       return errs;
     },
+    // A status write keeps the stored spec (prepareStatusUpdate): neither check above can fail on it. As
+    // before, the status itself is not validated (kube's ValidatePodStatusUpdate checks its IPs and conditions).
+    validateStatusUpdate: () => [],
     gracePeriodSeconds: (o) => {
       const pod = o as Pod;
       // An unscheduled pod (or one that finished) has nothing running to stop: it goes at once.
