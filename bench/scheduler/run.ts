@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   let t = Date.now();
   const extraPids: number[] = [];
   if (hollow) {
-    extraPids.push(startProcess('node agents', ['node', `--master=${nodesURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log')));
+    extraPids.push(startProcess('node agents', ['node', `--master=${nodesURL}`, `--count=${o.nodes}`, '--port=0', '--log-level=warn'], join(dir, 'nodes.log'), profFlags));
     await until(`${o.nodes} nodes to register`, 600_000, async () => (JSON.parse((await api.request('GET', '/api/v1/nodes')).text) as { items: unknown[] }).items.length >= o.nodes);
   } else {
     const names = Array.from({ length: o.nodes }, (_, i) => `node-${String(i).padStart(5, '0')}`);

@@ -429,8 +429,8 @@ export class NodeAgents implements Controller {
     const decision = syncPod(pod, rt, s.clock.now(), this.config);
     this.runtimes.set(key, decision.runtime);
     if (decision.status !== undefined) {
-      const next = deepCopy<Pod>(pod);
-      next.status = decision.status;
+      // Only serialized, never changed: the cached pod with the new status, not a deep copy of it.
+      const next = { ...(pod as Pod), status: decision.status };
       try {
         this.written.set(key, { pod: await s.client.updateStatus<Pod>(PODS, next), replaced: pod.metadata.resourceVersion });
         this.metrics.podStatusWrites.inc({ result: 'ok' });
