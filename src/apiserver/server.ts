@@ -149,7 +149,7 @@ export class ApiServer {
     this.log = deps.log.child({ component: 'apiserver' });
     this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
-    this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize);
+    this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize, deps.clock);
     this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'), {
       leases: new LeaseManager(this.client, deps.clock),
       ttlSeconds: cfg.eventTtlSeconds,

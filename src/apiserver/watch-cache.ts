@@ -17,6 +17,7 @@
  */
 import type { KubeObject } from '../api/index.js';
 import type { Watcher } from '../store/client/index.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
 import { stampKind, type ResourceType } from './resource.js';
@@ -28,6 +29,9 @@ import { applyBatch, deliveredThrough, type ObjectChange } from './watch-event.j
  * writes through one replica when the watch lags.
  */
 const WRITTEN_LIMIT = 8192;
+
+/** WARM_RETRY_MS is how long after a failed start warm leaves a cache alone. */
+const WARM_RETRY_MS = 1_000;
 
 /** CacheSubscriber receives a cache's changes; end is called once if the cache drops it. */
 export interface CacheSubscriber {
@@ -89,6 +93,7 @@ export class WatchCache {
   private async start(): Promise<void> {
     const prefix = this.store.listPrefix(this.r.resource);
     const page = await this.store.list({ prefix });
+    if (this.closed) throw StatusError.serviceUnavailable('the watch cache is closed');
     this.objects.clear();
     for (const v of page.items) this.objects.set(this.store.key(this.r.resource, v.obj.metadata.namespace, v.obj.metadata.name ?? ''), this.stamp(v.obj));
     this.window = [];
@@ -130,7 +135,13 @@ export class WatchCache {
     watcher.on('error', restart);
     watcher.on('close', () => restart(new Error('the etcd watch closed')));
     await watcher.ready();
+    if (this.closed) {
+      // Closed while the watch was being set up: close() found no watch to cancel.
+      watcher.cancel();
+      throw StatusError.serviceUnavailable('the watch cache is closed');
+    }
     this.live = this.watcher === watcher;
+    this.pruneWritten();
   }
 
   /**
@@ -154,9 +165,15 @@ export class WatchCache {
    * second status update, a lease renewal) would otherwise find the cache known-stale and cost a store read.
    */
   wrote(key: string, written: Versioned | undefined): void {
+    if (written === undefined) {
+      this.written.delete(key);
+      return;
+    }
+    // A cache that is not running is never pruned; and an answer that arrives late must not hide a newer one.
+    if (!this.running || written.modRevision <= this.current || written.modRevision <= (this.written.get(key)?.modRevision ?? 0)) return;
     this.written.delete(key);
-    if (written === undefined || written.modRevision <= this.current) return;
-    this.written.set(key, written);
+    // A copy frozen as the cache's own objects are: what the handler answers with may not change it.
+    this.written.set(key, { obj: Object.freeze({ ...written.obj }), modRevision: written.modRevision });
     if (this.written.size > WRITTEN_LIMIT) this.written.delete(this.written.keys().next().value!);
   }
 
@@ -223,12 +240,16 @@ export class WatchCaches {
     private readonly store: ObjectStore,
     private readonly log: Logger,
     private readonly windowSize: number,
+    private readonly clock: Clock,
   ) {}
 
   private closed = false;
+  /** warmFailures holds when warm last failed to start a resource's cache (monotonic ms). */
+  private readonly warmFailures = new Map<string, number>();
 
   /** for returns the (started) cache of resource r. */
   async for(r: ResourceType): Promise<WatchCache> {
+    if (this.closed) throw StatusError.serviceUnavailable('the watch cache is closed');
     const c = this.cacheOf(r);
     await c.ready();
     return c;
@@ -253,7 +274,18 @@ export class WatchCaches {
   warm(r: ResourceType): WatchCache | undefined {
     if (this.closed) return undefined;
     const c = this.cacheOf(r);
-    if (!c.running) c.ready().catch((err: unknown) => this.log.debug({ err, resource: r.resource }, 'watch cache: could not start it for updates'));
+    if (c.running) return c;
+    // After a failed start, updates try again at most once a second (each try lists the whole resource).
+    const key = `${r.group}/${r.resource}`;
+    const failedAt = this.warmFailures.get(key);
+    if (failedAt !== undefined && this.clock.monotonic() - failedAt < WARM_RETRY_MS) return c;
+    c.ready().then(
+      () => this.warmFailures.delete(key),
+      (err: unknown) => {
+        this.warmFailures.set(key, this.clock.monotonic());
+        this.log.debug({ err, resource: r.resource }, 'watch cache: could not start it for updates');
+      },
+    );
     return c;
   }
 

@@ -46,7 +46,8 @@ export function changesFromBatch(batch: WatchBatch, stamp: (o: KubeObject) => Ku
  * the watched prefix up to the batch, as a watch cache holds it — and returns the batch's changes. Each
  * change's previous object is the one objects held, so the store need not read, encode and send previous
  * values, nor this replica decode them. A value that is not a JSON object is skipped and reported to
- * onUndecodable (the key keeps its last decodable state), as is the delete of a key objects does not hold.
+ * onUndecodable (the key keeps its last decodable state); the delete of a key objects does not hold is skipped
+ * (no watcher can have seen it).
  */
 export function applyBatch(batch: WatchBatch, objects: Map<string, KubeObject>, stamp: (o: KubeObject) => KubeObject, onUndecodable: (key: string, err: unknown) => void = () => undefined): ObjectChange[] {
   const out: ObjectChange[] = [];

@@ -40,7 +40,7 @@ describe('pod status writes', () => {
   beforeAll(async () => {
     client = new EtcdClient({ endpoints: [store().endpoint] });
     const objects = new ObjectStore(client, '/registry');
-    caches = new WatchCaches(objects, silentLogger(), 100);
+    caches = new WatchCaches(objects, silentLogger(), 100, systemClock);
     handlers = new RestHandlers(objects, caches, systemClock, new SeededRandom(3));
     await handlers.ensureSystemNamespaces(registry.lookup('', 'v1', 'namespaces')!);
   });

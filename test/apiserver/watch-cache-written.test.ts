@@ -3,11 +3,12 @@
  * update of that object starts from the write instead of a store read. The cache here runs over a store
  * whose watch the test drives by hand, so "the watch has not caught up yet" is a state, not a race.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ConfigMap } from '../../src/api/index.js';
 import { builtinRegistry } from '../../src/apiserver/registry.js';
 import type { ListPage, ListRequest, ObjectStore, Versioned } from '../../src/apiserver/storage/object-store.js';
 import { WatchCache, WatchCaches } from '../../src/apiserver/watch-cache.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { CapstanError } from '../../src/util/errors.js';
 import { Watcher, type KeyValue } from '../../src/store/client/index.js';
 import type { WatchSink } from '../../src/store/client/watch.js';
@@ -19,10 +20,22 @@ const PREFIX = '/registry/configmaps/';
 class HandDrivenStore implements Pick<ObjectStore, 'list' | 'listPrefix' | 'key' | 'watch'> {
   sink: WatchSink | undefined;
   lists = 0;
+  /** watches records what each watch asked for. */
+  readonly watches: { prevKv: boolean | undefined; cancelled: boolean }[] = [];
+  /** hold, when set, keeps the next list pending until the test calls it. */
+  hold: ((release: () => void) => void) | undefined;
+  /** failLists makes lists fail. */
+  failLists = false;
+  /** holdCreated leaves a new watch waiting for its creation until the test calls sink.created. */
+  holdCreated = false;
 
   list(_req: ListRequest): Promise<ListPage> {
     this.lists++;
-    return Promise.resolve({ items: [{ obj: configMap('a', 'listed', 5), modRevision: 5 }], revision: 10 });
+    if (this.failLists) return Promise.reject(new Error('the store is unavailable'));
+    const page: ListPage = { items: [{ obj: configMap('a', 'listed', 5), modRevision: 5 }], revision: 10 };
+    const hold = this.hold;
+    this.hold = undefined;
+    return hold === undefined ? Promise.resolve(page) : new Promise((resolve) => hold(() => resolve(page)));
   }
 
   listPrefix(): string {
@@ -33,11 +46,15 @@ class HandDrivenStore implements Pick<ObjectStore, 'list' | 'listPrefix' | 'key'
     return `${PREFIX}default/${name}`;
   }
 
-  watch(keyOrPrefix: string): Watcher {
+  watch(keyOrPrefix: string, _start: number, _isPrefix: boolean, prevKv?: boolean): Watcher {
+    const record = { prevKv, cancelled: false };
+    this.watches.push(record);
     return new Watcher(Buffer.from(keyOrPrefix), Buffer.alloc(0), (sink) => {
       this.sink = sink;
-      queueMicrotask(() => sink.created(10));
-      return () => undefined;
+      if (!this.holdCreated) queueMicrotask(() => sink.created(10));
+      return () => {
+        record.cancelled = true;
+      };
     });
   }
 
@@ -71,15 +88,14 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     const { cache, store } = await startedCache();
     const key = store.key('configmaps', 'default', 'a');
     expect(data(cache.suggestion(key))).toBe('listed');
-    const mine = written('a', 'mine', 12);
-    cache.wrote(key, mine);
-    expect(cache.suggestion(key)).toBe(mine);
+    cache.wrote(key, written('a', 'mine', 12));
+    const offered = cache.suggestion(key);
+    expect([data(offered), offered?.modRevision, Object.isFrozen(offered?.obj)]).toEqual(['mine', 12, true]);
     // A change of another key at 11 does not reach the write.
     store.put('b', 'other', 11);
-    expect(cache.suggestion(key)).toBe(mine);
+    expect(data(cache.suggestion(key))).toBe('mine');
     store.put('a', 'watched', 12);
     const after = cache.suggestion(key);
-    expect(after).not.toBe(mine);
     expect(data(after)).toBe('watched');
     expect(after?.modRevision).toBe(12);
   });
@@ -97,6 +113,23 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     cache.wrote(key, written('a', 'mine', 12));
     cache.wrote(key, undefined);
     expect(data(cache.suggestion(key))).toBe('listed');
+  });
+
+  it('asks its watch for no previous values', async () => {
+    const { store } = await startedCache();
+    expect(store.watches.map((w) => w.prevKv)).toEqual([false]);
+  });
+
+  it('keeps the newer write when an older one is reported after it, and nothing while it is not running', async () => {
+    const { cache, store } = await startedCache();
+    const key = store.key('configmaps', 'default', 'a');
+    cache.wrote(key, written('a', 'newer', 14));
+    cache.wrote(key, written('a', 'older', 12));
+    expect(data(cache.suggestion(key))).toBe('newer');
+    store.sink!.fail(new CapstanError('the watch failed', 'test', true));
+    cache.wrote(store.key('configmaps', 'default', 'b'), written('b', 'mine', 15));
+    await cache.ready();
+    expect(cache.suggestion(store.key('configmaps', 'default', 'b'))).toBeUndefined();
   });
 
   it('offers the newest of several writes of one key', async () => {
@@ -131,10 +164,11 @@ describe('a watch cache remembers its own replica\'s writes', () => {
 describe('an update warms its resource\'s watch cache', () => {
   const configmaps = builtinRegistry().lookup('', 'v1', 'configmaps')!;
   const key = `${PREFIX}default/a`;
+  const clock = new ManualClock();
 
   it('starts the cache in the background, offers nothing until it is live, and restarts it after its watch failed', async () => {
     const store = new HandDrivenStore();
-    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100);
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100, clock);
     const cache = caches.warm(configmaps)!;
     expect(cache.running).toBe(true);
     expect(cache.suggestion(key)).toBeUndefined();
@@ -149,11 +183,55 @@ describe('an update warms its resource\'s watch cache', () => {
     expect(data(cache.suggestion(key))).toBe('listed');
   });
 
-  it('starts nothing once the caches are closed', () => {
+  it('starts nothing once the caches are closed', async () => {
     const store = new HandDrivenStore();
-    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100);
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100, clock);
     caches.close();
     expect(caches.warm(configmaps)).toBeUndefined();
+    await expect(caches.for(configmaps)).rejects.toThrow('the watch cache is closed');
     expect(store.lists).toBe(0);
+  });
+
+  it('a cache closed while it lists opens no watch, and one closed while its watch starts cancels it', async () => {
+    const store = new HandDrivenStore();
+    let release: (() => void) | undefined;
+    store.hold = (r) => (release = r);
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100, clock);
+    const cache = caches.warm(configmaps)!;
+    const started = cache.ready();
+    caches.close();
+    release!();
+    await expect(started).rejects.toThrow('the watch cache is closed');
+    expect(store.watches).toEqual([]);
+    expect(cache.suggestion(key)).toBeUndefined();
+
+    const other = new HandDrivenStore();
+    other.holdCreated = true;
+    const caches2 = new WatchCaches(other as unknown as ObjectStore, silentLogger(), 100, clock);
+    const cache2 = caches2.warm(configmaps)!;
+    const started2 = cache2.ready();
+    await vi.waitFor(() => expect(other.sink).toBeDefined());
+    caches2.close();
+    other.sink!.created(10);
+    await expect(started2).rejects.toThrow();
+    expect(other.watches.every((w) => w.cancelled)).toBe(true);
+    expect(cache2.suggestion(key)).toBeUndefined();
+  });
+
+  it('after a failed start, updates try again once a second, not on every call', async () => {
+    const store = new HandDrivenStore();
+    store.failLists = true;
+    const caches = new WatchCaches(store as unknown as ObjectStore, silentLogger(), 100, clock);
+    const cache = caches.warm(configmaps)!;
+    await expect(cache.ready()).rejects.toThrow('the store is unavailable');
+    const tries = store.lists;
+    for (let i = 0; i < 10; i++) caches.warm(configmaps);
+    expect(store.lists).toBe(tries);
+    store.failLists = false;
+    clock.advance(1_000);
+    caches.warm(configmaps);
+    await cache.ready();
+    expect(store.lists).toBe(tries + 1);
+    expect(data(cache.suggestion(key))).toBe('listed');
   });
 });

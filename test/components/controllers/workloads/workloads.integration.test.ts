@@ -269,6 +269,10 @@ describe('workload controllers against a real API server', () => {
   it('a ReplicaSet replaces deleted pods, adopts a matching orphan and releases a pod that stops matching', async () => {
     const orphan: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default', labels: { app: 'solo' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
     await client.create(PODS, 'default', orphan);
+    // As Kubernetes' own e2e test of adoption: the orphan runs before the ReplicaSet exists. Otherwise the
+    // controller's pod informer may not have it yet when it first syncs the ReplicaSet (pods and ReplicaSets
+    // come on separate watches), and it rightly creates three pods and deletes the surplus later.
+    await waitForPods('solo', 1, 'the orphan running');
     const rs: ReplicaSet = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
