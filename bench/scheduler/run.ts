@@ -159,12 +159,19 @@ async function requestCounts(urls: readonly string[]): Promise<string> {
   return [...sums.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k}: ${v}`).join(', ');
 }
 
-/** storeCalls reads the store's grpc_server_handled_total summed by method (Range, Txn, LeaseKeepAlive …). */
-async function storeCalls(clientURL: string): Promise<Map<string, number>> {
+/** StoreCounters are the store's counters the benchmark reports: calls by method, and watch events replayed from disk. */
+interface StoreCounters {
+  readonly calls: Map<string, number>;
+  readonly replayed: number;
+}
+
+/** storeCounters reads grpc_server_handled_total summed by method and capstan_store_watch_events_replayed_total. */
+async function storeCounters(clientURL: string): Promise<StoreCounters> {
   const text = await (await fetch(`${clientURL}/metrics`)).text().catch(() => '');
-  const sums = new Map<string, number>();
-  for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*\} (\d+)/gm)) sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[2]));
-  return sums;
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*\} (\d+)/gm)) calls.set(m[1]!, (calls.get(m[1]!) ?? 0) + Number(m[2]));
+  const replayed = Number(/^capstan_store_watch_events_replayed_total (\d+)/m.exec(text)?.[1] ?? 0);
+  return { calls, replayed };
 }
 
 /** callsBetween renders the store calls made between two readings, most frequent first (`Txn 44120, Range 9321`). */
@@ -238,7 +245,7 @@ async function main(): Promise<void> {
 
   const pids = [storePid, ...apiPids, schedPid, ...extraPids, process.pid];
   const cpuBefore = sampleCpu(pids);
-  const callsBefore = await storeCalls(clientURL);
+  const storeBefore = await storeCounters(clientURL);
   const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(6, '0')}`);
   const done = new Promise<void>((resolve) => (allBound = resolve));
   t = performance.now();
@@ -266,7 +273,7 @@ async function main(): Promise<void> {
   clearTimeout(timer);
   const lastBound = Math.max(...names.map((n) => bound.get(n) ?? 0));
   const cpuAfter = sampleCpu(pids);
-  const callsAfter = await storeCalls(clientURL);
+  const storeAfter = await storeCounters(clientURL);
   const cpu = cpuDelta(cpuBefore, cpuAfter);
   const elapsedS = (lastBound - t) / 1000;
   const latencies = names.filter((n) => bound.has(n)).map((n) => bound.get(n)! - created.get(n)!);
@@ -292,7 +299,7 @@ async function main(): Promise<void> {
   console.log(`create → Running latency:   ${startup === undefined ? 'n/a (no hollow node agents: Node objects created through the API)' : fmt(startup)}`);
   console.log(`CPU seconds:                store ${perProc(storePid)}, apiserver ${apiPids.map(perProc).join(' + ')}, scheduler ${perProc(schedPid)}${extraPids.length > 0 ? `, node agents ${perProc(extraPids[0]!)}` : ''}, this load generator ${perProc(process.pid)} (total ${cpu.seconds.toFixed(1)} s over ${elapsedS.toFixed(1)} s wall)`);
   console.log(`API requests:               ${requests}`);
-  console.log(`store calls:                ${callsBetween(callsBefore, callsAfter)}`);
+  console.log(`store calls:                ${callsBetween(storeBefore.calls, storeAfter.calls)}; watch events replayed from disk: ${storeAfter.replayed - storeBefore.replayed}`);
   console.log(`anchor:                     kube-scheduler's scheduler_perf expects ~680 pods/s (5,000 nodes, 10,000 pods); target here ≥ 500 pods/s`);
 
   for (const a of apis) a.close();

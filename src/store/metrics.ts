@@ -20,6 +20,7 @@ export interface StoreMetrics {
   grpcHandled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
   fastPathCalls: Counter;
   watchers: Gauge;
+  watchEventsReplayed: Counter;
 }
 
 /** createStoreMetrics makes a registry of its own (no global default registry: several servers may share a process in tests). */
@@ -56,6 +57,11 @@ export function createStoreMetrics(): StoreMetrics {
       ...r,
     }),
     watchers: new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', ...r }),
+    watchEventsReplayed: new Counter({
+      name: 'capstan_store_watch_events_replayed_total',
+      help: 'Events read back from the backend for watchers that started in the past or fell behind (unsynced watchers).',
+      ...r,
+    }),
     fastPathCalls: new Counter({
       name: 'capstan_store_grpc_fast_path_calls_total',
       help: 'Unary KV calls answered on the HTTP/2 stream without going through grpc-js.',

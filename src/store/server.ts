@@ -206,6 +206,7 @@ export class StoreServer implements TransportHost, PeerHost {
     this.clusterIdString = int64(clusterId);
     this.memberIdString = int64(memberId);
     this.watchable = new WatchableStore(kv, clock, log.child({ component: 'watch' }));
+    this.watchable.onReplay = (events) => this.metrics?.watchEventsReplayed.inc(events);
     this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
     this.alarms = new AlarmStore();
     this.heartbeatDelay = new HeartbeatDelay(cfg.heartbeatIntervalMs);

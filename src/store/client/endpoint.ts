@@ -14,6 +14,9 @@ import { H2UnaryTransport, type UnaryCall } from './h2-unary.js';
 
 export type { UnaryCall } from './h2-unary.js';
 
+/** WATCH_WINDOW_BYTES is the HTTP/2 receive window of the streams' channel (see CHANNEL_OPTIONS). */
+export const WATCH_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** CHANNEL_OPTIONS tune the streams' channel for fast failover and etcd-sized responses (h2-unary.ts mirrors them). */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // Come back quickly once a restarted member listens again (grpc's default backoff reaches 120 s).
@@ -26,6 +29,11 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
   // A list can be large; clientv3 raises the receive limit to MaxInt32 as well.
   'grpc.max_receive_message_length': -1,
+  // A watch's HTTP/2 flow-control window (and the connection's): with HTTP/2's 64 KiB a client busy for a few
+  // tens of milliseconds (an API server under load) stops a member's watch stream after some 25 pod events, and
+  // the member then reads the rest back from disk. grpc-go's clients grow their window by BDP estimation up
+  // to 16 MiB; grpc-js has no estimator, so the window starts large.
+  'grpc-node.flow_control_window': WATCH_WINDOW_BYTES,
   // grpc-js keeps only its transparent retries (a stream that never left the client, or was refused before
   // the server application saw it); every other retry is the client's, with etcd's semantics.
 };

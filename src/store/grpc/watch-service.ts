@@ -196,7 +196,7 @@ class WatchStream implements WatchSink {
   }
 
   congested(): boolean {
-    return this.closed || this.call.writableNeedDrain;
+    return this.closed || this.call.writableLength >= WATCH_SEND_BUFFER;
   }
 
   private sendProgress(): void {
@@ -247,6 +247,13 @@ class WatchStream implements WatchSink {
 export const GRPC_OVERHEAD_BYTES = 512 * 1024;
 /** RESPONSE_OVERHEAD_BYTES bounds the encoded header and scalar fields of a WatchResponse. */
 const RESPONSE_OVERHEAD_BYTES = 64;
+
+/**
+ * WATCH_SEND_BUFFER is how many responses a watch stream may have queued before its watchers count as
+ * congested and fall back to catching up from disk: etcd's per-watcher channel (chanBufLen, 128). grpc-js's
+ * own mark (16) is reached by one Ready that applies a few dozen writes, before the loop can flush anything.
+ */
+const WATCH_SEND_BUFFER = 128;
 
 function varintLen(n: number): number {
   let len = 1;

@@ -72,6 +72,11 @@ export class WatchableStore {
   private nextId = 1;
   private syncing = false;
   private timer: TimerHandle | undefined;
+  /**
+   * onReplay is told how many events each catch-up read brought back from the backend — for watchers that
+   * started in the past or fell behind (their stream was congested) — for the member's metrics.
+   */
+  onReplay: (events: number) => void = () => undefined;
 
   constructor(
     private readonly kv: KvStore,
@@ -200,6 +205,9 @@ export class WatchableStore {
       }
       const to = Math.min(current, from + catchUpChunkRevisions - 1);
       const byRev = await this.readHistory(from, to, live.some((w) => w.opts.prevKv));
+      let read = 0;
+      for (const evs of byRev.values()) read += evs.length;
+      this.onReplay(read);
       for (const w of live) {
         if (w.cancelled || !this.unsynced.has(w) || w.minRev > to) continue;
         const mine: MvccEvent[] = [];

@@ -109,6 +109,8 @@ describe('WatchableStore', () => {
 
   it('a congested watcher never blocks writes and later catches up in order, exactly once', async () => {
     const { kv, ws } = await setup();
+    let replayed = 0;
+    ws.onReplay = (n) => (replayed += n);
     const sink = new RecordingSink();
     ws.watch(opts({ key: 'k', rangeEnd: 'l' }), sink);
     write(kv, ws, (t) => t.put(b('k'), b('0'), 0n));
@@ -116,10 +118,14 @@ describe('WatchableStore', () => {
     for (let i = 1; i <= 50; i++) write(kv, ws, (t) => t.put(b('k'), b(String(i)), 0n));
     expect(sink.got).toHaveLength(1);
     expect(ws.watcherCount().unsynced).toBe(1);
+    expect(replayed).toBe(0);
     sink.busy = false;
     await sink.until(() => sink.got.length === 51, ws);
+    // The 50 events written while it was congested came back from the backend, and were counted.
+    expect(replayed).toBe(50);
     write(kv, ws, (t) => t.put(b('k'), b('52'), 0n));
     await sink.until(() => sink.got.length === 52, ws);
+    expect(replayed).toBe(50);
     expect(sink.got.map((e) => e.value)).toEqual([...Array.from({ length: 51 }, (_, i) => String(i)), '52']);
     expect(ws.watcherCount()).toEqual({ synced: 1, unsynced: 0 });
   });
