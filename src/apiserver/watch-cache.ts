@@ -95,7 +95,8 @@ export class WatchCache {
     const page = await this.store.list({ prefix });
     if (this.closed) throw StatusError.serviceUnavailable('the watch cache is closed');
     this.objects.clear();
-    for (const v of page.items) this.objects.set(this.store.key(this.r.resource, v.obj.metadata.namespace, v.obj.metadata.name ?? ''), this.stamp(v.obj));
+    // Under the store key, as the watch's changes are: an object's metadata need not match its key.
+    for (const v of page.items) this.objects.set(v.key, this.stamp(v.obj));
     this.window = [];
     this.complete = page.revision;
     this.current = page.revision;

@@ -32,7 +32,7 @@ class HandDrivenStore implements Pick<ObjectStore, 'list' | 'listPrefix' | 'key'
   list(_req: ListRequest): Promise<ListPage> {
     this.lists++;
     if (this.failLists) return Promise.reject(new Error('the store is unavailable'));
-    const page: ListPage = { items: [{ obj: configMap('a', 'listed', 5), modRevision: 5 }], revision: 10 };
+    const page: ListPage = { items: [{ obj: configMap('a', 'listed', 5), modRevision: 5, key: this.key('configmaps', 'default', 'a') }], revision: 10 };
     const hold = this.hold;
     this.hold = undefined;
     return hold === undefined ? Promise.resolve(page) : new Promise((resolve) => hold(() => resolve(page)));

@@ -4,11 +4,15 @@
  * deletes (single writes and Txns of several keys) must give exactly the changes a watch with previous
  * values gives (changesFromBatch), event for event.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../../src/api/index.js';
+import { builtinRegistry } from '../../src/apiserver/registry.js';
 import { ObjectStore } from '../../src/apiserver/storage/object-store.js';
+import { WatchCaches } from '../../src/apiserver/watch-cache.js';
 import { applyBatch, changesFromBatch, deliveredThrough, type ObjectChange } from '../../src/apiserver/watch-event.js';
 import { EtcdClient, op, type Watcher } from '../../src/store/client/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { useStore } from '../compat/helpers/store.js';
 
@@ -68,6 +72,22 @@ describe('a watch cache\'s changes without previous values from the store', () =
     expect(expected.length).toBeGreaterThan(300);
     expect(actual).toEqual(expected);
     expect(held.size).toBe(0);
+  });
+
+  it('a watch cache holds what it lists under the store key, so a delete of an object whose metadata names another key is still a change', async () => {
+    const key = `${PREFIX}stored-as`;
+    await client.put(key, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'named-otherwise', namespace: 'default' } }));
+    const caches = new WatchCaches(objects, silentLogger(), 100, systemClock);
+    try {
+      const cache = await caches.for(builtinRegistry().lookup('', 'v1', 'configmaps')!);
+      const got: ObjectChange[] = [];
+      cache.subscribe(cache.revision, { changes: (cs) => got.push(...cs), end: () => undefined });
+      await client.delete(key);
+      await vi.waitFor(() => expect(got).toHaveLength(1), { timeout: 10_000 });
+      expect(got[0]).toMatchObject({ key, object: undefined, prev: { metadata: { name: 'named-otherwise' } } });
+    } finally {
+      caches.close();
+    }
   });
 
   it('skips a delete of a key it never held, and a value that is not an object', () => {

@@ -18,9 +18,14 @@ export interface Versioned {
   readonly modRevision: number;
 }
 
+/** Listed is an object read by a list, with the store key it was read under. */
+export interface Listed extends Versioned {
+  readonly key: string;
+}
+
 /** ListPage is one page of a list read at one revision. */
 export interface ListPage {
-  readonly items: Versioned[];
+  readonly items: Listed[];
   /** revision is the store revision the whole list reflects (the list's resourceVersion). */
   readonly revision: number;
   /** nextKey is the key to continue from, when the page was cut by the limit. */
@@ -199,7 +204,7 @@ export class ObjectStore {
     const limit = req.limit ?? 0;
     let start = req.startKey ?? req.prefix;
     let revision = req.revision ?? 0;
-    const items: Versioned[] = [];
+    const items: Listed[] = [];
     for (;;) {
       const want = limit === 0 ? 0 : req.filter === undefined ? limit - items.length + 1 : Math.max(PAGE_FLOOR, limit + 1);
       const r = await this.client.get(start, { rangeEnd: Buffer.from(end, 'latin1'), revision, limit: want, serializable: req.serializable === true });
@@ -212,7 +217,7 @@ export class ObjectStore {
           cutAt = kv.key.toString('latin1');
           break;
         }
-        items.push(v);
+        items.push({ obj: v.obj, modRevision: v.modRevision, key: kv.key.toString('latin1') });
       }
       if (cutAt !== undefined) {
         const remaining = req.filter === undefined ? r.count - items.length : undefined;
