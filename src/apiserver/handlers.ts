@@ -240,10 +240,7 @@ export class RestHandlers {
       const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
       const key = this.keyOf(r, info, meta.name!);
       const out = await this.store.create(key, this.stamp(r, obj), r.claims?.(obj) ?? [], lease);
-      if (out.ok) {
-        this.remember(r, key, out.value);
-        return { code: 201, body: out.value.obj };
-      }
+      if (out.ok) return this.answerWritten(r, key, out.value, 201);
       if (out.takenClaim !== undefined) {
         // Another object holds the value: the client's own choice is a 422; a drawn one is drawn again.
         if (clientClaims.includes(out.takenClaim) || attempt >= MAX_GENERATE_NAME_RETRIES) this.claimTaken(r, meta.name!, out.takenClaim);
@@ -348,11 +345,7 @@ export class RestHandlers {
       // An expiring object (an event) lives for the TTL after its last write, as kube-apiserver re-leases it.
       const lease = !finalize && r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
       const out = finalize ? await this.store.delete(key, current.modRevision, held) : await this.store.update(key, obj, current.modRevision, claims, lease);
-      if (out.ok) {
-        const written = { obj: this.stamp(r, out.value.obj), modRevision: out.value.modRevision };
-        this.remember(r, key, finalize ? undefined : written);
-        return { code: 200, body: written.obj };
-      }
+      if (out.ok) return this.answerWritten(r, key, out.value, 200, finalize === true);
       if (out.takenClaim !== undefined) {
         if (clientClaims.includes(out.takenClaim) || attempt >= MAX_UPDATE_RETRIES) this.claimTaken(r, info.name, out.takenClaim);
         taken = await this.store.heldClaims(r.claimPrefixes ?? []);
@@ -374,11 +367,14 @@ export class RestHandlers {
   }
 
   /**
-   * remember tells r's watch cache (if it runs) what this replica just wrote under key — undefined for a
-   * delete — so that the next update of the object can start from it before the cache's watch brings it.
+   * answerWritten answers with what the store acknowledged under key (stamped with its kind), and tells r's
+   * watch cache (if it runs) about it — or, when it was deleted, that it is gone — so that the next update of
+   * the object can start from it before the cache's watch brings it.
    */
-  private remember(r: ResourceType, key: string, written: Versioned | undefined): void {
-    this.caches.existing(r)?.wrote(key, written);
+  private answerWritten(r: ResourceType, key: string, written: Versioned, code: 200 | 201, deleted = false): Answer {
+    this.stamp(r, written.obj);
+    this.caches.existing(r)?.wrote(key, deleted ? undefined : written);
+    return { code, body: written.obj };
   }
 
   /** graceRemaining says an object under graceful deletion still waits for its agent (a bound pod). */
@@ -527,11 +523,7 @@ export class RestHandlers {
         if (info.dryRun === true) return { code: 200, body: this.stamp(r, next) };
         out = await this.store.update(key, next, current.modRevision);
       }
-      if (out.ok) {
-        const written = { obj: this.stamp(r, out.value.obj), modRevision: out.value.modRevision };
-        this.remember(r, key, deleted ? undefined : written);
-        return { code: 200, body: written.obj };
-      }
+      if (out.ok) return this.answerWritten(r, key, out.value, 200, deleted);
       if (out.current === undefined) throw StatusError.notFound(qr(r), info.name);
       if (attempt >= MAX_UPDATE_RETRIES) throw StatusError.modified(qr(r), info.name);
     }

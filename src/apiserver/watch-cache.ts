@@ -233,6 +233,11 @@ export class WatchCache {
   }
 }
 
+/** cacheKey names resource r's cache among a replica's. */
+function cacheKey(r: ResourceType): string {
+  return `${r.group}/${r.resource}`;
+}
+
 /** WatchCaches holds one WatchCache per resource of a replica, created at first use. */
 export class WatchCaches {
   private readonly caches = new Map<string, WatchCache>();
@@ -257,7 +262,7 @@ export class WatchCaches {
   }
 
   private cacheOf(r: ResourceType): WatchCache {
-    const key = `${r.group}/${r.resource}`;
+    const key = cacheKey(r);
     let c = this.caches.get(key);
     if (c === undefined) {
       c = new WatchCache(this.store, r, this.log.child({ component: 'watch-cache', resource: r.resource }), this.windowSize);
@@ -277,7 +282,7 @@ export class WatchCaches {
     const c = this.cacheOf(r);
     if (c.running) return c;
     // After a failed start, updates try again at most once a second (each try lists the whole resource).
-    const key = `${r.group}/${r.resource}`;
+    const key = cacheKey(r);
     const failedAt = this.warmFailures.get(key);
     if (failedAt !== undefined && this.clock.monotonic() - failedAt < WARM_RETRY_MS) return c;
     c.ready().then(
@@ -292,7 +297,7 @@ export class WatchCaches {
 
   /** existing returns resource r's cache if one was created, without starting one. */
   existing(r: ResourceType): WatchCache | undefined {
-    return this.caches.get(`${r.group}/${r.resource}`);
+    return this.caches.get(cacheKey(r));
   }
 
   /** close closes every cache. */

@@ -228,12 +228,22 @@ describe('a Ready that only moves the commit index has no write of its own', () 
   });
 });
 
+/** backendWrites opens up a member's backend so a test can wrap its writes; write is the real one. */
+function backendWrites(s: StoreServer): { backend: { write: Backend['write'] }; write: Backend['write'] } {
+  const backend = (s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
+  return { backend, write: backend.write.bind(backend) };
+}
+
+/** stopped says whether the member's Raft loop has stopped. */
+function stopped(s: StoreServer): boolean {
+  return (s as unknown as { stopped: boolean }).stopped;
+}
+
 describe('a failed write of applied state stops the member', () => {
   it('the Raft loop stops, later proposals fail with "server stopped", and stop() writes nothing more', async () => {
     const store = await startInProcessStore();
     cleanups.push(() => store.stop());
-    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
-    const write = backend.write.bind(backend);
+    const { backend, write } = backendWrites(store.s);
     const unsynced: number[] = [];
     // Synced writes (the Raft log) go through; the first unsynced one (applied MVCC state) fails.
     backend.write = (ops, sync) => {
@@ -243,7 +253,7 @@ describe('a failed write of applied state stops the member', () => {
     };
     await store.s.propose(putOp('failed-flush/a', 'v'));
     await settle(() => unsynced.length > 0, 'the flush of the apply');
-    await settle(() => (store.s as unknown as { stopped: boolean }).stopped, 'the member stopping');
+    await settle(() => stopped(store.s), 'the member stopping');
     await expect(store.s.propose(putOp('failed-flush/b', 'v'))).rejects.toThrow('etcdserver: server stopped');
     await store.s.stop();
     expect(unsynced, 'nothing unsynced written after the failure').toHaveLength(1);
@@ -255,15 +265,14 @@ describe('a failed write of applied state stops the member', () => {
     cleanups.push(() => store.stop());
     const first = Number((await store.s.propose<pb.PutResponse>(putOp('failed-read/k', 'v1'))).resp.header?.revision);
     await store.s.propose(putOp('failed-read/k', 'v2'));
-    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
-    const write = backend.write.bind(backend);
+    const { backend, write } = backendWrites(store.s);
     await (store.s as unknown as { backend: Backend }).backend.barrier();
     backend.write = (ops, sync) => (sync ? write(ops, sync) : Promise.reject(new Error('injected write failure')));
     // Applied state waiting in memory, as between an apply and its flush: the historic read flushes it first.
     store.s.kv.queue({ type: 'put', key: prefixed(Prefix.meta, 'durability-test'), value: Buffer.from('x') });
-    expect((store.s as unknown as { stopped: boolean }).stopped).toBe(false);
+    expect(stopped(store.s)).toBe(false);
     await expect(store.s.kv.range('failed-read/k', '', first, 0)).rejects.toThrow('injected write failure');
-    expect((store.s as unknown as { stopped: boolean }).stopped).toBe(true);
+    expect(stopped(store.s)).toBe(true);
     await expect(store.s.propose(putOp('failed-read/k', 'v4'))).rejects.toThrow('etcdserver: server stopped');
   });
 
@@ -272,8 +281,7 @@ describe('a failed write of applied state stops the member', () => {
     cleanups.push(() => store.stop());
     const first = Number((await store.s.propose<pb.PutResponse>(putOp('failed-raft/k', 'v1'))).resp.header?.revision);
     await store.s.propose(putOp('failed-raft/k', 'v2'));
-    const backend = (store.s as unknown as { backend: Backend }).backend as unknown as { write: Backend['write'] };
-    const write = backend.write.bind(backend);
+    const { backend, write } = backendWrites(store.s);
     let failedOne = false;
     const after: boolean[] = [];
     // The next synced write (a Raft entry, carrying what earlier Readys applied) fails; count what follows it.
@@ -286,7 +294,7 @@ describe('a failed write of applied state stops the member', () => {
       return write(ops, sync);
     };
     await expect(store.s.propose(putOp('failed-raft/k', 'v3'))).rejects.toThrow();
-    await settle(() => (store.s as unknown as { stopped: boolean }).stopped, 'the member stopping');
+    await settle(() => stopped(store.s), 'the member stopping');
     await expect(store.s.kv.range('failed-raft/k', '', first, 0)).rejects.toThrow('etcdserver: server stopped');
     await store.s.stop();
     expect(after.filter((sync) => sync), 'no synced write after the failure').toEqual([]);

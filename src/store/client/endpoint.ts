@@ -15,7 +15,7 @@ import { H2UnaryTransport, type UnaryCall } from './h2-unary.js';
 export type { UnaryCall } from './h2-unary.js';
 
 /** WATCH_WINDOW_BYTES is the HTTP/2 receive window of the streams' channel (see CHANNEL_OPTIONS). */
-export const WATCH_WINDOW_BYTES = 4 * 1024 * 1024;
+const WATCH_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** CHANNEL_OPTIONS tune the streams' channel for fast failover and etcd-sized responses (h2-unary.ts mirrors them). */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {

@@ -264,30 +264,49 @@ function readCompare(r: Reader, end: number): Compare | undefined {
   return r.pos === end ? m : undefined;
 }
 
-const REQUEST_OP_MEMBERS = ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'] as const;
-const RESPONSE_OP_MEMBERS = ['responseRange', 'responsePut', 'responseDeleteRange', 'responseTxn'] as const;
+/** OpMember is one member of RequestOp's or ResponseOp's oneof: how its message is read and the op it makes. */
+interface OpMember {
+  read(r: Reader, end: number, depth: number): unknown;
+  make(m: unknown): object;
+}
+
+// By field number - 1. Built once: the readers run for every op of every Txn.
+const REQUEST_OP_MEMBERS: readonly OpMember[] = [
+  { read: readRangeRequest, make: (m) => ({ request: 'requestRange', requestRange: m }) },
+  { read: readPutRequest, make: (m) => ({ request: 'requestPut', requestPut: m }) },
+  { read: readDeleteRangeRequest, make: (m) => ({ request: 'requestDeleteRange', requestDeleteRange: m }) },
+  { read: (r, end, depth) => readTxnRequest(r, end, depth + 1), make: (m) => ({ request: 'requestTxn', requestTxn: m }) },
+];
+const RESPONSE_OP_MEMBERS: readonly OpMember[] = [
+  { read: readRangeResponse, make: (m) => ({ response: 'responseRange', responseRange: m }) },
+  { read: readPutResponse, make: (m) => ({ response: 'responsePut', responsePut: m }) },
+  { read: readDeleteRangeResponse, make: (m) => ({ response: 'responseDeleteRange', responseDeleteRange: m }) },
+  { read: (r, end, depth) => readTxnResponse(r, end, depth + 1), make: (m) => ({ response: 'responseTxn', responseTxn: m }) },
+];
 
 /**
- * readOp reads a RequestOp or ResponseOp: one of four embedded messages (fields 1–4, read by readers), as
- * protobufjs's toObject with oneofs returns it: `{ [oneof]: member, [member]: message }`, or `{}` for no
- * member. Two members, or one set twice (protobufjs's handling differs from Go's), are left to protobufjs.
+ * readOp reads a RequestOp or ResponseOp: one of the members' embedded messages (fields 1–4), as protobufjs's
+ * toObject with oneofs returns it (`{ request: 'requestPut', requestPut: … }`), or undefined for no member.
+ * Two members, or one set twice (protobufjs's handling differs from Go's), are left to protobufjs (`false`).
  */
-function readOp(r: Reader, end: number, oneof: string, members: readonly string[], readers: readonly ((r: Reader, end: number) => unknown)[]): Record<string, unknown> | undefined {
-  let op: Record<string, unknown> | undefined;
+function readOp(r: Reader, end: number, depth: number, members: readonly OpMember[]): object | undefined | false {
+  let op: object | undefined;
   while (r.pos < end) {
-    if (!r.tag() || op !== undefined) return undefined;
-    const field = r.lo >>> 3;
-    if ((r.lo & 7) !== LEN || field < 1 || field > readers.length) return undefined;
-    const m = readMessage(r, readers[field - 1]!);
-    if (m === undefined) return undefined;
-    op = { [oneof]: members[field - 1], [members[field - 1]!]: m };
+    if (!r.tag() || op !== undefined) return false;
+    const member = members[(r.lo >>> 3) - 1];
+    if ((r.lo & 7) !== LEN || member === undefined) return false;
+    const n = r.length();
+    if (n < 0) return false;
+    const m = member.read(r, r.pos + n, depth);
+    if (m === undefined) return false;
+    op = member.make(m);
   }
-  return r.pos === end ? (op ?? {}) : undefined;
+  return r.pos === end ? op : false;
 }
 
 function readRequestOp(r: Reader, end: number, depth: number): RequestOp | undefined {
-  const readers = [readRangeRequest, readPutRequest, readDeleteRangeRequest, (rr: Reader, e: number) => readTxnRequest(rr, e, depth + 1)];
-  return readOp(r, end, 'request', REQUEST_OP_MEMBERS, readers) as RequestOp | undefined;
+  const op = readOp(r, end, depth, REQUEST_OP_MEMBERS);
+  return op === false ? undefined : ((op ?? {}) as RequestOp);
 }
 
 /** readTxnRequest reads a TxnRequest from r up to end; depth counts the Txns around it. */
@@ -453,10 +472,9 @@ export function readDeleteRangeResponse(r: Reader, end: number): DeleteRangeResp
 }
 
 function readResponseOp(r: Reader, end: number, depth: number): ResponseOp | undefined {
-  const readers = [readRangeResponse, readPutResponse, readDeleteRangeResponse, (rr: Reader, e: number) => readTxnResponse(rr, e, depth + 1)];
-  const op = readOp(r, end, 'response', RESPONSE_OP_MEMBERS, readers);
-  // An op without a member is left to protobufjs (the types have no such ResponseOp).
-  return op === undefined || op['response'] === undefined ? undefined : (op as ResponseOp);
+  const op = readOp(r, end, depth, RESPONSE_OP_MEMBERS);
+  // An op without a member is left to protobufjs too (the types have no such ResponseOp).
+  return op === false || op === undefined ? undefined : (op as ResponseOp);
 }
 
 /** readTxnResponse reads a TxnResponse from r up to end; depth counts the Txns around it. */
@@ -476,7 +494,8 @@ export function readTxnResponse(r: Reader, end: number, depth = 0): TxnResponse 
         break;
       }
       case t(3, LEN): {
-        const op = readMessage(r, (rr, e) => readResponseOp(rr, e, depth));
+        const n = r.length();
+        const op = n < 0 ? undefined : readResponseOp(r, r.pos + n, depth);
         if (op === undefined) return undefined;
         m.responses.push(op);
         break;
