@@ -3,7 +3,7 @@
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
  * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
- * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval and the
+ * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval, --watch-flush-interval (capstan's own: see watch-writer.ts) and the
  * DefaultTolerationSeconds admission's --default-not-ready-toleration-seconds and
  * --default-unreachable-toleration-seconds.
  */
@@ -25,6 +25,7 @@ export interface ApiServerFlags {
   insecureBindAddress?: string;
   minRequestTimeout?: string;
   watchBookmarkInterval?: string;
+  watchFlushInterval?: string;
   defaultWatchCacheSize?: string;
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
@@ -43,6 +44,8 @@ export interface ResolvedApiServerFlags {
   tokenAuthFile?: string;
   minRequestTimeoutSeconds: number;
   bookmarkIntervalMs: number;
+  /** watchFlushIntervalMs is the shortest time between two socket writes of one watch stream. */
+  watchFlushIntervalMs: number;
   /** watchCacheSize is how many recent changes each resource's watch cache keeps. */
   watchCacheSize: number;
   serviceRanges: ServiceRanges;
@@ -58,6 +61,9 @@ export class ApiServerConfigError extends CapstanError {
     super(message, 'INVALID_CONFIG', false);
   }
 }
+
+/** DEFAULT_WATCH_FLUSH_INTERVAL bounds a busy watch stream to 100 socket writes a second (watch-writer.ts). */
+export const DEFAULT_WATCH_FLUSH_INTERVAL = '10ms';
 
 function seconds(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -93,6 +99,7 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     etcdPrefix,
     minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
     bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
+    watchFlushIntervalMs: f.watchFlushInterval === '0' ? 0 : (parseDurationMs(f.watchFlushInterval ?? DEFAULT_WATCH_FLUSH_INTERVAL) ?? NaN),
     watchCacheSize: Number(f.defaultWatchCacheSize ?? '1000'),
     eventTtlSeconds: Math.round((parseDurationMs(f.eventTtl ?? '1h') ?? NaN) / 1000),
     serviceRanges: {
@@ -114,6 +121,9 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
   }
   if (!(out.eventTtlSeconds >= 1)) throw new ApiServerConfigError(`--event-ttl: ${JSON.stringify(f.eventTtl)} is not a duration of at least 1s like 1h or 30m`);
   if (!Number.isSafeInteger(out.watchCacheSize) || out.watchCacheSize <= 0) throw new ApiServerConfigError('--default-watch-cache-size must be a positive number of changes');
+  if (!(out.watchFlushIntervalMs >= 0 && out.watchFlushIntervalMs <= 1000)) {
+    throw new ApiServerConfigError(`--watch-flush-interval: ${JSON.stringify(f.watchFlushInterval)} is not a duration from 0 to 1s like 10ms`);
+  }
   if (!(out.bookmarkIntervalMs > 0)) throw new ApiServerConfigError(`--watch-bookmark-interval: ${JSON.stringify(f.watchBookmarkInterval)} is not a duration like 500ms, 5s or 1m`);
   if (securePort !== 0) {
     if (f.tlsCertFile === undefined || f.tlsPrivateKeyFile === undefined) {

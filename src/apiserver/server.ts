@@ -44,6 +44,7 @@ import {
   watchInProtobuf,
 } from './protobuf/index.js';
 import { startWatch } from './watch.js';
+import { WatchWriter } from './watch-writer.js';
 import { WatchCaches } from './watch-cache.js';
 import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef } from './patch/index.js';
 import {
@@ -76,6 +77,8 @@ export interface ApiServerConfig {
   /** maxRequestBytes bounds a request body (kube-apiserver's 3 MiB). */
   readonly maxRequestBytes: number;
   readonly bookmarkIntervalMs: number;
+  /** watchFlushIntervalMs is the shortest time between two socket writes of one watch stream (watch-writer.ts). */
+  readonly watchFlushIntervalMs: number;
   /** watchCacheSize is the window of recent changes of each resource's watch cache. */
   readonly watchCacheSize: number;
   /** eventTtlSeconds is how long events are kept (kube-apiserver's --event-ttl). */
@@ -591,8 +594,16 @@ export class ApiServer {
     let stopRef: (() => void) | undefined;
     // The client may leave while the watch is being set up: then it is stopped as soon as it exists.
     let clientGone = false;
+    // A client that does not read its stream must not hold the replica's memory: end its watch (it will
+    // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
+    const writer = new WatchWriter(res, this.deps.clock, this.cfg.watchFlushIntervalMs, () => {
+      if (res.writableLength <= MAX_UNREAD_WATCH_BYTES || stopRequested) return;
+      this.log.warn({ resource: r.resource, unread: res.writableLength }, 'apiserver: ending a watch whose client does not read');
+      stopLater();
+    });
     res.once('close', () => {
       clientGone = true;
+      writer.discard();
       stopRef?.();
     });
     let stopRequested = false;
@@ -620,19 +631,14 @@ export class ApiServer {
             stopLater();
             return;
           }
-          res.write(frame);
-          // A client that does not read its stream must not hold the replica's memory: end its watch (it will
-          // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
-          if (res.writableLength > MAX_UNREAD_WATCH_BYTES) {
-            this.log.warn({ resource: r.resource, unread: res.writableLength }, 'apiserver: ending a watch whose client does not read');
-            stopLater();
-          }
+          writer.write(frame);
         },
         end: () => {
           if (finished) return;
           finished = true;
           if (!clientGone) {
             ensureHeader();
+            writer.close();
             res.end();
           }
         },

@@ -35,6 +35,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--insecure-bind-address <ip>', 'loopback address of the insecure port (default "127.0.0.1")')
     .option('--min-request-timeout <seconds>', 'watches last between this and twice this unless the client asks for less (default 1800)')
     .option('--watch-bookmark-interval <duration>', 'how often watches that allow bookmarks get one (default 1m)')
+    .option('--watch-flush-interval <duration>', 'the shortest time between two socket writes of one busy watch stream; 0 writes every batch at once (default 10ms)')
     .option('--default-watch-cache-size <n>', 'recent changes each resource\'s watch cache keeps for watches that start in the past (default 1000)')
     .option('--service-cluster-ip-range <cidr>', 'IPv4 CIDR Services get cluster IPs from (default "10.96.0.0/12")')
     .option('--service-node-port-range <range>', 'ports NodePort Services get node ports from (default "30000-32767")')
@@ -67,6 +68,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             ...(tokens === undefined ? {} : { tokens }),
             maxRequestBytes: API_SERVER_MAX_REQUEST_BYTES,
             bookmarkIntervalMs: flags.bookmarkIntervalMs,
+            watchFlushIntervalMs: flags.watchFlushIntervalMs,
             watchCacheSize: flags.watchCacheSize,
             eventTtlSeconds: flags.eventTtlSeconds,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
