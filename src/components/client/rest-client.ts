@@ -392,15 +392,18 @@ export class RestClient {
   /** watchResponse turns an accepted watch answer into an event stream (JSON lines, possibly split across chunks). */
   private watchResponse(req: http.ClientRequest, res: http.IncomingMessage): RawResponse {
     const stream = new EventChannel<WatchEvent<unknown>>(() => req.destroy());
-    let buf = '';
+    // What is left of the last chunk after its last newline: the start of a line that continues in the next.
+    let rest = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
-      buf += chunk;
+      // One pass over the chunk (a busy stream's chunk holds many lines): no copy of what is still to read.
+      const text = rest === '' ? chunk : rest + chunk;
+      let start = 0;
       let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line === '') continue;
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        const line = text.slice(start, nl);
+        start = nl + 1;
+        if (line.trim() === '') continue;
         try {
           stream.push(JSON.parse(line) as WatchEvent<unknown>);
         } catch (err) {
@@ -409,6 +412,7 @@ export class RestClient {
           return;
         }
       }
+      rest = start === 0 ? text : text.slice(start);
     });
     res.on('end', () => {
       this.inflight.delete(req);

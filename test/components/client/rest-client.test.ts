@@ -303,9 +303,13 @@ describe('RestClient watch', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       req.socket.on('close', () => closed++);
       if (n === 1) {
-        const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
-        for (let i = 0; i < text.length; i += 7) res.write(text.slice(i, i + 7));
-        res.end();
+        // Blank lines between events are skipped; each piece waits for the previous one to reach the socket,
+        // since writes in one turn of the loop leave as one chunk.
+        const text = events.map((e, i) => `${JSON.stringify(e)}\n${i === 0 ? '\n \n' : ''}`).join('');
+        void (async () => {
+          for (let i = 0; i < text.length; i += 7) await new Promise<void>((resolve) => res.write(text.slice(i, i + 7), () => resolve()));
+          res.end();
+        })();
       } else {
         res.write(`${JSON.stringify(events[0])}\n`);
       }
@@ -323,6 +327,20 @@ describe('RestClient watch', () => {
     }
     for (let i = 0; i < 100 && closed === 0; i++) await new Promise<void>((resolve) => setTimeout(resolve, 10));
     expect(closed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads a chunk of many events and a line that ends in the next chunk, in order', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `${JSON.stringify({ type: 'MODIFIED', object: cm('a', String(i + 2)) })}\n`);
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      const text = lines.join('');
+      const cut = text.length - 10;
+      res.write(text.slice(0, cut), () => res.end(text.slice(cut)));
+    });
+    const w = await client(s.url).watch<ConfigMap>(CONFIGMAPS, 'ns', { resourceVersion: '1' });
+    const got: string[] = [];
+    for await (const e of w) got.push((e.object as ConfigMap).metadata.resourceVersion!);
+    expect(got).toEqual(lines.map((_, i) => String(i + 2)));
   });
 
   it('a refused watch throws the Status error; a stream broken mid-way fails the iteration', async () => {
