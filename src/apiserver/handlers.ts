@@ -20,6 +20,7 @@ import {
   FieldError,
   FieldPath,
   formatTime,
+  deepCopy,
   generateName,
   validateObjectMeta,
   validateObjectMetaUpdate,
@@ -225,7 +226,7 @@ export class RestHandlers {
     const ctx = this.ctx();
     let taken: ReadonlySet<string> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const obj = structuredClone(body);
+      const obj = deepCopy(body);
       const meta = obj.metadata;
       const generated = (meta.name ?? '') === '' && (meta.generateName ?? '') !== '';
       if (generated) meta.name = generateName(meta.generateName!, this.random);
@@ -400,7 +401,7 @@ export class RestHandlers {
       r,
       info,
       (current) => {
-        const obj = structuredClone(body);
+        const obj = deepCopy(body);
         const clientRV = parseRV(body.metadata.resourceVersion);
         this.checkPreconditions(r, info, current, clientRV, body.metadata.uid);
         return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV };
@@ -455,7 +456,7 @@ export class RestHandlers {
     const ctx = this.ctx();
     const status = info.subresource === 'status';
     return this.guaranteedUpdate(r, info, (current) => {
-      const patched = applyPatch(this.stamp(r, structuredClone(current.obj)));
+      const patched = applyPatch(this.stamp(r, deepCopy(current.obj)));
       if (typeof patched !== 'object' || patched === null || typeof patched.metadata !== 'object' || patched.metadata === null) {
         throw StatusError.badRequest('the patched object is not a valid object');
       }
@@ -482,7 +483,7 @@ export class RestHandlers {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
         throw StatusError.conflict(qr(r), info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
       }
-      const next = structuredClone(current.obj);
+      const next = deepCopy(current.obj);
       const finalizers = new Set(next.metadata.finalizers ?? []);
       // As kube-apiserver's deletionFinalizersForGarbageCollection: the policy asked for replaces the other
       // one's finalizer (Background clears both), so the garbage collector sees one consistent request.
@@ -577,7 +578,7 @@ export class RestHandlers {
       if (!Number.isSafeInteger(replicas) || replicas < 0) {
         throw StatusError.invalid('autoscaling', 'Scale', info.name, [FieldError.invalid(FieldPath.root('spec', 'replicas'), replicas, 'must be greater than or equal to 0')]);
       }
-      const obj = structuredClone(current.obj);
+      const obj = deepCopy(current.obj);
       r.scale!.setSpecReplicas(obj, replicas);
       return { obj: this.prepareUpdate(r, obj, current.obj, false, ctx), clientRV: parseRV(wanted.metadata.resourceVersion !== current.obj.metadata.resourceVersion ? wanted.metadata.resourceVersion : undefined) };
     });
@@ -591,7 +592,7 @@ export class RestHandlers {
     if (node === '') throw StatusError.invalid('', 'Binding', info.name, [FieldError.required(FieldPath.root('target', 'name'), '')]);
     const ctx = this.ctx();
     await this.guaranteedUpdate(r, info, (current) => {
-      const pod = structuredClone(current.obj) as Pod;
+      const pod = deepCopy(current.obj) as Pod;
       // kube-apiserver's BindingREST reports these as conflicts on pods/binding.
       const bindingResource = { group: r.group, resource: `${r.resource}/binding` };
       if (pod.metadata.deletionTimestamp) throw StatusError.conflict(bindingResource, info.name, `pod ${info.name} is being deleted, cannot be assigned to a host`);
@@ -610,7 +611,7 @@ export class RestHandlers {
   /** finalize writes a namespace's spec.finalizers (namespaces/<name>/finalize), as the namespace controller does. */
   async finalizeNamespace(r: ResourceType, info: RequestInfo, body: Namespace): Promise<Answer> {
     return this.guaranteedUpdate(r, info, (current) => {
-      const ns = structuredClone(current.obj) as Namespace;
+      const ns = deepCopy(current.obj) as Namespace;
       ns.spec = { ...(ns.spec ?? {}), finalizers: [...(body.spec?.finalizers ?? [])] };
       const done = ns.metadata.deletionTimestamp && (ns.spec.finalizers ?? []).length === 0 && (ns.metadata.finalizers ?? []).length === 0;
       if (done) ns.metadata.finalizers = [];

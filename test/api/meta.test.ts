@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/core-v1.js';
 import { InvalidObjectKeyError } from '../../src/api/errors.js';
@@ -77,6 +78,39 @@ describe('immutable cache copies', () => {
     expect(frozen.spec!.containers).toHaveLength(1);
     expect(Object.isFrozen(copy)).toBe(false);
     expect(deepCopy(make())).toEqual(make());
+  });
+
+  it('deepCopy of any JSON value equals structuredClone\'s and shares nothing with the original (fast-check prints its seed)', () => {
+    const objects = (v: unknown, out: object[] = []): object[] => {
+      if (typeof v === 'object' && v !== null) {
+        out.push(v);
+        for (const c of Object.values(v)) objects(c, out);
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const copy = deepCopy<unknown>(v);
+        expect(copy).toStrictEqual(structuredClone(v));
+        const originals = new Set(objects(v));
+        for (const o of objects(copy)) expect(originals.has(o)).toBe(false);
+      }),
+    );
+  });
+
+  it('deepCopy keeps an own __proto__ key an own key, and copies dates and bytes inside an object', () => {
+    const parsed = JSON.parse('{"a":{"__proto__":{"polluted":true}}}') as { a: Record<string, unknown> };
+    const copy = deepCopy(parsed);
+    expect(Object.getPrototypeOf(copy.a)).toBe(Object.prototype);
+    expect(Object.keys(copy.a)).toEqual(['__proto__']);
+    expect((copy.a as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(copy).toStrictEqual(structuredClone(parsed));
+    const odd = { at: new Date(5), bytes: new Uint8Array([1, 2]) };
+    const oddCopy = deepCopy(odd);
+    expect(oddCopy.at).toEqual(new Date(5));
+    expect(oddCopy.at).not.toBe(odd.at);
+    expect(oddCopy.bytes).toEqual(new Uint8Array([1, 2]));
+    expect(oddCopy.bytes).not.toBe(odd.bytes);
   });
 
   it('deepFreeze handles shared and cyclic references', () => {

@@ -8,6 +8,7 @@ import {
   FieldError,
   FieldPath,
   formatTime,
+  deepCopy,
   isConfigMapKey,
   isValidPortNum,
   nameIsDNSLabel,
@@ -30,7 +31,7 @@ const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
 /** podMutableSpec is the part of a pod spec an update may change (images, activeDeadlineSeconds, added tolerations). */
 function podSpecMasked(pod: Pod): unknown {
-  const spec = structuredClone(pod.spec ?? { containers: [] });
+  const spec = deepCopy(pod.spec ?? { containers: [] });
   for (const c of spec.containers ?? []) c.image = '';
   for (const c of spec.initContainers ?? []) c.image = '';
   delete spec.activeDeadlineSeconds;
@@ -61,8 +62,8 @@ const namespaces = defineResource({
     // Namespace finalizers change only through /finalize; status only through /status.
     const ns = o as Namespace;
     const prev = old as Namespace;
-    ns.spec = structuredClone(prev.spec ?? {});
-    ns.status = structuredClone(prev.status ?? { phase: 'Active' });
+    ns.spec = deepCopy(prev.spec ?? {});
+    ns.status = deepCopy(prev.status ?? { phase: 'Active' });
   },
   validateUpdate: (o) => {
     const ns = o as Namespace;
@@ -98,7 +99,7 @@ const nodes = defineResource({
     const n = o as Node;
     const prev = old as Node;
     if (prev.status === undefined) delete n.status;
-    else n.status = structuredClone(prev.status);
+    else n.status = deepCopy(prev.status);
   },
 });
 
@@ -149,7 +150,7 @@ function pods(admission: PodAdmissionOptions): ResourceType {
       const pod = o as Pod;
       const prev = old as Pod;
       if (prev.status === undefined) delete pod.status;
-      else pod.status = structuredClone(prev.status);
+      else pod.status = deepCopy(prev.status);
     },
     validate: (o) => validatePodSpec((o as Pod).spec, FieldPath.root('spec')),
     validateUpdate: (o, old) => {
@@ -252,7 +253,7 @@ function services(allocator: ServiceAllocator): ResourceType {
     prepareForUpdate: (o, old) => {
       const svc = o as Service;
       const prev = old as Service;
-      svc.status = structuredClone(prev.status ?? { loadBalancer: {} });
+      svc.status = deepCopy(prev.status ?? { loadBalancer: {} });
       // clusterIP is allocated once and kept when an update leaves it out.
       if (svc.spec !== undefined && (svc.spec.clusterIP ?? '') === '' && prev.spec?.clusterIP !== undefined) {
         svc.spec.clusterIP = prev.spec.clusterIP;

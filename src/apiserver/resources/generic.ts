@@ -4,7 +4,7 @@
  * changes).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
+import { deepCopy, nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
 import { ALL_VERBS, type ResourceType, type SpecStatusObject, type StatusWritableMetadata } from '../resource.js';
 
 /** ResourceSpec is what a definition must say; defineResource fills in the rest. */
@@ -46,7 +46,7 @@ export function prepareSpecStatusForUpdate(obj: KubeObject, old: KubeObject): vo
   const o = obj as SpecStatusObject;
   const prev = old as SpecStatusObject;
   if (prev.status === undefined) delete o.status;
-  else o.status = structuredClone(prev.status);
+  else o.status = deepCopy(prev.status);
   const oldGeneration = prev.metadata.generation ?? 1;
   o.metadata.generation = isDeepStrictEqual(o.spec, prev.spec) ? oldGeneration : oldGeneration + 1;
 }
@@ -63,12 +63,12 @@ export function prepareStatusUpdate(obj: KubeObject, old: KubeObject, writable: 
   const o = obj as SpecStatusObject;
   const prev = old as SpecStatusObject;
   if (prev.spec === undefined) delete o.spec;
-  else o.spec = structuredClone(prev.spec);
+  else o.spec = deepCopy(prev.spec);
   const meta = { ...o.metadata };
   for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'generation', 'deletionTimestamp'] as const) {
     if ((writable as readonly string[]).includes(field)) continue;
     if (prev.metadata[field] === undefined) delete meta[field];
-    else (meta as Record<string, unknown>)[field] = structuredClone(prev.metadata[field]);
+    else (meta as Record<string, unknown>)[field] = deepCopy<unknown>(prev.metadata[field]);
   }
   o.metadata = meta;
 }

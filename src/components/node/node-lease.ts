@@ -4,7 +4,7 @@
  * Node (so deleting the Node collects it), its renewTime moved forward every renewInterval = ¼ of the
  * duration. The node lifecycle controller judges a node by it.
  */
-import { formatMicroTime, type DeepReadonly, type Lease, type Node } from '../../api/index.js';
+import { deepCopy, formatMicroTime, type DeepReadonly, type Lease, type Node } from '../../api/index.js';
 
 /** NODE_LEASE_NAMESPACE is the namespace of node Leases. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -30,7 +30,7 @@ export function newNodeLease(node: DeepReadonly<Node>, durationSeconds: number, 
  * the Node was known, or the Node was registered again with a new UID).
  */
 export function renewedLease(lease: DeepReadonly<Lease>, node: DeepReadonly<Node> | undefined, durationSeconds: number, now: number): Lease {
-  const copy = JSON.parse(JSON.stringify(lease)) as Lease;
+  const copy = deepCopy<Lease>(lease);
   const name = copy.metadata.name ?? '';
   copy.spec = { ...copy.spec, holderIdentity: name, leaseDurationSeconds: durationSeconds, renewTime: formatMicroTime(now) };
   const uid = node?.metadata.uid;

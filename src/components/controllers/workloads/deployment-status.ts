@@ -6,7 +6,7 @@
  * progressDeadlineSeconds — and when to look again at a rollout that might be stuck.
  */
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../../api/index.js';
-import { parseTime } from '../../../api/index.js';
+import { deepCopy, parseTime } from '../../../api/index.js';
 import {
   REASONS,
   actualReplicaCount,
@@ -43,7 +43,7 @@ export function calculateStatus(allRSs: readonly (ReplicaSet | undefined)[], new
   put(status, 'availableReplicas', available);
   put(status, 'unavailableReplicas', Math.max(0, total - available));
   put(status, 'collisionCount', d.status?.collisionCount);
-  if ((d.status?.conditions ?? []).length > 0) status.conditions = structuredClone(d.status!.conditions!);
+  if ((d.status?.conditions ?? []).length > 0) status.conditions = deepCopy(d.status!.conditions!);
   if (available >= replicasOf(d) - maxUnavailable(d)) setCondition(status, newCondition('Available', 'True', REASONS.minimumReplicasAvailable, 'Deployment has minimum availability.', now));
   else setCondition(status, newCondition('Available', 'False', REASONS.minimumReplicasUnavailable, 'Deployment does not have minimum availability.', now));
   return status;

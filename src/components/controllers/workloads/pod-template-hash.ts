@@ -6,7 +6,7 @@
  * processes and releases — then adds the collision count and renders the 32-bit sum in kube's safe alphabet
  * (rand.SafeEncodeString: no vowels, no look-alike digits).
  */
-import type { DeepReadonly, PodTemplateSpec } from '../../../api/index.js';
+import { deepCopy, type DeepReadonly, type PodTemplateSpec } from '../../../api/index.js';
 
 /** POD_TEMPLATE_HASH_LABEL is the label key (apps/v1 DefaultDeploymentUniqueLabelKey). */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -44,7 +44,7 @@ export function safeEncode(s: string): string {
  * pod-template-hash label, without an empty labels map and without a null creationTimestamp.
  */
 export function templateForComparison(template: PodTemplateSpec | DeepReadonly<PodTemplateSpec> | undefined): PodTemplateSpec {
-  const t = structuredClone(template ?? {}) as PodTemplateSpec;
+  const t = deepCopy(template ?? {}) as PodTemplateSpec;
   const meta = t.metadata ?? {};
   if (meta.labels !== undefined) {
     delete meta.labels[POD_TEMPLATE_HASH_LABEL];

@@ -4,6 +4,7 @@
  * create or which to delete, what a new pod looks like, and what the status should say.
  */
 import {
+  deepCopy,
   formatTime,
   labelSelectorAsSelector,
   newControllerRef,
@@ -47,7 +48,7 @@ export function manageReplicas<P extends ReadonlyPod>(rs: ReadonlyReplicaSet, ac
  * (controller and blockOwnerDeletion true).
  */
 export function podFromTemplate(rs: ReadonlyReplicaSet): Pod {
-  const template = structuredClone(rs.spec?.template ?? {}) as NonNullable<ReplicaSet['spec']>['template'] & object;
+  const template = deepCopy(rs.spec?.template ?? {}) as NonNullable<ReplicaSet['spec']>['template'] & object;
   const meta = template.metadata ?? {};
   const pod: Pod = {
     apiVersion: 'v1',
@@ -88,7 +89,7 @@ export function calculateReplicaSetStatus(rs: ReadonlyReplicaSet, activePods: re
       if (isPodAvailable(pod, minReadySeconds, now)) available += 1;
     }
   }
-  const conditions = (rs.status?.conditions ?? []).map((c) => structuredClone(c) as ReplicaSetCondition);
+  const conditions = (rs.status?.conditions ?? []).map((c) => deepCopy(c) as ReplicaSetCondition);
   const failure = conditions.find((c) => c.type === 'ReplicaFailure');
   let next = conditions;
   if (manageError !== undefined && failure === undefined) {
