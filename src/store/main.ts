@@ -12,6 +12,7 @@ import { maintenanceService } from './grpc/maintenance-service.js';
 import { loadProtos } from './grpc/proto.js';
 import { GRPC_OVERHEAD_BYTES, watchService } from './grpc/watch-service.js';
 import { UnaryFastPath } from './grpc/unary-fast-path.js';
+import { onHttp2Servers, widenReceiveWindows } from './grpc/http2-servers.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
 import { createStoreMetrics } from './metrics.js';
@@ -54,6 +55,8 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   // goes through grpc-js, which owns the connections.
   const fastPath = new UnaryFastPath(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES, deps.clock, log.child({ component: 'grpc' }), metrics.fastPathCalls);
   fastPath.install(grpcServer);
+  // Clients with many calls in flight must not wait on HTTP/2's 64 KiB window (http2-servers.ts).
+  onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2));
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
     // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());

@@ -10,12 +10,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ClientClosedError, ClientConfigError, EndpointUnavailableError } from './errors.js';
+import { RECEIVE_WINDOW_BYTES } from './h2-connection.js';
 import { H2UnaryTransport, type UnaryCall } from './h2-unary.js';
 
 export type { UnaryCall } from './h2-unary.js';
-
-/** WATCH_WINDOW_BYTES is the HTTP/2 receive window of the streams' channel (see CHANNEL_OPTIONS). */
-const WATCH_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** CHANNEL_OPTIONS tune the streams' channel for fast failover and etcd-sized responses (h2-unary.ts mirrors them). */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -33,7 +31,7 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // tens of milliseconds (an API server under load) stops a member's watch stream after some 25 pod events, and
   // the member then reads the rest back from disk. grpc-go's clients grow their window by BDP estimation up
   // to 16 MiB; grpc-js has no estimator, so the window starts large.
-  'grpc-node.flow_control_window': WATCH_WINDOW_BYTES,
+  'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
   // grpc-js keeps only its transparent retries (a stream that never left the client, or was refused before
   // the server application saw it); every other retry is the client's, with etcd's semantics.
 };

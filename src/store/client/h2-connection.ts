@@ -16,17 +16,28 @@ export interface KeepaliveOptions {
 }
 
 /**
+ * RECEIVE_WINDOW_BYTES is the HTTP/2 receive window of the client's connections and of each of their streams.
+ * HTTP/2 starts at 64 KiB and Node never grows it, so a large answer (a list) or many answers at once would
+ * wait on WINDOW_UPDATEs; grpc-go's clients grow theirs by BDP estimation up to 16 MiB.
+ */
+export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
  * openSession starts an HTTP/2 session to url (http or https with host and port): TCP without Nagle's
  * algorithm (requests are small and latency-bound, as grpc-js has it), TLS with ALPN h2 and the system's CAs
- * for https, no push, and no cap on the session's buffered memory (Node refuses new streams past it; grpc-js
- * lifts it too).
+ * for https, no push, receive windows of RECEIVE_WINDOW_BYTES, and no cap on the session's buffered memory
+ * (Node refuses new streams past it; grpc-js lifts it too).
  */
 export function openSession(url: string): http2.ClientHttp2Session {
-  return http2.connect(url, {
-    settings: { enablePush: false },
+  const session = http2.connect(url, {
+    settings: { enablePush: false, initialWindowSize: RECEIVE_WINDOW_BYTES },
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
     createConnection: (authority: URL) => openSocket(authority),
   });
+  session.once('connect', () => {
+    if (!session.destroyed) session.setLocalWindowSize(RECEIVE_WINDOW_BYTES);
+  });
+  return session;
 }
 
 function openSocket(url: URL): net.Socket {

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { frameMessage, MESSAGE_HEADER_BYTES } from '../client/grpc-wire.js';
+import { onHttp2Servers } from './http2-servers.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 interface FastMethod {
@@ -66,25 +67,15 @@ export class UnaryFastPath {
 
   /**
    * install makes the HTTP/2 servers grpc-js creates for this gRPC server offer each new stream to the fast
-   * path first. grpc-js has no public hook for this: it creates its servers in one method (createHttp2Server,
-   * grpc-js 1.x), which install wraps on this instance. If a grpc-js version drops that method, install
-   * returns false, the store logs it, and every call goes through grpc-js as before (the store's tests check
-   * that the fast path serves). The one piece of grpc-js's per-stream bookkeeping the fast path skips is the
-   * count of open streams behind grpc.max_connection_idle_ms, which the store does not set.
+   * path first (http2-servers.ts). If it cannot, it returns false, the store logs it, and every call goes
+   * through grpc-js as before (the store's tests check that the fast path serves). The one piece of grpc-js's
+   * per-stream bookkeeping the fast path skips is the count of open streams behind
+   * grpc.max_connection_idle_ms, which the store does not set.
    */
   install(server: grpc.Server): boolean {
-    const target = server as unknown as { createHttp2Server?: (credentials: unknown) => http2.Http2Server };
-    const create = target.createHttp2Server;
-    if (typeof create !== 'function') {
-      this.log.warn('grpc: this grpc-js has no createHttp2Server; unary calls take grpc-js\'s own path');
-      return false;
-    }
-    target.createHttp2Server = (credentials: unknown): http2.Http2Server => {
-      const h2 = create.call(server, credentials);
-      this.attach(h2);
-      return h2;
-    };
-    return true;
+    if (onHttp2Servers(server, (h2) => this.attach(h2))) return true;
+    this.log.warn('grpc: this grpc-js has no createHttp2Server; unary calls take grpc-js\'s own path');
+    return false;
   }
 
   /** attach lets this path take the streams it answers before h2's 'stream' listeners (grpc-js's) see them. */

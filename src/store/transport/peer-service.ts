@@ -9,6 +9,7 @@ import {
   encodeLeaseAnswer,
   type LeaseAnswer,
 } from './peer-codec.js';
+import { onHttp2Servers, widenReceiveWindows } from '../grpc/http2-servers.js';
 import { PeerFaults } from './peer-faults.js';
 import { MEMBER_REMOVED_MESSAGE } from '../membership.js';
 import { encodeMembersResponse, MEMBERS_METHOD, type ClusterView } from './peer-members.js';
@@ -76,6 +77,8 @@ export class PeerServer {
     private readonly log: Logger,
     private readonly faults: PeerFaults = new PeerFaults(),
   ) {
+    // A leader's batches to a follower are often larger than HTTP/2's 64 KiB window (http2-servers.ts).
+    if (!onHttp2Servers(this.server, (h2) => widenReceiveWindows(h2))) log.warn('peer: this grpc-js has no createHttp2Server; peer streams keep 64 KiB windows');
     this.server.addService(RAFT_SERVICE, {
       Stream: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.stream(call, callback),
       Snapshot: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.snapshot(call, callback),
