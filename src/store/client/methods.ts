@@ -15,6 +15,7 @@ import {
   decodePutResponse,
   decodeRangeResponse,
   decodeTxnResponse,
+  decodeWatchResponse,
   encodeDeleteRangeRequest,
   encodePutRequest,
   encodeRangeRequest,
@@ -63,13 +64,16 @@ export function loadMethods(): Methods {
     const slow = method<Req, Resp>('KV', name);
     return { ...slow, requestSerialize: encode, responseDeserialize: (b: Buffer): Resp => decode(b) ?? slow.responseDeserialize(b) };
   }
+  // The watch's responses (every change an API server's watch caches see) are read by the same codec.
+  const slowWatch = method<pb.WatchRequest, pb.WatchResponse>('Watch', 'Watch');
+  const watch = { ...slowWatch, responseDeserialize: (b: Buffer): pb.WatchResponse => decodeWatchResponse(b) ?? slowWatch.responseDeserialize(b) };
   return {
     range: kvMethod('Range', encodeRangeRequest, decodeRangeResponse),
     put: kvMethod('Put', encodePutRequest, decodePutResponse),
     deleteRange: kvMethod('DeleteRange', encodeDeleteRangeRequest, decodeDeleteRangeResponse),
     txn: kvMethod('Txn', encodeTxnRequest, decodeTxnResponse),
     compact: method('KV', 'Compact'),
-    watch: method('Watch', 'Watch'),
+    watch,
     leaseGrant: method('Lease', 'LeaseGrant'),
     leaseRevoke: method('Lease', 'LeaseRevoke'),
     leaseKeepAlive: method('Lease', 'LeaseKeepAlive'),

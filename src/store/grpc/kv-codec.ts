@@ -1,7 +1,7 @@
 /**
  * kv-codec reads and writes, by hand, the etcdserverpb messages of the KV service's hot calls: the requests
  * Range, Put, DeleteRange and Txn (with its Compares and RequestOps, nested Txns included) in both directions,
- * and their responses. proto-loader converts every request with protobufjs's generic decode and toObject, and
+ * and their responses, and reads the Watch service's responses (every change an API server's watch caches see). proto-loader converts every request with protobufjs's generic decode and toObject, and
  * every response with fromObject and encode, going through Long objects for each 64-bit field; that is a
  * large share of what a small request costs the store.
  *
@@ -33,6 +33,8 @@ import type {
   SortTarget,
   TxnRequest,
   TxnResponse,
+  Event,
+  WatchResponse,
 } from './types.js';
 
 /** MAX_TXN_DEPTH bounds the nesting of Txns read here; deeper ones go to protobufjs and its recursion limit. */
@@ -507,6 +509,83 @@ export function readTxnResponse(r: Reader, end: number, depth = 0): TxnResponse 
   return r.pos === end ? m : undefined;
 }
 
+/** readEvent reads an mvccpb.Event (a kv or prevKv sent twice goes to protobufjs, which keeps the last). */
+function readEvent(r: Reader, end: number): Event | undefined {
+  const m: Event = { type: 'PUT', kv: null, prevKv: null };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, VARINT): {
+        // PUT and DELETE only; any other value (a number to protobufjs) is left to it.
+        if (!r.varint() || r.hi !== 0 || r.lo > 1) return undefined;
+        m.type = r.lo === 0 ? 'PUT' : 'DELETE';
+        break;
+      }
+      case t(2, LEN):
+      case t(3, LEN): {
+        const field = r.lo >>> 3;
+        if ((field === 2 ? m.kv : m.prevKv) !== null) return undefined;
+        const kv = readMessage(r, readKeyValue);
+        if (kv === undefined) return undefined;
+        if (field === 2) m.kv = kv;
+        else m.prevKv = kv;
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
+/** readWatchResponse reads a WatchResponse from r up to end (a non-ASCII cancel reason goes to protobufjs). */
+export function readWatchResponse(r: Reader, end: number): WatchResponse | undefined {
+  const m: WatchResponse = { header: null, watchId: '0', created: false, canceled: false, compactRevision: '0', cancelReason: '', fragment: false, events: [] };
+  while (r.pos < end) {
+    if (!r.tag()) return undefined;
+    switch (r.lo) {
+      case t(1, LEN):
+        if (!readHeaderField(r, m)) return undefined;
+        break;
+      case t(2, VARINT):
+      case t(5, VARINT): {
+        const field = r.lo >>> 3;
+        const v = r.int64();
+        if (v === undefined) return undefined;
+        if (field === 2) m.watchId = v;
+        else m.compactRevision = v;
+        break;
+      }
+      case t(3, VARINT):
+      case t(4, VARINT):
+      case t(7, VARINT): {
+        const field = r.lo >>> 3;
+        const v = r.bool();
+        if (v < 0) return undefined;
+        if (field === 3) m.created = v === 1;
+        else if (field === 4) m.canceled = v === 1;
+        else m.fragment = v === 1;
+        break;
+      }
+      case t(6, LEN): {
+        const b = r.bytes();
+        if (b === undefined || b.some((c) => c >= 0x80)) return undefined;
+        m.cancelReason = b.toString('latin1');
+        break;
+      }
+      case t(11, LEN): {
+        const ev = readMessage(r, readEvent);
+        if (ev === undefined) return undefined;
+        m.events.push(ev);
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return r.pos === end ? m : undefined;
+}
+
 /** decodeWhole runs read over a whole message; undefined unless it consumed exactly every byte. */
 function decodeWhole<T>(read: (r: Reader, end: number) => T | undefined): (b: Buffer) => T | undefined {
   return (b) => read(new Reader(b, 0, b.length), b.length);
@@ -528,6 +607,8 @@ export const decodePutResponse = decodeWhole(readPutResponse);
 export const decodeDeleteRangeResponse = decodeWhole(readDeleteRangeResponse);
 /** decodeTxnResponse reads a whole TxnResponse; undefined means "ask protobufjs". */
 export const decodeTxnResponse = decodeWhole((r, end) => readTxnResponse(r, end, 0));
+/** decodeWatchResponse reads a whole WatchResponse; undefined means "ask protobufjs". */
+export const decodeWatchResponse = decodeWhole(readWatchResponse);
 
 // ------------------------------------------------------------------------------------------------ writing
 

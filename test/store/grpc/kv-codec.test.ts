@@ -11,6 +11,7 @@ import {
   decodeRangeResponse,
   decodeTxnRequest,
   decodeTxnResponse,
+  decodeWatchResponse,
   encodeDeleteRangeResponse,
   encodePutResponse,
   encodeRangeRequest,
@@ -239,6 +240,67 @@ describe('kv codec: responses', () => {
     const kvs = Array.from({ length: 300 }, (_, i) => ({ key: Buffer.from(`k${i}`), createRevision: String(i + 1), modRevision: String(i + 1), version: '1', value: Buffer.alloc(1000, i), lease: '0' }));
     const resp: pb.RangeResponse = { header: { clusterId: '1', memberId: '2', revision: '300', raftTerm: '3' }, kvs, more: false, count: '300' };
     expect(slowResp('Range', encodeRangeResponse(resp))).toStrictEqual(slowResp('Range', pbResp('Range', resp)));
+  });
+});
+
+describe('kv codec: watch responses', () => {
+  const W = P.services.Watch.Watch!;
+  const slowWatch = (b: Uint8Array): unknown => W.responseDeserialize(Buffer.from(b));
+  const pbWatch = (v: pb.WatchResponse): Buffer => W.responseSerialize(v);
+  const event: fc.Arbitrary<pb.Event> = fc.record({
+    type: fc.constantFrom<pb.EventType>('PUT', 'DELETE'),
+    kv: fc.option(keyValue, { nil: null }),
+    prevKv: fc.option(keyValue, { nil: null }),
+  });
+  const watchResponse: fc.Arbitrary<pb.WatchResponse> = fc.record({
+    header: fc.option(header, { nil: null }),
+    watchId: int64,
+    created: fc.boolean(),
+    canceled: fc.boolean(),
+    compactRevision: int64,
+    cancelReason: fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 10 })),
+    fragment: fc.boolean(),
+    events: fc.array(event, { maxLength: 5 }),
+  });
+
+  it('a client\'s reader reads what proto-loader reads from protobufjs\'s bytes, and the client\'s method always does', () => {
+    const methods = loadMethods();
+    fc.assert(
+      fc.property(watchResponse, (resp) => {
+        const b = pbWatch(resp);
+        const fast = decodeWatchResponse(b);
+        // A non-ASCII cancel reason is left to protobufjs's UTF-8 reader; everything else is read here.
+        if (/^[\x00-\x7f]*$/.test(resp.cancelReason)) expect(fast).toStrictEqual(slowWatch(b));
+        else expect(fast).toBeUndefined();
+        expect(methods.watch.responseDeserialize(b)).toStrictEqual(slowWatch(b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a damaged response is read as protobufjs reads it, or left to it', () => {
+    fc.assert(
+      fc.property(watchResponse, fc.nat(2), fc.nat(), fc.nat(255), (resp, kind, at, v) => {
+        expectReadAsProtobufjs(damage(pbWatch(resp), kind, at, v), decodeWatchResponse, slowWatch);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves an unknown event type, a kv sent twice, a header sent twice and unknown fields to protobufjs', () => {
+    const methods = loadMethods();
+    const cases = [
+      [0x5a, 2, 0x08, 2], // events[0].type = 2
+      [0x5a, 4, 0x12, 0, 0x12, 0], // events[0].kv twice
+      [0x5a, 4, 0x1a, 0, 0x1a, 0], // events[0].prev_kv twice
+      [0x0a, 0, 0x0a, 0], // header twice
+      [0x40, 1], // field 8, unknown
+    ];
+    for (const c of cases) {
+      const b = Buffer.from(c);
+      expect(decodeWatchResponse(b)).toBeUndefined();
+      expect(methods.watch.responseDeserialize(b)).toStrictEqual(slowWatch(b));
+    }
   });
 });
 
