@@ -75,8 +75,8 @@ export type DeepReadonly<T> = T extends (infer E)[]
       : T;
 
 /**
- * deepCopy returns an independent, mutable copy of a JSON-shaped object, including of a frozen cached one:
- * `deepCopy<Pod>(cached)`. Plain objects and arrays are copied by hand (about five times faster than
+ * deepCopy returns an independent, mutable copy of an acyclic JSON-shaped object (an object shared twice
+ * inside it is copied twice), including of a frozen cached one: `deepCopy<Pod>(cached)`. Plain objects and arrays are copied by hand (about five times faster than
  * structuredClone for a pod, and objects are copied on every write); anything else inside (a Date, bytes)
  * goes to structuredClone. An own `__proto__` key (JSON.parse makes one) stays an own key.
  */

@@ -594,6 +594,11 @@ export class ApiServer {
     let stopRef: (() => void) | undefined;
     // The client may leave while the watch is being set up: then it is stopped as soon as it exists.
     let clientGone = false;
+    let stopRequested = false;
+    const stopLater = (): void => {
+      stopRequested = true;
+      queueMicrotask(() => stopRef?.());
+    };
     // A client that does not read its stream must not hold the replica's memory: end its watch (it will
     // re-watch from its last resourceVersion), as kube-apiserver drops watchers that fall behind.
     const writer = new WatchWriter(res, this.deps.clock, this.cfg.watchFlushIntervalMs, () => {
@@ -606,11 +611,6 @@ export class ApiServer {
       writer.discard();
       stopRef?.();
     });
-    let stopRequested = false;
-    const stopLater = (): void => {
-      stopRequested = true;
-      queueMicrotask(() => stopRef?.());
-    };
     const stop = await startWatch(
       this.store,
       this.caches,

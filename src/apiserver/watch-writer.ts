@@ -8,21 +8,34 @@
  * wrote at least `intervalMs` ago — an idle watch adds no delay — and otherwise holds the frames until
  * `intervalMs` after its last write, then writes them as one chunk. A watcher waits at most `intervalMs` more
  * for an event, and a stream costs at most one write per interval; `intervalMs` 0 writes every batch at the
- * end of the turn that produced it. Frames keep their order; close() writes what is held.
+ * end of the turn that produced it. Frames keep their order; close() writes what is held. A writer holding
+ * MAX_HELD_BYTES writes at once, so a long replay leaves in chunks of about that size.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
+
+/**
+ * MAX_HELD_BYTES is how much a writer holds before it writes at once, interval or not: a watch that starts with
+ * the whole current state (resourceVersion 0) goes out in chunks of about this size, not as one copy of it all.
+ */
+export const MAX_HELD_BYTES = 1024 * 1024;
 
 /** WatchOutput is where a WatchWriter's chunks go: an HTTP response's write. */
 export interface WatchOutput {
   write(chunk: string | Buffer): void;
 }
 
-/** WatchWriter: see the module comment. */
+/**
+ * WatchWriter writes one watch stream's frames to its output: in the order given, each frame once, as one
+ * chunk per write; at the end of the turn when it last wrote at least intervalMs ago, else intervalMs after
+ * its last write, and at once when it holds MAX_HELD_BYTES; nothing after close() or discard().
+ */
 export class WatchWriter {
   private held: (string | Buffer)[] = [];
   private heldBytes = 0;
   private lastWrite = Number.NEGATIVE_INFINITY;
   private scheduled = false;
+  /** turn identifies the end-of-turn write scheduled last; an earlier one, overtaken by a write, does nothing. */
+  private turn = 0;
   private timer: TimerHandle | undefined;
   private closed = false;
 
@@ -44,12 +57,20 @@ export class WatchWriter {
     if (this.closed) return;
     this.held.push(frame);
     this.heldBytes += frame.length;
+    if (this.heldBytes >= MAX_HELD_BYTES) {
+      this.flush();
+      return;
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     const wait = this.lastWrite + this.intervalMs - this.clock.monotonic();
     // At once means at the end of this turn: the rest of the batch being delivered joins the same chunk.
-    if (wait <= 0) queueMicrotask(() => this.flush());
-    else this.timer = this.clock.setTimeout(() => this.flush(), wait);
+    if (wait <= 0) {
+      const turn = ++this.turn;
+      queueMicrotask(() => {
+        if (turn === this.turn) this.flush();
+      });
+    } else this.timer = this.clock.setTimeout(() => this.flush(), wait);
   }
 
   /** close writes what is held and stops the writer; later writes are dropped. Closing twice is harmless. */
@@ -69,6 +90,7 @@ export class WatchWriter {
 
   private flush(): void {
     this.scheduled = false;
+    this.turn++;
     this.timer?.cancel();
     this.timer = undefined;
     if (this.closed || this.held.length === 0) return;

@@ -56,7 +56,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const fastPath = new UnaryFastPath(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES, deps.clock, log.child({ component: 'grpc' }), metrics.fastPathCalls);
   fastPath.install(grpcServer);
   // Clients with many calls in flight must not wait on HTTP/2's 64 KiB window (http2-servers.ts).
-  onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2));
+  if (!onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2))) log.warn('grpc: this grpc-js has no createHttp2Server; client connections keep 64 KiB windows');
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
     // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());

@@ -365,6 +365,48 @@ describe('watch cache', () => {
     }
   });
 
+  it('ends a watch whose client does not read once 16 MiB wait unread; what was written before reaches the client in order', async () => {
+    await createNamespace('unread');
+    const rv = (await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/unread/configmaps')).body.metadata.resourceVersion!;
+    const watching = async (): Promise<number> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const m = /^apiserver_longrunning_requests\{[^}]*resource="configmaps"[^}]*\} (\d+)/m.exec(text);
+      return m === null ? 0 : Number(m[1]);
+    };
+    const before = await watching();
+    // A raw request whose response is never read: what the server writes piles up behind the socket.
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    socket.pause();
+    socket.write(`GET /api/v1/namespaces/unread/configmaps?watch=1&resourceVersion=${rv} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n`);
+    try {
+      await waitFor(async () => ((await watching()) === before + 1 ? true : undefined), { timeoutMs: 10_000, what: 'the watch to be open' });
+      // 40 ConfigMaps of 900 KiB: about 36 MiB of events, more than the socket buffers and the 16 MiB allowance.
+      const big = 'x'.repeat(900 * 1024);
+      const created: string[] = [];
+      for (let i = 0; i < 40; i++) created.push((await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/unread/configmaps', configMap(`u-${i}`, { big }))).body.metadata.name!);
+      await waitFor(async () => ((await watching()) === before ? true : undefined), { timeoutMs: 20_000, what: 'the replica to end the unread watch' });
+      // Read it all now: a prefix of the creates, in order, then the end of the chunked response.
+      const text = await new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => {
+          chunks.push(c);
+          if (Buffer.concat(chunks).includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks).toString('utf8'));
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        socket.resume();
+      });
+      expect(text.endsWith('\r\n0\r\n\r\n')).toBe(true);
+      const names = [...text.matchAll(/"name":"(u-\d+)"/g)].map((m) => m[1]);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.length).toBeLessThan(created.length);
+      expect(names).toEqual(created.slice(0, names.length));
+      expect((await rest(base, 'GET', '/api/v1/namespaces/unread/configmaps/u-0')).status).toBe(200);
+    } finally {
+      socket.destroy();
+    }
+  }, 60_000);
+
   it('lists at resourceVersion 0 from the cache, and replays a watch from a past resourceVersion', async () => {
     await createNamespace('cached');
     const a = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/cached/configmaps', configMap('c-a', {}, { keep: 'yes' }));

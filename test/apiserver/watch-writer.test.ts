@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveApiServerFlags } from '../../src/apiserver/config.js';
-import { WatchWriter } from '../../src/apiserver/watch-writer.js';
+import { MAX_HELD_BYTES, WatchWriter } from '../../src/apiserver/watch-writer.js';
 import { ManualClock } from '../../src/util/clock.js';
 
 /** setup returns a writer over a recording output on a manual clock. */
@@ -70,6 +70,25 @@ describe('WatchWriter', () => {
     // 200 ms of frames every millisecond: the first at once, then one write per 10 ms.
     expect(chunks.length).toBeLessThanOrEqual(21);
     expect(chunks.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('writes at once when it holds MAX_HELD_BYTES, so a long replay leaves in bounded chunks, in order', async () => {
+    const { writer, clock, chunks } = setup(10);
+    writer.write('first\n');
+    await turn();
+    const frame = `${'x'.repeat(1023)}\n`;
+    const n = Math.ceil((2.5 * MAX_HELD_BYTES) / frame.length);
+    for (let i = 0; i < n; i++) writer.write(frame);
+    // Within the interval of the last write, yet two chunks of about MAX_HELD_BYTES are out already.
+    expect(chunks).toHaveLength(3);
+    for (const c of chunks.slice(1)) expect(c.length).toBe(MAX_HELD_BYTES);
+    expect(writer.pendingBytes).toBeLessThan(MAX_HELD_BYTES);
+    await turn();
+    expect(chunks).toHaveLength(3);
+    clock.advance(10);
+    expect(chunks).toHaveLength(4);
+    expect(chunks.join('')).toBe(`first\n${frame.repeat(n)}`);
+    expect(clock.pending()).toBe(0);
   });
 
   it('writes every batch at the end of its turn with interval 0', async () => {

@@ -399,8 +399,9 @@ export class RestClient {
       // One pass over the chunk (a busy stream's chunk holds many lines): no copy of what is still to read.
       const text = rest === '' ? chunk : rest + chunk;
       let start = 0;
-      let nl: number;
-      while ((nl = text.indexOf('\n', start)) >= 0) {
+      // What was left holds no newline: the first one can only be in the new chunk.
+      let nl = text.indexOf('\n', rest.length);
+      for (; nl >= 0; nl = text.indexOf('\n', start)) {
         const line = text.slice(start, nl);
         start = nl + 1;
         if (line.trim() === '') continue;

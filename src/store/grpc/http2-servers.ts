@@ -6,18 +6,17 @@
  * grpc-js 1.x), which onHttp2Servers wraps on the instance. If a grpc-js version drops that method, it
  * returns false and the caller logs it; the hooks are then simply not installed.
  *
- * RECEIVE_WINDOW_BYTES: HTTP/2 starts every connection and stream with a 64 KiB flow-control window, and Node
+ * Receive windows: HTTP/2 starts every connection and stream with a 64 KiB flow-control window, and Node
  * (like grpc-js) never grows it. A client with many calls in flight — an API server writing pods for a
  * thousand kubelets — then sends 64 KiB, waits for the store's WINDOW_UPDATE, sends the next 64 KiB, and a
  * store busy for a few milliseconds holds every request behind it (requests queued for seconds, some past
  * their 10 s deadline, were seen so). grpc-go's servers, etcd's, grow their windows by BDP estimation up to
- * 16 MiB; these start at 4 MiB, the window capstan's clients give their own streams.
+ * 16 MiB; these start at RECEIVE_WINDOW_BYTES (4 MiB), the window capstan's etcd client gives its own
+ * connections (h2-connection.ts).
  */
 import type * as http2 from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
-
-/** RECEIVE_WINDOW_BYTES is the connection and stream receive window of the store's HTTP/2 servers (see above). */
-export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
+import { RECEIVE_WINDOW_BYTES } from '../client/h2-connection.js';
 
 /** onHttp2Servers calls hook with every HTTP/2 server grpc-js creates for server from now on; false if it cannot. */
 export function onHttp2Servers(server: grpc.Server, hook: (h2: http2.Http2Server) => void): boolean {

@@ -7,8 +7,8 @@
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSession, RECEIVE_WINDOW_BYTES as CLIENT_WINDOW } from '../../../src/store/client/h2-connection.js';
-import { onHttp2Servers, RECEIVE_WINDOW_BYTES, widenReceiveWindows } from '../../../src/store/grpc/http2-servers.js';
+import { openSession, RECEIVE_WINDOW_BYTES } from '../../../src/store/client/h2-connection.js';
+import { onHttp2Servers, widenReceiveWindows } from '../../../src/store/grpc/http2-servers.js';
 import { useStore } from '../../compat/helpers/store.js';
 
 const DEFAULT_WINDOW = 65_535;
@@ -64,7 +64,6 @@ describe('HTTP/2 receive windows', () => {
   });
 
   it('the etcd client\'s connections grant 4 MiB per stream and per connection to the server', async () => {
-    expect(CLIENT_WINDOW).toBe(FOUR_MIB);
     const server = http2.createServer();
     const seen = new Promise<{ stream: number; connection: number }>((resolve) => {
       server.on('session', (s: http2.ServerHttp2Session) => {
