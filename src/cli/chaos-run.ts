@@ -287,6 +287,11 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
     const t0 = performance.now();
     const faulting = nemesis.run(plan, t0);
     await sleep(o.durationMs);
+    // A slow restart (a loaded machine) delays the faults planned after it: the run goes on until they are done,
+    // for at most as long again, rather than end without them.
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([faulting, new Promise<void>((resolve) => (cap = setTimeout(resolve, o.durationMs)))]);
+    clearTimeout(cap);
     nemesis.stop();
     await faulting;
     running = false;
