@@ -3,7 +3,8 @@
  * --etcd-prefix, --bind-address, --secure-port, --tls-cert-file, --tls-private-key-file, --token-auth-file,
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
  * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
- * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval, --watch-flush-interval (capstan's own: see watch-writer.ts) and the
+ * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval,
+ * --watch-flush-interval (capstan's own: see watch-writer.ts) and the
  * DefaultTolerationSeconds admission's --default-not-ready-toleration-seconds and
  * --default-unreachable-toleration-seconds.
  */
@@ -99,7 +100,7 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
     etcdPrefix,
     minRequestTimeoutSeconds: Number(f.minRequestTimeout ?? '1800'),
     bookmarkIntervalMs: parseDurationMs(f.watchBookmarkInterval ?? '1m') ?? NaN,
-    watchFlushIntervalMs: f.watchFlushInterval === '0' ? 0 : (parseDurationMs(f.watchFlushInterval ?? DEFAULT_WATCH_FLUSH_INTERVAL) ?? NaN),
+    watchFlushIntervalMs: parseDurationMs(f.watchFlushInterval ?? DEFAULT_WATCH_FLUSH_INTERVAL) ?? NaN,
     watchCacheSize: Number(f.defaultWatchCacheSize ?? '1000'),
     eventTtlSeconds: Math.round((parseDurationMs(f.eventTtl ?? '1h') ?? NaN) / 1000),
     serviceRanges: {

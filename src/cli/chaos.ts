@@ -132,7 +132,7 @@ function parseComponent(s: string): ChaosComponent {
 }
 
 function durationMs(flag: string, s: string): number {
-  const ms = s === '0' ? 0 : parseDurationMs(s);
+  const ms = parseDurationMs(s);
   if (ms === undefined) throw new CommandError(`${flag} ${s}: give a duration such as 500ms, 10s or 1m`, 'BAD_FLAG', 2);
   return ms;
 }

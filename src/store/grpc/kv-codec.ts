@@ -1,7 +1,8 @@
 /**
  * kv-codec reads and writes, by hand, the etcdserverpb messages of the KV service's hot calls: the requests
  * Range, Put, DeleteRange and Txn (with its Compares and RequestOps, nested Txns included) in both directions,
- * and their responses, and reads the Watch service's responses (every change an API server's watch caches see). proto-loader converts every request with protobufjs's generic decode and toObject, and
+ * and their responses, and reads the Watch service's responses (every change an API server's watch caches
+ * see). proto-loader converts every request with protobufjs's generic decode and toObject, and
  * every response with fromObject and encode, going through Long objects for each 64-bit field; that is a
  * large share of what a small request costs the store.
  *
