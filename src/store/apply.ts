@@ -5,6 +5,7 @@ import { int64, toBigInt, toNum } from './grpc/types.js';
 import type { Lessor } from './lease/lessor.js';
 import type { DeleteTarget, KvStore, PreparedDelete, RangeResult, WriteTxn } from './mvcc/kv-store.js';
 import type { WatchableStore } from './mvcc/watchable-store.js';
+import { inKeyRange } from './mvcc/tree-index.js';
 import { keyString, type KeyValue } from './mvcc/types.js';
 import type { AlarmStore } from './alarms.js';
 
@@ -30,11 +31,19 @@ export type HeaderFn = (revision: number) => pb.ResponseHeader;
  */
 export type Prefetched = Map<pb.RangeRequest, RangeResult>;
 
+/** PreparedDeletes holds the range deletes inside a Txn worked out ahead, by the request that asks for each. */
+export type PreparedDeletes = ReadonlyMap<pb.DeleteRangeRequest, PreparedDelete>;
+
+const NO_DELETES: PreparedDeletes = new Map();
+
 /**
  * Prepared is what an entry's apply is given ahead (Applier.prepare), worked out while the event loop stays
- * free: a Txn's past-revision reads, or the deletion of a DeleteRange or of a revoked lease's keys.
+ * free: a Txn's past-revision reads and the range deletes on the branches it will take, or the deletion of a
+ * DeleteRange or of a revoked lease's keys.
  */
-export type Prepared = { request: 'txn'; reads: Prefetched } | { request: 'deleteRange' | 'leaseRevoke'; deletion: PreparedDelete };
+export type Prepared =
+  | { request: 'txn'; reads: Prefetched; deletes: PreparedDeletes }
+  | { request: 'deleteRange' | 'leaseRevoke'; deletion: PreparedDelete };
 
 /** PREPARE_REVOKE_KEYS is how many keys a lease must hold for its revoke's deletion to be worked out ahead. */
 const PREPARE_REVOKE_KEYS = 1024;
@@ -109,13 +118,13 @@ export class Applier {
   /**
    * prepare does, just before an entry applies, the part of its work that can take long and changes nothing,
    * yielding to the event loop meanwhile (heartbeats, reads): a Txn's past-revision reads, the tombstones of
-   * a range delete or of a revoked lease's keys (1,024 or more). Requests that need nothing ahead get
-   * undefined. The entry must apply next, before any other.
+   * a range delete (alone or inside a Txn) or of a revoked lease's keys (1,024 or more). Requests that need
+   * nothing ahead get undefined. The entry must apply next, before any other.
    * A Txn whose reads fail (a compacted revision) fails, as on every member; a delete that could not be worked
    * out ahead is worked out when applied.
    */
   prepare(req: pb.InternalRaftRequest): Promise<Prepared | undefined> | undefined {
-    if (req.request === 'txn') return this.prefetch(req.txn).then((reads) => ({ request: 'txn', reads }));
+    if (req.request === 'txn') return this.prepareTxn(req.txn);
     if (req.request === 'deleteRange' && req.deleteRange.rangeEnd.length > 0) {
       const r = req.deleteRange;
       return this.prepareDelete('deleteRange', { key: keyString(r.key), rangeEnd: keyString(r.rangeEnd) });
@@ -125,6 +134,59 @@ export class Applier {
       if ((this.lessor.lookup(lease)?.keys.size ?? 0) >= PREPARE_REVOKE_KEYS) return this.prepareDelete('leaseRevoke', { lease, keys: this.lessor.sortedKeys(lease)! });
     }
     return undefined;
+  }
+
+  private async prepareTxn(t: pb.TxnRequest): Promise<Prepared> {
+    const reads = await this.prefetch(t);
+    if (!hasRangeDelete(t)) return { request: 'txn', reads, deletes: NO_DELETES };
+    try {
+      return { request: 'txn', reads, deletes: await this.prepareTxnDeletes(t) };
+    } catch (err) {
+      this.log.warn({ err, request: 'txn' }, 'apply: could not work a deletion out ahead; working it out as it applies');
+      return { request: 'txn', reads, deletes: NO_DELETES };
+    }
+  }
+
+  /**
+   * prepareTxnDeletes works out ahead the range deletes on the branches a Txn will take, each at the sub
+   * revision the Txn's changes before it leave (one per put, one per live key deleted). A deletion whose
+   * guess turns out wrong (a key deleted twice by overlapping ranges) is worked out anew when applied
+   * (WriteTxn.deleteRange checks); a Txn that puts a key inside one of its delete ranges — refused as a
+   * duplicate key before it reaches the log — gets none, as the puts would change what the delete finds.
+   */
+  private async prepareTxnDeletes(t: pb.TxnRequest): Promise<PreparedDeletes> {
+    const view = this.kv.write();
+    const path: boolean[] = [];
+    this.choosePath(view, t, path);
+    const writes: pb.RequestOp[] = [];
+    writesOnPath(t, path, { next: 0 }, writes);
+    const puts: string[] = [];
+    for (const op of writes) if (op.request === 'requestPut') puts.push(keyString(op.requestPut.key));
+    const deletes = new Map<pb.DeleteRangeRequest, PreparedDelete>();
+    for (const op of writes) {
+      if (op.request !== 'requestDeleteRange') continue;
+      const r = op.requestDeleteRange;
+      const key = keyString(r.key);
+      const rangeEnd = keyString(r.rangeEnd);
+      if (puts.some((k) => inKeyRange(k, key, rangeEnd))) return NO_DELETES;
+    }
+    let sub = 0;
+    for (const op of writes) {
+      if (op.request === 'requestPut') {
+        sub++;
+        continue;
+      }
+      if (op.request !== 'requestDeleteRange') continue;
+      const r = op.requestDeleteRange;
+      if (r.rangeEnd.length === 0) {
+        sub += view.range(keyString(r.key), '', 1).kvs.length;
+        continue;
+      }
+      const prepared = await this.kv.prepareDelete({ key: keyString(r.key), rangeEnd: keyString(r.rangeEnd) }, sub);
+      deletes.set(r, prepared);
+      sub += prepared.deletion.entries.length;
+    }
+    return deletes;
   }
 
   private prepareDelete(request: 'deleteRange' | 'leaseRevoke', target: DeleteTarget): Promise<Prepared | undefined> {
@@ -194,16 +256,17 @@ export class Applier {
   }
 
   /**
-   * txn applies a Txn atomically in one revision; prefetched holds its past-revision reads. As in etcd, every
-   * comparison (nested ones too) is judged against the store as it was before the Txn, and the puts on the
-   * chosen path are checked before anything is written, so a Txn either applies whole or not at all.
+   * txn applies a Txn atomically in one revision; prefetched holds its past-revision reads, deletes its range
+   * deletes worked out ahead (prepareTxnDeletes). As in etcd, every comparison (nested ones too) is judged
+   * against the store as it was before the Txn, and the puts on the chosen path are checked before anything is
+   * written, so a Txn either applies whole or not at all.
    */
-  txn(t: pb.TxnRequest, prefetched: Prefetched): pb.TxnResponse {
+  txn(t: pb.TxnRequest, prefetched: Prefetched, deletes: PreparedDeletes = NO_DELETES): pb.TxnResponse {
     const txn = this.kv.write();
     const path: boolean[] = [];
     this.choosePath(txn, t, path);
     if (this.checkPath(txn, t, path, 0) > 0) this.checkSpace();
-    const resp = this.txnIn(txn, t, prefetched, path, { next: 0 });
+    const resp = this.txnIn(txn, t, { prefetched, deletes }, path, { next: 0 });
     this.end(txn);
     setHeaders(resp, this.header(this.kv.currentRev));
     return resp;
@@ -233,14 +296,14 @@ export class Applier {
     return counter.puts;
   }
 
-  private txnIn(txn: WriteTxn, t: pb.TxnRequest, prefetched: Prefetched, path: boolean[], cursor: { next: number }): pb.TxnResponse {
+  private txnIn(txn: WriteTxn, t: pb.TxnRequest, ahead: { prefetched: Prefetched; deletes: PreparedDeletes }, path: boolean[], cursor: { next: number }): pb.TxnResponse {
     const succeeded = path[cursor.next++]!;
     const ops = succeeded ? t.success : t.failure;
     const responses: pb.ResponseOp[] = [];
     for (const op of ops) {
       switch (op.request) {
         case 'requestRange': {
-          const rr = prefetched.get(op.requestRange) ?? txn.range(keyString(op.requestRange.key), keyString(op.requestRange.rangeEnd), this.fetchLimit(op.requestRange));
+          const rr = ahead.prefetched.get(op.requestRange) ?? txn.range(keyString(op.requestRange.key), keyString(op.requestRange.rangeEnd), this.fetchLimit(op.requestRange));
           responses.push({ response: 'responseRange', responseRange: this.rangeResponse(op.requestRange, rr) });
           break;
         }
@@ -248,10 +311,10 @@ export class Applier {
           responses.push({ response: 'responsePut', responsePut: this.putIn(txn, op.requestPut) });
           break;
         case 'requestDeleteRange':
-          responses.push({ response: 'responseDeleteRange', responseDeleteRange: this.deleteIn(txn, op.requestDeleteRange) });
+          responses.push({ response: 'responseDeleteRange', responseDeleteRange: this.deleteIn(txn, op.requestDeleteRange, ahead.deletes.get(op.requestDeleteRange)) });
           break;
         case 'requestTxn':
-          responses.push({ response: 'responseTxn', responseTxn: this.txnIn(txn, op.requestTxn, prefetched, path, cursor) });
+          responses.push({ response: 'responseTxn', responseTxn: this.txnIn(txn, op.requestTxn, ahead, path, cursor) });
           break;
         default:
           break;
@@ -394,4 +457,24 @@ function compareKv(c: pb.Compare, kv: KeyValue | undefined): boolean {
 
 function sign(n: number): number {
   return n === 0 ? 0 : n < 0 ? -1 : 1;
+}
+
+/** hasRangeDelete reports whether a Txn deletes a range on any of its branches, nested ones too. */
+function hasRangeDelete(t: pb.TxnRequest): boolean {
+  for (const branch of [t.success, t.failure]) {
+    for (const op of branch) {
+      if (op.request === 'requestDeleteRange' && op.requestDeleteRange.rangeEnd.length > 0) return true;
+      if (op.request === 'requestTxn' && hasRangeDelete(op.requestTxn)) return true;
+    }
+  }
+  return false;
+}
+
+/** writesOnPath lists the puts and deletes a Txn applies on path (choosePath's), in the order txnIn applies them. */
+function writesOnPath(t: pb.TxnRequest, path: readonly boolean[], cursor: { next: number }, into: pb.RequestOp[]): void {
+  const succeeded = path[cursor.next++]!;
+  for (const op of succeeded ? t.success : t.failure) {
+    if (op.request === 'requestPut' || op.request === 'requestDeleteRange') into.push(op);
+    else if (op.request === 'requestTxn') writesOnPath(op.requestTxn, path, cursor, into);
+  }
 }

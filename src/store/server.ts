@@ -607,7 +607,7 @@ export class StoreServer implements TransportHost, PeerHost {
       case 'deleteRange':
         return this.applier.deleteRange(req.deleteRange, prepared?.request === 'deleteRange' ? prepared.deletion : undefined);
       case 'txn':
-        return this.applier.txn(req.txn, prepared?.request === 'txn' ? prepared.reads : new Map());
+        return prepared?.request === 'txn' ? this.applier.txn(req.txn, prepared.reads, prepared.deletes) : this.applier.txn(req.txn, new Map());
       case 'compaction':
         return this.applier.compact(req.compaction);
       case 'leaseGrant':

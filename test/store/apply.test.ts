@@ -78,7 +78,7 @@ interface Fixture {
 
 let fx: Fixture;
 
-beforeEach(async () => {
+async function newFixture(): Promise<Fixture> {
   const t = new TempStore();
   const kv = await t.open();
   const clock = new ManualClock();
@@ -92,7 +92,11 @@ beforeEach(async () => {
     { key: '\0', rangeEnd: '\0', startRev: 0, prevKv: true, noPut: false, noDelete: false },
     { events: (_w: Watcher, events: MvccEvent[], rev: number) => writes.push({ rev, events }), compacted: () => {}, congested: () => false },
   );
-  fx = { t, kv, lessor, alarms, applier, writes };
+  return { t, kv, lessor, alarms, applier, writes };
+}
+
+beforeEach(async () => {
+  fx = await newFixture();
 });
 
 afterEach(async () => {
@@ -534,6 +538,95 @@ describe('Applier.txn operations', () => {
 });
 
 // ------------------------------------------------------------------------------------------ Lease
+
+describe('Applier.txn range deletes worked out ahead', () => {
+  const second: Fixture[] = [];
+  afterEach(async () => {
+    for (const f of second.splice(0)) await f.t.close();
+  });
+
+  /** both builds the same store in fx (applied with prepare) and in a second fixture (worked out at once). */
+  async function both(build: (f: Fixture) => void): Promise<Fixture> {
+    const atOnce = await newFixture();
+    second.push(atOnce);
+    for (const f of [fx, atOnce]) build(f);
+    return atOnce;
+  }
+
+  const fill = (f: Fixture): void => {
+    const success: pb.RequestOp[] = [];
+    for (let i = 0; i < 9_000; i++) success.push(opPut(putReq(`r/${String(i).padStart(5, '0')}`, 'v')));
+    f.applier.txn(txnReq([], success), new Map());
+    f.applier.put(putReq('p', '1'));
+    f.applier.put(putReq('solo', 's'));
+    for (const k of ['x/1', 'x/2', 'x/3']) f.applier.put(putReq(k, 'x'));
+  };
+
+  const summary = (f: Fixture): string[] => f.writes.flatMap((w) => w.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`));
+
+  it('apply at the sub revisions the Txn\'s earlier changes leave, as when worked out at once, nested ones too', async () => {
+    const atOnce = await both(fill);
+    const t = txnReq(
+      [cmp('p', 'VERSION', 'GREATER', { version: '0' })],
+      [
+        opPut(putReq('p', '2')),
+        opDel(delReq('r/', { rangeEnd: b('r0'), prevKv: true })),
+        opDel(delReq('solo')),
+        opTxn(txnReq([], [opDel(delReq('x/', { rangeEnd: b('x0') }))], [opPut(putReq('nested failure', '1'))])),
+        opPut(putReq('q', '1')),
+      ],
+      [opDel(delReq('p', { rangeEnd: EVERY }))],
+    );
+    const prepared = await fx.applier.prepare({ request: 'txn', txn: t } as pb.InternalRaftRequest);
+    if (prepared?.request !== 'txn') throw new Error('a Txn prepares its reads and deletes');
+    // The two range deletes on the branches taken, not the one on the failure branch.
+    expect([...prepared.deletes.values()].map((d) => [d.target, d.sub, d.deletion.entries.length])).toEqual([
+      [{ key: 'r/', rangeEnd: 'r0' }, 1, 9_000],
+      [{ key: 'x/', rangeEnd: 'x0' }, 9_002, 3],
+    ]);
+    expect(fx.kv.currentRev).toBe(atOnce.kv.currentRev);
+    const ahead = fx.applier.txn(t, prepared.reads, prepared.deletes);
+    const worked = atOnce.applier.txn(t, await atOnce.applier.prefetch(t));
+    expect(ahead).toEqual(worked);
+    expect(asDel(ahead.responses[1]).deleted).toBe('9000');
+    expect(asDel(ahead.responses[1]).prevKvs).toHaveLength(9_000);
+    // What was worked out ahead went in, not a second working out.
+    const events = fx.writes.at(-1)!.events;
+    const rDeletes = [...prepared.deletes.values()][0]!.deletion.events;
+    expect(events[1]).toBe(rDeletes[0]);
+    expect(events[9_000]).toBe(rDeletes[8_999]);
+    expect(summary(fx)).toEqual(summary(atOnce));
+    expect(events.map((e) => e.kv.key.toString()).slice(-5)).toEqual(['solo', 'x/1', 'x/2', 'x/3', 'q']);
+    expect(await fx.kv.hashKV(0)).toEqual(await atOnce.kv.hashKV(0));
+  });
+
+  it('a wrong guess (overlapping ranges) is worked out anew, and a Txn putting into its delete range gets none', async () => {
+    const atOnce = await both(fill);
+    const overlapping = txnReq([], [opDel(delReq('r/', { rangeEnd: b('r0') })), opDel(delReq('r/00100', { rangeEnd: b('r/00200') })), opDel(delReq('x/', { rangeEnd: b('x0') }))]);
+    const prepared = await fx.applier.prepare({ request: 'txn', txn: overlapping } as pb.InternalRaftRequest);
+    if (prepared?.request !== 'txn') throw new Error('a Txn prepares its reads and deletes');
+    expect(prepared.deletes.size).toBe(3);
+    const ahead = fx.applier.txn(overlapping, prepared.reads, prepared.deletes);
+    expect(ahead).toEqual(atOnce.applier.txn(overlapping, new Map()));
+    expect(ahead.responses.map((r) => asDel(r).deleted)).toEqual(['9000', '0', '3']);
+    // The first went in as worked out; the third's guessed sub revisions were wrong (the second deleted none).
+    const [first, , third] = [...prepared.deletes.values()];
+    const events = fx.writes.at(-1)!.events;
+    expect(events[0]).toBe(first!.deletion.events[0]);
+    expect(third!.sub).toBe(9_100);
+    expect(events.at(-1)!.kv.key.toString()).toBe('x/3');
+    expect(events.at(-1)).not.toBe(third!.deletion.events.at(-1));
+    expect(summary(fx)).toEqual(summary(atOnce));
+    // Refused by the KV service as a duplicate key; applied here all the same, the same on every member.
+    const putInto = txnReq([], [opPut(putReq('y/1', 'new')), opDel(delReq('y/', { rangeEnd: b('y0') }))]);
+    const none = await fx.applier.prepare({ request: 'txn', txn: putInto } as pb.InternalRaftRequest);
+    if (none?.request !== 'txn') throw new Error('a Txn prepares its reads and deletes');
+    expect(none.deletes.size).toBe(0);
+    expect(fx.applier.txn(putInto, none.reads, none.deletes)).toEqual(atOnce.applier.txn(putInto, new Map()));
+    expect(summary(fx)).toEqual(summary(atOnce));
+    expect(await fx.kv.hashKV(0)).toEqual(await atOnce.kv.hashKV(0));
+  });
+});
 
 describe('Applier lease requests', () => {
   it('leaseGrant grants the proposed ID with the TTL raised to the minimum, at the current revision', async () => {

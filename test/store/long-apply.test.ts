@@ -50,6 +50,21 @@ const DELETES: { how: string; withLease: boolean; op: pb.InternalRaftOp }[] = [
     op: { request: 'deleteRange', deleteRange: { key: Buffer.from('big/'), rangeEnd: Buffer.from('big0'), prevKv: false } } as pb.InternalRaftOp,
   },
   { how: 'a lease revoke', withLease: true, op: { request: 'leaseRevoke', leaseRevoke: { ID: LEASE } } as pb.InternalRaftOp },
+  {
+    how: 'a range delete inside a Txn, after a put',
+    withLease: false,
+    op: {
+      request: 'txn',
+      txn: {
+        compare: [],
+        success: [
+          { request: 'requestPut', requestPut: { key: Buffer.from('marker'), value: Buffer.from('1'), lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false } },
+          { request: 'requestDeleteRange', requestDeleteRange: { key: Buffer.from('big/'), rangeEnd: Buffer.from('big0'), prevKv: false } },
+        ],
+        failure: [],
+      },
+    } as pb.InternalRaftOp,
+  },
 ];
 
 describe('a long apply', () => {
@@ -85,6 +100,7 @@ describe('a long apply', () => {
     }
     const resp = (await deleting).resp as { deleted?: string };
     if (op.request === 'deleteRange') expect(resp.deleted).toBe(String(KEYS));
+    if (op.request === 'txn') expect(resp).toMatchObject({ responses: [{ response: 'responsePut' }, { responseDeleteRange: { deleted: String(KEYS) } }] });
     // Longer than any election timeout (1 s, randomised up to 2 s) passed meanwhile, in steps.
     expect(advanced).toBeGreaterThan(2_000);
     // Heartbeats kept coming all the while: no follower's election timer got near its timeout.

@@ -2,6 +2,7 @@ import type { Logger } from '../../util/logger.js';
 import { DuplicateKeyError, EmptyKeyError, LeaseProvidedError, TooManyOpsError, ValueProvidedError } from '../errors.js';
 import type { StoreMetrics } from '../metrics.js';
 import { keyString } from '../mvcc/types.js';
+import { inKeyRange } from '../mvcc/tree-index.js';
 import type { StoreServer } from '../server.js';
 import { unary } from './handler.js';
 import * as pb from './types.js';
@@ -134,13 +135,13 @@ function checkIntervals(ops: pb.RequestOp[]): Writes {
       w.dels.push({ key: keyString(op.requestDeleteRange.key), end: keyString(op.requestDeleteRange.rangeEnd) });
     }
   }
-  for (const k of w.puts) for (const d of w.dels) if (inRange(k, d.key, d.end)) throw new DuplicateKeyError();
+  for (const k of w.puts) for (const d of w.dels) if (inKeyRange(k, d.key, d.end)) throw new DuplicateKeyError();
   for (const op of ops) {
     if (op.request !== 'requestTxn') continue;
     const branches = [checkIntervals(op.requestTxn.success), checkIntervals(op.requestTxn.failure)];
     for (const n of branches) {
-      for (const k of n.puts) if (w.puts.has(k) || w.dels.some((d) => inRange(k, d.key, d.end))) throw new DuplicateKeyError();
-      for (const k of w.puts) if (n.dels.some((d) => inRange(k, d.key, d.end))) throw new DuplicateKeyError();
+      for (const k of n.puts) if (w.puts.has(k) || w.dels.some((d) => inKeyRange(k, d.key, d.end))) throw new DuplicateKeyError();
+      for (const k of w.puts) if (n.dels.some((d) => inKeyRange(k, d.key, d.end))) throw new DuplicateKeyError();
     }
     for (const n of branches) {
       for (const k of n.puts) w.puts.add(k);
@@ -148,12 +149,6 @@ function checkIntervals(ops: pb.RequestOp[]): Writes {
     }
   }
   return w;
-}
-
-function inRange(k: string, key: string, end: string): boolean {
-  if (end.length === 0) return k === key;
-  if (end === '\0') return k >= key;
-  return k >= key && k < end;
 }
 
 function isReadOnly(t: pb.TxnRequest): boolean {

@@ -48,6 +48,8 @@ export interface PreparedDelete {
   /** index and rev are the store as the deletion was worked out; it holds while they are unchanged (isCurrent). */
   readonly index: TreeIndex;
   readonly rev: number;
+  /** sub is the sub revision of its first tombstone: 0 unless earlier changes of one Txn come before it. */
+  readonly sub: number;
   readonly target: DeleteTarget;
   readonly deletion: Deletion;
 }
@@ -301,14 +303,15 @@ export class KvStore {
    * prepareDelete works out a deletion (a DeleteRange, a lease's keys) as the next write would apply it, a
    * chunk of keys per turn of the event loop, changing nothing. A member applying a delete of a hundred
    * thousand keys at once would otherwise hold its one thread for a second, and its heartbeats with it. The
-   * deletion holds while the store does not change (isCurrent).
+   * deletion holds while the store does not change (isCurrent). Its tombstones' sub revisions start at sub
+   * (a Txn's changes before it take the ones below).
    */
-  async prepareDelete(target: DeleteTarget): Promise<PreparedDelete> {
+  async prepareDelete(target: DeleteTarget, sub = 0): Promise<PreparedDelete> {
     const index = this.index;
     const rev = this.currentRev;
     const deletion = emptyDeletion();
     const add = (e: IndexEntry): void => {
-      if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, deletion.entries.length, e.planTombstone());
+      if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, sub + deletion.entries.length, e.planTombstone());
     };
     // Changed meanwhile (it should not: writes apply in order, after this one): the apply works it out anew.
     const changed = (): boolean => this.index !== index || this.currentRev !== rev;
@@ -322,7 +325,7 @@ export class KvStore {
         const e = index.entry(keys[i]!);
         if (e !== undefined) add(e);
       }
-      return { index, rev, target, deletion };
+      return { index, rev, sub, target, deletion };
     }
     const end = rangeEndOf(target.rangeEnd);
     let from: string | undefined = target.key;
@@ -343,16 +346,18 @@ export class KvStore {
         if (changed()) break;
       }
     }
-    return { index, rev, target, deletion };
+    return { index, rev, sub, target, deletion };
   }
 
   /**
    * isCurrent reports whether a prepared deletion still holds for a write of target at revision main, sub
    * revision sub. A lease's keys are compared by number only: they change only with a revision (a put or
-   * delete attaches or detaches them) or with the index (a snapshot), both checked.
+   * delete attaches or detaches them) or with the index (a snapshot), both checked. Inside a Txn, a key its
+   * earlier deletes removed fails the check of each key's latest value; its earlier puts must not fall in the
+   * range (Applier.prepareTxnDeletes prepares nothing for such a Txn).
    */
   isCurrent(p: PreparedDelete, main: number, sub: number, target: DeleteTarget): boolean {
-    if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== 0) return false;
+    if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== p.sub) return false;
     if (!sameTarget(p.target, target)) return false;
     const { entries, prevs } = p.deletion;
     for (let i = 0; i < entries.length; i++) if (entries[i]!.latest !== prevs[i]) return false;

@@ -25,6 +25,13 @@ export function rangeEndOf(rangeEnd: string): RangeEnd {
   return { kind: 'before', end: rangeEnd };
 }
 
+/** inKeyRange reports whether k is in the range of a request's key and range_end (etcd's rules, as rangeEndOf). */
+export function inKeyRange(k: string, key: string, rangeEnd: string): boolean {
+  if (rangeEnd.length === 0) return k === key;
+  if (rangeEnd === '\0') return k >= key;
+  return k >= key && k < rangeEnd;
+}
+
 /**
  * TreeIndex is the in-memory key index (etcd's treeIndex): every key's KeyIndex, ordered by key for range
  * scans. The ordered part is a sorted array with binary search, which beats a tree for the key counts a
