@@ -60,6 +60,7 @@ import {
   WatchTransformer,
   type NegotiatedOutput,
 } from './tables/index.js';
+import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** KUBERNETES_VERSION is the Kubernetes version capstan reports (/version), which clients compare against their own. */
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-capstan' };
@@ -194,7 +195,7 @@ export class ApiServer {
     this.servers.push(srv);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen({ host, port }, () => {
+      srv.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
         srv.off('error', reject);
         resolve();
       });

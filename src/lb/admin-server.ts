@@ -14,6 +14,7 @@ import type { BackendPool } from './backend-pool.js';
 import { formatHostPort, type HostPort } from './config.js';
 import { LbListenError } from './errors.js';
 import type { LbMetrics } from './metrics.js';
+import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** BackendsDocument is the JSON body of /backends. */
 export interface BackendsDocument {
@@ -62,7 +63,7 @@ export class AdminServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(new LbListenError(`cannot listen on ${formatHostPort(this.opts.listen)} (admin): ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
       this.server.once('error', onError);
-      this.server.listen({ host: this.opts.listen.host, port: this.opts.listen.port }, () => {
+      this.server.listen({ host: this.opts.listen.host, port: this.opts.listen.port, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         const a = this.server.address();
         resolve(a !== null && typeof a === 'object' ? { host: a.address, port: a.port } : this.opts.listen);

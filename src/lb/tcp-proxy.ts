@@ -21,6 +21,7 @@ import type { BackendPool } from './backend-pool.js';
 import { formatHostPort, type HostPort } from './config.js';
 import { LbListenError } from './errors.js';
 import type { LbMetrics } from './metrics.js';
+import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** FIN_TIMEOUT_MS is how long one side may stay open after the other has closed (haproxy's client-fin/server-fin). */
 export const FIN_TIMEOUT_MS = 10_000;
@@ -56,7 +57,7 @@ export class TcpProxy {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(new LbListenError(`cannot listen on ${formatHostPort(this.opts.listen)}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
       this.server.once('error', onError);
-      this.server.listen({ host: this.opts.listen.host, port: this.opts.listen.port }, () => {
+      this.server.listen({ host: this.opts.listen.host, port: this.opts.listen.port, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         this.server.on('error', (err) => this.opts.log.error({ err }, 'listener error'));
         const a = this.server.address();

@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { AuthorityFixingStream } from './h2-authority.js';
 import { sniffConnection } from './h2-sniffer.js';
+import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** SNIFF_TIMEOUT_MS is how long a gRPC connection may take to send its first request before it gets the fixer. */
 const SNIFF_TIMEOUT_MS = 2000;
@@ -72,7 +73,7 @@ export class ClientListener {
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port }, () => {
+      server.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         const addr = server.address() as net.AddressInfo;
         resolve(addr.port);

@@ -20,6 +20,7 @@ import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.j
 import type { Logger } from '../util/logger.js';
 import { STORE_VERSION, StoreServer } from './server.js';
 import { NONE } from '../raft/index.js';
+import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** GRACEFUL_SHUTDOWN_MS bounds how long a stopping member lets its answered calls drain before it resets the rest. */
 const GRACEFUL_SHUTDOWN_MS = 2_000;
@@ -81,7 +82,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
       metricsServers.push(ms);
       await new Promise<void>((resolve, reject) => {
         ms.once('error', reject);
-        ms.listen({ host: hostOf(u), port: Number(u.port) }, resolve);
+        ms.listen({ host: hostOf(u), port: Number(u.port), backlog: LISTEN_BACKLOG }, resolve);
       });
     }
   } catch (err) {

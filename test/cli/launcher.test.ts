@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { clusterProcesses, readClusterFile } from '../../src/cli/launcher/cluster-file.js';
 import { loadProtos } from '../../src/store/grpc/proto.js';
 import { isAlive } from '../../src/cli/launcher/processes.js';
+import { LISTEN_BACKLOG } from '../../src/util/listen.js';
 import { compatRequired, etcdctlPath, findOnPath } from '../compat/helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,6 +68,18 @@ describe('capstan up --detach, status, down (real processes)', () => {
     expect(table).toMatch(/^NAME\s+ENDPOINT\s+PID\s+ID\s+LEADER\s+TERM\s+APPLIED\s+DB SIZE\s+HEALTH/);
     expect(table).toMatch(/\napiserver-1\s+https:\/\/127\.0\.0\.1:\d+\s+\d+\s+ready\n/);
     expect(table).toMatch(/\nlb\s+https:\/\/127\.0\.0\.1:\d+\s+\d+\s+ready\n/);
+
+    // Every listener asks the kernel for its largest accept queue, as Go's servers do (src/util/listen.ts) — all
+    // but the members' peer ports, where grpc-js listens with Node's default (a few peers connect there).
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    const sockets = (await promisify(execFile)('ss', ['-ltnpH'], { timeout: 30_000 })).stdout.split('\n');
+    const peerPorts = new Set(f.store.members.map((m) => new URL(m.peerURL).port));
+    for (const p of clusterProcesses(f)) {
+      const listening = sockets.filter((l) => l.includes(`pid=${p.pid},`)).map((l) => l.trim().split(/\s+/));
+      const backlogs = listening.filter((cols) => !peerPorts.has(cols[3]!.split(':').at(-1)!)).map((cols) => Number(cols[2]));
+      expect(backlogs.length, `${p.name} listens`).toBeGreaterThan(0);
+      expect(new Set(backlogs), `${p.name}'s accept queues`).toEqual(new Set([Math.min(LISTEN_BACKLOG, somaxconn)]));
+    }
 
     const down = await capstan('down', '--dir', dir);
     for (const p of clusterProcesses(readClusterFile(dir)!)) {

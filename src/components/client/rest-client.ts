@@ -1,6 +1,7 @@
 /**
  * RestClient is the components' way to the API server (client-go's rest.RESTClient plus the verbs of its
- * typed clients): JSON over Node's http/https with one keep-alive agent, a bearer token, and the server's CA.
+ * typed clients): JSON over Node's http/https with kept-alive connections (at most MAX_CONNECTIONS), a bearer
+ * token, and the server's CA.
  *
  * Failures: an answer with a failure Status throws the ApiStatusError subclass of its reason (errors.ts);
  * no answer throws a ConnectionError or RequestTimeoutError.
@@ -27,6 +28,18 @@ import { loadKubeconfig, type RestConfig } from './kubeconfig.js';
 import { PODS, resourcePath, type ResourceDescriptor } from './resource.js';
 import { EventChannel, type WatchStream } from './watch-stream.js';
 
+/**
+ * MAX_CONNECTIONS bounds a client's connections for requests. More requests than that wait in the client, first
+ * come first served, for a connection an answer frees; every connection made is kept (as many idle ones as
+ * busy), so bursts reuse connections instead of opening and closing hundreds. Node's server accepts one
+ * connection per turn of its event loop (libuv 1.45 and later), so a busy API server takes new connections at
+ * a few dozen a second: bench/scheduler's thousand hollow kubelets, which opened up to 900 at once and closed
+ * all but 256 of them when idle, had status writes waiting up to 18 s in the API server's accept queue, none of
+ * that time in the API server's handlers. Watches hold a connection each for as long as they run and have
+ * connections of their own, outside this bound.
+ */
+export const MAX_CONNECTIONS = 256;
+
 /** HttpMethod is a verb the client sends. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -49,6 +62,8 @@ export interface RestClientOptions {
   /** random jitters backoff; default the OS CSPRNG. */
   random?: Random;
   logger?: Logger;
+  /** maxConnections bounds the connections requests use (watches aside); default MAX_CONNECTIONS. */
+  maxConnections?: number;
   /** requestTimeoutMs bounds one attempt of a request (for a watch: until the headers arrive); default 30 s. */
   requestTimeoutMs?: number;
   /** maxRetries bounds the retries of one request; default 5 (0 disables retries). */
@@ -134,7 +149,9 @@ export class RestClient {
   private readonly base: URL;
   /** basePath is the server URL's path prefix (a proxy mounting the API under /k8s), without a trailing slash. */
   private readonly basePath: string;
+  /** agent carries requests (at most maxConnections connections, all kept); watchAgent carries watches. */
   private readonly agent: http.Agent;
+  private readonly watchAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly clock: Clock;
   private readonly random: Random;
@@ -150,16 +167,18 @@ export class RestClient {
     const { config } = options;
     this.base = new URL(config.server);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
+    const maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new RangeError(`maxConnections must be a positive whole number, not ${maxConnections}`);
+    const pool = { maxSockets: maxConnections, maxFreeSockets: maxConnections };
     if (this.base.protocol === 'https:') {
       this.transport = https;
-      this.agent = new https.Agent({
-        keepAlive: true,
-        ...(config.caData === undefined ? {} : { ca: config.caData }),
-        rejectUnauthorized: config.insecureSkipTLSVerify !== true,
-      });
+      const tls = { keepAlive: true, ...(config.caData === undefined ? {} : { ca: config.caData }), rejectUnauthorized: config.insecureSkipTLSVerify !== true };
+      this.agent = new https.Agent({ ...tls, ...pool });
+      this.watchAgent = new https.Agent(tls);
     } else {
       this.transport = http;
-      this.agent = new http.Agent({ keepAlive: true });
+      this.agent = new http.Agent({ keepAlive: true, ...pool });
+      this.watchAgent = new http.Agent({ keepAlive: true });
     }
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? cryptoRandom;
@@ -273,6 +292,7 @@ export class RestClient {
     this.closed = true;
     for (const req of this.inflight) req.destroy(new ConnectionError('the client was closed', true, false));
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   private url(spec: RequestSpec): URL {
@@ -337,7 +357,7 @@ export class RestClient {
       }
       let settled = false;
       let gotResponse = false;
-      const req = this.transport.request(url, { method: spec.method, agent: this.agent, headers });
+      const req = this.transport.request(url, { method: spec.method, agent: watch ? this.watchAgent : this.agent, headers });
       this.inflight.add(req);
       const timer = this.clock.setTimeout(() => {
         req.destroy(new RequestTimeoutError(`${spec.method} ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`));

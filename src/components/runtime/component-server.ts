@@ -16,6 +16,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../util/logger.js';
 import { CapstanError } from '../../util/errors.js';
 import type { JournalEntry } from './journal.js';
+import { LISTEN_BACKLOG } from '../../util/listen.js';
 
 /** HealthCheck is one named check of /healthz: it returns an error message when failing. */
 export interface HealthCheck {
@@ -80,7 +81,7 @@ export class ComponentServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(new ComponentListenError(`cannot listen on ${this.opts.host}:${this.opts.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
       this.server.once('error', onError);
-      this.server.listen({ host: this.opts.host, port: this.opts.port }, () => {
+      this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         const a = this.server.address();
         resolve(a !== null && typeof a === 'object' ? a.port : this.opts.port);

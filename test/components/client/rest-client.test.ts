@@ -171,6 +171,53 @@ describe('RestClient verbs', () => {
   });
 });
 
+describe('RestClient connections', () => {
+  /** holding answers nothing until `size` requests wait, then all of them: the most the client sends at once. */
+  async function holding(size: number): Promise<Awaited<ReturnType<typeof serve>> & { mostAtOnce: () => number }> {
+    let held: http.ServerResponse[] = [];
+    let most = 0;
+    const s = await serve((req, res) => {
+      if (req.url!.includes('watch=1')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.flushHeaders();
+        return;
+      }
+      held.push(res);
+      most = Math.max(most, held.length);
+      if (held.length < size) return;
+      for (const r of held) json(r, 200, cm('a'));
+      held = [];
+    });
+    return { ...s, mostAtOnce: () => most };
+  }
+
+  it('sends at most maxConnections requests at once, the rest in the order asked, on connections it keeps', async () => {
+    const s = await holding(4);
+    const c = client(s.url, { maxConnections: 4 });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => c.get(CONFIGMAPS, 'ns', `a${i}`)));
+    // Four connections: never more than four requests out at once.
+    expect(s.seen.map((r) => r.url.split('/').at(-1))).toEqual(Array.from({ length: 12 }, (_, i) => `a${i}`));
+    expect(s.connections()).toBe(4);
+    // Watches have connections of their own: with four running, a request still goes out.
+    const watches = await Promise.all(Array.from({ length: 4 }, () => c.watch<ConfigMap>(CONFIGMAPS, 'ns', {})));
+    await Promise.all(Array.from({ length: 4 }, (_, i) => c.get(CONFIGMAPS, 'ns', `b${i}`)));
+    expect(s.connections()).toBe(8);
+    for (const w of watches) w.stop();
+  });
+
+  it('keeps every connection a burst opened, more than Node keeps by default (256), so the next burst opens none', async () => {
+    const s = await holding(300);
+    const c = client(s.url, { maxConnections: 300 });
+    for (let burst = 0; burst < 2; burst++) await Promise.all(Array.from({ length: 300 }, (_, i) => c.get(CONFIGMAPS, 'ns', `a${i}`)));
+    expect(s.mostAtOnce()).toBe(300);
+    expect(s.connections()).toBe(300);
+  });
+
+  it('refuses a maxConnections that is not a positive whole number', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RestClient({ config: { server: 'http://127.0.0.1:1' }, maxConnections: bad })).toThrow(RangeError);
+  });
+});
+
 describe('RestClient errors', () => {
   it('turns Status answers into error classes with reason and code, and the predicates agree', async () => {
     const answers: [number, Status['reason']][] = [
