@@ -5,7 +5,7 @@ import { int64, toBigInt, toNum } from './grpc/types.js';
 import type { Lessor } from './lease/lessor.js';
 import type { DeleteTarget, KvStore, PreparedDelete, RangeResult, WriteTxn } from './mvcc/kv-store.js';
 import type { WatchableStore } from './mvcc/watchable-store.js';
-import { inKeyRange } from './mvcc/tree-index.js';
+import { inKeyRange, lowerBound, type IndexEntry } from './mvcc/tree-index.js';
 import { keyString, type KeyValue } from './mvcc/types.js';
 import type { AlarmStore } from './alarms.js';
 
@@ -148,13 +148,15 @@ export class Applier {
   }
 
   /**
-   * prepareTxnDeletes works out ahead the range deletes on the branches a Txn will take, each at the sub
-   * revision the Txn's changes before it leave (one per put, one per live key deleted). A deletion whose
-   * guess turns out wrong (a key deleted twice by overlapping ranges) is worked out anew when applied
-   * (WriteTxn.deleteRange checks); a Txn that puts a key inside one of its delete ranges — refused as a
-   * duplicate key before it reaches the log — gets none, as the puts would change what the delete finds.
+   * prepareTxnDeletes works out ahead the range deletes on the branches a Txn will take, each as the Txn's
+   * changes before it leave the store: at the sub revision they leave (one per put, one per live key deleted),
+   * without the keys an earlier delete of the Txn removes — so overlapping ranges cost one tombstone per key,
+   * not one per key and range. A Txn that puts a key inside one of its delete ranges (refused as a duplicate key
+   * before it reaches the log) gets none, as the puts would change what the delete finds. Whatever does not
+   * hold when the Txn applies is worked out anew there (WriteTxn.deleteRange checks).
    */
   private async prepareTxnDeletes(t: pb.TxnRequest): Promise<PreparedDeletes> {
+    const { index, currentRev } = this.kv;
     const view = this.kv.write();
     const path: boolean[] = [];
     this.choosePath(view, t, path);
@@ -162,14 +164,16 @@ export class Applier {
     writesOnPath(t, path, { next: 0 }, writes);
     const puts: string[] = [];
     for (const op of writes) if (op.request === 'requestPut') puts.push(keyString(op.requestPut.key));
-    const deletes = new Map<pb.DeleteRangeRequest, PreparedDelete>();
+    puts.sort();
     for (const op of writes) {
       if (op.request !== 'requestDeleteRange') continue;
-      const r = op.requestDeleteRange;
-      const key = keyString(r.key);
-      const rangeEnd = keyString(r.rangeEnd);
-      if (puts.some((k) => inKeyRange(k, key, rangeEnd))) return NO_DELETES;
+      const key = keyString(op.requestDeleteRange.key);
+      const first = puts[lowerBound(puts, key)];
+      if (first !== undefined && inKeyRange(first, key, keyString(op.requestDeleteRange.rangeEnd))) return NO_DELETES;
     }
+    const deletes = new Map<pb.DeleteRangeRequest, PreparedDelete>();
+    // The keys the Txn's deletes so far remove: the later ones neither find nor count them.
+    const gone = new Set<IndexEntry>();
     let sub = 0;
     for (const op of writes) {
       if (op.request === 'requestPut') {
@@ -178,15 +182,22 @@ export class Applier {
       }
       if (op.request !== 'requestDeleteRange') continue;
       const r = op.requestDeleteRange;
+      const key = keyString(r.key);
       if (r.rangeEnd.length === 0) {
-        sub += view.range(keyString(r.key), '', 1).kvs.length;
+        const e = index.entry(key);
+        if (e?.latest !== undefined && !gone.has(e)) {
+          gone.add(e);
+          sub++;
+        }
         continue;
       }
-      const prepared = await this.kv.prepareDelete({ key: keyString(r.key), rangeEnd: keyString(r.rangeEnd) }, sub);
+      const prepared = await this.kv.prepareDelete({ key, rangeEnd: keyString(r.rangeEnd) }, sub, gone);
       deletes.set(r, prepared);
+      for (const e of prepared.deletion.entries) gone.add(e);
       sub += prepared.deletion.entries.length;
     }
-    return deletes;
+    // Nothing writes while an entry is prepared; should the store have changed all the same, none of it holds.
+    return this.kv.index === index && this.kv.currentRev === currentRev ? deletes : NO_DELETES;
   }
 
   private prepareDelete(request: 'deleteRange' | 'leaseRevoke', target: DeleteTarget): Promise<Prepared | undefined> {

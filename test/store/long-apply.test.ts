@@ -76,6 +76,16 @@ describe('a long apply', () => {
     for (let i = 0; i < KEYS; i += BATCH) await leader.propose(putMany(i, i + BATCH, withLease ? LEASE : '0'));
     await settle(c, () => c.members.every((m) => liveKeys(m) === KEYS), 'every member applied the puts');
     const { term } = leader.raftStatus();
+    // The most keys a member worked out while applying: the deletion is to be worked out ahead, not there.
+    let workedOutInApply = 0;
+    for (const m of c.members) {
+      const planDelete = m.kv.planDelete.bind(m.kv);
+      m.kv.planDelete = (...args) => {
+        const d = planDelete(...args);
+        workedOutInApply = Math.max(workedOutInApply, d.entries.length);
+        return d;
+      };
+    }
 
     const deleting = leader.propose(op);
     let done = false;
@@ -101,6 +111,7 @@ describe('a long apply', () => {
     const resp = (await deleting).resp as { deleted?: string };
     if (op.request === 'deleteRange') expect(resp.deleted).toBe(String(KEYS));
     if (op.request === 'txn') expect(resp).toMatchObject({ responses: [{ response: 'responsePut' }, { responseDeleteRange: { deleted: String(KEYS) } }] });
+    expect(workedOutInApply).toBe(0);
     // Longer than any election timeout (1 s, randomised up to 2 s) passed meanwhile, in steps.
     expect(advanced).toBeGreaterThan(2_000);
     // Heartbeats kept coming all the while: no follower's election timer got near its timeout.

@@ -303,15 +303,15 @@ export class KvStore {
    * prepareDelete works out a deletion (a DeleteRange, a lease's keys) as the next write would apply it, a
    * chunk of keys per turn of the event loop, changing nothing. A member applying a delete of a hundred
    * thousand keys at once would otherwise hold its one thread for a second, and its heartbeats with it. The
-   * deletion holds while the store does not change (isCurrent). Its tombstones' sub revisions start at sub
-   * (a Txn's changes before it take the ones below).
+   * deletion holds while the store does not change (isCurrent). Its tombstones' sub revisions start at sub,
+   * and it leaves out the keys of skip (a Txn's changes before it take those sub revisions and keys).
    */
-  async prepareDelete(target: DeleteTarget, sub = 0): Promise<PreparedDelete> {
+  async prepareDelete(target: DeleteTarget, sub = 0, skip?: ReadonlySet<IndexEntry>): Promise<PreparedDelete> {
     const index = this.index;
     const rev = this.currentRev;
     const deletion = emptyDeletion();
     const add = (e: IndexEntry): void => {
-      if (e.latest !== undefined) this.addTombstone(deletion, e, rev + 1, sub + deletion.entries.length, e.planTombstone());
+      if (e.latest !== undefined && skip?.has(e) !== true) this.addTombstone(deletion, e, rev + 1, sub + deletion.entries.length, e.planTombstone());
     };
     // Changed meanwhile (it should not: writes apply in order, after this one): the apply works it out anew.
     const changed = (): boolean => this.index !== index || this.currentRev !== rev;
@@ -353,8 +353,8 @@ export class KvStore {
    * isCurrent reports whether a prepared deletion still holds for a write of target at revision main, sub
    * revision sub. A lease's keys are compared by number only: they change only with a revision (a put or
    * delete attaches or detaches them) or with the index (a snapshot), both checked. Inside a Txn, a key its
-   * earlier deletes removed fails the check of each key's latest value; its earlier puts must not fall in the
-   * range (Applier.prepareTxnDeletes prepares nothing for such a Txn).
+   * earlier deletes removed and the deletion still holds fails the check of each key's latest value; its
+   * earlier puts must not fall in the range (Applier.prepareTxnDeletes prepares nothing for such a Txn).
    */
   isCurrent(p: PreparedDelete, main: number, sub: number, target: DeleteTarget): boolean {
     if (p.index !== this.index || p.rev !== this.currentRev || main !== p.rev + 1 || sub !== p.sub) return false;
