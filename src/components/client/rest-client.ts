@@ -360,6 +360,11 @@ export class RestClient {
       const req = this.transport.request(url, { method: spec.method, agent: watch ? this.watchAgent : this.agent, headers });
       this.inflight.add(req);
       const timer = this.clock.setTimeout(() => {
+        // Still waiting for one of the client's connections (see MAX_CONNECTIONS): it never left, so it fails
+        // now and as not sent — Node would fail a queued request only once a connection came free for it.
+        if (req.socket === null) {
+          finish(() => reject(new ConnectionError(`${spec.method} ${url.pathname}: no connection free within ${this.requestTimeoutMs} ms`, false)));
+        }
         req.destroy(new RequestTimeoutError(`${spec.method} ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
       const finish = (fn: () => void): void => {

@@ -70,6 +70,8 @@ export interface NodeAgentsOptions {
 
 interface RunState {
   readonly client: RestClient;
+  /** heartbeatClient renews the node Leases (the kubelet's HeartbeatClient): never behind the pod status writes. */
+  readonly heartbeatClient: RestClient;
   readonly clock: Clock;
   readonly random: Random;
   readonly log: Logger;
@@ -152,6 +154,7 @@ export class NodeAgents implements Controller {
     });
     const s: RunState = {
       client: ctx.client,
+      heartbeatClient: ctx.heartbeatClient,
       clock: ctx.clock,
       random: ctx.random,
       log,
@@ -334,13 +337,13 @@ export class NodeAgents implements Controller {
     let current = node.lease;
     if (current === undefined) {
       try {
-        current = await s.client.get<Lease>(LEASES, NODE_LEASE_NAMESPACE, node.name);
+        current = await s.heartbeatClient.get<Lease>(LEASES, NODE_LEASE_NAMESPACE, node.name);
       } catch (err) {
         if (!isNotFound(err)) throw err;
-        return s.client.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, newNodeLease(owner, this.config.leaseDurationSeconds, s.clock.now()));
+        return s.heartbeatClient.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, newNodeLease(owner, this.config.leaseDurationSeconds, s.clock.now()));
       }
     }
-    return s.client.update<Lease>(LEASES, renewedLease(current, owner, this.config.leaseDurationSeconds, s.clock.now()));
+    return s.heartbeatClient.update<Lease>(LEASES, renewedLease(current, owner, this.config.leaseDurationSeconds, s.clock.now()));
   }
 
   // ---- pods ----

@@ -13,6 +13,12 @@ import type { Journal } from './journal.js';
  */
 export interface ComponentContext {
   readonly client: RestClient;
+  /**
+   * heartbeatClient is a client of its own for heartbeats (node Leases), so that they never wait behind the
+   * component's bulk requests in client's queue: the kubelet's HeartbeatClient; leader election uses it too
+   * (kube-controller-manager's "leader-election" client).
+   */
+  readonly heartbeatClient: RestClient;
   readonly informers: InformerFactory;
   readonly clock: Clock;
   readonly random: Random;

@@ -56,6 +56,12 @@ function waitAborted(signal: AbortSignal): Promise<void> {
   return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
+/**
+ * HEARTBEAT_CONNECTIONS bounds the heartbeat client's connections: one for a leader election, and enough for the
+ * Lease renewals of a thousand hollow nodes in flight at once (see the node agents' leaseWorkers).
+ */
+const HEARTBEAT_CONNECTIONS = 64;
+
 /** runComponent runs the component until opts.shutdown aborts; see the module comment. */
 export async function runComponent(opts: ComponentOptions): Promise<void> {
   const { flags, clock, random, component } = opts;
@@ -63,7 +69,18 @@ export async function runComponent(opts: ComponentOptions): Promise<void> {
   const metrics = opts.metrics ?? new Registry();
   if (opts.metrics === undefined) collectDefaultMetrics({ register: metrics });
   const masterStatus = new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.', labelNames: ['name'], registers: [metrics] });
-  const client = new RestClient({ config: restConfigFrom(flags), clock, random, logger: log.child({ component: 'rest-client' }), userAgent: `capstan-${component}/${flags.identity}` });
+  const config = restConfigFrom(flags);
+  const client = new RestClient({ config, clock, random, logger: log.child({ component: 'rest-client' }), userAgent: `capstan-${component}/${flags.identity}` });
+  // Lease renewals (leader election, node heartbeats) on connections of their own: behind a busy leader's own
+  // queue of requests (a ReplicaSet's burst of 500 deletes per worker), a renewal could miss its deadline.
+  const heartbeatClient = new RestClient({
+    config,
+    clock,
+    random,
+    logger: log.child({ component: 'rest-client', client: 'heartbeat' }),
+    userAgent: `capstan-${component}/${flags.identity} heartbeat`,
+    maxConnections: HEARTBEAT_CONNECTIONS,
+  });
   const journal = new Journal(log, clock, flags.identity);
 
   let elector: LeaderElector | undefined;
@@ -99,7 +116,7 @@ export async function runComponent(opts: ComponentOptions): Promise<void> {
   const term = async (signal: AbortSignal): Promise<void> => {
     terms += 1;
     const informers = new InformerFactory({ client, clock, random, log, ...(opts.informerResyncMs === undefined ? {} : { resyncPeriodMs: opts.informerResyncMs }) });
-    const ctx: ComponentContext = { client, informers, clock, random, log, metrics, identity: flags.identity, journal };
+    const ctx: ComponentContext = { client, heartbeatClient, informers, clock, random, log, metrics, identity: flags.identity, journal };
     try {
       await opts.work.run(ctx, signal);
     } catch (err) {
@@ -119,7 +136,7 @@ export async function runComponent(opts: ComponentOptions): Promise<void> {
       const work = new AbortController();
       let running: Promise<void> | undefined;
       const e = new LeaderElector({
-        client: restLeaseClient(client),
+        client: restLeaseClient(heartbeatClient),
         name: flags.leaseName,
         namespace: flags.leaseNamespace,
         identity: flags.identity,
@@ -159,6 +176,7 @@ export async function runComponent(opts: ComponentOptions): Promise<void> {
     }
   } finally {
     client.close();
+    heartbeatClient.close();
     await server.stop();
   }
 }

@@ -47,7 +47,7 @@ const BACKOFF_MAX_MS = 100;
 
 /**
  * Peer is the connection to one other member: a long-lived client stream carrying message batches in
- * order (pipelined: the sender never waits for an answer), reconnected with exponential backoff. While it
+ * order (pipelined: the sender never waits for an answer), redialled every 100 ms at most. While it
  * is down, messages are dropped and the core is told the peer is unreachable, so it falls back to probing.
  */
 class Peer {

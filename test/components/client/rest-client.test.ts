@@ -35,7 +35,7 @@ import {
 import { loadKubeconfig } from '../../../src/components/client/kubeconfig.js';
 import { CONFIGMAPS, DEPLOYMENTS, NODES, PODS } from '../../../src/components/client/resource.js';
 import { RestClient, type RestClientOptions } from '../../../src/components/client/rest-client.js';
-import { systemClock, type Clock, type TimerHandle } from '../../../src/util/clock.js';
+import { ManualClock, systemClock, type Clock, type TimerHandle } from '../../../src/util/clock.js';
 import { SeededRandom } from '../../../src/util/random.js';
 import { freePorts } from '../../../src/cli/launcher/processes.js';
 
@@ -211,6 +211,36 @@ describe('RestClient connections', () => {
     for (let burst = 0; burst < 2; burst++) await Promise.all(Array.from({ length: 300 }, (_, i) => c.get(CONFIGMAPS, 'ns', `a${i}`)));
     expect(s.mostAtOnce()).toBe(300);
     expect(s.connections()).toBe(300);
+  });
+
+  it('a request still waiting for a connection when its timeout passes fails then, as never sent', async () => {
+    const held: http.ServerResponse[] = [];
+    const s = await serve((_req, res) => held.push(res));
+    const clock = new ManualClock();
+    const c = client(s.url, { maxConnections: 1, maxRetries: 0, clock, requestTimeoutMs: 30_000 });
+    const outcome = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (err: unknown) => err);
+    const first = outcome(c.get(CONFIGMAPS, 'ns', 'a'));
+    const turns = async (until: () => boolean): Promise<void> => {
+      for (let i = 0; i < 1000 && !until(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    await turns(() => held.length === 1);
+    // The GET holds the only connection: the first create waits for it, the second comes 15 s later.
+    const second = outcome(c.create(CONFIGMAPS, 'ns', cm('b')));
+    clock.advance(15_000);
+    const third = outcome(c.create(CONFIGMAPS, 'ns', cm('c')));
+    clock.advance(15_000);
+    // 30 s on: the GET went out and times out as such; the first create never left and fails as not sent.
+    expect(await first).toBeInstanceOf(RequestTimeoutError);
+    const err = await second;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).sent).toBe(false);
+    expect((err as Error).message).toContain('no connection free within 30000 ms');
+    // The second create, with time left, takes the connection the GET's end frees.
+    await turns(() => held.length === 2);
+    json(held[1]!, 201, cm('c'));
+    expect(await third).toMatchObject({ metadata: { name: 'c' } });
+    expect(s.seen.map((r) => `${r.method} ${r.url.split('/').at(-1)}`)).toEqual(['GET a', 'POST configmaps']);
+    expect(JSON.parse(s.seen[1]!.body)).toMatchObject({ metadata: { name: 'c' } });
   });
 
   it('refuses a maxConnections that is not a positive whole number', () => {
