@@ -40,6 +40,10 @@ import { EventChannel, type WatchStream } from './watch-stream.js';
  */
 export const MAX_CONNECTIONS = 256;
 
+function droppedError(spec: RequestSpec, url: URL): ConnectionError {
+  return new ConnectionError(`${spec.method} ${url.pathname}: dropped before it was sent (the client's scope ended)`, false, false);
+}
+
 /** HttpMethod is a verb the client sends. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -162,6 +166,8 @@ export class RestClient {
   private readonly headers: Readonly<Record<string, string>>;
   private readonly inflight = new Set<http.ClientRequest>();
   private closed = false;
+  /** scope, on a client from boundTo, drops its requests still waiting for a connection once it aborts. */
+  private scope: AbortSignal | undefined;
 
   constructor(options: RestClientOptions) {
     const { config } = options;
@@ -287,6 +293,18 @@ export class RestClient {
     return res.stream as unknown as WatchStream<T>;
   }
 
+  /**
+   * boundTo returns a client on this one's connections whose requests, when signal aborts, are dropped if they
+   * are still waiting for a connection: they fail at once, as never sent, and never go out. A component's term
+   * uses one, so that a leader's writes queued behind its own burst do not reach the API server after it has
+   * stopped leading (those already sent are left to finish). Closing this client closes the bound one.
+   */
+  boundTo(signal: AbortSignal): RestClient {
+    const bound = Object.create(this) as RestClient;
+    bound.scope = signal;
+    return bound;
+  }
+
   /** close aborts requests in flight and closes idle connections. */
   close(): void {
     this.closed = true;
@@ -349,6 +367,8 @@ export class RestClient {
 
   private attempt(spec: RequestSpec, url: URL, body: Buffer | undefined, watch: boolean): Promise<RawResponse> {
     if (this.closed) return Promise.reject(new ConnectionError('the client was closed', false, false));
+    const scope = this.scope;
+    if (scope?.aborted === true) return Promise.reject(droppedError(spec, url));
     return new Promise<RawResponse>((resolve, reject) => {
       const headers: Record<string, string> = { ...this.headers };
       if (body !== undefined) {
@@ -367,10 +387,18 @@ export class RestClient {
         }
         req.destroy(new RequestTimeoutError(`${spec.method} ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
+      // A bound client's request still waiting for a connection when its scope ends never goes out.
+      const onScopeEnd = (): void => {
+        if (req.socket !== null) return;
+        finish(() => reject(droppedError(spec, url)));
+        req.destroy();
+      };
+      scope?.addEventListener('abort', onScopeEnd, { once: true });
       const finish = (fn: () => void): void => {
         if (settled) return;
         settled = true;
         timer.cancel();
+        scope?.removeEventListener('abort', onScopeEnd);
         fn();
       };
       const classify = (err: Error): Error => {

@@ -115,8 +115,10 @@ export async function runComponent(opts: ComponentOptions): Promise<void> {
   /** term runs the work once, until signal aborts, with a fresh informer factory. */
   const term = async (signal: AbortSignal): Promise<void> => {
     terms += 1;
-    const informers = new InformerFactory({ client, clock, random, log, ...(opts.informerResyncMs === undefined ? {} : { resyncPeriodMs: opts.informerResyncMs }) });
-    const ctx: ComponentContext = { client, heartbeatClient, informers, clock, random, log, metrics, identity: flags.identity, journal };
+    // The term's requests still waiting for a connection when it ends are dropped: none goes out after it.
+    const termClient = client.boundTo(signal);
+    const informers = new InformerFactory({ client: termClient, clock, random, log, ...(opts.informerResyncMs === undefined ? {} : { resyncPeriodMs: opts.informerResyncMs }) });
+    const ctx: ComponentContext = { client: termClient, heartbeatClient: heartbeatClient.boundTo(signal), informers, clock, random, log, metrics, identity: flags.identity, journal };
     try {
       await opts.work.run(ctx, signal);
     } catch (err) {

@@ -243,6 +243,32 @@ describe('RestClient connections', () => {
     expect(JSON.parse(s.seen[1]!.body)).toMatchObject({ metadata: { name: 'c' } });
   });
 
+  it('a bound client drops its requests still waiting for a connection when its scope ends; sent ones finish', async () => {
+    const held: http.ServerResponse[] = [];
+    const s = await serve((_req, res) => held.push(res));
+    const c = client(s.url, { maxConnections: 1 });
+    const term = new AbortController();
+    const bound = c.boundTo(term.signal);
+    const outcome = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (err: unknown) => err);
+    const sent = outcome(bound.get(CONFIGMAPS, 'ns', 'a'));
+    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const queued = outcome(bound.create(CONFIGMAPS, 'ns', cm('b')));
+    term.abort();
+    const err = await queued;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).sent).toBe(false);
+    expect((err as Error).message).toContain('dropped before it was sent');
+    // After the end nothing more goes out through it; the client it came from carries on.
+    expect(await outcome(bound.create(CONFIGMAPS, 'ns', cm('c')))).toBeInstanceOf(ConnectionError);
+    json(held[0]!, 200, cm('a'));
+    expect(await sent).toMatchObject({ metadata: { name: 'a' } });
+    const after = outcome(c.get(CONFIGMAPS, 'ns', 'd'));
+    for (let i = 0; i < 1000 && held.length < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    json(held[1]!, 200, cm('d'));
+    expect(await after).toMatchObject({ metadata: { name: 'd' } });
+    expect(s.seen.map((r) => `${r.method} ${r.url.split('/').at(-1)}`)).toEqual(['GET a', 'GET d']);
+  });
+
   it('refuses a maxConnections that is not a positive whole number', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RestClient({ config: { server: 'http://127.0.0.1:1' }, maxConnections: bad })).toThrow(RangeError);
   });
