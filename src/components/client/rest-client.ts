@@ -379,20 +379,20 @@ export class RestClient {
       let gotResponse = false;
       const req = this.transport.request(url, { method: spec.method, agent: watch ? this.watchAgent : this.agent, headers });
       this.inflight.add(req);
+      // A request still waiting for one of the client's connections (see MAX_CONNECTIONS) never left: it fails
+      // at once, as not sent, and never goes out — Node would fail it only once a connection came free for it.
+      const dropIfWaiting = (err: ConnectionError): boolean => {
+        if (req.socket !== null) return false;
+        finish(() => reject(err));
+        req.destroy();
+        return true;
+      };
       const timer = this.clock.setTimeout(() => {
-        // Still waiting for one of the client's connections (see MAX_CONNECTIONS): it never left, so it fails
-        // now and as not sent — Node would fail a queued request only once a connection came free for it.
-        if (req.socket === null) {
-          finish(() => reject(new ConnectionError(`${spec.method} ${url.pathname}: no connection free within ${this.requestTimeoutMs} ms`, false)));
-        }
+        if (dropIfWaiting(new ConnectionError(`${spec.method} ${url.pathname}: no connection free within ${this.requestTimeoutMs} ms`, false))) return;
         req.destroy(new RequestTimeoutError(`${spec.method} ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
-      // A bound client's request still waiting for a connection when its scope ends never goes out.
-      const onScopeEnd = (): void => {
-        if (req.socket !== null) return;
-        finish(() => reject(droppedError(spec, url)));
-        req.destroy();
-      };
+      // A bound client's waiting requests are dropped when its scope ends; those already sent finish.
+      const onScopeEnd = (): void => void dropIfWaiting(droppedError(spec, url));
       scope?.addEventListener('abort', onScopeEnd, { once: true });
       const finish = (fn: () => void): void => {
         if (settled) return;
