@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { withRuntimeFlags } from '../../util/node-flags.js';
 
 /**
@@ -14,18 +16,72 @@ const LISTEN_PORT_FLOOR = 10_000;
 const handedOut = new Set<number>();
 
 /**
+ * PORT_RESERVATIONS is the directory where freePort records, one file per port holding the PID, the ports a
+ * process has handed out, so that another process (a second test file running alongside, a second `capstan up`)
+ * does not hand out the same one while the first lives: a stopped member's port is free to bind until it is
+ * restarted on it, and a random pick elsewhere could take it in between.
+ */
+export const PORT_RESERVATIONS = join(tmpdir(), 'capstan-ports');
+
+/**
+ * reservePort records that this process hands out port, unless a live process other than this one holds it
+ * (a reservation whose process is gone is taken over). It answers true where reservations cannot be recorded
+ * at all (no writable directory): the bind check still stands.
+ */
+export function reservePort(port: number, dir = PORT_RESERVATIONS): boolean {
+  const file = join(dir, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    // Written aside and linked into place, so that a reservation is never seen without its PID.
+    const draft = `${file}.${process.pid}`;
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(draft, String(process.pid));
+      linkSync(draft, file);
+      ownReservations.push(file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+    } finally {
+      rmSync(draft, { force: true });
+    }
+    const holder = reservationHolder(file);
+    if (holder === process.pid) return true;
+    if (holder !== undefined && isAlive(holder)) return false;
+    rmSync(file, { force: true });
+  }
+  return false;
+}
+
+/** ownReservations lists the reservation files this process wrote; they are removed when it exits. */
+const ownReservations: string[] = [];
+process.once('exit', () => {
+  for (const file of ownReservations) rmSync(file, { force: true });
+});
+
+/** reservationHolder reads the PID in a reservation file; undefined if it is gone or holds no PID. */
+function reservationHolder(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * freePort finds a free loopback port for a listener that a process will bind a moment later (or again
  * after a restart). It picks at random below the kernel's ephemeral range (Linux's ip_local_port_range),
  * where no outgoing connection can take the port in between — with many connections open, one bound to
  * port 0 and released soon came back as some connection's local port, and the listener then failed with
- * EADDRINUSE — and checks that it binds. Elsewhere, or if that range is too narrow, the kernel picks (port 0).
+ * EADDRINUSE — skips ports another live process has handed out (PORT_RESERVATIONS), and checks that it
+ * binds. Elsewhere, or if that range is too narrow, the kernel picks (port 0).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const ephemeralLow = ephemeralPortFloor();
   if (ephemeralLow !== undefined && ephemeralLow - LISTEN_PORT_FLOOR >= 1_000) {
     for (let attempt = 0; attempt < 100; attempt++) {
       const port = randomInt(LISTEN_PORT_FLOOR, ephemeralLow);
-      if (handedOut.has(port)) continue;
+      if (handedOut.has(port) || !reservePort(port)) continue;
       if ((await bindPort(host, port)) !== undefined) {
         handedOut.add(port);
         return port;
@@ -35,7 +91,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (;;) {
     const port = await bindPort(host, 0);
     if (port === undefined) throw new Error(`no free port on ${host}`);
-    if (!handedOut.has(port)) {
+    if (!handedOut.has(port) && reservePort(port)) {
       handedOut.add(port);
       return port;
     }
