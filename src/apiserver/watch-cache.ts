@@ -5,7 +5,10 @@
  * one etcd watch, not N.
  *
  * - It starts lazily, at the first use: a list at revision R fills the objects, then the watch from R+1
- *   keeps them current; `revision` is the newest revision whose changes are all applied.
+ *   keeps them current; `revision` is the newest revision whose changes are all applied. Started by a watch
+ *   from resourceVersion N, R is N where the store still holds it: a client lists, then watches from the list's
+ *   revision, and the writes in between (a thousand node agents registering at once) would otherwise leave that
+ *   first watcher outside the window, on an etcd watch of its own for as long as it runs.
  * - A watch from resourceVersion N replays the changes after N from the window, then follows live ones; if
  *   the window no longer reaches back to N it is a 410 Expired (`too old resource version`), which makes
  *   clients relist — as with kube-apiserver, whose window is also bounded.
@@ -16,7 +19,7 @@
  * - Cached objects are shared by every reader and must never be mutated.
  */
 import type { KubeObject } from '../api/index.js';
-import type { Watcher } from '../store/client/index.js';
+import { CompactedError, FutureRevError, type Watcher } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
@@ -76,10 +79,13 @@ export class WatchCache {
     return this.starting !== undefined;
   }
 
-  /** ready starts the cache if it is not running and resolves once it holds the resource. */
-  ready(): Promise<void> {
+  /**
+   * ready starts the cache if it is not running and resolves once it holds the resource; from, if given, is
+   * the revision to start at (see the module comment) — the latest where the store no longer has it.
+   */
+  ready(from?: number): Promise<void> {
     if (this.closed) return Promise.reject(StatusError.serviceUnavailable('the watch cache is closed'));
-    this.starting ??= this.start().catch((err: unknown) => {
+    this.starting ??= this.start(from).catch((err: unknown) => {
       this.starting = undefined;
       throw err;
     });
@@ -90,9 +96,12 @@ export class WatchCache {
     return Object.freeze(stampKind(this.r, obj));
   }
 
-  private async start(): Promise<void> {
+  private async start(from: number | undefined): Promise<void> {
     const prefix = this.store.listPrefix(this.r.resource);
-    const page = await this.store.list({ prefix });
+    const page = await this.store.list({ prefix, revision: from }).catch((err: unknown) => {
+      if (from === undefined || !(err instanceof CompactedError || err instanceof FutureRevError)) throw err;
+      return this.store.list({ prefix });
+    });
     if (this.closed) throw StatusError.serviceUnavailable('the watch cache is closed');
     this.objects.clear();
     // Under the store key, as the watch's changes are: an object's metadata need not match its key.
@@ -253,11 +262,11 @@ export class WatchCaches {
   /** warmFailures holds when warm last failed to start a resource's cache (monotonic ms). */
   private readonly warmFailures = new Map<string, number>();
 
-  /** for returns the (started) cache of resource r. */
-  async for(r: ResourceType): Promise<WatchCache> {
+  /** for returns the (started) cache of resource r; from is the revision to start it at if it must start. */
+  async for(r: ResourceType, from?: number): Promise<WatchCache> {
     if (this.closed) throw StatusError.serviceUnavailable('the watch cache is closed');
     const c = this.cacheOf(r);
-    await c.ready();
+    await c.ready(from);
     return c;
   }
 

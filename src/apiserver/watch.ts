@@ -98,7 +98,7 @@ export async function startWatch(
 
   let feed: Feed;
   let from: number;
-  const cache = rv === '' || caches === undefined ? undefined : await caches.for(r);
+  const cache = rv === '' || caches === undefined ? undefined : await caches.for(r, rv === '0' ? undefined : Number(rv));
   if (cache !== undefined && (rv === '0' || cache.covers(Number(rv)))) {
     const listed = rv === '0' ? cache.list(prefix, matches) : { items: [], revision: Number(rv) };
     from = listed.revision;

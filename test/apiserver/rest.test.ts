@@ -365,6 +365,33 @@ describe('watch cache', () => {
     }
   });
 
+  it('a cache started by a watch from a past resourceVersion starts there: that watch and the next are served from its one etcd watch', async () => {
+    // Secrets: no other test here watches or caches them, so the first watch starts their cache.
+    await createNamespace('cache-start');
+    const listed = await rest<KubeList<KubeObject>>(base, 'GET', '/api/v1/namespaces/cache-start/secrets');
+    const rv = listed.body.metadata.resourceVersion!;
+    // Writes between the list and the watch, as many node agents registering at once make them.
+    const created: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await rest<KubeObject>(base, 'POST', '/api/v1/namespaces/cache-start/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}` }, data: {} });
+      created.push(r.body.metadata.resourceVersion!);
+    }
+    const before = await storeWatchers();
+    const watches = [await openWatch(base, `/api/v1/namespaces/cache-start/secrets?watch=1&resourceVersion=${rv}`)];
+    try {
+      watches.push(await openWatch(base, `/api/v1/namespaces/cache-start/secrets?watch=1&resourceVersion=${rv}`));
+      // The cache's own watch, and nothing for either client (started at the latest revision, the cache's
+      // window would begin after rv and each watch would get an etcd watch of its own: 3).
+      expect(await storeWatchers()).toBe(before + 1);
+      for (const w of watches) {
+        const evs = await w.events.take(5, 10_000, 'the creates after the list');
+        expect(evs.map((e) => [e.type, (e.object as KubeObject).metadata.resourceVersion])).toEqual(created.map((c) => ['ADDED', c]));
+      }
+    } finally {
+      for (const w of watches) w.close();
+    }
+  });
+
   it('ends a watch whose client does not read once 16 MiB wait unread; what was written before reaches the client in order', async () => {
     await createNamespace('unread');
     const rv = (await rest<KubeList<ConfigMap>>(base, 'GET', '/api/v1/namespaces/unread/configmaps')).body.metadata.resourceVersion!;
