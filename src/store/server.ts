@@ -523,36 +523,50 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   private async applyEntries(entries: Entry[]): Promise<void> {
-    for (const e of entries) {
-      const fresh = e.index > this.kv.consistentIndex;
-      if (e.type === 'EntryConfChange') {
-        this.applyConfChangeEntry(e, fresh);
-      } else if (fresh && e.data.length > 0) {
-        const req = decodeInternalRequest(e.data);
-        // What can take long without changing anything (a Txn's past-revision reads, the tombstones of a
-        // range delete or a lease revoke) is done first, with the event loop free. From its first change to
-        // its consistent index the entry is applied synchronously, so no flush of the MVCC queue can fall
-        // inside one entry.
-        let prepared: Prepared | undefined;
-        let failed: ApplyResult | undefined;
-        try {
-          const preparing = this.applier.prepare(req);
-          if (preparing !== undefined) prepared = await preparing;
-        } catch (err) {
-          failed = { ok: false, err };
+    // Watchers get the events of the entries applied in one go as one batch (WatchableStore.hold); it goes
+    // out before anything is awaited, so a batch never waits on a preparation.
+    this.watchable.hold();
+    try {
+      for (const e of entries) {
+        const fresh = e.index > this.kv.consistentIndex;
+        if (e.type === 'EntryConfChange') {
+          this.applyConfChangeEntry(e, fresh);
+        } else if (fresh && e.data.length > 0) {
+          const req = decodeInternalRequest(e.data);
+          // What can take long without changing anything (a Txn's past-revision reads, the tombstones of a
+          // range delete or a lease revoke) is done first, with the event loop free. From its first change to
+          // its consistent index the entry is applied synchronously, so no flush of the MVCC queue can fall
+          // inside one entry.
+          let prepared: Prepared | undefined;
+          let failed: ApplyResult | undefined;
+          try {
+            const preparing = this.applier.prepare(req);
+            if (preparing !== undefined) {
+              this.watchable.release();
+              try {
+                prepared = await preparing;
+              } finally {
+                this.watchable.hold();
+              }
+            }
+          } catch (err) {
+            failed = { ok: false, err };
+          }
+          // Timed from here: the preparation above leaves the event loop free for other work.
+          const startedAt = this.clock.monotonic();
+          this.applyRequest(req, prepared, failed);
+          const took = this.clock.monotonic() - startedAt;
+          if (took > WARN_APPLY_MS) {
+            // etcd's "apply request took too long": nothing else runs on this member meanwhile, heartbeats included.
+            this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_APPLY_MS, index: e.index, request: req.request }, 'store: apply request took too long');
+            this.metrics?.slowApplies.inc();
+          }
         }
-        // Timed from here: the preparation above leaves the event loop free for other work.
-        const startedAt = this.clock.monotonic();
-        this.applyRequest(req, prepared, failed);
-        const took = this.clock.monotonic() - startedAt;
-        if (took > WARN_APPLY_MS) {
-          // etcd's "apply request took too long": nothing else runs on this member meanwhile, heartbeats included.
-          this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_APPLY_MS, index: e.index, request: req.request }, 'store: apply request took too long');
-          this.metrics?.slowApplies.inc();
-        }
+        if (fresh) this.kv.setConsistentIndex(e.index);
+        this.appliedIndex = e.index;
       }
-      if (fresh) this.kv.setConsistentIndex(e.index);
-      this.appliedIndex = e.index;
+    } finally {
+      this.watchable.release();
     }
     this.metrics?.appliedIndex.set(this.appliedIndex);
     while (this.appliedWaiters.length > 0 && this.appliedWaiters[0]!.index <= this.appliedIndex) this.appliedWaiters.shift()!.resolve();

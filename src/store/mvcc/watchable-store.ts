@@ -65,10 +65,19 @@ const catchUpChunkRevisions = 1000;
  * stream was congested — catches up from the backend in the background, then becomes synced. Writers never
  * wait for watchers: a slow watcher falls behind and catches up from disk. Every watcher sees events in
  * revision order, each exactly once.
+ *
+ * Between hold() and release() (the member applying one Ready's committed entries) a synced watcher's events
+ * are gathered and delivered at release as one batch, whose revision is the last one's: a Ready that applies a
+ * hundred writes costs each watch stream one response, not a hundred — which filled a busy stream's send
+ * buffer within one turn of the event loop, sent its watchers to catch up from disk (read back, and encoded,
+ * a second time), and cost its reader a message per write.
  */
 export class WatchableStore {
   private readonly synced = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
+  /** holding is true between hold() and release(); held gathers each synced watcher's events meanwhile. */
+  private holding = false;
+  private held = new Map<Watcher, HeldEvents>();
   private nextId = 1;
   private syncing = false;
   private timer: TimerHandle | undefined;
@@ -140,6 +149,34 @@ export class WatchableStore {
     return this.synced.has(w);
   }
 
+  /** hold gathers synced watchers' events until release() (see the class comment). */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /**
+   * release delivers what was gathered since hold(): to each watcher, its events in one batch — unless its
+   * sink is congested now, in which case it catches up from the first of them, from disk.
+   */
+  release(): void {
+    this.holding = false;
+    if (this.held.size === 0) return;
+    const held = this.held;
+    this.held = new Map();
+    for (const [w, h] of held) {
+      if (w.cancelled) continue;
+      if (!this.synced.has(w) || w.sink.congested()) {
+        // Leave these events on disk: the watcher catches up from the first of them.
+        this.synced.delete(w);
+        this.unsynced.add(w);
+        w.minRev = Math.min(w.minRev, h.fromRev);
+        continue;
+      }
+      w.sink.events(w, w.opts.prevKv ? h.events : h.events.map(withoutPrev), h.rev);
+    }
+    if (this.unsynced.size > 0) this.kick();
+  }
+
   /** notify hands the events of one write (all at revision rev) to synced watchers. Called in apply order. */
   notify(rev: number, events: MvccEvent[]): void {
     if (events.length === 0) return;
@@ -147,6 +184,16 @@ export class WatchableStore {
       if (w.minRev > rev) continue; // a watcher that asked to start in the future
       const mine = this.select(w, events);
       if (mine.length === 0) {
+        w.minRev = rev + 1;
+        continue;
+      }
+      if (this.holding) {
+        const h = this.held.get(w);
+        if (h === undefined) this.held.set(w, { fromRev: w.minRev, events: mine, rev });
+        else {
+          for (const ev of mine) h.events.push(ev);
+          h.rev = rev;
+        }
         w.minRev = rev + 1;
         continue;
       }
@@ -278,6 +325,14 @@ export class WatchableStore {
     }
     return byRev;
   }
+}
+
+/** HeldEvents are a synced watcher's events gathered while the store holds them, from revision fromRev on. */
+interface HeldEvents {
+  readonly fromRev: number;
+  readonly events: MvccEvent[];
+  /** rev is the revision of the last write whose events are in events. */
+  rev: number;
 }
 
 function withoutPrev(ev: MvccEvent): MvccEvent {

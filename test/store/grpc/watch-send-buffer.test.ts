@@ -1,7 +1,8 @@
 /**
  * A watch stream counts as congested — its watchers then leave their events on disk and catch up later —
  * only once 128 responses wait unsent (etcd's per-watcher buffer), not at grpc-js's own mark of 16, which one
- * Ready applying a few dozen writes reaches before the loop can flush anything. The store is a real
+ * Ready applying a few dozen writes reaches before the loop can flush anything — and a Ready's entries cost a
+ * watch stream one response, not one per write. The store is a real
  * in-process member; the stream's transport is held by the test, which decides when queued responses leave.
  */
 import { EventEmitter } from 'node:events';
@@ -84,5 +85,18 @@ describe('a watch stream\'s send buffer', () => {
     await settle(() => call.revisions().length === 150, 'the rest, from disk');
     expect(replayed()).toBeGreaterThanOrEqual(22);
     expect(call.revisions()).toEqual(Array.from({ length: 150 }, (_, i) => first + i));
+  });
+
+  it('sends the events of one Ready\'s entries as one response: 200 puts proposed at once take a few, each event once, in order', async () => {
+    const { store, call, replayed } = await watching();
+    const first = store.s.kv.currentRev + 1;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.s.propose(putOp(`k${i % 7}`, `v${i}`))));
+    await settle(() => call.revisions().length === 200, '200 events');
+    // One response per Ready that applied entries, not one per put (200, which would have filled the buffer).
+    expect(call.queued.length).toBeLessThan(20);
+    expect(replayed()).toBe(0);
+    expect(call.revisions()).toEqual(Array.from({ length: 200 }, (_, i) => first + i));
+    // Each response reports the revision of its last event.
+    for (const r of call.queued) expect(Number(r.header!.revision)).toBe(Number(r.events.at(-1)!.kv!.modRevision));
   });
 });

@@ -22,10 +22,13 @@ async function setup(): Promise<{ kv: KvStore; ws: WatchableStore }> {
 /** RecordingSink records what a watcher receives; it can pretend to be congested. */
 class RecordingSink implements WatchSink {
   got: { rev: number; type: string; key: string; value: string; prev?: string }[] = [];
+  /** deliveries lists each events() call: how many events, and the revision it reported. */
+  deliveries: { count: number; rev: number }[] = [];
   compactedAt: number | undefined;
   busy = false;
   private waiters: (() => void)[] = [];
-  events(_w: Watcher, events: MvccEvent[]): void {
+  events(_w: Watcher, events: MvccEvent[], rev: number): void {
+    this.deliveries.push({ count: events.length, rev });
     for (const e of events) {
       this.got.push({
         rev: e.kv.modRevision,
@@ -55,6 +58,17 @@ class RecordingSink implements WatchSink {
       });
     }
   }
+}
+
+/** watchingK sets up a store with one watcher of the keys from k to l that has seen k = 0, counting replayed events. */
+async function watchingK(): Promise<{ kv: KvStore; ws: WatchableStore; sink: RecordingSink; replayed: () => number }> {
+  const { kv, ws } = await setup();
+  let replayed = 0;
+  ws.onReplay = (n) => (replayed += n);
+  const sink = new RecordingSink();
+  ws.watch(opts({ key: 'k', rangeEnd: 'l' }), sink);
+  write(kv, ws, (t) => t.put(b('k'), b('0'), 0n));
+  return { kv, ws, sink, replayed: () => replayed };
 }
 
 function write(kv: KvStore, ws: WatchableStore, f: (t: ReturnType<KvStore['write']>) => void): number {
@@ -108,33 +122,76 @@ describe('WatchableStore', () => {
   });
 
   it('a congested watcher never blocks writes and later catches up in order, exactly once', async () => {
-    const { kv, ws } = await setup();
-    let replayed = 0;
-    ws.onReplay = (n) => (replayed += n);
-    const sink = new RecordingSink();
-    ws.watch(opts({ key: 'k', rangeEnd: 'l' }), sink);
-    write(kv, ws, (t) => t.put(b('k'), b('0'), 0n));
+    const { kv, ws, sink, replayed } = await watchingK();
     sink.busy = true;
     for (let i = 1; i <= 50; i++) write(kv, ws, (t) => t.put(b('k'), b(String(i)), 0n));
     expect(sink.got).toHaveLength(1);
     expect(ws.watcherCount().unsynced).toBe(1);
-    expect(replayed).toBe(0);
+    expect(replayed()).toBe(0);
     sink.busy = false;
     await sink.until(() => sink.got.length === 51, ws);
     // The 50 events written while it was congested came back from the backend, and were counted.
-    expect(replayed).toBe(50);
+    expect(replayed()).toBe(50);
     write(kv, ws, (t) => t.put(b('k'), b('52'), 0n));
     await sink.until(() => sink.got.length === 52, ws);
-    expect(replayed).toBe(50);
+    expect(replayed()).toBe(50);
     expect(sink.got.map((e) => e.value)).toEqual([...Array.from({ length: 51 }, (_, i) => String(i)), '52']);
     expect(ws.watcherCount()).toEqual({ synced: 1, unsynced: 0 });
   });
 
-  it('property: under random writes, congestion and late starts, every watcher sees each matching event once, in order, with the prev_kv a live event had', async () => {
+  it('gathers the events of writes applied between hold and release into one delivery per watcher, at the last revision', async () => {
+    const { kv, ws } = await setup();
+    const sink = new RecordingSink();
+    const other = new RecordingSink();
+    ws.watch(opts({ key: 'k', rangeEnd: 'l', prevKv: true }), sink);
+    ws.watch(opts({ key: 'x' }), other);
+    write(kv, ws, (t) => t.put(b('k1'), b('0'), 0n));
+    ws.hold();
+    const revs: number[] = [];
+    for (let i = 1; i <= 30; i++) revs.push(write(kv, ws, (t) => t.put(b(i % 2 === 0 ? 'k1' : 'zz'), b(String(i)), 0n)));
+    expect(sink.got).toHaveLength(1);
+    ws.release();
+    expect(sink.deliveries.slice(1)).toEqual([{ count: 15, rev: revs[29] }]);
+    expect(sink.got.slice(1).map((e) => [e.value, e.prev])).toEqual(Array.from({ length: 15 }, (_, i) => [String(2 * i + 2), String(i === 0 ? 0 : 2 * i)]));
+    expect(other.deliveries).toEqual([]);
+    // After release, each write is delivered as it applies again.
+    write(kv, ws, (t) => t.put(b('k1'), b('31'), 0n));
+    expect(sink.deliveries.at(-1)).toEqual({ count: 1, rev: kv.currentRev });
+    expect(ws.watcherCount()).toEqual({ synced: 2, unsynced: 0 });
+  });
+
+  it('a watcher congested at release catches up from the first held event, from disk, exactly once', async () => {
+    const { kv, ws, sink, replayed } = await watchingK();
+    ws.hold();
+    for (let i = 1; i <= 20; i++) write(kv, ws, (t) => t.put(b('k'), b(String(i)), 0n));
+    sink.busy = true;
+    ws.release();
+    expect(sink.got).toHaveLength(1);
+    expect(ws.watcherCount().unsynced).toBe(1);
+    sink.busy = false;
+    await sink.until(() => sink.got.length === 21, ws);
+    expect(replayed()).toBe(20);
+    write(kv, ws, (t) => t.put(b('k'), b('21'), 0n));
+    await sink.until(() => sink.got.length === 22, ws);
+    expect(sink.got.map((e) => e.value)).toEqual(Array.from({ length: 22 }, (_, i) => String(i)));
+  });
+
+  it('a watcher cancelled while its events are held gets none of them', async () => {
+    const { kv, ws } = await setup();
+    const sink = new RecordingSink();
+    const w = ws.watch(opts({ key: 'k' }), sink);
+    ws.hold();
+    write(kv, ws, (t) => t.put(b('k'), b('1'), 0n));
+    ws.cancel(w);
+    ws.release();
+    expect(sink.got).toEqual([]);
+  });
+
+  it('property: under random writes, congestion, late starts and held batches, every watcher sees each matching event once, in order, with the prev_kv a live event had', async () => {
     const seed = Number(process.env.CAPSTAN_SEED ?? 20261122);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), del: fc.boolean(), busy: fc.boolean(), watchAt: fc.boolean() }), {
+        fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), del: fc.boolean(), busy: fc.boolean(), watchAt: fc.boolean(), hold: fc.constantFrom<'hold' | 'release' | undefined>('hold', 'release', undefined) }), {
           minLength: 5,
           maxLength: 40,
         }),
@@ -150,6 +207,9 @@ describe('WatchableStore', () => {
               watchers.push({ sink, from, key: 'b', end: 'd' });
             }
             for (const w of watchers) w.sink.busy = s.busy;
+            // Writes applied while held (one Ready's entries) arrive in one batch at the release.
+            if (s.hold === 'hold') ws.hold();
+            if (s.hold === 'release') ws.release();
             const txn = kv.write();
             if (s.del) txn.deleteRange(s.key, '');
             else txn.put(b(s.key), b(`v${kv.currentRev + 1}`), 0n);
@@ -158,6 +218,7 @@ describe('WatchableStore', () => {
             // A live event's prev_kv comes from memory; one replayed from disk must carry the same.
             for (const e of r.events) truth.push({ rev: r.rev, key: e.kv.key.toString(), type: e.type, prev: e.prevKv?.value.toString() ?? '-' });
           }
+          ws.release();
           for (const w of watchers) w.sink.busy = false;
           for (const w of watchers) {
             const want = truth.filter((e) => e.rev >= w.from && e.key >= w.key && e.key < w.end).map((e) => `${e.rev}${e.type}${e.key}<${e.prev}`);
