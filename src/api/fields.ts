@@ -269,6 +269,22 @@ export function objectMetaFieldsSet(meta: ObjectMeta, namespaced: boolean): Reco
   return fields;
 }
 
+/**
+ * namedFields reads only the named fields of obj — what a selector asks about — as the union of
+ * objectMetaFieldsSet and fieldsFromGetters has them (a getter wins over the metadata field of the same name),
+ * without running every getter. A name neither knows is left out.
+ */
+export function namedFields<T extends { readonly metadata: ObjectMeta }>(getters: FieldGetters<T>, namespaced: boolean, obj: T, names: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const name of names) {
+    const getter = Object.prototype.hasOwnProperty.call(getters, name) ? getters[name] : undefined;
+    if (getter !== undefined) fields[name] = getter(obj) ?? '';
+    else if (name === 'metadata.name') fields[name] = obj.metadata.name ?? '';
+    else if (name === 'metadata.namespace' && namespaced) fields[name] = obj.metadata.namespace ?? '';
+  }
+  return fields;
+}
+
 /** fieldsFromGetters reads an object's field set through a kind's getters; missing values read as ''. */
 export function fieldsFromGetters<T>(getters: FieldGetters<T>, obj: T): Record<string, string> {
   const fields: Record<string, string> = {};

@@ -5,8 +5,7 @@
 import {
   everythingFieldSelector,
   everythingSelector,
-  fieldsFromGetters,
-  objectMetaFieldsSet,
+  namedFields,
   parseFieldSelector,
   parseSelector,
   type FieldSelector,
@@ -45,12 +44,15 @@ export function parseSelection(r: ResourceType, query: URLSearchParams): Selecti
     if (!known) throw StatusError.badRequest(`field label not supported: ${req.field}`);
   }
   const everything = labels.empty() && fields.empty();
+  // Only the fields the selector names are read: a pod has a dozen, and a watch matches every event twice
+  // (the object's new and previous state).
+  const named = [...new Set(fields.requirements().map((req) => req.field))];
   return {
     labels,
     fields,
     everything,
     matches: (obj) =>
       everything ||
-      (labels.matches(obj.metadata.labels ?? {}) && fields.matches({ ...objectMetaFieldsSet(obj.metadata, r.namespaced), ...fieldsFromGetters(r.fields, obj) })),
+      (labels.matches(obj.metadata.labels ?? {}) && fields.matches(namedFields(r.fields, r.namespaced, obj, named))),
   };
 }

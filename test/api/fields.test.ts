@@ -6,6 +6,7 @@ import {
   everythingFieldSelector,
   fieldSelectorFromSet,
   fieldsFromGetters,
+  namedFields,
   nothingFieldSelector,
   objectMetaFieldsSet,
   oneTermEqualSelector,
@@ -144,5 +145,13 @@ describe('constructed field selectors', () => {
     const fields = fieldsFromGetters(podFields, pod);
     expect(fields).toEqual({ 'metadata.name': 'web-1', 'spec.nodeName': '', 'status.phase': 'Pending' });
     expect(parseFieldSelector('spec.nodeName=,status.phase=Pending').matches(fields)).toBe(true);
+    // The named ones only, as the full set has them; a getter wins over the metadata field of its name.
+    const full = { ...objectMetaFieldsSet({ ...pod.metadata, namespace: 'ns' }, true), ...fields };
+    const nsPod: Pod = { ...pod, metadata: { ...pod.metadata, namespace: 'ns' } };
+    for (const names of [['spec.nodeName'], ['status.phase', 'metadata.namespace'], ['metadata.name'], ['metadata.namespace', 'spec.nodeName', 'status.phase']]) {
+      expect(namedFields(podFields, true, nsPod, names)).toEqual(Object.fromEntries(names.map((n) => [n, full[n as keyof typeof full]])));
+    }
+    expect(namedFields({ 'metadata.name': () => 'from-getter' }, true, nsPod, ['metadata.name'])).toEqual({ 'metadata.name': 'from-getter' });
+    expect(namedFields(podFields, false, nsPod, ['metadata.namespace', 'no.such'])).toEqual({});
   });
 });
