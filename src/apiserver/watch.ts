@@ -98,7 +98,10 @@ export async function startWatch(
 
   let feed: Feed;
   let from: number;
-  const cache = rv === '' || caches === undefined ? undefined : await caches.for(r, rv === '0' ? undefined : Number(rv));
+  // A cache this watch starts begins at its resourceVersion (WatchCache): a client that listed and then watched
+  // is never outside the window of the cache its own watch started.
+  const startAt = rv === '0' || !Number.isSafeInteger(Number(rv)) ? undefined : Number(rv);
+  const cache = rv === '' || caches === undefined ? undefined : await caches.for(r, startAt);
   if (cache !== undefined && (rv === '0' || cache.covers(Number(rv)))) {
     const listed = rv === '0' ? cache.list(prefix, matches) : { items: [], revision: Number(rv) };
     from = listed.revision;

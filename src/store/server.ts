@@ -559,18 +559,21 @@ export class StoreServer implements TransportHost, PeerHost {
           // inside one entry.
           let prepared: Prepared | undefined;
           let failed: ApplyResult | undefined;
+          let preparing: Promise<Prepared | undefined> | undefined;
           try {
-            const preparing = this.applier.prepare(req);
-            if (preparing !== undefined) {
-              this.watchable.release();
-              try {
-                prepared = await preparing;
-              } finally {
-                this.watchable.hold();
-              }
-            }
+            preparing = this.applier.prepare(req);
           } catch (err) {
             failed = { ok: false, err };
+          }
+          if (preparing !== undefined) {
+            this.watchable.release();
+            try {
+              prepared = await preparing;
+            } catch (err) {
+              failed = { ok: false, err };
+            } finally {
+              this.watchable.hold();
+            }
           }
           // Timed from here: the preparation above leaves the event loop free for other work.
           const startedAt = this.clock.monotonic();

@@ -17,9 +17,10 @@ const handedOut = new Set<number>();
 
 /**
  * PORT_RESERVATIONS is the directory where freePort records, one file per port holding the PID, the ports a
- * process has handed out, so that another process (a second test file running alongside, a second `capstan up`)
- * does not hand out the same one while the first lives: a stopped member's port is free to bind until it is
- * restarted on it, and a random pick elsewhere could take it in between.
+ * process has handed out, so that another process (a second test file running alongside, a second `capstan up`
+ * while the first is starting) does not hand out the same one while the first lives: a stopped member's port is
+ * free to bind until it is restarted on it, and a random pick elsewhere could take it in between. Two processes
+ * that take over the same stale reservation at the same instant can both win; the bind check still stands.
  */
 export const PORT_RESERVATIONS = join(tmpdir(), 'capstan-ports');
 

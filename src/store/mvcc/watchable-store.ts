@@ -220,12 +220,17 @@ export class WatchableStore {
     // After a failed write the store reads nothing more from disk for watchers (its member is stopping).
     if (this.syncing || this.unsynced.size === 0 || !this.kv.writable()) return;
     this.syncing = true;
-    this.syncUnsynced()
-      .catch((err: unknown) => this.log.error({ err }, 'watch: catch-up failed'))
-      .finally(() => {
-        this.syncing = false;
-        if ([...this.unsynced].some((w) => !w.sink.congested())) setImmediate(() => this.kick());
-      });
+    // Started once the caller's turn is over, never inside it: notify() runs while an entry is half applied,
+    // and a catch-up's first step flushes the MVCC queue, which would put the entry's changes on disk without
+    // its consistent index (a crash then would replay it over itself).
+    queueMicrotask(() => {
+      this.syncUnsynced()
+        .catch((err: unknown) => this.log.error({ err }, 'watch: catch-up failed'))
+        .finally(() => {
+          this.syncing = false;
+          if ([...this.unsynced].some((w) => !w.sink.congested())) setImmediate(() => this.kick());
+        });
+    });
   }
 
   /** syncUnsynced moves unsynced watchers forward through history, one chunk of revisions at a time. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { WatchableStore, type WatchOptions, type WatchSink, type Watcher } from '../../../src/store/mvcc/watchable-store.js';
 import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
@@ -174,6 +174,20 @@ describe('WatchableStore', () => {
     write(kv, ws, (t) => t.put(b('k'), b('21'), 0n));
     await sink.until(() => sink.got.length === 22, ws);
     expect(sink.got.map((e) => e.value)).toEqual(Array.from({ length: 22 }, (_, i) => String(i)));
+  });
+
+  it('a catch-up never starts inside its caller\'s turn, so it cannot flush the MVCC queue in the middle of an entry', async () => {
+    const { kv, ws } = await setup();
+    write(kv, ws, (t) => t.put(b('a'), b('1'), 0n));
+    const drain = vi.spyOn(kv, 'drain');
+    const sink = new RecordingSink();
+    // A watch from the past is unsynced: registering it, and every write after it, asks for a catch-up.
+    ws.watch(opts({ key: 'a', startRev: 1 }), sink);
+    write(kv, ws, (t) => t.put(b('a'), b('2'), 0n));
+    expect(drain).not.toHaveBeenCalled();
+    await sink.until(() => sink.got.length === 2, ws);
+    expect(drain).toHaveBeenCalled();
+    expect(sink.got.map((e) => e.value)).toEqual(['1', '2']);
   });
 
   it('a watcher cancelled while its events are held gets none of them', async () => {
