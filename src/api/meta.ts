@@ -3,6 +3,7 @@
  * that keep cached objects immutable (informer caches hand out frozen objects; whoever wants to change one
  * works on a deep copy, as client-go's rule "never mutate cached objects" demands).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { InvalidObjectKeyError } from './errors.js';
 import { goQuote } from './go-format.js';
 import { type GroupVersionKind, groupVersionString } from './group-version.js';
@@ -103,6 +104,38 @@ function copyValue(v: unknown): unknown {
     else out[k] = value;
   }
   return out;
+}
+
+/**
+ * jsonEqual reports whether two JSON-shaped values are equal as their JSON is: a member whose value is undefined
+ * counts as absent (as Go's decoded structs, and kube-apiserver's comparison of encoded bytes, see it) and key
+ * order does not matter. Plain objects and arrays are compared by hand — several times faster than
+ * util.isDeepStrictEqual, which every write through the API server ran at least once on whole objects — and
+ * anything else inside (a Date, bytes) goes to isDeepStrictEqual.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const protoA: unknown = Object.getPrototypeOf(a);
+  const protoB: unknown = Object.getPrototypeOf(b);
+  if ((protoA !== Object.prototype && protoA !== null) || (protoB !== Object.prototype && protoB !== null)) return isDeepStrictEqual(a, b);
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let members = 0;
+  for (const k of Object.keys(ra)) {
+    const v = ra[k];
+    if (v === undefined) continue;
+    members++;
+    if (!Object.prototype.hasOwnProperty.call(rb, k) || !jsonEqual(v, rb[k])) return false;
+  }
+  for (const k of Object.keys(rb)) if (rb[k] !== undefined) members--;
+  return members === 0;
 }
 
 /**

@@ -15,12 +15,12 @@
  *
  * Handlers take parsed requests and return objects; the HTTP shell (server.ts) does the I/O.
  */
-import { isDeepStrictEqual } from 'node:util';
 import {
   FieldError,
   FieldPath,
   formatTime,
   deepCopy,
+  jsonEqual,
   generateName,
   validateObjectMeta,
   validateObjectMetaUpdate,
@@ -333,7 +333,7 @@ export class RestHandlers {
       }
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
-      if (isDeepStrictEqual(comparable(r, obj), comparable(r, current.obj))) {
+      if (jsonEqual(comparable(r, obj), comparable(r, current.obj))) {
         if (authoritative) return { code: 200, body: current.obj };
         await reread();
         continue;
@@ -520,7 +520,7 @@ export class RestHandlers {
           next.metadata.deletionGracePeriodSeconds = 0;
         }
         if (held) r.beginDeletion?.(next);
-        if (isDeepStrictEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
+        if (jsonEqual(next, current.obj)) return { code: 200, body: this.stamp(r, current.obj) };
         if (info.dryRun === true) return { code: 200, body: this.stamp(r, next) };
         out = await this.store.update(key, next, current.modRevision);
       }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/core-v1.js';
 import { InvalidObjectKeyError } from '../../src/api/errors.js';
@@ -6,6 +7,7 @@ import {
   controllerOf,
   deepCopy,
   deepFreeze,
+  jsonEqual,
   isControlledBy,
   metaNamespaceKey,
   newControllerRef,
@@ -119,5 +121,41 @@ describe('immutable cache copies', () => {
     obj.self = obj;
     deepFreeze(obj);
     expect(Object.isFrozen(shared)).toBe(true);
+  });
+});
+
+describe('jsonEqual', () => {
+  /** reversedKeys copies v with every object's members in reverse order. */
+  const reversedKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(reversedKeys);
+    if (typeof v !== 'object' || v === null) return v;
+    return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)]));
+  };
+  const seed = Number(process.env.CAPSTAN_SEED ?? 20261203);
+
+  it('property: agrees with isDeepStrictEqual on the values\' JSON round trips, and ignores member order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        const canonical = isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+        expect(jsonEqual(a, b)).toBe(canonical);
+        expect(jsonEqual(a, reversedKeys(a))).toBe(true);
+        expect(jsonEqual(a, deepCopy<unknown>(a))).toBe(true);
+      }),
+      { seed, numRuns: 500 },
+    );
+  });
+
+  it('counts an undefined member as absent, as JSON does; tells arrays from objects and null from absent', () => {
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(jsonEqual({ a: 1, b: null }, { a: 1 })).toBe(false);
+    expect(jsonEqual({ a: undefined }, { b: undefined })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { b: 1 })).toBe(false);
+    expect(jsonEqual([], {})).toBe(false);
+    expect(jsonEqual({ 0: 'x' }, ['x'])).toBe(false);
+    expect(jsonEqual([1, [2, { c: 3 }]], [1, [2, { c: 3 }]])).toBe(true);
+    expect(jsonEqual([1, 2], [2, 1])).toBe(false);
+    expect(jsonEqual({ d: new Date(5) }, { d: new Date(5) })).toBe(true);
+    expect(jsonEqual({ d: new Date(5) }, { d: new Date(6) })).toBe(false);
   });
 });

@@ -3,10 +3,10 @@
  * RollingUpdate 25%/25%, ten revisions kept, a 600 s progress deadline) and validation (a selector that
  * matches the template's labels and never changes).
  */
-import { isDeepStrictEqual } from 'node:util';
 import {
   FieldError,
   FieldPath,
+  jsonEqual,
   labelSelectorAsSelector,
   validateLabels,
   type Deployment,
@@ -76,7 +76,7 @@ function validateReplicated(o: KubeObject, templateRequired: boolean): FieldErro
 
 function validateSelectorUnchanged(o: KubeObject, old: KubeObject): FieldError[] {
   const sel = (o as Replicated).spec?.selector;
-  if (isDeepStrictEqual(sel, (old as Replicated).spec?.selector)) return [];
+  if (jsonEqual(sel, (old as Replicated).spec?.selector)) return [];
   return [FieldError.invalid(FieldPath.root('spec', 'selector'), sel, 'field is immutable')];
 }
 

@@ -3,7 +3,6 @@
  * endpoints, events, configmaps, secrets, serviceaccounts — scope, short names, selectable fields and
  * the strategies (pkg/registry/core/*).
  */
-import { isDeepStrictEqual } from 'node:util';
 import {
   FieldError,
   FieldPath,
@@ -11,6 +10,7 @@ import {
   deepCopy,
   isConfigMapKey,
   isValidPortNum,
+  jsonEqual,
   nameIsDNSLabel,
   type ConfigMap,
   type KubeObject,
@@ -155,7 +155,7 @@ function pods(admission: PodAdmissionOptions): ResourceType {
     validate: (o) => validatePodSpec((o as Pod).spec, FieldPath.root('spec')),
     validateUpdate: (o, old) => {
       const errs: FieldError[] = [];
-      if (!isDeepStrictEqual(podSpecMasked(o as Pod), podSpecMasked(old as Pod))) {
+      if (!jsonEqual(podSpecMasked(o as Pod), podSpecMasked(old as Pod))) {
         errs.push(
           FieldError.forbidden(
             FieldPath.root('spec'),
@@ -347,7 +347,7 @@ const configmaps = defineResource({
   },
   validateUpdate: (o, old) => {
     const errs: FieldError[] = [];
-    if ((old as ConfigMap).immutable === true && !isDeepStrictEqual(stripMeta(o), stripMeta(old))) {
+    if ((old as ConfigMap).immutable === true && !jsonEqual(stripMeta(o), stripMeta(old))) {
       errs.push(FieldError.forbidden(FieldPath.root('data'), 'field is immutable when `immutable` is set'));
     }
     return errs;

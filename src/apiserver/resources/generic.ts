@@ -3,8 +3,7 @@
  * strategy of kube-apiserver's registries (status is written only through /status; generation counts spec
  * changes).
  */
-import { isDeepStrictEqual } from 'node:util';
-import { deepCopy, nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
+import { deepCopy, jsonEqual, nameIsDNSSubdomain, type KubeObject } from '../../api/index.js';
 import { ALL_VERBS, type ResourceType, type SpecStatusObject, type StatusWritableMetadata } from '../resource.js';
 
 /** ResourceSpec is what a definition must say; defineResource fills in the rest. */
@@ -48,7 +47,7 @@ export function prepareSpecStatusForUpdate(obj: KubeObject, old: KubeObject): vo
   if (prev.status === undefined) delete o.status;
   else o.status = deepCopy(prev.status);
   const oldGeneration = prev.metadata.generation ?? 1;
-  o.metadata.generation = isDeepStrictEqual(o.spec, prev.spec) ? oldGeneration : oldGeneration + 1;
+  o.metadata.generation = jsonEqual(o.spec, prev.spec) ? oldGeneration : oldGeneration + 1;
 }
 
 /**

@@ -8,8 +8,7 @@
  * aside) or when the report frequency has passed since the last post; shouldPostNodeStatus decides that.
  */
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
-import { formatTime, type DeepReadonly, type Node, type NodeCondition, type NodeStatus, type ResourceList } from '../../api/index.js';
+import { formatTime, jsonEqual, type DeepReadonly, type Node, type NodeCondition, type NodeStatus, type ResourceList } from '../../api/index.js';
 
 /** HollowNodeSpec is what one hollow node is: its name, index and what it reports. */
 export interface HollowNodeSpec {
@@ -124,7 +123,7 @@ function comparable(status: DeepReadonly<NodeStatus> | undefined): unknown {
 
 /** nodeStatusChanged reports whether desired differs from current other than in heartbeat times (nodeStatusHasChanged). */
 export function nodeStatusChanged(current: DeepReadonly<NodeStatus> | undefined, desired: DeepReadonly<NodeStatus>): boolean {
-  return !isDeepStrictEqual(comparable(current), comparable(desired));
+  return !jsonEqual(comparable(current), comparable(desired));
 }
 
 /**
