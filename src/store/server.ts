@@ -94,14 +94,6 @@ const LEAVE_TIMEOUT_MS = 30_000;
 const WARN_APPLY_MS = 100;
 /** WAITER_SWEEP_MS is how often proposals past their request timeout are failed (so they fail up to this late). */
 const WAITER_SWEEP_MS = 100;
-/**
- * BACKEND_BATCH_INTERVAL_MS is how long what was applied may wait in memory for the next Ready's write to carry
- * it before it is written on its own (etcd's --backend-batch-interval, 100 ms): under a light load each Ready
- * otherwise cost two LevelDB writes, each a trip through the thread pool, where one does. Nothing depends on
- * it being on disk sooner: reads of older revisions flush first, and a restart replays the synced Raft log from
- * the last consistent index written.
- */
-const BACKEND_BATCH_INTERVAL_MS = 100;
 /** WARN_SYNC_MS is how long a synced write may take before it is logged as slow (etcd's warnSyncDuration). */
 const WARN_SYNC_MS = 1000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
@@ -154,8 +146,6 @@ export class StoreServer implements TransportHost, PeerHost {
   private loopError: unknown;
   private snapshotIndex: number;
   private readonly timers: TimerHandle[] = [];
-  /** flushTimer is the pending flush of what was applied (flushSoon). */
-  private flushTimer: TimerHandle | undefined;
   private compactionSamples: { at: number; rev: number }[] = [];
   private lastAutoCompactRev = 0;
   /** nospaceAlarm is the pending proposal raising NOSPACE, shared by the writes refused meanwhile. */
@@ -426,15 +416,6 @@ export class StoreServer implements TransportHost, PeerHost {
     this.failedResolve(err);
   }
 
-  /** flushSoon writes what was applied within BACKEND_BATCH_INTERVAL_MS, unless a Ready's write carries it first. */
-  private flushSoon(): void {
-    if (this.flushTimer !== undefined || this.stopped) return;
-    this.flushTimer = this.clock.setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flushInBackground();
-    }, BACKEND_BATCH_INTERVAL_MS);
-  }
-
   /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */
   private flushInBackground(): void {
     void this.kv.flush().catch((err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'));
@@ -488,9 +469,8 @@ export class StoreServer implements TransportHost, PeerHost {
     if (!applyEarly && rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
-    // While more Readys follow, the next one's write carries what was applied; after the last one it is written
-    // within the batch interval, unless the next Ready comes first.
-    if (!this.node.hasReady()) this.flushSoon();
+    // While more Readys follow, the next one's write carries what was applied; the last one flushes it.
+    if (!this.node.hasReady()) this.flushInBackground();
     if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
@@ -1490,8 +1470,6 @@ export class StoreServer implements TransportHost, PeerHost {
       for (const w of this.readInFlight.waiters) w.reject(new StoppedError());
       this.readInFlight = undefined;
     }
-    this.flushTimer?.cancel();
-    this.flushTimer = undefined;
     // After a failed write nothing more may be written: replay from the synced log covers what was applied.
     if (this.loopError === undefined) await this.kv.flush().catch((err: unknown) => this.log.error({ err }, 'store: writing applied state at stop failed'));
     await this.kv.compaction().catch(() => undefined);
