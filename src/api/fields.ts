@@ -275,12 +275,12 @@ export function objectMetaFieldsSet(meta: ObjectMeta, namespaced: boolean): Reco
  * without running every getter. A name neither knows is left out.
  */
 export function namedFields<T extends { readonly metadata: ObjectMeta }>(getters: FieldGetters<T>, namespaced: boolean, obj: T, names: readonly string[]): Record<string, string> {
+  const meta = objectMetaFieldsSet(obj.metadata, namespaced);
   const fields: Record<string, string> = {};
   for (const name of names) {
     const getter = Object.prototype.hasOwnProperty.call(getters, name) ? getters[name] : undefined;
     if (getter !== undefined) fields[name] = getter(obj) ?? '';
-    else if (name === 'metadata.name') fields[name] = obj.metadata.name ?? '';
-    else if (name === 'metadata.namespace' && namespaced) fields[name] = obj.metadata.namespace ?? '';
+    else if (Object.prototype.hasOwnProperty.call(meta, name)) fields[name] = meta[name]!;
   }
   return fields;
 }

@@ -75,7 +75,7 @@ const catchUpChunkRevisions = 1000;
 export class WatchableStore {
   private readonly synced = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
-  /** holding is true between hold() and release(); held gathers each synced watcher's events meanwhile. */
+  /** holding is true between hold() and release(); held gathers each synced watcher's events until delivered. */
   private holding = false;
   private held = new Map<Watcher, HeldEvents>();
   private nextId = 1;
@@ -160,21 +160,7 @@ export class WatchableStore {
    */
   release(): void {
     this.holding = false;
-    if (this.held.size === 0) return;
-    const held = this.held;
-    this.held = new Map();
-    for (const [w, h] of held) {
-      if (w.cancelled) continue;
-      if (!this.synced.has(w) || w.sink.congested()) {
-        // Leave these events on disk: the watcher catches up from the first of them.
-        this.synced.delete(w);
-        this.unsynced.add(w);
-        w.minRev = Math.min(w.minRev, h.fromRev);
-        continue;
-      }
-      w.sink.events(w, w.opts.prevKv ? h.events : h.events.map(withoutPrev), h.rev);
-    }
-    if (this.unsynced.size > 0) this.kick();
+    this.deliverHeld();
   }
 
   /** notify hands the events of one write (all at revision rev) to synced watchers. Called in apply order. */
@@ -187,24 +173,34 @@ export class WatchableStore {
         w.minRev = rev + 1;
         continue;
       }
-      if (this.holding) {
-        const h = this.held.get(w);
-        if (h === undefined) this.held.set(w, { fromRev: w.minRev, events: mine, rev });
-        else {
-          for (const ev of mine) h.events.push(ev);
-          h.rev = rev;
-        }
-        w.minRev = rev + 1;
-        continue;
-      }
-      if (w.sink.congested()) {
-        // Leave these events on disk: the watcher catches up once its stream drains.
-        this.synced.delete(w);
-        this.unsynced.add(w);
-        continue;
+      const h = this.held.get(w);
+      if (h === undefined) this.held.set(w, { fromRev: w.minRev, events: mine, rev });
+      else {
+        for (const ev of mine) h.events.push(ev);
+        h.rev = rev;
       }
       w.minRev = rev + 1;
-      w.sink.events(w, w.opts.prevKv ? mine : mine.map(withoutPrev), rev);
+    }
+    // Outside hold() a write's events go out at once: a batch of one write.
+    if (!this.holding) this.deliverHeld();
+  }
+
+  /** deliverHeld sends each watcher the events gathered for it, or leaves them on disk if its sink is congested. */
+  private deliverHeld(): void {
+    if (this.held.size > 0) {
+      const held = this.held;
+      this.held = new Map();
+      for (const [w, h] of held) {
+        if (w.cancelled) continue;
+        if (!this.synced.has(w) || w.sink.congested()) {
+          // Leave these events on disk: the watcher catches up from the first of them once its stream drains.
+          this.synced.delete(w);
+          this.unsynced.add(w);
+          w.minRev = Math.min(w.minRev, h.fromRev);
+          continue;
+        }
+        w.sink.events(w, w.opts.prevKv ? h.events : h.events.map(withoutPrev), h.rev);
+      }
     }
     if (this.unsynced.size > 0) this.kick();
   }
