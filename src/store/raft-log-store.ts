@@ -111,10 +111,11 @@ export class RaftLogStore {
    * (etcd's --force-new-cluster): entries after the commit index are dropped, and committed
    * ConfChangeRemoveNode entries are appended for every other member the snapshot, the log or others names,
    * so the data, the cluster ID and the member ID stay and only the membership changes — through the log,
-   * as any change would, so every later member learns it the usual way. It returns the IDs it removes.
+   * as any change would, so every later member learns it the usual way. committed is the member's commit mark
+   * (see load). It returns the IDs it removes.
    */
-  static async forceNewCluster(backend: Backend, self: bigint, others: Iterable<bigint>): Promise<bigint[]> {
-    const store = await RaftLogStore.load(backend);
+  static async forceNewCluster(backend: Backend, self: bigint, others: Iterable<bigint>, committed = 0): Promise<bigint[]> {
+    const store = await RaftLogStore.load(backend, committed);
     const st = store.storage;
     const { hardState, confState } = st.initialState();
     const ids = new Set<bigint>([...confState.voters, ...confState.learners, ...others]);
@@ -140,8 +141,11 @@ export class RaftLogStore {
     return removed;
   }
 
-  /** load reads everything back after a restart. */
-  static async load(backend: Backend): Promise<RaftLogStore> {
+  /**
+   * load reads everything back after a restart. committed is the member's commit mark (commit-mark.ts), an
+   * index known committed that may be ahead of the HardState's commit index in the backend: the higher wins.
+   */
+  static async load(backend: Backend, committed = 0): Promise<RaftLogStore> {
     const snapBytes = await backend.get(snapshotKey);
     if (snapBytes === undefined) throw new Error('raft log store: no raft state in the backend');
     const meta = decodeSnapshotMeta(snapBytes);
@@ -163,6 +167,14 @@ export class RaftLogStore {
     }
     if (covered.length > 0) await backend.write(covered.map((key) => ({ type: 'del' as const, key })), false);
     storage.append(ents);
+    const { hardState } = storage.initialState();
+    if (committed > hardState.commit) {
+      // The mark is written only for entries already on disk, and committed entries never go away.
+      if (committed > storage.lastIndex()) {
+        throw new Error(`raft log store: the commit mark (${String(committed)}) is past the last log entry (${String(storage.lastIndex())}): the log was truncated or lost`);
+      }
+      storage.setHardState({ ...hardState, commit: committed });
+    }
     return new RaftLogStore(storage);
   }
 

@@ -59,6 +59,7 @@ import {
 import { KvStore, encodeUint64 } from './mvcc/kv-store.js';
 import { WatchableStore } from './mvcc/watchable-store.js';
 import { RaftLogStore } from './raft-log-store.js';
+import { COMMIT_MARK_FILE, CommitMark } from './commit-mark.js';
 import { readSnapshot, SnapshotWriter } from './snapshot-format.js';
 import type { LeaseAnswer } from './transport/peer-codec.js';
 import { fetchClusterView, JoinClusterError, type ClusterView } from './transport/peer-members.js';
@@ -94,6 +95,15 @@ const LEAVE_TIMEOUT_MS = 30_000;
 const WARN_APPLY_MS = 100;
 /** WAITER_SWEEP_MS is how often proposals past their request timeout are failed (so they fail up to this late). */
 const WAITER_SWEEP_MS = 100;
+/**
+ * BACKEND_BATCH_INTERVAL_MS is how long what was applied may wait in memory for the next Ready's write to carry
+ * it before it is written on its own (etcd's --backend-batch-interval, 100 ms): under a light load each Ready
+ * otherwise cost two LevelDB writes, each a trip through the thread pool, where one does. Nothing depends on
+ * it being on disk sooner: reads of older revisions flush first, a restart replays the synced Raft log from
+ * the last consistent index written, and the commit index that a commit-only Ready moves (queued with it) is
+ * in the commit mark (commit-mark.ts) before anything it covers is answered.
+ */
+const BACKEND_BATCH_INTERVAL_MS = 100;
 /** WARN_SYNC_MS is how long a synced write may take before it is logged as slow (etcd's warnSyncDuration). */
 const WARN_SYNC_MS = 1000;
 /** LEADER_EARLY are the message types a leader may send before persisting the Ready that carries them. */
@@ -146,6 +156,8 @@ export class StoreServer implements TransportHost, PeerHost {
   private loopError: unknown;
   private snapshotIndex: number;
   private readonly timers: TimerHandle[] = [];
+  /** flushTimer is the pending flush of what was applied (flushSoon). */
+  private flushTimer: TimerHandle | undefined;
   private compactionSamples: { at: number; rev: number }[] = [];
   private lastAutoCompactRev = 0;
   /** nospaceAlarm is the pending proposal raising NOSPACE, shared by the writes refused meanwhile. */
@@ -189,6 +201,7 @@ export class StoreServer implements TransportHost, PeerHost {
     readonly clusterId: bigint,
     private readonly backend: Backend,
     private readonly raftLog: RaftLogStore,
+    private readonly commitMark: CommitMark,
     kv: KvStore,
     members: Map<bigint, MemberInfo>,
     removedAndRejected: { removed: Set<bigint>; rejected: Set<number> },
@@ -248,6 +261,8 @@ export class StoreServer implements TransportHost, PeerHost {
     let raftLog: RaftLogStore;
     let memberId: bigint;
     let clusterId: bigint;
+    const markPath = join(cfg.dataDir, 'member', COMMIT_MARK_FILE);
+    let commitMark: CommitMark;
     if (await RaftLogStore.exists(backend)) {
       memberId = decodeBig(await backend.get(metaMemberId));
       clusterId = decodeBig(await backend.get(metaClusterId));
@@ -255,16 +270,21 @@ export class StoreServer implements TransportHost, PeerHost {
         await backend.close();
         throw new MemberRemovedError(memberId);
       }
+      commitMark = CommitMark.open(markPath);
+      if (commitMark.damaged) log.warn({ file: markPath }, 'store: the commit mark could not be read back whole; the commit index in the backend stands');
       if (cfg.forceNewCluster) {
         const others = [...(await loadMembers(backend)).keys()];
-        const gone = await RaftLogStore.forceNewCluster(backend, memberId, others);
+        const gone = await RaftLogStore.forceNewCluster(backend, memberId, others, commitMark.index);
         log.warn({ memberId: hex(memberId), clusterId: hex(clusterId), removing: gone.map(hex) }, 'store: forcing a new cluster: this member becomes the only one, keeping its data and cluster ID');
       }
-      raftLog = await RaftLogStore.load(backend);
+      raftLog = await RaftLogStore.load(backend, commitMark.index);
       log.info({ memberId: hex(memberId), clusterId: hex(clusterId) }, 'store: restarting member from its data directory');
     } else if (cfg.initialClusterState === 'existing') {
+      // A new backend: a mark left behind by a data directory that was removed must not outlive it.
+      commitMark = CommitMark.open(markPath, true);
       ({ memberId, clusterId, raftLog } = await StoreServer.join(cfg, backend, log));
     } else {
+      commitMark = CommitMark.open(markPath, true);
       const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
         id: memberIdFor(urls, cfg.initialClusterToken),
         name,
@@ -289,7 +309,7 @@ export class StoreServer implements TransportHost, PeerHost {
     const members = await loadMembers(backend);
     const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
     const removedAndRejected = await loadRemovedAndRejected(backend);
-    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
+    const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, commitMark, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
     // A flush that fails under a reader (a historic range, a watch catching up, HashKV) stops the member too.
     kv.onFailure = (err) => s.fail(err, 'store: writing applied state failed; stopping');
     await s.restoreState();
@@ -416,6 +436,15 @@ export class StoreServer implements TransportHost, PeerHost {
     this.failedResolve(err);
   }
 
+  /** flushSoon writes what was applied within BACKEND_BATCH_INTERVAL_MS, unless a Ready's write carries it first. */
+  private flushSoon(): void {
+    if (this.flushTimer !== undefined || this.stopped) return;
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushInBackground();
+    }, BACKEND_BATCH_INTERVAL_MS);
+  }
+
   /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */
   private flushInBackground(): void {
     void this.kv.flush().catch((err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'));
@@ -442,9 +471,9 @@ export class StoreServer implements TransportHost, PeerHost {
     let ops = this.raftLog.persistOps(rd);
     if (ops.length > 0 && !rd.mustSync) {
       // Only the commit index moved: nothing needs a sync or waits for this write (etcd's WAL buffers such a
-      // HardState unsynced). It goes down with the next write — the MVCC flush after this Ready's apply, or
-      // the next Ready's — queued ahead of what this Ready applies, so the applied index never gets ahead of
-      // the commit index on disk.
+      // HardState unsynced). It goes down with the next write — the next Ready's, or the MVCC flush at the
+      // batch interval — queued ahead of what this Ready applies, so the applied index never gets ahead of
+      // the commit index in the backend; the commit mark has it on disk before any of it is answered.
       this.kv.queueAll(ops);
       ops = [];
     } else if (ops.length > 0) {
@@ -469,8 +498,9 @@ export class StoreServer implements TransportHost, PeerHost {
     if (!applyEarly && rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString('latin1'), rs.index);
     this.node.advance(rd);
-    // While more Readys follow, the next one's write carries what was applied; the last one flushes it.
-    if (!this.node.hasReady()) this.flushInBackground();
+    // While more Readys follow, the next one's write carries what was applied; after the last one it is written
+    // within the batch interval, unless the next Ready comes first.
+    if (!this.node.hasReady()) this.flushSoon();
     if (rd.committedEntries.length > 0) this.maybeSnapshot();
   }
 
@@ -523,6 +553,9 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   private async applyEntries(entries: Entry[]): Promise<void> {
+    // Every entry here is durable (see handleReady): the commit mark may cover them, and must before any of
+    // their clients is answered, since the backend's commit index may wait in memory with the applied state.
+    this.commitMark.advance(entries[entries.length - 1]!.index);
     // Watchers get the events of the entries applied in one go as one batch (WatchableStore.hold); it goes
     // out before anything is awaited, so a batch never waits on a preparation.
     this.watchable.hold();
@@ -1470,10 +1503,13 @@ export class StoreServer implements TransportHost, PeerHost {
       for (const w of this.readInFlight.waiters) w.reject(new StoppedError());
       this.readInFlight = undefined;
     }
+    this.flushTimer?.cancel();
+    this.flushTimer = undefined;
     // After a failed write nothing more may be written: replay from the synced log covers what was applied.
     if (this.loopError === undefined) await this.kv.flush().catch((err: unknown) => this.log.error({ err }, 'store: writing applied state at stop failed'));
     await this.kv.compaction().catch(() => undefined);
     await this.backend.close();
+    this.commitMark.close();
   }
 }
 

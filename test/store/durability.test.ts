@@ -6,11 +6,15 @@
  * watches the answer wait for it. And the other half of crash safety: replaying the log over a store that
  * already holds its effects (the consistent index is stored with them) changes nothing. A Ready that only moves
  * the commit index writes nothing of its own (etcd's WAL buffers such a HardState unsynced): its HardState goes
- * down with the next write, never letting the applied index on disk get ahead of the commit index there.
+ * down with the next write, never letting the applied index on disk get ahead of the commit index there, and
+ * the commit mark (its own small file, written synchronously) covers a write before the write is answered.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Prefix, prefixed, type Backend } from '../../src/store/backend.js';
+import { COMMIT_MARK_FILE, decodeMark } from '../../src/store/commit-mark.js';
 import { metaConsistentIndex } from '../../src/store/mvcc/kv-store.js';
 import { StoreServer } from '../../src/store/server.js';
 import type * as pb from '../../src/store/grpc/types.js';
@@ -130,13 +134,13 @@ interface DiskState {
  * watchBatches records every batch the server's backend writes, in order, with what the disk holds after it,
  * and fails at once if one takes the term or the commit index on disk back.
  */
-function watchBatches(server: StoreServer): { disk: DiskState; seen: (DiskState & { onlyHardState: boolean })[] } {
+function watchBatches(server: StoreServer): { disk: DiskState; seen: (DiskState & { onlyHardState: boolean; sync: boolean })[] } {
   const backend = (server as unknown as { backend: Backend }).backend;
   const db = backend.db as unknown as { batch: (...args: unknown[]) => unknown };
   const realBatch = db.batch.bind(db);
   const hardStateKey = prefixed(Prefix.raftState, 'hardstate');
   const disk: DiskState = { term: 0, commit: 0, consistentIndex: 0 };
-  const seen: (DiskState & { onlyHardState: boolean })[] = [];
+  const seen: (DiskState & { onlyHardState: boolean; sync: boolean })[] = [];
   db.batch = (...args: unknown[]) => {
     expect(args, 'the backend writes chained batches only').toEqual([]);
     const inner = realBatch() as ChainedBatch;
@@ -165,7 +169,7 @@ function watchBatches(server: StoreServer): { disk: DiskState; seen: (DiskState 
         expect(after.term, 'the term on disk went back').toBeGreaterThanOrEqual(disk.term);
         expect(after.commit, 'the commit index on disk went back').toBeGreaterThanOrEqual(disk.commit);
         Object.assign(disk, after);
-        seen.push({ ...after, onlyHardState: hardState && ops === 1 });
+        seen.push({ ...after, onlyHardState: hardState && ops === 1, sync: options?.sync === true });
         return inner.write(options);
       },
     };
@@ -180,10 +184,13 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     cleanups.push(() => store.stop());
     const { disk, seen } = watchBatches(store.s);
     for (let i = 0; i < 20; i++) await store.s.propose(putOp(`commit-only/k${i}`, 'v'));
-    await settle(() => store.s.kv.consistentIndex === store.s.raftStatus().applied && disk.consistentIndex === store.s.kv.consistentIndex, 'the last flush');
-    // Each put: the synced write of its entry (a single member commits it once that is on disk), then the
-    // unsynced flush of its apply, which carries the commit index (before: a write of the HardState alone).
-    expect(seen.length).toBeGreaterThanOrEqual(40);
+    await settle(() => store.s.kv.consistentIndex === store.s.raftStatus().applied, 'the last apply');
+    store.clock.advance(100);
+    await settle(() => disk.consistentIndex === store.s.kv.consistentIndex, 'the last flush');
+    // Each put: the synced write of its entry (a single member commits it once that is on disk), which carries
+    // what the put before it applied and the commit index that moved it (before: a write of the HardState
+    // alone); the last put's apply goes down in the flush after the batch interval.
+    expect(seen.length).toBeGreaterThanOrEqual(20);
     expect(seen.filter((b) => b.onlyHardState)).toEqual([]);
     for (const b of seen) expect(b.consistentIndex, JSON.stringify(b)).toBeLessThanOrEqual(b.commit);
     expect(disk.commit).toBe(store.s.kv.consistentIndex);
@@ -192,6 +199,57 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     const rev = store.s.kv.currentRev;
     await store.restart();
     expect(store.s.kv.currentRev).toBe(rev);
+  });
+
+  it('what a Ready applied goes down with the next Ready\'s synced write, or on its own once the batch interval (100 ms) has passed', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const { disk, seen } = watchBatches(store.s);
+    const applied = (): Promise<void> => settle(() => store.s.kv.consistentIndex === store.s.raftStatus().applied, 'the apply');
+    await store.s.propose(putOp('batch-interval/a', 'v'));
+    await applied();
+    const first = store.s.kv.consistentIndex;
+    // Nothing more is written until the interval has passed on the member's clock.
+    for (let i = 0; i < 20; i++) await yieldToIo();
+    expect(disk.consistentIndex).toBeLessThan(first);
+    store.clock.advance(99);
+    for (let i = 0; i < 20; i++) await yieldToIo();
+    expect(disk.consistentIndex).toBeLessThan(first);
+    store.clock.advance(1);
+    await settle(() => disk.consistentIndex === first, 'the flush at the batch interval');
+    expect(seen.at(-1)!.sync).toBe(false);
+
+    // The next put's synced write carries what the one before it applied: one write per put, not two.
+    await store.s.propose(putOp('batch-interval/b', 'v'));
+    await applied();
+    const second = store.s.kv.consistentIndex;
+    const before = seen.length;
+    await store.s.propose(putOp('batch-interval/c', 'v'));
+    await applied();
+    expect(seen.slice(before)).toEqual([expect.objectContaining({ sync: true, consistentIndex: second })]);
+    const rev = store.s.kv.currentRev;
+    await store.restart();
+    expect(store.s.kv.currentRev).toBe(rev);
+  });
+
+  it('a write is answered only once the commit mark on disk covers it, while the backend\'s commit index waits for the batch interval', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const { disk } = watchBatches(store.s);
+    const mark = (): number | undefined => decodeMark(readFileSync(join(store.dataDir, 'member', COMMIT_MARK_FILE)));
+    for (let i = 0; i < 10; i++) {
+      await store.s.propose(putOp(`commit-mark/k${i}`, 'v'));
+      // Read at once after the answer: the mark was written synchronously, before it.
+      expect(mark()).toBeGreaterThanOrEqual(store.s.kv.consistentIndex);
+    }
+    // The last put's commit index is in the backend only after the batch interval; the mark had it at once.
+    expect(disk.commit).toBeLessThan(store.s.kv.consistentIndex);
+    store.clock.advance(100);
+    await settle(() => disk.commit === store.s.kv.consistentIndex, 'the flush at the batch interval');
+    const rev = store.s.kv.currentRev;
+    await store.restart();
+    expect(store.s.kv.currentRev).toBe(rev);
+    expect(store.s.raftStatus().commit).toBeGreaterThanOrEqual(mark()!);
   });
 
   it('in a 3-member cluster under concurrent writes and Txns, the term and commit index on disk never go back on any member, and the applied index never passes the commit index', async () => {
@@ -252,7 +310,9 @@ describe('a failed write of applied state stops the member', () => {
       return unsynced.length === 1 ? Promise.reject(new Error('injected write failure')) : write(ops, sync);
     };
     await store.s.propose(putOp('failed-flush/a', 'v'));
-    await settle(() => unsynced.length > 0, 'the flush of the apply');
+    await settle(() => store.s.kv.consistentIndex === store.s.raftStatus().applied, 'the apply');
+    store.clock.advance(100);
+    await settle(() => unsynced.length > 0, 'the flush of the apply, at the batch interval');
     await settle(() => stopped(store.s), 'the member stopping');
     await expect(store.s.propose(putOp('failed-flush/b', 'v'))).rejects.toThrow('etcdserver: server stopped');
     await store.s.stop();

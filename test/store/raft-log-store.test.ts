@@ -140,6 +140,37 @@ describe('RaftLogStore', () => {
     expect(loaded.storage.term(6)).toBe(2);
   });
 
+  it('load takes a commit mark ahead of the HardState on disk as the commit index, and ignores one behind it', async () => {
+    const { dir, backend } = await openBackend();
+    const store = await RaftLogStore.bootstrap(backend, CS);
+    const normal = ents(1, 6, 1).map((e) => ({ ...e, type: 'EntryNormal' as const }));
+    await persist(backend, store, ready({ entries: normal, hardState: { term: 1, vote: 1n, commit: 2 } }));
+    await backend.close();
+    open.splice(open.indexOf(backend), 1);
+    let next = await openBackend(dir);
+    expect((await RaftLogStore.load(next.backend, 5)).storage.initialState().hardState).toEqual({ term: 1, vote: 1n, commit: 5 });
+    expect((await RaftLogStore.load(next.backend, 1)).storage.initialState().hardState).toEqual({ term: 1, vote: 1n, commit: 2 });
+    // A mark past the log cannot have been written for entries on disk: the log was lost, as etcd says.
+    await expect(RaftLogStore.load(next.backend, 7)).rejects.toThrow('the commit mark (7) is past the last log entry (6)');
+
+    // --force-new-cluster keeps the entries up to the mark, not only those up to the HardState's commit index.
+    expect(await RaftLogStore.forceNewCluster(next.backend, 1n, [], 5)).toEqual([2n, 3n]);
+    await next.backend.close();
+    open.splice(open.indexOf(next.backend), 1);
+    next = await openBackend(dir);
+    const forced = await RaftLogStore.load(next.backend);
+    expect(memLog(forced).map((e) => [e.index, e.type])).toEqual([
+      [1, 'EntryNormal'],
+      [2, 'EntryNormal'],
+      [3, 'EntryNormal'],
+      [4, 'EntryNormal'],
+      [5, 'EntryNormal'],
+      [6, 'EntryConfChange'],
+      [7, 'EntryConfChange'],
+    ]);
+    expect(forced.storage.initialState().hardState.commit).toBe(7);
+  });
+
   it('a Ready with only a HardState or nothing writes nothing else', async () => {
     const { backend } = await openBackend();
     const store = await RaftLogStore.bootstrap(backend, CS);
