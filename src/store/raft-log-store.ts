@@ -1,4 +1,5 @@
 import { MemoryStorage, decodeConfChange, encodeConfChange, type ConfState, type Entry, type EntryType, type HardState, type Ready, type Snapshot } from '../raft/index.js';
+import type { MarkedEntry } from './commit-mark.js';
 import { Backend, Prefix, prefixed, prefixRange, type BatchOp } from './backend.js';
 
 const hardStateKey = prefixed(Prefix.raftState, 'hardstate');
@@ -77,8 +78,15 @@ export class RaftLogStore {
   private diskFirstIndex: number;
   private diskLastIndex: number;
 
-  private constructor(storage: MemoryStorage) {
+  /**
+   * staleMark is the commit mark load left aside: past the commit index, it names an entry this log does not
+   * hold (a mark that outlived its data directory, or a log that lost entries).
+   */
+  readonly staleMark: MarkedEntry | undefined;
+
+  private constructor(storage: MemoryStorage, staleMark?: MarkedEntry) {
     this.storage = storage;
+    this.staleMark = staleMark;
     this.diskFirstIndex = storage.firstIndex();
     this.diskLastIndex = storage.lastIndex();
   }
@@ -111,11 +119,11 @@ export class RaftLogStore {
    * (etcd's --force-new-cluster): entries after the commit index are dropped, and committed
    * ConfChangeRemoveNode entries are appended for every other member the snapshot, the log or others names,
    * so the data, the cluster ID and the member ID stay and only the membership changes — through the log,
-   * as any change would, so every later member learns it the usual way. committed is the member's commit mark
-   * (see load). It returns the IDs it removes.
+   * as any change would, so every later member learns it the usual way. mark is the member's commit mark (see
+   * load). It returns the IDs it removes.
    */
-  static async forceNewCluster(backend: Backend, self: bigint, others: Iterable<bigint>, committed = 0): Promise<bigint[]> {
-    const store = await RaftLogStore.load(backend, committed);
+  static async forceNewCluster(backend: Backend, self: bigint, others: Iterable<bigint>, mark: MarkedEntry): Promise<bigint[]> {
+    const store = await RaftLogStore.load(backend, mark);
     const st = store.storage;
     const { hardState, confState } = st.initialState();
     const ids = new Set<bigint>([...confState.voters, ...confState.learners, ...others]);
@@ -142,10 +150,12 @@ export class RaftLogStore {
   }
 
   /**
-   * load reads everything back after a restart. committed is the member's commit mark (commit-mark.ts), an
-   * index known committed that may be ahead of the HardState's commit index in the backend: the higher wins.
+   * load reads everything back after a restart. mark is the member's commit mark (commit-mark.ts), an entry
+   * known committed that may be past the HardState's commit index in the backend: the commit index becomes the
+   * mark's index when the log holds an entry of the mark's index and term; a mark it does not hold is left
+   * aside and reported as staleMark.
    */
-  static async load(backend: Backend, committed = 0): Promise<RaftLogStore> {
+  static async load(backend: Backend, mark: MarkedEntry): Promise<RaftLogStore> {
     const snapBytes = await backend.get(snapshotKey);
     if (snapBytes === undefined) throw new Error('raft log store: no raft state in the backend');
     const meta = decodeSnapshotMeta(snapBytes);
@@ -168,14 +178,13 @@ export class RaftLogStore {
     if (covered.length > 0) await backend.write(covered.map((key) => ({ type: 'del' as const, key })), false);
     storage.append(ents);
     const { hardState } = storage.initialState();
-    if (committed > hardState.commit) {
-      // The mark is written only for entries already on disk, and committed entries never go away.
-      if (committed > storage.lastIndex()) {
-        throw new Error(`raft log store: the commit mark (${String(committed)}) is past the last log entry (${String(storage.lastIndex())}): the log was truncated or lost`);
-      }
-      storage.setHardState({ ...hardState, commit: committed });
+    if (mark.index <= hardState.commit) return new RaftLogStore(storage);
+    const inLog = mark.index >= storage.firstIndex() && mark.index <= storage.lastIndex();
+    if (inLog && storage.term(mark.index) === mark.term) {
+      storage.setHardState({ ...hardState, commit: mark.index });
+      return new RaftLogStore(storage);
     }
-    return new RaftLogStore(storage);
+    return new RaftLogStore(storage, mark);
   }
 
   /**

@@ -262,49 +262,55 @@ export class StoreServer implements TransportHost, PeerHost {
     let memberId: bigint;
     let clusterId: bigint;
     const markPath = join(cfg.dataDir, 'member', COMMIT_MARK_FILE);
-    let commitMark: CommitMark;
-    if (await RaftLogStore.exists(backend)) {
-      memberId = decodeBig(await backend.get(metaMemberId));
-      clusterId = decodeBig(await backend.get(metaClusterId));
-      if ((await loadRemovedAndRejected(backend)).removed.has(memberId)) {
-        await backend.close();
-        throw new MemberRemovedError(memberId);
+    let commitMark: CommitMark | undefined;
+    try {
+      if (await RaftLogStore.exists(backend)) {
+        memberId = decodeBig(await backend.get(metaMemberId));
+        clusterId = decodeBig(await backend.get(metaClusterId));
+        if ((await loadRemovedAndRejected(backend)).removed.has(memberId)) throw new MemberRemovedError(memberId);
+        commitMark = CommitMark.open(markPath);
+        if (commitMark.damaged) log.warn({ file: markPath }, 'store: the commit mark could not be read back whole; the commit index in the backend stands');
+        if (cfg.forceNewCluster) {
+          const others = [...(await loadMembers(backend)).keys()];
+          const gone = await RaftLogStore.forceNewCluster(backend, memberId, others, commitMark.mark);
+          log.warn({ memberId: hex(memberId), clusterId: hex(clusterId), removing: gone.map(hex) }, 'store: forcing a new cluster: this member becomes the only one, keeping its data and cluster ID');
+        }
+        raftLog = await RaftLogStore.load(backend, commitMark.mark);
+        if (raftLog.staleMark !== undefined) {
+          log.warn({ file: markPath, mark: raftLog.staleMark, lastIndex: raftLog.storage.lastIndex() }, 'store: the commit mark names an entry the log does not hold; the commit index in the backend stands');
+        }
+        log.info({ memberId: hex(memberId), clusterId: hex(clusterId) }, 'store: restarting member from its data directory');
+      } else if (cfg.initialClusterState === 'existing') {
+        // A new backend: a mark left behind by a data directory that was removed must not outlive it.
+        commitMark = CommitMark.create(markPath);
+        ({ memberId, clusterId, raftLog } = await StoreServer.join(cfg, backend, log));
+      } else {
+        commitMark = CommitMark.create(markPath);
+        const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
+          id: memberIdFor(urls, cfg.initialClusterToken),
+          name,
+          peerURLs: urls,
+          clientURLs: [],
+          isLearner: false,
+        }));
+        const self = members.find((m) => m.name === cfg.name)!;
+        memberId = self.id;
+        clusterId = clusterIdFor(members.map((m) => m.id));
+        raftLog = await RaftLogStore.bootstrap(backend, { voters: members.map((m) => m.id), learners: [] });
+        await backend.write(
+          [
+            { type: 'put', key: metaMemberId, value: encodeUint64(memberId) },
+            { type: 'put', key: metaClusterId, value: encodeUint64(clusterId) },
+            ...members.map(memberOp),
+          ],
+          true,
+        );
+        log.info({ memberId: hex(memberId), clusterId: hex(clusterId), members: members.map((m) => m.name) }, 'store: bootstrapped a new member');
       }
-      commitMark = CommitMark.open(markPath);
-      if (commitMark.damaged) log.warn({ file: markPath }, 'store: the commit mark could not be read back whole; the commit index in the backend stands');
-      if (cfg.forceNewCluster) {
-        const others = [...(await loadMembers(backend)).keys()];
-        const gone = await RaftLogStore.forceNewCluster(backend, memberId, others, commitMark.index);
-        log.warn({ memberId: hex(memberId), clusterId: hex(clusterId), removing: gone.map(hex) }, 'store: forcing a new cluster: this member becomes the only one, keeping its data and cluster ID');
-      }
-      raftLog = await RaftLogStore.load(backend, commitMark.index);
-      log.info({ memberId: hex(memberId), clusterId: hex(clusterId) }, 'store: restarting member from its data directory');
-    } else if (cfg.initialClusterState === 'existing') {
-      // A new backend: a mark left behind by a data directory that was removed must not outlive it.
-      commitMark = CommitMark.open(markPath, true);
-      ({ memberId, clusterId, raftLog } = await StoreServer.join(cfg, backend, log));
-    } else {
-      commitMark = CommitMark.open(markPath, true);
-      const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
-        id: memberIdFor(urls, cfg.initialClusterToken),
-        name,
-        peerURLs: urls,
-        clientURLs: [],
-        isLearner: false,
-      }));
-      const self = members.find((m) => m.name === cfg.name)!;
-      memberId = self.id;
-      clusterId = clusterIdFor(members.map((m) => m.id));
-      raftLog = await RaftLogStore.bootstrap(backend, { voters: members.map((m) => m.id), learners: [] });
-      await backend.write(
-        [
-          { type: 'put', key: metaMemberId, value: encodeUint64(memberId) },
-          { type: 'put', key: metaClusterId, value: encodeUint64(clusterId) },
-          ...members.map(memberOp),
-        ],
-        true,
-      );
-      log.info({ memberId: hex(memberId), clusterId: hex(clusterId), members: members.map((m) => m.name) }, 'store: bootstrapped a new member');
+    } catch (err) {
+      commitMark?.close();
+      await backend.close();
+      throw err;
     }
     const members = await loadMembers(backend);
     const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
@@ -327,16 +333,9 @@ export class StoreServer implements TransportHost, PeerHost {
    */
   private static async join(cfg: StoreConfig, backend: Backend, log: Logger): Promise<{ memberId: bigint; clusterId: bigint; raftLog: RaftLogStore }> {
     const peers = [...cfg.initialCluster].filter(([name]) => name !== cfg.name).flatMap(([, urls]) => urls);
-    let view: ClusterView;
-    try {
-      view = await fetchClusterView(peers, 5000);
-    } catch (err) {
-      await backend.close();
-      throw err;
-    }
+    const view = await fetchClusterView(peers, 5000);
     const self = view.members.find((m) => sameURLs(m.peerURLs, cfg.initialAdvertisePeerUrls));
     if (self === undefined || view.removed.some((id) => id === self.id)) {
-      await backend.close();
       throw new JoinClusterError(
         `member ${cfg.name} (peer URLs ${cfg.initialAdvertisePeerUrls.join(',')}) is not a member of cluster ${hex(view.clusterId)}, whose members are ` +
           `${view.members.map((m) => `${hex(m.id)}=${m.peerURLs.join('|')}`).join(', ')}; add it first (etcdctl member add, capstan member add)`,
@@ -481,6 +480,8 @@ export class StoreServer implements TransportHost, PeerHost {
       // It goes first, since it may hold an older deferred HardState that this Ready's must overwrite.
       const queued = this.kv.drain();
       if (queued.length > 0) ops = queued.concat(ops);
+      this.flushTimer?.cancel();
+      this.flushTimer = undefined;
     }
     // Resolves with how long LevelDB took to write it: what runs meanwhile (early applies) is not counted in it.
     const persisted = ops.length > 0 ? this.backend.write(ops, rd.mustSync) : undefined;
@@ -555,7 +556,7 @@ export class StoreServer implements TransportHost, PeerHost {
   private async applyEntries(entries: Entry[]): Promise<void> {
     // Every entry here is durable (see handleReady): the commit mark may cover them, and must before any of
     // their clients is answered, since the backend's commit index may wait in memory with the applied state.
-    this.commitMark.advance(entries[entries.length - 1]!.index);
+    this.commitMark.advance(entries[entries.length - 1]!);
     // Watchers get the events of the entries applied in one go as one batch (WatchableStore.hold); it goes
     // out before anything is awaited, so a batch never waits on a preparation.
     this.watchable.hold();

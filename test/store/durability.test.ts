@@ -9,7 +9,7 @@
  * down with the next write, never letting the applied index on disk get ahead of the commit index there, and
  * the commit mark (its own small file, written synchronously) covers a write before the write is answered.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -236,7 +236,7 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     const store = await startInProcessStore();
     cleanups.push(() => store.stop());
     const { disk } = watchBatches(store.s);
-    const mark = (): number | undefined => decodeMark(readFileSync(join(store.dataDir, 'member', COMMIT_MARK_FILE)));
+    const mark = (): number | undefined => decodeMark(readFileSync(join(store.dataDir, 'member', COMMIT_MARK_FILE)))?.index;
     for (let i = 0; i < 10; i++) {
       await store.s.propose(putOp(`commit-mark/k${i}`, 'v'));
       // Read at once after the answer: the mark was written synchronously, before it.
@@ -250,6 +250,25 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     await store.restart();
     expect(store.s.kv.currentRev).toBe(rev);
     expect(store.s.raftStatus().commit).toBeGreaterThanOrEqual(mark()!);
+  });
+
+  it('a member bootstrapped on a new backend starts its commit mark over: a mark its data directory left behind is never taken for this log\'s', async () => {
+    const store = await startInProcessStore();
+    cleanups.push(() => store.stop());
+    const markFile = join(store.dataDir, 'member', COMMIT_MARK_FILE);
+    for (let i = 0; i < 30; i++) await store.s.propose(putOp(`old-log/k${i}`, 'v'));
+    const left = decodeMark(readFileSync(markFile))!;
+    expect(left.index).toBeGreaterThanOrEqual(30);
+    await store.s.stop();
+    // The backend goes, the mark stays: the next start bootstraps a new log under the old mark.
+    rmSync(join(store.dataDir, 'member', 'db'), { recursive: true });
+    await store.restart();
+    expect(store.s.kv.currentRev).toBe(1);
+    expect(decodeMark(readFileSync(markFile))!.index).toBeLessThan(left.index);
+    await store.s.propose(putOp('new-log/a', 'v'));
+    await store.restart();
+    expect(store.s.raftStatus().commit).toBeLessThan(left.index);
+    expect(store.s.kv.currentRev).toBe(2);
   });
 
   it('in a 3-member cluster under concurrent writes and Txns, the term and commit index on disk never go back on any member, and the applied index never passes the commit index', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfState, Entry, HardState, Ready, Snapshot } from '../../src/raft/index.js';
 import { Backend, Prefix, prefixRange } from '../../src/store/backend.js';
 import { systemClock } from '../../src/util/clock.js';
+import { NO_MARK } from '../../src/store/commit-mark.js';
 import { RaftLogStore, decodeEntry, decodeSnapshotMeta, encodeEntry, encodeSnapshotMeta, entryKey } from '../../src/store/raft-log-store.js';
 
 // ------------------------------------------------------------------------------------------ fixture
@@ -25,7 +26,7 @@ async function reopen(dir: string, backend: Backend): Promise<{ backend: Backend
   await backend.close();
   open.splice(open.indexOf(backend), 1);
   const next = await openBackend(dir);
-  return { backend: next.backend, store: await RaftLogStore.load(next.backend) };
+  return { backend: next.backend, store: await RaftLogStore.load(next.backend, NO_MARK) };
 }
 
 afterEach(async () => {
@@ -103,7 +104,7 @@ describe('RaftLogStore', () => {
   it('bootstrap records the initial membership; exists reports it; load brings it back', async () => {
     const { dir, backend } = await openBackend();
     expect(await RaftLogStore.exists(backend)).toBe(false);
-    await expect(RaftLogStore.load(backend)).rejects.toThrow('no raft state');
+    await expect(RaftLogStore.load(backend, NO_MARK)).rejects.toThrow('no raft state');
     const store = await RaftLogStore.bootstrap(backend, { voters: [1n, 2n], learners: [3n] });
     expect(await RaftLogStore.exists(backend)).toBe(true);
     expect(store.storage.initialState()).toEqual({ hardState: { term: 0, vote: 0n, commit: 0 }, confState: { voters: [1n, 2n], learners: [3n] } });
@@ -140,33 +141,40 @@ describe('RaftLogStore', () => {
     expect(loaded.storage.term(6)).toBe(2);
   });
 
-  it('load takes a commit mark ahead of the HardState on disk as the commit index, and ignores one behind it', async () => {
+  it('load takes a commit mark past the HardState on disk as the commit index when the log holds its entry, and leaves any other aside', async () => {
     const { dir, backend } = await openBackend();
     const store = await RaftLogStore.bootstrap(backend, CS);
-    const normal = ents(1, 6, 1).map((e) => ({ ...e, type: 'EntryNormal' as const }));
-    await persist(backend, store, ready({ entries: normal, hardState: { term: 1, vote: 1n, commit: 2 } }));
+    const normal = (from: number, to: number, term: number): Entry[] => ents(from, to, term).map((e) => ({ ...e, type: 'EntryNormal' as const }));
+    await persist(backend, store, ready({ entries: [...normal(1, 3, 1), ...normal(4, 6, 2)], hardState: { term: 2, vote: 1n, commit: 2 } }));
     await backend.close();
     open.splice(open.indexOf(backend), 1);
     let next = await openBackend(dir);
-    expect((await RaftLogStore.load(next.backend, 5)).storage.initialState().hardState).toEqual({ term: 1, vote: 1n, commit: 5 });
-    expect((await RaftLogStore.load(next.backend, 1)).storage.initialState().hardState).toEqual({ term: 1, vote: 1n, commit: 2 });
-    // A mark past the log cannot have been written for entries on disk: the log was lost, as etcd says.
-    await expect(RaftLogStore.load(next.backend, 7)).rejects.toThrow('the commit mark (7) is past the last log entry (6)');
+    const hardState = async (mark: { index: number; term: number }): Promise<{ commit: number; stale: unknown }> => {
+      const loaded = await RaftLogStore.load(next.backend, mark);
+      return { commit: loaded.storage.initialState().hardState.commit, stale: loaded.staleMark };
+    };
+    expect(await hardState({ index: 5, term: 2 })).toEqual({ commit: 5, stale: undefined });
+    expect(await hardState({ index: 3, term: 1 })).toEqual({ commit: 3, stale: undefined });
+    // Behind the HardState: nothing to take, nothing stale.
+    expect(await hardState({ index: 1, term: 1 })).toEqual({ commit: 2, stale: undefined });
+    // Another log's entry at that index (a mark that outlived its data directory), or one past this log.
+    expect(await hardState({ index: 5, term: 1 })).toEqual({ commit: 2, stale: { index: 5, term: 1 } });
+    expect(await hardState({ index: 7, term: 2 })).toEqual({ commit: 2, stale: { index: 7, term: 2 } });
 
     // --force-new-cluster keeps the entries up to the mark, not only those up to the HardState's commit index.
-    expect(await RaftLogStore.forceNewCluster(next.backend, 1n, [], 5)).toEqual([2n, 3n]);
+    expect(await RaftLogStore.forceNewCluster(next.backend, 1n, [], { index: 5, term: 2 })).toEqual([2n, 3n]);
     await next.backend.close();
     open.splice(open.indexOf(next.backend), 1);
     next = await openBackend(dir);
-    const forced = await RaftLogStore.load(next.backend);
-    expect(memLog(forced).map((e) => [e.index, e.type])).toEqual([
-      [1, 'EntryNormal'],
-      [2, 'EntryNormal'],
-      [3, 'EntryNormal'],
-      [4, 'EntryNormal'],
-      [5, 'EntryNormal'],
-      [6, 'EntryConfChange'],
-      [7, 'EntryConfChange'],
+    const forced = await RaftLogStore.load(next.backend, NO_MARK);
+    expect(memLog(forced).map((e) => [e.index, e.term, e.type])).toEqual([
+      [1, 1, 'EntryNormal'],
+      [2, 1, 'EntryNormal'],
+      [3, 1, 'EntryNormal'],
+      [4, 2, 'EntryNormal'],
+      [5, 2, 'EntryNormal'],
+      [6, 2, 'EntryConfChange'],
+      [7, 2, 'EntryConfChange'],
     ]);
     expect(forced.storage.initialState().hardState.commit).toBe(7);
   });
