@@ -308,8 +308,9 @@ export class StoreServer implements TransportHost, PeerHost {
         log.info({ memberId: hex(memberId), clusterId: hex(clusterId), members: members.map((m) => m.name) }, 'store: bootstrapped a new member');
       }
     } catch (err) {
+      // The start's own error is the one to report, not a failure to close after it.
       commitMark?.close();
-      await backend.close();
+      await backend.close().catch(() => undefined);
       throw err;
     }
     const members = await loadMembers(backend);
