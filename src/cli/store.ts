@@ -29,6 +29,7 @@ const flagHelp: Record<StoreFlagName, string> = {
   'auto-compaction-retention': 'auto compaction retention; 0 means off (default "0")',
   'log-level': 'debug, info, warn or error (default "info")',
   'listen-metrics-urls': 'list of URLs to also serve /metrics and /health on',
+  metrics: 'set level of detail for exported metrics, specify "extensive" to include server side grpc histogram metrics (default "basic")',
   'experimental-watch-progress-notify-interval': 'duration of periodic watch progress notifications (default 10m)',
   'experimental-enable-fault-injection': 'serve /debug/faults/partition (peer partitions) for chaos tests; never on a production member',
   'experimental-unsafe-local-linearizable-reads': 'TEST ONLY, UNSAFE: serve linearizable reads locally without ReadIndex (a deliberate bug)',

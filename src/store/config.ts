@@ -26,6 +26,8 @@ export interface StoreConfig {
   autoCompactionRetention: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   listenMetricsUrls: URL[];
+  /** metrics is --metrics: 'extensive' adds the server-side gRPC latency histogram (grpc_server_handling_seconds), as etcd. */
+  metrics: 'basic' | 'extensive';
   /** watchProgressNotifyIntervalMs is how often watchers that asked for progress notifications get one. */
   watchProgressNotifyIntervalMs: number;
   /** experimentalEnableFaultInjection serves /debug/faults/* (peer partitions) for chaos tests; never in production. */
@@ -59,6 +61,7 @@ export const STORE_FLAGS = [
   'auto-compaction-retention',
   'log-level',
   'listen-metrics-urls',
+  'metrics',
   'experimental-watch-progress-notify-interval',
   'experimental-enable-fault-injection',
   'experimental-unsafe-local-linearizable-reads',
@@ -186,6 +189,7 @@ export function resolveStoreConfig(flags: Partial<Record<StoreFlagName, string>>
     autoCompactionRetention: retention,
     logLevel: oneOf('log-level', 'info', ['debug', 'info', 'warn', 'error'] as const),
     listenMetricsUrls: urls('listen-metrics-urls', ''),
+    metrics: oneOf('metrics', 'basic', ['basic', 'extensive'] as const),
     watchProgressNotifyIntervalMs: duration('experimental-watch-progress-notify-interval', '10m'),
     experimentalEnableFaultInjection: bool('experimental-enable-fault-injection'),
     experimentalUnsafeLocalLinearizableReads: bool('experimental-unsafe-local-linearizable-reads'),

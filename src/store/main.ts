@@ -39,7 +39,7 @@ export interface RunningStore {
  * metrics URLs.
  */
 export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: Random; log: Logger }): Promise<RunningStore> {
-  const metrics = createStoreMetrics();
+  const metrics = createStoreMetrics({ extensive: cfg.metrics === 'extensive' });
   const server = await StoreServer.start(cfg, { ...deps, metrics });
   const protos = loadProtos();
   const grpcServer = new grpc.Server({

@@ -17,14 +17,19 @@ export interface StoreMetrics {
   appliedIndex: Gauge;
   walFsyncSeconds: Histogram;
   dbSize: Gauge;
-  grpcHandled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
+  grpcHandled: Counter<'grpc_type' | 'grpc_service' | 'grpc_method' | 'grpc_code'>;
+  /** grpcHandlingSeconds is go-grpc-prometheus's server latency histogram; only with --metrics=extensive, as etcd. */
+  grpcHandlingSeconds: Histogram<'grpc_type' | 'grpc_service' | 'grpc_method'> | undefined;
   fastPathCalls: Counter;
   watchers: Gauge;
   watchEventsReplayed: Counter;
 }
 
-/** createStoreMetrics makes a registry of its own (no global default registry: several servers may share a process in tests). */
-export function createStoreMetrics(): StoreMetrics {
+/**
+ * createStoreMetrics makes a registry of its own (no global default registry: several servers may share a process
+ * in tests); extensive adds what etcd's --metrics=extensive adds.
+ */
+export function createStoreMetrics(options: { extensive?: boolean } = {}): StoreMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const r = { registers: [registry] };
@@ -53,9 +58,19 @@ export function createStoreMetrics(): StoreMetrics {
     grpcHandled: new Counter({
       name: 'grpc_server_handled_total',
       help: 'Total number of RPCs completed on the server, regardless of success or failure.',
-      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      labelNames: ['grpc_code', 'grpc_method', 'grpc_service', 'grpc_type'],
       ...r,
     }),
+    grpcHandlingSeconds: options.extensive
+      ? new Histogram({
+          name: 'grpc_server_handling_seconds',
+          help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
+          labelNames: ['grpc_method', 'grpc_service', 'grpc_type'],
+          // Prometheus's default buckets, as go-grpc-prometheus uses them.
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          ...r,
+        })
+      : undefined,
     watchers: new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', ...r }),
     watchEventsReplayed: new Counter({
       name: 'capstan_store_watch_events_replayed_total',

@@ -2,7 +2,8 @@
  * The HTTP endpoints a store serves on its client port beside gRPC, as etcd 3.4 does: /health, /metrics
  * (etcd's metric names) and /version — plus, on capstan, the /healthz, /readyz and /livez every capstan
  * server process offers. /health is also shown unhealthy: with the NOSPACE alarm raised, and on a member
- * whose cluster lost its quorum. --listen-metrics-urls serves /metrics and /health on another address.
+ * whose cluster lost its quorum. --listen-metrics-urls serves /metrics and /health on another address;
+ * --metrics=extensive adds the server-side gRPC latency histogram.
  */
 import { afterAll, expect, it } from 'vitest';
 import { useClusters } from './helpers/cluster.js';
@@ -31,6 +32,8 @@ describeCompat('HTTP endpoints on the client port', ['store'], () => {
     expect(r.type).toMatch(/^text\/plain/);
     expect(r.body).toMatch(/^etcd_server_has_leader 1$/m);
     expect(r.body).toContain('# TYPE etcd_disk_wal_fsync_duration_seconds histogram');
+    // --metrics defaults to basic: no server-side latency histogram.
+    expect(r.body).not.toContain('grpc_server_handling_seconds');
   });
 
   it('/version names the etcd server and cluster versions', async () => {
@@ -131,5 +134,26 @@ describeCompat('--listen-metrics-urls', ['store'], () => {
     const health = await fetch(new URL('/health', metricsUrl), { signal: AbortSignal.timeout(5000) });
     expect(health.status).toBe(200);
     expect((JSON.parse(await health.text()) as { health: string }).health).toBe('true');
+  });
+});
+
+describeCompat('--metrics=extensive', ['store'], () => {
+  const store = useStore({ name: 'metrics-extensive', flags: ['--metrics=extensive'] });
+
+  it('adds grpc_server_handling_seconds, by method, beside grpc_server_handled_total', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    try {
+      await rpc.put({ key: Buffer.from('extensive'), value: Buffer.from('v') });
+    } finally {
+      rpc.close();
+    }
+    const text = await (await fetch(new URL('/metrics', store().endpoint), { signal: AbortSignal.timeout(5000) })).text();
+    const put = 'grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"';
+    expect(text).toContain('# TYPE grpc_server_handling_seconds histogram');
+    expect(text).toMatch(new RegExp(`^grpc_server_handling_seconds_count\\{${put}\\} 1$`, 'm'));
+    // Go's client writes le last, prom-client first: either is the same series to Prometheus.
+    const bucket10 = text.split('\n').filter((l) => l.startsWith('grpc_server_handling_seconds_bucket{') && l.includes('le="10"') && l.includes(put));
+    expect(bucket10.map((l) => l.replace(/,?le="10",?/, '')), text).toEqual([`grpc_server_handling_seconds_bucket{${put}} 1`]);
+    expect(text).toMatch(new RegExp(`^grpc_server_handled_total\\{grpc_code="OK",${put}\\} 1$`, 'm'));
   });
 });

@@ -46,6 +46,7 @@ describe('resolveStoreConfig defaults (etcd 3.4 flag defaults)', () => {
     expect(c.autoCompactionRetention).toBe('0');
     expect(c.logLevel).toBe('info');
     expect(c.listenMetricsUrls).toEqual([]);
+    expect(c.metrics).toBe('basic');
   });
 
   it('derives the data dir and the one-member initial cluster from --name and the advertised peer URLs', () => {
@@ -147,10 +148,11 @@ describe('resolveStoreConfig validation (ConfigError naming the flag)', () => {
     expect(e.message).toContain(why);
   });
 
-  it('refuses an unknown --initial-cluster-state, --auto-compaction-mode or --log-level', () => {
+  it('refuses an unknown --initial-cluster-state, --auto-compaction-mode, --log-level or --metrics', () => {
     expect(configError({ 'initial-cluster-state': 'old' }).message).toBe('--initial-cluster-state: "old" is not one of new, existing');
     expect(configError({ 'auto-compaction-mode': 'hourly' }).message).toBe('--auto-compaction-mode: "hourly" is not one of periodic, revision');
     expect(configError({ 'log-level': 'trace' }).message).toBe('--log-level: "trace" is not one of debug, info, warn, error');
+    expect(configError({ metrics: 'full' }).message).toBe('--metrics: "full" is not one of basic, extensive');
   });
 
   it('refuses --initial-cluster without a member named by --name (here the default name)', () => {

@@ -35,17 +35,22 @@ export function unary<Req, Resp>(
   log: Logger,
   metrics: StoreMetrics | undefined,
 ): UnaryHandler<Req, Resp> {
-  // The OK series is resolved once: prom-client would hash the label set on every call otherwise.
-  const handledOk = metrics?.grpcHandled.labels({ grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+  // The OK series are resolved once: prom-client would hash the label set on every call otherwise. Labels in
+  // the order Go's client sorts them, so the text reads as etcd's.
+  const handledOk = metrics?.grpcHandled.labels({ grpc_code: 'OK', grpc_method: method, grpc_service: service, grpc_type: 'unary' });
+  const handling = metrics?.grpcHandlingSeconds?.labels({ grpc_method: method, grpc_service: service, grpc_type: 'unary' });
   return (call, callback) => {
+    const timed = handling?.startTimer();
     fn(call.request, call).then(
       (resp) => {
         handledOk?.inc();
+        timed?.();
         callback(null, resp);
       },
       (err: unknown) => {
         const st = toGrpcError(err);
-        metrics?.grpcHandled.inc({ grpc_service: service, grpc_method: method, grpc_code: grpc.status[st.code] ?? String(st.code) });
+        metrics?.grpcHandled.inc({ grpc_code: grpc.status[st.code] ?? String(st.code), grpc_method: method, grpc_service: service, grpc_type: 'unary' });
+        timed?.();
         log.debug({ err, method: `${service}/${method}`, code: st.code }, 'grpc: request failed');
         callback({ code: st.code, details: st.details });
       },
