@@ -140,20 +140,24 @@ describeCompat('--listen-metrics-urls', ['store'], () => {
 describeCompat('--metrics=extensive', ['store'], () => {
   const store = useStore({ name: 'metrics-extensive', flags: ['--metrics=extensive'] });
 
-  it('adds grpc_server_handling_seconds, by method, beside grpc_server_handled_total', async () => {
+  it('adds grpc_server_handling_seconds, by method, beside grpc_server_handled_total; codes named as grpc-go names them', async () => {
     const rpc = new EtcdGrpc(store().address);
     try {
       await rpc.put({ key: Buffer.from('extensive'), value: Buffer.from('v') });
+      const refused = await rpc.put({ key: Buffer.alloc(0), value: Buffer.from('v') }).catch((err: unknown) => err);
+      expect(isServiceError(refused) && refused.details).toBe('etcdserver: key is not provided');
     } finally {
       rpc.close();
     }
     const text = await (await fetch(new URL('/metrics', store().endpoint), { signal: AbortSignal.timeout(5000) })).text();
     const put = 'grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"';
+    const lines = text.split('\n');
     expect(text).toContain('# TYPE grpc_server_handling_seconds histogram');
-    expect(text).toMatch(new RegExp(`^grpc_server_handling_seconds_count\\{${put}\\} 1$`, 'm'));
+    expect(lines).toContain(`grpc_server_handling_seconds_count{${put}} 2`);
     // Go's client writes le last, prom-client first: either is the same series to Prometheus.
-    const bucket10 = text.split('\n').filter((l) => l.startsWith('grpc_server_handling_seconds_bucket{') && l.includes('le="10"') && l.includes(put));
-    expect(bucket10.map((l) => l.replace(/,?le="10",?/, '')), text).toEqual([`grpc_server_handling_seconds_bucket{${put}} 1`]);
-    expect(text).toMatch(new RegExp(`^grpc_server_handled_total\\{grpc_code="OK",${put}\\} 1$`, 'm'));
+    const bucket10 = lines.filter((l) => l.startsWith('grpc_server_handling_seconds_bucket{') && l.includes('le="10"') && l.includes(put));
+    expect(bucket10.map((l) => l.replace(/,?le="10",?/, '')), text).toEqual([`grpc_server_handling_seconds_bucket{${put}} 2`]);
+    expect(lines).toContain(`grpc_server_handled_total{grpc_code="OK",${put}} 1`);
+    expect(lines).toContain(`grpc_server_handled_total{grpc_code="InvalidArgument",${put}} 1`);
   });
 });

@@ -25,6 +25,30 @@ export interface UnaryError {
 export type UnaryHandler<Req, Resp> = (call: UnaryCallLike<Req>, callback: (err: UnaryError | null, value?: Resp) => void) => void;
 
 /**
+ * GO_CODE_NAMES are the gRPC codes as grpc-go names them (codes.Code.String()), which etcd's grpc_code labels
+ * carry: FailedPrecondition, not grpc-js's FAILED_PRECONDITION.
+ */
+const GO_CODE_NAMES: readonly string[] = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+];
+
+/**
  * unary wraps a unary handler: the promise's value is the response; anything thrown is translated into the
  * gRPC status etcd would send (one table, errors.ts), logged at debug, and counted.
  */
@@ -35,8 +59,8 @@ export function unary<Req, Resp>(
   log: Logger,
   metrics: StoreMetrics | undefined,
 ): UnaryHandler<Req, Resp> {
-  // The OK series are resolved once: prom-client would hash the label set on every call otherwise. Labels in
-  // the order Go's client sorts them, so the text reads as etcd's.
+  // Labels in the order Go's client sorts them, so the series read as etcd's (prom-client writes them in the
+  // order first given).
   const handledOk = metrics?.grpcHandled.labels({ grpc_code: 'OK', grpc_method: method, grpc_service: service, grpc_type: 'unary' });
   const handling = metrics?.grpcHandlingSeconds?.labels({ grpc_method: method, grpc_service: service, grpc_type: 'unary' });
   return (call, callback) => {
@@ -49,7 +73,7 @@ export function unary<Req, Resp>(
       },
       (err: unknown) => {
         const st = toGrpcError(err);
-        metrics?.grpcHandled.inc({ grpc_code: grpc.status[st.code] ?? String(st.code), grpc_method: method, grpc_service: service, grpc_type: 'unary' });
+        metrics?.grpcHandled.inc({ grpc_code: GO_CODE_NAMES[st.code] ?? String(st.code), grpc_method: method, grpc_service: service, grpc_type: 'unary' });
         timed?.();
         log.debug({ err, method: `${service}/${method}`, code: st.code }, 'grpc: request failed');
         callback({ code: st.code, details: st.details });
