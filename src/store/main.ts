@@ -15,10 +15,11 @@ import { UnaryFastPath } from './grpc/unary-fast-path.js';
 import { onHttp2Servers, widenReceiveWindows } from './grpc/http2-servers.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
-import { createStoreMetrics } from './metrics.js';
+import { streamMetrics, withByteCounts } from './grpc/rpc-metrics.js';
+import { createStoreMetrics, type StoreMetrics } from './metrics.js';
 import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
 import type { Logger } from '../util/logger.js';
-import { STORE_VERSION, StoreServer } from './server.js';
+import { CLUSTER_VERSION, STORE_VERSION, StoreServer } from './server.js';
 import { NONE } from '../raft/index.js';
 import { LISTEN_BACKLOG } from '../util/listen.js';
 
@@ -50,6 +51,8 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
     // No channelz service is registered; its per-call bookkeeping only costs CPU.
     'grpc.enable_channelz': 0,
+    // Streams are counted here; unary calls around their handlers, which the fast path shares (rpc-metrics.ts).
+    interceptors: [streamMetrics(metrics)],
   });
   const log = deps.log;
   // The KV service's unary calls are answered on the HTTP/2 stream itself (unary-fast-path.ts); the rest
@@ -61,24 +64,25 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
     // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
-    grpcServer.addService(wrapped.def, wrapped.impl as grpc.UntypedServiceImplementation);
-    if (fast) fastPath.addService(wrapped.def, wrapped.impl);
+    const counted = withByteCounts(wrapped.def, metrics);
+    grpcServer.addService(counted, wrapped.impl as grpc.UntypedServiceImplementation);
+    if (fast) fastPath.addService(counted, wrapped.impl);
   };
   add(withFastKvCodec(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics), true);
   add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
   add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
-  add(protos.services.Auth, authService(server));
+  add(protos.services.Auth, authService(server, metrics));
 
-  const httpServer = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
+  const httpServer = http.createServer((req, res) => void handleHttp(server, metrics, log, req, res));
   const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);
   const clientPorts: number[] = [];
   const metricsServers: http.Server[] = [];
   try {
     for (const u of cfg.listenClientUrls) clientPorts.push(await listener.listen(hostOf(u), Number(u.port)));
     for (const u of cfg.listenMetricsUrls) {
-      const ms = http.createServer((req, res) => void handleHttp(server, metrics.registry, log, req, res));
+      const ms = http.createServer((req, res) => void handleHttp(server, metrics, log, req, res));
       metricsServers.push(ms);
       await new Promise<void>((resolve, reject) => {
         ms.once('error', reject);
@@ -147,7 +151,8 @@ function hostOf(u: URL): string {
   return h.startsWith('[') ? h.slice(1, -1) : h;
 }
 
-async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>; contentType: string }, log: Logger, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handleHttp(s: StoreServer, metrics: StoreMetrics, log: Logger, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const registry = metrics.registry;
   const path = (req.url ?? '/').split('?')[0];
   const json = (code: number, body: unknown): void => {
     res.writeHead(code, { 'content-type': 'application/json' });
@@ -164,7 +169,7 @@ async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>
         res.end(await registry.metrics());
         return;
       case '/version':
-        json(200, { etcdserver: STORE_VERSION, etcdcluster: '3.4.0' });
+        json(200, { etcdserver: STORE_VERSION, etcdcluster: CLUSTER_VERSION });
         return;
       case '/livez':
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -175,6 +180,8 @@ async function handleHttp(s: StoreServer, registry: { metrics(): Promise<string>
       case '/readyz': {
         const reason = await unhealthyReason(s);
         if (path === '/health') {
+          // etcd counts the checks of /health (not of capstan's /healthz and /readyz).
+          (reason === undefined ? metrics.healthSuccess : metrics.healthFailures).inc();
           json(reason === undefined ? 200 : 503, { health: reason === undefined ? 'true' : 'false', reason: reason ?? '' });
         } else {
           res.writeHead(reason === undefined ? 200 : 503, { 'content-type': 'text/plain' });

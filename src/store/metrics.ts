@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PeerTraffic } from './transport/peer-transport.js';
 
 /**
  * StoreMetrics are the member's Prometheus metrics, named as etcd names its own so that dashboards built for
@@ -9,21 +10,52 @@ export interface StoreMetrics {
   hasLeader: Gauge;
   isLeader: Gauge;
   leaderChanges: Counter;
-  proposalsCommitted: Counter;
+  /** proposalsCommitted and proposalsApplied are gauges holding the commit and applied index, as etcd's are. */
+  proposalsCommitted: Gauge;
+  proposalsApplied: Gauge;
   proposalsFailed: Counter;
   slowApplies: Counter;
   heartbeatsLate: Counter;
   proposalsPending: Gauge;
-  appliedIndex: Gauge;
   walFsyncSeconds: Histogram;
+  /** backendCommitSeconds times the backend writes that carry applied (MVCC) state. */
+  backendCommitSeconds: Histogram;
   dbSize: Gauge;
+  /** dbSizeDebugging is etcd 3.4's older name for dbSize, which its sample Grafana dashboard reads. */
+  dbSizeDebugging: Gauge;
+  quotaBackendBytes: Gauge;
+  serverId: Gauge<'server_id'>;
+  serverVersion: Gauge<'server_version'>;
+  clusterVersion: Gauge<'cluster_version'>;
+  isLearner: Gauge;
+  healthSuccess: Counter;
+  healthFailures: Counter;
+  /** The go-grpc-prometheus server series etcd serves, for unary calls and streams alike. */
+  grpcStarted: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
   grpcHandled: Counter<'grpc_type' | 'grpc_service' | 'grpc_method' | 'grpc_code'>;
+  grpcMsgReceived: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
+  grpcMsgSent: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
+  /** clientReceivedBytes and clientSentBytes count client gRPC message payloads, as etcd's codec does. */
+  clientReceivedBytes: Counter;
+  clientSentBytes: Counter;
+  /** Peer traffic by peer member ID (hex), as etcd's rafthttp labels it. */
+  peerSentBytes: Counter<'To'>;
+  peerReceivedBytes: Counter<'From'>;
+  peerSentFailures: Counter<'To'>;
+  activePeers: Gauge<'Local' | 'Remote'>;
+  disconnectedPeers: Counter<'Local' | 'Remote'>;
   /** grpcHandlingSeconds is go-grpc-prometheus's server latency histogram; only with --metrics=extensive, as etcd. */
   grpcHandlingSeconds: Histogram<'grpc_type' | 'grpc_service' | 'grpc_method'> | undefined;
   fastPathCalls: Counter;
   watchers: Gauge;
   watchEventsReplayed: Counter;
 }
+
+/** DISK_BUCKETS are etcd's disk latency buckets: 1 ms doubling to about 8 s. */
+const DISK_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
+
+/** GRPC_LABELS are go-grpc-prometheus's labels of a call's series. */
+const GRPC_LABELS = ['grpc_method', 'grpc_service', 'grpc_type'] as const;
 
 /**
  * createStoreMetrics makes a registry of its own (no global default registry: several servers may share a process
@@ -38,7 +70,8 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
     hasLeader: new Gauge({ name: 'etcd_server_has_leader', help: 'Whether or not a leader exists. 1 is existence, 0 is not.', ...r }),
     isLeader: new Gauge({ name: 'etcd_server_is_leader', help: 'Whether or not this member is a leader. 1 if is, 0 otherwise.', ...r }),
     leaderChanges: new Counter({ name: 'etcd_server_leader_changes_seen_total', help: 'The number of leader changes seen.', ...r }),
-    proposalsCommitted: new Counter({ name: 'etcd_server_proposals_applied_total', help: 'The total number of consensus proposals applied.', ...r }),
+    proposalsCommitted: new Gauge({ name: 'etcd_server_proposals_committed_total', help: 'The total number of consensus proposals committed.', ...r }),
+    proposalsApplied: new Gauge({ name: 'etcd_server_proposals_applied_total', help: 'The total number of consensus proposals applied.', ...r }),
     proposalsFailed: new Counter({ name: 'etcd_server_proposals_failed_total', help: 'The total number of failed proposals seen.', ...r }),
     slowApplies: new Counter({ name: 'etcd_server_slow_apply_total', help: 'The total number of slow apply requests (likely overloaded from slow disk).', ...r }),
     heartbeatsLate: new Counter({
@@ -47,20 +80,38 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
       ...r,
     }),
     proposalsPending: new Gauge({ name: 'etcd_server_proposals_pending', help: 'The current number of pending proposals to commit.', ...r }),
-    appliedIndex: new Gauge({ name: 'etcd_server_applied_index', help: 'The current applied index of Raft.', ...r }),
-    walFsyncSeconds: new Histogram({
-      name: 'etcd_disk_wal_fsync_duration_seconds',
-      help: 'The latency distributions of fsync called by WAL.',
-      buckets: [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192],
+    walFsyncSeconds: new Histogram({ name: 'etcd_disk_wal_fsync_duration_seconds', help: 'The latency distributions of fsync called by WAL.', buckets: DISK_BUCKETS, ...r }),
+    backendCommitSeconds: new Histogram({
+      name: 'etcd_disk_backend_commit_duration_seconds',
+      help: 'The latency distributions of commit called by backend.',
+      buckets: DISK_BUCKETS,
       ...r,
     }),
     dbSize: new Gauge({ name: 'etcd_mvcc_db_total_size_in_bytes', help: 'Total size of the underlying database physically allocated in bytes.', ...r }),
+    dbSizeDebugging: new Gauge({ name: 'etcd_debugging_mvcc_db_total_size_in_bytes', help: 'Total size of the underlying database physically allocated in bytes.', ...r }),
+    quotaBackendBytes: new Gauge({ name: 'etcd_server_quota_backend_bytes', help: 'Current backend storage quota size in bytes.', ...r }),
+    serverId: new Gauge({ name: 'etcd_server_id', help: 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', labelNames: ['server_id'], ...r }),
+    serverVersion: new Gauge({ name: 'etcd_server_version', help: 'Which version is running. 1 for \'server_version\' label with current version.', labelNames: ['server_version'], ...r }),
+    clusterVersion: new Gauge({ name: 'etcd_cluster_version', help: 'Which version is running. 1 for \'cluster_version\' label with current cluster version', labelNames: ['cluster_version'], ...r }),
+    isLearner: new Gauge({ name: 'etcd_server_is_learner', help: 'Whether or not this member is a learner. 1 if is, 0 otherwise.', ...r }),
+    healthSuccess: new Counter({ name: 'etcd_server_health_success', help: 'The total number of successful health checks', ...r }),
+    healthFailures: new Counter({ name: 'etcd_server_health_failures', help: 'The total number of failed health checks', ...r }),
+    grpcStarted: new Counter({ name: 'grpc_server_started_total', help: 'Total number of RPCs started on the server.', labelNames: GRPC_LABELS, ...r }),
     grpcHandled: new Counter({
       name: 'grpc_server_handled_total',
       help: 'Total number of RPCs completed on the server, regardless of success or failure.',
       labelNames: ['grpc_code', 'grpc_method', 'grpc_service', 'grpc_type'],
       ...r,
     }),
+    grpcMsgReceived: new Counter({ name: 'grpc_server_msg_received_total', help: 'Total number of RPC stream messages received on the server.', labelNames: GRPC_LABELS, ...r }),
+    grpcMsgSent: new Counter({ name: 'grpc_server_msg_sent_total', help: 'Total number of gRPC stream messages sent by the server.', labelNames: GRPC_LABELS, ...r }),
+    clientReceivedBytes: new Counter({ name: 'etcd_network_client_grpc_received_bytes_total', help: 'The total number of bytes received from grpc clients.', ...r }),
+    clientSentBytes: new Counter({ name: 'etcd_network_client_grpc_sent_bytes_total', help: 'The total number of bytes sent to grpc clients.', ...r }),
+    peerSentBytes: new Counter({ name: 'etcd_network_peer_sent_bytes_total', help: 'The total number of bytes sent to peers.', labelNames: ['To'], ...r }),
+    peerReceivedBytes: new Counter({ name: 'etcd_network_peer_received_bytes_total', help: 'The total number of bytes received from peers.', labelNames: ['From'], ...r }),
+    peerSentFailures: new Counter({ name: 'etcd_network_peer_sent_failures_total', help: 'The total number of send failures from peers.', labelNames: ['To'], ...r }),
+    activePeers: new Gauge({ name: 'etcd_network_active_peers', help: 'The current number of active peer connections.', labelNames: ['Local', 'Remote'], ...r }),
+    disconnectedPeers: new Counter({ name: 'etcd_network_disconnected_peers_total', help: 'The total number of disconnected peers.', labelNames: ['Local', 'Remote'], ...r }),
     grpcHandlingSeconds: options.extensive
       ? new Histogram({
           name: 'grpc_server_handling_seconds',
@@ -82,5 +133,23 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
       help: 'Unary KV calls answered on the HTTP/2 stream without going through grpc-js.',
       ...r,
     }),
+  };
+}
+
+/**
+ * peerTraffic counts a member's peer traffic in its metrics, labelled with member IDs in hex as etcd's rafthttp
+ * labels them (To, From; Local and Remote for connections).
+ */
+export function peerTraffic(m: StoreMetrics, local: bigint): PeerTraffic {
+  const localHex = local.toString(16);
+  return {
+    sent: (to, bytes) => m.peerSentBytes.inc({ To: to.toString(16) }, bytes),
+    received: (from, bytes) => m.peerReceivedBytes.inc({ From: from.toString(16) }, bytes),
+    sendFailed: (to, messages) => m.peerSentFailures.inc({ To: to.toString(16) }, messages),
+    connected: (peer) => m.activePeers.inc({ Local: localHex, Remote: peer.toString(16) }),
+    disconnected: (peer) => {
+      m.activePeers.dec({ Local: localHex, Remote: peer.toString(16) });
+      m.disconnectedPeers.inc({ Local: localHex, Remote: peer.toString(16) });
+    },
   };
 }

@@ -66,7 +66,7 @@ import { fetchClusterView, JoinClusterError, type ClusterView } from './transpor
 import { PeerServer, type PeerHost } from './transport/peer-service.js';
 import { PeerTransport, type SnapshotSource, type TransportHost } from './transport/peer-transport.js';
 import { PeerFaults } from './transport/peer-faults.js';
-import type { StoreMetrics } from './metrics.js';
+import { peerTraffic, type StoreMetrics } from './metrics.js';
 
 /** ApplyResult is what a proposer receives once its entry is applied. */
 export type ApplyResult = { ok: true; resp: unknown; after?: Promise<void> } | { ok: false; err: unknown };
@@ -122,6 +122,9 @@ const URGENT = new Set<Message['type']>(['MsgHeartbeat', 'MsgHeartbeatResp']);
 
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
+
+/** CLUSTER_VERSION is the cluster version capstan reports (/version's etcdcluster), as an etcd 3.4 cluster would. */
+export const CLUSTER_VERSION = '3.4.0';
 
 /**
  * StoreServer is one member of the store (etcd's EtcdServer): it drives the Raft core from one loop —
@@ -242,9 +245,17 @@ export class StoreServer implements TransportHost, PeerHost {
       preVote: true,
       logger: log.child({ component: 'raft' }),
     });
-    this.transport = new PeerTransport(this, log.child({ component: 'transport' }), this.faults);
+    const traffic = metrics === undefined ? undefined : peerTraffic(metrics, memberId);
+    this.transport = new PeerTransport(this, log.child({ component: 'transport' }), this.faults, traffic);
     this.transport.setPeers(this.peerURLs());
-    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }), this.faults);
+    this.peerServer = new PeerServer(this, log.child({ component: 'peer' }), this.faults, traffic);
+    if (metrics !== undefined) {
+      metrics.serverId.set({ server_id: hex(memberId) }, 1);
+      metrics.serverVersion.set({ server_version: STORE_VERSION }, 1);
+      metrics.clusterVersion.set({ cluster_version: CLUSTER_VERSION }, 1);
+      metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
+      metrics.isLearner.set(this.members.get(memberId)?.isLearner === true ? 1 : 0);
+    }
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
   }
@@ -447,13 +458,21 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */
   private flushInBackground(): void {
-    void this.kv.flush().catch((err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'));
+    this.kv.flush().then(
+      (took) => {
+        if (took !== undefined) this.metrics?.backendCommitSeconds.observe(took / 1000);
+      },
+      (err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'),
+    );
   }
 
   /** handleReady follows the Ready protocol: persist, send, apply, advance (see raw-node.ts). */
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState !== undefined) this.onSoftState(rd.softState.lead, rd.softState.raftState === 'StateLeader');
-    if (rd.hardState !== undefined) this.term = rd.hardState.term;
+    if (rd.hardState !== undefined) {
+      this.term = rd.hardState.term;
+      this.metrics?.proposalsCommitted.set(rd.hardState.commit);
+    }
     if (rd.snapshot !== undefined) await this.installSnapshot(rd.snapshot.metadata.index);
     // A leader's appends and heartbeats depend on nothing it has yet to persist, so they go out before its own
     // fsync and the two overlap (thesis §10.2.1); the core counts the leader's own log only once persisted.
@@ -469,6 +488,7 @@ export class StoreServer implements TransportHost, PeerHost {
       this.transport.send(early);
     }
     let ops = this.raftLog.persistOps(rd);
+    let carriesApplied = false;
     if (ops.length > 0 && !rd.mustSync) {
       // Only the commit index moved: nothing needs a sync or waits for this write (etcd's WAL buffers such a
       // HardState unsynced). It goes down with the next write — the next Ready's, or the MVCC flush at the
@@ -480,7 +500,10 @@ export class StoreServer implements TransportHost, PeerHost {
       // What earlier Readys applied to MVCC goes down in the same write: one LevelDB write per Ready, not two.
       // It goes first, since it may hold an older deferred HardState that this Ready's must overwrite.
       const queued = this.kv.drain();
-      if (queued.length > 0) ops = queued.concat(ops);
+      if (queued.length > 0) {
+        ops = queued.concat(ops);
+        carriesApplied = true;
+      }
       this.flushTimer?.cancel();
       this.flushTimer = undefined;
     }
@@ -493,6 +516,8 @@ export class StoreServer implements TransportHost, PeerHost {
     if (persisted !== undefined) {
       const took = await persisted;
       this.metrics?.walFsyncSeconds.observe(took / 1000);
+      // The applied state it carried was committed to the backend by the same write.
+      if (carriesApplied) this.metrics?.backendCommitSeconds.observe(took / 1000);
       if (rd.mustSync && took > WARN_SYNC_MS) this.log.warn({ tookMs: Math.round(took), expectedMs: WARN_SYNC_MS, ops: ops.length }, 'store: slow fdatasync');
     }
     this.raftLog.applyToMemory(rd);
@@ -606,7 +631,7 @@ export class StoreServer implements TransportHost, PeerHost {
     } finally {
       this.watchable.release();
     }
-    this.metrics?.appliedIndex.set(this.appliedIndex);
+    this.metrics?.proposalsApplied.set(this.appliedIndex);
     while (this.appliedWaiters.length > 0 && this.appliedWaiters[0]!.index <= this.appliedIndex) this.appliedWaiters.shift()!.resolve();
   }
 
@@ -938,7 +963,6 @@ export class StoreServer implements TransportHost, PeerHost {
       this.metrics?.proposalsFailed.inc();
       throw r.err;
     }
-    this.metrics?.proposalsCommitted.inc();
     return r.after === undefined ? { resp: r.resp as T } : { resp: r.resp as T, after: r.after };
   }
 
@@ -1043,6 +1067,7 @@ export class StoreServer implements TransportHost, PeerHost {
     }
     this.dbSize = total;
     this.metrics?.dbSize.set(total);
+    this.metrics?.dbSizeDebugging.set(total);
     return total;
   }
 
@@ -1211,6 +1236,7 @@ export class StoreServer implements TransportHost, PeerHost {
         this.members.set(id, m);
         this.kv.queue(memberOp(m));
         this.transport.setPeers(this.peerURLs());
+        if (id === this.memberId) this.metrics?.isLearner.set(m.isLearner ? 1 : 0);
         // A log that still starts at index 1 does not hold the initial membership (a snapshot at index 0 does):
         // snapshot now, so the new member is sent a snapshot, which carries it, instead of the log from 1.
         if (!ctx.promote && this.snapshotIndex === 0) this.forceSnapshot = true;

@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { toGrpcError, AuthNotEnabledError } from '../errors.js';
+import type { StoreMetrics } from '../metrics.js';
 import type { StoreServer } from '../server.js';
+import type { UnaryHandler } from './handler.js';
+import { countedUnary } from './rpc-metrics.js';
 import type * as pb from './types.js';
 
 const unsupported = 'capstan: authentication is disabled in capstan store and cannot be enabled';
@@ -8,10 +11,11 @@ const unsupported = 'capstan: authentication is disabled in capstan store and ca
 /**
  * authService implements etcdserverpb.Auth for a store whose authentication is off: AuthStatus says so,
  * Authenticate answers etcd's "authentication is not enabled", and user and role management is refused.
+ * Every call is counted in the gRPC series, as etcd counts its Auth calls.
  */
-export function authService(s: StoreServer): pb.AuthServer {
-  const refuse: grpc.handleUnaryCall<unknown, never> = (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: unsupported });
-  return {
+export function authService(s: StoreServer, metrics?: StoreMetrics): Record<keyof pb.AuthServer, UnaryHandler<unknown, unknown>> {
+  const refuse: UnaryHandler<unknown, never> = (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: unsupported });
+  const handlers: Record<keyof pb.AuthServer, UnaryHandler<unknown, unknown>> = {
     AuthStatus: (_call, callback) => callback(null, { header: s.header(s.kv.currentRev), enabled: false, authRevision: '0' }),
     Authenticate: (_call, callback) => {
       const st = toGrpcError(new AuthNotEnabledError());
@@ -33,4 +37,6 @@ export function authService(s: StoreServer): pb.AuthServer {
     RoleGrantPermission: refuse,
     RoleRevokePermission: refuse,
   };
+  for (const name of Object.keys(handlers) as (keyof pb.AuthServer)[]) handlers[name] = countedUnary('etcdserverpb.Auth', name, handlers[name], metrics);
+  return handlers;
 }

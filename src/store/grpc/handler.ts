@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../util/logger.js';
 import { toGrpcError } from '../errors.js';
 import type { StoreMetrics } from '../metrics.js';
+import { countedUnary } from './rpc-metrics.js';
 
 /**
  * UnaryCallLike is what capstan's unary handlers read of a call: the request and the request metadata. Both
@@ -25,32 +26,8 @@ export interface UnaryError {
 export type UnaryHandler<Req, Resp> = (call: UnaryCallLike<Req>, callback: (err: UnaryError | null, value?: Resp) => void) => void;
 
 /**
- * GO_CODE_NAMES are the gRPC codes as grpc-go names them (codes.Code.String()), which etcd's grpc_code labels
- * carry: FailedPrecondition, not grpc-js's FAILED_PRECONDITION.
- */
-const GO_CODE_NAMES: readonly string[] = [
-  'OK',
-  'Canceled',
-  'Unknown',
-  'InvalidArgument',
-  'DeadlineExceeded',
-  'NotFound',
-  'AlreadyExists',
-  'PermissionDenied',
-  'ResourceExhausted',
-  'FailedPrecondition',
-  'Aborted',
-  'OutOfRange',
-  'Unimplemented',
-  'Internal',
-  'Unavailable',
-  'DataLoss',
-  'Unauthenticated',
-];
-
-/**
  * unary wraps a unary handler: the promise's value is the response; anything thrown is translated into the
- * gRPC status etcd would send (one table, errors.ts), logged at debug, and counted.
+ * gRPC status etcd would send (one table, errors.ts), logged at debug, and counted (rpc-metrics.ts).
  */
 export function unary<Req, Resp>(
   service: string,
@@ -59,27 +36,17 @@ export function unary<Req, Resp>(
   log: Logger,
   metrics: StoreMetrics | undefined,
 ): UnaryHandler<Req, Resp> {
-  // Labels in the order Go's client sorts them, so the series read as etcd's (prom-client writes them in the
-  // order first given).
-  const handledOk = metrics?.grpcHandled.labels({ grpc_code: 'OK', grpc_method: method, grpc_service: service, grpc_type: 'unary' });
-  const handling = metrics?.grpcHandlingSeconds?.labels({ grpc_method: method, grpc_service: service, grpc_type: 'unary' });
-  return (call, callback) => {
-    const timed = handling?.startTimer();
+  const handler: UnaryHandler<Req, Resp> = (call, callback) => {
     fn(call.request, call).then(
-      (resp) => {
-        handledOk?.inc();
-        timed?.();
-        callback(null, resp);
-      },
+      (resp) => callback(null, resp),
       (err: unknown) => {
         const st = toGrpcError(err);
-        metrics?.grpcHandled.inc({ grpc_code: GO_CODE_NAMES[st.code] ?? String(st.code), grpc_method: method, grpc_service: service, grpc_type: 'unary' });
-        timed?.();
         log.debug({ err, method: `${service}/${method}`, code: st.code }, 'grpc: request failed');
         callback({ code: st.code, details: st.details });
       },
     );
   };
+  return countedUnary(service, method, handler, metrics);
 }
 
 /** grpcStatusError builds the error object grpc-js streams are destroyed with. */

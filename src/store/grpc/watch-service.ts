@@ -54,9 +54,11 @@ class WatchStream implements WatchSink {
 
   start(): void {
     this.call.on('data', (req: pb.WatchRequest) => this.onRequest(req));
-    this.call.on('end', () => this.close(true));
-    this.call.on('cancelled', () => this.close(false));
-    this.call.on('error', () => this.close(false));
+    // A client's half-close ends nothing: etcd reads on to EOF and keeps sending until the client cancels the
+    // stream or goes away. (A cancel also ends the client's side first; answering that with OK would count a
+    // cancelled stream as a completed one.)
+    this.call.on('cancelled', () => this.close());
+    this.call.on('error', () => this.close());
     this.call.on('drain', () => this.s.watchable.kick());
     this.progressTimer = this.clock.setInterval(() => this.sendProgress(), this.opts.progressNotifyIntervalMs);
     if (this.call.metadata.get('hasleader')[0] === 'true') this.monitorLeader();
@@ -77,7 +79,7 @@ class WatchStream implements WatchSink {
       }
       since ??= this.clock.monotonic();
       if (this.clock.monotonic() - since >= 3 * electionMs) {
-        this.close(false);
+        this.close();
         this.call.destroy(grpcStatusError(new NoLeaderError()));
       }
     }, electionMs);
@@ -210,17 +212,18 @@ class WatchStream implements WatchSink {
 
   private send(r: Partial<pb.WatchResponse>): void {
     if (this.closed) return;
-    const resp: pb.WatchResponse = {
-      header: r.header ?? this.s.header(this.s.kv.currentRev),
-      watchId: r.watchId ?? '0',
-      created: r.created ?? false,
-      canceled: r.canceled ?? false,
-      compactRevision: r.compactRevision ?? '0',
-      cancelReason: r.cancelReason ?? '',
-      fragment: r.fragment ?? false,
-      events: r.events ?? [],
-    };
-    this.call.write(resp);
+    // Fields at their proto3 defaults are left out, so that they are not encoded: grpc-go (etcd) never sends
+    // them, and an explicit `false` or `0` costs two bytes each in every response.
+    const resp: Partial<pb.WatchResponse> = { header: r.header ?? this.s.header(this.s.kv.currentRev) };
+    if (r.watchId !== undefined && r.watchId !== '0') resp.watchId = r.watchId;
+    if (r.created === true) resp.created = true;
+    if (r.canceled === true) resp.canceled = true;
+    if (r.compactRevision !== undefined && r.compactRevision !== '0') resp.compactRevision = r.compactRevision;
+    if (r.cancelReason !== undefined && r.cancelReason !== '') resp.cancelReason = r.cancelReason;
+    if (r.fragment === true) resp.fragment = true;
+    if (r.events !== undefined && r.events.length > 0) resp.events = r.events;
+    // The serializer reads an absent field as its default.
+    this.call.write(resp as pb.WatchResponse);
   }
 
   private remove(id: number, w: Watcher): void {
@@ -232,14 +235,13 @@ class WatchStream implements WatchSink {
     this.metrics?.watchers.dec();
   }
 
-  private close(graceful: boolean): void {
+  private close(): void {
     if (this.closed) return;
     this.closed = true;
     this.progressTimer?.cancel();
     this.leaderTimer?.cancel();
     for (const [id, w] of this.watchers) this.remove(id, w);
-    if (graceful) this.call.end();
-    this.log.debug({ graceful }, 'watch: stream closed');
+    this.log.debug('watch: stream closed');
   }
 }
 

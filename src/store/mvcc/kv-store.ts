@@ -421,12 +421,13 @@ export class KvStore {
    * flush writes the queued ops (unsynced: the synced Raft log covers a crash). If that write fails, its ops are
    * gone from memory and later ones may already be on disk, so the store takes no more writes: every later
    * drain or flush fails with StoppedError, its cause that failure (the server stops on it, as etcd panics).
+   * It resolves with how long the write took in ms, or undefined when there was nothing to write.
    */
-  async flush(): Promise<void> {
+  async flush(): Promise<number | undefined> {
     const ops = this.drain();
-    if (ops.length === 0) return;
+    if (ops.length === 0) return undefined;
     try {
-      await this.backend.write(ops, false);
+      return await this.backend.write(ops, false);
     } catch (err) {
       if (this.failed === undefined) {
         this.failed = err;

@@ -13,7 +13,7 @@ import { onHttp2Servers, widenReceiveWindows } from '../grpc/http2-servers.js';
 import { PeerFaults } from './peer-faults.js';
 import { MEMBER_REMOVED_MESSAGE } from '../membership.js';
 import { encodeMembersResponse, MEMBERS_METHOD, type ClusterView } from './peer-members.js';
-import { PEER_MAX_MESSAGE_BYTES } from './peer-transport.js';
+import { PEER_MAX_MESSAGE_BYTES, type PeerTraffic } from './peer-transport.js';
 
 /** PeerHost is what the peer service needs from the member: where messages go and what it may answer. */
 export interface PeerHost {
@@ -76,6 +76,7 @@ export class PeerServer {
     private readonly host: PeerHost,
     private readonly log: Logger,
     private readonly faults: PeerFaults = new PeerFaults(),
+    private readonly traffic?: PeerTraffic,
   ) {
     // A leader's batches to a follower are often larger than HTTP/2's 64 KiB window (http2-servers.ts).
     if (!onHttp2Servers(this.server, (h2) => widenReceiveWindows(h2))) log.warn('peer: this grpc-js has no createHttp2Server; peer streams keep 64 KiB windows');
@@ -105,6 +106,9 @@ export class PeerServer {
   }
 
   private stream(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
+    // Headers go back at once, so the sender knows its stream is up (peer-transport.ts resets its backoff and
+    // counts the peer active on them) rather than only when the stream ends.
+    call.sendMetadata(new grpc.Metadata());
     let from: bigint | undefined;
     let done = false;
     const finish = (err: grpc.ServiceError | null): void => {
@@ -119,6 +123,7 @@ export class PeerServer {
       let batch;
       try {
         batch = decodeBatch(bytes);
+        this.traffic?.received(batch.from, bytes.length);
       } catch (err) {
         finish({ name: 'Error', message: String(err), code: grpc.status.INVALID_ARGUMENT, details: `malformed peer batch: ${(err as Error).message}`, metadata: new grpc.Metadata() });
         return;
@@ -156,6 +161,7 @@ export class PeerServer {
       let c;
       try {
         c = decodeSnapshotChunk(bytes);
+        this.traffic?.received(c.from, bytes.length);
       } catch (err) {
         fail(grpc.status.INVALID_ARGUMENT, `malformed snapshot chunk: ${(err as Error).message}`);
         return;

@@ -37,6 +37,18 @@ export interface TransportHost {
 }
 
 /**
+ * PeerTraffic is told of the traffic with peers, for the member's metrics (etcd's etcd_network_peer_* series):
+ * bytes sent and received, messages dropped for want of a stream, and the stream to each peer going up or down.
+ */
+export interface PeerTraffic {
+  sent(to: bigint, bytes: number): void;
+  received(from: bigint, bytes: number): void;
+  sendFailed(to: bigint, messages: number): void;
+  connected(peer: bigint): void;
+  disconnected(peer: bigint): void;
+}
+
+/**
  * A broken peer stream is dialled again after 50 ms, then every 100 ms at most — etcd's rafthttp dials a peer
  * at most every 100 ms (DialRetryFrequency), with no longer backoff. A peer that was down for a while (a member
  * restarting) then hears from the leader within about 100 ms of listening again; with a backoff up to 1 s it
@@ -56,6 +68,8 @@ class Peer {
   private backoffMs = BACKOFF_MIN_MS;
   private retryAt = 0;
   private closed = false;
+  /** up is whether the current stream has been answered (counted as an active peer). */
+  private up = false;
   sentBatches = 0;
 
   constructor(
@@ -63,6 +77,7 @@ class Peer {
     readonly url: string,
     private readonly host: TransportHost,
     private readonly log: Logger,
+    private readonly traffic: PeerTraffic | undefined,
   ) {
     this.client = makeClient(url);
   }
@@ -72,17 +87,23 @@ class Peer {
     if (this.closed) return;
     const s = this.stream ?? this.connect();
     if (s === undefined) {
+      this.traffic?.sendFailed(this.id, msgs.length);
       this.host.reportUnreachable(this.id);
       return;
     }
-    s.write(encodeBatch({ clusterId: this.host.clusterId, from: this.host.memberId, messages: msgs }));
+    const batch = encodeBatch({ clusterId: this.host.clusterId, from: this.host.memberId, messages: msgs });
+    s.write(batch);
+    this.traffic?.sent(this.id, batch.length);
     this.sentBatches++;
   }
 
   private connect(): grpc.ClientWritableStream<Buffer> | undefined {
     if (Date.now() < this.retryAt) return undefined;
     const s = this.client.makeClientStreamRequest<Buffer, Buffer>('/capstanpb.Raft/Stream', identity, identity, (err) => {
-      if (this.stream === s) this.stream = undefined;
+      if (this.stream === s) {
+        this.stream = undefined;
+        this.setUp(false);
+      }
       if (err !== null && !this.closed) {
         this.retryAt = Date.now() + this.backoffMs;
         this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
@@ -96,9 +117,17 @@ class Peer {
     // The stream counts as up once the peer has answered its headers; then backoff starts over.
     s.on('metadata', () => {
       this.backoffMs = BACKOFF_MIN_MS;
+      if (this.stream === s) this.setUp(true);
     });
     this.stream = s;
     return s;
+  }
+
+  private setUp(up: boolean): void {
+    if (up === this.up) return;
+    this.up = up;
+    if (up) this.traffic?.connected(this.id);
+    else this.traffic?.disconnected(this.id);
   }
 
   /** sendSnapshot streams the store's state with the MsgSnap message and reports the outcome to the core. */
@@ -116,6 +145,7 @@ class Peer {
         void (async () => {
           const write = async (b: Buffer): Promise<void> => {
             bytes += b.length;
+            this.traffic?.sent(this.id, b.length);
             if (!call.write(b)) await new Promise<void>((r) => call.once('drain', r));
           };
           await write(encodeSnapshotChunk({ clusterId: this.host.clusterId, from: this.host.memberId, message: m, data: Buffer.alloc(0), last: false }));
@@ -158,6 +188,7 @@ class Peer {
     this.closed = true;
     this.stream?.end();
     this.stream = undefined;
+    this.setUp(false);
     this.client.close();
   }
 }
@@ -186,6 +217,7 @@ export class PeerTransport {
     private readonly host: TransportHost,
     private readonly log: Logger,
     private readonly faults: PeerFaults = new PeerFaults(),
+    private readonly traffic?: PeerTraffic,
   ) {}
 
   /** setPeers makes the transport's peer set match the membership (IDs to peer URLs). */
@@ -198,7 +230,7 @@ export class PeerTransport {
     }
     for (const [id, url] of urls) {
       if (id === this.host.memberId || this.peers.has(id)) continue;
-      this.peers.set(id, new Peer(id, url, this.host, this.log));
+      this.peers.set(id, new Peer(id, url, this.host, this.log, this.traffic));
     }
   }
 

@@ -14,8 +14,8 @@ import { putOp, settle, startInProcessStore, type InProcessStore } from '../help
 
 /** HeldCall is a watch stream's server side whose written responses stay queued until flush(). */
 class HeldCall extends EventEmitter {
-  readonly queued: pb.WatchResponse[] = [];
-  readonly sent: pb.WatchResponse[] = [];
+  readonly queued: Partial<pb.WatchResponse>[] = [];
+  readonly sent: Partial<pb.WatchResponse>[] = [];
   readonly metadata = { get: (): string[] => [] };
 
   get writableLength(): number {
@@ -26,7 +26,8 @@ class HeldCall extends EventEmitter {
     return this.queued.length >= 16;
   }
 
-  write(r: pb.WatchResponse): boolean {
+  /** write takes a response as the service writes it: fields at their defaults (no events) left out. */
+  write(r: Partial<pb.WatchResponse>): boolean {
     this.queued.push(r);
     return this.queued.length < 16;
   }
@@ -39,7 +40,7 @@ class HeldCall extends EventEmitter {
 
   /** revisions lists the revisions of the events delivered so far, in order. */
   revisions(): number[] {
-    return [...this.sent, ...this.queued].flatMap((r) => r.events.map((e) => Number(e.kv!.modRevision)));
+    return [...this.sent, ...this.queued].flatMap((r) => (r.events ?? []).map((e) => Number(e.kv!.modRevision)));
   }
 }
 
@@ -97,6 +98,6 @@ describe('a watch stream\'s send buffer', () => {
     expect(replayed()).toBe(0);
     expect(call.revisions()).toEqual(Array.from({ length: 200 }, (_, i) => first + i));
     // Each response reports the revision of its last event.
-    for (const r of call.queued) expect(Number(r.header!.revision)).toBe(Number(r.events.at(-1)!.kv!.modRevision));
+    for (const r of call.queued) expect(Number(r.header!.revision)).toBe(Number(r.events!.at(-1)!.kv!.modRevision));
   });
 });

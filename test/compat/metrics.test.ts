@@ -1,0 +1,201 @@
+/**
+ * The store's Prometheus series, held against etcd 3.4's own: every series etcd's sample Grafana dashboard
+ * (etcd's Documentation/op-guide/grafana.json) reads is served, with etcd's type and labels, on a 3-member
+ * cluster; gRPC calls and streams are counted as go-grpc-prometheus counts them (started, messages each way,
+ * handled by code; a stream the client cancels as Canceled) and client message bytes as etcd's codec counts
+ * them — the same figures from both systems for the same calls.
+ */
+import { expect, it } from 'vitest';
+import { useClusters } from './helpers/cluster.js';
+import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
+import { useStore } from './helpers/store.js';
+import { describeCompat } from './helpers/tools.js';
+import { waitFor } from './helpers/wait.js';
+
+/** Sample is one line of Prometheus text: a series name, its labels and its value. */
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+interface Scrape {
+  types: Map<string, string>;
+  samples: Sample[];
+}
+
+async function scrape(endpoint: string): Promise<Scrape> {
+  const text = await (await fetch(new URL('/metrics', endpoint), { signal: AbortSignal.timeout(5000) })).text();
+  const types = new Map<string, string>();
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type !== null) types.set(type[1]!, type[2]!);
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return { types, samples };
+}
+
+/** value sums the samples of a series whose labels include the given ones. */
+function value(s: Scrape, name: string, labels: Record<string, string> = {}): number {
+  return s.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((sum, x) => sum + x.value, 0);
+}
+
+/** labelNames are the label names a series' samples carry (le and quantile aside), sorted. */
+function labelNames(s: Scrape, name: string): string[][] {
+  const seen = new Set<string>();
+  for (const x of s.samples) {
+    if (x.name !== name && x.name !== `${name}_bucket`) continue;
+    seen.add(
+      Object.keys(x.labels)
+        .filter((k) => k !== 'le')
+        .sort()
+        .join(','),
+    );
+  }
+  return [...seen].map((k) => (k === '' ? [] : k.split(',')));
+}
+
+/** DASHBOARD are the series etcd's sample Grafana dashboard queries, with etcd 3.4's types and label names. */
+const DASHBOARD: readonly (readonly [name: string, type: string, labels: readonly string[]])[] = [
+  ['etcd_server_has_leader', 'gauge', []],
+  ['grpc_server_started_total', 'counter', ['grpc_method', 'grpc_service', 'grpc_type']],
+  ['grpc_server_handled_total', 'counter', ['grpc_code', 'grpc_method', 'grpc_service', 'grpc_type']],
+  ['etcd_debugging_mvcc_db_total_size_in_bytes', 'gauge', []],
+  ['etcd_disk_wal_fsync_duration_seconds', 'histogram', []],
+  ['etcd_disk_backend_commit_duration_seconds', 'histogram', []],
+  ['process_resident_memory_bytes', 'gauge', []],
+  ['etcd_network_client_grpc_received_bytes_total', 'counter', []],
+  ['etcd_network_client_grpc_sent_bytes_total', 'counter', []],
+  ['etcd_network_peer_received_bytes_total', 'counter', ['From']],
+  ['etcd_network_peer_sent_bytes_total', 'counter', ['To']],
+  ['etcd_server_proposals_failed_total', 'counter', []],
+  ['etcd_server_proposals_pending', 'gauge', []],
+  ['etcd_server_proposals_committed_total', 'gauge', []],
+  ['etcd_server_proposals_applied_total', 'gauge', []],
+  ['etcd_server_leader_changes_seen_total', 'counter', []],
+];
+
+/** MORE are further etcd series capstan serves, held to etcd's types and label names the same way. */
+const MORE: readonly (readonly [name: string, type: string, labels: readonly string[]])[] = [
+  ['etcd_server_is_leader', 'gauge', []],
+  ['etcd_server_is_learner', 'gauge', []],
+  ['etcd_server_id', 'gauge', ['server_id']],
+  ['etcd_server_version', 'gauge', ['server_version']],
+  ['etcd_cluster_version', 'gauge', ['cluster_version']],
+  ['etcd_server_quota_backend_bytes', 'gauge', []],
+  ['etcd_server_health_success', 'counter', []],
+  ['etcd_server_health_failures', 'counter', []],
+  ['etcd_server_slow_apply_total', 'counter', []],
+  ['etcd_mvcc_db_total_size_in_bytes', 'gauge', []],
+  ['etcd_debugging_mvcc_watcher_total', 'gauge', []],
+  ['grpc_server_msg_received_total', 'counter', ['grpc_method', 'grpc_service', 'grpc_type']],
+  ['grpc_server_msg_sent_total', 'counter', ['grpc_method', 'grpc_service', 'grpc_type']],
+  ['etcd_network_active_peers', 'gauge', ['Local', 'Remote']],
+];
+
+describeCompat('the series etcd dashboards read', ['store'], () => {
+  const cluster = useClusters();
+
+  it("every series of etcd's sample Grafana dashboard, and more of etcd's, with etcd's types and labels, on every member", async () => {
+    const c = await cluster({ members: 3, name: 'metrics-dashboard' });
+    const rpc = new EtcdGrpc(c.members[0]!.address);
+    try {
+      await rpc.put({ key: Buffer.from('dashboard'), value: Buffer.from('v') });
+      const watch = rpc.watch();
+      watch.send({ create_request: { key: Buffer.from('dashboard') } });
+      await watch.next(5000, 'the created response');
+      const lease = await rpc.leaseGrant(60);
+      const keepAlive = rpc.keepAlive();
+      keepAlive.send({ ID: lease.ID });
+      await keepAlive.next(5000, 'a keep-alive response');
+      expect((await fetch(new URL('/health', c.members[0]!.endpoint), { signal: AbortSignal.timeout(5000) })).status).toBe(200);
+      const members = (await rpc.unary<{ members: { ID: string }[] }>('Cluster', 'MemberList', {})).members.map((m) => BigInt(m.ID).toString(16));
+      for (const m of c.members) {
+        const s = await waitFor(
+          async () => {
+            const got = await scrape(m.endpoint);
+            // Peer traffic shows once the member has exchanged messages with a peer (a follower: the leader).
+            return value(got, 'etcd_network_peer_sent_bytes_total') > 0 && value(got, 'etcd_network_peer_received_bytes_total') > 0 ? got : undefined;
+          },
+          { timeoutMs: 10_000, intervalMs: 200, what: `peer traffic in ${m.endpoint}/metrics` },
+        );
+        for (const [name, type, labels] of [...DASHBOARD, ...MORE]) {
+          expect([name, s.types.get(name)]).toEqual([name, type]);
+          const names = labelNames(s, name);
+          expect([name, names.length > 0 ? names : 'no samples']).toEqual([name, [[...labels].sort()]]);
+        }
+        // Peer series are labelled with the other members' IDs, in hex as etcd writes them.
+        for (const x of s.samples.filter((x) => x.name === 'etcd_network_peer_sent_bytes_total')) expect(members).toContain(x.labels.To);
+        const own = s.samples.filter((x) => x.name === 'etcd_server_id');
+        expect(own.length).toBe(1);
+        expect(members).toContain(own[0]!.labels.server_id);
+        expect(s.samples.find((x) => x.name === 'etcd_server_version')!.labels.server_version).toMatch(/^3\.4\.\d+$/);
+        expect(value(s, 'etcd_server_proposals_committed_total')).toBeGreaterThanOrEqual(value(s, 'etcd_server_proposals_applied_total'));
+        expect(value(s, 'etcd_server_proposals_applied_total')).toBeGreaterThan(0);
+      }
+      // The dashboard's Active Streams panel: started minus handled, by service.
+      const first = await scrape(c.members[0]!.endpoint);
+      const active = (service: string): number =>
+        value(first, 'grpc_server_started_total', { grpc_service: service, grpc_type: 'bidi_stream' }) - value(first, 'grpc_server_handled_total', { grpc_service: service, grpc_type: 'bidi_stream' });
+      expect([active('etcdserverpb.Watch'), active('etcdserverpb.Lease')]).toEqual([1, 1]);
+      expect(value(first, 'etcd_server_health_success')).toBeGreaterThanOrEqual(1);
+      watch.close();
+      keepAlive.close();
+    } finally {
+      rpc.close();
+    }
+  });
+});
+
+describeCompat('gRPC calls and streams counted', ['store'], () => {
+  const store = useStore({ name: 'metrics-grpc' });
+
+  it('unary calls and a watch stream: started, messages each way, handled by code, message bytes — as etcd counts them', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    const put = { grpc_method: 'Put', grpc_service: 'etcdserverpb.KV', grpc_type: 'unary' };
+    const watchLabels = { grpc_method: 'Watch', grpc_service: 'etcdserverpb.Watch', grpc_type: 'bidi_stream' };
+    try {
+      const before = await scrape(store().endpoint);
+      // A Put of key "count" and value "v": the request is 10 bytes on the wire (two length-delimited fields).
+      await rpc.raw('/etcdserverpb.KV/Put', Buffer.from([0x0a, 5, ...Buffer.from('count'), 0x12, 1, 0x76]));
+      const refused = await rpc.put({ key: Buffer.alloc(0), value: Buffer.from('v') }).catch((err: unknown) => err);
+      expect(isServiceError(refused) && refused.details).toBe('etcdserver: key is not provided');
+      const watch = rpc.watch();
+      watch.send({ create_request: { key: Buffer.from('count') } });
+      await watch.next(5000, 'the created response');
+      const open = await scrape(store().endpoint);
+      const delta = (after: Scrape, name: string, labels: Record<string, string>): number => value(after, name, labels) - value(before, name, labels);
+      expect(delta(open, 'grpc_server_started_total', put)).toBe(2);
+      expect(delta(open, 'grpc_server_msg_received_total', put)).toBe(2);
+      expect(delta(open, 'grpc_server_msg_sent_total', put)).toBe(1);
+      expect(delta(open, 'grpc_server_handled_total', { ...put, grpc_code: 'OK' })).toBe(1);
+      expect(delta(open, 'grpc_server_handled_total', { ...put, grpc_code: 'InvalidArgument' })).toBe(1);
+      expect(delta(open, 'grpc_server_started_total', watchLabels)).toBe(1);
+      expect(delta(open, 'grpc_server_msg_received_total', watchLabels)).toBe(1);
+      expect(delta(open, 'grpc_server_msg_sent_total', watchLabels)).toBe(1);
+      expect(delta(open, 'grpc_server_handled_total', watchLabels)).toBe(0);
+      // Received: the two Puts (10 bytes; 5 for the refused one, whose empty key the helper still encodes) and
+      // the watch's create request (2 + 2 + 5 bytes).
+      expect(delta(open, 'etcd_network_client_grpc_received_bytes_total', {})).toBe(10 + 5 + 9);
+      expect(delta(open, 'etcd_network_client_grpc_sent_bytes_total', {})).toBeGreaterThan(0);
+
+      watch.close();
+      const closed = await waitFor(
+        async () => {
+          const s = await scrape(store().endpoint);
+          return delta(s, 'grpc_server_handled_total', watchLabels) > 0 ? s : undefined;
+        },
+        { timeoutMs: 5000, intervalMs: 100, what: 'the cancelled watch stream to be counted as handled' },
+      );
+      expect(delta(closed, 'grpc_server_handled_total', { ...watchLabels, grpc_code: 'Canceled' })).toBe(1);
+      expect(delta(closed, 'grpc_server_handled_total', watchLabels)).toBe(1);
+    } finally {
+      rpc.close();
+    }
+  });
+});
