@@ -388,6 +388,10 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   private run(): void {
+    // What a restarted member holds shows before its first Ready.
+    const st = this.raftStatus();
+    this.metrics?.proposalsCommitted.set(st.commit);
+    this.metrics?.proposalsApplied.set(st.applied);
     const tickMs = this.cfg.heartbeatIntervalMs;
     // Fast-forward the election clock on boot (etcd's initial-election-tick-advance): a cluster restarted as
     // a whole elects within a tick or so instead of a full timeout. PreVote keeps a live leader safe from it.
@@ -806,6 +810,7 @@ export class StoreServer implements TransportHost, PeerHost {
     const members = await loadMembers(this.backend);
     this.members.clear();
     for (const [id, m] of members) this.members.set(id, m);
+    this.metrics?.isLearner.set(this.members.get(this.memberId)?.isLearner === true ? 1 : 0);
     const { removed, rejected } = await loadRemovedAndRejected(this.backend);
     this.removed.clear();
     for (const id of removed) this.removed.add(id);

@@ -54,9 +54,9 @@ class WatchStream implements WatchSink {
 
   start(): void {
     this.call.on('data', (req: pb.WatchRequest) => this.onRequest(req));
-    // A client's half-close ends nothing: etcd reads on to EOF and keeps sending until the client cancels the
-    // stream or goes away. (A cancel also ends the client's side first; answering that with OK would count a
-    // cancelled stream as a completed one.)
+    // A client's half-close ends nothing: etcd's receive loop returns quietly on EOF and its sends go on until
+    // the client cancels the stream or goes away. (grpc-js was seen to report a client's cancel as the end of
+    // its side first; answering that with OK counted a cancelled stream as a completed one.)
     this.call.on('cancelled', () => this.close());
     this.call.on('error', () => this.close());
     this.call.on('drain', () => this.s.watchable.kick());

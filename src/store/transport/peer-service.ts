@@ -106,9 +106,6 @@ export class PeerServer {
   }
 
   private stream(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
-    // Headers go back at once, so the sender knows its stream is up (peer-transport.ts resets its backoff and
-    // counts the peer active on them) rather than only when the stream ends.
-    call.sendMetadata(new grpc.Metadata());
     let from: bigint | undefined;
     let done = false;
     const finish = (err: grpc.ServiceError | null): void => {
@@ -133,6 +130,11 @@ export class PeerServer {
         this.log.warn({ from: batch.from.toString(16), reason: why }, 'transport: refused a peer stream');
         finish({ name: 'Error', message: why, code: grpc.status.FAILED_PRECONDITION, details: why, metadata: new grpc.Metadata() });
         return;
+      }
+      if (from === undefined) {
+        // Headers go back once the first batch is accepted, so the sender knows its stream is up (peer-transport.ts
+        // resets its backoff and counts the peer active on them) rather than only when the stream ends.
+        call.sendMetadata(new grpc.Metadata());
       }
       from = batch.from;
       // A partition loses the messages and keeps the stream: nothing tells the core but silence.
