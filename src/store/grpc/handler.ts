@@ -49,12 +49,16 @@ export function unary<Req, Resp>(
   return countedUnary(service, method, handler, metrics);
 }
 
-/** grpcStatusError builds the error object grpc-js streams are destroyed with. */
-export function grpcStatusError(err: unknown): grpc.ServiceError {
+/**
+ * failStream ends a server stream with the gRPC status etcd would send for err. grpc-js sends a status for an
+ * 'error' emitted on the call (its documented way); `destroy(err)` would send none, leaving the client waiting.
+ */
+export function failStream(call: NodeJS.EventEmitter & { readonly writableEnded: boolean }, err: unknown): void {
+  if (call.writableEnded) return;
   const st = toGrpcError(err);
   const e = new Error(st.details) as grpc.ServiceError;
   e.code = st.code;
   e.details = st.details;
   e.metadata = new grpc.Metadata();
-  return e;
+  call.emit('error', e);
 }

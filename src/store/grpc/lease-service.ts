@@ -4,7 +4,7 @@ import { LeaseTTLTooLargeError } from '../errors.js';
 import { MAX_LEASE_TTL } from '../lease/lessor.js';
 import type { StoreMetrics } from '../metrics.js';
 import type { StoreServer } from '../server.js';
-import { grpcStatusError, unary } from './handler.js';
+import { failStream, unary } from './handler.js';
 import type * as pb from './types.js';
 import { int64, toBigInt, toNum } from './types.js';
 
@@ -49,13 +49,17 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
             // etcd answers a keep-alive for an unknown lease with TTL 0 rather than an error.
             ttl = await s.renewLease(id);
           } catch (err) {
-            call.destroy(grpcStatusError(err));
+            failStream(call, err);
             return;
           }
-          if (!call.destroyed) call.write({ header: s.header(s.kv.currentRev), ID: int64(id), TTL: int64(ttl) });
+          if (!call.writableEnded && !call.destroyed) call.write({ header: s.header(s.kv.currentRev), ID: int64(id), TTL: int64(ttl) });
         });
       });
-      call.on('end', () => void chain.then(() => call.end()));
+      call.on('end', () => {
+        void chain.then(() => {
+          if (!call.writableEnded) call.end();
+        });
+      });
       call.on('error', () => undefined);
     },
     LeaseTimeToLive: unary<pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse>(

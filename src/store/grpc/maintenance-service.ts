@@ -4,7 +4,7 @@ import { BadLeaderTransfereeError, NotLeaderError } from '../errors.js';
 import type { StoreMetrics } from '../metrics.js';
 import { STORE_VERSION, type StoreServer } from '../server.js';
 import { SnapshotWriter } from '../snapshot-format.js';
-import { grpcStatusError, unary } from './handler.js';
+import { failStream, unary } from './handler.js';
 import type * as pb from './types.js';
 import { int64, toBigInt, toNum } from './types.js';
 
@@ -102,7 +102,7 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
         call.end();
       })().catch((err: unknown) => {
         log.warn({ err }, 'maintenance: snapshot stream failed');
-        call.destroy(grpcStatusError(err));
+        failStream(call, err);
       });
     },
     MoveLeader: unary<pb.MoveLeaderRequest, pb.MoveLeaderResponse>(

@@ -8,7 +8,7 @@ import { keyString, type MvccEvent } from '../mvcc/types.js';
 import type { StoreServer } from '../server.js';
 import type * as pb from './types.js';
 import { NoLeaderError } from '../errors.js';
-import { grpcStatusError } from './handler.js';
+import { failStream } from './handler.js';
 import { encodeKeyValue } from './proto.js';
 import { int64, toNum } from './types.js';
 
@@ -80,7 +80,7 @@ class WatchStream implements WatchSink {
       since ??= this.clock.monotonic();
       if (this.clock.monotonic() - since >= 3 * electionMs) {
         this.close();
-        this.call.destroy(grpcStatusError(new NoLeaderError()));
+        failStream(this.call, new NoLeaderError());
       }
     }, electionMs);
   }

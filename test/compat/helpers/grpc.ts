@@ -369,9 +369,11 @@ export class EtcdGrpc {
     return this.put({ key: Buffer.from(key), value: Buffer.from(value) });
   }
 
-  /** watch opens a Watch stream. */
-  watch(): BidiStream<WatchRequest, WatchResponse> {
-    return this.bidi('Watch', 'Watch');
+  /** watch opens a Watch stream; requireLeader sends `hasleader: true`, as clientv3.WithRequireLeader does. */
+  watch(options: { requireLeader?: boolean } = {}): BidiStream<WatchRequest, WatchResponse> {
+    const md = new Metadata();
+    if (options.requireLeader === true) md.set('hasleader', 'true');
+    return this.bidi('Watch', 'Watch', md);
   }
 
   /** keepAlive opens a Lease.LeaseKeepAlive stream. */
@@ -380,9 +382,9 @@ export class EtcdGrpc {
   }
 
   /** bidi opens a bidirectional stream whose responses queue up for the test to take with a deadline. */
-  bidi<Req, Res>(service: ServiceName, name: string): BidiStream<Req, Res> {
+  bidi<Req, Res>(service: ServiceName, name: string, metadata: Metadata = new Metadata()): BidiStream<Req, Res> {
     const m = method(service, name);
-    const call = this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, new Metadata());
+    const call = this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, metadata);
     return new BidiStream<Req, Res>(call as ClientDuplexStream<unknown, unknown> as ClientDuplexStream<Req, Res>);
   }
 
