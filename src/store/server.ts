@@ -123,6 +123,9 @@ const URGENT = new Set<Message['type']>(['MsgHeartbeat', 'MsgHeartbeatResp']);
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
 
+/** PEER_PROBE_INTERVAL_MS is how often each peer's round trip is measured: etcd's proberInterval. */
+const PEER_PROBE_INTERVAL_MS = 4000;
+
 /** CLUSTER_VERSION is the cluster version capstan reports (/version's etcdcluster), as an etcd 3.4 cluster would. */
 export const CLUSTER_VERSION = '3.4.0';
 
@@ -255,6 +258,7 @@ export class StoreServer implements TransportHost, PeerHost {
       metrics.clusterVersion.set({ cluster_version: CLUSTER_VERSION }, 1);
       metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
       metrics.isLearner.set(this.members.get(memberId)?.isLearner === true ? 1 : 0);
+      metrics.readFrom({ currentRevision: () => this.kv.currentRev, compactRevision: () => Math.max(0, this.kv.compactMainRev) });
     }
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
@@ -330,6 +334,7 @@ export class StoreServer implements TransportHost, PeerHost {
     const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, commitMark, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
     // A flush that fails under a reader (a historic range, a watch catching up, HashKV) stops the member too.
     kv.onFailure = (err) => s.fail(err, 'store: writing applied state failed; stopping');
+    kv.onFlushed = (ms) => deps.metrics?.backendCommitSeconds.observe(ms / 1000);
     await s.restoreState();
     for (const u of cfg.listenPeerUrls) await s.peerServer.listen(u);
     s.run();
@@ -404,6 +409,9 @@ export class StoreServer implements TransportHost, PeerHost {
       }, tickMs),
     );
     this.timers.push(this.clock.setInterval(() => this.expireLeases(), 500));
+    // etcd_network_peer_round_trip_time_seconds: etcd's prober probes each peer every 4 s and records its smoothed
+    // round trip every 30 s; capstan records each probe.
+    if (this.metrics !== undefined) this.timers.push(this.clock.setInterval(() => this.transport.probe(), PEER_PROBE_INTERVAL_MS));
     this.timers.push(this.clock.setInterval(() => this.expireWaiters(), WAITER_SWEEP_MS));
     this.timers.push(this.clock.setInterval(() => void this.refreshDbSize(), 1000));
     this.timers.push(this.clock.setInterval(() => this.autoCompact(), 1000));
@@ -462,12 +470,7 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** flushInBackground writes what was applied without waiting for it; a failed write stops the member. */
   private flushInBackground(): void {
-    this.kv.flush().then(
-      (took) => {
-        if (took !== undefined) this.metrics?.backendCommitSeconds.observe(took / 1000);
-      },
-      (err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'),
-    );
+    void this.kv.flush().catch((err: unknown) => this.fail(err, 'store: writing applied state failed; stopping'));
   }
 
   /** handleReady follows the Ready protocol: persist, send, apply, advance (see raw-node.ts). */
@@ -691,10 +694,17 @@ export class StoreServer implements TransportHost, PeerHost {
         return prepared?.request === 'txn' ? this.applier.txn(req.txn, prepared.reads, prepared.deletes) : this.applier.txn(req.txn, new Map());
       case 'compaction':
         return this.applier.compact(req.compaction);
-      case 'leaseGrant':
-        return this.applier.leaseGrant(req.leaseGrant);
-      case 'leaseRevoke':
-        return this.applier.leaseRevoke(req.leaseRevoke, prepared?.request === 'leaseRevoke' ? prepared.deletion : undefined);
+      case 'leaseGrant': {
+        const resp = this.applier.leaseGrant(req.leaseGrant);
+        this.metrics?.leaseGranted.inc();
+        this.metrics?.leaseTtl.observe(Number(resp.TTL));
+        return resp;
+      }
+      case 'leaseRevoke': {
+        const resp = this.applier.leaseRevoke(req.leaseRevoke, prepared?.request === 'leaseRevoke' ? prepared.deletion : undefined);
+        this.metrics?.leaseRevoked.inc();
+        return resp;
+      }
       case 'alarm':
         return this.applier.alarm(req.alarm);
       case 'range':
@@ -847,7 +857,9 @@ export class StoreServer implements TransportHost, PeerHost {
 
   leaseRenew(id: bigint): LeaseAnswer {
     try {
-      return { ttl: this.lessor.renew(id), grantedTtl: 0 };
+      const ttl = this.lessor.renew(id);
+      if (ttl > 0) this.metrics?.leaseRenewed.inc();
+      return { ttl, grantedTtl: 0 };
     } catch (err) {
       if (err instanceof LeaseNotFoundError) return { ttl: 0, grantedTtl: 0 };
       throw err;
@@ -1090,6 +1102,7 @@ export class StoreServer implements TransportHost, PeerHost {
       if (this.revoking.has(l.id)) continue;
       this.revoking.add(l.id);
       this.propose({ request: 'leaseRevoke', leaseRevoke: { ID: int64(l.id) } })
+        .then(() => this.metrics?.leaseExpired.inc())
         .catch((err: unknown) => this.log.debug({ err, lease: l.id.toString() }, 'store: lease revocation failed; retrying later'))
         .finally(() => this.revoking.delete(l.id));
     }

@@ -96,6 +96,14 @@ const MORE: readonly (readonly [name: string, type: string, labels: readonly str
   ['grpc_server_msg_received_total', 'counter', ['grpc_method', 'grpc_service', 'grpc_type']],
   ['grpc_server_msg_sent_total', 'counter', ['grpc_method', 'grpc_service', 'grpc_type']],
   ['etcd_network_active_peers', 'gauge', ['Local', 'Remote']],
+  ['etcd_network_peer_round_trip_time_seconds', 'histogram', ['To']],
+  ['etcd_debugging_mvcc_current_revision', 'gauge', []],
+  ['etcd_debugging_mvcc_compact_revision', 'gauge', []],
+  ['etcd_debugging_lease_granted_total', 'counter', []],
+  ['etcd_debugging_lease_revoked_total', 'counter', []],
+  ['etcd_debugging_lease_renewed_total', 'counter', []],
+  ['etcd_debugging_server_lease_expired_total', 'counter', []],
+  ['etcd_debugging_lease_ttl_total', 'histogram', []],
 ];
 
 describeCompat('the series etcd dashboards read', ['store'], () => {
@@ -105,7 +113,7 @@ describeCompat('the series etcd dashboards read', ['store'], () => {
     const c = await cluster({ members: 3, name: 'metrics-dashboard' });
     const rpc = new EtcdGrpc(c.members[0]!.address);
     try {
-      await rpc.put({ key: Buffer.from('dashboard'), value: Buffer.from('v') });
+      const written = await rpc.put({ key: Buffer.from('dashboard'), value: Buffer.from('v') });
       const watch = rpc.watch();
       watch.send({ create_request: { key: Buffer.from('dashboard') } });
       await watch.next(5000, 'the created response');
@@ -119,10 +127,12 @@ describeCompat('the series etcd dashboards read', ['store'], () => {
         const s = await waitFor(
           async () => {
             const got = await scrape(m.endpoint);
-            // Peer traffic shows once the member has exchanged messages with a peer (a follower: the leader).
-            return value(got, 'etcd_network_peer_sent_bytes_total') > 0 && value(got, 'etcd_network_peer_received_bytes_total') > 0 ? got : undefined;
+            // Peer traffic shows once the member has exchanged messages with a peer (a follower: the leader), a
+            // round trip once a peer has been probed (etcd first records one 5 s after start).
+            const ready = ['etcd_network_peer_sent_bytes_total', 'etcd_network_peer_received_bytes_total', 'etcd_network_peer_round_trip_time_seconds_count'];
+            return ready.every((name) => value(got, name) > 0) ? got : undefined;
           },
-          { timeoutMs: 10_000, intervalMs: 200, what: `peer traffic in ${m.endpoint}/metrics` },
+          { timeoutMs: 20_000, intervalMs: 250, what: `peer traffic and round trips in ${m.endpoint}/metrics` },
         );
         for (const [name, type, labels] of [...DASHBOARD, ...MORE]) {
           expect([name, s.types.get(name)]).toEqual([name, type]);
@@ -137,6 +147,8 @@ describeCompat('the series etcd dashboards read', ['store'], () => {
         expect(s.samples.find((x) => x.name === 'etcd_server_version')!.labels.server_version).toMatch(/^3\.4\.\d+$/);
         expect(value(s, 'etcd_server_proposals_committed_total')).toBeGreaterThanOrEqual(value(s, 'etcd_server_proposals_applied_total'));
         expect(value(s, 'etcd_server_proposals_applied_total')).toBeGreaterThan(0);
+        expect(value(s, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThanOrEqual(Number(written.header.revision));
+        expect(value(s, 'etcd_debugging_lease_granted_total')).toBe(1);
       }
       // The dashboard's Active Streams panel: started minus handled, by service.
       const first = await scrape(c.members[0]!.endpoint);

@@ -421,13 +421,14 @@ export class KvStore {
    * flush writes the queued ops (unsynced: the synced Raft log covers a crash). If that write fails, its ops are
    * gone from memory and later ones may already be on disk, so the store takes no more writes: every later
    * drain or flush fails with StoppedError, its cause that failure (the server stops on it, as etcd panics).
-   * It resolves with how long the write took in ms, or undefined when there was nothing to write.
+   * onFlushed is told how long each write took.
    */
-  async flush(): Promise<number | undefined> {
+  async flush(): Promise<void> {
     const ops = this.drain();
-    if (ops.length === 0) return undefined;
+    if (ops.length === 0) return;
     try {
-      return await this.backend.write(ops, false);
+      const ms = await this.backend.write(ops, false);
+      this.onFlushed?.(ms);
     } catch (err) {
       if (this.failed === undefined) {
         this.failed = err;
@@ -436,6 +437,9 @@ export class KvStore {
       throw err;
     }
   }
+
+  /** onFlushed is told how long each flush's write took, in ms, whoever called it (for the member's metrics). */
+  onFlushed: ((ms: number) => void) | undefined;
 
   /** onFailure is told of the first failed flush, whoever called it (the server stops on it at once). */
   onFailure: ((err: unknown) => void) | undefined;

@@ -11,11 +11,15 @@ import {
   type LeaseAnswer,
 } from './peer-codec.js';
 import { PeerFaults } from './peer-faults.js';
+import { MEMBERS_METHOD } from './peer-members.js';
 
 /** PEER_MAX_MESSAGE_BYTES bounds one peer message (a batch of MsgApps or a snapshot chunk). */
 export const PEER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 const identity = (b: Buffer): Buffer => b;
+
+/** PROBE_TIMEOUT_MS bounds a round-trip probe (etcd's prober gives up after its 5 s read timeout). */
+const PROBE_TIMEOUT_MS = 5000;
 
 /** SnapshotSource is what the leader streams to a follower that needs a snapshot. */
 export interface SnapshotSource {
@@ -46,6 +50,8 @@ export interface PeerTraffic {
   sendFailed(to: bigint, messages: number): void;
   connected(peer: bigint): void;
   disconnected(peer: bigint): void;
+  /** roundTrip is told how long a probe of a peer took to be answered. */
+  roundTrip(to: bigint, seconds: number): void;
 }
 
 /**
@@ -167,6 +173,19 @@ class Peer {
     }
   }
 
+  /**
+   * probe times one round trip to this peer — a Members call, which every capstan member answers at once — and
+   * reports it; a probe that fails or takes over 5 s reports nothing (etcd's prober keeps no failed samples).
+   */
+  probe(): void {
+    if (this.closed || this.traffic === undefined) return;
+    const traffic = this.traffic;
+    const started = performance.now();
+    this.client.makeUnaryRequest<Buffer, Buffer>(MEMBERS_METHOD, identity, identity, Buffer.alloc(0), { deadline: Date.now() + PROBE_TIMEOUT_MS }, (err) => {
+      if (err === null) traffic.roundTrip(this.id, (performance.now() - started) / 1000);
+    });
+  }
+
   /** lease asks this peer (the leader) to renew a lease or report its TTL. */
   lease(kind: 'LeaseRenew' | 'LeaseTimeToLive', id: bigint, timeoutMs: number): Promise<LeaseAnswer> {
     return new Promise((resolve, reject) => {
@@ -257,6 +276,11 @@ export class PeerTransport {
       list.push(m);
     }
     for (const [id, list] of byPeer) this.peers.get(id)!.send(list);
+  }
+
+  /** probe measures the round trip to every peer not cut off by fault injection. */
+  probe(): void {
+    for (const [id, p] of this.peers) if (!this.faults.dropsTo(id)) p.probe();
   }
 
   /** lease forwards a lease request to the leader's peer endpoint. */
