@@ -424,6 +424,13 @@ export class PermissionNotGrantedError extends CapstanError {
   }
 }
 
+/** UnknownServiceError: a gRPC health check named a service the member does not report on (grpc-go's health server). */
+export class UnknownServiceError extends CapstanError {
+  constructor(options?: ErrorOptions) {
+    super('unknown service', 'UNKNOWN_SERVICE', false, options);
+  }
+}
+
 /** AuthNotEnabledError: an auth-only request arrived while auth is disabled (etcd auth.ErrAuthNotEnabled). */
 export class AuthNotEnabledError extends CapstanError {
   constructor(options?: ErrorOptions) {
@@ -528,6 +535,7 @@ export const GRPC_ERRORS: ReadonlyMap<string, GrpcErrorEntry> = new Map([
   row(status.FAILED_PRECONDITION, (o) => new RoleNotGrantedError(o)),
   row(status.FAILED_PRECONDITION, (o) => new PermissionNotGrantedError(o)),
   row(status.FAILED_PRECONDITION, (o) => new AuthNotEnabledError(o)),
+  row(status.NOT_FOUND, (o) => new UnknownServiceError(o)),
   row(status.UNAUTHENTICATED, (o) => new InvalidAuthTokenError(o)),
   row(status.INVALID_ARGUMENT, (o) => new InvalidAuthMgmtError(o)),
   row(status.INVALID_ARGUMENT, (o) => new AuthOldRevisionError(o)),

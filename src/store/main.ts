@@ -4,6 +4,7 @@ import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
 import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
+import { HEALTH_SERVICE, healthService } from './grpc/health-service.js';
 import { clusterService } from './grpc/cluster-service.js';
 import { withFastKvCodec } from './grpc/kv-codec.js';
 import { kvService } from './grpc/kv-service.js';
@@ -15,7 +16,7 @@ import { UnaryFastPath } from './grpc/unary-fast-path.js';
 import { onHttp2Servers, widenReceiveWindows } from './grpc/http2-servers.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
-import { streamMetrics, withByteCounts } from './grpc/rpc-metrics.js';
+import { initSeries, streamMetrics, withByteCounts } from './grpc/rpc-metrics.js';
 import { createStoreMetrics, type StoreMetrics } from './metrics.js';
 import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
 import type { Logger } from '../util/logger.js';
@@ -65,6 +66,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
     const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
     const counted = withByteCounts(wrapped.def, metrics);
+    initSeries(counted, metrics);
     grpcServer.addService(counted, wrapped.impl as grpc.UntypedServiceImplementation);
     if (fast) fastPath.addService(counted, wrapped.impl);
   };
@@ -74,6 +76,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
   add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
   add(protos.services.Auth, authService(server, metrics));
+  add(HEALTH_SERVICE, healthService(log.child({ component: 'health' }), metrics));
 
   const httpServer = http.createServer((req, res) => void handleHttp(server, metrics, log, req, res));
   const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);

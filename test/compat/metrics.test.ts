@@ -173,6 +173,17 @@ describeCompat('gRPC calls and streams counted', ['store'], () => {
     const watchLabels = { grpc_method: 'Watch', grpc_service: 'etcdserverpb.Watch', grpc_type: 'bidi_stream' };
     try {
       const before = await scrape(store().endpoint);
+      // Every method's series exist from the start, at zero (go-grpc-prometheus's Register, which etcd calls).
+      const defrag = { grpc_method: 'Defragment', grpc_service: 'etcdserverpb.Maintenance', grpc_type: 'unary' };
+      const health = { grpc_method: 'Watch', grpc_service: 'grpc.health.v1.Health', grpc_type: 'server_stream' };
+      for (const [name, labels] of [
+        ['grpc_server_started_total', defrag],
+        ['grpc_server_handled_total', { ...defrag, grpc_code: 'DataLoss' }],
+        ['grpc_server_msg_sent_total', health],
+      ] as const) {
+        const found = before.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+        expect([name, found.map((x) => x.value)]).toEqual([name, [0]]);
+      }
       // A Put of key "count" and value "v": the request is 10 bytes on the wire (two length-delimited fields).
       await rpc.raw('/etcdserverpb.KV/Put', Buffer.from([0x0a, 5, ...Buffer.from('count'), 0x12, 1, 0x76]));
       const refused = await rpc.put({ key: Buffer.alloc(0), value: Buffer.from('v') }).catch((err: unknown) => err);

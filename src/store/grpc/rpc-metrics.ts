@@ -52,6 +52,13 @@ interface CallLabels {
   grpc_type: GrpcType;
 }
 
+/** callLabels are the labels of a method's series, from its path (`/service/Method`) and streaming flags. */
+function callLabels(method: { path: string; requestStream: boolean; responseStream: boolean }): CallLabels {
+  const slash = method.path.lastIndexOf('/');
+  const type: GrpcType = method.requestStream ? (method.responseStream ? 'bidi_stream' : 'client_stream') : method.responseStream ? 'server_stream' : 'unary';
+  return { grpc_method: method.path.slice(slash + 1), grpc_service: method.path.slice(1, slash), grpc_type: type };
+}
+
 /** countedUnary wraps a unary handler so that each call is counted as started, received, sent and handled. */
 export function countedUnary<Req, Resp>(service: string, method: string, handler: UnaryHandler<Req, Resp>, metrics: StoreMetrics | undefined): UnaryHandler<Req, Resp> {
   if (metrics === undefined) return handler;
@@ -85,9 +92,7 @@ export function countedUnary<Req, Resp>(service: string, method: string, handler
 export function streamMetrics(metrics: StoreMetrics): grpc.ServerInterceptor {
   return (desc, call) => {
     if (!desc.requestStream && !desc.responseStream) return new grpc.ServerInterceptingCall(call);
-    const slash = desc.path.lastIndexOf('/');
-    const type: GrpcType = desc.requestStream ? (desc.responseStream ? 'bidi_stream' : 'client_stream') : 'server_stream';
-    const labels: CallLabels = { grpc_method: desc.path.slice(slash + 1), grpc_service: desc.path.slice(1, slash), grpc_type: type };
+    const labels = callLabels(desc);
     metrics.grpcStarted.inc(labels);
     const timed = metrics.grpcHandlingSeconds?.startTimer(labels);
     let ended = false;
@@ -145,4 +150,19 @@ export function withByteCounts(def: grpc.ServiceDefinition, metrics: StoreMetric
     };
   }
   return out as grpc.ServiceDefinition;
+}
+
+/**
+ * initSeries creates every series of a service's methods at zero — started, messages, and handled for every code —
+ * as go-grpc-prometheus's Register does for etcd, so a rate over a code never seen reads 0 rather than no data.
+ */
+export function initSeries(def: grpc.ServiceDefinition, metrics: StoreMetrics): void {
+  for (const m of Object.values(def)) {
+    const labels = callLabels(m as grpc.MethodDefinition<unknown, unknown>);
+    metrics.grpcStarted.inc(labels, 0);
+    metrics.grpcMsgReceived.inc(labels, 0);
+    metrics.grpcMsgSent.inc(labels, 0);
+    metrics.grpcHandlingSeconds?.zero(labels);
+    for (const code of GO_CODE_NAMES) metrics.grpcHandled.inc({ grpc_code: code, ...labels }, 0);
+  }
 }
