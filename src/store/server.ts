@@ -123,6 +123,9 @@ const URGENT = new Set<Message['type']>(['MsgHeartbeat', 'MsgHeartbeatResp']);
 /** STORE_VERSION is the etcd version capstan reports, so that etcd 3.4 clients accept it. */
 export const STORE_VERSION = '3.4.23';
 
+/** RENEW_RETRY_MS is how long a lease renewal that could not reach a leader waits before it tries again. */
+const RENEW_RETRY_MS = 100;
+
 /** PEER_PROBE_INTERVAL_MS is how often each peer's round trip is measured: etcd's proberInterval. */
 const PEER_PROBE_INTERVAL_MS = 4000;
 
@@ -258,7 +261,7 @@ export class StoreServer implements TransportHost, PeerHost {
       metrics.clusterVersion.set({ cluster_version: CLUSTER_VERSION }, 1);
       metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
       metrics.isLearner.set(this.members.get(memberId)?.isLearner === true ? 1 : 0);
-      metrics.readFrom({ currentRevision: () => this.kv.currentRev, compactRevision: () => Math.max(0, this.kv.compactMainRev) });
+      metrics.readFrom({ currentRevision: () => this.kv.currentRev, compactRevision: () => this.kv.compactMainRev });
     }
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
@@ -875,12 +878,33 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /**
    * renewLease renews a lease on the leader: here if this member leads, otherwise through the leader's
-   * peer endpoint (etcd forwards keep-alives the same way). Returns the TTL, 0 for an unknown lease.
+   * peer endpoint (etcd forwards keep-alives the same way). Returns the TTL, 0 for an unknown lease. As etcd's
+   * LeaseRenew, a member without a leader, or whose leader cannot renew yet (a new leader's lessor takes over
+   * once it has applied its term's first entry) or cannot be reached, waits for the next leader change or
+   * RENEW_RETRY_MS and tries again until the request timeout — an election does not end keep-alive streams.
    */
   async renewLease(id: bigint): Promise<number> {
-    if (this.leader === this.memberId) return this.leaseRenew(id).ttl;
-    if (this.leader === NONE) throw new NoLeaderError();
-    return (await this.transport.lease(this.leader, 'LeaseRenew', id, this.cfg.electionTimeoutMs)).ttl;
+    const deadline = this.clock.monotonic() + this.requestTimeoutMs;
+    for (;;) {
+      if (this.stopped) throw new StoppedError();
+      const left = deadline - this.clock.monotonic();
+      try {
+        if (this.leader === this.memberId) return this.leaseRenew(id).ttl;
+        if (this.leader !== NONE) return (await this.transport.lease(this.leader, 'LeaseRenew', id, Math.max(1, Math.min(this.cfg.electionTimeoutMs, left)))).ttl;
+      } catch (err) {
+        this.log.debug({ err, lease: id.toString() }, 'store: lease renewal failed; retrying');
+      }
+      if (this.clock.monotonic() >= deadline) throw new TimeoutError();
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(done, Math.min(RENEW_RETRY_MS, Math.max(0, deadline - this.clock.monotonic())));
+        const remove = this.onLeaderChange(done);
+        function done(): void {
+          timer.cancel();
+          remove();
+          resolve();
+        }
+      });
+    }
   }
 
   /** leaseTimeToLiveOnLeader asks the leader, which alone knows deadlines, how long a lease has left. */

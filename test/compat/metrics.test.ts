@@ -149,6 +149,8 @@ describeCompat('the series etcd dashboards read', ['store'], () => {
         expect(value(s, 'etcd_server_proposals_applied_total')).toBeGreaterThan(0);
         expect(value(s, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThanOrEqual(Number(written.header.revision));
         expect(value(s, 'etcd_debugging_lease_granted_total')).toBe(1);
+        // Never compacted: etcd reports -1.
+        expect(value(s, 'etcd_debugging_mvcc_compact_revision')).toBe(-1);
       }
       // The dashboard's Active Streams panel: started minus handled, by service.
       const first = await scrape(c.members[0]!.endpoint);

@@ -53,8 +53,8 @@ export function unary<Req, Resp>(
  * failStream ends a server stream with the gRPC status etcd would send for err. grpc-js sends a status for an
  * 'error' emitted on the call (its documented way); `destroy(err)` would send none, leaving the client waiting.
  */
-export function failStream(call: NodeJS.EventEmitter & { readonly writableEnded: boolean }, err: unknown): void {
-  if (call.writableEnded) return;
+export function failStream(call: NodeJS.EventEmitter & { readonly writableEnded: boolean; readonly destroyed: boolean }, err: unknown): void {
+  if (call.writableEnded || call.destroyed) return;
   const st = toGrpcError(err);
   const e = new Error(st.details) as grpc.ServiceError;
   e.code = st.code;

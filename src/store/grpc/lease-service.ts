@@ -44,6 +44,8 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
       call.on('data', (req: pb.LeaseKeepAliveRequest) => {
         const id = toBigInt(req.ID);
         chain = chain.then(async () => {
+          // Requests queued behind a failure, or after the client went away, renew nothing.
+          if (call.writableEnded || call.destroyed) return;
           let ttl: number;
           try {
             // etcd answers a keep-alive for an unknown lease with TTL 0 rather than an error.

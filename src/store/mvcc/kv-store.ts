@@ -426,9 +426,9 @@ export class KvStore {
   async flush(): Promise<void> {
     const ops = this.drain();
     if (ops.length === 0) return;
+    let ms: number;
     try {
-      const ms = await this.backend.write(ops, false);
-      this.onFlushed?.(ms);
+      ms = await this.backend.write(ops, false);
     } catch (err) {
       if (this.failed === undefined) {
         this.failed = err;
@@ -436,6 +436,7 @@ export class KvStore {
       }
       throw err;
     }
+    this.onFlushed?.(ms);
   }
 
   /** onFlushed is told how long each flush's write took, in ms, whoever called it (for the member's metrics). */
