@@ -10,9 +10,6 @@ export interface StoreMetrics {
   hasLeader: Gauge;
   isLeader: Gauge;
   leaderChanges: Counter;
-  /** proposalsCommitted and proposalsApplied are gauges holding the commit and applied index, as etcd's are. */
-  proposalsCommitted: Gauge;
-  proposalsApplied: Gauge;
   proposalsFailed: Counter;
   slowApplies: Counter;
   heartbeatsLate: Counter;
@@ -27,7 +24,6 @@ export interface StoreMetrics {
   serverId: Gauge<'server_id'>;
   serverVersion: Gauge<'server_version'>;
   clusterVersion: Gauge<'cluster_version'>;
-  isLearner: Gauge;
   healthSuccess: Counter;
   healthFailures: Counter;
   /** The go-grpc-prometheus server series etcd serves, for unary calls and streams alike. */
@@ -52,8 +48,11 @@ export interface StoreMetrics {
   /** leaseExpired counts the leases this member, as leader, revoked because they expired. */
   leaseExpired: Counter;
   leaseTtl: Histogram;
-  /** readFrom names where the MVCC revision gauges read their values when scraped. */
-  readFrom(readings: MvccReadings): void;
+  /**
+   * readFrom names where the gauges of the member's state — proposals committed and applied (etcd's gauges of
+   * the commit and applied index), learner or not, current and compact revision — read their values when scraped.
+   */
+  readFrom(readings: StoreReadings): void;
   /** grpcHandlingSeconds is go-grpc-prometheus's server latency histogram; only with --metrics=extensive, as etcd. */
   grpcHandlingSeconds: Histogram<'grpc_type' | 'grpc_service' | 'grpc_method'> | undefined;
   fastPathCalls: Counter;
@@ -67,8 +66,11 @@ const DISK_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.
 /** GRPC_LABELS are go-grpc-prometheus's labels of a call's series. */
 const GRPC_LABELS = ['grpc_method', 'grpc_service', 'grpc_type'] as const;
 
-/** MvccReadings are the store's revisions, read when the metrics are scraped. */
-export interface MvccReadings {
+/** StoreReadings are the member's state that gauges read when the metrics are scraped. */
+export interface StoreReadings {
+  commitIndex(): number;
+  appliedIndex(): number;
+  isLearner(): boolean;
   currentRevision(): number;
   compactRevision(): number;
 }
@@ -81,23 +83,23 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const r = { registers: [registry] };
-  let readings: MvccReadings = { currentRevision: () => 0, compactRevision: () => 0 };
-  new Gauge({
-    name: 'etcd_debugging_mvcc_current_revision',
-    help: 'The current revision of store.',
-    collect() {
-      this.set(readings.currentRevision());
-    },
-    ...r,
-  });
-  new Gauge({
-    name: 'etcd_debugging_mvcc_compact_revision',
-    help: 'The revision of the last compaction in store.',
-    collect() {
-      this.set(readings.compactRevision());
-    },
-    ...r,
-  });
+  let readings: StoreReadings | undefined;
+  // Each gauge reads its value when scraped: nothing to keep up to date on the apply path.
+  const reading = (name: string, help: string, read: (s: StoreReadings) => number): void => {
+    new Gauge({
+      name,
+      help,
+      collect() {
+        if (readings !== undefined) this.set(read(readings));
+      },
+      ...r,
+    });
+  };
+  reading('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.', (s) => s.commitIndex());
+  reading('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.', (s) => s.appliedIndex());
+  reading('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', (s) => (s.isLearner() ? 1 : 0));
+  reading('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
+  reading('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
   return {
     readFrom: (source) => {
       readings = source;
@@ -106,8 +108,6 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
     hasLeader: new Gauge({ name: 'etcd_server_has_leader', help: 'Whether or not a leader exists. 1 is existence, 0 is not.', ...r }),
     isLeader: new Gauge({ name: 'etcd_server_is_leader', help: 'Whether or not this member is a leader. 1 if is, 0 otherwise.', ...r }),
     leaderChanges: new Counter({ name: 'etcd_server_leader_changes_seen_total', help: 'The number of leader changes seen.', ...r }),
-    proposalsCommitted: new Gauge({ name: 'etcd_server_proposals_committed_total', help: 'The total number of consensus proposals committed.', ...r }),
-    proposalsApplied: new Gauge({ name: 'etcd_server_proposals_applied_total', help: 'The total number of consensus proposals applied.', ...r }),
     proposalsFailed: new Counter({ name: 'etcd_server_proposals_failed_total', help: 'The total number of failed proposals seen.', ...r }),
     slowApplies: new Counter({ name: 'etcd_server_slow_apply_total', help: 'The total number of slow apply requests (likely overloaded from slow disk).', ...r }),
     heartbeatsLate: new Counter({
@@ -129,7 +129,6 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
     serverId: new Gauge({ name: 'etcd_server_id', help: 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', labelNames: ['server_id'], ...r }),
     serverVersion: new Gauge({ name: 'etcd_server_version', help: 'Which version is running. 1 for \'server_version\' label with current version.', labelNames: ['server_version'], ...r }),
     clusterVersion: new Gauge({ name: 'etcd_cluster_version', help: 'Which version is running. 1 for \'cluster_version\' label with current cluster version', labelNames: ['cluster_version'], ...r }),
-    isLearner: new Gauge({ name: 'etcd_server_is_learner', help: 'Whether or not this member is a learner. 1 if is, 0 otherwise.', ...r }),
     healthSuccess: new Counter({ name: 'etcd_server_health_success', help: 'The total number of successful health checks', ...r }),
     healthFailures: new Counter({ name: 'etcd_server_health_failures', help: 'The total number of failed health checks', ...r }),
     grpcStarted: new Counter({ name: 'grpc_server_started_total', help: 'Total number of RPCs started on the server.', labelNames: GRPC_LABELS, ...r }),

@@ -260,8 +260,13 @@ export class StoreServer implements TransportHost, PeerHost {
       metrics.serverVersion.set({ server_version: STORE_VERSION }, 1);
       metrics.clusterVersion.set({ cluster_version: CLUSTER_VERSION }, 1);
       metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
-      metrics.isLearner.set(this.members.get(memberId)?.isLearner === true ? 1 : 0);
-      metrics.readFrom({ currentRevision: () => this.kv.currentRev, compactRevision: () => this.kv.compactMainRev });
+      metrics.readFrom({
+        commitIndex: () => this.raftStatus().commit,
+        appliedIndex: () => this.appliedIndex,
+        isLearner: () => this.raftStatus().isLearner,
+        currentRevision: () => this.kv.currentRev,
+        compactRevision: () => this.kv.compactMainRev,
+      });
     }
     this.reqPrefix = (memberId & 0xffffn) << 48n;
     this.reqSeq = (BigInt(clock.now()) & 0xffffffffffn) << 8n;
@@ -396,10 +401,6 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   private run(): void {
-    // What a restarted member holds shows before its first Ready.
-    const st = this.raftStatus();
-    this.metrics?.proposalsCommitted.set(st.commit);
-    this.metrics?.proposalsApplied.set(st.applied);
     const tickMs = this.cfg.heartbeatIntervalMs;
     // Fast-forward the election clock on boot (etcd's initial-election-tick-advance): a cluster restarted as
     // a whole elects within a tick or so instead of a full timeout. PreVote keeps a live leader safe from it.
@@ -479,10 +480,7 @@ export class StoreServer implements TransportHost, PeerHost {
   /** handleReady follows the Ready protocol: persist, send, apply, advance (see raw-node.ts). */
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState !== undefined) this.onSoftState(rd.softState.lead, rd.softState.raftState === 'StateLeader');
-    if (rd.hardState !== undefined) {
-      this.term = rd.hardState.term;
-      this.metrics?.proposalsCommitted.set(rd.hardState.commit);
-    }
+    if (rd.hardState !== undefined) this.term = rd.hardState.term;
     if (rd.snapshot !== undefined) await this.installSnapshot(rd.snapshot.metadata.index);
     // A leader's appends and heartbeats depend on nothing it has yet to persist, so they go out before its own
     // fsync and the two overlap (thesis §10.2.1); the core counts the leader's own log only once persisted.
@@ -641,7 +639,6 @@ export class StoreServer implements TransportHost, PeerHost {
     } finally {
       this.watchable.release();
     }
-    this.metrics?.proposalsApplied.set(this.appliedIndex);
     while (this.appliedWaiters.length > 0 && this.appliedWaiters[0]!.index <= this.appliedIndex) this.appliedWaiters.shift()!.resolve();
   }
 
@@ -823,7 +820,6 @@ export class StoreServer implements TransportHost, PeerHost {
     const members = await loadMembers(this.backend);
     this.members.clear();
     for (const [id, m] of members) this.members.set(id, m);
-    this.metrics?.isLearner.set(this.members.get(this.memberId)?.isLearner === true ? 1 : 0);
     const { removed, rejected } = await loadRemovedAndRejected(this.backend);
     this.removed.clear();
     for (const id of removed) this.removed.add(id);
@@ -1278,7 +1274,6 @@ export class StoreServer implements TransportHost, PeerHost {
         this.members.set(id, m);
         this.kv.queue(memberOp(m));
         this.transport.setPeers(this.peerURLs());
-        if (id === this.memberId) this.metrics?.isLearner.set(m.isLearner ? 1 : 0);
         // A log that still starts at index 1 does not hold the initial membership (a snapshot at index 0 does):
         // snapshot now, so the new member is sent a snapshot, which carries it, instead of the log from 1.
         if (!ctx.promote && this.snapshotIndex === 0) this.forceSnapshot = true;
