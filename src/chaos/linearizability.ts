@@ -31,9 +31,10 @@
  * - Budgets: a step budget per key and a time budget for the whole check turn a search that would run too
  *   long into an `unknown` verdict instead of a hang.
  * - On failure the key's sub-history is shrunk: the shortest failing prefix (in invocation order) by
- *   bisection, then chunks and single operations removed while it stays non-linearizable. A mutation is only
- *   removed when no remaining operation that may follow it observes its value (see orphans), so the witness
- *   never blames a read whose source was cut out.
+ *   bisection, then chunks, single operations and observation chains (a mutation with everything that
+ *   observes what it wrote) removed while it stays non-linearizable. A mutation is only removed when no
+ *   remaining operation that may follow it observes its value (see orphans), so the witness never blames a
+ *   read whose source was cut out.
  */
 import { systemClock } from '../util/clock.js';
 import { invariant } from '../util/errors.js';
@@ -552,6 +553,39 @@ function shrink(all: readonly Operation[], initial: Value, deadline: number, mon
         }
       }
     }
+    // A mutation whose value a later operation observes cannot go alone, nor that observer while its own
+    // value is observed in turn: a chain of cas (nil→a, a→b, b→nil) interleaved with other operations is no
+    // window. Each operation goes together with everything that observes what it (transitively) wrote.
+    for (let i = cur.length - 1; i >= 0 && !removed; i--) {
+      if (monotonic() >= deadline) return { ops: cur, minimal: false };
+      const gone = observationClosure(cur, cur[i]!);
+      if (gone.size === 1 || gone.size >= cur.length) continue;
+      const cand = cur.filter((op) => !gone.has(op));
+      if (fails(cand, [...gone])) {
+        cur = cand;
+        removed = true;
+      }
+    }
   }
   return { ops: cur, minimal: true };
+}
+
+/**
+ * observationClosure is seed plus every operation of ops that may follow a member of the set and observes a
+ * value that member wrote, repeated until nothing more joins.
+ */
+function observationClosure(ops: readonly Operation[], seed: Operation): Set<Operation> {
+  const gone = new Set<Operation>([seed]);
+  const queue = [seed];
+  for (let op = queue.pop(); op !== undefined; op = queue.pop()) {
+    const w = writtenValue(op);
+    if (w === undefined) continue;
+    for (const other of ops) {
+      if (!gone.has(other) && observedValue(other) === w && other.complete > op.invoke) {
+        gone.add(other);
+        queue.push(other);
+      }
+    }
+  }
+  return gone;
 }

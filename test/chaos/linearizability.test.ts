@@ -30,6 +30,23 @@ describe('checkLinearizability: hand-written classics', () => {
     expect(formatFailure(r.failure!)).toContain('read x → "a"');
   });
 
+  it('shrinks past a cas chain interleaved with another write to the three operations that prove a stale read', () => {
+    // nil→a, a→b, b→nil each observe the one before; the write of nil sits among them, so no window of
+    // consecutive operations holds the chain, and no link of it can go alone while the next observes it.
+    const b = new HistoryBuilder()
+      .write(1, 'v0', 0, 1)
+      .write(1, null, 2, 3)
+      .cas(2, null, 'a', true, 10, 20)
+      .write(3, null, 12, 14)
+      .cas(4, 'a', 'b', true, 15, 22)
+      .cas(5, 'b', null, true, 16, 23)
+      .read(6, 'v0', 30, 31);
+    const r = checkLinearizability(b.ops);
+    expect(r.verdict).toBe('fail');
+    expect(r.failure?.subHistory.map((o) => o.id)).toEqual([0, 1, 6]);
+    expect(r.failure?.minimal).toBe(true);
+  });
+
   it('rejects reads that see a value in flight and then lose it (non-monotonic)', () => {
     expect(verdict(new HistoryBuilder().write(1, 'a', 0, 10).read(2, 'a', 1, 2).read(3, null, 3, 4))).toBe('fail');
   });
