@@ -280,7 +280,10 @@ describe('a Ready that only moves the commit index has no write of its own', () 
     cleanups.push(() => cluster.stop());
     const watched = cluster.members.map(watchBatches);
     const leader = cluster.leader()!;
-    const ticking = setInterval(() => cluster.clock.advance(100), 5);
+    // Time passes at twice the real rate: heartbeats and the batch-interval flush go on, while a proposal
+    // held up by a slow fsync on a loaded machine still has seconds of real time before its request timeout
+    // (at 20× — 100 ms every 5 ms — it had 350 ms, and one CI run timed out).
+    const ticking = setInterval(() => cluster.clock.advance(100), 50);
     try {
       const first = Number((await leader.propose<pb.PutResponse>(putOp('trio/base', 'v'))).resp.header?.revision);
       const range = rangeRequest('trio/base', { revision: String(first) });
