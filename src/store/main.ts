@@ -16,7 +16,8 @@ import { UnaryFastPath } from './grpc/unary-fast-path.js';
 import { onHttp2Servers, widenReceiveWindows } from './grpc/http2-servers.js';
 import { ClientListener } from './listener.js';
 import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
-import { initSeries, streamMetrics, withByteCounts } from './grpc/rpc-metrics.js';
+import { initSeries, streamInterceptor, withByteCounts } from './grpc/rpc-metrics.js';
+import { StreamGuard, type CallRules } from './grpc/call-rules.js';
 import { createStoreMetrics, type StoreMetrics } from './metrics.js';
 import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
 import type { Logger } from '../util/logger.js';
@@ -44,6 +45,13 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const metrics = createStoreMetrics({ extensive: cfg.metrics === 'extensive' });
   const server = await StoreServer.start(cfg, { ...deps, metrics });
   const protos = loadProtos();
+  // etcd's interceptor rules (call-rules.ts); the deliberate bug of --experimental-unsafe-local-linearizable-reads
+  // also answers without a leader.
+  const rules: CallRules = {
+    hasLeader: () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader(),
+    isLearner: () => server.isLearner(),
+  };
+  const streamGuard = new StreamGuard(rules, deps.clock, cfg.electionTimeoutMs);
   const grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -52,8 +60,9 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
     // No channelz service is registered; its per-call bookkeeping only costs CPU.
     'grpc.enable_channelz': 0,
-    // Streams are counted here; unary calls around their handlers, which the fast path shares (rpc-metrics.ts).
-    interceptors: [streamMetrics(metrics)],
+    // Streams meet the rules and are counted here; unary calls in their handlers' wrappers, which the fast path
+    // shares (decode-errors.ts, rpc-metrics.ts).
+    interceptors: [streamInterceptor(metrics, streamGuard)],
   });
   const log = deps.log;
   // The KV service's unary calls are answered on the HTTP/2 stream itself (unary-fast-path.ts); the rest
@@ -63,8 +72,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   // Clients with many calls in flight must not wait on HTTP/2's 64 KiB window (http2-servers.ts).
   if (!onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2))) log.warn('grpc: this grpc-js has no createHttp2Server; client connections keep 64 KiB windows');
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
-    // The deliberate bug of --experimental-unsafe-local-linearizable-reads also answers without a leader.
-    const wrapped = withEtcdDecodeErrors(def, impl, () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader());
+    const wrapped = withEtcdDecodeErrors(def, impl, rules);
     const counted = withByteCounts(wrapped.def, metrics);
     initSeries(counted, metrics);
     grpcServer.addService(counted, wrapped.impl as grpc.UntypedServiceImplementation);
@@ -100,6 +108,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
       () => listener.close(),
       ...metricsServers.map((ms) => () => new Promise<void>((r) => ms.close(() => r()))),
       () => grpcServer.forceShutdown(),
+      () => streamGuard.stop(),
       () => server.stop(),
     ];
     for (const step of steps) {
@@ -138,6 +147,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
           resolve();
         });
       });
+      streamGuard.stop();
       await listener.close();
       httpServer.closeAllConnections();
       for (const ms of metricsServers) {

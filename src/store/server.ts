@@ -946,6 +946,14 @@ export class StoreServer implements TransportHost, PeerHost {
     return this.node.leader() !== NONE;
   }
 
+  /**
+   * isLearner reports whether this member is a learner in its membership (etcd's `IsMemberExist(ID) &&
+   * IsLearner()`): a learner serves serializable reads and Status only, and no streams.
+   */
+  isLearner(): boolean {
+    return this.members.get(this.memberId)?.isLearner === true;
+  }
+
   /** header is the ResponseHeader for a response at a store revision. */
   header(revision: number): pb.ResponseHeader {
     return { clusterId: this.clusterIdString, memberId: this.memberIdString, revision: int64(revision), raftTerm: int64(this.term) };

@@ -1,14 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
-import { NoLeaderError, toGrpcError } from '../errors.js';
+import { unaryRefusal, type CallRules } from './call-rules.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 /**
  * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
  * with "grpc: error unmarshalling request: …" — instead of grpc-js's "Error deserializing request". The
  * definition it returns receives raw bytes; each unary handler decodes them itself first. Streaming methods
- * keep grpc-js's decoding. It also applies etcd's `hasleader` rule to unary calls.
+ * keep grpc-js's decoding. A decoded call then meets etcd's interceptor rules (call-rules.ts: learner, `hasleader`)
+ * before its handler, in grpc-go's order: decode, interceptors, handler.
  */
-export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T, hasLeader: () => boolean): { def: grpc.ServiceDefinition; impl: T } {
+export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T, rules: CallRules): { def: grpc.ServiceDefinition; impl: T } {
   const outDef: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const outImpl: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
   for (const [name, m] of Object.entries(def)) {
@@ -22,18 +23,19 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
     const handler = (impl as Record<string, unknown>)[name] as UnaryHandler<unknown, unknown> | undefined;
     if (handler === undefined) continue;
     outImpl[name] = ((call: UnaryCallLike<unknown>, callback: (err: UnaryError | null, value?: unknown) => void) => {
-      // etcd's clients mark requests that need a leader with `hasleader: true`: without one, fail at once.
-      if (call.metadata.get('hasleader')[0] === 'true' && !hasLeader()) {
-        const st = toGrpcError(new NoLeaderError());
-        callback({ code: st.code, details: st.details });
-        return;
-      }
+      let request: unknown;
       try {
-        (call as { request: unknown }).request = decode(call.request as Buffer);
+        request = decode(call.request as Buffer);
       } catch (err) {
         callback({ code: grpc.status.INTERNAL, details: `grpc: error unmarshalling request: ${goMessage(err)}` });
         return;
       }
+      const refused = unaryRefusal(rules, method.path, request, call.metadata);
+      if (refused !== undefined) {
+        callback(refused);
+        return;
+      }
+      (call as { request: unknown }).request = request;
       handler(call, callback);
     }) satisfies UnaryHandler<unknown, unknown>;
   }

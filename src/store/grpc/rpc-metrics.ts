@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { StoreMetrics } from '../metrics.js';
+import type { StreamGuard } from './call-rules.js';
 import type { UnaryHandler } from './handler.js';
 
 /**
@@ -9,10 +10,9 @@ import type { UnaryHandler } from './handler.js';
  * (etcd_network_client_grpc_received_bytes_total and _sent_bytes_total, which etcd's codec counts).
  *
  * Unary calls are counted around their handlers (countedUnary), so both the fast path and grpc-js count them,
- * and a call refused before its handler — undecodable, or `hasleader` without a leader — is not counted, as
- * etcd's interceptors never see it. Streams are counted by a grpc-js server interceptor (streamMetrics):
- * started when opened, each message each way, handled with the status they end with, or Canceled when the
- * client goes away first.
+ * and a call refused before its handler — undecodable, or by etcd's interceptor rules (call-rules.ts) — is not
+ * counted, as go-grpc-prometheus in etcd never sees it. Streams are counted by a grpc-js server interceptor
+ * (streamInterceptor), which applies the rules first.
  */
 
 /**
@@ -86,25 +86,47 @@ export function countedUnary<Req, Resp>(service: string, method: string, handler
 }
 
 /**
- * streamMetrics is a grpc-js server interceptor counting streaming calls (unary calls pass through untouched:
- * countedUnary counts them).
+ * streamInterceptor is the grpc-js server interceptor for streaming calls (unary calls pass through untouched:
+ * countedUnary counts them, withEtcdDecodeErrors applies the rules). In etcd's order: the rules first (a
+ * stream they refuse at open is not counted, as etcd's interceptor runs before go-grpc-prometheus's), then
+ * the counting — started when opened, each message each way, handled with the status it ends with, or
+ * Canceled when the client goes away first. A stream the leader monitor ends is counted with the status it
+ * ends with, and its handler sees the call cancelled.
  */
-export function streamMetrics(metrics: StoreMetrics): grpc.ServerInterceptor {
+export function streamInterceptor(metrics: StoreMetrics, guard: StreamGuard): grpc.ServerInterceptor {
   return (desc, call) => {
     if (!desc.requestStream && !desc.responseStream) return new grpc.ServerInterceptingCall(call);
     const labels = callLabels(desc);
-    metrics.grpcStarted.inc(labels);
-    const timed = metrics.grpcHandlingSeconds?.startTimer(labels);
+    let started = false;
     let ended = false;
+    let timed: (() => void) | undefined;
+    let unwatch: (() => void) | undefined;
     const handled = (code: number): void => {
-      if (ended) return;
+      if (!started || ended) return;
       ended = true;
+      unwatch?.();
       metrics.grpcHandled.inc({ grpc_code: codeName(code), ...labels });
       timed?.();
     };
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
+          onReceiveMetadata: (metadata: grpc.Metadata, nextMetadata: (metadata: grpc.Metadata) => void) => {
+            const refused = guard.refusal(metadata);
+            if (refused !== undefined) {
+              // Not passed on: the handler never runs, and the client gets a trailers-only status.
+              call.sendStatus({ ...refused, metadata: new grpc.Metadata() });
+              return;
+            }
+            started = true;
+            metrics.grpcStarted.inc(labels);
+            timed = metrics.grpcHandlingSeconds?.startTimer(labels);
+            unwatch = guard.watch(desc.path, metadata, (status) => {
+              handled(status.code);
+              call.sendStatus({ ...status, metadata: new grpc.Metadata() });
+            });
+            nextMetadata(metadata);
+          },
           onReceiveMessage: (message: unknown, nextMessage: (message: unknown) => void) => {
             metrics.grpcMsgReceived.inc(labels);
             nextMessage(message);

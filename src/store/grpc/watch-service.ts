@@ -7,8 +7,6 @@ import type { Watcher, WatchSink } from '../mvcc/watchable-store.js';
 import { keyString, type MvccEvent } from '../mvcc/types.js';
 import type { StoreServer } from '../server.js';
 import type * as pb from './types.js';
-import { NoLeaderError } from '../errors.js';
-import { failStream } from './handler.js';
 import { encodeKeyValue } from './proto.js';
 import { int64, toNum } from './types.js';
 
@@ -41,7 +39,6 @@ class WatchStream implements WatchSink {
   private nextId = 0;
   private closed = false;
   private progressTimer: TimerHandle | undefined;
-  private leaderTimer: TimerHandle | undefined;
 
   constructor(
     private readonly s: StoreServer,
@@ -61,28 +58,6 @@ class WatchStream implements WatchSink {
     this.call.on('error', () => this.close());
     this.call.on('drain', () => this.s.watchable.kick());
     this.progressTimer = this.clock.setInterval(() => this.sendProgress(), this.opts.progressNotifyIntervalMs);
-    if (this.call.metadata.get('hasleader')[0] === 'true') this.monitorLeader();
-  }
-
-  /**
-   * monitorLeader: a stream opened with `hasleader: true` is ended with "no leader" once this member has had
-   * no leader for three election timeouts (etcd's monitorLeader), so the client moves to another member
-   * instead of waiting on one that is cut off.
-   */
-  private monitorLeader(): void {
-    const electionMs = this.s.cfg.electionTimeoutMs;
-    let since: number | undefined;
-    this.leaderTimer = this.clock.setInterval(() => {
-      if (this.s.hasLeader()) {
-        since = undefined;
-        return;
-      }
-      since ??= this.clock.monotonic();
-      if (this.clock.monotonic() - since >= 3 * electionMs) {
-        this.close();
-        failStream(this.call, new NoLeaderError());
-      }
-    }, electionMs);
   }
 
   private onRequest(req: pb.WatchRequest): void {
@@ -239,7 +214,6 @@ class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     this.progressTimer?.cancel();
-    this.leaderTimer?.cancel();
     for (const [id, w] of this.watchers) this.remove(id, w);
     this.log.debug('watch: stream closed');
   }

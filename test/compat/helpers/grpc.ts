@@ -267,6 +267,13 @@ export const FRESH_CHANNEL: ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
+/** requireLeaderMetadata is a call's metadata: `hasleader: true` when asked, as clientv3.WithRequireLeader sets. */
+export function requireLeaderMetadata(options: { requireLeader?: boolean }): Metadata {
+  const md = new Metadata();
+  if (options.requireLeader === true) md.set('hasleader', 'true');
+  return md;
+}
+
 /** EtcdGrpc is one gRPC channel to a store's client address (host:port). Close it when done. */
 export class EtcdGrpc {
   private readonly client: Client;
@@ -371,14 +378,12 @@ export class EtcdGrpc {
 
   /** watch opens a Watch stream; requireLeader sends `hasleader: true`, as clientv3.WithRequireLeader does. */
   watch(options: { requireLeader?: boolean } = {}): BidiStream<WatchRequest, WatchResponse> {
-    const md = new Metadata();
-    if (options.requireLeader === true) md.set('hasleader', 'true');
-    return this.bidi('Watch', 'Watch', md);
+    return this.bidi('Watch', 'Watch', requireLeaderMetadata(options));
   }
 
-  /** keepAlive opens a Lease.LeaseKeepAlive stream. */
-  keepAlive(): BidiStream<{ ID: Int64 }, LeaseKeepAliveResponse> {
-    return this.bidi('Lease', 'LeaseKeepAlive');
+  /** keepAlive opens a Lease.LeaseKeepAlive stream; requireLeader sends `hasleader: true`. */
+  keepAlive(options: { requireLeader?: boolean } = {}): BidiStream<{ ID: Int64 }, LeaseKeepAliveResponse> {
+    return this.bidi('Lease', 'LeaseKeepAlive', requireLeaderMetadata(options));
   }
 
   /** bidi opens a bidirectional stream whose responses queue up for the test to take with a deadline. */
@@ -436,12 +441,17 @@ export class BidiStream<Req, Res> {
 /**
  * probeReady asks address for key "health" with a linearizable Range (what `etcdctl endpoint health`
  * does), on a fresh channel so no reconnect backoff carries over between attempts. It resolves when the
- * Range succeeds: the store listens, has a leader and serves linearizable reads.
+ * Range succeeds: the store listens, has a leader and serves linearizable reads. A learner refuses that Range
+ * (as etcd's do): it is ready once its Status names a leader.
  */
 export async function probeReady(address: string, timeoutMs: number): Promise<void> {
   const c = new EtcdGrpc(address);
   try {
-    await c.unary('KV', 'Range', { key: Buffer.from('health') }, timeoutMs);
+    await c.unary('KV', 'Range', { key: Buffer.from('health') }, timeoutMs).catch(async (err: unknown) => {
+      if (!isServiceError(err) || err.details !== 'etcdserver: rpc not supported for learner') throw err;
+      const st = await c.status(timeoutMs);
+      if (BigInt(st.leader) === 0n) throw new Error('the learner knows no leader yet');
+    });
   } finally {
     c.close();
   }
