@@ -45,6 +45,35 @@ export type Prepared =
   | { request: 'txn'; reads: Prefetched; deletes: PreparedDeletes }
   | { request: 'deleteRange' | 'leaseRevoke'; deletion: PreparedDelete };
 
+/**
+ * MvccOps receives the operations of each MVCC transaction when it ends, as etcd's metricsTxnWrite counts them:
+ * a Range request is one read transaction with one range; a Put or DeleteRange one write transaction, with a
+ * range more when it reads the previous value (prev_kv, ignore_value, ignore_lease); a Txn's comparisons are
+ * ranges of a read transaction (a failing comparison ends its list), and its operations go into that same read
+ * transaction when the Txn only reads, else into a write transaction of their own; a revoked lease deletes each
+ * of its keys in one write transaction.
+ */
+export interface MvccOps {
+  record(ops: OpCounts): void;
+}
+
+/** OpCounts are one MVCC transaction's operations: ranges, puts, deletes, and the bytes of the puts' keys and values. */
+export interface OpCounts {
+  ranges: number;
+  puts: number;
+  deletes: number;
+  putBytes: number;
+}
+
+function opCounts(): OpCounts {
+  return { ranges: 0, puts: 0, deletes: 0, putBytes: 0 };
+}
+
+/** isReadOnlyTxn says whether a Txn only reads, on either branch, nested Txns included (etcd's isTxnReadonly). */
+export function isReadOnlyTxn(t: pb.TxnRequest): boolean {
+  return [...t.success, ...t.failure].every((op) => op.request === 'requestRange' || (op.request === 'requestTxn' && isReadOnlyTxn(op.requestTxn)));
+}
+
 /** PREPARE_REVOKE_KEYS is how many keys a lease must hold for its revoke's deletion to be worked out ahead. */
 const PREPARE_REVOKE_KEYS = 1024;
 
@@ -61,11 +90,13 @@ export class Applier {
     private readonly alarms: AlarmStore,
     private readonly header: HeaderFn,
     private readonly log: Logger,
+    private readonly mvccOps?: MvccOps,
   ) {}
 
   /** range serves a read-only request (also used for linearizable and serializable reads outside the log). */
   async range(r: pb.RangeRequest): Promise<pb.RangeResponse> {
     const rr = await this.rangeResult(r);
+    this.mvccOps?.record({ ranges: 1, puts: 0, deletes: 0, putBytes: 0 });
     return this.rangeResponse(r, rr);
   }
 
@@ -159,7 +190,7 @@ export class Applier {
     const { index, currentRev } = this.kv;
     const view = this.kv.write();
     const path: boolean[] = [];
-    this.choosePath(view, t, path);
+    this.choosePath(view, t, path, opCounts());
     const writes: pb.RequestOp[] = [];
     writesOnPath(t, path, { next: 0 }, writes);
     const puts: string[] = [];
@@ -232,20 +263,28 @@ export class Applier {
   put(r: pb.PutRequest): pb.PutResponse {
     this.checkSpace();
     const txn = this.kv.write();
-    const resp = this.putIn(txn, r);
-    this.end(txn);
-    return { ...resp, header: this.header(this.kv.currentRev) };
+    const ops = opCounts();
+    try {
+      const resp = this.putIn(txn, r, ops);
+      this.end(txn);
+      return { ...resp, header: this.header(this.kv.currentRev) };
+    } finally {
+      this.mvccOps?.record(ops);
+    }
   }
 
-  private putIn(txn: WriteTxn, r: pb.PutRequest): pb.PutResponse {
+  private putIn(txn: WriteTxn, r: pb.PutRequest, ops: OpCounts): pb.PutResponse {
     const key = keyString(r.key);
     const prev = txn.range(key, '', 1).kvs[0];
+    if (r.prevKv || r.ignoreValue || r.ignoreLease) ops.ranges++;
     let lease = toBigInt(r.lease);
     let value = r.value;
     if ((r.ignoreValue || r.ignoreLease) && prev === undefined) throw new KeyNotFoundError();
     if (r.ignoreValue) value = prev!.value;
     if (r.ignoreLease) lease = prev!.lease;
     if (lease !== 0n && this.lessor.lookup(lease) === undefined) throw new LeaseNotFoundError();
+    ops.puts++;
+    ops.putBytes += r.key.length + value.length;
     txn.put(r.key, value, lease);
     if (prev !== undefined && prev.lease !== 0n && prev.lease !== lease) this.lessor.detach(prev.lease, key);
     if (lease !== 0n) this.lessor.attach(lease, key);
@@ -255,12 +294,16 @@ export class Applier {
   /** deleteRange applies a DeleteRange in its own revision; prepared is its deletion worked out ahead, if it was. */
   deleteRange(r: pb.DeleteRangeRequest, prepared?: PreparedDelete): pb.DeleteRangeResponse {
     const txn = this.kv.write();
-    const resp = this.deleteIn(txn, r, prepared);
+    const ops = opCounts();
+    const resp = this.deleteIn(txn, r, ops, prepared);
     this.end(txn);
+    this.mvccOps?.record(ops);
     return { ...resp, header: this.header(this.kv.currentRev) };
   }
 
-  private deleteIn(txn: WriteTxn, r: pb.DeleteRangeRequest, prepared?: PreparedDelete): pb.DeleteRangeResponse {
+  private deleteIn(txn: WriteTxn, r: pb.DeleteRangeRequest, ops: OpCounts, prepared?: PreparedDelete): pb.DeleteRangeResponse {
+    if (r.prevKv) ops.ranges++;
+    ops.deletes++;
     const deleted = txn.deleteRange(keyString(r.key), keyString(r.rangeEnd), prepared);
     for (const kv of deleted) if (kv.lease !== 0n) this.lessor.detach(kv.lease, keyString(kv.key));
     return { header: null, deleted: int64(deleted.length), prevKvs: r.prevKv ? deleted.map((kv) => toPbKv(kv)) : [] };
@@ -275,57 +318,71 @@ export class Applier {
   txn(t: pb.TxnRequest, prefetched: Prefetched, deletes: PreparedDeletes = NO_DELETES): pb.TxnResponse {
     const txn = this.kv.write();
     const path: boolean[] = [];
-    this.choosePath(txn, t, path);
-    if (this.checkPath(txn, t, path, 0) > 0) this.checkSpace();
-    const resp = this.txnIn(txn, t, { prefetched, deletes }, path, { next: 0 });
-    this.end(txn);
-    setHeaders(resp, this.header(this.kv.currentRev));
-    return resp;
+    // The comparisons (and the checks of the puts) read in one transaction; a Txn that writes then writes in
+    // another, one that only reads goes on in the first (what etcd counts, see MvccOps).
+    const reads = opCounts();
+    const ops = isReadOnlyTxn(t) ? reads : opCounts();
+    try {
+      this.choosePath(txn, t, path, reads);
+      if (this.checkPath(txn, t, path, 0, reads) > 0) this.checkSpace();
+      const resp = this.txnIn(txn, t, { prefetched, deletes }, path, { next: 0 }, ops);
+      this.end(txn);
+      setHeaders(resp, this.header(this.kv.currentRev));
+      return resp;
+    } finally {
+      this.mvccOps?.record(reads);
+      if (ops !== reads) this.mvccOps?.record(ops);
+    }
   }
 
-  /** choosePath records, depth first, which branch each (nested) Txn takes. */
-  private choosePath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[]): void {
-    const succeeded = t.compare.every((c) => this.compare(txn, c));
+  /** choosePath records, depth first, which branch each (nested) Txn takes; each comparison made is a range. */
+  private choosePath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], reads: OpCounts): void {
+    const succeeded = t.compare.every((c) => {
+      reads.ranges++;
+      return this.compare(txn, c);
+    });
     path.push(succeeded);
-    for (const op of succeeded ? t.success : t.failure) if (op.request === 'requestTxn') this.choosePath(txn, op.requestTxn, path);
+    for (const op of succeeded ? t.success : t.failure) if (op.request === 'requestTxn') this.choosePath(txn, op.requestTxn, path, reads);
   }
 
   /** checkPath validates the puts on the path (lease exists, ignore_* has a key) and counts them. */
-  private checkPath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], at: number, counter = { next: at, puts: 0 }): number {
+  private checkPath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], at: number, reads: OpCounts, counter = { next: at, puts: 0 }): number {
     const succeeded = path[counter.next++]!;
     for (const op of succeeded ? t.success : t.failure) {
       if (op.request === 'requestPut') {
         const r = op.requestPut;
         counter.puts++;
+        if (r.ignoreValue || r.ignoreLease) reads.ranges++;
         if ((r.ignoreValue || r.ignoreLease) && txn.range(keyString(r.key), '', 1).kvs.length === 0) throw new KeyNotFoundError();
         const lease = toBigInt(r.lease);
         if (lease !== 0n && this.lessor.lookup(lease) === undefined) throw new LeaseNotFoundError();
       } else if (op.request === 'requestTxn') {
-        this.checkPath(txn, op.requestTxn, path, at, counter);
+        this.checkPath(txn, op.requestTxn, path, at, reads, counter);
       }
     }
     return counter.puts;
   }
 
-  private txnIn(txn: WriteTxn, t: pb.TxnRequest, ahead: { prefetched: Prefetched; deletes: PreparedDeletes }, path: boolean[], cursor: { next: number }): pb.TxnResponse {
+  private txnIn(txn: WriteTxn, t: pb.TxnRequest, ahead: { prefetched: Prefetched; deletes: PreparedDeletes }, path: boolean[], cursor: { next: number }, counts: OpCounts): pb.TxnResponse {
     const succeeded = path[cursor.next++]!;
     const ops = succeeded ? t.success : t.failure;
     const responses: pb.ResponseOp[] = [];
     for (const op of ops) {
       switch (op.request) {
         case 'requestRange': {
+          counts.ranges++;
           const rr = ahead.prefetched.get(op.requestRange) ?? txn.range(keyString(op.requestRange.key), keyString(op.requestRange.rangeEnd), this.fetchLimit(op.requestRange));
           responses.push({ response: 'responseRange', responseRange: this.rangeResponse(op.requestRange, rr) });
           break;
         }
         case 'requestPut':
-          responses.push({ response: 'responsePut', responsePut: this.putIn(txn, op.requestPut) });
+          responses.push({ response: 'responsePut', responsePut: this.putIn(txn, op.requestPut, counts) });
           break;
         case 'requestDeleteRange':
-          responses.push({ response: 'responseDeleteRange', responseDeleteRange: this.deleteIn(txn, op.requestDeleteRange, ahead.deletes.get(op.requestDeleteRange)) });
+          responses.push({ response: 'responseDeleteRange', responseDeleteRange: this.deleteIn(txn, op.requestDeleteRange, counts, ahead.deletes.get(op.requestDeleteRange)) });
           break;
         case 'requestTxn':
-          responses.push({ response: 'responseTxn', responseTxn: this.txnIn(txn, op.requestTxn, ahead, path, cursor) });
+          responses.push({ response: 'responseTxn', responseTxn: this.txnIn(txn, op.requestTxn, ahead, path, cursor, counts) });
           break;
         default:
           break;
@@ -371,6 +428,7 @@ export class Applier {
       const txn = this.kv.write();
       txn.deleteKeys(lease, keys, prepared);
       this.end(txn);
+      this.mvccOps?.record({ ranges: 0, puts: 0, deletes: keys.length, putBytes: 0 });
     }
     return { header: this.header(this.kv.currentRev) };
   }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MvccOps } from './apply.js';
 import type { PeerTraffic } from './transport/peer-transport.js';
 
 /**
@@ -55,6 +56,12 @@ export interface StoreMetrics {
   readFrom(readings: StoreReadings): void;
   /** grpcHandlingSeconds is go-grpc-prometheus's server latency histogram; only with --metrics=extensive, as etcd. */
   grpcHandlingSeconds: Histogram<'grpc_type' | 'grpc_service' | 'grpc_method'> | undefined;
+  /**
+   * mvccOps counts each MVCC transaction's ranges, puts and deletes, and one transaction when it did more than one
+   * of them, under etcd 3.4's names (etcd_mvcc_*_total) and the etcd_debugging_mvcc_* ones it keeps beside them;
+   * and the bytes of the keys and values put.
+   */
+  mvccOps: MvccOps;
   fastPathCalls: Counter;
   watchers: Gauge;
   watchEventsReplayed: Counter;
@@ -73,6 +80,8 @@ export interface StoreReadings {
   isLearner(): boolean;
   currentRevision(): number;
   compactRevision(): number;
+  /** liveKeys counts the keys that exist now (etcd's keys_total: created ones less deleted ones). */
+  liveKeys(): number;
 }
 
 /**
@@ -100,7 +109,9 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
   reading('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', (s) => (s.isLearner() ? 1 : 0));
   reading('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
   reading('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
+  reading('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeys());
   return {
+    mvccOps: mvccOpCounters(r),
     readFrom: (source) => {
       readings = source;
     },
@@ -205,6 +216,33 @@ export function peerTraffic(m: StoreMetrics, local: bigint): PeerTraffic {
     disconnected: (peer) => {
       m.activePeers.dec({ Local: localHex, Remote: peer.toString(16) });
       m.disconnectedPeers.inc({ Local: localHex, Remote: peer.toString(16) });
+    },
+  };
+}
+
+/** mvccOpCounters makes MvccOps's counters, each under etcd 3.4's name and the etcd_debugging_ one it keeps. */
+function mvccOpCounters(r: { registers: Registry[] }): MvccOps {
+  const pair = (op: string, help: string): [Counter, Counter] => [
+    new Counter({ name: `etcd_mvcc_${op}_total`, help, ...r }),
+    new Counter({ name: `etcd_debugging_mvcc_${op}_total`, help, ...r }),
+  ];
+  const ranges = pair('range', 'Total number of ranges seen by this member.');
+  const puts = pair('put', 'Total number of puts seen by this member.');
+  const deletes = pair('delete', 'Total number of deletes seen by this member.');
+  const txns = pair('txn', 'Total number of txns seen by this member.');
+  const putBytes = new Gauge({ name: 'etcd_debugging_mvcc_total_put_size_in_bytes', help: 'The total size of put kv pairs seen by this member.', ...r });
+  const add = ([a, b]: [Counter, Counter], n: number): void => {
+    if (n === 0) return;
+    a.inc(n);
+    b.inc(n);
+  };
+  return {
+    record(ops) {
+      add(ranges, ops.ranges);
+      add(puts, ops.puts);
+      add(deletes, ops.deletes);
+      if (ops.ranges + ops.puts + ops.deletes > 1) add(txns, 1);
+      if (ops.putBytes > 0) putBytes.inc(ops.putBytes);
     },
   };
 }

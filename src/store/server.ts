@@ -232,7 +232,7 @@ export class StoreServer implements TransportHost, PeerHost {
     this.lessor = new Lessor(clock, Math.ceil((1.5 * cfg.electionTimeoutMs) / 1000));
     this.alarms = new AlarmStore();
     this.heartbeatDelay = new HeartbeatDelay(cfg.heartbeatIntervalMs);
-    this.applier = new Applier(kv, this.watchable, this.lessor, this.alarms, (rev) => this.header(rev), log.child({ component: 'apply' }));
+    this.applier = new Applier(kv, this.watchable, this.lessor, this.alarms, (rev) => this.header(rev), log.child({ component: 'apply' }), metrics?.mvccOps);
     const snap = raftLog.storage.snapshot().metadata;
     this.snapshotIndex = snap.index;
     this.appliedIndex = Math.max(snap.index, 0);
@@ -266,6 +266,7 @@ export class StoreServer implements TransportHost, PeerHost {
         isLearner: () => this.raftStatus().isLearner,
         currentRevision: () => this.kv.currentRev,
         compactRevision: () => this.kv.compactMainRev,
+        liveKeys: () => this.kv.liveKeys,
       });
     }
     this.reqPrefix = (memberId & 0xffffn) << 48n;

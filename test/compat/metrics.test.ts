@@ -104,6 +104,12 @@ const MORE: readonly (readonly [name: string, type: string, labels: readonly str
   ['etcd_debugging_lease_renewed_total', 'counter', []],
   ['etcd_debugging_server_lease_expired_total', 'counter', []],
   ['etcd_debugging_lease_ttl_total', 'histogram', []],
+  ...['range', 'put', 'delete', 'txn'].flatMap((op) => [
+    [`etcd_mvcc_${op}_total`, 'counter', []] as const,
+    [`etcd_debugging_mvcc_${op}_total`, 'counter', []] as const,
+  ]),
+  ['etcd_debugging_mvcc_total_put_size_in_bytes', 'gauge', []],
+  ['etcd_debugging_mvcc_keys_total', 'gauge', []],
 ];
 
 describeCompat('the series etcd dashboards read', ['store'], () => {
@@ -222,6 +228,62 @@ describeCompat('gRPC calls and streams counted', ['store'], () => {
       const codes = compatTarget() === 'etcd' ? ['Canceled', 'Unavailable'] : ['Canceled'];
       expect(codes.map((code) => delta(closed, 'grpc_server_handled_total', { ...watchLabels, grpc_code: code })).reduce((a, b) => a + b, 0)).toBe(1);
       expect(delta(closed, 'grpc_server_handled_total', watchLabels)).toBe(1);
+    } finally {
+      rpc.close();
+    }
+  });
+});
+
+describeCompat('MVCC operations counted', ['store'], () => {
+  const store = useStore({ name: 'metrics-mvcc' });
+
+  it('ranges, puts, deletes and multi-operation transactions, put bytes and live keys — as etcd counts them', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    const k = (s: string): Buffer => Buffer.from(`mvcc/${s}`);
+    const NAMES = ['etcd_mvcc_range_total', 'etcd_mvcc_put_total', 'etcd_mvcc_delete_total', 'etcd_mvcc_txn_total', 'etcd_debugging_mvcc_total_put_size_in_bytes', 'etcd_debugging_mvcc_keys_total'];
+    const read = async (): Promise<number[]> => {
+      const s = await scrape(store().endpoint);
+      return NAMES.map((n) => value(s, n));
+    };
+    try {
+      const lease = await rpc.leaseGrant(600);
+      // Deltas of range, put, delete, txn, put bytes and live keys each step makes, as etcd 3.4.23 counts them.
+      const steps: [string, number[], () => Promise<unknown>][] = [
+        ['put', [0, 1, 0, 0, 11, 1], () => rpc.put({ key: k('a'), value: Buffer.from('12345') })],
+        ['put prev_kv', [1, 1, 0, 1, 9, 0], () => rpc.put({ key: k('a'), value: Buffer.from('123'), prev_kv: true })],
+        ['put ignore_value', [1, 1, 0, 1, 9, 0], () => rpc.put({ key: k('a'), ignore_value: true })],
+        ['put with lease', [0, 1, 0, 0, 8, 1], () => rpc.put({ key: k('l1'), value: Buffer.from('x'), lease: lease.ID })],
+        ['put with lease 2', [0, 1, 0, 0, 8, 1], () => rpc.put({ key: k('l2'), value: Buffer.from('x'), lease: lease.ID })],
+        ['range', [1, 0, 0, 0, 0, 0], () => rpc.range({ key: k('a') })],
+        ['range serializable', [1, 0, 0, 0, 0, 0], () => rpc.range({ key: k('a'), serializable: true })],
+        ['txn mod=0 → put', [1, 1, 0, 0, 7, 1], () => rpc.txn({ compare: [{ result: 'Equal', target: 'Mod', key: k('b'), mod_revision: 0 }], success: [{ request_put: { key: k('b'), value: Buffer.from('v') } }], failure: [{ request_range: { key: k('b') } }] })],
+        ['txn mod=0 fails → range', [2, 0, 0, 0, 0, 0], () => rpc.txn({ compare: [{ result: 'Equal', target: 'Mod', key: k('b'), mod_revision: 0 }], success: [{ request_put: { key: k('b'), value: Buffer.from('v') } }], failure: [{ request_range: { key: k('b') } }] })],
+        ['txn 2 compares → put', [2, 1, 0, 1, 7, 1], () => rpc.txn({ compare: [{ result: 'Greater', target: 'Mod', key: k('b'), mod_revision: 0 }, { result: 'Greater', target: 'Version', key: k('a'), version: 0 }], success: [{ request_put: { key: k('c'), value: Buffer.from('v') } }] })],
+        ['txn 2 compares, the first fails → nothing', [1, 0, 0, 0, 0, 0], () => rpc.txn({ compare: [{ result: 'Equal', target: 'Mod', key: k('b'), mod_revision: 0 }, { result: 'Greater', target: 'Version', key: k('a'), version: 0 }], success: [{ request_put: { key: k('c'), value: Buffer.from('v') } }] })],
+        ['nested txn → put and range', [2, 1, 0, 1, 7, 1], () => rpc.txn({ success: [{ request_txn: { compare: [{ result: 'Greater', target: 'Version', key: k('a'), version: 0 }], success: [{ request_put: { key: k('f'), value: Buffer.from('v') } }, { request_range: { key: k('a') } }] } }] })],
+        ['txn → 2 puts', [0, 2, 0, 1, 14, 2], () => rpc.txn({ success: [{ request_put: { key: k('d'), value: Buffer.from('v') } }, { request_put: { key: k('e'), value: Buffer.from('v') } }] })],
+        ['txn read-only compare + range', [2, 0, 0, 1, 0, 0], () => rpc.txn({ compare: [{ result: 'Greater', target: 'Mod', key: k('b'), mod_revision: 0 }], success: [{ request_range: { key: k('a') } }] })],
+        ['txn read-only 2 ranges', [2, 0, 0, 1, 0, 0], () => rpc.txn({ success: [{ request_range: { key: k('a') } }, { request_range: { key: k('b') } }] })],
+        ['txn empty', [0, 0, 0, 0, 0, 0], () => rpc.txn({})],
+        ['delete', [0, 0, 1, 0, 0, -1], () => rpc.deleteRange({ key: k('e') })],
+        ['delete prev_kv', [1, 0, 1, 1, 0, -1], () => rpc.deleteRange({ key: k('d'), prev_kv: true })],
+        ['delete range', [0, 0, 1, 0, 0, -2], () => rpc.deleteRange({ key: k('a'), range_end: k('c') })],
+        ['delete missing', [0, 0, 1, 0, 0, 0], () => rpc.deleteRange({ key: k('zz') })],
+        ['lease revoke (2 keys)', [0, 0, 2, 1, 0, -2], () => rpc.leaseRevoke(lease.ID)],
+      ];
+      const seen: string[] = [];
+      let before = await read();
+      for (const [name, , step] of steps) {
+        await step();
+        // A write is applied on this single member before its answer; a read is counted before its answer.
+        const after = await read();
+        seen.push(`${name}: ${after.map((v, i) => v - before[i]!).join(' ')}`);
+        before = after;
+      }
+      expect(seen).toEqual(steps.map(([name, deltas]) => `${name}: ${deltas.join(' ')}`));
+      // etcd 3.4 keeps the older etcd_debugging_mvcc_ names beside the new ones, counting alike.
+      const s = await scrape(store().endpoint);
+      for (const op of ['range', 'put', 'delete', 'txn']) expect(value(s, `etcd_debugging_mvcc_${op}_total`), op).toBe(value(s, `etcd_mvcc_${op}_total`));
     } finally {
       rpc.close();
     }

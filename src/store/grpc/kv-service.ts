@@ -3,6 +3,7 @@ import { DuplicateKeyError, EmptyKeyError, LeaseProvidedError, TooManyOpsError, 
 import type { StoreMetrics } from '../metrics.js';
 import { keyString } from '../mvcc/types.js';
 import { inKeyRange } from '../mvcc/tree-index.js';
+import { isReadOnlyTxn } from '../apply.js';
 import type { StoreServer } from '../server.js';
 import { unary } from './handler.js';
 import * as pb from './types.js';
@@ -51,7 +52,7 @@ export function kvService(s: StoreServer, log: Logger, metrics?: StoreMetrics): 
       'Txn',
       async (req) => {
         checkTxn(req, s.cfg.maxTxnOps);
-        if (isReadOnly(req)) {
+        if (isReadOnlyTxn(req)) {
           // A read-only Txn needs no log entry: after a ReadIndex round it is served here, as etcd does.
           if (!allSerializable(req)) await s.linearizableRead();
           return s.applier.txn(req, await s.applier.prefetch(req));
@@ -149,10 +150,6 @@ function checkIntervals(ops: pb.RequestOp[]): Writes {
     }
   }
   return w;
-}
-
-function isReadOnly(t: pb.TxnRequest): boolean {
-  return [...t.success, ...t.failure].every((op) => op.request === 'requestRange' || (op.request === 'requestTxn' && isReadOnly(op.requestTxn)));
 }
 
 function allSerializable(t: pb.TxnRequest): boolean {

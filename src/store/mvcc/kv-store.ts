@@ -111,6 +111,8 @@ export class KvStore {
   compactMainRev = -1;
   /** consistentIndex is the last Raft index whose effects are in this store. */
   consistentIndex = 0;
+  /** liveKeys counts the keys that exist at the current revision. */
+  liveKeys = 0;
   private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
   /** failed is the error of a failed flush: from then on nothing more is written (see flush). */
@@ -139,6 +141,7 @@ export class KvStore {
     this.currentRev = 1;
     this.compactMainRev = -1;
     this.consistentIndex = 0;
+    this.liveKeys = 0;
     this.consistentIndexDirty = false;
     this.pending = [];
     await this.restore();
@@ -165,6 +168,10 @@ export class KvStore {
       if (rev.main > this.currentRev) this.currentRev = rev.main;
       keys++;
     }
+    this.index.forEachInRange('\0', { kind: 'to-end' }, (e) => {
+      if (e.latest !== undefined) this.liveKeys++;
+      return true;
+    });
     if (scheduled !== undefined) {
       const rev = decodeUint64(scheduled);
       this.compactMainRev = rev;
@@ -573,6 +580,7 @@ export class WriteTxn {
     };
     e.put(rev);
     e.latest = kv;
+    if (prev === undefined) this.s.liveKeys++;
     this.s.queue({ type: 'put', key: revisionKey(rev), value: this.s.codec.encode(kv) });
     this.events.push({ type: 'PUT', kv, prevKv: prev });
     return prev;
@@ -609,6 +617,7 @@ export class WriteTxn {
       e.tombstone(d.revs[i]!, d.generations[i]);
       e.latest = undefined;
     }
+    this.s.liveKeys -= n;
     this.s.queueAll(d.ops);
     if (this.events.length === 0) this.events = d.events;
     else for (const ev of d.events) this.events.push(ev);

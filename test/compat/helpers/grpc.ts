@@ -58,6 +58,7 @@ export interface PutRequest {
   value?: Buffer;
   lease?: Int64;
   prev_kv?: boolean;
+  ignore_value?: boolean;
 }
 
 /** PutResponse is etcdserverpb.PutResponse as decoded. */

@@ -175,15 +175,21 @@ describe('KvStore', () => {
     put(kv, 'b', '1');
     del(kv, 'a');
     put(kv, 'c', '1');
+    put(kv, 'c', '2');
+    expect(kv.liveKeys).toBe(2);
     kv.setConsistentIndex(42);
     await kv.compact(3);
     const again = await t.reopen();
-    expect(again.currentRev).toBe(5);
+    expect(again.liveKeys).toBe(2);
+    expect(again.currentRev).toBe(6);
     expect(again.consistentIndex).toBe(42);
     expect(again.compactMainRev).toBe(3);
     expect(keysOf(await again.range('a', '\0', 0, 0))).toEqual(['b', 'c']);
     expect(keysOf(await again.range('a', '\0', 3, 0))).toEqual(['a', 'b']);
-    expect(put(again, 'd', '1')).toBe(6);
+    expect(put(again, 'd', '1')).toBe(7);
+    expect(again.liveKeys).toBe(3);
+    del(again, 'a', '\0');
+    expect(again.liveKeys).toBe(0);
   });
 
   it('hashKV is equal for equal histories and changes with any write', async () => {
