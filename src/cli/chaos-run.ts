@@ -324,6 +324,8 @@ export async function runChaos(f: ClusterFile, o: RunOptions): Promise<Verdict> 
     } else {
       for (const m of f.store.members) {
         try {
+          // A learner serves no HashKV (as etcd's): only the voting members are compared.
+          if ((await memberStatus(m.clientURL, 1000)).isLearner) continue;
           const h = await memberHashKV(m.clientURL, revision);
           hashes.push({ member: m.name, revision, hash: h.hash });
         } catch (err) {

@@ -114,8 +114,8 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
 }
 
 /**
- * chooseEndpoint returns the first endpoint, in the given order, whose member answers Status and knows a
- * leader (alarms do not matter: a member out of space is exactly one to back up). When no member knows a
+ * chooseEndpoint returns the first endpoint, in the given order, whose member answers Status, is no learner and
+ * knows a leader (alarms do not matter: a member out of space is exactly one to back up). When no member knows a
  * leader — the cluster lost its quorum — it falls back to the first member that answers, with a warning:
  * its data is all that is left, but it may lack the last writes the cluster acknowledged (etcd's recovery
  * from a survivor's data, made a snapshot).
@@ -126,6 +126,11 @@ async function chooseEndpoint(client: EtcdClient, endpoints: readonly string[], 
   for (const ep of endpoints) {
     try {
       const st = await client.status(ep);
+      // A learner refuses the Snapshot stream, as etcd's do.
+      if (st.isLearner) {
+        reasons.push(`${ep}: a learner`);
+        continue;
+      }
       if (st.leader !== 0n) return ep;
       leaderless ??= ep;
       reasons.push(`${ep}: no leader`);

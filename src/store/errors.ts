@@ -431,6 +431,16 @@ export class UnknownServiceError extends CapstanError {
   }
 }
 
+/**
+ * HealthWatchEndedError: a health Watch ended by the server while it still serves — grpc-go's health server
+ * answers a cancelled stream so, which etcd's leader monitor causes for a `hasleader` one.
+ */
+export class HealthWatchEndedError extends CapstanError {
+  constructor(options?: ErrorOptions) {
+    super('Stream has ended.', 'HEALTH_WATCH_ENDED', true, options);
+  }
+}
+
 /** AuthNotEnabledError: an auth-only request arrived while auth is disabled (etcd auth.ErrAuthNotEnabled). */
 export class AuthNotEnabledError extends CapstanError {
   constructor(options?: ErrorOptions) {
@@ -536,6 +546,7 @@ export const GRPC_ERRORS: ReadonlyMap<string, GrpcErrorEntry> = new Map([
   row(status.FAILED_PRECONDITION, (o) => new PermissionNotGrantedError(o)),
   row(status.FAILED_PRECONDITION, (o) => new AuthNotEnabledError(o)),
   row(status.NOT_FOUND, (o) => new UnknownServiceError(o)),
+  row(status.CANCELLED, (o) => new HealthWatchEndedError(o)),
   row(status.UNAUTHENTICATED, (o) => new InvalidAuthTokenError(o)),
   row(status.INVALID_ARGUMENT, (o) => new InvalidAuthMgmtError(o)),
   row(status.INVALID_ARGUMENT, (o) => new AuthOldRevisionError(o)),

@@ -15,9 +15,10 @@ import { GRPC_OVERHEAD_BYTES, watchService } from './grpc/watch-service.js';
 import { UnaryFastPath } from './grpc/unary-fast-path.js';
 import { onHttp2Servers, widenReceiveWindows } from './grpc/http2-servers.js';
 import { ClientListener } from './listener.js';
-import { withEtcdDecodeErrors } from './grpc/decode-errors.js';
-import { initSeries, streamInterceptor, withByteCounts } from './grpc/rpc-metrics.js';
-import { StreamGuard, type CallRules } from './grpc/call-rules.js';
+import { withEtcdUnaryInterceptors } from './grpc/unary-interceptors.js';
+import { initSeries, withByteCounts } from './grpc/rpc-metrics.js';
+import { streamInterceptor } from './grpc/stream-interceptor.js';
+import { LeaderMonitor, type CallRulesHost } from './grpc/call-rules.js';
 import { createStoreMetrics, type StoreMetrics } from './metrics.js';
 import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
 import type { Logger } from '../util/logger.js';
@@ -45,13 +46,11 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const metrics = createStoreMetrics({ extensive: cfg.metrics === 'extensive' });
   const server = await StoreServer.start(cfg, { ...deps, metrics });
   const protos = loadProtos();
-  // etcd's interceptor rules (call-rules.ts); the deliberate bug of --experimental-unsafe-local-linearizable-reads
-  // also answers without a leader.
-  const rules: CallRules = {
-    hasLeader: () => cfg.experimentalUnsafeLocalLinearizableReads || server.hasLeader(),
-    isLearner: () => server.isLearner(),
-  };
-  const streamGuard = new StreamGuard(rules, deps.clock, cfg.electionTimeoutMs);
+  // etcd's interceptor rules (call-rules.ts). The deliberate bug of --experimental-unsafe-local-linearizable-reads
+  // also answers unary calls without a leader; streams keep the real rules.
+  const member: CallRulesHost = { hasLeader: () => server.hasLeader(), isLearner: () => server.isLearner() };
+  const unaryHost: CallRulesHost = cfg.experimentalUnsafeLocalLinearizableReads ? { ...member, hasLeader: () => true } : member;
+  const leaderMonitor = new LeaderMonitor(() => server.hasLeader(), deps.clock, cfg.electionTimeoutMs);
   const grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -61,8 +60,8 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     // No channelz service is registered; its per-call bookkeeping only costs CPU.
     'grpc.enable_channelz': 0,
     // Streams meet the rules and are counted here; unary calls in their handlers' wrappers, which the fast path
-    // shares (decode-errors.ts, rpc-metrics.ts).
-    interceptors: [streamInterceptor(metrics, streamGuard)],
+    // shares (unary-interceptors.ts, rpc-metrics.ts).
+    interceptors: [streamInterceptor(metrics, member, leaderMonitor)],
   });
   const log = deps.log;
   // The KV service's unary calls are answered on the HTTP/2 stream itself (unary-fast-path.ts); the rest
@@ -72,7 +71,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   // Clients with many calls in flight must not wait on HTTP/2's 64 KiB window (http2-servers.ts).
   if (!onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2))) log.warn('grpc: this grpc-js has no createHttp2Server; client connections keep 64 KiB windows');
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
-    const wrapped = withEtcdDecodeErrors(def, impl, rules);
+    const wrapped = withEtcdUnaryInterceptors(def, impl, unaryHost);
     const counted = withByteCounts(wrapped.def, metrics);
     initSeries(counted, metrics);
     grpcServer.addService(counted, wrapped.impl as grpc.UntypedServiceImplementation);
@@ -108,7 +107,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
       () => listener.close(),
       ...metricsServers.map((ms) => () => new Promise<void>((r) => ms.close(() => r()))),
       () => grpcServer.forceShutdown(),
-      () => streamGuard.stop(),
+      () => leaderMonitor.stop(),
       () => server.stop(),
     ];
     for (const step of steps) {
@@ -147,7 +146,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
           resolve();
         });
       });
-      streamGuard.stop();
+      leaderMonitor.stop();
       await listener.close();
       httpServer.closeAllConnections();
       for (const ms of metricsServers) {

@@ -105,6 +105,7 @@ const ETCD: [new () => CapstanError, status, string, boolean][] = [
   ],
   [errors.AuthNotEnabledError, status.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled', false],
   [errors.UnknownServiceError, status.NOT_FOUND, 'unknown service', false],
+  [errors.HealthWatchEndedError, status.CANCELLED, 'Stream has ended.', true],
   [errors.InvalidAuthTokenError, status.UNAUTHENTICATED, 'etcdserver: invalid auth token', false],
   [errors.InvalidAuthMgmtError, status.INVALID_ARGUMENT, 'etcdserver: invalid auth management', false],
   [errors.AuthOldRevisionError, status.INVALID_ARGUMENT, 'etcdserver: revision of auth store is old', false],

@@ -1,6 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
-import { NoLeaderError, NotSupportedForLearnerError, toGrpcError } from '../errors.js';
+import { HealthWatchEndedError, NoLeaderError, NotSupportedForLearnerError, toGrpcError } from '../errors.js';
 import type { UnaryError } from './handler.js';
 
 /**
@@ -16,8 +16,8 @@ import type { UnaryError } from './handler.js';
  *   when the interceptor cancels its context); Snapshot never looks at its context in etcd and is left alone.
  */
 
-/** CallRules is what the rules read of the member. */
-export interface CallRules {
+/** CallRulesHost is what the rules read of the member. */
+export interface CallRulesHost {
   hasLeader(): boolean;
   isLearner(): boolean;
 }
@@ -47,9 +47,16 @@ function learnerServes(path: string, request: unknown): boolean {
 }
 
 /** unaryRefusal is the status a decoded unary call is refused with before its handler, or undefined to serve it. */
-export function unaryRefusal(rules: CallRules, path: string, request: unknown, metadata: MetadataLike): UnaryError | undefined {
-  if (rules.isLearner() && !learnerServes(path, request)) return statusOf(new NotSupportedForLearnerError());
-  if (requiresLeader(metadata) && !rules.hasLeader()) return statusOf(new NoLeaderError());
+export function unaryRefusal(host: CallRulesHost, path: string, request: unknown, metadata: MetadataLike): UnaryError | undefined {
+  if (host.isLearner() && !learnerServes(path, request)) return statusOf(new NotSupportedForLearnerError());
+  if (requiresLeader(metadata) && !host.hasLeader()) return statusOf(new NoLeaderError());
+  return undefined;
+}
+
+/** streamRefusal is the status a stream opened now with this metadata is refused with, or undefined to open it. */
+export function streamRefusal(host: CallRulesHost, metadata: MetadataLike): UnaryError | undefined {
+  if (host.isLearner()) return statusOf(new NotSupportedForLearnerError());
+  if (requiresLeader(metadata) && !host.hasLeader()) return statusOf(new NoLeaderError());
   return undefined;
 }
 
@@ -63,41 +70,35 @@ function noLeaderStatus(path: string): UnaryError | undefined {
     case '/etcdserverpb.Lease/LeaseKeepAlive':
       return statusOf(new NoLeaderError());
     case '/grpc.health.v1.Health/Watch':
-      return { code: grpc.status.CANCELLED, details: 'Stream has ended.' };
+      return statusOf(new HealthWatchEndedError());
     default:
       return undefined;
   }
 }
 
 /**
- * StreamGuard applies the rules to streams: refusal at open, and the leader monitor (one timer for the member,
- * as etcd's monitorLeader goroutine) that ends the `hasleader` streams it watches.
+ * LeaderMonitor ends the open `hasleader` streams once the member has found no leader at NO_LEADER_CHECKS
+ * checks in a row, an election timeout apart: one timer for the member, as etcd's monitorLeader goroutine.
  */
-export class StreamGuard {
+export class LeaderMonitor {
   private readonly watched = new Set<() => void>();
   private timer: TimerHandle | undefined;
   private noLeaderChecks = 0;
+  private stopped = false;
 
   constructor(
-    private readonly rules: CallRules,
+    private readonly hasLeader: () => boolean,
     private readonly clock: Clock,
     private readonly electionTimeoutMs: number,
   ) {}
 
-  /** refusal is the status a stream opened now with this metadata is refused with, or undefined to open it. */
-  refusal(metadata: MetadataLike): UnaryError | undefined {
-    if (this.rules.isLearner()) return statusOf(new NotSupportedForLearnerError());
-    if (requiresLeader(metadata) && !this.rules.hasLeader()) return statusOf(new NoLeaderError());
-    return undefined;
-  }
-
   /**
    * watch registers an open stream: when it asked for a leader and its method ends without one, end is called
-   * with the status once the member has had no leader for NO_LEADER_CHECKS checks. It returns the unregister.
+   * with the status once the member has been without a leader too long. It returns the unregister.
    */
   watch(path: string, metadata: MetadataLike, end: (status: UnaryError) => void): () => void {
     const status = noLeaderStatus(path);
-    if (status === undefined || !requiresLeader(metadata)) return () => undefined;
+    if (this.stopped || status === undefined || !requiresLeader(metadata)) return () => undefined;
     const entry = (): void => end(status);
     this.watched.add(entry);
     this.timer ??= this.clock.setInterval(() => this.check(), this.electionTimeoutMs);
@@ -106,14 +107,16 @@ export class StreamGuard {
     };
   }
 
-  /** stop stops the monitor's timer; streams still registered stay open. */
+  /** stop stops the checks for good; streams still registered stay open. */
   stop(): void {
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+    this.watched.clear();
   }
 
   private check(): void {
-    this.noLeaderChecks = this.rules.hasLeader() ? 0 : this.noLeaderChecks + 1;
+    this.noLeaderChecks = this.hasLeader() ? 0 : this.noLeaderChecks + 1;
     if (this.noLeaderChecks < NO_LEADER_CHECKS) return;
     const ends = [...this.watched];
     this.watched.clear();

@@ -834,7 +834,7 @@ const FAST: Record<string, { decode: (b: Buffer) => unknown; encode: (m: never) 
 /**
  * withFastKvCodec returns the KV service definition with the requests of Range, Put, DeleteRange and Txn read,
  * and their responses written, by this file's codecs. A request the readers leave undefined goes to the
- * definition's own protobufjs deserializer, which also throws the errors decode-errors.ts translates.
+ * definition's own protobufjs deserializer, which also throws the errors unary-interceptors.ts translates.
  */
 export function withFastKvCodec(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...def } as Record<string, grpc.MethodDefinition<unknown, unknown>>;

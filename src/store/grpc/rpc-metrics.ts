@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import type { StoreMetrics } from '../metrics.js';
-import type { StreamGuard } from './call-rules.js';
 import type { UnaryHandler } from './handler.js';
 
 /**
@@ -12,7 +11,7 @@ import type { UnaryHandler } from './handler.js';
  * Unary calls are counted around their handlers (countedUnary), so both the fast path and grpc-js count them,
  * and a call refused before its handler — undecodable, or by etcd's interceptor rules (call-rules.ts) — is not
  * counted, as go-grpc-prometheus in etcd never sees it. Streams are counted by a grpc-js server interceptor
- * (streamInterceptor), which applies the rules first.
+ * (stream-interceptor.ts), which applies the rules first.
  */
 
 /**
@@ -39,21 +38,22 @@ const GO_CODE_NAMES: readonly string[] = [
   'Unauthenticated',
 ];
 
-function codeName(code: number): string {
+/** codeName is a gRPC code's grpc-go name, as etcd's grpc_code labels carry it. */
+export function codeName(code: number): string {
   return GO_CODE_NAMES[code] ?? String(code);
 }
 
 type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
 
 /** CallLabels are a method's series labels, in the order Go's client sorts them (prom-client keeps the order given). */
-interface CallLabels {
+export interface CallLabels {
   grpc_method: string;
   grpc_service: string;
   grpc_type: GrpcType;
 }
 
 /** callLabels are the labels of a method's series, from its path (`/service/Method`) and streaming flags. */
-function callLabels(method: { path: string; requestStream: boolean; responseStream: boolean }): CallLabels {
+export function callLabels(method: { path: string; requestStream: boolean; responseStream: boolean }): CallLabels {
   const slash = method.path.lastIndexOf('/');
   const type: GrpcType = method.requestStream ? (method.responseStream ? 'bidi_stream' : 'client_stream') : method.responseStream ? 'server_stream' : 'unary';
   return { grpc_method: method.path.slice(slash + 1), grpc_service: method.path.slice(1, slash), grpc_type: type };
@@ -81,67 +81,6 @@ export function countedUnary<Req, Resp>(service: string, method: string, handler
       }
       timed?.();
       callback(err, value);
-    });
-  };
-}
-
-/**
- * streamInterceptor is the grpc-js server interceptor for streaming calls (unary calls pass through untouched:
- * countedUnary counts them, withEtcdDecodeErrors applies the rules). In etcd's order: the rules first (a
- * stream they refuse at open is not counted, as etcd's interceptor runs before go-grpc-prometheus's), then
- * the counting — started when opened, each message each way, handled with the status it ends with, or
- * Canceled when the client goes away first. A stream the leader monitor ends is counted with the status it
- * ends with, and its handler sees the call cancelled.
- */
-export function streamInterceptor(metrics: StoreMetrics, guard: StreamGuard): grpc.ServerInterceptor {
-  return (desc, call) => {
-    if (!desc.requestStream && !desc.responseStream) return new grpc.ServerInterceptingCall(call);
-    const labels = callLabels(desc);
-    let started = false;
-    let ended = false;
-    let timed: (() => void) | undefined;
-    let unwatch: (() => void) | undefined;
-    const handled = (code: number): void => {
-      if (!started || ended) return;
-      ended = true;
-      unwatch?.();
-      metrics.grpcHandled.inc({ grpc_code: codeName(code), ...labels });
-      timed?.();
-    };
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) =>
-        next({
-          onReceiveMetadata: (metadata: grpc.Metadata, nextMetadata: (metadata: grpc.Metadata) => void) => {
-            const refused = guard.refusal(metadata);
-            if (refused !== undefined) {
-              // Not passed on: the handler never runs, and the client gets a trailers-only status.
-              call.sendStatus({ ...refused, metadata: new grpc.Metadata() });
-              return;
-            }
-            started = true;
-            metrics.grpcStarted.inc(labels);
-            timed = metrics.grpcHandlingSeconds?.startTimer(labels);
-            unwatch = guard.watch(desc.path, metadata, (status) => {
-              handled(status.code);
-              call.sendStatus({ ...status, metadata: new grpc.Metadata() });
-            });
-            nextMetadata(metadata);
-          },
-          onReceiveMessage: (message: unknown, nextMessage: (message: unknown) => void) => {
-            metrics.grpcMsgReceived.inc(labels);
-            nextMessage(message);
-          },
-          // grpc-js also reports a cancel after the status it sent; by then the status has been counted.
-          onCancel: () => handled(grpc.status.CANCELLED),
-        }),
-      sendMessage: (message: unknown, next: (message: unknown) => void) => {
-        metrics.grpcMsgSent.inc(labels);
-        next(message);
-      },
-      sendStatus: (status, next) => {
-        handled(status.code);
-        next(status);
-      },
     });
   };
 }

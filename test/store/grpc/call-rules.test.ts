@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { StreamGuard, unaryRefusal, type CallRules } from '../../../src/store/grpc/call-rules.js';
+import { LeaderMonitor, streamRefusal, unaryRefusal, type CallRulesHost } from '../../../src/store/grpc/call-rules.js';
 import { ManualClock } from '../../../src/util/clock.js';
 
 const LEARNER = { code: grpc.status.UNAVAILABLE, details: 'etcdserver: rpc not supported for learner' };
 const NO_LEADER = { code: grpc.status.UNAVAILABLE, details: 'etcdserver: no leader' };
 
-function member(state: { leader: boolean; learner: boolean }): CallRules {
+function member(state: { leader: boolean; learner: boolean }): CallRulesHost {
   return { hasLeader: () => state.leader, isLearner: () => state.learner };
 }
 
@@ -35,24 +35,25 @@ describe('unaryRefusal: etcd\'s unary interceptor', () => {
   });
 });
 
-describe('StreamGuard: etcd\'s stream interceptor and leader monitor', () => {
+describe('streamRefusal: etcd\'s stream interceptor', () => {
   it('refuses every stream on a learner, and hasleader streams while there is no leader', () => {
     const state = { leader: true, learner: false };
-    const guard = new StreamGuard(member(state), new ManualClock(0), 1000);
-    expect(guard.refusal(metadata(true))).toBeUndefined();
+    expect(streamRefusal(member(state), metadata(true))).toBeUndefined();
     state.leader = false;
-    expect(guard.refusal(metadata(true))).toEqual(NO_LEADER);
-    expect(guard.refusal(metadata(false))).toBeUndefined();
+    expect(streamRefusal(member(state), metadata(true))).toEqual(NO_LEADER);
+    expect(streamRefusal(member(state), metadata(false))).toBeUndefined();
     state.learner = true;
-    expect(guard.refusal(metadata(false))).toEqual(LEARNER);
+    expect(streamRefusal(member(state), metadata(false))).toEqual(LEARNER);
   });
+});
 
+describe('LeaderMonitor: etcd\'s monitorLeader', () => {
   it('ends watched streams after three checks in a row without a leader, each with its method\'s status, once', () => {
-    const state = { leader: true, learner: false };
+    let leader = true;
     const clock = new ManualClock(0);
-    const guard = new StreamGuard(member(state), clock, 1000);
+    const monitor = new LeaderMonitor(() => leader, clock, 1000);
     const ends: [string, unknown][] = [];
-    const watch = (path: string, hasleader = true): (() => void) => guard.watch(path, metadata(hasleader), (st) => ends.push([path, st]));
+    const watch = (path: string, hasleader = true): (() => void) => monitor.watch(path, metadata(hasleader), (st) => ends.push([path, st]));
     watch('/etcdserverpb.Watch/Watch');
     watch('/etcdserverpb.Lease/LeaseKeepAlive');
     watch('/grpc.health.v1.Health/Watch');
@@ -61,12 +62,12 @@ describe('StreamGuard: etcd\'s stream interceptor and leader monitor', () => {
     const gone = watch('/etcdserverpb.Watch/Watch');
     gone();
 
-    state.leader = false;
+    leader = false;
     clock.advance(2000);
     // A leader seen at a check starts the count over.
-    state.leader = true;
+    leader = true;
     clock.advance(1000);
-    state.leader = false;
+    leader = false;
     clock.advance(2000);
     expect(ends).toEqual([]);
     clock.advance(1000);
@@ -77,6 +78,18 @@ describe('StreamGuard: etcd\'s stream interceptor and leader monitor', () => {
     ]);
     clock.advance(5000);
     expect(ends).toHaveLength(3);
-    guard.stop();
+  });
+
+  it('watches nothing once stopped, and fires no more', () => {
+    let leader = true;
+    const clock = new ManualClock(0);
+    const monitor = new LeaderMonitor(() => leader, clock, 1000);
+    const ends: string[] = [];
+    monitor.watch('/etcdserverpb.Watch/Watch', metadata(true), () => ends.push('before'));
+    monitor.stop();
+    monitor.watch('/etcdserverpb.Watch/Watch', metadata(true), () => ends.push('after'));
+    leader = false;
+    clock.advance(10_000);
+    expect(ends).toEqual([]);
   });
 });

@@ -1,15 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { unaryRefusal, type CallRules } from './call-rules.js';
+import { unaryRefusal, type CallRulesHost } from './call-rules.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 /**
- * withEtcdDecodeErrors makes a service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
+ * withEtcdUnaryInterceptors does for a service's unary calls what etcd's unary interceptors (and grpc-go before
+ * them) do. It makes the service answer undecodable unary requests as etcd (grpc-go) does — INTERNAL
  * with "grpc: error unmarshalling request: …" — instead of grpc-js's "Error deserializing request". The
  * definition it returns receives raw bytes; each unary handler decodes them itself first. Streaming methods
  * keep grpc-js's decoding. A decoded call then meets etcd's interceptor rules (call-rules.ts: learner, `hasleader`)
  * before its handler, in grpc-go's order: decode, interceptors, handler.
  */
-export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefinition, impl: T, rules: CallRules): { def: grpc.ServiceDefinition; impl: T } {
+export function withEtcdUnaryInterceptors<T extends object>(def: grpc.ServiceDefinition, impl: T, host: CallRulesHost): { def: grpc.ServiceDefinition; impl: T } {
   const outDef: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const outImpl: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
   for (const [name, m] of Object.entries(def)) {
@@ -30,7 +31,7 @@ export function withEtcdDecodeErrors<T extends object>(def: grpc.ServiceDefiniti
         callback({ code: grpc.status.INTERNAL, details: `grpc: error unmarshalling request: ${goMessage(err)}` });
         return;
       }
-      const refused = unaryRefusal(rules, method.path, request, call.metadata);
+      const refused = unaryRefusal(host, method.path, request, call.metadata);
       if (refused !== undefined) {
         callback(refused);
         return;
