@@ -64,6 +64,9 @@ export interface StoreMetrics {
   mvccOps: MvccOps;
   fastPathCalls: Counter;
   watchers: Gauge;
+  /** watchStreams counts the open Watch streams; watchEvents the events sent to watchers, replays included. */
+  watchStreams: Gauge;
+  watchEvents: Counter;
   watchEventsReplayed: Counter;
 }
 
@@ -82,6 +85,8 @@ export interface StoreReadings {
   compactRevision(): number;
   /** liveKeys counts the keys that exist now (etcd's keys_total: created ones less deleted ones). */
   liveKeys(): number;
+  /** slowWatchers counts the watchers catching up from the backend (etcd's unsynced watchers). */
+  slowWatchers(): number;
 }
 
 /**
@@ -110,6 +115,7 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
   reading('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
   reading('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
   reading('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeys());
+  reading('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', (s) => s.slowWatchers());
   return {
     mvccOps: mvccOpCounters(r),
     readFrom: (source) => {
@@ -188,6 +194,8 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
         })
       : undefined,
     watchers: new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', ...r }),
+    watchStreams: new Gauge({ name: 'etcd_debugging_mvcc_watch_stream_total', help: 'Total number of watch streams.', ...r }),
+    watchEvents: new Counter({ name: 'etcd_debugging_mvcc_events_total', help: 'Total number of events sent by this member.', ...r }),
     watchEventsReplayed: new Counter({
       name: 'capstan_store_watch_events_replayed_total',
       help: 'Events read back from the backend for watchers that started in the past or fell behind (unsynced watchers).',

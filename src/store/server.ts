@@ -267,6 +267,7 @@ export class StoreServer implements TransportHost, PeerHost {
         currentRevision: () => this.kv.currentRev,
         compactRevision: () => this.kv.compactMainRev,
         liveKeys: () => this.kv.liveKeys,
+        slowWatchers: () => this.watchable.watcherCount().unsynced,
       });
     }
     this.reqPrefix = (memberId & 0xffffn) << 48n;

@@ -110,6 +110,9 @@ const MORE: readonly (readonly [name: string, type: string, labels: readonly str
   ]),
   ['etcd_debugging_mvcc_total_put_size_in_bytes', 'gauge', []],
   ['etcd_debugging_mvcc_keys_total', 'gauge', []],
+  ['etcd_debugging_mvcc_watch_stream_total', 'gauge', []],
+  ['etcd_debugging_mvcc_events_total', 'counter', []],
+  ['etcd_debugging_mvcc_slow_watcher_total', 'gauge', []],
 ];
 
 describeCompat('the series etcd dashboards read', ['store'], () => {
@@ -287,5 +290,52 @@ describeCompat('MVCC operations counted', ['store'], () => {
     } finally {
       rpc.close();
     }
+  });
+});
+
+describeCompat('watch streams, watchers and events counted', ['store'], () => {
+  const store = useStore({ name: 'metrics-watch' });
+
+  it('open streams and watchers, and events sent (replays included) — as etcd counts them', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    const NAMES = ['etcd_debugging_mvcc_watch_stream_total', 'etcd_debugging_mvcc_watcher_total', 'etcd_debugging_mvcc_events_total', 'etcd_debugging_mvcc_slow_watcher_total'];
+    const read = async (): Promise<number[]> => {
+      const s = await scrape(store().endpoint);
+      return NAMES.map((n) => value(s, n));
+    };
+    const start = await read();
+    const since = async (): Promise<number[]> => (await read()).map((v, i) => v - start[i]!);
+    const first = rpc.watch();
+    let second: ReturnType<EtcdGrpc['watch']> | undefined;
+    try {
+      first.send({ create_request: { key: Buffer.from('mw/a') } });
+      await first.next(5000, 'the first watcher created');
+      first.send({ create_request: { key: Buffer.from('mw/'), range_end: Buffer.from('mw0') } });
+      await first.next(5000, 'the second watcher created');
+      expect(await since()).toEqual([1, 2, 0, 0]);
+      await rpc.set('mw/a', '1');
+      await first.next(5000, 'an event');
+      await first.next(5000, 'an event');
+      await rpc.set('mw/b', '1');
+      await first.next(5000, 'an event');
+      // Both watchers saw mw/a, one saw mw/b.
+      expect(await since()).toEqual([1, 2, 3, 0]);
+      // A watcher from revision 1 is replayed both puts.
+      second = rpc.watch();
+      second.send({ create_request: { key: Buffer.from('mw/'), range_end: Buffer.from('mw0'), start_revision: 1 } });
+      await second.next(5000, 'the replaying watcher created');
+      const replayed = await second.next(5000, 'the replay');
+      expect(replayed.events).toHaveLength(2);
+      expect(await since()).toEqual([2, 3, 5, 0]);
+    } finally {
+      first.close();
+      second?.close();
+    }
+    await waitFor(async () => ((await since()).slice(0, 2).every((v) => v === 0) ? true : undefined), {
+      what: 'no stream and no watcher left once both are cancelled',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    rpc.close();
   });
 });

@@ -50,6 +50,7 @@ class WatchStream implements WatchSink {
   ) {}
 
   start(): void {
+    this.metrics?.watchStreams.inc();
     this.call.on('data', (req: pb.WatchRequest) => this.onRequest(req));
     // A client's half-close ends nothing: etcd's receive loop returns quietly on EOF and its sends go on until
     // the client cancels the stream or goes away. (grpc-js was seen to report a client's cancel as the end of
@@ -127,6 +128,7 @@ class WatchStream implements WatchSink {
     const id = this.idOf(w);
     if (id === undefined || this.closed) return;
     this.heardSinceProgress.add(id);
+    this.metrics?.watchEvents.inc(events.length);
     const pbEvents: pb.Event[] = events.map((e) => ({
       type: e.type,
       kv: toPbKv(e.kv),
@@ -213,6 +215,7 @@ class WatchStream implements WatchSink {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.metrics?.watchStreams.dec();
     this.progressTimer?.cancel();
     for (const [id, w] of this.watchers) this.remove(id, w);
     this.log.debug('watch: stream closed');
