@@ -70,7 +70,8 @@ export class Backend {
 
   private constructor(
     db: ClassicLevel<Buffer, Buffer>,
-    private readonly clock: Pick<Clock, 'monotonic'>,
+    /** clock times the writes (and those who use the backend time their work with it). */
+    readonly clock: Pick<Clock, 'monotonic'>,
   ) {
     this.db = db;
   }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MvccOps } from './apply.js';
 import type { PeerTraffic } from './transport/peer-transport.js';
@@ -13,7 +14,28 @@ export interface StoreMetrics {
   leaderChanges: Counter;
   proposalsFailed: Counter;
   slowApplies: Counter;
-  heartbeatsLate: Counter;
+  /** heartbeatSendFailures counts heartbeats this leader sent late (etcd counts them under this name). */
+  heartbeatSendFailures: Counter;
+  /** readIndexesFailed counts ReadIndex rounds given up without a leader; slowReadIndexes those given up with one, and answers that came too late. */
+  readIndexesFailed: Counter;
+  slowReadIndexes: Counter;
+  learnerPromoteSuccesses: Counter;
+  snapshotApplyInProgress: Gauge;
+  /** walWriteBytes counts the bytes of the Raft log's writes (etcd's WAL bytes; a gauge in etcd). */
+  walWriteBytes: Gauge;
+  defragSeconds: Histogram;
+  defragInflight: Gauge;
+  /** snapshotSeconds times Maintenance.Snapshot streams, start to end (etcd's backend snapshots). */
+  snapshotSeconds: Histogram;
+  hashSeconds: Histogram;
+  hashRevSeconds: Histogram;
+  /** MVCC compactions: revisions deleted, the index's longest hold of the thread, each deletion batch's write, the whole. */
+  dbCompactionKeys: Counter;
+  indexCompactionPauseMs: Histogram;
+  dbCompactionPauseMs: Histogram;
+  dbCompactionTotalMs: Histogram;
+  /** clientRequests counts client calls and streams by type and the client's API version (etcd's interceptors). */
+  clientRequests: Counter<'type' | 'client_api_version'>;
   proposalsPending: Gauge;
   walFsyncSeconds: Histogram;
   /** backendCommitSeconds times the backend writes that carry applied (MVCC) state. */
@@ -73,6 +95,36 @@ export interface StoreMetrics {
 /** DISK_BUCKETS are etcd's disk latency buckets: 1 ms doubling to about 8 s. */
 const DISK_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
 
+/**
+ * fileDescriptorGauges serve etcd's os_fd_used and os_fd_limit, read from /proc when scraped (Linux; etcd serves
+ * them where it can read them too).
+ */
+function fileDescriptorGauges(r: { registers: Registry[] }): void {
+  if (!existsSync('/proc/self/fd') || !existsSync('/proc/self/limits')) return;
+  new Gauge({
+    name: 'os_fd_used',
+    help: 'The number of used file descriptors.',
+    collect() {
+      this.set(readdirSync('/proc/self/fd').length);
+    },
+    ...r,
+  });
+  new Gauge({
+    name: 'os_fd_limit',
+    help: 'The file descriptor limit.',
+    collect() {
+      const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+      if (line !== null) this.set(Number(line[1]));
+    },
+    ...r,
+  });
+}
+
+/** doubling is Prometheus's ExponentialBuckets(start, 2, n): n bucket bounds from start, each twice the last. */
+function doubling(start: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => start * 2 ** i);
+}
+
 /** GRPC_LABELS are go-grpc-prometheus's labels of a call's series. */
 const GRPC_LABELS = ['grpc_method', 'grpc_service', 'grpc_type'] as const;
 
@@ -116,6 +168,7 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
   reading('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
   reading('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeys());
   reading('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', (s) => s.slowWatchers());
+  fileDescriptorGauges(r);
   return {
     mvccOps: mvccOpCounters(r),
     readFrom: (source) => {
@@ -127,9 +180,57 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
     leaderChanges: new Counter({ name: 'etcd_server_leader_changes_seen_total', help: 'The number of leader changes seen.', ...r }),
     proposalsFailed: new Counter({ name: 'etcd_server_proposals_failed_total', help: 'The total number of failed proposals seen.', ...r }),
     slowApplies: new Counter({ name: 'etcd_server_slow_apply_total', help: 'The total number of slow apply requests (likely overloaded from slow disk).', ...r }),
-    heartbeatsLate: new Counter({
-      name: 'capstan_store_leader_heartbeats_late_total',
-      help: 'How often this member, as leader, sent heartbeats more than two heartbeat intervals apart.',
+    heartbeatSendFailures: new Counter({
+      name: 'etcd_server_heartbeat_send_failures_total',
+      help: 'The total number of leader heartbeat send failures (likely overloaded from slow disk).',
+      ...r,
+    }),
+    readIndexesFailed: new Counter({ name: 'etcd_server_read_indexes_failed_total', help: 'The total number of failed read indexes seen.', ...r }),
+    slowReadIndexes: new Counter({
+      name: 'etcd_server_slow_read_indexes_total',
+      help: "The total number of pending read indexes not in sync with leader's or timed out read index requests.",
+      ...r,
+    }),
+    learnerPromoteSuccesses: new Counter({
+      name: 'etcd_server_learner_promote_successes',
+      help: 'The total number of successful learner promotions while this member is leader.',
+      ...r,
+    }),
+    snapshotApplyInProgress: new Gauge({ name: 'etcd_server_snapshot_apply_in_progress_total', help: '1 if the server is applying the incoming snapshot. 0 if none.', ...r }),
+    walWriteBytes: new Gauge({ name: 'etcd_disk_wal_write_bytes_total', help: 'Total number of bytes written in WAL.', ...r }),
+    defragSeconds: new Histogram({ name: 'etcd_disk_backend_defrag_duration_seconds', help: 'The latency distribution of backend defragmentation.', buckets: doubling(0.1, 13), ...r }),
+    defragInflight: new Gauge({ name: 'etcd_disk_defrag_inflight', help: 'Whether or not defrag is active on the member. 1 means active, 0 means not.', ...r }),
+    snapshotSeconds: new Histogram({ name: 'etcd_disk_backend_snapshot_duration_seconds', help: 'The latency distribution of backend snapshots.', buckets: doubling(0.01, 17), ...r }),
+    hashSeconds: new Histogram({ name: 'etcd_mvcc_hash_duration_seconds', help: 'The latency distribution of storage hash operation.', buckets: doubling(0.01, 15), ...r }),
+    hashRevSeconds: new Histogram({
+      name: 'etcd_mvcc_hash_rev_duration_seconds',
+      help: 'The latency distribution of storage hash by revision operation.',
+      buckets: doubling(0.01, 15),
+      ...r,
+    }),
+    dbCompactionKeys: new Counter({ name: 'etcd_debugging_mvcc_db_compaction_keys_total', help: 'Total number of db keys compacted.', ...r }),
+    indexCompactionPauseMs: new Histogram({
+      name: 'etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds',
+      help: 'Bucketed histogram of index compaction pause duration.',
+      buckets: doubling(0.5, 14),
+      ...r,
+    }),
+    dbCompactionPauseMs: new Histogram({
+      name: 'etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds',
+      help: 'Bucketed histogram of db compaction pause duration.',
+      buckets: doubling(1, 13),
+      ...r,
+    }),
+    dbCompactionTotalMs: new Histogram({
+      name: 'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds',
+      help: 'Bucketed histogram of db compaction total duration.',
+      buckets: doubling(100, 14),
+      ...r,
+    }),
+    clientRequests: new Counter({
+      name: 'etcd_server_client_requests_total',
+      help: 'The total number of client requests per client version.',
+      labelNames: ['type', 'client_api_version'],
       ...r,
     }),
     proposalsPending: new Gauge({ name: 'etcd_server_proposals_pending', help: 'The current number of pending proposals to commit.', ...r }),

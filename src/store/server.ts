@@ -174,7 +174,7 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly leaderListeners = new Set<() => void>();
   private readonly transport: PeerTransport;
   private readonly peerServer: PeerServer;
-  private pendingSnapshot: { index: number; records: { key: Buffer; value: Buffer }[] } | undefined;
+  private pendingSnapshot: ReceivedSnapshot | undefined;
   private failoverTimer: TimerHandle | undefined;
   /** heartbeatDelay tells when this member, as leader, sent heartbeats late; reset on leader changes. */
   private readonly heartbeatDelay: HeartbeatDelay;
@@ -345,6 +345,14 @@ export class StoreServer implements TransportHost, PeerHost {
     // A flush that fails under a reader (a historic range, a watch catching up, HashKV) stops the member too.
     kv.onFailure = (err) => s.fail(err, 'store: writing applied state failed; stopping');
     kv.onFlushed = (ms) => deps.metrics?.backendCommitSeconds.observe(ms / 1000);
+    kv.onCompacted = (t) => {
+      const m = deps.metrics;
+      if (m === undefined) return;
+      m.dbCompactionKeys.inc(t.keys);
+      m.indexCompactionPauseMs.observe(t.indexPauseMs);
+      for (const ms of t.batchWritesMs) m.dbCompactionPauseMs.observe(ms);
+      m.dbCompactionTotalMs.observe(t.totalMs);
+    };
     await s.restoreState();
     for (const u of cfg.listenPeerUrls) await s.peerServer.listen(u);
     s.run();
@@ -498,6 +506,7 @@ export class StoreServer implements TransportHost, PeerHost {
       this.transport.send(early);
     }
     let ops = this.raftLog.persistOps(rd);
+    if (this.metrics !== undefined) this.metrics.walWriteBytes.inc(opBytes(ops));
     let carriesApplied = false;
     if (ops.length > 0 && !rd.mustSync) {
       // Only the commit index moved: nothing needs a sync or waits for this write (etcd's WAL buffers such a
@@ -562,7 +571,7 @@ export class StoreServer implements TransportHost, PeerHost {
       { heartbeatIntervalMs: this.cfg.heartbeatIntervalMs, expectedMs: this.heartbeatDelay.expectedMs, exceededMs: Math.round(exceeded) },
       'store: leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk or a long apply',
     );
-    this.metrics?.heartbeatsLate.inc();
+    this.metrics?.heartbeatSendFailures.inc();
   }
 
   private onSoftState(lead: bigint, isLeader: boolean): void {
@@ -799,6 +808,17 @@ export class StoreServer implements TransportHost, PeerHost {
     const snap = this.pendingSnapshot;
     if (snap === undefined || snap.index !== index) throw new Error(`store: the core installs snapshot ${index} but its data was not received`);
     this.pendingSnapshot = undefined;
+    this.metrics?.snapshotApplyInProgress.set(1);
+    try {
+      await this.installSnapshotData(snap);
+    } finally {
+      this.metrics?.snapshotApplyInProgress.set(0);
+    }
+  }
+
+  /** installSnapshotData rewrites the backend with a received snapshot's records and reloads every state from it. */
+  private async installSnapshotData(snap: ReceivedSnapshot): Promise<void> {
+    const index = snap.index;
     // A compaction still deleting superseded revisions finishes before the backend is rewritten under it.
     await this.kv.compaction().catch(() => undefined);
     await this.kv.flush();
@@ -1047,6 +1067,8 @@ export class StoreServer implements TransportHost, PeerHost {
       if (this.clock.monotonic() - started > this.requestTimeoutMs) {
         this.readInFlight = undefined;
         const err = this.leader === NONE ? new NoLeaderError() : new TimeoutError();
+        // As etcd counts them: given up with a leader is a slow read index, without one a failed one.
+        (this.leader === NONE ? this.metrics?.readIndexesFailed : this.metrics?.slowReadIndexes)?.inc();
         for (const w of waiters) w.reject(err);
         this.issueReadIndex();
         return;
@@ -1062,7 +1084,11 @@ export class StoreServer implements TransportHost, PeerHost {
 
   private onReadState(ctx: string, index: number): void {
     const inflight = this.readInFlight;
-    if (inflight === undefined || inflight.ctx !== ctx) return;
+    if (inflight === undefined || inflight.ctx !== ctx) {
+      // The answer to a round already given up or asked again: etcd counts it as a slow read index.
+      this.metrics?.slowReadIndexes.inc();
+      return;
+    }
     inflight.timer.cancel();
     this.readInFlight = undefined;
     void this.waitApplied(index).then(() => {
@@ -1120,9 +1146,16 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** defragment compacts the backend files (etcd's Defragment). */
   async defragment(): Promise<void> {
-    await this.kv.flush();
-    await this.backend.compactAll();
-    await this.refreshDbSize();
+    const started = this.clock.monotonic();
+    this.metrics?.defragInflight.set(1);
+    try {
+      await this.kv.flush();
+      await this.backend.compactAll();
+      await this.refreshDbSize();
+    } finally {
+      this.metrics?.defragInflight.set(0);
+      this.metrics?.defragSeconds.observe((this.clock.monotonic() - started) / 1000);
+    }
   }
 
   /** expireLeases proposes the revocation of expired leases (leader only), a bounded number at a time. */
@@ -1478,7 +1511,9 @@ export class StoreServer implements TransportHost, PeerHost {
     const learner = progress.get(id);
     const own = progress.get(this.memberId);
     if (learner === undefined || own === undefined || !isLearnerReady(learner.match, own.match)) throw new LearnerNotReadyError();
-    return this.proposeConfChange('ConfChangeAddNode', { ...m, isLearner: false }, true);
+    const members = await this.proposeConfChange('ConfChangeAddNode', { ...m, isLearner: false }, true);
+    this.metrics?.learnerPromoteSuccesses.inc();
+    return members;
   }
 
   /**
@@ -1596,4 +1631,17 @@ function decodeBig(b: Buffer | undefined): bigint {
 /** hex renders a member or cluster ID as etcd prints it. */
 export function hex(id: bigint): string {
   return id.toString(16);
+}
+
+/** ReceivedSnapshot is a snapshot's data as received from the leader, waiting for the core to install it. */
+interface ReceivedSnapshot {
+  index: number;
+  records: { key: Buffer; value: Buffer }[];
+}
+
+/** opBytes is what a batch writes: its keys and values, in bytes. */
+function opBytes(ops: readonly BatchOp[]): number {
+  let n = 0;
+  for (const op of ops) n += op.key.length + (op.type === 'put' ? op.value.length : 0);
+  return n;
 }

@@ -5,6 +5,7 @@
  * handled by code; a stream the client cancels as Canceled) and client message bytes as etcd's codec counts
  * them — the same figures from both systems for the same calls.
  */
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { expect, it } from 'vitest';
 import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
@@ -113,6 +114,24 @@ const MORE: readonly (readonly [name: string, type: string, labels: readonly str
   ['etcd_debugging_mvcc_watch_stream_total', 'gauge', []],
   ['etcd_debugging_mvcc_events_total', 'counter', []],
   ['etcd_debugging_mvcc_slow_watcher_total', 'gauge', []],
+  ['etcd_server_heartbeat_send_failures_total', 'counter', []],
+  ['etcd_server_read_indexes_failed_total', 'counter', []],
+  ['etcd_server_slow_read_indexes_total', 'counter', []],
+  ['etcd_server_learner_promote_successes', 'counter', []],
+  ['etcd_server_snapshot_apply_in_progress_total', 'gauge', []],
+  ['etcd_disk_wal_write_bytes_total', 'gauge', []],
+  ['etcd_disk_defrag_inflight', 'gauge', []],
+  ['etcd_disk_backend_defrag_duration_seconds', 'histogram', []],
+  ['etcd_disk_backend_snapshot_duration_seconds', 'histogram', []],
+  ['etcd_mvcc_hash_duration_seconds', 'histogram', []],
+  ['etcd_mvcc_hash_rev_duration_seconds', 'histogram', []],
+  ['etcd_debugging_mvcc_db_compaction_keys_total', 'counter', []],
+  ['etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds', 'histogram', []],
+  ['etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds', 'histogram', []],
+  ['etcd_debugging_mvcc_db_compaction_total_duration_milliseconds', 'histogram', []],
+  ['etcd_server_client_requests_total', 'counter', ['client_api_version', 'type']],
+  ['os_fd_used', 'gauge', []],
+  ['os_fd_limit', 'gauge', []],
 ];
 
 describeCompat('the series etcd dashboards read', ['store'], () => {
@@ -337,5 +356,74 @@ describeCompat('watch streams, watchers and events counted', ['store'], () => {
       intervalMs: 100,
     });
     rpc.close();
+  });
+});
+
+describeCompat('maintenance, compaction and client requests counted', ['store'], () => {
+  const store = useStore({ name: 'metrics-maintenance' });
+
+  it('defragment, snapshot, hashes, a compaction, WAL bytes and client requests — as etcd counts them', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    const raw = new Client(store().address, credentials.createInsecure());
+    const SERIES = [
+      'etcd_disk_backend_defrag_duration_seconds_count',
+      'etcd_disk_defrag_inflight',
+      'etcd_disk_backend_snapshot_duration_seconds_count',
+      'etcd_mvcc_hash_duration_seconds_count',
+      'etcd_mvcc_hash_rev_duration_seconds_count',
+      'etcd_debugging_mvcc_db_compaction_keys_total',
+      'etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds_count',
+      'etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds_count',
+      'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds_count',
+    ];
+    const read = async (): Promise<number[]> => {
+      const s = await scrape(store().endpoint);
+      return SERIES.map((n) => value(s, n));
+    };
+    const requests = async (type: string): Promise<number> => value(await scrape(store().endpoint), 'etcd_server_client_requests_total', { type, client_api_version: 'unknown' });
+    try {
+      const before = await read();
+      const unaryBefore = await requests('unary');
+      const walBefore = value(await scrape(store().endpoint), 'etcd_disk_wal_write_bytes_total');
+      let rev = 0;
+      for (let i = 0; i < 5; i++) rev = Number((await rpc.set('maint/k', `v${i}`)).header.revision);
+      expect(value(await scrape(store().endpoint), 'etcd_disk_wal_write_bytes_total')).toBeGreaterThan(walBefore);
+      // Physical: answered once the superseded revisions are deleted, as etcd does.
+      await rpc.compact(rev, true);
+      await rpc.unary('Maintenance', 'Defragment', {});
+      await rpc.unary('Maintenance', 'Hash', {});
+      // A hash at the compaction revision itself is refused (a range there is not).
+      const refused = await rpc.hashKV(rev).catch((err: unknown) => err);
+      expect(isServiceError(refused) ? [refused.code, refused.details] : refused).toEqual([11, 'etcdserver: mvcc: required revision has been compacted']);
+      await rpc.hashKV(0);
+      const chunks = await new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const call = raw.makeServerStreamRequest('/etcdserverpb.Maintenance/Snapshot', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata());
+        call.on('data', () => n++);
+        call.on('end', () => resolve(n));
+        call.on('error', reject);
+      });
+      expect(chunks).toBeGreaterThan(0);
+      // The stream's timing is observed as it ends; the scrape may come a moment after the client saw the end.
+      const after = await waitFor(
+        async () => {
+          const a = await read();
+          return a[2]! > before[2]! ? a : undefined;
+        },
+        { what: 'the snapshot timed', timeoutMs: 5000, intervalMs: 50 },
+      );
+      // One of each; the four superseded revisions of maint/k deleted in one batch, short of a full one (1,000),
+      // which is all etcd times as a pause.
+      expect(after.map((v, i) => v - before[i]!)).toEqual([1, 0, 1, 1, 1, 4, 1, 0, 1]);
+      // Five puts, the compaction, Defragment, Hash and both HashKVs (the refused one too); the snapshot is a stream.
+      expect((await requests('unary')) - unaryBefore).toBe(10);
+      expect(await requests('stream')).toBeGreaterThanOrEqual(1);
+      const s = await scrape(store().endpoint);
+      expect(value(s, 'os_fd_used')).toBeGreaterThan(0);
+      expect(value(s, 'os_fd_limit')).toBeGreaterThanOrEqual(value(s, 'os_fd_used'));
+    } finally {
+      raw.close();
+      rpc.close();
+    }
   });
 });

@@ -46,16 +46,30 @@ function learnerServes(path: string, request: unknown): boolean {
   return path === '/etcdserverpb.KV/Range' && (request as { serializable?: boolean }).serializable === true;
 }
 
+/**
+ * ClientRequests is told of each call that passed the learner rule, with the client's API version from its
+ * metadata ("unknown" when it names none): etcd counts client requests there, before the leader rule.
+ */
+export type ClientRequests = (type: 'unary' | 'stream', clientApiVersion: string) => void;
+
+/** clientApiVersion is the API version a client's metadata names (clientv3 sends `client-api-version`). */
+function clientApiVersion(metadata: MetadataLike): string {
+  const v = metadata.get('client-api-version')[0];
+  return typeof v === 'string' ? v : 'unknown';
+}
+
 /** unaryRefusal is the status a decoded unary call is refused with before its handler, or undefined to serve it. */
-export function unaryRefusal(host: CallRulesHost, path: string, request: unknown, metadata: MetadataLike): UnaryError | undefined {
+export function unaryRefusal(host: CallRulesHost, path: string, request: unknown, metadata: MetadataLike, counted?: ClientRequests): UnaryError | undefined {
   if (host.isLearner() && !learnerServes(path, request)) return statusOf(new NotSupportedForLearnerError());
+  counted?.('unary', clientApiVersion(metadata));
   if (requiresLeader(metadata) && !host.hasLeader()) return statusOf(new NoLeaderError());
   return undefined;
 }
 
 /** streamRefusal is the status a stream opened now with this metadata is refused with, or undefined to open it. */
-export function streamRefusal(host: CallRulesHost, metadata: MetadataLike): UnaryError | undefined {
+export function streamRefusal(host: CallRulesHost, metadata: MetadataLike, counted?: ClientRequests): UnaryError | undefined {
   if (host.isLearner()) return statusOf(new NotSupportedForLearnerError());
+  counted?.('stream', clientApiVersion(metadata));
   if (requiresLeader(metadata) && !host.hasLeader()) return statusOf(new NoLeaderError());
   return undefined;
 }

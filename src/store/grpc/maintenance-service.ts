@@ -64,7 +64,9 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
       svc,
       'Hash',
       async () => {
+        const timed = metrics?.hashSeconds.startTimer();
         const h = await s.kv.hashKV(0);
+        timed?.();
         return { header: s.header(h.revision), hash: h.hash };
       },
       log,
@@ -74,13 +76,16 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
       svc,
       'HashKV',
       async (req) => {
+        const timed = metrics?.hashRevSeconds.startTimer();
         const h = await s.kv.hashKV(toNum(req.revision));
+        timed?.();
         return { header: s.header(h.revision), hash: h.hash, compactRevision: int64(h.compactRevision), hashRevision: int64(toNum(req.revision) || h.revision) };
       },
       log,
       metrics,
     ),
     Snapshot: (call) => {
+      const timed = metrics?.snapshotSeconds.startTimer();
       void (async () => {
         const header = s.header(s.kv.currentRev);
         const w = new SnapshotWriter();
@@ -100,6 +105,7 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
         sent += last.length;
         call.write({ header, remainingBytes: '0', blob: last, version: STORE_VERSION });
         call.end();
+        timed?.();
       })().catch((err: unknown) => {
         log.warn({ err }, 'maintenance: snapshot stream failed');
         failStream(call, err);

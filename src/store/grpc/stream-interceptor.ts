@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { StoreMetrics } from '../metrics.js';
-import { streamRefusal, type CallRulesHost, type LeaderMonitor } from './call-rules.js';
+import { streamRefusal, type CallRulesHost, type ClientRequests, type LeaderMonitor } from './call-rules.js';
 import { callLabels, codeName } from './rpc-metrics.js';
 
 /**
@@ -11,7 +11,7 @@ import { callLabels, codeName } from './rpc-metrics.js';
  * Canceled when the client goes away first. A stream the leader monitor ends is counted with the status it
  * ends with, and its handler sees the call cancelled.
  */
-export function streamInterceptor(metrics: StoreMetrics, host: CallRulesHost, monitor: LeaderMonitor): grpc.ServerInterceptor {
+export function streamInterceptor(metrics: StoreMetrics, host: CallRulesHost, monitor: LeaderMonitor, counted?: ClientRequests): grpc.ServerInterceptor {
   return (desc, call) => {
     if (!desc.requestStream && !desc.responseStream) return new grpc.ServerInterceptingCall(call);
     const labels = callLabels(desc);
@@ -30,7 +30,7 @@ export function streamInterceptor(metrics: StoreMetrics, host: CallRulesHost, mo
       start: (next) =>
         next({
           onReceiveMetadata: (metadata: grpc.Metadata, nextMetadata: (metadata: grpc.Metadata) => void) => {
-            const refused = streamRefusal(host, metadata);
+            const refused = streamRefusal(host, metadata, counted);
             if (refused !== undefined) {
               // Not passed on: the handler never runs, and the client gets a trailers-only status.
               call.sendStatus({ ...refused, metadata: new grpc.Metadata() });

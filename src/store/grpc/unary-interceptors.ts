@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { unaryRefusal, type CallRulesHost } from './call-rules.js';
+import { unaryRefusal, type CallRulesHost, type ClientRequests } from './call-rules.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 /**
@@ -10,7 +10,7 @@ import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
  * keep grpc-js's decoding. A decoded call then meets etcd's interceptor rules (call-rules.ts: learner, `hasleader`)
  * before its handler, in grpc-go's order: decode, interceptors, handler.
  */
-export function withEtcdUnaryInterceptors<T extends object>(def: grpc.ServiceDefinition, impl: T, host: CallRulesHost): { def: grpc.ServiceDefinition; impl: T } {
+export function withEtcdUnaryInterceptors<T extends object>(def: grpc.ServiceDefinition, impl: T, host: CallRulesHost, counted?: ClientRequests): { def: grpc.ServiceDefinition; impl: T } {
   const outDef: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const outImpl: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
   for (const [name, m] of Object.entries(def)) {
@@ -31,7 +31,7 @@ export function withEtcdUnaryInterceptors<T extends object>(def: grpc.ServiceDef
         callback({ code: grpc.status.INTERNAL, details: `grpc: error unmarshalling request: ${goMessage(err)}` });
         return;
       }
-      const refused = unaryRefusal(host, method.path, request, call.metadata);
+      const refused = unaryRefusal(host, method.path, request, call.metadata, counted);
       if (refused !== undefined) {
         callback(refused);
         return;

@@ -179,7 +179,7 @@ export class KvStore {
       if (rev > this.currentRev) this.currentRev = rev;
       if (finished === undefined || decodeUint64(finished) < rev) {
         this.log.info({ compactRevision: rev }, 'mvcc: resuming interrupted compaction');
-        this.compacting = this.physicalCompact(rev, this.index.keep(rev));
+        this.compacting = this.physicalCompact(rev, this.index.keep(rev)).then(() => undefined);
       }
     }
     this.log.info({ revisions: keys, keys: this.index.size(), currentRevision: this.currentRev, compactRevision: this.compactMainRev, consistentIndex: this.consistentIndex }, 'mvcc: restored');
@@ -494,38 +494,53 @@ export class KvStore {
     this.compactMainRev = rev;
     this.queue({ type: 'put', key: metaScheduledCompact, value: encodeUint64(rev) });
     const index = this.index;
-    const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK));
+    const monotonic = (): number => this.backend.clock.monotonic();
+    const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK, monotonic));
     this.indexCompacting = keep.catch(() => undefined);
     // One that failed on disk (its caller saw it) does not hold back the next, which deletes what it left.
     const prev = this.compacting.catch(() => undefined);
-    this.compacting = Promise.all([prev, keep]).then(([, k]) => this.physicalCompact(rev, k));
+    this.compacting = Promise.all([prev, keep]).then(async ([, k]) => {
+      const started = monotonic();
+      const disk = await this.physicalCompact(rev, k.available);
+      this.onCompacted?.({ indexPauseMs: k.longestPauseMs, ...disk, totalMs: monotonic() - started });
+    });
     return this.compacting;
   }
+
+  /** onCompacted is told how each compaction went (for the member's metrics). */
+  onCompacted: ((timings: CompactionTimings) => void) | undefined;
 
   /** compaction settles when the compactions started so far are done on disk. */
   compaction(): Promise<void> {
     return this.compacting;
   }
 
-  private async physicalCompact(rev: number, keep: Set<string>): Promise<void> {
+  /**
+   * physicalCompact deletes the revisions a compaction at rev leaves behind, in batches of 1,000; it tells how
+   * long each full batch's write took and how many revisions it deleted.
+   */
+  private async physicalCompact(rev: number, keep: Set<string>): Promise<{ batchWritesMs: number[]; keys: number }> {
     await this.flush();
     await this.backend.barrier();
     const lt = revisionKey({ main: rev + 1, sub: 0 });
     let batch: BatchOp[] = [];
     let deleted = 0;
+    const batchWritesMs: number[] = [];
     for await (const k of this.backend.db.keys({ gte: Buffer.from([Prefix.key]), lt })) {
       const r = decodeRevision(k, 1);
       if (keep.has(revKey(r))) continue;
       batch.push({ type: 'del', key: k });
       deleted++;
       if (batch.length >= 1000) {
-        await this.backend.write(batch, false);
+        batchWritesMs.push(await this.backend.write(batch, false));
         batch = [];
       }
     }
+    // The last, partial batch ends the compaction: etcd times only the full ones as pauses.
     batch.push({ type: 'put', key: metaFinishedCompact, value: encodeUint64(rev) });
     await this.backend.write(batch, false);
     this.log.info({ compactRevision: rev, deletedRevisions: deleted }, 'mvcc: finished compaction');
+    return { batchWritesMs, keys: deleted };
   }
 
   /**
@@ -534,6 +549,8 @@ export class KvStore {
    */
   async hashKV(rev: number): Promise<{ hash: number; compactRevision: number; revision: number }> {
     const at = this.checkReadRev(rev);
+    // Unlike a read, a hash at the compaction revision itself is refused too (etcd's HashByRev).
+    if (rev > 0 && rev <= this.compactMainRev) throw new CompactedError();
     const compactRev = this.compactMainRev;
     const keep = compactRev > 0 ? this.index.keep(compactRev) : new Set<string>();
     await this.flush();
@@ -549,6 +566,17 @@ export class KvStore {
     }
     return { hash: h >>> 0, compactRevision: compactRev, revision: this.currentRev };
   }
+}
+
+/**
+ * CompactionTimings describe one compaction: the longest the index compaction held the member's thread, the
+ * backend write of each full batch of deletions, the whole of the deletions, and how many revisions they deleted.
+ */
+export interface CompactionTimings {
+  readonly indexPauseMs: number;
+  readonly batchWritesMs: readonly number[];
+  readonly totalMs: number;
+  readonly keys: number;
 }
 
 /**

@@ -106,22 +106,28 @@ export class TreeIndex {
 
   /**
    * compactInChunks is compact, chunk keys per turn of the event loop: a member's one thread is not held for
-   * the whole index (a million keys take about a second). Writes may apply between chunks, and it comes to
+   * the whole index (a million keys take about a second). It also tells the longest it held the thread. Writes may apply between chunks, and it comes to
    * the same: compacting at rev drops only revisions at or before rev, which later writes never change, and
    * keys created or written meanwhile are compacted as they are then (a no-op for keys newer than rev). Reads
    * between chunks see the same at every revision from rev on; earlier ones the store refuses (compacted).
    * Compactions must not overlap: the caller runs them one after another.
    */
-  async compactInChunks(rev: number, chunk: number): Promise<Set<string>> {
+  async compactInChunks(rev: number, chunk: number, monotonic: () => number): Promise<{ available: Set<string>; longestPauseMs: number }> {
     const available = new Set<string>();
     let n = 0;
+    let longestPauseMs = 0;
+    let since = monotonic();
     // A Map's iterator visits entries added after it started and skips deleted ones.
     for (const e of this.entries.values()) {
       this.compactEntry(e, rev, available);
-      if (++n % chunk === 0) await setImmediate();
+      if (++n % chunk === 0) {
+        longestPauseMs = Math.max(longestPauseMs, monotonic() - since);
+        await setImmediate();
+        since = monotonic();
+      }
     }
     this.dropRemoved();
-    return available;
+    return { available, longestPauseMs: Math.max(longestPauseMs, monotonic() - since) };
   }
 
   /** compactEntry compacts one key at rev and drops it from the index if nothing is left. */

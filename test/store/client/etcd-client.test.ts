@@ -282,7 +282,11 @@ describeCompat('EtcdClient against one member', ['store'], () => {
   it('watches on one client share one stream; a watch survives a restart of its member, resuming after the last delivered revision', async () => {
     const logLines: string[] = [];
     const c = newClient(createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }));
-    const opened = (): number => logLines.filter((l) => (JSON.parse(l) as { msg: string }).msg === 'etcd client: watch stream opened').length;
+    const logged = (msg: string): number => logLines.filter((l) => (JSON.parse(l) as { msg: string }).msg === msg).length;
+    const opened = (): number => logged('etcd client: watch stream opened');
+    // Streams opened and not broken since: while the restarted member has no leader yet, it refuses the client's
+    // watch streams (they ask for one, as clientv3's), and the client opens another after a backoff.
+    const live = (): number => opened() - logged('etcd client: watch stream broke');
     const watchers = ['restart/a', 'restart/b', 'restart/'].map((k) => c.watch(k, { prefix: k.endsWith('/') }));
     await withDeadline(Promise.all(watchers.map((w) => w.ready())), 5_000, 'the watches to be created');
     expect(opened()).toBe(1);
@@ -298,7 +302,8 @@ describeCompat('EtcdClient against one member', ['store'], () => {
     const after = await seen.shift(10_000, 'the event after the restart');
     expect(after.events.map((e) => `${s(e.kv.key)}@${e.kv.modRevision}`)).toEqual([`restart/b@${b.revision}`]);
     expect(all.lastDeliveredRevision).toBe(b.revision);
-    expect(opened()).toBe(2);
+    expect(opened()).toBeGreaterThanOrEqual(2);
+    expect(live()).toBe(1);
     for (const w of watchers) w.cancel();
   });
 

@@ -78,7 +78,9 @@ describe('TreeIndex', () => {
             await yieldToIo();
           }
         })();
-        const keptChunked = await chunked.compactInChunks(rev, chunk);
+        let t = 0;
+        const { available: keptChunked, longestPauseMs } = await chunked.compactInChunks(rev, chunk, () => t++);
+        expect(longestPauseMs).toBeGreaterThanOrEqual(0);
         await writing;
         for (const w of after) apply(atOnce, w, ++main);
         expect([...keptChunked].sort()).toEqual([...keptAtOnce].sort());
