@@ -54,6 +54,7 @@ export type Prepared =
  * of its keys in one write transaction.
  */
 export interface MvccOps {
+  /** record counts one MVCC transaction's operations, as it ends. */
   record(ops: OpCounts): void;
 }
 
@@ -95,9 +96,9 @@ export class Applier {
 
   /** range serves a read-only request (also used for linearizable and serializable reads outside the log). */
   async range(r: pb.RangeRequest): Promise<pb.RangeResponse> {
-    const rr = await this.rangeResult(r);
+    // Counted whether it answers or not (a compacted revision): etcd counts the range before it fails.
     this.mvccOps?.record({ ranges: 1, puts: 0, deletes: 0, putBytes: 0 });
-    return this.rangeResponse(r, rr);
+    return this.rangeResponse(r, await this.rangeResult(r));
   }
 
   private async rangeResult(r: pb.RangeRequest): Promise<RangeResult> {

@@ -70,8 +70,7 @@ export class Backend {
 
   private constructor(
     db: ClassicLevel<Buffer, Buffer>,
-    /** clock times the writes (and those who use the backend time their work with it). */
-    readonly clock: Pick<Clock, 'monotonic'>,
+    private readonly clock: Pick<Clock, 'monotonic'>,
   ) {
     this.db = db;
   }

@@ -18,7 +18,7 @@ import { ClientListener } from './listener.js';
 import { withEtcdUnaryInterceptors } from './grpc/unary-interceptors.js';
 import { initSeries, withByteCounts } from './grpc/rpc-metrics.js';
 import { streamInterceptor } from './grpc/stream-interceptor.js';
-import { LeaderMonitor, type CallRulesHost, type ClientRequests } from './grpc/call-rules.js';
+import { LeaderMonitor, type CallRulesHost } from './grpc/call-rules.js';
 import { createStoreMetrics, type StoreMetrics } from './metrics.js';
 import { FAULT_PARTITION_PATH, handlePartitionRequest } from './fault-endpoint.js';
 import type { Logger } from '../util/logger.js';
@@ -51,7 +51,6 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   const member: CallRulesHost = { hasLeader: () => server.hasLeader(), isLearner: () => server.isLearner() };
   const unaryHost: CallRulesHost = cfg.experimentalUnsafeLocalLinearizableReads ? { ...member, hasLeader: () => true } : member;
   const leaderMonitor = new LeaderMonitor(() => server.hasLeader(), deps.clock, cfg.electionTimeoutMs);
-  const clientRequests = clientRequestCounter(metrics);
   const grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -62,7 +61,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     'grpc.enable_channelz': 0,
     // Streams meet the rules and are counted here; unary calls in their handlers' wrappers, which the fast path
     // shares (unary-interceptors.ts, rpc-metrics.ts).
-    interceptors: [streamInterceptor(metrics, member, leaderMonitor, clientRequests)],
+    interceptors: [streamInterceptor(metrics, member, leaderMonitor, metrics.clientRequests)],
   });
   const log = deps.log;
   // The KV service's unary calls are answered on the HTTP/2 stream itself (unary-fast-path.ts); the rest
@@ -72,7 +71,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   // Clients with many calls in flight must not wait on HTTP/2's 64 KiB window (http2-servers.ts).
   if (!onHttp2Servers(grpcServer, (h2) => widenReceiveWindows(h2))) log.warn('grpc: this grpc-js has no createHttp2Server; client connections keep 64 KiB windows');
   const add = <T extends object>(def: grpc.ServiceDefinition, impl: T, fast = false): void => {
-    const wrapped = withEtcdUnaryInterceptors(def, impl, unaryHost, clientRequests);
+    const wrapped = withEtcdUnaryInterceptors(def, impl, unaryHost, metrics.clientRequests);
     const counted = withByteCounts(wrapped.def, metrics);
     initSeries(counted, metrics);
     grpcServer.addService(counted, wrapped.impl as grpc.UntypedServiceImplementation);
@@ -82,7 +81,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
-  add(protos.services.Maintenance, maintenanceService(server, log.child({ component: 'maintenance' }), metrics));
+  add(protos.services.Maintenance, maintenanceService(server, deps.clock, log.child({ component: 'maintenance' }), metrics));
   add(protos.services.Auth, authService(server, metrics));
   add(HEALTH_SERVICE, healthService(log.child({ component: 'health' }), metrics));
 
@@ -156,20 +155,6 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
       }
       await server.stop();
     },
-  };
-}
-
-/** clientRequestCounter counts client requests into etcd_server_client_requests_total, a series per type and version kept at hand. */
-function clientRequestCounter(metrics: StoreMetrics): ClientRequests {
-  const series = new Map<string, { inc(): void }>();
-  return (type, clientApiVersion) => {
-    const key = `${type}/${clientApiVersion}`;
-    let s = series.get(key);
-    if (s === undefined) {
-      s = metrics.clientRequests.labels({ type, client_api_version: clientApiVersion });
-      series.set(key, s);
-    }
-    s.inc();
   };
 }
 

@@ -16,17 +16,22 @@ export interface StoreMetrics {
   slowApplies: Counter;
   /** heartbeatSendFailures counts heartbeats this leader sent late (etcd counts them under this name). */
   heartbeatSendFailures: Counter;
-  /** readIndexesFailed counts ReadIndex rounds given up without a leader; slowReadIndexes those given up with one, and answers that came too late. */
+  /** readIndexesFailed counts ReadIndex rounds a leader change cut into (etcd gives them up; capstan asks again). */
   readIndexesFailed: Counter;
+  /** slowReadIndexes counts ReadIndex rounds that timed out, and answers to an earlier round than the one waiting. */
   slowReadIndexes: Counter;
+  /** learnerPromoteSuccesses counts the learners this member, as leader, promoted. */
   learnerPromoteSuccesses: Counter;
+  /** snapshotApplyInProgress is 1 while this member installs a snapshot received from the leader. */
   snapshotApplyInProgress: Gauge;
   /** walWriteBytes counts the bytes of the Raft log's writes (etcd's WAL bytes; a gauge in etcd). */
   walWriteBytes: Gauge;
+  /** defragSeconds times Maintenance.Defragment; defragInflight is 1 while one runs. */
   defragSeconds: Histogram;
   defragInflight: Gauge;
   /** snapshotSeconds times Maintenance.Snapshot streams, start to end (etcd's backend snapshots). */
   snapshotSeconds: Histogram;
+  /** hashSeconds times Maintenance.Hash; hashRevSeconds HashKV. */
   hashSeconds: Histogram;
   hashRevSeconds: Histogram;
   /** MVCC compactions: revisions deleted, the index's longest hold of the thread, each deletion batch's write, the whole. */
@@ -35,7 +40,7 @@ export interface StoreMetrics {
   dbCompactionPauseMs: Histogram;
   dbCompactionTotalMs: Histogram;
   /** clientRequests counts client calls and streams by type and the client's API version (etcd's interceptors). */
-  clientRequests: Counter<'type' | 'client_api_version'>;
+  clientRequests: ClientRequests;
   proposalsPending: Gauge;
   walFsyncSeconds: Histogram;
   /** backendCommitSeconds times the backend writes that carry applied (MVCC) state. */
@@ -86,8 +91,9 @@ export interface StoreMetrics {
   mvccOps: MvccOps;
   fastPathCalls: Counter;
   watchers: Gauge;
-  /** watchStreams counts the open Watch streams; watchEvents the events sent to watchers, replays included. */
+  /** watchStreams counts the open Watch streams. */
   watchStreams: Gauge;
+  /** watchEvents counts the events sent to watchers, replays included. */
   watchEvents: Counter;
   watchEventsReplayed: Counter;
 }
@@ -227,12 +233,7 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
       buckets: doubling(100, 14),
       ...r,
     }),
-    clientRequests: new Counter({
-      name: 'etcd_server_client_requests_total',
-      help: 'The total number of client requests per client version.',
-      labelNames: ['type', 'client_api_version'],
-      ...r,
-    }),
+    clientRequests: clientRequestCounts(r),
     proposalsPending: new Gauge({ name: 'etcd_server_proposals_pending', help: 'The current number of pending proposals to commit.', ...r }),
     walFsyncSeconds: new Histogram({ name: 'etcd_disk_wal_fsync_duration_seconds', help: 'The latency distributions of fsync called by WAL.', buckets: DISK_BUCKETS, ...r }),
     backendCommitSeconds: new Histogram({
@@ -329,29 +330,77 @@ export function peerTraffic(m: StoreMetrics, local: bigint): PeerTraffic {
   };
 }
 
-/** mvccOpCounters makes MvccOps's counters, each under etcd 3.4's name and the etcd_debugging_ one it keeps. */
+/**
+ * ClientRequests is told of each client call (`unary`) or stream (`stream`) with the API version its client
+ * names (etcd_server_client_requests_total).
+ */
+export type ClientRequests = (type: 'unary' | 'stream', clientApiVersion: string) => void;
+
+/**
+ * scrapedCounter registers a counter kept as a plain running total on the hot path and handed to Prometheus when
+ * scraped (prom-client's inc validates and hashes its labels on every call).
+ */
+function scrapedCounter(r: { registers: Registry[] }, name: string, help: string, total: () => number): void {
+  let published = 0;
+  new Counter({
+    name,
+    help,
+    collect() {
+      const t = total();
+      if (t > published) this.inc(t - published);
+      published = t;
+    },
+    ...r,
+  });
+}
+
+/** mvccOpCounters keeps MvccOps's totals, served under etcd 3.4's names and the etcd_debugging_ ones it keeps beside them. */
 function mvccOpCounters(r: { registers: Registry[] }): MvccOps {
-  const pair = (op: string, help: string): [Counter, Counter] => [
-    new Counter({ name: `etcd_mvcc_${op}_total`, help, ...r }),
-    new Counter({ name: `etcd_debugging_mvcc_${op}_total`, help, ...r }),
-  ];
-  const ranges = pair('range', 'Total number of ranges seen by this member.');
-  const puts = pair('put', 'Total number of puts seen by this member.');
-  const deletes = pair('delete', 'Total number of deletes seen by this member.');
-  const txns = pair('txn', 'Total number of txns seen by this member.');
-  const putBytes = new Gauge({ name: 'etcd_debugging_mvcc_total_put_size_in_bytes', help: 'The total size of put kv pairs seen by this member.', ...r });
-  const add = ([a, b]: [Counter, Counter], n: number): void => {
-    if (n === 0) return;
-    a.inc(n);
-    b.inc(n);
-  };
+  const totals = { range: 0, put: 0, delete: 0, txn: 0, putBytes: 0 };
+  const help = { range: 'ranges', put: 'puts', delete: 'deletes', txn: 'txns' } as const;
+  for (const op of ['range', 'put', 'delete', 'txn'] as const) {
+    for (const prefix of ['etcd_mvcc', 'etcd_debugging_mvcc']) {
+      scrapedCounter(r, `${prefix}_${op}_total`, `Total number of ${help[op]} seen by this member.`, () => totals[op]);
+    }
+  }
+  new Gauge({
+    name: 'etcd_debugging_mvcc_total_put_size_in_bytes',
+    help: 'The total size of put kv pairs seen by this member.',
+    collect() {
+      this.set(totals.putBytes);
+    },
+    ...r,
+  });
   return {
     record(ops) {
-      add(ranges, ops.ranges);
-      add(puts, ops.puts);
-      add(deletes, ops.deletes);
-      if (ops.ranges + ops.puts + ops.deletes > 1) add(txns, 1);
-      if (ops.putBytes > 0) putBytes.inc(ops.putBytes);
+      totals.range += ops.ranges;
+      totals.put += ops.puts;
+      totals.delete += ops.deletes;
+      if (ops.ranges + ops.puts + ops.deletes > 1) totals.txn++;
+      totals.putBytes += ops.putBytes;
     },
+  };
+}
+
+/** clientRequestCounts keeps the client requests by type and version, served as etcd_server_client_requests_total. */
+function clientRequestCounts(r: { registers: Registry[] }): ClientRequests {
+  const totals = new Map<string, { labels: { type: string; client_api_version: string }; total: number; published: number }>();
+  new Counter({
+    name: 'etcd_server_client_requests_total',
+    help: 'The total number of client requests per client version.',
+    labelNames: ['type', 'client_api_version'],
+    collect() {
+      for (const t of totals.values()) {
+        if (t.total > t.published) this.inc(t.labels, t.total - t.published);
+        t.published = t.total;
+      }
+    },
+    ...r,
+  });
+  return (type, clientApiVersion) => {
+    const key = `${type}\n${clientApiVersion}`;
+    const t = totals.get(key);
+    if (t !== undefined) t.total++;
+    else totals.set(key, { labels: { type, client_api_version: clientApiVersion }, total: 1, published: 0 });
   };
 }

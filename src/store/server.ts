@@ -156,6 +156,8 @@ export class StoreServer implements TransportHost, PeerHost {
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
   private pendingReads: ReadWaiter[] = [];
   private readInFlight: { ctx: string; waiters: ReadWaiter[]; timer: TimerHandle } | undefined;
+  /** lastReadCtx is the ReadIndex round answered last: a repeated answer to it (it was asked again) is no late one. */
+  private lastReadCtx: string | undefined;
   private readonly revoking = new Set<bigint>();
   private reqSeq: bigint;
   private readonly reqPrefix: bigint;
@@ -339,7 +341,7 @@ export class StoreServer implements TransportHost, PeerHost {
       throw err;
     }
     const members = await loadMembers(backend);
-    const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }));
+    const kv = await KvStore.open(backend, { encode: encodeKeyValue, decode: decodeKeyValue }, log.child({ component: 'mvcc' }), deps.clock);
     const removedAndRejected = await loadRemovedAndRejected(backend);
     const s = new StoreServer(cfg, memberId, clusterId, backend, raftLog, commitMark, kv, members, removedAndRejected, deps.clock, deps.random, log, deps.metrics);
     // A flush that fails under a reader (a historic range, a watch catching up, HashKV) stops the member too.
@@ -350,7 +352,7 @@ export class StoreServer implements TransportHost, PeerHost {
       if (m === undefined) return;
       m.dbCompactionKeys.inc(t.keys);
       m.indexCompactionPauseMs.observe(t.indexPauseMs);
-      for (const ms of t.batchWritesMs) m.dbCompactionPauseMs.observe(ms);
+      for (const ms of t.batchPausesMs) m.dbCompactionPauseMs.observe(ms);
       m.dbCompactionTotalMs.observe(t.totalMs);
     };
     await s.restoreState();
@@ -564,18 +566,23 @@ export class StoreServer implements TransportHost, PeerHost {
 
   /** checkHeartbeatDelay warns, as etcd does, when this leader's heartbeats go out late (see heartbeat-delay.ts). */
   private checkHeartbeatDelay(messages: readonly Message[]): void {
-    if (!messages.some((m) => m.type === 'MsgHeartbeat')) return;
+    const heartbeats = messages.reduce((n, m) => (m.type === 'MsgHeartbeat' ? n + 1 : n), 0);
+    if (heartbeats === 0) return;
     const exceeded = this.heartbeatDelay.sent(this.clock.monotonic());
     if (exceeded === undefined) return;
     this.log.warn(
       { heartbeatIntervalMs: this.cfg.heartbeatIntervalMs, expectedMs: this.heartbeatDelay.expectedMs, exceededMs: Math.round(exceeded) },
       'store: leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk or a long apply',
     );
-    this.metrics?.heartbeatSendFailures.inc();
+    // etcd counts each late heartbeat, one per follower.
+    this.metrics?.heartbeatSendFailures.inc(heartbeats);
   }
 
   private onSoftState(lead: bigint, isLeader: boolean): void {
     const wasLeader = this.leader === this.memberId;
+    // A ReadIndex round waiting when the leader changes: etcd gives it up and counts it as failed; capstan asks
+    // the new leader, but counts it the same.
+    if (lead !== this.leader && this.readInFlight !== undefined) this.metrics?.readIndexesFailed.inc();
     this.leader = lead;
     this.metrics?.isLeader.set(isLeader ? 1 : 0);
     this.metrics?.hasLeader.set(lead === NONE ? 0 : 1);
@@ -1067,8 +1074,8 @@ export class StoreServer implements TransportHost, PeerHost {
       if (this.clock.monotonic() - started > this.requestTimeoutMs) {
         this.readInFlight = undefined;
         const err = this.leader === NONE ? new NoLeaderError() : new TimeoutError();
-        // As etcd counts them: given up with a leader is a slow read index, without one a failed one.
-        (this.leader === NONE ? this.metrics?.readIndexesFailed : this.metrics?.slowReadIndexes)?.inc();
+        // etcd counts a read index that timed out as slow (one cut short by a leader change as failed: onSoftState).
+        this.metrics?.slowReadIndexes.inc();
         for (const w of waiters) w.reject(err);
         this.issueReadIndex();
         return;
@@ -1085,12 +1092,14 @@ export class StoreServer implements TransportHost, PeerHost {
   private onReadState(ctx: string, index: number): void {
     const inflight = this.readInFlight;
     if (inflight === undefined || inflight.ctx !== ctx) {
-      // The answer to a round already given up or asked again: etcd counts it as a slow read index.
-      this.metrics?.slowReadIndexes.inc();
+      // The answer to a round given up, or to an earlier request than the one waiting: etcd counts it as a slow
+      // read index. A second answer to the round just answered (it was asked again) is no such thing.
+      if (ctx !== this.lastReadCtx) this.metrics?.slowReadIndexes.inc();
       return;
     }
     inflight.timer.cancel();
     this.readInFlight = undefined;
+    this.lastReadCtx = ctx;
     void this.waitApplied(index).then(() => {
       for (const w of inflight.waiters) w.resolve();
     });

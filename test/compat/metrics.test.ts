@@ -427,3 +427,30 @@ describeCompat('maintenance, compaction and client requests counted', ['store'],
     }
   });
 });
+
+describeCompat('a snapshot stream cancelled while backed up', ['store'], () => {
+  const store = useStore({ name: 'metrics-snapshot-cancel' });
+
+  it('ends on the server and is timed, as etcd times a snapshot once it is closed', async () => {
+    const rpc = new EtcdGrpc(store().address);
+    const raw = new Client(store().address, credentials.createInsecure());
+    const kib = Buffer.alloc(1024, 'v');
+    try {
+      // About 4 MiB: far more than HTTP/2 windows and socket buffers hold, so an unread stream backs up.
+      for (let i = 0; i < 4000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => rpc.put({ key: Buffer.from(`snap/${i + j}`), value: kib })));
+      const count = async (): Promise<number> => value(await scrape(store().endpoint), 'etcd_disk_backend_snapshot_duration_seconds_count');
+      const before = await count();
+      const call = raw.makeServerStreamRequest('/etcdserverpb.Maintenance/Snapshot', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata());
+      call.on('error', () => undefined);
+      await new Promise<void>((resolve) => call.once('data', () => resolve()));
+      call.pause();
+      // Let the server fill every buffer on the way, then go away without reading on.
+      await waitFor(async () => ((await count()) === before ? true : undefined), { what: 'the stream still open', timeoutMs: 1000 });
+      call.cancel();
+      await waitFor(async () => ((await count()) === before + 1 ? true : undefined), { what: 'the cancelled snapshot timed', timeoutMs: 10_000, intervalMs: 100 });
+    } finally {
+      raw.close();
+      rpc.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { HealthWatchEndedError, NoLeaderError, NotSupportedForLearnerError, toGrpcError } from '../errors.js';
+import type { ClientRequests } from '../metrics.js';
 import type { UnaryError } from './handler.js';
 
 /**
@@ -46,19 +47,17 @@ function learnerServes(path: string, request: unknown): boolean {
   return path === '/etcdserverpb.KV/Range' && (request as { serializable?: boolean }).serializable === true;
 }
 
-/**
- * ClientRequests is told of each call that passed the learner rule, with the client's API version from its
- * metadata ("unknown" when it names none): etcd counts client requests there, before the leader rule.
- */
-export type ClientRequests = (type: 'unary' | 'stream', clientApiVersion: string) => void;
-
 /** clientApiVersion is the API version a client's metadata names (clientv3 sends `client-api-version`). */
 function clientApiVersion(metadata: MetadataLike): string {
   const v = metadata.get('client-api-version')[0];
   return typeof v === 'string' ? v : 'unknown';
 }
 
-/** unaryRefusal is the status a decoded unary call is refused with before its handler, or undefined to serve it. */
+/**
+ * unaryRefusal is the status a decoded unary call is refused with before its handler, or undefined to serve it.
+ * counted is told of a call that passed the learner rule, with its client's API version ("unknown" when its
+ * metadata names none): etcd counts client requests there, before the leader rule. So is streamRefusal's.
+ */
 export function unaryRefusal(host: CallRulesHost, path: string, request: unknown, metadata: MetadataLike, counted?: ClientRequests): UnaryError | undefined {
   if (host.isLearner() && !learnerServes(path, request)) return statusOf(new NotSupportedForLearnerError());
   counted?.('unary', clientApiVersion(metadata));

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { BadLeaderTransfereeError, NotLeaderError } from '../errors.js';
 import type { StoreMetrics } from '../metrics.js';
@@ -9,7 +10,7 @@ import type * as pb from './types.js';
 import { int64, toBigInt, toNum } from './types.js';
 
 /** maintenanceService implements etcdserverpb.Maintenance (Downgrade, an etcd 3.6 feature, is not offered). */
-export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreMetrics): pb.MaintenanceServer {
+export function maintenanceService(s: StoreServer, clock: Pick<Clock, 'monotonic'>, log: Logger, metrics?: StoreMetrics): pb.MaintenanceServer {
   const svc = 'etcdserverpb.Maintenance';
   return {
     Alarm: unary<pb.AlarmRequest, pb.AlarmResponse>(
@@ -64,9 +65,9 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
       svc,
       'Hash',
       async () => {
-        const timed = metrics?.hashSeconds.startTimer();
+        const started = clock.monotonic();
         const h = await s.kv.hashKV(0);
-        timed?.();
+        metrics?.hashSeconds.observe((clock.monotonic() - started) / 1000);
         return { header: s.header(h.revision), hash: h.hash };
       },
       log,
@@ -76,40 +77,48 @@ export function maintenanceService(s: StoreServer, log: Logger, metrics?: StoreM
       svc,
       'HashKV',
       async (req) => {
-        const timed = metrics?.hashRevSeconds.startTimer();
+        const started = clock.monotonic();
         const h = await s.kv.hashKV(toNum(req.revision));
-        timed?.();
+        metrics?.hashRevSeconds.observe((clock.monotonic() - started) / 1000);
         return { header: s.header(h.revision), hash: h.hash, compactRevision: int64(h.compactRevision), hashRevision: int64(toNum(req.revision) || h.revision) };
       },
       log,
       metrics,
     ),
     Snapshot: (call) => {
-      const timed = metrics?.snapshotSeconds.startTimer();
+      const started = clock.monotonic();
       void (async () => {
         const header = s.header(s.kv.currentRev);
         const w = new SnapshotWriter();
         let sent = 0;
         const estimate = s.dbSize;
+        // A client that goes away while the stream is backed up never drains it: stop waiting then too.
+        const gone = new Promise<void>((resolve) => {
+          call.once('cancelled', resolve);
+          call.once('close', resolve);
+        });
         const write = async (blob: Buffer): Promise<void> => {
           sent += blob.length;
           const ok = call.write({ header, remainingBytes: int64(Math.max(0, estimate - sent)), blob, version: STORE_VERSION });
-          if (!ok) await new Promise<void>((resolve) => call.once('drain', resolve));
+          if (!ok) await Promise.race([new Promise<void>((resolve) => call.once('drain', resolve)), gone]);
         };
         for await (const r of s.snapshotRecords()) {
           if (call.cancelled) return;
           const chunk = w.add(r.key, r.value);
           if (chunk !== undefined) await write(chunk);
         }
+        if (call.cancelled) return;
         const last = w.finish();
         sent += last.length;
         call.write({ header, remainingBytes: '0', blob: last, version: STORE_VERSION });
         call.end();
-        timed?.();
-      })().catch((err: unknown) => {
-        log.warn({ err }, 'maintenance: snapshot stream failed');
-        failStream(call, err);
-      });
+      })()
+        .catch((err: unknown) => {
+          log.warn({ err }, 'maintenance: snapshot stream failed');
+          failStream(call, err);
+        })
+        // As etcd times a backend snapshot until it is closed: sent whole, failed or cancelled.
+        .finally(() => metrics?.snapshotSeconds.observe((clock.monotonic() - started) / 1000));
     },
     MoveLeader: unary<pb.MoveLeaderRequest, pb.MoveLeaderResponse>(
       svc,

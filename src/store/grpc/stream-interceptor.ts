@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { StoreMetrics } from '../metrics.js';
-import { streamRefusal, type CallRulesHost, type ClientRequests, type LeaderMonitor } from './call-rules.js';
+import type { ClientRequests, StoreMetrics } from '../metrics.js';
+import { streamRefusal, type CallRulesHost, type LeaderMonitor } from './call-rules.js';
 import { callLabels, codeName } from './rpc-metrics.js';
 
 /**

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { unaryRefusal, type CallRulesHost, type ClientRequests } from './call-rules.js';
+import type { ClientRequests } from '../metrics.js';
+import { unaryRefusal, type CallRulesHost } from './call-rules.js';
 import type { UnaryCallLike, UnaryError, UnaryHandler } from './handler.js';
 
 /**

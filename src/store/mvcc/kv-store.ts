@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { Backend, Prefix, prefixed, type BatchOp } from '../backend.js';
 import { CompactedError, FutureRevError, StoppedError } from '../errors.js';
@@ -103,6 +104,9 @@ export function decodeUint64(b: Uint8Array): number {
  * the consistent index (the last applied Raft index) in the same batch, so replaying the Raft log after a
  * crash is idempotent.
  */
+/** COMPACTION_BATCH is how many revisions a compaction scans per batch of deletions (etcd's compaction batch limit). */
+const COMPACTION_BATCH = 1000;
+
 export class KvStore {
   index = new TreeIndex();
   /** currentRev is the revision of the last change (1 in an empty store, as etcd). */
@@ -111,8 +115,7 @@ export class KvStore {
   compactMainRev = -1;
   /** consistentIndex is the last Raft index whose effects are in this store. */
   consistentIndex = 0;
-  /** liveKeys counts the keys that exist at the current revision. */
-  liveKeys = 0;
+  private live = 0;
   private consistentIndexDirty = false;
   private pending: BatchOp[] = [];
   /** failed is the error of a failed flush: from then on nothing more is written (see flush). */
@@ -125,11 +128,12 @@ export class KvStore {
     readonly backend: Backend,
     readonly codec: KeyValueCodec,
     private readonly log: Logger,
+    private readonly clock: Pick<Clock, 'monotonic'>,
   ) {}
 
-  /** open restores the store from the backend: the key index, the latest values and the metadata. */
-  static async open(backend: Backend, codec: KeyValueCodec, log: Logger): Promise<KvStore> {
-    const s = new KvStore(backend, codec, log);
+  /** open restores the store from the backend: the key index, the latest values and the metadata. clock times compactions. */
+  static async open(backend: Backend, codec: KeyValueCodec, log: Logger, clock: Pick<Clock, 'monotonic'>): Promise<KvStore> {
+    const s = new KvStore(backend, codec, log, clock);
     await s.restore();
     return s;
   }
@@ -141,7 +145,7 @@ export class KvStore {
     this.currentRev = 1;
     this.compactMainRev = -1;
     this.consistentIndex = 0;
-    this.liveKeys = 0;
+    this.live = 0;
     this.consistentIndexDirty = false;
     this.pending = [];
     await this.restore();
@@ -169,7 +173,7 @@ export class KvStore {
       keys++;
     }
     this.index.forEachInRange('\0', { kind: 'to-end' }, (e) => {
-      if (e.latest !== undefined) this.liveKeys++;
+      if (e.latest !== undefined) this.live++;
       return true;
     });
     if (scheduled !== undefined) {
@@ -179,7 +183,7 @@ export class KvStore {
       if (rev > this.currentRev) this.currentRev = rev;
       if (finished === undefined || decodeUint64(finished) < rev) {
         this.log.info({ compactRevision: rev }, 'mvcc: resuming interrupted compaction');
-        this.compacting = this.physicalCompact(rev, this.index.keep(rev)).then(() => undefined);
+        this.compacting = this.physicalCompact(rev, this.index.keep(rev), 0);
       }
     }
     this.log.info({ revisions: keys, keys: this.index.size(), currentRevision: this.currentRev, compactRevision: this.compactMainRev, consistentIndex: this.consistentIndex }, 'mvcc: restored');
@@ -494,17 +498,27 @@ export class KvStore {
     this.compactMainRev = rev;
     this.queue({ type: 'put', key: metaScheduledCompact, value: encodeUint64(rev) });
     const index = this.index;
-    const monotonic = (): number => this.backend.clock.monotonic();
-    const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK, monotonic));
+    const keep = this.indexCompacting.then(() => index.compactInChunks(rev, COMPACT_CHUNK, () => this.clock.monotonic()));
     this.indexCompacting = keep.catch(() => undefined);
     // One that failed on disk (its caller saw it) does not hold back the next, which deletes what it left.
     const prev = this.compacting.catch(() => undefined);
-    this.compacting = Promise.all([prev, keep]).then(async ([, k]) => {
-      const started = monotonic();
-      const disk = await this.physicalCompact(rev, k.available);
-      this.onCompacted?.({ indexPauseMs: k.longestPauseMs, ...disk, totalMs: monotonic() - started });
-    });
+    this.compacting = Promise.all([prev, keep]).then(([, k]) => this.physicalCompact(rev, k.available, k.longestPauseMs));
     return this.compacting;
+  }
+
+  /** liveKeys counts the keys that exist at the current revision. */
+  get liveKeys(): number {
+    return this.live;
+  }
+
+  /** keyCreated counts a key a write transaction created (it had no live value). */
+  keyCreated(): void {
+    this.live++;
+  }
+
+  /** keyDeleted counts n live keys a write transaction deleted. */
+  keyDeleted(n: number): void {
+    this.live -= n;
   }
 
   /** onCompacted is told how each compaction went (for the member's metrics). */
@@ -516,31 +530,39 @@ export class KvStore {
   }
 
   /**
-   * physicalCompact deletes the revisions a compaction at rev leaves behind, in batches of 1,000; it tells how
-   * long each full batch's write took and how many revisions it deleted.
+   * physicalCompact deletes the revisions a compaction at rev leaves behind, scanning them 1,000 at a time, and
+   * tells onCompacted how it went: each full batch (scan, deletes and write) timed as a pause, as etcd's
+   * scheduleCompaction does, the whole, and how many revisions it deleted. indexPauseMs is the index
+   * compaction's longest hold of the thread.
    */
-  private async physicalCompact(rev: number, keep: Set<string>): Promise<{ batchWritesMs: number[]; keys: number }> {
+  private async physicalCompact(rev: number, keep: Set<string>, indexPauseMs: number): Promise<void> {
+    const started = this.clock.monotonic();
     await this.flush();
     await this.backend.barrier();
     const lt = revisionKey({ main: rev + 1, sub: 0 });
     let batch: BatchOp[] = [];
+    let scanned = 0;
     let deleted = 0;
-    const batchWritesMs: number[] = [];
+    let batchStarted = this.clock.monotonic();
+    const batchPausesMs: number[] = [];
     for await (const k of this.backend.db.keys({ gte: Buffer.from([Prefix.key]), lt })) {
       const r = decodeRevision(k, 1);
-      if (keep.has(revKey(r))) continue;
-      batch.push({ type: 'del', key: k });
-      deleted++;
-      if (batch.length >= 1000) {
-        batchWritesMs.push(await this.backend.write(batch, false));
+      if (!keep.has(revKey(r))) {
+        batch.push({ type: 'del', key: k });
+        deleted++;
+      }
+      if (++scanned % COMPACTION_BATCH === 0) {
+        if (batch.length > 0) await this.backend.write(batch, false);
         batch = [];
+        batchPausesMs.push(this.clock.monotonic() - batchStarted);
+        batchStarted = this.clock.monotonic();
       }
     }
     // The last, partial batch ends the compaction: etcd times only the full ones as pauses.
     batch.push({ type: 'put', key: metaFinishedCompact, value: encodeUint64(rev) });
     await this.backend.write(batch, false);
     this.log.info({ compactRevision: rev, deletedRevisions: deleted }, 'mvcc: finished compaction');
-    return { batchWritesMs, keys: deleted };
+    this.onCompacted?.({ indexPauseMs, batchPausesMs, totalMs: this.clock.monotonic() - started, keys: deleted });
   }
 
   /**
@@ -569,12 +591,13 @@ export class KvStore {
 }
 
 /**
- * CompactionTimings describe one compaction: the longest the index compaction held the member's thread, the
- * backend write of each full batch of deletions, the whole of the deletions, and how many revisions they deleted.
+ * CompactionTimings describe one compaction: the longest the index compaction held the member's thread (0 for a
+ * compaction resumed at start, whose index was compacted as it loaded), each full batch of 1,000 revisions
+ * scanned, the whole of the deletions, and how many revisions they deleted.
  */
 export interface CompactionTimings {
   readonly indexPauseMs: number;
-  readonly batchWritesMs: readonly number[];
+  readonly batchPausesMs: readonly number[];
   readonly totalMs: number;
   readonly keys: number;
 }
@@ -608,7 +631,7 @@ export class WriteTxn {
     };
     e.put(rev);
     e.latest = kv;
-    if (prev === undefined) this.s.liveKeys++;
+    if (prev === undefined) this.s.keyCreated();
     this.s.queue({ type: 'put', key: revisionKey(rev), value: this.s.codec.encode(kv) });
     this.events.push({ type: 'PUT', kv, prevKv: prev });
     return prev;
@@ -645,7 +668,7 @@ export class WriteTxn {
       e.tombstone(d.revs[i]!, d.generations[i]);
       e.latest = undefined;
     }
-    this.s.liveKeys -= n;
+    this.s.keyDeleted(n);
     this.s.queueAll(d.ops);
     if (this.events.length === 0) this.events = d.events;
     else for (const ev of d.events) this.events.push(ev);

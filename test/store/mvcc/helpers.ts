@@ -34,7 +34,7 @@ export class TempStore {
 
   async open(): Promise<KvStore> {
     this.backend = await Backend.open(this.dir, systemClock);
-    this.kv = await KvStore.open(this.backend, jsonCodec, silentLogger());
+    this.kv = await KvStore.open(this.backend, jsonCodec, silentLogger(), systemClock);
     return this.kv;
   }
 

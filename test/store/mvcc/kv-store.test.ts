@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../../src/store/backend.js';
 import { CompactedError, FutureRevError, StoppedError } from '../../../src/store/errors.js';
-import type { KvStore } from '../../../src/store/mvcc/kv-store.js';
+import type { CompactionTimings, KvStore } from '../../../src/store/mvcc/kv-store.js';
 import type { MvccEvent } from '../../../src/store/mvcc/types.js';
 import { TempStore, b } from './helpers.js';
 
@@ -190,6 +190,23 @@ describe('KvStore', () => {
     expect(again.liveKeys).toBe(3);
     del(again, 'a', '\0');
     expect(again.liveKeys).toBe(0);
+  });
+
+  it('tells how a compaction went: revisions deleted, a pause per full batch of 1,000 scanned, the whole', async () => {
+    const { kv } = await open();
+    const seen: CompactionTimings[] = [];
+    kv.onCompacted = (t) => seen.push(t);
+    let rev = 0;
+    for (let i = 0; i < 1500; i++) rev = put(kv, 'one', String(i));
+    put(kv, 'other', 'x');
+    await kv.compact(rev);
+    // The 1,500 revisions up to rev scanned (one full batch of 1,000), all but the latest of "one" deleted.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.keys).toBe(1499);
+    expect(seen[0]!.batchPausesMs).toHaveLength(1);
+    expect(seen[0]!.totalMs).toBeGreaterThanOrEqual(seen[0]!.batchPausesMs[0]!);
+    expect(seen[0]!.indexPauseMs).toBeGreaterThanOrEqual(0);
+    expect(kv.liveKeys).toBe(2);
   });
 
   it('hashKV is equal for equal histories and changes with any write', async () => {
