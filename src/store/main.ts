@@ -4,7 +4,7 @@ import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
 import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
-import { HEALTH_SERVICE, healthService } from './grpc/health-service.js';
+import { healthService, healthServiceDefinition } from './grpc/health-service.js';
 import { clusterService } from './grpc/cluster-service.js';
 import { withFastKvCodec } from './grpc/kv-codec.js';
 import { kvService } from './grpc/kv-service.js';
@@ -83,7 +83,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
   add(protos.services.Maintenance, maintenanceService(server, deps.clock, log.child({ component: 'maintenance' }), metrics));
   add(protos.services.Auth, authService(server, metrics));
-  add(HEALTH_SERVICE, healthService(log.child({ component: 'health' }), metrics));
+  add(healthServiceDefinition(), healthService(log.child({ component: 'health' }), metrics));
 
   const httpServer = http.createServer((req, res) => void handleHttp(server, metrics, log, req, res));
   const listener = new ClientListener(grpcServer, httpServer, log.child({ component: 'listener' }), deps.clock);

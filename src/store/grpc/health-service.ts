@@ -22,13 +22,24 @@ interface HealthCheckResponse {
   status: 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 }
 
-const root = protobuf.loadSync(path.join(PROTO_DIR, 'grpc/health/v1/health.proto'));
-const requestType = root.lookupType('grpc.health.v1.HealthCheckRequest');
-const responseType = root.lookupType('grpc.health.v1.HealthCheckResponse');
 const TO_OBJECT = { enums: String, defaults: true } as const;
 
-function method(name: string, responseStream: boolean): grpc.MethodDefinition<HealthCheckRequest, HealthCheckResponse> {
-  return {
+let definition: grpc.ServiceDefinition | undefined;
+
+/**
+ * healthServiceDefinition is grpc.health.v1.Health's definition, with protobufjs codecs built from its proto:
+ * parsed on the first call (not at import, as loadProtos) and the same on every later one.
+ */
+export function healthServiceDefinition(): grpc.ServiceDefinition {
+  definition ??= parseHealthService();
+  return definition;
+}
+
+function parseHealthService(): grpc.ServiceDefinition {
+  const root = protobuf.loadSync(path.join(PROTO_DIR, 'grpc/health/v1/health.proto'));
+  const requestType = root.lookupType('grpc.health.v1.HealthCheckRequest');
+  const responseType = root.lookupType('grpc.health.v1.HealthCheckResponse');
+  const method = (name: string, responseStream: boolean): grpc.MethodDefinition<HealthCheckRequest, HealthCheckResponse> => ({
     path: `/grpc.health.v1.Health/${name}`,
     requestStream: false,
     responseStream,
@@ -36,19 +47,14 @@ function method(name: string, responseStream: boolean): grpc.MethodDefinition<He
     requestDeserialize: (b) => requestType.toObject(requestType.decode(b), TO_OBJECT) as HealthCheckRequest,
     responseSerialize: (m) => Buffer.from(responseType.encode(responseType.fromObject(m)).finish()),
     responseDeserialize: (b) => responseType.toObject(responseType.decode(b), TO_OBJECT) as HealthCheckResponse,
-  };
+  });
+  return { Check: method('Check', false), Watch: method('Watch', true) };
 }
-
-/** HEALTH_SERVICE is grpc.health.v1.Health's definition, with protobufjs codecs built from its proto. */
-export const HEALTH_SERVICE: grpc.ServiceDefinition = {
-  Check: method('Check', false),
-  Watch: method('Watch', true),
-};
 
 /** ALL_SERVICES is the service name that stands for every service the member serves. */
 const ALL_SERVICES = '';
 
-/** healthService implements HEALTH_SERVICE: see the module comment. */
+/** healthService implements healthServiceDefinition(): see the module comment. */
 export function healthService(
   log: Logger,
   metrics: StoreMetrics | undefined,
