@@ -35,16 +35,19 @@ async function started(endpoint: string, method: string): Promise<number> {
 
 describeCompat('a learner', ['store'], () => {
   const startCluster = useClusters();
-  const extra: { store: ControlledStore; root: string }[] = [];
+  const extra: ControlledStore[] = [];
+  const roots: string[] = [];
   afterEach(async () => {
-    await Promise.all(extra.map((e) => e.store.kill9()));
-    for (const e of extra.splice(0)) rmSync(e.root, { recursive: true, force: true });
+    await Promise.all(extra.splice(0).map((store) => store.kill9()));
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
   });
 
   it('serves serializable reads and Status only, refuses the rest before counting it, and serves all once promoted', async () => {
     const cluster = await startCluster({ name: 'learner-rules' });
     const voter = new EtcdGrpc(cluster.members[0]!.address);
     const [p] = await planMembers('learner-rules-new', 1);
+    // Its directory goes whatever happens next, even if the member is never added.
+    roots.push(p!.root);
     // etcd refuses a member change until every member has been connected for a while ("unhealthy cluster").
     const added = await waitFor(
       () =>
@@ -55,7 +58,7 @@ describeCompat('a learner', ['store'], () => {
       { what: 'the learner added', timeoutMs: 30_000, intervalMs: 200 },
     );
     const joiner = joiningStore(p!, cluster.initialCluster);
-    extra.push({ store: joiner, root: p!.root });
+    extra.push(joiner);
     await joiner.launch();
     const learner = new EtcdGrpc(p!.address);
     try {
