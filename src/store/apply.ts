@@ -55,7 +55,7 @@ export type Prepared =
  */
 export interface MvccOps {
   /** record counts one MVCC transaction's operations, as it ends. */
-  record(ops: OpCounts): void;
+  record(ops: Readonly<OpCounts>): void;
 }
 
 /** OpCounts are one MVCC transaction's operations: ranges, puts, deletes, and the bytes of the puts' keys and values. */
@@ -65,6 +65,9 @@ export interface OpCounts {
   deletes: number;
   putBytes: number;
 }
+
+/** ONE_RANGE is a Range request's transaction: one range. */
+const ONE_RANGE: Readonly<OpCounts> = Object.freeze({ ranges: 1, puts: 0, deletes: 0, putBytes: 0 });
 
 function opCounts(): OpCounts {
   return { ranges: 0, puts: 0, deletes: 0, putBytes: 0 };
@@ -97,7 +100,7 @@ export class Applier {
   /** range serves a read-only request (also used for linearizable and serializable reads outside the log). */
   async range(r: pb.RangeRequest): Promise<pb.RangeResponse> {
     // Counted whether it answers or not (a compacted revision): etcd counts the range before it fails.
-    this.mvccOps?.record({ ranges: 1, puts: 0, deletes: 0, putBytes: 0 });
+    this.mvccOps?.record(ONE_RANGE);
     return this.rangeResponse(r, await this.rangeResult(r));
   }
 

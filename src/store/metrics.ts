@@ -107,20 +107,21 @@ const DISK_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.
  */
 function fileDescriptorGauges(r: { registers: Registry[] }): void {
   if (!existsSync('/proc/self/fd') || !existsSync('/proc/self/limits')) return;
-  new Gauge({
-    name: 'os_fd_used',
-    help: 'The number of used file descriptors.',
-    collect() {
-      this.set(readdirSync('/proc/self/fd').length);
-    },
-    ...r,
+  scrapedGauge(r, 'os_fd_used', 'The number of used file descriptors.', () => readdirSync('/proc/self/fd').length);
+  scrapedGauge(r, 'os_fd_limit', 'The file descriptor limit.', () => {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line === null ? undefined : Number(line[1]);
   });
+}
+
+/** scrapedGauge registers a gauge that reads its value when scraped (undefined: leave it as it was). */
+function scrapedGauge(r: { registers: Registry[] }, name: string, help: string, read: () => number | undefined): void {
   new Gauge({
-    name: 'os_fd_limit',
-    help: 'The file descriptor limit.',
+    name,
+    help,
     collect() {
-      const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-      if (line !== null) this.set(Number(line[1]));
+      const v = read();
+      if (v !== undefined) this.set(v);
     },
     ...r,
   });
@@ -157,16 +158,8 @@ export function createStoreMetrics(options: { extensive?: boolean } = {}): Store
   const r = { registers: [registry] };
   let readings: StoreReadings | undefined;
   // Each gauge reads its value when scraped: nothing to keep up to date on the apply path.
-  const reading = (name: string, help: string, read: (s: StoreReadings) => number): void => {
-    new Gauge({
-      name,
-      help,
-      collect() {
-        if (readings !== undefined) this.set(read(readings));
-      },
-      ...r,
-    });
-  };
+  const reading = (name: string, help: string, read: (s: StoreReadings) => number): void =>
+    scrapedGauge(r, name, help, () => (readings === undefined ? undefined : read(readings)));
   reading('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.', (s) => s.commitIndex());
   reading('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.', (s) => s.appliedIndex());
   reading('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', (s) => (s.isLearner() ? 1 : 0));
@@ -363,14 +356,7 @@ function mvccOpCounters(r: { registers: Registry[] }): MvccOps {
       scrapedCounter(r, `${prefix}_${op}_total`, `Total number of ${help[op]} seen by this member.`, () => totals[op]);
     }
   }
-  new Gauge({
-    name: 'etcd_debugging_mvcc_total_put_size_in_bytes',
-    help: 'The total size of put kv pairs seen by this member.',
-    collect() {
-      this.set(totals.putBytes);
-    },
-    ...r,
-  });
+  scrapedGauge(r, 'etcd_debugging_mvcc_total_put_size_in_bytes', 'The total size of put kv pairs seen by this member.', () => totals.putBytes);
   return {
     record(ops) {
       totals.range += ops.ranges;

@@ -265,7 +265,7 @@ export class StoreServer implements TransportHost, PeerHost {
       metrics.readFrom({
         commitIndex: () => this.raftStatus().commit,
         appliedIndex: () => this.appliedIndex,
-        isLearner: () => this.raftStatus().isLearner,
+        isLearner: () => this.isLearner(),
         currentRevision: () => this.kv.currentRev,
         compactRevision: () => this.kv.compactMainRev,
         liveKeys: () => this.kv.liveKeys,

@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { clusterCall, joiningStore, planMembers, promoteWhenReady } from '../integration/helpers/members.js';
 import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
+import { metricValue } from './helpers/metrics.js';
 import type { ControlledStore } from './helpers/store.js';
 import { describeCompat } from './helpers/tools.js';
 import { waitFor } from './helpers/wait.js';
@@ -24,13 +25,6 @@ async function outcome(call: Promise<unknown>): Promise<unknown> {
       return isServiceError(cause) ? [cause.code, cause.details] : cause;
     },
   );
-}
-
-/** started reads grpc_server_started_total for one method from a member's /metrics. */
-async function started(endpoint: string, method: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', endpoint), { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('grpc_server_started_total{') && l.includes(`grpc_method="${method}"`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describeCompat('a learner', ['store'], () => {
@@ -92,7 +86,8 @@ describeCompat('a learner', ['store'], () => {
       }
       // Refused before go-grpc-prometheus counts a call: the Put and the Watch were never started, and of the
       // Ranges only the serializable ones that were answered.
-      expect([await started(p!.endpoint, 'Put'), await started(p!.endpoint, 'Watch'), await started(p!.endpoint, 'Range')]).toEqual([0, 0, served]);
+      const started = (method: string): Promise<number> => metricValue(p!.endpoint, 'grpc_server_started_total', { grpc_method: method });
+      expect([await started('Put'), await started('Watch'), await started('Range')]).toEqual([0, 0, served]);
 
       await promoteWhenReady(cluster.members[0]!.address, added.member.ID);
       const wrote = await waitFor(() => learner.set('learner/k', 'promoted').then(() => true, () => undefined), {

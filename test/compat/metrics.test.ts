@@ -11,40 +11,8 @@ import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError } from './helpers/grpc.js';
 import { useStore } from './helpers/store.js';
 import { compatTarget, describeCompat } from './helpers/tools.js';
+import { metricValue, metricValues, scrape, value, type Scrape } from './helpers/metrics.js';
 import { waitFor } from './helpers/wait.js';
-
-/** Sample is one line of Prometheus text: a series name, its labels and its value. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-interface Scrape {
-  types: Map<string, string>;
-  samples: Sample[];
-}
-
-async function scrape(endpoint: string): Promise<Scrape> {
-  const text = await (await fetch(new URL('/metrics', endpoint), { signal: AbortSignal.timeout(5000) })).text();
-  const types = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type !== null) types.set(type[1]!, type[2]!);
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return { types, samples };
-}
-
-/** value sums the samples of a series whose labels include the given ones. */
-function value(s: Scrape, name: string, labels: Record<string, string> = {}): number {
-  return s.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((sum, x) => sum + x.value, 0);
-}
 
 /** labelNames are the label names a series' samples carry (le and quantile aside), sorted. */
 function labelNames(s: Scrape, name: string): string[][] {
@@ -263,10 +231,7 @@ describeCompat('MVCC operations counted', ['store'], () => {
     const rpc = new EtcdGrpc(store().address);
     const k = (s: string): Buffer => Buffer.from(`mvcc/${s}`);
     const NAMES = ['etcd_mvcc_range_total', 'etcd_mvcc_put_total', 'etcd_mvcc_delete_total', 'etcd_mvcc_txn_total', 'etcd_debugging_mvcc_total_put_size_in_bytes', 'etcd_debugging_mvcc_keys_total'];
-    const read = async (): Promise<number[]> => {
-      const s = await scrape(store().endpoint);
-      return NAMES.map((n) => value(s, n));
-    };
+    const read = (): Promise<number[]> => metricValues(store().endpoint, NAMES);
     try {
       const lease = await rpc.leaseGrant(600);
       // Deltas of range, put, delete, txn, put bytes and live keys each step makes, as etcd 3.4.23 counts them.
@@ -318,10 +283,7 @@ describeCompat('watch streams, watchers and events counted', ['store'], () => {
   it('open streams and watchers, and events sent (replays included) — as etcd counts them', async () => {
     const rpc = new EtcdGrpc(store().address);
     const NAMES = ['etcd_debugging_mvcc_watch_stream_total', 'etcd_debugging_mvcc_watcher_total', 'etcd_debugging_mvcc_events_total', 'etcd_debugging_mvcc_slow_watcher_total'];
-    const read = async (): Promise<number[]> => {
-      const s = await scrape(store().endpoint);
-      return NAMES.map((n) => value(s, n));
-    };
+    const read = (): Promise<number[]> => metricValues(store().endpoint, NAMES);
     const start = await read();
     const since = async (): Promise<number[]> => (await read()).map((v, i) => v - start[i]!);
     const first = rpc.watch();
@@ -376,18 +338,15 @@ describeCompat('maintenance, compaction and client requests counted', ['store'],
       'etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds_count',
       'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds_count',
     ];
-    const read = async (): Promise<number[]> => {
-      const s = await scrape(store().endpoint);
-      return SERIES.map((n) => value(s, n));
-    };
-    const requests = async (type: string): Promise<number> => value(await scrape(store().endpoint), 'etcd_server_client_requests_total', { type, client_api_version: 'unknown' });
+    const read = (): Promise<number[]> => metricValues(store().endpoint, SERIES);
+    const requests = (type: string): Promise<number> => metricValue(store().endpoint, 'etcd_server_client_requests_total', { type, client_api_version: 'unknown' });
     try {
       const before = await read();
       const unaryBefore = await requests('unary');
-      const walBefore = value(await scrape(store().endpoint), 'etcd_disk_wal_write_bytes_total');
+      const walBefore = await metricValue(store().endpoint, 'etcd_disk_wal_write_bytes_total');
       let rev = 0;
       for (let i = 0; i < 5; i++) rev = Number((await rpc.set('maint/k', `v${i}`)).header.revision);
-      expect(value(await scrape(store().endpoint), 'etcd_disk_wal_write_bytes_total')).toBeGreaterThan(walBefore);
+      expect(await metricValue(store().endpoint, 'etcd_disk_wal_write_bytes_total')).toBeGreaterThan(walBefore);
       // Physical: answered once the superseded revisions are deleted, as etcd does.
       await rpc.compact(rev, true);
       await rpc.unary('Maintenance', 'Defragment', {});
@@ -438,7 +397,7 @@ describeCompat('a snapshot stream cancelled while backed up', ['store'], () => {
     try {
       // About 4 MiB: far more than HTTP/2 windows and socket buffers hold, so an unread stream backs up.
       for (let i = 0; i < 4000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => rpc.put({ key: Buffer.from(`snap/${i + j}`), value: kib })));
-      const count = async (): Promise<number> => value(await scrape(store().endpoint), 'etcd_disk_backend_snapshot_duration_seconds_count');
+      const count = (): Promise<number> => metricValue(store().endpoint, 'etcd_disk_backend_snapshot_duration_seconds_count');
       const before = await count();
       const call = raw.makeServerStreamRequest('/etcdserverpb.Maintenance/Snapshot', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata());
       call.on('error', () => undefined);

@@ -11,6 +11,7 @@ import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
 import { expect, it } from 'vitest';
 import { useClusters } from './helpers/cluster.js';
 import { EtcdGrpc, isServiceError, requireLeaderMetadata, type BidiStream } from './helpers/grpc.js';
+import { metricValue } from './helpers/metrics.js';
 import { describeCompat } from './helpers/tools.js';
 import { AsyncQueue, waitFor } from './helpers/wait.js';
 
@@ -37,11 +38,9 @@ function healthWatch(client: Client, requireLeader: boolean): AsyncQueue<Buffer>
   return responses;
 }
 
-/** handled reads grpc_server_handled_total for one method and code from a member's /metrics. */
-async function handled(endpoint: string, method: string, code: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', endpoint), { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total{') && l.includes(`grpc_code="${code}"`) && l.includes(`grpc_method="${method}"`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+/** handled reads how many streams of an etcdserverpb method ended Unavailable. */
+function handled(endpoint: string, service: string, method: string): Promise<number> {
+  return metricValue(endpoint, 'grpc_server_handled_total', { grpc_code: 'Unavailable', grpc_service: `etcdserverpb.${service}`, grpc_method: method });
 }
 
 const SERVING = '0801';
@@ -77,7 +76,9 @@ describeCompat('streams that require a leader', ['store'], () => {
       expect(await ended(watch.next(30_000, 'the watch stream to end'))).toEqual([14, 'etcdserver: no leader']);
       expect(await ended(keepAlive.next(30_000, 'the keep-alive stream to end'))).toEqual([14, 'etcdserver: no leader']);
       expect(await ended(health.shift(30_000, 'the health watch to end'))).toEqual([1, 'Stream has ended.']);
-      for (const method of ['Watch', 'LeaseKeepAlive']) expect(await handled(survivor.endpoint, method, 'Unavailable'), method).toBe(1);
+      for (const [service, method] of [['Watch', 'Watch'], ['Lease', 'LeaseKeepAlive']]) {
+        expect(await handled(survivor.endpoint, service!, method!), method).toBe(1);
+      }
 
       // The plain watch still answers: a progress request is served without a leader.
       plain.send({ progress_request: {} });
@@ -87,7 +88,7 @@ describeCompat('streams that require a leader', ['store'], () => {
       const refused = rpc.watch({ requireLeader: true });
       streams.push(refused as BidiStream<unknown, unknown>);
       expect(await ended(refused.next(5000, 'the refusal'))).toEqual([14, 'etcdserver: no leader']);
-      expect(await handled(survivor.endpoint, 'Watch', 'Unavailable')).toBe(1);
+      expect(await handled(survivor.endpoint, 'Watch', 'Watch')).toBe(1);
       const refusedHealth = healthWatch(client, true);
       expect(await ended(refusedHealth.shift(5000, 'the refusal of a health watch'))).toEqual([14, 'etcdserver: no leader']);
       // Without hasleader a stream opens as usual.

@@ -9,14 +9,8 @@ import { afterAll, expect, it } from 'vitest';
 import { EtcdGrpc, type PutResponse, type WatchResponse } from './helpers/grpc.js';
 import { useStore } from './helpers/store.js';
 import { describeCompat } from './helpers/tools.js';
+import { metricValue } from './helpers/metrics.js';
 import { waitFor } from './helpers/wait.js';
-
-/** series reads one unlabelled series from the member's /metrics. */
-async function series(endpoint: string, name: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', endpoint), { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
-}
 
 const PUTS = 10_000;
 const WRITERS = 16;
@@ -36,7 +30,7 @@ describeCompat('a watcher that stops reading', ['store'], () => {
     stream.send({ create_request: { key: Buffer.from('slow/'), range_end: Buffer.from('slow0'), start_revision: base + 1 } });
     const created: WatchResponse = await stream.next(10_000, 'the watch to be created');
     expect(created.created).toBe(true);
-    const eventsAtStart = await series(store().endpoint, 'etcd_debugging_mvcc_events_total');
+    const eventsAtStart = await metricValue(store().endpoint, 'etcd_debugging_mvcc_events_total');
     stream.pause();
 
     const writers = Array.from({ length: WRITERS }, () => new EtcdGrpc(store().address));
@@ -60,7 +54,7 @@ describeCompat('a watcher that stops reading', ['store'], () => {
     expect(slowest, 'a put stalled behind the watcher').toBeLessThan(2_000);
     // The stalled watcher is a slow (unsynced) one, as etcd counts it.
     const slow = 'etcd_debugging_mvcc_slow_watcher_total';
-    await waitFor(async () => ((await series(store().endpoint, slow)) === 1 ? true : undefined), { what: `${slow} 1`, timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor(async () => ((await metricValue(store().endpoint, slow)) === 1 ? true : undefined), { what: `${slow} 1`, timeoutMs: 10_000, intervalMs: 100 });
 
     stream.resume();
     const revisions: number[] = [];
@@ -75,8 +69,8 @@ describeCompat('a watcher that stops reading', ['store'], () => {
       }
     }
     // Caught up: no slow watcher, and every event sent counted once.
-    await waitFor(async () => ((await series(store().endpoint, slow)) === 0 ? true : undefined), { what: `${slow} 0`, timeoutMs: 10_000, intervalMs: 100 });
-    expect(await series(store().endpoint, 'etcd_debugging_mvcc_events_total')).toBe(eventsAtStart + PUTS);
+    await waitFor(async () => ((await metricValue(store().endpoint, slow)) === 0 ? true : undefined), { what: `${slow} 0`, timeoutMs: 10_000, intervalMs: 100 });
+    expect(await metricValue(store().endpoint, 'etcd_debugging_mvcc_events_total')).toBe(eventsAtStart + PUTS);
     stream.close();
     console.log(`[slow-watcher] the watcher caught up with ${PUTS} events in ${Math.round(performance.now() - t1)} ms`);
     expect(revisions).toEqual(Array.from({ length: PUTS }, (_, i) => base + 1 + i));
