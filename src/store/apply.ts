@@ -8,6 +8,7 @@ import type { WatchableStore } from './mvcc/watchable-store.js';
 import { inKeyRange, lowerBound, type IndexEntry } from './mvcc/tree-index.js';
 import { keyString, type KeyValue } from './mvcc/types.js';
 import type { AlarmStore } from './alarms.js';
+import { txnCost } from './quota.js';
 
 /** toPbKv renders an MVCC KeyValue in the wire shape. */
 export function toPbKv(kv: KeyValue, keysOnly = false): pb.KeyValue {
@@ -327,8 +328,9 @@ export class Applier {
     const reads = opCounts();
     const ops = isReadOnlyTxn(t) ? reads : opCounts();
     try {
+      if (txnCost(t) > 0) this.checkSpace();
       this.choosePath(txn, t, path, reads);
-      if (this.checkPath(txn, t, path, 0, reads) > 0) this.checkSpace();
+      this.checkPath(txn, t, path, 0, reads);
       const resp = this.txnIn(txn, t, { prefetched, deletes }, path, { next: 0 }, ops);
       this.end(txn);
       setHeaders(resp, this.header(this.kv.currentRev));
@@ -349,13 +351,12 @@ export class Applier {
     for (const op of succeeded ? t.success : t.failure) if (op.request === 'requestTxn') this.choosePath(txn, op.requestTxn, path, reads);
   }
 
-  /** checkPath validates the puts on the path (lease exists, ignore_* has a key) and counts them. */
-  private checkPath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], at: number, reads: OpCounts, counter = { next: at, puts: 0 }): number {
+  /** checkPath validates the puts on the path (lease exists, ignore_* has a key). */
+  private checkPath(txn: WriteTxn, t: pb.TxnRequest, path: boolean[], at: number, reads: OpCounts, counter = { next: at }): void {
     const succeeded = path[counter.next++]!;
     for (const op of succeeded ? t.success : t.failure) {
       if (op.request === 'requestPut') {
         const r = op.requestPut;
-        counter.puts++;
         if (r.ignoreValue || r.ignoreLease) reads.ranges++;
         if ((r.ignoreValue || r.ignoreLease) && txn.range(keyString(r.key), '', 1).kvs.length === 0) throw new KeyNotFoundError();
         const lease = toBigInt(r.lease);
@@ -364,7 +365,6 @@ export class Applier {
         this.checkPath(txn, op.requestTxn, path, at, reads, counter);
       }
     }
-    return counter.puts;
   }
 
   private txnIn(txn: WriteTxn, t: pb.TxnRequest, ahead: { prefetched: Prefetched; deletes: PreparedDeletes }, path: boolean[], cursor: { next: number }, counts: OpCounts): pb.TxnResponse {
@@ -450,7 +450,7 @@ export class Applier {
     if (r.events.length > 0) this.watchable.notify(r.rev, r.events);
   }
 
-  /** checkSpace refuses writes that add data while the NOSPACE alarm is raised (etcd's applierV3Capped). */
+  /** checkSpace refuses writes that cost quota while the NOSPACE alarm is raised (etcd's applierV3Capped). */
   private checkSpace(): void {
     if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
   }

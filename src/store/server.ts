@@ -1117,13 +1117,14 @@ export class StoreServer implements TransportHost, PeerHost {
   }
 
   /**
-   * checkQuota refuses a write that would take the store past its quota. As etcd's quotaKVServer does, it
-   * raises the NOSPACE alarm through Raft and waits for it before answering NOSPACE, so a client that got
-   * NOSPACE finds the alarm in Alarm(GET) and /health at once; concurrent refusals share one proposal.
+   * checkQuota refuses a write of the given quota cost (see quota.ts) that would take the store to its quota.
+   * As etcd's quotaKVServer does, it raises the NOSPACE alarm through Raft and waits for it before answering
+   * NOSPACE, so a client that got NOSPACE finds the alarm in Alarm(GET) and /health at once; concurrent refusals
+   * share one proposal. While the alarm is raised it answers NOSPACE at once, as the apply would.
    */
-  async checkQuota(requestBytes: number): Promise<void> {
+  async checkQuota(cost: number): Promise<void> {
     if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
-    if (this.dbSize + requestBytes <= this.cfg.quotaBackendBytes) return;
+    if (this.dbSize + cost < this.cfg.quotaBackendBytes) return;
     if (this.nospaceAlarm === undefined) {
       this.log.warn({ dbSize: this.dbSize, quota: this.cfg.quotaBackendBytes }, 'store: database space exceeded; raising NOSPACE alarm');
       this.nospaceAlarm = this.propose({ request: 'alarm', alarm: { action: 'ACTIVATE', memberID: int64(this.memberId), alarm: 'NOSPACE' } })

@@ -705,7 +705,7 @@ describe('Applier lease requests', () => {
 // ------------------------------------------------------------------------------------------ Alarms
 
 describe('Applier alarms', () => {
-  it('NOSPACE refuses puts, grants and Txns with puts, but allows deletes, reads and revokes; DEACTIVATE clears it', async () => {
+  it('NOSPACE refuses puts, grants and Txns with a put on either branch, but allows deletes, reads, delete-only Txns and revokes; DEACTIVATE clears it', async () => {
     const { applier, kv } = fx;
     applier.put(putReq('a', '1')); // 2
     applier.put(putReq('b', '1')); // 3
@@ -718,6 +718,10 @@ describe('Applier alarms', () => {
     expect(() => applier.put(putReq('a', '2'))).toThrow(NoSpaceError);
     expect(() => applier.leaseGrant({ ID: '2', TTL: '60' })).toThrow(NoSpaceError);
     await expect(txn(txnReq([], [opDel(delReq('b')), opPut(putReq('c', '1'))]))).rejects.toBeInstanceOf(NoSpaceError);
+    // as etcd's capped applier: a put on the branch not taken is refused too, as is one in a nested Txn
+    const taken = cmp('b', 'VERSION', 'EQUAL', { version: '1' });
+    await expect(txn(txnReq([taken], [opDel(delReq('b'))], [opPut(putReq('c', '1'))]))).rejects.toBeInstanceOf(NoSpaceError);
+    await expect(txn(txnReq([], [opDel(delReq('b')), opTxn(txnReq([], [opPut(putReq('c', '1'))]))]))).rejects.toBeInstanceOf(NoSpaceError);
     expect(kv.currentRev).toBe(4);
     expect(await get('b')).toBeDefined();
 

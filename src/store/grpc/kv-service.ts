@@ -4,6 +4,7 @@ import type { StoreMetrics } from '../metrics.js';
 import { keyString } from '../mvcc/types.js';
 import { inKeyRange } from '../mvcc/tree-index.js';
 import { isReadOnlyTxn } from '../apply.js';
+import { putCost, txnCost } from '../quota.js';
 import type { StoreServer } from '../server.js';
 import { unary } from './handler.js';
 import * as pb from './types.js';
@@ -31,7 +32,7 @@ export function kvService(s: StoreServer, log: Logger, metrics?: StoreMetrics): 
       'Put',
       async (req) => {
         checkPut(req);
-        await s.checkQuota(req.key.length + req.value.length);
+        await s.checkQuota(putCost(req));
         return (await s.propose<pb.PutResponse>({ request: 'put', put: req })).resp;
       },
       log,
@@ -57,7 +58,8 @@ export function kvService(s: StoreServer, log: Logger, metrics?: StoreMetrics): 
           if (!allSerializable(req)) await s.linearizableRead();
           return s.applier.txn(req, await s.applier.prefetch(req));
         }
-        await s.checkQuota(txnBytes(req));
+        const cost = txnCost(req);
+        if (cost > 0) await s.checkQuota(cost);
         return (await s.propose<pb.TxnResponse>({ request: 'txn', txn: req })).resp;
       },
       log,
@@ -158,11 +160,3 @@ function allSerializable(t: pb.TxnRequest): boolean {
   );
 }
 
-function txnBytes(t: pb.TxnRequest): number {
-  let n = 0;
-  for (const op of [...t.success, ...t.failure]) {
-    if (op.request === 'requestPut') n += op.requestPut.key.length + op.requestPut.value.length;
-    else if (op.request === 'requestTxn') n += txnBytes(op.requestTxn);
-  }
-  return n;
-}

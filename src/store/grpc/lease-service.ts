@@ -3,6 +3,7 @@ import type { Random } from '../../util/random.js';
 import { LeaseTTLTooLargeError } from '../errors.js';
 import { MAX_LEASE_TTL } from '../lease/lessor.js';
 import type { StoreMetrics } from '../metrics.js';
+import { LEASE_COST } from '../quota.js';
 import type { StoreServer } from '../server.js';
 import { failStream, unary } from './handler.js';
 import type * as pb from './types.js';
@@ -25,7 +26,7 @@ export function leaseService(s: StoreServer, random: Random, log: Logger, metric
           const candidate = BigInt.asIntN(64, random.uint64() & 0x7fffffffffffffffn);
           if (candidate > 0n && s.lessor.lookup(candidate) === undefined) id = candidate;
         }
-        await s.checkQuota(16);
+        await s.checkQuota(LEASE_COST);
         return (await s.propose<pb.LeaseGrantResponse>({ request: 'leaseGrant', leaseGrant: { TTL: req.TTL, ID: int64(id) } })).resp;
       },
       log,
