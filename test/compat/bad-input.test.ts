@@ -107,7 +107,7 @@ describeCompat('bad input gets etcd errors and the store keeps serving', ['store
       await stillServing();
     });
 
-    it('a watch from a compacted revision is created, then canceled with compact_revision; the stream stays usable', async () => {
+    it('a watch from a compacted (or negative) revision is created, then canceled with compact_revision; the stream stays usable', async () => {
       const r1 = Number((await rpc().set('wc/k', 'a')).header.revision);
       const r2 = Number((await rpc().set('wc/k', 'b')).header.revision);
       await rpc().compact(r2);
@@ -117,7 +117,15 @@ describeCompat('bad input gets etcd errors and the store keeps serving', ['store
         const created = await stream.next(10_000, 'the created response');
         expect(created).toMatchObject({ created: true, canceled: false, compact_revision: '0', events: [] });
         const canceled = await stream.next(10_000, 'the cancellation for the compacted revision');
-        expect(canceled).toMatchObject({ watch_id: created.watch_id, created: false, canceled: true, compact_revision: String(r2), events: [] });
+        // as etcd: revision 0 in the header and no cancel_reason; the compact_revision says it all
+        expect(canceled).toMatchObject({ watch_id: created.watch_id, created: false, canceled: true, compact_revision: String(r2), cancel_reason: '', events: [] });
+        expect(canceled.header.revision).toBe('0');
+
+        // a negative start revision below the compaction revision is canceled the same way
+        stream.send({ create_request: { key: b('wc/k'), start_revision: -1 } });
+        const negative = await stream.next(10_000, 'the created response for a watch from -1');
+        expect(negative).toMatchObject({ created: true, canceled: false });
+        expect(await stream.next(10_000, 'the cancellation of the watch from -1')).toMatchObject({ watch_id: negative.watch_id, canceled: true, compact_revision: String(r2) });
 
         // watching from the compaction revision itself is allowed and replays its event
         stream.send({ create_request: { key: b('wc/k'), start_revision: r2 } });

@@ -292,6 +292,19 @@ describeCompat('watch stream details and automatic compaction', ['store'], () =>
         expect(shape(await stream.next(10_000, 'the event for the new watch'))).toMatchObject({ watch_id: d, events: [['Put', 'cx/a', rd]] });
       });
     });
+
+    it('on a store never compacted, a watch from -1 starts from now and one from -2 is canceled with compact_revision -1', async () => {
+      await withStream(rpc(), async (stream) => {
+        // etcd compares a negative start revision with its compaction revision, -1 before any compaction
+        const fromNow = await create(stream, { key: b('neg/k'), start_revision: -1 });
+        const below = await create(stream, { key: b('neg/k'), start_revision: -2 });
+        const canceled = await stream.next(10_000, 'the cancellation of the watch from -2');
+        expect(shape(canceled)).toEqual({ watch_id: below, revision: 0, created: false, canceled: true, fragment: false, compact_revision: '-1', cancel_reason: '', events: [] });
+        const r = Number((await rpc().set('neg/k', 'v')).header.revision);
+        expect(shape(await stream.next(10_000, 'the live event for the watch from -1'))).toMatchObject({ watch_id: fromNow, events: [['Put', 'neg/k', r]] });
+        expect(stream.responses.size).toBe(0);
+      });
+    });
   });
 
   describe('--auto-compaction-mode=periodic --auto-compaction-retention=1s', () => {

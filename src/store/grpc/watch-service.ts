@@ -163,13 +163,8 @@ class WatchStream implements WatchSink {
   compacted(w: Watcher, compactRevision: number): void {
     const id = this.idOf(w);
     if (id === undefined || this.closed) return;
-    this.send({
-      header: this.s.header(this.s.kv.currentRev),
-      watchId: int64(id),
-      compactRevision: int64(compactRevision),
-      canceled: true,
-      cancelReason: 'etcdserver: mvcc: required revision has been compacted',
-    });
+    // etcd's cancellation carries revision 0 in its header and no cancel_reason: clients read compact_revision.
+    this.send({ header: this.s.header(0), watchId: int64(id), compactRevision: int64(compactRevision), canceled: true });
     const known = this.watchers.get(id);
     if (known !== undefined) this.remove(id, known);
   }

@@ -111,13 +111,15 @@ export class WatchableStore {
 
   /**
    * watch registers a watcher. A start revision in the past replays history from the backend; one before
-   * the compaction revision is answered with compacted() and no watcher remains.
+   * the compaction revision is answered with compacted() and no watcher remains. As in etcd, a negative start
+   * revision is compared with the compaction revision too (-1 when the store was never compacted): below it,
+   * compacted(); otherwise the watch starts from now, as one from 0 does.
    */
   watch(opts: WatchOptions, sink: WatchSink): Watcher {
     const current = this.kv.currentRev;
     const startRev = opts.startRev <= 0 || opts.startRev > current ? current + 1 : opts.startRev;
     const w = new Watcher(this.nextId++, opts, sink, opts.startRev > current ? opts.startRev : startRev);
-    if (opts.startRev > 0 && opts.startRev < this.kv.compactMainRev) {
+    if (opts.startRev !== 0 && opts.startRev < this.kv.compactMainRev) {
       w.cancelled = true;
       sink.compacted(w, this.kv.compactMainRev);
       return w;
