@@ -105,8 +105,8 @@ export class StatusError extends CapstanError {
   }
 
   /** forbidden: `pods "foo" is forbidden: <why>` (403). */
-  static forbidden(qr: QualifiedResource, name: string, why: string): StatusError {
-    return new StatusError(403, 'Forbidden', `${qualifiedResourceString(qr)} "${name}" is forbidden: ${why}`, { name, group: qr.group, kind: qr.resource });
+  static forbidden(qr: QualifiedResource, name: string, why: string, causes?: StatusCause[]): StatusError {
+    return new StatusError(403, 'Forbidden', `${qualifiedResourceString(qr)} "${name}" is forbidden: ${why}`, { name, group: qr.group, kind: qr.resource, ...(causes === undefined ? {} : { causes }) });
   }
 
   /** unauthorized (401). */

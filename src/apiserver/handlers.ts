@@ -26,6 +26,7 @@ import {
   validateObjectMetaUpdate,
   FINALIZER_DELETE_DEPENDENTS,
   FINALIZER_ORPHAN_DEPENDENTS,
+  NAMESPACE_TERMINATING_CAUSE,
   type Binding,
   type DeleteOptions,
   type KubeList,
@@ -195,7 +196,10 @@ export class RestHandlers {
     const ns = cached ?? (await this.store.get(key))?.obj;
     if (ns === undefined) throw StatusError.notFound(nsType, namespace);
     if ((ns as Namespace).status?.phase === 'Terminating' || ns.metadata.deletionTimestamp) {
-      throw StatusError.forbidden(qr(r), '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+      // as kube's NamespaceLifecycle admission, with the cause that tells controllers not to report it as a failure
+      throw StatusError.forbidden(qr(r), '', `unable to create new content in namespace ${namespace} because it is being terminated`, [
+        { reason: NAMESPACE_TERMINATING_CAUSE, message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
+      ]);
     }
   }
 

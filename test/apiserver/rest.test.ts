@@ -687,6 +687,8 @@ describe('delete', () => {
     );
     expect(refused.status).toBe(403);
     expect(refused.body.message).toBe('configmaps "" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    // the cause kube's controllers check before reporting a failed create (apierrors.HasStatusCause)
+    expect(refused.body.details?.causes).toEqual([{ reason: 'NamespaceTerminating', message: 'namespace doomed is being terminated', field: 'metadata.namespace' }]);
     const fin = await rest<Namespace>(base, 'PUT', '/api/v1/namespaces/doomed/finalize', { ...del.body, spec: { finalizers: [] } });
     // (Content that got in before the deletion was seen is the namespace controller's to remove.)
     expect(fin.status).toBe(200);

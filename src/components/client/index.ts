@@ -16,3 +16,4 @@ export * from './reflector.js';
 export * from './informer.js';
 export * from './rate-limiter.js';
 export * from './workqueue.js';
+export * from './event-recorder.js';

@@ -14,7 +14,6 @@ export * from './default-profile.js';
 export * from './heap.js';
 export * from './scheduling-queue.js';
 export * from './scheduler-cache.js';
-export * from './event-recorder.js';
 export * from './metrics.js';
 export * from './scheduler.js';
 export * from './plugins/node-unschedulable.js';

@@ -4,6 +4,7 @@
  * match), asks planDeploymentSync what to write, and writes it in order — ReplicaSet creations, updates and
  * deletions, then the Deployment's status — stopping at the first failure (the key is retried, rate-limited).
  * Every write is journalled before it is sent, and nothing is written once the leadership signal has aborted.
+ * A ReplicaSet scaled (or created with replicas) is a ScalingReplicaSet Event on the Deployment, as in kube.
  */
 import {
   controllerOf,
@@ -18,6 +19,7 @@ import {
   type Selector,
 } from '../../../api/index.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
@@ -65,6 +67,7 @@ class DeploymentSyncer {
   private readonly rsInformer;
   private readonly podInformer;
   private readonly writer: ControllerWriter;
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -74,6 +77,7 @@ class DeploymentSyncer {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.log = ctx.log.child({ controller: 'deployment' });
     this.writer = new ControllerWriter(ctx, signal);
+    this.events = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: this.log, component: 'deployment-controller', instance: ctx.identity, signal });
     this.dInformer = namespacedInformer<Deployment>(ctx.informers, DEPLOYMENTS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
@@ -175,17 +179,20 @@ class DeploymentSyncer {
       return ref !== undefined && uids.has(ref.uid);
     });
     const plan = planDeploymentSync({ deployment: d, replicaSets: owned, pods, now: this.ctx.clock.now() });
-    for (const action of plan.actions) await this.execute(d, action);
+    const sizes = new Map(owned.map((rs) => [rs.metadata.uid, rs.spec?.replicas ?? 0]));
+    for (const action of plan.actions) await this.execute(d, action, sizes);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(key, plan.requeueAfterMs);
   }
 
-  private async execute(d: RoDeployment, action: DeploymentAction): Promise<void> {
+  /** execute performs one write of a plan; sizes are the owned ReplicaSets' replicas before the plan, by uid. */
+  private async execute(d: RoDeployment, action: DeploymentAction, sizes: ReadonlyMap<string | undefined, number>): Promise<void> {
     const client = this.ctx.client;
     switch (action.type) {
       case 'create-replica-set': {
         const rs = action.replicaSet;
         try {
           await this.writer.write('create-replicaset', cacheKey(rs), () => client.create<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
+          this.scalingEvent(d, rs, 0);
         } catch (err) {
           if (err instanceof NotLeadingError) throw err;
           if (isAlreadyExists(err)) return this.onCreateCollision(d, rs, err);
@@ -197,6 +204,8 @@ class DeploymentSyncer {
       case 'update-replica-set': {
         const rs = action.replicaSet;
         await this.writer.write('update-replicaset', cacheKey(rs), () => client.update<ReplicaSet>(REPLICA_SETS, rs), { replicas: rs.spec?.replicas ?? 0, owner: d.metadata.name ?? '' });
+        const before = sizes.get(rs.metadata.uid);
+        if (before !== undefined) this.scalingEvent(d, rs, before);
         return;
       }
       case 'delete-replica-set': {
@@ -213,6 +222,16 @@ class DeploymentSyncer {
         return;
       }
     }
+  }
+
+  /**
+   * scalingEvent records a ScalingReplicaSet Event on the Deployment when rs's size changed from `from`, in
+   * kube's words ("Scaled up replica set web-5d4f from 0 to 3"); a new ReplicaSet of size 0 is not an event.
+   */
+  private scalingEvent(d: RoDeployment, rs: ReplicaSet, from: number): void {
+    const to = rs.spec?.replicas ?? 0;
+    if (to === from) return;
+    this.events.record(d, DEPLOYMENT_KIND, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name ?? ''} from ${from} to ${to}`);
   }
 
   /**

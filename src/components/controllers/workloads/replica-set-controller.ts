@@ -5,17 +5,22 @@
  * acts twice on a cache that has not caught up with its own writes — creates missing pods in slow-start
  * batches or deletes the lowest-ranked surplus ones (replica-set-sync.ts), then writes the status through
  * /status. Every pod write is journalled (`create-pod`, `delete-pod`, `adopt-pod`, `release-pod`) before it is
- * sent, and nothing is written once the leadership signal has aborted.
+ * sent, and nothing is written once the leadership signal has aborted. Each pod created or deleted, or that
+ * failed to be, is an Event on the ReplicaSet (SuccessfulCreate, FailedCreate, SuccessfulDelete, FailedDelete),
+ * as kube's pod control records them.
  */
 import {
   controllerOf,
   deepCopy,
+  hasStatusCause,
+  NAMESPACE_TERMINATING_CAUSE,
   type DeepReadonly,
   type Pod,
   type ReplicaSet,
   type ReplicaSetStatus,
 } from '../../../api/index.js';
-import { isConflict, isNotFound } from '../../client/errors.js';
+import { ApiStatusError, isConflict, isNotFound } from '../../client/errors.js';
+import { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
@@ -57,6 +62,7 @@ class ReplicaSetSyncer {
   private readonly podInformer;
   private readonly rsInformer;
   private readonly writer: ControllerWriter;
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -67,6 +73,7 @@ class ReplicaSetSyncer {
     this.expectations = new ControllerExpectations(ctx.clock);
     this.log = ctx.log.child({ controller: 'replicaset' });
     this.writer = new ControllerWriter(ctx, signal);
+    this.events = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: this.log, component: 'replicaset-controller', instance: ctx.identity, signal });
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.pods = this.podInformer.cache;
@@ -203,7 +210,16 @@ class ReplicaSetSyncer {
       const template = podFromTemplate(rs);
       const { successes, error } = await slowStartBatch(decision.count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
         const object = `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`;
-        await this.writer.write('create-pod', object, () => this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template)), { owner: rs.metadata.name ?? '' });
+        try {
+          const created = await this.writer.write('create-pod', object, () => this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template)), { owner: rs.metadata.name ?? '' });
+          this.events.record(rs, REPLICA_SET_KIND, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
+        } catch (err) {
+          // as kube's RealPodControl: no event for a namespace being deleted
+          if (!(err instanceof NotLeadingError) && !(err instanceof ApiStatusError && hasStatusCause(err.status, NAMESPACE_TERMINATING_CAUSE))) {
+            this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          throw err;
+        }
       });
       // Creations never attempted (or failed) will never be observed.
       for (let i = successes; i < decision.count; i++) this.expectations.creationObserved(key);
@@ -218,9 +234,11 @@ class ReplicaSetSyncer {
           const podKey = cacheKey(pod);
           try {
             await this.writer.write('delete-pod', podKey, () => this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? ''), { owner: rs.metadata.name ?? '' });
+            this.events.record(rs, REPLICA_SET_KIND, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
           } catch (err) {
             if (isNotFound(err)) return; // already gone: the informer reports the deletion
             this.expectations.deletionObserved(key, podKey);
+            if (!(err instanceof NotLeadingError)) this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
             errors.push(err);
           }
         }),

@@ -6,19 +6,20 @@
  * to 10; a rolling update (maxSurge 25 %, maxUnavailable 25 %) never has more than 13 pods or fewer than 8 ready
  * ones at any observed moment and ends with every pod on the new template; `kubectl rollout status`, `rollout
  * history` and `rollout undo` work with kubectl 1.20 and the machine's kubectl; a ReplicaSet replaces deleted
- * pods, adopts a matching orphan and releases a pod whose labels stop matching.
+ * pods, adopts a matching orphan and releases a pod whose labels stop matching. The scaling and the pods created
+ * and deleted are Events on the Deployment and the ReplicaSet, in kube's words.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTime, type DeepReadonly, type Deployment, type Pod, type ReplicaSet } from '../../../../src/api/index.js';
+import { formatTime, type DeepReadonly, type Deployment, type Event, type Pod, type ReplicaSet } from '../../../../src/api/index.js';
 import { deploymentController, replicaSetController } from '../../../../src/components/controllers/workloads/index.js';
 import { isConflict, isNotFound } from '../../../../src/components/client/errors.js';
 import { Informer } from '../../../../src/components/client/informer.js';
 import { listWatchFor } from '../../../../src/components/client/reflector.js';
-import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../../../src/components/client/resource.js';
+import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS } from '../../../../src/components/client/resource.js';
 import { RestClient } from '../../../../src/components/client/rest-client.js';
 import { resolveComponentFlags } from '../../../../src/components/runtime/component-flags.js';
 import type { Controller } from '../../../../src/components/runtime/controller.js';
@@ -218,6 +219,31 @@ describe('workload controllers against a real API server', () => {
     const journal = (await (await fetch(`http://127.0.0.1:${await healthPort}/debug/journal`)).json()) as { action: string }[];
     expect(journal.filter((e) => e.action === 'create-pod').length).toBeGreaterThanOrEqual(30);
     expect(journal.filter((e) => e.action === 'delete-pod').length).toBeGreaterThanOrEqual(20);
+
+    // the Events kubectl describe shows: the Deployment's scaling, the ReplicaSet's pod creations and deletions
+    const events = (name: string, reason: string): Promise<Event[]> => client.list<Event>(EVENTS, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` }).then((l) => l.items);
+    const rsName = rs.metadata.name ?? '';
+    const scaling = await waitFor(async () => {
+      const evs = await events('web', 'ScalingReplicaSet');
+      return evs.length >= 3 ? evs : undefined;
+    }, { timeoutMs: 10_000, what: 'three ScalingReplicaSet events' });
+    expect(scaling.map((e) => e.message).sort()).toEqual([`Scaled down replica set ${rsName} from 30 to 10`, `Scaled up replica set ${rsName} from 0 to 10`, `Scaled up replica set ${rsName} from 10 to 30`]);
+    expect(scaling[0]).toMatchObject({ type: 'Normal', count: 1, source: { component: 'deployment-controller' }, involvedObject: { kind: 'Deployment', apiVersion: 'apps/v1', namespace: 'default', name: 'web', uid: d.metadata.uid } });
+    const created = await waitFor(async () => {
+      const evs = await events(rsName, 'SuccessfulCreate');
+      return evs.length >= 30 ? evs : undefined;
+    }, { timeoutMs: 10_000, what: '30 SuccessfulCreate events' });
+    const deleted = await waitFor(async () => {
+      const evs = await events(rsName, 'SuccessfulDelete');
+      return evs.length >= 20 ? evs : undefined;
+    }, { timeoutMs: 10_000, what: '20 SuccessfulDelete events' });
+    expect([created.length, deleted.length]).toEqual([30, 20]);
+    for (const e of [...created, ...deleted]) {
+      expect(e.message).toMatch(new RegExp(`^(Created|Deleted) pod: ${rsName}-[a-z0-9]{5}$`));
+      expect(e).toMatchObject({ type: 'Normal', source: { component: 'replicaset-controller' }, involvedObject: { kind: 'ReplicaSet', apiVersion: 'apps/v1', name: rsName, uid: rs.metadata.uid } });
+    }
+    const remaining = new Set(ps.map((p) => p.metadata.name));
+    expect(created.filter((e) => remaining.has(e.message!.slice('Created pod: '.length)))).toHaveLength(10);
   }, 120_000);
 
   it('a rolling update stays within maxSurge and maxUnavailable at every observed moment; kubectl rollout status, history and undo work', async () => {

@@ -5,23 +5,28 @@
  * queue is bounded: beyond maxQueued, events are dropped (client-go drops them too when its broadcaster
  * falls behind), so a burst never slows the component down.
  */
-import { formatMicroTime, formatTime, type DeepReadonly, type Event, type EventType, type Pod } from '../../api/index.js';
+import { formatMicroTime, formatTime, groupVersionString, type DeepReadonly, type Event, type EventType, type GroupVersionKind, type KubeObject } from '../../api/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { EVENTS } from '../client/resource.js';
-import type { RestClient } from '../client/rest-client.js';
+import { EVENTS } from './resource.js';
+import type { RestClient } from './rest-client.js';
+
+/** POD_KIND is the kind of the pods events are most often about. */
+export const POD_KIND: GroupVersionKind = { group: '', version: 'v1', kind: 'Pod' };
 
 /** EventRecorderOptions configure an EventRecorder. */
 export interface EventRecorderOptions {
   readonly client: RestClient;
   readonly clock: Clock;
   readonly log: Logger;
-  /** component is source.component and reportingComponent (e.g. default-scheduler). */
+  /** component is source.component and reportingComponent (e.g. default-scheduler, replicaset-controller). */
   readonly component: string;
   /** instance is reportingInstance (the replica's identity). */
   readonly instance: string;
   readonly workers?: number;
   readonly maxQueued?: number;
+  /** signal, when it aborts, stops the recorder (a controller's events end with its leadership). */
+  readonly signal?: AbortSignal;
 }
 
 interface Pending {
@@ -40,27 +45,39 @@ export class EventRecorder {
   /** dropped counts events dropped because the queue was full. */
   dropped = 0;
 
-  constructor(private readonly opts: EventRecorderOptions) {}
+  constructor(private readonly opts: EventRecorderOptions) {
+    opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
+  }
 
-  /** podEvent records an event about a pod. */
-  podEvent(pod: DeepReadonly<Pod>, type: EventType, reason: string, action: string, message: string): void {
+  /**
+   * record records an event about object, of the given kind. action is what the events.k8s.io recorder the
+   * scheduler uses fills in (Scheduling, Binding); the controllers' legacy recorder leaves it out.
+   */
+  record(object: DeepReadonly<KubeObject>, kind: GroupVersionKind, type: EventType, reason: string, message: string, action?: string): void {
     if (this.stopped) return;
     if (this.queue.length >= (this.opts.maxQueued ?? 1000)) {
       this.dropped++;
       return;
     }
-    const namespace = pod.metadata.namespace ?? 'default';
-    const name = pod.metadata.name ?? '';
+    const namespace = object.metadata.namespace ?? 'default';
+    const name = object.metadata.name ?? '';
     const now = this.opts.clock.now();
     const event: Event = {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: `${name}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`, namespace },
-      involvedObject: { kind: 'Pod', apiVersion: 'v1', namespace, name, uid: pod.metadata.uid ?? '', resourceVersion: pod.metadata.resourceVersion ?? '' },
+      involvedObject: {
+        kind: kind.kind,
+        apiVersion: groupVersionString(kind),
+        ...(object.metadata.namespace === undefined ? {} : { namespace }),
+        name,
+        uid: object.metadata.uid ?? '',
+        resourceVersion: object.metadata.resourceVersion ?? '',
+      },
       reason,
       message,
       type,
-      action,
+      ...(action === undefined ? {} : { action }),
       source: { component: this.opts.component },
       reportingComponent: this.opts.component,
       reportingInstance: this.opts.instance,
@@ -69,7 +86,7 @@ export class EventRecorder {
       eventTime: formatMicroTime(now),
       count: 1,
     };
-    this.queue.push({ namespace, key: `${pod.metadata.uid ?? name}|${reason}|${message}`, event });
+    this.queue.push({ namespace, key: `${object.metadata.uid ?? name}|${reason}|${message}`, event });
     this.pump();
   }
 
