@@ -11,9 +11,6 @@ import type { Logger } from '../../util/logger.js';
 import { EVENTS } from './resource.js';
 import type { RestClient } from './rest-client.js';
 
-/** POD_KIND is the kind of the pods events are most often about. */
-export const POD_KIND: GroupVersionKind = { group: '', version: 'v1', kind: 'Pod' };
-
 /** EventRecorderOptions configure an EventRecorder. */
 export interface EventRecorderOptions {
   readonly client: RestClient;
@@ -50,7 +47,7 @@ export class EventRecorder {
   }
 
   /**
-   * record records an event about object, of the given kind. action is what the events.k8s.io recorder the
+   * record records an event about object, of the given kind (a ResourceDescriptor such as PODS serves). action is what the events.k8s.io recorder the
    * scheduler uses fills in (Scheduling, Binding); the controllers' legacy recorder leaves it out.
    */
   record(object: DeepReadonly<KubeObject>, kind: GroupVersionKind, type: EventType, reason: string, message: string, action?: string): void {

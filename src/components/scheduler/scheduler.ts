@@ -24,7 +24,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
-import { EventRecorder, POD_KIND } from '../client/event-recorder.js';
+import { EventRecorder } from '../client/event-recorder.js';
 import { NODES, PODS } from '../client/resource.js';
 import type { ComponentContext, Controller } from '../runtime/controller.js';
 import { DEFAULT_PROFILE } from './default-profile.js';
@@ -270,7 +270,7 @@ class SchedulingTerm {
 
   private reportUnschedulable(pod: DeepReadonly<Pod>, message: string): void {
     this.ctx.log.debug({ pod: podInfoOf(pod).key, message }, 'unable to schedule pod');
-    this.recorder.record(pod, POD_KIND, 'Warning', 'FailedScheduling', message, 'Scheduling');
+    this.recorder.record(pod, PODS, 'Warning', 'FailedScheduling', message, 'Scheduling');
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
     const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: formatTime(this.ctx.clock.now()) };
@@ -309,7 +309,7 @@ class SchedulingTerm {
       this.metrics.e2eDuration.observe({ result: 'error', profile: this.schedulerName }, seconds);
       ctx.log.info({ pod: t.q.key, node: t.nodeName, err: err instanceof Error ? err.message : String(err) }, 'binding failed');
       if (err instanceof NotFoundError || err instanceof ConflictError || this.signal.aborted) return;
-      this.recorder.record(t.pod, POD_KIND, 'Warning', 'FailedScheduling', `Binding rejected: ${err instanceof Error ? err.message : String(err)}`, 'Binding');
+      this.recorder.record(t.pod, PODS, 'Warning', 'FailedScheduling', `Binding rejected: ${err instanceof Error ? err.message : String(err)}`, 'Binding');
       this.queue.addUnschedulableIfNotPresent(t.q, t.cycle, true);
       return;
     }
@@ -317,7 +317,7 @@ class SchedulingTerm {
     this.metrics.attempts.inc({ result: 'scheduled', profile: this.schedulerName });
     this.metrics.e2eDuration.observe({ result: 'scheduled', profile: this.schedulerName }, (ctx.clock.monotonic() - t.start) / 1000);
     this.metrics.podSchedulingAttempts.observe(t.q.attempts);
-    if (!this.signal.aborted) this.recorder.record(t.pod, POD_KIND, 'Normal', 'Scheduled', `Successfully assigned ${t.q.key} to ${t.nodeName}`, 'Binding');
+    if (!this.signal.aborted) this.recorder.record(t.pod, PODS, 'Normal', 'Scheduled', `Successfully assigned ${t.q.key} to ${t.nodeName}`, 'Binding');
   }
 
   private updateGauges(): void {

@@ -4,10 +4,10 @@
  * the default ServiceAccount appears in every namespace; Endpoints follow a Service's ready pods; a deleted
  * namespace is emptied and removed; the garbage collector deletes in the background, in the foreground and
  * orphans; a node whose Lease stops being renewed goes Unknown, is tainted, its pods are marked not ready and
- * evicted by their tolerations, and is untainted once it reports Ready again.
+ * evicted by their tolerations (each with kube's Event), and is untainted once it reports Ready again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigMap, Endpoints, KubeList, Lease, Namespace, Node, Pod, Service, ServiceAccount } from '../../../src/api/index.js';
+import type { ConfigMap, Endpoints, Event, KubeList, Lease, Namespace, Node, Pod, Service, ServiceAccount } from '../../../src/api/index.js';
 import { formatMicroTime, formatTime } from '../../../src/api/index.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
 import { rest } from '../../apiserver/helpers/rest.js';
@@ -247,6 +247,26 @@ describe('nodelifecycle', () => {
       const journal = await cm.journal();
       for (const action of ['node-status', 'taint-node', 'evict-pod', 'mark-pod-not-ready']) expect(journal.some((j) => j.action === action)).toBe(true);
       expect(journal.filter((j) => j.action === 'evict-pod').map((j) => j.object).sort()).toEqual(['nl/at-once', 'nl/default-tol']);
+
+      // kube's Events: the node's status change, the pods marked not ready and the evictions
+      const eventsOf = async (ns: string, name: string, reason: string): Promise<Event[]> => {
+        const selector = encodeURIComponent(`involvedObject.name=${name},reason=${reason}`);
+        return (await get<KubeList<Event>>(`/api/v1/namespaces/${ns}/events?fieldSelector=${selector}`))?.items ?? [];
+      };
+      const one = (ns: string, name: string, reason: string): Promise<Event> =>
+        waitFor(async () => (await eventsOf(ns, name, reason))[0], { timeoutMs: 5_000, what: `a ${reason} event for ${name}` });
+      expect(await one('default', 'hollow-1', 'NodeNotReady')).toMatchObject({
+        type: 'Normal',
+        message: 'Node hollow-1 status is now: NodeNotReady',
+        source: { component: 'node-controller' },
+        involvedObject: { kind: 'Node', apiVersion: 'v1', name: 'hollow-1', uid: n.metadata.uid },
+      });
+      expect((await one('default', 'hollow-1', 'NodeNotReady')).involvedObject.namespace).toBeUndefined();
+      expect(await one('nl', 'forever', 'NodeNotReady')).toMatchObject({ type: 'Warning', message: 'Node is not ready', involvedObject: { kind: 'Pod', namespace: 'nl', name: 'forever' } });
+      for (const p of ['at-once', 'default-tol']) {
+        expect(await one('nl', p, 'TaintManagerEviction')).toMatchObject({ type: 'Normal', message: `Marking for deletion Pod nl/${p}`, source: { component: 'taint-eviction-controller' } });
+      }
+      expect(await eventsOf('nl', 'forever', 'TaintManagerEviction')).toEqual([]);
 
       // The agent is back: Lease renewed and Ready posted again.
       renewing = true;

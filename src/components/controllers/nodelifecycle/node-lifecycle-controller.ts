@@ -10,11 +10,16 @@
  * - the NoExecute taint manager deletes pods that do not tolerate a node's NoExecute taints, at once or when
  *   their tolerationSeconds run out (journal `evict-pod`).
  *
+ * It writes kube's Events: NodeNotReady on a node whose Ready leaves True ("Node node-1 status is now:
+ * NodeNotReady") and on each pod it marks not ready ("Node is not ready"), and TaintManagerEviction on a pod
+ * it evicts ("Marking for deletion Pod default/web-1").
+ *
  * Taints go on at once rather than through kube's per-zone eviction rate limiter (--node-eviction-rate).
  */
 import { deepCopy, formatTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import { LEASES, NODES, PODS } from '../../client/resource.js';
+import { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
@@ -46,6 +51,9 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
       const leases = ctx.informers.informerFor<Lease>(LEASES);
       const pods = ctx.informers.informerFor<Pod>(PODS, { [NODE_NAME_INDEX]: (p) => ((p.spec?.nodeName ?? '') === '' ? [] : [p.spec!.nodeName!]) });
       const evictions = new WorkQueue<string>({ clock: ctx.clock });
+      const recorder = (component: string): EventRecorder => new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component, instance: ctx.identity, signal });
+      const events = recorder('node-controller');
+      const evictionEvents = recorder('taint-eviction-controller');
       const health = new Map<string, NodeHealth>();
 
       const enqueueNodePods = (nodeName: string): void => {
@@ -77,6 +85,7 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         const d = podEviction(pod, node.spec?.taints ?? [], ctx.clock.now());
         if (d.kind === 'wait') evictions.addAfter(key, d.at - ctx.clock.now());
         if (d.kind !== 'evict') return;
+        evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
         try {
           await actingWrite(ctx, signal, 'evict-pod', key, () => ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } }), {
             node: node.metadata.name ?? '',
@@ -99,6 +108,7 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
           }
           try {
             await actingWrite(ctx, signal, 'mark-pod-not-ready', cacheKey(pod), () => ctx.client.updateStatus(PODS, next), { node: nodeName });
+            events.record(pod, PODS, 'Warning', 'NodeNotReady', 'Node is not ready');
           } catch (err) {
             if (!isNotFound(err) && !isConflict(err)) throw err;
           }
@@ -117,6 +127,8 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
           next.status = { ...(next.status ?? {}), conditions: r.conditions };
           const ready = r.conditions.find((c) => c.type === 'Ready');
           current = await actingWrite(ctx, signal, 'node-status', name, () => ctx.client.updateStatus(NODES, next), { ready: ready?.status ?? '', reason: ready?.reason ?? '' });
+          const wasReady = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+          if (wasReady && ready?.status !== 'True') events.record(current, NODES, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
         }
         const change = reconcileNodeTaints(current, ctx.clock.now());
         if (change !== undefined) {
