@@ -6,7 +6,7 @@
  * immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
  */
 export type * from './meta-v1.js';
-export { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, NAMESPACE_TERMINATING_CAUSE, hasStatusCause } from './meta-v1.js';
+export { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, NAMESPACE_TERMINATING_CAUSE } from './meta-v1.js';
 export type * from './core-v1.js';
 export { RESOURCE_CPU, RESOURCE_EPHEMERAL_STORAGE, RESOURCE_MEMORY, RESOURCE_PODS } from './core-v1.js';
 export type * from './apps-v1.js';

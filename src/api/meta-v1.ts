@@ -135,11 +135,6 @@ export type CauseType =
 /** NAMESPACE_TERMINATING_CAUSE marks a create refused because its namespace is being deleted (v1.NamespaceTerminatingCause). */
 export const NAMESPACE_TERMINATING_CAUSE: CauseType = 'NamespaceTerminating';
 
-/** hasStatusCause reports whether a Status carries a cause of the given type (apierrors.HasStatusCause). */
-export function hasStatusCause(status: Status, type: CauseType): boolean {
-  return (status.details?.causes ?? []).some((c) => c.reason === type);
-}
-
 /** StatusCause is one reason a request failed, usually a field error. */
 export interface StatusCause {
   reason?: CauseType;

@@ -1,11 +1,10 @@
-import type * as pb from './grpc/types.js';
-
 /**
  * The space a write is estimated to take, as etcd's backend quota counts it (etcdserver/quota.go): a put costs
  * its key and value plus 256 bytes of metadata, a lease grant 64 bytes, anything else nothing. A write whose cost
  * would take the database to its quota is refused with NOSPACE; while the NOSPACE alarm is raised, only writes
  * that cost nothing (deletes, read-only and delete-only Txns) are applied.
  */
+import type * as pb from './grpc/types.js';
 
 /** KV_OVERHEAD is etcd's estimate of a key's metadata (kvOverhead). */
 const KV_OVERHEAD = 256;

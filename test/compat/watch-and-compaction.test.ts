@@ -295,7 +295,8 @@ describeCompat('watch stream details and automatic compaction', ['store'], () =>
 
     it('on a store never compacted, a watch from -1 starts from now and one from -2 is canceled with compact_revision -1', async () => {
       await withStream(rpc(), async (stream) => {
-        // etcd compares a negative start revision with its compaction revision, -1 before any compaction
+        // etcd compares a negative start revision with its compaction revision, -1 before any compaction (no
+        // test of this describe's store compacts it)
         const fromNow = await create(stream, { key: b('neg/k'), start_revision: -1 });
         const below = await create(stream, { key: b('neg/k'), start_revision: -2 });
         const canceled = await stream.next(10_000, 'the cancellation of the watch from -2');

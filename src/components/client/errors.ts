@@ -7,6 +7,7 @@
  * RequestTimeoutError.
  */
 import type { Status, StatusReason } from '../../api/index.js';
+import { NAMESPACE_TERMINATING_CAUSE } from '../../api/index.js';
 import { CapstanError } from '../../util/errors.js';
 
 /** ApiStatusError is a request the API server answered with a failure Status. */
@@ -147,6 +148,14 @@ export function isNotFound(err: unknown): boolean {
 /** isAlreadyExists reports a 409 AlreadyExists (apierrors.IsAlreadyExists). */
 export function isAlreadyExists(err: unknown): boolean {
   return reasonOrCode(err, ['AlreadyExists'], -1);
+}
+
+/**
+ * isNamespaceTerminating reports a create refused because its namespace is being deleted: kube's
+ * NamespaceLifecycle cause (apierrors.HasStatusCause(err, v1.NamespaceTerminatingCause)).
+ */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return err instanceof ApiStatusError && (err.status.details?.causes ?? []).some((c) => c.reason === NAMESPACE_TERMINATING_CAUSE);
 }
 
 /** isConflict reports a 409 Conflict (apierrors.IsConflict): re-read and try again. */

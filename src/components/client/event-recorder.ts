@@ -1,13 +1,15 @@
 /**
  * EventRecorder writes core/v1 Events about objects (client-go's record.EventRecorder, trimmed): calls only
- * enqueue, a few workers send; an event repeated for the same object, reason and message is counted up on the
- * existing Event (count, lastTimestamp) instead of creating another, as client-go's EventCorrelator does. The
+ * enqueue, a few workers send. What is written goes through an EventCorrelator first (similar events combined,
+ * a spam filter per object and reason), and an event repeated with the same key is counted up on the existing
+ * Event (count, lastTimestamp, message) instead of creating another, as client-go's EventLogger does. The
  * queue is bounded: beyond maxQueued, events are dropped (client-go drops them too when its broadcaster
  * falls behind), so a burst never slows the component down.
  */
 import { formatMicroTime, formatTime, groupVersionString, type DeepReadonly, type Event, type EventType, type GroupVersionKind, type KubeObject } from '../../api/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { EventCorrelator, type CorrelatorOptions } from './event-correlator.js';
 import { EVENTS } from './resource.js';
 import type { RestClient } from './rest-client.js';
 
@@ -24,6 +26,8 @@ export interface EventRecorderOptions {
   readonly maxQueued?: number;
   /** signal, when it aborts, stops the recorder (a controller's events end with its leadership). */
   readonly signal?: AbortSignal;
+  /** correlator tunes the EventCorrelator (client-go's defaults otherwise). */
+  readonly correlator?: CorrelatorOptions;
 }
 
 interface Pending {
@@ -36,19 +40,25 @@ interface Pending {
 export class EventRecorder {
   private readonly queue: Pending[] = [];
   private readonly seen = new Map<string, { name: string; count: number }>();
+  /** sending holds the keys of the events being sent. */
+  private readonly sending = new Set<string>();
   private running = 0;
   private seq = 0;
   private stopped = false;
-  /** dropped counts events dropped because the queue was full. */
+  private readonly correlator: EventCorrelator;
+  /** dropped counts events dropped because the queue was full or the spam filter refused them. */
   dropped = 0;
 
   constructor(private readonly opts: EventRecorderOptions) {
-    opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
+    this.correlator = new EventCorrelator(opts.clock, opts.correlator);
+    if (opts.signal?.aborted === true) this.stop();
+    else opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
   }
 
   /**
-   * record records an event about object, of the given kind (a ResourceDescriptor such as PODS serves). action is what the events.k8s.io recorder the
-   * scheduler uses fills in (Scheduling, Binding); the controllers' legacy recorder leaves it out.
+   * record records an event about object, of the given kind (a ResourceDescriptor such as PODS serves).
+   * action is what the events.k8s.io recorder the scheduler uses fills in (Scheduling, Binding); the
+   * controllers' legacy recorder leaves it out.
    */
   record(object: DeepReadonly<KubeObject>, kind: GroupVersionKind, type: EventType, reason: string, message: string, action?: string): void {
     if (this.stopped) return;
@@ -56,7 +66,8 @@ export class EventRecorder {
       this.dropped++;
       return;
     }
-    const namespace = object.metadata.namespace ?? 'default';
+    // a cluster-scoped object's events go to default, as client-go's (an empty namespace counts as none)
+    const namespace = (object.metadata.namespace ?? '') === '' ? 'default' : object.metadata.namespace!;
     const name = object.metadata.name ?? '';
     const now = this.opts.clock.now();
     const event: Event = {
@@ -66,7 +77,7 @@ export class EventRecorder {
       involvedObject: {
         kind: kind.kind,
         apiVersion: groupVersionString(kind),
-        ...(object.metadata.namespace === undefined ? {} : { namespace }),
+        ...((object.metadata.namespace ?? '') === '' ? {} : { namespace }),
         name,
         uid: object.metadata.uid ?? '',
         resourceVersion: object.metadata.resourceVersion ?? '',
@@ -83,7 +94,12 @@ export class EventRecorder {
       eventTime: formatMicroTime(now),
       count: 1,
     };
-    this.queue.push({ namespace, key: `${object.metadata.uid ?? name}|${reason}|${message}`, event });
+    const c = this.correlator.correlate(event);
+    if (c === undefined) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push({ namespace, key: c.key, event: c.event });
     this.pump();
   }
 
@@ -93,14 +109,19 @@ export class EventRecorder {
     this.queue.length = 0;
   }
 
+  /** pump starts sends up to the worker count, never two of one key at once (so counts go up in order). */
   private pump(): void {
-    while (this.running < (this.opts.workers ?? 2) && this.queue.length > 0) {
-      const p = this.queue.shift()!;
+    while (this.running < (this.opts.workers ?? 2)) {
+      const i = this.queue.findIndex((q) => !this.sending.has(q.key));
+      if (i < 0) return;
+      const p = this.queue.splice(i, 1)[0]!;
       this.running++;
+      this.sending.add(p.key);
       this.send(p)
         .catch((err: unknown) => this.opts.log.debug({ err: err instanceof Error ? err.message : String(err), reason: p.event.reason }, 'event not written'))
         .finally(() => {
           this.running--;
+          this.sending.delete(p.key);
           this.pump();
         });
     }
@@ -111,7 +132,7 @@ export class EventRecorder {
     if (prior !== undefined) {
       prior.count++;
       try {
-        await this.opts.client.patch(EVENTS, p.namespace, prior.name, 'merge', { count: prior.count, lastTimestamp: p.event.lastTimestamp });
+        await this.opts.client.patch(EVENTS, p.namespace, prior.name, 'merge', { count: prior.count, lastTimestamp: p.event.lastTimestamp, message: p.event.message });
         return;
       } catch {
         this.seen.delete(p.key); // expired or deleted: write a fresh one

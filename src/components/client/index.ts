@@ -16,4 +16,5 @@ export * from './reflector.js';
 export * from './informer.js';
 export * from './rate-limiter.js';
 export * from './workqueue.js';
+export * from './event-correlator.js';
 export * from './event-recorder.js';

@@ -1,6 +1,7 @@
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Random } from '../../util/random.js';
+import { EventRecorder } from '../client/event-recorder.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { Registry } from 'prom-client';
 import type { InformerFactory } from './informer-factory.js';
@@ -38,4 +39,12 @@ export interface Controller {
   /** name is the controller's name as kube-controller-manager's --controllers lists it (e.g. `replicaset`). */
   readonly name: string;
   run(ctx: ComponentContext, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * eventRecorder is a recorder of the Events component writes during one term of leadership: it reports as this
+ * replica and stops when signal aborts.
+ */
+export function eventRecorder(ctx: ComponentContext, signal: AbortSignal, component: string): EventRecorder {
+  return new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component, instance: ctx.identity, signal });
 }

@@ -24,9 +24,9 @@ import type { TimerHandle } from '../../util/clock.js';
 import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
-import { EventRecorder } from '../client/event-recorder.js';
+import type { EventRecorder } from '../client/event-recorder.js';
 import { NODES, PODS } from '../client/resource.js';
-import type { ComponentContext, Controller } from '../runtime/controller.js';
+import { eventRecorder, type ComponentContext, type Controller } from '../runtime/controller.js';
 import { DEFAULT_PROFILE } from './default-profile.js';
 import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
 import { podInfoOf } from './pod-info.js';
@@ -123,7 +123,7 @@ class SchedulingTerm {
     this.metrics = schedulerMetrics(ctx.metrics);
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.profile = opts.profile ?? DEFAULT_PROFILE;
-    this.recorder = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component: this.schedulerName, instance: ctx.identity });
+    this.recorder = eventRecorder(ctx, signal, this.schedulerName);
     this.gaugeTimer = ctx.clock.setInterval(() => this.updateGauges(), 1000);
     this.random = new SeededRandom(ctx.random.int(2 ** 32));
   }
@@ -153,7 +153,6 @@ class SchedulingTerm {
       signal.removeEventListener('abort', onAbort);
       this.queue.close();
       this.gaugeTimer.cancel();
-      this.recorder.stop();
       this.bindQueue.length = 0;
       if (this.bindsInFlight > 0) await new Promise<void>((resolve) => (this.bindsIdle = resolve));
     }

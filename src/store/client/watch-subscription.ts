@@ -109,8 +109,9 @@ export class WatchSubscription {
   /** onCanceled handles a cancellation by the server (a canceled response, compacted or not). */
   onCanceled(r: pb.WatchResponse): CancelOutcome {
     if (this.canceled) return 'ended';
+    // as clientv3: any compact_revision (even -1, for a negative start revision) means the history is gone
     const compactRevision = toNum(r.compactRevision);
-    if (compactRevision > 0) {
+    if (compactRevision !== 0) {
       this.fail(new CompactedError(this.resumeRevision, compactRevision));
       return 'ended';
     }

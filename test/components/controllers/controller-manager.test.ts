@@ -264,7 +264,7 @@ describe('nodelifecycle', () => {
       expect((await one('default', 'hollow-1', 'NodeNotReady')).involvedObject.namespace).toBeUndefined();
       expect(await one('nl', 'forever', 'NodeNotReady')).toMatchObject({ type: 'Warning', message: 'Node is not ready', involvedObject: { kind: 'Pod', namespace: 'nl', name: 'forever' } });
       for (const p of ['at-once', 'default-tol']) {
-        expect(await one('nl', p, 'TaintManagerEviction')).toMatchObject({ type: 'Normal', message: `Marking for deletion Pod nl/${p}`, source: { component: 'taint-eviction-controller' } });
+        expect(await one('nl', p, 'TaintManagerEviction')).toMatchObject({ type: 'Normal', count: 1, message: `Marking for deletion Pod nl/${p}`, source: { component: 'taint-eviction-controller' } });
       }
       expect(await eventsOf('nl', 'forever', 'TaintManagerEviction')).toEqual([]);
 

@@ -19,10 +19,9 @@
 import { deepCopy, formatTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import { LEASES, NODES, PODS } from '../../client/resource.js';
-import { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import type { ComponentContext, Controller } from '../../runtime/controller.js';
+import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { actingWrite, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { tryUpdateNodeHealth, type NodeHealth, type NodeHealthOptions } from './node-health.js';
 import { podEviction } from './taint-eviction.js';
@@ -51,9 +50,10 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
       const leases = ctx.informers.informerFor<Lease>(LEASES);
       const pods = ctx.informers.informerFor<Pod>(PODS, { [NODE_NAME_INDEX]: (p) => ((p.spec?.nodeName ?? '') === '' ? [] : [p.spec!.nodeName!]) });
       const evictions = new WorkQueue<string>({ clock: ctx.clock });
-      const recorder = (component: string): EventRecorder => new EventRecorder({ client: ctx.client, clock: ctx.clock, log: ctx.log, component, instance: ctx.identity, signal });
-      const events = recorder('node-controller');
-      const evictionEvents = recorder('taint-eviction-controller');
+      const events = eventRecorder(ctx, signal, 'node-controller');
+      const evictionEvents = eventRecorder(ctx, signal, 'taint-eviction-controller');
+      /** evicted holds the uids of pods whose eviction was reported: one event each, as kube's timed queue. */
+      const evicted = new Set<string>();
       const health = new Map<string, NodeHealth>();
 
       const enqueueNodePods = (nodeName: string): void => {
@@ -61,6 +61,7 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
       };
       const regs = [
         pods.addEventHandler({
+          onDelete: (p) => evicted.delete(tombstoneObject(p).metadata.uid ?? cacheKey(tombstoneObject(p))),
           onAdd: (p) => {
             if ((p.spec?.nodeName ?? '') !== '') evictions.add(cacheKey(p));
           },
@@ -85,7 +86,10 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         const d = podEviction(pod, node.spec?.taints ?? [], ctx.clock.now());
         if (d.kind === 'wait') evictions.addAfter(key, d.at - ctx.clock.now());
         if (d.kind !== 'evict') return;
-        evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
+        if (!evicted.has(pod.metadata.uid ?? key)) {
+          evicted.add(pod.metadata.uid ?? key);
+          evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
+        }
         try {
           await actingWrite(ctx, signal, 'evict-pod', key, () => ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } }), {
             node: node.metadata.name ?? '',

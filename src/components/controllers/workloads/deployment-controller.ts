@@ -19,11 +19,11 @@ import {
   type Selector,
 } from '../../../api/index.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
-import { EventRecorder } from '../../client/event-recorder.js';
+import type { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import type { ComponentContext, Controller } from '../../runtime/controller.js';
+import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { ControllerWriter } from './controller-writer.js';
 import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import type { DeploymentAction } from './deployment-plan.js';
@@ -77,7 +77,7 @@ class DeploymentSyncer {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.log = ctx.log.child({ controller: 'deployment' });
     this.writer = new ControllerWriter(ctx, signal);
-    this.events = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: this.log, component: 'deployment-controller', instance: ctx.identity, signal });
+    this.events = eventRecorder(ctx, signal, 'deployment-controller');
     this.dInformer = namespacedInformer<Deployment>(ctx.informers, DEPLOYMENTS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);

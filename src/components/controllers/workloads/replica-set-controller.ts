@@ -12,20 +12,18 @@
 import {
   controllerOf,
   deepCopy,
-  hasStatusCause,
-  NAMESPACE_TERMINATING_CAUSE,
   type DeepReadonly,
   type Pod,
   type ReplicaSet,
   type ReplicaSetStatus,
 } from '../../../api/index.js';
-import { ApiStatusError, isConflict, isNotFound } from '../../client/errors.js';
-import { EventRecorder } from '../../client/event-recorder.js';
+import { isConflict, isNamespaceTerminating, isNotFound } from '../../client/errors.js';
+import type { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
-import type { ComponentContext, Controller } from '../../runtime/controller.js';
+import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { ControllerWriter } from './controller-writer.js';
 import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { ControllerExpectations } from './expectations.js';
@@ -73,7 +71,7 @@ class ReplicaSetSyncer {
     this.expectations = new ControllerExpectations(ctx.clock);
     this.log = ctx.log.child({ controller: 'replicaset' });
     this.writer = new ControllerWriter(ctx, signal);
-    this.events = new EventRecorder({ client: ctx.client, clock: ctx.clock, log: this.log, component: 'replicaset-controller', instance: ctx.identity, signal });
+    this.events = eventRecorder(ctx, signal, 'replicaset-controller');
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.pods = this.podInformer.cache;
@@ -214,10 +212,13 @@ class ReplicaSetSyncer {
           const created = await this.writer.write('create-pod', object, () => this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template)), { owner: rs.metadata.name ?? '' });
           this.events.record(rs, REPLICA_SET_KIND, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
         } catch (err) {
-          // as kube's RealPodControl: no event for a namespace being deleted
-          if (!(err instanceof NotLeadingError) && !(err instanceof ApiStatusError && hasStatusCause(err.status, NAMESPACE_TERMINATING_CAUSE))) {
-            this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+          // As kube's manageReplicas: in a namespace being deleted every create fails, so there is nothing to
+          // report or retry (and no FailedCreate event); the creation will never be observed.
+          if (isNamespaceTerminating(err)) {
+            this.expectations.creationObserved(key);
+            return;
           }
+          this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
           throw err;
         }
       });
@@ -238,7 +239,7 @@ class ReplicaSetSyncer {
           } catch (err) {
             if (isNotFound(err)) return; // already gone: the informer reports the deletion
             this.expectations.deletionObserved(key, podKey);
-            if (!(err instanceof NotLeadingError)) this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
+            this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
             errors.push(err);
           }
         }),

@@ -7,7 +7,7 @@
  * ones at any observed moment and ends with every pod on the new template; `kubectl rollout status`, `rollout
  * history` and `rollout undo` work with kubectl 1.20 and the machine's kubectl; a ReplicaSet replaces deleted
  * pods, adopts a matching orphan and releases a pod whose labels stop matching. The scaling and the pods created
- * and deleted are Events on the Deployment and the ReplicaSet, in kube's words.
+ * and deleted are Events on the Deployment and the ReplicaSet, in kube's words, correlated as client-go's.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, type DeepReadonly, type Deployment, type Event, type Pod, type ReplicaSet } from '../../../../src/api/index.js';
 import { deploymentController, replicaSetController } from '../../../../src/components/controllers/workloads/index.js';
 import { isConflict, isNotFound } from '../../../../src/components/client/errors.js';
+import { COMBINED_PREFIX } from '../../../../src/components/client/event-correlator.js';
 import { Informer } from '../../../../src/components/client/informer.js';
 import { listWatchFor } from '../../../../src/components/client/reflector.js';
 import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS } from '../../../../src/components/client/resource.js';
@@ -229,21 +230,23 @@ describe('workload controllers against a real API server', () => {
     }, { timeoutMs: 10_000, what: 'three ScalingReplicaSet events' });
     expect(scaling.map((e) => e.message).sort()).toEqual([`Scaled down replica set ${rsName} from 30 to 10`, `Scaled up replica set ${rsName} from 0 to 10`, `Scaled up replica set ${rsName} from 10 to 30`]);
     expect(scaling[0]).toMatchObject({ type: 'Normal', count: 1, source: { component: 'deployment-controller' }, involvedObject: { kind: 'Deployment', apiVersion: 'apps/v1', namespace: 'default', name: 'web', uid: d.metadata.uid } });
-    const created = await waitFor(async () => {
-      const evs = await events(rsName, 'SuccessfulCreate');
-      return evs.length >= 30 ? evs : undefined;
-    }, { timeoutMs: 10_000, what: '30 SuccessfulCreate events' });
-    const deleted = await waitFor(async () => {
-      const evs = await events(rsName, 'SuccessfulDelete');
-      return evs.length >= 20 ? evs : undefined;
-    }, { timeoutMs: 10_000, what: '20 SuccessfulDelete events' });
-    expect([created.length, deleted.length]).toEqual([30, 20]);
+    // as client-go's correlator: 9 distinct messages each, then one Event combining the rest, counted up; the
+    // spam filter passes 25 per object and reason, so of 30 creates 5 are dropped, of 20 deletes none
+    const correlated = async (reason: string, combinedCount: number): Promise<Event[]> =>
+      waitFor(async () => {
+        const evs = await events(rsName, reason);
+        const combined = evs.filter((e) => e.message?.startsWith(COMBINED_PREFIX));
+        return evs.length === 10 && combined.length === 1 && combined[0]!.count === combinedCount ? evs : undefined;
+      }, { timeoutMs: 10_000, what: `9 ${reason} events and one combining ${combinedCount} more` });
+    const created = await correlated('SuccessfulCreate', 16);
+    const deleted = await correlated('SuccessfulDelete', 11);
     for (const e of [...created, ...deleted]) {
-      expect(e.message).toMatch(new RegExp(`^(Created|Deleted) pod: ${rsName}-[a-z0-9]{5}$`));
+      expect(e.message).toMatch(new RegExp(`^(\\(combined from similar events\\): )?(Created|Deleted) pod: ${rsName}-[a-z0-9]{5}$`));
       expect(e).toMatchObject({ type: 'Normal', source: { component: 'replicaset-controller' }, involvedObject: { kind: 'ReplicaSet', apiVersion: 'apps/v1', name: rsName, uid: rs.metadata.uid } });
+      if (!e.message!.startsWith(COMBINED_PREFIX)) expect(e.count).toBe(1);
     }
-    const remaining = new Set(ps.map((p) => p.metadata.name));
-    expect(created.filter((e) => remaining.has(e.message!.slice('Created pod: '.length)))).toHaveLength(10);
+    const first = new Set(ps.map((p) => `Created pod: ${p.metadata.name ?? ''}`));
+    expect(created.filter((e) => first.has(e.message ?? ''))).toHaveLength(9);
   }, 120_000);
 
   it('a rolling update stays within maxSurge and maxUnavailable at every observed moment; kubectl rollout status, history and undo work', async () => {
