@@ -328,7 +328,7 @@ export class Applier {
     const reads = opCounts();
     const ops = isReadOnlyTxn(t) ? reads : opCounts();
     try {
-      if (txnCost(t) > 0) this.checkSpace();
+      this.checkSpace(() => txnCost(t));
       this.choosePath(txn, t, path, reads);
       this.checkPath(txn, t, path, 0, reads);
       const resp = this.txnIn(txn, t, { prefetched, deletes }, path, { next: 0 }, ops);
@@ -450,9 +450,12 @@ export class Applier {
     if (r.events.length > 0) this.watchable.notify(r.rev, r.events);
   }
 
-  /** checkSpace refuses writes that cost quota while the NOSPACE alarm is raised (etcd's applierV3Capped). */
-  private checkSpace(): void {
-    if (this.alarms.has('NOSPACE')) throw new NoSpaceError();
+  /**
+   * checkSpace refuses writes that cost quota while the NOSPACE alarm is raised (etcd's applierV3Capped); a
+   * Txn's cost is worked out only then, so applying one otherwise never walks it for this.
+   */
+  private checkSpace(cost: () => number = () => 1): void {
+    if (this.alarms.has('NOSPACE') && cost() > 0) throw new NoSpaceError();
   }
 }
 

@@ -34,7 +34,7 @@ export interface Correlated {
 /** COMBINED_PREFIX starts the message of an aggregated event (EventAggregatorByReasonMessageFunc). */
 export const COMBINED_PREFIX = '(combined from similar events): ';
 
-/** MAX_TRACKED bounds the objects and reasons remembered (client-go's LRU caches hold 4,096). */
+/** MAX_TRACKED bounds the objects, reasons and written events remembered (client-go's LRU caches hold 4,096). */
 const MAX_TRACKED = 4096;
 
 /** EventCorrelator is the correlator of the module comment. */
@@ -78,8 +78,8 @@ export class EventCorrelator {
   }
 }
 
-/** remember sets key in map as its newest entry, dropping the oldest beyond MAX_TRACKED. */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
+/** remember sets key in map as its newest entry, dropping the oldest beyond MAX_TRACKED (the recorder's too). */
+export function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
   if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);

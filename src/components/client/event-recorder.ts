@@ -9,7 +9,7 @@
 import { formatMicroTime, formatTime, groupVersionString, type DeepReadonly, type Event, type EventType, type GroupVersionKind, type KubeObject } from '../../api/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { EventCorrelator, type CorrelatorOptions } from './event-correlator.js';
+import { EventCorrelator, remember, type CorrelatorOptions } from './event-correlator.js';
 import { EVENTS } from './resource.js';
 import type { RestClient } from './rest-client.js';
 
@@ -139,7 +139,6 @@ export class EventRecorder {
       }
     }
     await this.opts.client.create(EVENTS, p.namespace, p.event);
-    if (this.seen.size >= 4096) this.seen.delete(this.seen.keys().next().value!);
-    this.seen.set(p.key, { name: p.event.metadata.name!, count: 1 });
+    remember(this.seen, p.key, { name: p.event.metadata.name!, count: 1 });
   }
 }
