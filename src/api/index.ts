@@ -26,3 +26,4 @@ export * from './object-meta-validation.js';
 export * from './names.js';
 export * from './time.js';
 export * from './meta.js';
+export * from './endpoints.js';

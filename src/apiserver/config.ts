@@ -4,10 +4,14 @@
  * --min-request-timeout), plus --insecure-port / --insecure-bind-address for a loopback-only plain-HTTP port
  * (kube-apiserver removed its own in 1.20; capstan keeps one for local use), --default-watch-cache-size,
  * --service-cluster-ip-range, --service-node-port-range, --event-ttl, --watch-bookmark-interval,
- * --watch-flush-interval (capstan's own: see watch-writer.ts) and the
+ * --watch-flush-interval (capstan's own: see watch-writer.ts), the
  * DefaultTolerationSeconds admission's --default-not-ready-toleration-seconds and
- * --default-unreachable-toleration-seconds.
+ * --default-unreachable-toleration-seconds, and what the `kubernetes` Service publishes (kubernetes-service.ts):
+ * --advertise-address, --endpoint-reconciler-type (lease or none) and --endpoint-reconciler-lease-ttl
+ * (capstan's own; kube-apiserver's is fixed at 15s).
  */
+import { isIP } from 'node:net';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { CapstanError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
 import { DEFAULT_POD_ADMISSION, type PodAdmissionOptions } from './resources/core-v1.js';
@@ -33,6 +37,9 @@ export interface ApiServerFlags {
   eventTtl?: string;
   defaultNotReadyTolerationSeconds?: string;
   defaultUnreachableTolerationSeconds?: string;
+  advertiseAddress?: string;
+  endpointReconcilerType?: string;
+  endpointReconcilerLeaseTtl?: string;
   logLevel?: string;
 }
 
@@ -53,6 +60,12 @@ export interface ResolvedApiServerFlags {
   eventTtlSeconds: number;
   /** podAdmission holds the default NoExecute toleration seconds new pods get. */
   podAdmission: PodAdmissionOptions;
+  /** advertiseAddress is --advertise-address when given; otherwise chooseAdvertiseAddress picks one. */
+  advertiseAddress?: string;
+  /** endpointReconciler says whether the `kubernetes` Endpoints list the replicas (lease) or are left alone (none). */
+  endpointReconciler: 'lease' | 'none';
+  /** endpointReconcilerLeaseTtlSeconds is the TTL of each replica's master lease. */
+  endpointReconcilerLeaseTtlSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -111,8 +124,18 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
       notReadyTolerationSeconds: seconds('default-not-ready-toleration-seconds', f.defaultNotReadyTolerationSeconds, DEFAULT_POD_ADMISSION.notReadyTolerationSeconds),
       unreachableTolerationSeconds: seconds('default-unreachable-toleration-seconds', f.defaultUnreachableTolerationSeconds, DEFAULT_POD_ADMISSION.unreachableTolerationSeconds),
     },
+    endpointReconciler: (f.endpointReconcilerType ?? 'lease') as ResolvedApiServerFlags['endpointReconciler'],
+    endpointReconcilerLeaseTtlSeconds: (parseDurationMs(f.endpointReconcilerLeaseTtl ?? '15s') ?? NaN) / 1000,
     logLevel: (f.logLevel ?? 'info') as ResolvedApiServerFlags['logLevel'],
   };
+  if (f.advertiseAddress !== undefined) {
+    if (isIP(f.advertiseAddress) === 0 || isUnspecified(f.advertiseAddress)) throw new ApiServerConfigError(`--advertise-address: ${JSON.stringify(f.advertiseAddress)} is not an IP address clients can reach`);
+    out.advertiseAddress = f.advertiseAddress;
+  }
+  if (!['lease', 'none'].includes(out.endpointReconciler)) throw new ApiServerConfigError(`--endpoint-reconciler-type: ${JSON.stringify(f.endpointReconcilerType)} is not one of lease, none`);
+  if (!(Number.isInteger(out.endpointReconcilerLeaseTtlSeconds) && out.endpointReconcilerLeaseTtlSeconds >= 2)) {
+    throw new ApiServerConfigError(`--endpoint-reconciler-lease-ttl: ${JSON.stringify(f.endpointReconcilerLeaseTtl)} is not a whole number of seconds of at least 2s like 15s`);
+  }
   if (!['debug', 'info', 'warn', 'error'].includes(out.logLevel)) throw new ApiServerConfigError(`--log-level: ${JSON.stringify(f.logLevel)} is not one of debug, info, warn, error`);
   if (!Number.isSafeInteger(out.minRequestTimeoutSeconds) || out.minRequestTimeoutSeconds <= 0) throw new ApiServerConfigError('--min-request-timeout must be a positive number of seconds');
   try {
@@ -140,4 +163,21 @@ export function resolveApiServerFlags(f: ApiServerFlags): ResolvedApiServerFlags
   if (out.secure === undefined && out.insecure === undefined) throw new ApiServerConfigError('nothing to serve: set --secure-port (with a certificate) or --insecure-port');
   if (f.tokenAuthFile !== undefined) out.tokenAuthFile = f.tokenAuthFile;
   return out;
+}
+
+function isUnspecified(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}
+
+/**
+ * chooseAdvertiseAddress is the address a replica publishes in the `kubernetes` Endpoints when
+ * --advertise-address is not given, as kube-apiserver picks it: the bind address when it names one, otherwise
+ * the host's first non-loopback IPv4 address (kube: that of the default route's interface), else 127.0.0.1.
+ */
+export function chooseAdvertiseAddress(bindAddress: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+  if (!isUnspecified(bindAddress) && isIP(bindAddress) !== 0) return bindAddress;
+  for (const addrs of Object.values(interfaces)) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }

@@ -60,6 +60,7 @@ import {
   WatchTransformer,
   type NegotiatedOutput,
 } from './tables/index.js';
+import { KubernetesServiceController, type KubernetesServiceOptions } from './kubernetes-service.js';
 import { LISTEN_BACKLOG } from '../util/listen.js';
 
 /** KUBERNETES_VERSION is the Kubernetes version capstan reports (/version), which clients compare against their own. */
@@ -86,6 +87,11 @@ export interface ApiServerConfig {
   readonly eventTtlSeconds: number;
   /** minRequestTimeoutSeconds bounds a watch's timeoutSeconds (kube-apiserver's --min-request-timeout). */
   readonly minRequestTimeoutSeconds: number;
+  /**
+   * kubernetesService, with a secure listener, keeps the `kubernetes` Service and Endpoints publishing this
+   * replica at its address and secure port (kubernetes-service.ts).
+   */
+  readonly kubernetesService?: Omit<KubernetesServiceOptions, 'self'> & { readonly address: string };
 }
 
 /** ApiServerDeps are what the replica is given rather than creates. */
@@ -141,6 +147,7 @@ export class ApiServer {
   private readonly log: Logger;
   private readonly servers: http.Server[] = [];
   private readonly watches = new Set<() => void>();
+  private kubernetesService: KubernetesServiceController | undefined;
   /** eventLines are the JSON lines of watch events, by object (weakly: they go with the cached objects). */
   private readonly eventLines = new WeakMap<object, Map<string, string>>();
   private stopping = false;
@@ -163,7 +170,7 @@ export class ApiServer {
 
   /**
    * start connects to the store, creates the system namespaces if they are missing (as kube-apiserver's
-   * bootstrap controller does), and opens the listeners.
+   * bootstrap controller does), opens the listeners, then keeps the `kubernetes` Service if configured.
    */
   static async start(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<{ server: ApiServer; listening: Listening }> {
     const s = new ApiServer(cfg, deps);
@@ -178,6 +185,16 @@ export class ApiServer {
       if (cfg.insecure !== undefined) {
         const srv = http.createServer((req, res) => s.serve(req, res, false));
         listening.insecurePort = await s.listen(srv, cfg.insecure.host, cfg.insecure.port);
+      }
+      const services = deps.registry.lookup('', 'v1', 'services');
+      const endpoints = deps.registry.lookup('', 'v1', 'endpoints');
+      if (cfg.kubernetesService !== undefined && listening.securePort !== undefined && services !== undefined && endpoints !== undefined) {
+        const { address, ...opts } = cfg.kubernetesService;
+        s.kubernetesService = new KubernetesServiceController(
+          { handlers: s.handlers, store: s.store, client: s.client, services, endpoints, clock: deps.clock, log: s.log },
+          { ...opts, self: { ip: address, port: listening.securePort } },
+        );
+        s.kubernetesService.start();
       }
       s.log.info({ ...listening, etcdServers: cfg.etcdServers }, 'apiserver: serving');
       return { server: s, listening };
@@ -207,6 +224,8 @@ export class ApiServer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // Out of the `kubernetes` Endpoints first, while the store is still reachable.
+    await this.kubernetesService?.stop();
     for (const stop of [...this.watches]) stop();
     this.caches.close();
     for (const srv of this.servers) {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { TokenAuthenticator } from '../apiserver/authn.js';
-import { ApiServerConfigError, resolveApiServerFlags, type ApiServerFlags } from '../apiserver/config.js';
+import { ApiServerConfigError, chooseAdvertiseAddress, resolveApiServerFlags, type ApiServerFlags } from '../apiserver/config.js';
 import { builtinRegistry } from '../apiserver/registry.js';
+import { ServiceAllocator } from '../apiserver/resources/service-allocation.js';
 import { ApiServer } from '../apiserver/server.js';
 import { systemClock } from '../util/clock.js';
 import { CapstanError } from '../util/errors.js';
@@ -42,6 +44,9 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--event-ttl <duration>', 'how long events are kept (default 1h)')
     .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to pods without one (default 300)')
     .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to pods without one (default 300)')
+    .option('--advertise-address <ip>', 'address published in the kubernetes Service\'s Endpoints (default: --bind-address, or the host\'s first non-loopback IPv4)')
+    .option('--endpoint-reconciler-type <type>', 'lease: the kubernetes Endpoints list every live replica; none: left alone (default "lease")')
+    .option('--endpoint-reconciler-lease-ttl <duration>', 'TTL of each replica\'s master lease, refreshed every two thirds of it (default 15s)')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
     .action(async (opts: ApiServerFlags) => {
       let flags;
@@ -72,6 +77,16 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             watchCacheSize: flags.watchCacheSize,
             eventTtlSeconds: flags.eventTtlSeconds,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
+            ...(flags.secure === undefined
+              ? {}
+              : {
+                  kubernetesService: {
+                    serviceIP: new ServiceAllocator(flags.serviceRanges).kubernetesServiceIP,
+                    address: flags.advertiseAddress ?? chooseAdvertiseAddress(flags.secure.host, networkInterfaces()),
+                    reconcileEndpoints: flags.endpointReconciler === 'lease',
+                    leaseTtlSeconds: flags.endpointReconcilerLeaseTtlSeconds,
+                  },
+                }),
           },
           { clock: systemClock, random: cryptoRandom, log, registry: builtinRegistry(flags.serviceRanges, flags.podAdmission) },
         );

@@ -56,12 +56,14 @@ function storeArgs(t: Topology, h: Host): string[] {
   ];
 }
 
-function apiServerArgs(t: Topology): string[] {
+function apiServerArgs(t: Topology, h: Host): string[] {
   const p = configPaths(t);
   return [
     'apiserver',
     `--etcd-servers=${hostsWith(t, 'store').map((m) => storeClientUrl(t, m)).join(',')}`,
     '--bind-address=0.0.0.0',
+    // the host's own address in the `kubernetes` Service's Endpoints (not the VIP: that is haproxy's)
+    `--advertise-address=${h.address}`,
     `--secure-port=${String(t.ports.apiserver)}`,
     `--tls-cert-file=${p.apiserverCert}`,
     `--tls-private-key-file=${p.apiserverKey}`,
@@ -98,7 +100,7 @@ export function componentArgs(t: Topology, h: Host, c: Component): string[] {
     case 'store':
       return storeArgs(t, h);
     case 'apiserver':
-      return apiServerArgs(t);
+      return apiServerArgs(t, h);
     case 'scheduler':
       return leaderElectedArgs(t, c, t.ports.scheduler);
     case 'controller-manager':

@@ -7,7 +7,7 @@
  * protocol (a pod without that named port is left out of that port's subset). Subsets are repacked so addresses
  * that share the same ports share a subset, addresses sorted by IP, ports by name.
  */
-import { selectorFromSet, type DeepReadonly, type EndpointAddress, type EndpointPort, type Endpoints, type EndpointSubset, type Pod, type Service, type ServicePort } from '../../../api/index.js';
+import { repackSubsets, selectorFromSet, type DeepReadonly, type EndpointAddress, type EndpointPort, type Endpoints, type EndpointSubset, type Pod, type Service, type ServicePort } from '../../../api/index.js';
 
 /** LABEL_HEADLESS marks the Endpoints of a headless service (service.kubernetes.io/headless). */
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
@@ -50,40 +50,6 @@ function address(pod: DeepReadonly<Pod>, svc: DeepReadonly<Service>): EndpointAd
   // No resourceVersion in targetRef: it would make every pod write rewrite the Endpoints.
   a.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
   return a;
-}
-
-/** repackSubsets merges subsets with the same ports, dedupes and sorts (endpoints.RepackSubsets). */
-export function repackSubsets(subsets: readonly EndpointSubset[]): EndpointSubset[] {
-  const byPorts = new Map<string, { ports: EndpointPort[]; ready: Map<string, EndpointAddress>; notReady: Map<string, EndpointAddress> }>();
-  for (const s of subsets) {
-    const ports = [...(s.ports ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port);
-    const key = JSON.stringify(ports);
-    let e = byPorts.get(key);
-    if (e === undefined) byPorts.set(key, (e = { ports, ready: new Map(), notReady: new Map() }));
-    for (const a of s.addresses ?? []) e.ready.set(`${a.ip}/${a.targetRef?.uid ?? ''}`, a);
-    for (const a of s.notReadyAddresses ?? []) e.notReady.set(`${a.ip}/${a.targetRef?.uid ?? ''}`, a);
-  }
-  const byIP = (a: EndpointAddress, b: EndpointAddress): number => compareIP(a.ip, b.ip) || (a.targetRef?.uid ?? '').localeCompare(b.targetRef?.uid ?? '');
-  const out: EndpointSubset[] = [];
-  for (const e of [...byPorts.values()].sort((a, b) => JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)))) {
-    for (const k of e.ready.keys()) e.notReady.delete(k);
-    const s: EndpointSubset = {};
-    if (e.ready.size > 0) s.addresses = [...e.ready.values()].sort(byIP);
-    if (e.notReady.size > 0) s.notReadyAddresses = [...e.notReady.values()].sort(byIP);
-    if (e.ports.length > 0) s.ports = e.ports;
-    if (s.addresses !== undefined || s.notReadyAddresses !== undefined) out.push(s);
-  }
-  return out;
-}
-
-function compareIP(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  if (pa.length === 4 && pb.length === 4 && pa.every(Number.isInteger) && pb.every(Number.isInteger)) {
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-    return 0;
-  }
-  return a.localeCompare(b);
 }
 
 /**
