@@ -116,7 +116,8 @@ export class FieldError {
         s = typeText[this.type];
         break;
       default:
-        s = this.badValue === OMIT_VALUE ? typeText[this.type] : `${typeText[this.type]}: ${goValue(this.badValue)}`;
+        // A nil value prints as the string "null", quoted (field.Error.ErrorBody).
+        s = this.badValue === OMIT_VALUE ? typeText[this.type] : `${typeText[this.type]}: ${this.badValue === null || this.badValue === undefined ? '"null"' : goValue(this.badValue)}`;
     }
     if (this.detail.length > 0) s += `: ${this.detail}`;
     return s;

@@ -73,11 +73,15 @@ export class StatusError extends CapstanError {
     return StatusError.conflict(qr, name, OPTIMISTIC_LOCK_ERROR_MSG);
   }
 
-  /** invalid: `Pod "foo" is invalid: <field errors>` (422), one cause per field error. */
+  /**
+   * invalid: `Pod "foo" is invalid: <field errors>` (422), one cause per field error; the kind is qualified by a
+   * non-core group (`Deployment.apps "web" is invalid`), as apierrors.NewInvalid writes it.
+   */
   static invalid(group: string, kind: string, name: string, errs: readonly FieldError[]): StatusError {
     const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: e.errorBody(), field: e.field }));
     const agg = aggregateMessage(errs);
-    const message = agg === '' ? `${kind} "${name}" is invalid` : `${kind} "${name}" is invalid: ${agg}`;
+    const qualified = group === '' ? kind : `${kind}.${group}`;
+    const message = agg === '' ? `${qualified} "${name}" is invalid` : `${qualified} "${name}" is invalid: ${agg}`;
     return new StatusError(422, 'Invalid', message, { name, group, kind, causes });
   }
 

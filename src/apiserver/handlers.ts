@@ -37,6 +37,7 @@ import {
 } from '../api/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
+import type { UserInfo } from './authn.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
@@ -220,6 +221,14 @@ export class RestHandlers {
     } else if ((obj.metadata.namespace ?? '') !== '') {
       delete obj.metadata.namespace;
     }
+  }
+
+  /** review answers a review (ResourceType.review): validated, answered 201 Created, never stored. */
+  review(r: ResourceType, info: RequestInfo, body: KubeObject, user: UserInfo): Answer {
+    this.checkBodyIdentity(r, info, body);
+    const errs = r.validate(body);
+    if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, '', errs);
+    return { code: 201, body: stampKind(r, r.review!(deepCopy(body), { user, now: this.clock.now() })) };
   }
 
   /** create makes a new object (201 Created). */

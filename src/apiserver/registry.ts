@@ -7,6 +7,7 @@ import { groupVersionString, type APIGroup, type APIGroupList, type APIResourceL
 import type { ResourceType } from './resource.js';
 import { APPS_V1 } from './resources/apps-v1.js';
 import { COORDINATION_V1 } from './resources/coordination-v1.js';
+import { REVIEWS } from './resources/reviews.js';
 import { coreV1, DEFAULT_POD_ADMISSION, type PodAdmissionOptions } from './resources/core-v1.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocator, type ServiceRanges } from './resources/service-allocation.js';
 
@@ -89,7 +90,8 @@ export class ResourceRegistry {
         verbs: [...r.verbs],
         ...(r.shortNames.length > 0 ? { shortNames: [...r.shortNames] } : {}),
         ...(r.categories.length > 0 ? { categories: [...r.categories] } : {}),
-        storageVersionHash: storageVersionHash(r),
+        // Reviews are never stored, so they have no storage version (as kube-apiserver's discovery).
+        ...(r.review === undefined ? { storageVersionHash: storageVersionHash(r) } : {}),
       });
       if (r.hasStatus) list.push({ name: `${r.resource}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] });
       if (r.scale !== undefined) {
@@ -111,5 +113,5 @@ function storageVersionHash(r: ResourceType): string {
 
 /** builtinRegistry is the registry of every resource capstan serves, Services allocating from ranges, pods admitted with admission. */
 export function builtinRegistry(ranges: ServiceRanges = DEFAULT_SERVICE_RANGES, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): ResourceRegistry {
-  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...COORDINATION_V1]);
+  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...COORDINATION_V1, ...REVIEWS]);
 }

@@ -7,6 +7,7 @@
  */
 import { groupVersionString, type FieldError, type FieldGetters, type KubeObject, type ValidateNameFunc } from '../api/index.js';
 import type { Random } from '../util/random.js';
+import type { UserInfo } from './authn.js';
 
 /** Verb is a Kubernetes API verb as discovery lists it. */
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
@@ -28,6 +29,13 @@ export interface ScaleSubresource {
 
 /** StrategyContext is what a strategy may depend on besides the objects: the request's time. */
 export interface StrategyContext {
+  /** now is the request's time, epoch milliseconds. */
+  readonly now: number;
+}
+
+/** ReviewContext is what answering a review may depend on: who asks, and when. */
+export interface ReviewContext {
+  readonly user: UserInfo;
   /** now is the request's time, epoch milliseconds. */
   readonly now: number;
 }
@@ -102,6 +110,11 @@ export interface ResourceType {
   readonly expires?: boolean;
   /** claimTaken is the 422 field error for a claim the client chose that another object holds. */
   claimTaken?(claim: string): FieldError;
+  /**
+   * review makes the resource a review (resources/reviews.ts): created objects are validated (validate only:
+   * no name is needed) and answered with what review returns, 201 Created, and never stored.
+   */
+  review?(obj: KubeObject, ctx: ReviewContext): KubeObject;
 }
 
 /** StatusWritableMetadata names metadata a resource may let its /status writers change. */

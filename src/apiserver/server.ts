@@ -130,6 +130,9 @@ const SERVED_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
 /** MAX_UNREAD_WATCH_BYTES is how much of a watch stream may wait unread before the watch is ended. */
 const MAX_UNREAD_WATCH_BYTES = 16 * 1024 * 1024;
 
+/** INSECURE_USER is who requests to the insecure port come from (kube-apiserver's old insecure superuser). */
+const INSECURE_USER: UserInfo = { name: 'system:unsecured', uid: '', groups: ['system:masters', 'system:authenticated'] };
+
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const JSON_TYPE = 'application/json';
 
@@ -259,9 +262,12 @@ export class ApiServer {
       } catch {
         throw StatusError.badRequest(`invalid request URI: ${JSON.stringify(req.url ?? '')}`);
       }
+      // The insecure port's requests are the superuser's, as kube-apiserver's insecure port had them.
+      let user: UserInfo = INSECURE_USER;
       if (secure && !PUBLIC_PATHS.has(url.pathname)) {
-        const user: UserInfo | undefined = this.cfg.tokens?.authenticate(req.headers.authorization);
-        if (user === undefined) throw StatusError.unauthorized();
+        const authenticated = this.cfg.tokens?.authenticate(req.headers.authorization);
+        if (authenticated === undefined) throw StatusError.unauthorized();
+        user = authenticated;
       }
       const parsed = parseRequestInfo(method, url.pathname, url.searchParams);
       if (parsed === undefined) {
@@ -281,7 +287,7 @@ export class ApiServer {
         await this.serveWatch(r, info, url.searchParams, res, output, req.headers.accept);
         return;
       }
-      const answer = await this.dispatch(r, info, url.searchParams, req);
+      const answer = await this.dispatch(r, info, url.searchParams, req, user);
       code = answer.code;
       this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams), req.headers.accept);
     } catch (err) {
@@ -401,7 +407,7 @@ export class ApiServer {
     return 200;
   }
 
-  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage): Promise<Answer> {
+  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage, user: UserInfo): Promise<Answer> {
     const sub = info.subresource;
     const qr = { group: r.group, resource: r.resource };
     const verbAllowed = (verb: string): void => {
@@ -427,6 +433,7 @@ export class ApiServer {
         case 'list':
           return this.handlers.list(r, info, query);
         case 'create':
+          if (r.review !== undefined) return this.handlers.review(r, info, await this.readObject<KubeObject>(req), user);
           return this.handlers.create(r, info, await this.readObject<KubeObject>(req));
         case 'update':
           return this.handlers.update(r, info, await this.readObject<KubeObject>(req));

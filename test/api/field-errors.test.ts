@@ -29,7 +29,7 @@ describe('FieldError', () => {
     [FieldError.tooMany(p, -1, -1), 'metadata.name: Too many: has too many items'],
     [FieldError.internalError(p, new Error('boom')), 'metadata.name: Internal error: boom'],
     [FieldError.typeInvalid(p, 3, 'must be a string'), 'metadata.name: Invalid value: 3: must be a string'],
-    [FieldError.invalid(p, null, 'x'), 'metadata.name: Invalid value: null: x'],
+    [FieldError.invalid(p, null, 'x'), 'metadata.name: Invalid value: "null": x'],
     [FieldError.invalid(p, true, 'x'), 'metadata.name: Invalid value: true: x'],
     [FieldError.invalid(p, ['a', 'b'], 'x'), 'metadata.name: Invalid value: []string{"a", "b"}: x'],
     [FieldError.invalid(undefined, 'k', 'x'), '<nil>: Invalid value: "k": x'],

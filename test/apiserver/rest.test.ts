@@ -58,7 +58,10 @@ describe('discovery', () => {
     const api = await rest<APIVersions>(base, 'GET', '/api');
     expect(api.body.versions).toEqual(['v1']);
     const groups = await rest<APIGroupList>(base, 'GET', '/apis');
-    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io']);
+    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
+    // The reviews are create-only and, never stored, have no storage version hash.
+    const authz = await rest<APIResourceList>(base, 'GET', '/apis/authorization.k8s.io/v1');
+    expect(authz.body.resources.find((r) => r.name === 'selfsubjectaccessreviews')).toEqual({ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] });
     const core = await rest<APIResourceList>(base, 'GET', '/api/v1');
     const pods = core.body.resources.find((r) => r.name === 'pods')!;
     expect(pods).toMatchObject({ namespaced: true, kind: 'Pod', shortNames: ['po'] });
@@ -610,6 +613,47 @@ describe('events', () => {
       timeoutMs: 15_000,
       what: 'the event to expire',
     });
+  });
+});
+
+describe('reviews', () => {
+  const AUTHZ = '/apis/authorization.k8s.io/v1';
+  const ssar = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata, spec });
+
+  it('answer an access review allowed (AlwaysAllow), 201 Created, echoing the spec and storing nothing', async () => {
+    const spec = { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } };
+    const r = await rest<KubeObject & { spec: unknown; status: unknown }>(base, 'POST', `${AUTHZ}/selfsubjectaccessreviews`, ssar(spec));
+    expect(r.status).toBe(201);
+    expect(r.body).toEqual({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { creationTimestamp: null }, spec, status: { allowed: true } });
+    expect((await rest<Status>(base, 'GET', `${AUTHZ}/selfsubjectaccessreviews`)).status).toBe(405);
+    const sar = await rest<KubeObject & { status: unknown }>(base, 'POST', `${AUTHZ}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', nonResourceAttributes: { path: '/healthz', verb: 'get' } } });
+    expect([sar.status, sar.body.status]).toEqual([201, { allowed: true }]);
+  });
+
+  it('refuse an access review without exactly one kind of attributes, or with metadata, as 422 with kube\'s messages', async () => {
+    const none = await rest<Status>(base, 'POST', `${AUTHZ}/selfsubjectaccessreviews`, ssar({}));
+    expect(none.status).toBe(422);
+    expect(none.body.message).toBe('SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    const both = await rest<Status>(base, 'POST', `${AUTHZ}/selfsubjectaccessreviews`, ssar({ resourceAttributes: { verb: 'get' }, nonResourceAttributes: { path: '/' } }));
+    expect(both.body.details?.causes?.map((c) => [c.field, c.message])).toEqual([['spec.nonResourceAttributes', expect.stringMatching(/cannot be specified in combination with resourceAttributes$/)]]);
+    const named = await rest<Status>(base, 'POST', `${AUTHZ}/selfsubjectaccessreviews`, ssar({ resourceAttributes: { verb: 'get' } }, { name: 'x' }));
+    expect(named.body.details?.causes?.map((c) => [c.field, c.message])).toEqual([['metadata', expect.stringMatching(/must be empty$/)]]);
+    const nobody = await rest<Status>(base, 'POST', `${AUTHZ}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { resourceAttributes: { verb: 'get' } } });
+    expect(nobody.body.details?.causes?.map((c) => c.field)).toEqual(['spec.user']);
+    const local = await rest<Status>(base, 'POST', `${AUTHZ}/namespaces/default/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'jane', resourceAttributes: { namespace: 'other', verb: 'get' } } });
+    expect(local.body.details?.causes?.map((c) => [c.field, c.message])).toEqual([['spec.resourceAttributes.namespace', expect.stringMatching(/must match metadata\.namespace$/)]]);
+  });
+
+  it('list every action in a rules review, which needs a namespace; whoami names the insecure port\'s superuser', async () => {
+    const rules = await rest<KubeObject & { status: unknown }>(base, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } });
+    expect(rules.status).toBe(201);
+    expect(rules.body.status).toEqual({ resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false });
+    const noNamespace = await rest<Status>(base, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: {} });
+    expect([noNamespace.status, noNamespace.body.message]).toEqual([400, 'no namespace on request']);
+    const who = await rest<KubeObject & { status: unknown }>(base, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect(who.status).toBe(201);
+    expect(who.body.status).toEqual({ userInfo: { username: 'system:unsecured', groups: ['system:masters', 'system:authenticated'] } });
+    expect(who.body.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
 

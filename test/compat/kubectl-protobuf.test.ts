@@ -147,6 +147,24 @@ describe.each(binaries)('$name', ({ name, path }) => {
     // kubectl 1.32 wraps the error of `create configmap`; the message is the one in the protobuf Status.
     expect(again.stderr).toMatch(/^(error: failed to create configmap|Error from server \(AlreadyExists\)): configmaps "settings" already exists$/m);
   });
+
+  it('kubectl auth can-i and auth whoami are answered through the reviews (protobuf from kubectl 1.32)', () => {
+    const can = k(['auth', 'can-i', 'create', 'pods', '-n', ns, '-v=8']);
+    expect(can.code, can.stderr).toBe(0);
+    expect(can.stdout).toBe('yes\n');
+    expect(can.stderr).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews/);
+    expect(can.stderr).toMatch(/Response Status: 201 Created/);
+    if (!name.includes('1.20')) expect(can.stderr.match(/Content-Type: application\/vnd\.kubernetes\.protobuf/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    // --list: one rule for everything, as kube's AlwaysAllow authorizer enumerates it.
+    const rules = ok(['auth', 'can-i', '--list', '-n', ns]).split('\n');
+    expect(rules[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    expect(rules.some((l) => /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/.test(l))).toBe(true);
+    if (name.includes('1.20')) return; // whoami came in kubectl 1.26
+    // The insecure port's requests are kube-apiserver's old insecure superuser's.
+    const who = ok(['auth', 'whoami']);
+    expect(who).toMatch(/^Username\s+system:unsecured$/m);
+    expect(who).toMatch(/^Groups\s+\[system:masters system:authenticated\]$/m);
+  });
 });
 
 describe('client-go protobuf paths over HTTP', () => {

@@ -7,6 +7,7 @@ import { kubeProtoRoot, planFor, META_V1, type MessagePlan } from './schema.js';
 
 const CORE = 'k8s.io.api.core.v1';
 const APPS = 'k8s.io.api.apps.v1';
+const AUTHORIZATION = 'k8s.io.api.authorization.v1';
 
 const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   v1: {
@@ -38,6 +39,13 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
   },
   'autoscaling/v1': { Scale: 'k8s.io.api.autoscaling.v1.Scale' },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
+  'authorization.k8s.io/v1': {
+    SelfSubjectAccessReview: `${AUTHORIZATION}.SelfSubjectAccessReview`,
+    SelfSubjectRulesReview: `${AUTHORIZATION}.SelfSubjectRulesReview`,
+    SubjectAccessReview: `${AUTHORIZATION}.SubjectAccessReview`,
+    LocalSubjectAccessReview: `${AUTHORIZATION}.LocalSubjectAccessReview`,
+  },
+  'authentication.k8s.io/v1': { SelfSubjectReview: 'k8s.io.api.authentication.v1.SelfSubjectReview' },
 };
 
 /** Status is unversioned: kube-apiserver sends it as v1 (meta.k8s.io/v1 is accepted too). */
