@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from './meta-v1.js';
 
-/** UserInfo is an authenticated user as the API server sees them. */
+/** AuthenticatedUserInfo is authentication/v1 UserInfo: an authenticated user as the API server sees them. */
 export interface AuthenticatedUserInfo {
   username?: string;
   uid?: string;

@@ -1,7 +1,7 @@
 /**
  * Kubernetes object types and the pure helpers around them, shared by the API server and the components
  * (capstan's k8s.io/api plus the parts of apimachinery they need): wire types of meta/v1, core/v1, apps/v1,
- * autoscaling/v1, coordination.k8s.io/v1 and the reviews of authorization.k8s.io/v1 and
+ * autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1 and the reviews of authorization.k8s.io/v1 and
  * authentication.k8s.io/v1; label and field selectors; resource quantities; name and
  * metadata validation with Kubernetes' messages; name generation; time formats; keys, owner references and
  * immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
@@ -15,6 +15,8 @@ export type * from './autoscaling-v1.js';
 export type * from './coordination-v1.js';
 export type * from './authorization-v1.js';
 export type * from './authentication-v1.js';
+export type * from './discovery-v1.js';
+export { LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './discovery-v1.js';
 export * from './errors.js';
 export * from './go-format.js';
 export * from './field-path.js';

@@ -172,12 +172,22 @@ function isUnspecified(ip: string): boolean {
 /**
  * chooseAdvertiseAddress is the address a replica publishes in the `kubernetes` Endpoints when
  * --advertise-address is not given, as kube-apiserver picks it: the bind address when it names one, otherwise
- * the host's first non-loopback IPv4 address (kube: that of the default route's interface), else 127.0.0.1.
+ * the IPv4 address of the default route's interface (defaultRouteInterface, read by the caller from the
+ * routing table), otherwise the first non-loopback IPv4 address; none at all is an error asking for the flag.
  */
-export function chooseAdvertiseAddress(bindAddress: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+export function chooseAdvertiseAddress(bindAddress: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>, defaultRouteInterface?: string): string {
   if (!isUnspecified(bindAddress) && isIP(bindAddress) !== 0) return bindAddress;
-  for (const addrs of Object.values(interfaces)) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  const usable = (addrs: readonly NetworkInterfaceInfo[] | undefined): string | undefined => addrs?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  const chosen = (defaultRouteInterface === undefined ? undefined : usable(interfaces[defaultRouteInterface])) ?? Object.values(interfaces).map(usable).find((a) => a !== undefined);
+  if (chosen === undefined) throw new ApiServerConfigError('unable to find a suitable network address to advertise: set --advertise-address, or a --bind-address other than 0.0.0.0');
+  return chosen;
+}
+
+/** defaultRouteInterface finds the interface of the IPv4 default route in /proc/net/route's text, if any. */
+export function defaultRouteInterface(procNetRoute: string): string | undefined {
+  for (const line of procNetRoute.split('\n').slice(1)) {
+    const [iface, destination, , , , , , mask] = line.trim().split(/\s+/);
+    if (iface !== undefined && destination === '00000000' && mask === '00000000') return iface;
   }
-  return '127.0.0.1';
+  return undefined;
 }

@@ -6,7 +6,7 @@
  * StatusError carries a finished Status; the named constructors build the standard ones. Errors from other
  * layers (the etcd client, patch, selectors) are translated in one place, toStatus.
  */
-import { aggregateMessage, type FieldError, type Status, type StatusCause, type StatusDetails, type StatusReason } from '../api/index.js';
+import { aggregateMessage, goQuote, type FieldError, type Status, type StatusCause, type StatusDetails, type StatusReason } from '../api/index.js';
 import { CapstanError } from '../util/errors.js';
 
 /** QualifiedResource names a resource in messages: `pods`, `deployments.apps` (schema.GroupResource.String()). */
@@ -81,8 +81,9 @@ export class StatusError extends CapstanError {
     const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: e.errorBody(), field: e.field }));
     const agg = aggregateMessage(errs);
     const qualified = group === '' ? kind : `${kind}.${group}`;
-    const message = agg === '' ? `${qualified} "${name}" is invalid` : `${qualified} "${name}" is invalid: ${agg}`;
-    return new StatusError(422, 'Invalid', message, { name, group, kind, causes });
+    const message = agg === '' ? `${qualified} ${goQuote(name)} is invalid` : `${qualified} ${goQuote(name)} is invalid: ${agg}`;
+    // StatusDetails' name and group are omitempty: a review (no name) or a core kind sends none.
+    return new StatusError(422, 'Invalid', message, { ...(name === '' ? {} : { name }), ...(group === '' ? {} : { group }), kind, causes });
   }
 
   /** badRequest (400). */

@@ -17,11 +17,16 @@
  * by address and port and packs one subset per port, so replicas sharing one host on different ports (`capstan
  * up`) all appear. A replica stopping cleanly removes its lease and reconciles at once (kube's RemoveEndpoints).
  * With --endpoint-reconciler-type=none the Service is kept and the Endpoints are not.
+ *
+ * The Endpoints are copied into EndpointSlices as kube's EndpointsAdapter does (name `kubernetes`, label
+ * `kubernetes.io/service-name=kubernetes`, each address ready): one slice per subset, the first named
+ * `kubernetes`, the others `kubernetes-1`, `kubernetes-2` …, since a slice holds one set of ports.
  */
 import { isIP } from 'node:net';
-import { repackSubsets, type Endpoints, type EndpointSubset, type Service, type ServicePort } from '../api/index.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, repackSubsets, type EndpointSlice, type Endpoints, type EndpointSubset, type Service, type ServicePort } from '../api/index.js';
 import type { EtcdClient } from '../store/client/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
+import { CapstanError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { StatusError } from './errors.js';
 import type { RestHandlers } from './handlers.js';
@@ -61,8 +66,17 @@ export interface KubernetesServiceDeps {
   readonly client: EtcdClient;
   readonly services: ResourceType;
   readonly endpoints: ResourceType;
+  /** endpointSlices, when served, get copies of the Endpoints. */
+  readonly endpointSlices?: ResourceType;
   readonly clock: Clock;
   readonly log: Logger;
+}
+
+/** NoMasterLeasesError: the listing of master leases came back empty although this replica had just written its own. */
+export class NoMasterLeasesError extends CapstanError {
+  constructor() {
+    super('no master leases listed; refusing to erase every endpoint of the kubernetes service', 'NO_MASTER_LEASES', true);
+  }
 }
 
 /** RETRY_MS is how soon a round that failed (the store unreachable, a conflict) is tried again. */
@@ -99,6 +113,26 @@ export function endpointsCurrent(e: Endpoints, subsets: readonly EndpointSubset[
   return e.metadata.labels?.[SKIP_MIRROR_LABEL] === 'true' && JSON.stringify(e.subsets ?? []) === JSON.stringify(subsets);
 }
 
+/** sliceName is the name of the EndpointSlice of the i-th subset. */
+function sliceName(i: number): string {
+  return i === 0 ? KUBERNETES_SERVICE : `${KUBERNETES_SERVICE}-${i}`;
+}
+
+/** endpointSlicesFor are the EndpointSlices copying the subsets: one per subset, each address ready. */
+export function endpointSlicesFor(subsets: readonly EndpointSubset[]): EndpointSlice[] {
+  return subsets.map((s, i) => {
+    const ips = (s.addresses ?? []).map((a) => a.ip);
+    return {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: sliceName(i), namespace: 'default', labels: { [LABEL_SERVICE_NAME]: KUBERNETES_SERVICE } },
+      addressType: ips.length > 0 && ips.every((ip) => isIP(ip) === 6) ? 'IPv6' : 'IPv4',
+      endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+      ports: (s.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port })),
+    };
+  });
+}
+
 /** masterFromLease reads a master lease's value (an Endpoints with one address and port), or undefined. */
 export function masterFromLease(value: Buffer): MasterAddress | undefined {
   try {
@@ -112,8 +146,8 @@ export function masterFromLease(value: Buffer): MasterAddress | undefined {
   }
 }
 
-function info(verb: RequestInfo['verb'], resource: string, name: string): RequestInfo {
-  return { verb, group: '', version: 'v1', namespace: 'default', resource, subresource: '', name };
+function info(verb: RequestInfo['verb'], resource: string, name: string, group = ''): RequestInfo {
+  return { verb, group, version: 'v1', namespace: 'default', resource, subresource: '', name };
 }
 
 /** KubernetesServiceController: see the module comment. */
@@ -160,26 +194,37 @@ export class KubernetesServiceController {
   }
 
   /**
-   * stop ends the rounds and, when the Endpoints are reconciled, removes this replica's lease and reconciles
-   * once more, so clients stop being sent to it before it goes (bounded by a timeout).
+   * stop ends the rounds and, when the Endpoints are reconciled, removes this replica's lease and rewrites the
+   * Endpoints without it (again after a Conflict with another replica's write), so clients stop being sent to
+   * it before it goes. The round in flight and the removal together get STOP_TIMEOUT_MS, so an unreachable
+   * store cannot hold shutdown.
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
-    await this.round?.catch(() => undefined);
-    if (!this.opts.reconcileEndpoints) return;
-    let timeout: TimerHandle | undefined;
-    const removal = (async () => {
+    const work = (async () => {
+      await this.round?.catch(() => undefined);
+      if (!this.opts.reconcileEndpoints) return;
       await this.deps.client.delete(this.leaseKey);
-      await this.reconcileEndpoints();
+      for (;;) {
+        try {
+          await this.reconcileEndpoints(true);
+          return;
+        } catch (err) {
+          if (!(err instanceof StatusError && err.reason === 'Conflict')) throw err;
+        }
+      }
     })();
+    let timeout: TimerHandle | undefined;
     try {
-      await Promise.race([removal, new Promise<void>((resolve) => (timeout = this.deps.clock.setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+      await Promise.race([work, new Promise<void>((resolve) => (timeout = this.deps.clock.setTimeout(resolve, STOP_TIMEOUT_MS)))]);
     } catch (err) {
       this.log.warn({ err }, 'kubernetes service: could not remove this replica from the endpoints');
     } finally {
       timeout?.cancel();
+      // Past the deadline the removal may still fail (the client is about to close): nothing to report then.
+      work.catch(() => undefined);
     }
   }
 
@@ -218,19 +263,26 @@ export class KubernetesServiceController {
     await this.ignoring('Conflict', () => handlers.update(services, info('update', 'services', KUBERNETES_SERVICE), reset));
   }
 
-  private async reconcileEndpoints(): Promise<void> {
+  /**
+   * reconcileEndpoints rewrites the Endpoints (and their slices) from the live master leases. The Endpoints are
+   * read before the leases are listed, as kube's doReconcile: a replica that removed itself in between makes
+   * this write fail on its resourceVersion instead of putting it back. A Conflict means another replica wrote
+   * first and is left to the next round, unless conflicts is set (a stopping replica retries).
+   */
+  private async reconcileEndpoints(conflicts = false): Promise<void> {
     const { client, handlers, store, endpoints } = this.deps;
+    const current = await store.get(store.key('endpoints', 'default', KUBERNETES_SERVICE));
     const listed = await client.get(`${store.prefix}/masterleases/`, { prefix: true });
     const masters = listed.kvs.map((kv) => masterFromLease(kv.value)).filter((m): m is MasterAddress => m !== undefined);
     // The replica has just written its own lease: none at all means a bad listing (or the last replica is
     // leaving), and the Endpoints are left as they are rather than emptied.
     if (masters.length === 0) {
       if (this.stopped) return;
-      throw new Error('no master leases listed; refusing to erase every endpoint of the kubernetes service');
+      throw new NoMasterLeasesError();
     }
     const subsets = endpointsSubsets(masters);
-    const current = await store.get(store.key('endpoints', 'default', KUBERNETES_SERVICE));
     const existing = current?.obj as Endpoints | undefined;
+    await this.reconcileSlices(subsets);
     if (existing !== undefined && endpointsCurrent(existing, subsets)) return;
     this.log.info({ masters: masters.map((m) => `${m.ip}:${m.port}`) }, 'kubernetes service: resetting its endpoints');
     const labels = { ...existing?.metadata.labels, [SKIP_MIRROR_LABEL]: 'true' };
@@ -240,7 +292,37 @@ export class KubernetesServiceController {
       return;
     }
     const e: Endpoints = { ...existing, metadata: { ...existing.metadata, labels }, subsets };
-    await this.ignoring('Conflict', () => handlers.update(endpoints, info('update', 'endpoints', KUBERNETES_SERVICE), e));
+    const update = (): Promise<unknown> => handlers.update(endpoints, info('update', 'endpoints', KUBERNETES_SERVICE), e);
+    if (conflicts) await update();
+    else await this.ignoring('Conflict', update);
+  }
+
+  /** reconcileSlices writes the slices that copy subsets, and deletes the numbered ones no subset needs. */
+  private async reconcileSlices(subsets: readonly EndpointSubset[]): Promise<void> {
+    const { handlers, store, endpointSlices } = this.deps;
+    if (endpointSlices === undefined) return;
+    const want = endpointSlicesFor(subsets);
+    for (const slice of want) {
+      const name = slice.metadata.name!;
+      const current = await store.get(store.key('endpointslices', 'default', name));
+      const stored = current?.obj as EndpointSlice | undefined;
+      if (stored === undefined) {
+        await this.ignoring('AlreadyExists', () => handlers.create(endpointSlices, info('create', 'endpointslices', '', 'discovery.k8s.io'), slice));
+        continue;
+      }
+      const same = JSON.stringify([stored.metadata.labels, stored.addressType, stored.endpoints, stored.ports]) === JSON.stringify([slice.metadata.labels, slice.addressType, slice.endpoints, slice.ports]);
+      if (same) continue;
+      const next: EndpointSlice = { ...stored, metadata: { ...stored.metadata, labels: slice.metadata.labels! }, addressType: slice.addressType, endpoints: slice.endpoints, ports: slice.ports! };
+      await this.ignoring('Conflict', () => handlers.update(endpointSlices, info('update', 'endpointslices', name, 'discovery.k8s.io'), next));
+    }
+    const listed = await store.list({ prefix: store.listPrefix('endpointslices', 'default') + `${KUBERNETES_SERVICE}-` });
+    for (const item of listed.items) {
+      const slice = item.obj as EndpointSlice;
+      const m = /^kubernetes-(\d+)$/.exec(slice.metadata.name ?? '');
+      const ours = m !== null && slice.metadata.labels?.[LABEL_SERVICE_NAME] === KUBERNETES_SERVICE && slice.metadata.labels[LABEL_MANAGED_BY] === undefined;
+      if (!ours || Number(m[1]) < want.length) continue;
+      await this.ignoring('NotFound', () => handlers.delete(endpointSlices, info('delete', 'endpointslices', slice.metadata.name!, 'discovery.k8s.io'), {}));
+    }
   }
 
   /** ignoring runs a write whose failure for reason means another replica got there first: next round settles it. */

@@ -191,10 +191,20 @@ export class ApiServer {
       }
       const services = deps.registry.lookup('', 'v1', 'services');
       const endpoints = deps.registry.lookup('', 'v1', 'endpoints');
+      const endpointSlices = deps.registry.lookup('discovery.k8s.io', 'v1', 'endpointslices');
       if (cfg.kubernetesService !== undefined && listening.securePort !== undefined && services !== undefined && endpoints !== undefined) {
         const { address, ...opts } = cfg.kubernetesService;
         s.kubernetesService = new KubernetesServiceController(
-          { handlers: s.handlers, store: s.store, client: s.client, services, endpoints, clock: deps.clock, log: s.log },
+          {
+            handlers: s.handlers,
+            store: s.store,
+            client: s.client,
+            services,
+            endpoints,
+            ...(endpointSlices === undefined ? {} : { endpointSlices }),
+            clock: deps.clock,
+            log: s.log,
+          },
           { ...opts, self: { ip: address, port: listening.securePort } },
         );
         s.kubernetesService.start();

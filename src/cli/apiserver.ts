@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { TokenAuthenticator } from '../apiserver/authn.js';
-import { ApiServerConfigError, chooseAdvertiseAddress, resolveApiServerFlags, type ApiServerFlags } from '../apiserver/config.js';
+import { ApiServerConfigError, chooseAdvertiseAddress, defaultRouteInterface, resolveApiServerFlags, type ApiServerFlags } from '../apiserver/config.js';
 import { builtinRegistry } from '../apiserver/registry.js';
 import { ServiceAllocator } from '../apiserver/resources/service-allocation.js';
 import { ApiServer } from '../apiserver/server.js';
@@ -13,6 +13,15 @@ import { cryptoRandom } from '../util/random.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 import { untilShutdownSignal } from './signals.js';
+
+/** routeInterface is the interface of the default route, where the routing table can be read (Linux). */
+function routeInterface(): string | undefined {
+  try {
+    return defaultRouteInterface(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** API_SERVER_MAX_REQUEST_BYTES is kube-apiserver's limit on a request body (3 MiB). */
 const API_SERVER_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
@@ -52,10 +61,12 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
       let flags;
       let tokens;
       let tls;
+      let advertise: string | undefined;
       try {
         flags = resolveApiServerFlags(opts);
         tokens = flags.tokenAuthFile === undefined ? undefined : TokenAuthenticator.fromFile(flags.tokenAuthFile);
         tls = flags.secure === undefined ? undefined : { cert: readFileSync(flags.secure.certFile, 'utf8'), key: readFileSync(flags.secure.keyFile, 'utf8') };
+        advertise = flags.secure === undefined ? undefined : (flags.advertiseAddress ?? chooseAdvertiseAddress(flags.secure.host, networkInterfaces(), routeInterface()));
       } catch (err) {
         if (err instanceof ApiServerConfigError || err instanceof CapstanError) throw new CommandError(err.message, 'INVALID_CONFIG', 2);
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CommandError((err as Error).message, 'INVALID_CONFIG', 2);
@@ -82,7 +93,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
               : {
                   kubernetesService: {
                     serviceIP: new ServiceAllocator(flags.serviceRanges).kubernetesServiceIP,
-                    address: flags.advertiseAddress ?? chooseAdvertiseAddress(flags.secure.host, networkInterfaces()),
+                    address: advertise!,
                     reconcileEndpoints: flags.endpointReconciler === 'lease',
                     leaseTtlSeconds: flags.endpointReconcilerLeaseTtlSeconds,
                   },

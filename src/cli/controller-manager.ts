@@ -22,6 +22,8 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--node-startup-grace-period <duration>', 'how long a new node may go without posting a Ready condition (default 1m)')
     .option('--pod-eviction-timeout <duration>', 'accepted for compatibility; pods are evicted after their NoExecute tolerationSeconds (default 5m)')
     .option('--concurrent-endpoint-syncs <n>', 'services synced at once (default 5)')
+    .option('--concurrent-service-endpoint-syncs <n>', 'services whose EndpointSlices are synced at once (default 5)')
+    .option('--max-endpoints-per-slice <n>', 'endpoints in one EndpointSlice at most (default 100)')
     .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once (default 10)')
     .option('--concurrent-gc-syncs <n>', 'garbage collector workers (default 20)')
     .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')

@@ -6,10 +6,13 @@
  * expires. Real `capstan apiserver` processes with a short master lease TTL (2 s, rounds every 1.33 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Endpoints, Service } from '../../src/api/index.js';
-import { chooseAdvertiseAddress, resolveApiServerFlags } from '../../src/apiserver/config.js';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import type { EndpointSlice, Endpoints, Service } from '../../src/api/index.js';
+import { chooseAdvertiseAddress, defaultRouteInterface, resolveApiServerFlags } from '../../src/apiserver/config.js';
 import { endpointsCurrent, endpointsSubsets, masterFromLease, serviceNeedsReset, SKIP_MIRROR_LABEL } from '../../src/apiserver/kubernetes-service.js';
 import { generatePki } from '../../src/cli/launcher/pki.js';
+import { EtcdClient } from '../../src/store/client/index.js';
 import { freePorts } from '../../src/cli/launcher/processes.js';
 import { useStore } from '../compat/helpers/store.js';
 import { waitFor } from '../compat/helpers/wait.js';
@@ -53,11 +56,16 @@ describe('the kubernetes Service (pure parts)', () => {
     expect(masterFromLease(Buffer.from(JSON.stringify({ subsets: [{ addresses: [{ ip: 'x' }], ports: [{ port: 1 }] }] })))).toBeUndefined();
   });
 
-  it('advertises the bind address, else the first non-loopback IPv4; flags are checked', () => {
+  it('advertises the bind address, else the default route\'s IPv4, else the first non-loopback one; flags are checked', () => {
     const nic = (address: string, internal: boolean) => ({ address, internal, family: 'IPv4' as const, netmask: '255.0.0.0', mac: '00:00:00:00:00:00', cidr: null });
     expect(chooseAdvertiseAddress('10.1.2.3', {})).toBe('10.1.2.3');
     expect(chooseAdvertiseAddress('0.0.0.0', { lo: [nic('127.0.0.1', true)], eth0: [nic('192.168.1.9', false)] })).toBe('192.168.1.9');
-    expect(chooseAdvertiseAddress('0.0.0.0', { lo: [nic('127.0.0.1', true)] })).toBe('127.0.0.1');
+    // The default route's interface wins over the first one listed; with no usable address the flag is asked for.
+    expect(chooseAdvertiseAddress('0.0.0.0', { docker0: [nic('172.17.0.1', false)], eth0: [nic('192.168.1.9', false)] }, 'eth0')).toBe('192.168.1.9');
+    expect(() => chooseAdvertiseAddress('0.0.0.0', { lo: [nic('127.0.0.1', true)] })).toThrow(/set --advertise-address/);
+    const route = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\neth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n';
+    expect(defaultRouteInterface(route)).toBe('eth0');
+    expect(defaultRouteInterface('Iface\tDestination\n')).toBeUndefined();
     const base = { etcdServers: 'http://127.0.0.1:2379', secure: undefined, securePort: '0', insecurePort: '8080' };
     expect(resolveApiServerFlags(base)).toMatchObject({ endpointReconciler: 'lease', endpointReconcilerLeaseTtlSeconds: 15 });
     expect(() => resolveApiServerFlags({ ...base, advertiseAddress: '0.0.0.0' })).toThrow(/--advertise-address/);
@@ -74,9 +82,11 @@ describe('the kubernetes Service', () => {
   let portA = 0;
   let portB = 0;
   let flags: (port: number) => string[];
+  let caCert = '';
 
   beforeAll(async () => {
     const pki = await generatePki(dir.path, 'test-token');
+    caCert = pki.caCert;
     [portA, portB] = (await freePorts(2)) as [number, number];
     flags = (port) => ['--bind-address=127.0.0.1', `--secure-port=${port}`, `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--token-auth-file=${pki.tokenFile}`, '--endpoint-reconciler-lease-ttl=2s'];
     [a, b] = await Promise.all([startApiServer([store().endpoint], flags(portA)), startApiServer([store().endpoint], flags(portB))]);
@@ -108,6 +118,54 @@ describe('the kubernetes Service', () => {
     expect(ep.subsets?.every((s) => s.addresses?.length === 1 && s.addresses[0]!.ip === '127.0.0.1' && s.ports?.[0]?.name === 'https')).toBe(true);
   });
 
+  it('is not rewritten while both replicas renew their leases: replicas on different ports do not fight', async () => {
+    const client = new EtcdClient({ endpoints: [store().endpoint] });
+    try {
+      const before = (await rest<Endpoints>(a!.url, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes')).body.metadata.resourceVersion;
+      const leases = async (): Promise<number[]> => (await client.get('/registry/masterleases/', { prefix: true })).kvs.map((kv) => kv.modRevision);
+      const start = await leases();
+      expect(start).toHaveLength(2);
+      // Each replica renews its lease twice (two rounds each, 1.33 s apart).
+      await waitFor(async () => {
+        const now = await leases();
+        return now.length === 2 && now.every((rev) => rev > Math.max(...start)) ? true : undefined;
+      }, { what: 'two more rounds of both replicas', timeoutMs: 10_000, intervalMs: 100 });
+      await waitFor(async () => {
+        const now = await leases();
+        return now.every((rev) => rev > Math.max(...start) + 2) ? true : undefined;
+      }, { what: 'another round', timeoutMs: 10_000, intervalMs: 100 });
+      const after = (await rest<Endpoints>(a!.url, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes')).body.metadata.resourceVersion;
+      expect(after).toBe(before);
+      // The EndpointSlices copy the Endpoints: one per port, each address ready.
+      const slices = (await rest<{ items: EndpointSlice[] }>(a!.url, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes')).body.items;
+      expect(slices.map((s) => [s.metadata.name, s.ports?.[0]?.port, s.endpoints])).toEqual([
+        ['kubernetes', Math.min(portA, portB), [{ addresses: ['127.0.0.1'], conditions: { ready: true } }]],
+        ['kubernetes-1', Math.max(portA, portB), [{ addresses: ['127.0.0.1'], conditions: { ready: true } }]],
+      ]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('names the token\'s user in a SelfSubjectReview on the secure port', async () => {
+    const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: portA, path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', method: 'POST', ca: readFileSync(caCert), servername: 'localhost', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(201);
+    expect((JSON.parse(answer.text) as { status: unknown }).status).toEqual({ userInfo: { username: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] } });
+  });
+
   it('comes back when deleted, on the same address, and has its type and ports put back', async () => {
     expect((await rest(a!.url, 'DELETE', '/api/v1/namespaces/default/services/kubernetes')).status).toBe(200);
     const back = await waitFor(async () => {
@@ -127,8 +185,10 @@ describe('the kubernetes Service', () => {
   it('leaves a replica stopped cleanly out before it exits, and one killed with SIGKILL once its lease expires', async () => {
     await b!.stop();
     b = undefined;
-    // No waiting: the replica removed itself before it exited.
+    // No waiting: the replica removed itself (and its EndpointSlice) before it exited.
     expect(await ports()).toEqual([portA]);
+    const slices = (await rest<{ items: EndpointSlice[] }>(a!.url, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices')).body.items;
+    expect(slices.map((s) => [s.metadata.name, s.ports?.[0]?.port])).toEqual([['kubernetes', portA]]);
 
     const c = await startApiServer([store().endpoint], flags(portB));
     b = c;

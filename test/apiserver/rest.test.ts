@@ -58,7 +58,7 @@ describe('discovery', () => {
     const api = await rest<APIVersions>(base, 'GET', '/api');
     expect(api.body.versions).toEqual(['v1']);
     const groups = await rest<APIGroupList>(base, 'GET', '/apis');
-    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
+    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io']);
     // The reviews are create-only and, never stored, have no storage version hash.
     const authz = await rest<APIResourceList>(base, 'GET', '/apis/authorization.k8s.io/v1');
     expect(authz.body.resources.find((r) => r.name === 'selfsubjectaccessreviews')).toEqual({ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] });
@@ -642,11 +642,25 @@ describe('reviews', () => {
     expect(nobody.body.details?.causes?.map((c) => c.field)).toEqual(['spec.user']);
     const local = await rest<Status>(base, 'POST', `${AUTHZ}/namespaces/default/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'jane', resourceAttributes: { namespace: 'other', verb: 'get' } } });
     expect(local.body.details?.causes?.map((c) => [c.field, c.message])).toEqual([['spec.resourceAttributes.namespace', expect.stringMatching(/must match metadata\.namespace$/)]]);
+    const localPath = await rest<Status>(base, 'POST', `${AUTHZ}/namespaces/default/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'jane', nonResourceAttributes: { path: '/healthz', verb: 'get' } } });
+    expect(localPath.body.details?.causes?.map((c) => [c.field, c.message])).toEqual([['spec.nonResourceAttributes', expect.stringMatching(/disallowed on this kind of request$/)]]);
+    // Unnamed: the details carry no name (omitempty).
+    expect(none.body.details).toEqual({ group: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview', causes: [expect.objectContaining({ field: 'spec.resourceAttributes' })] });
+  });
+
+  it('answer a local access review in the namespace of its path', async () => {
+    const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { groups: ['devs'], resourceAttributes: { namespace: 'default', verb: 'list', resource: 'pods' } } };
+    const r = await rest<KubeObject & { status: unknown }>(base, 'POST', `${AUTHZ}/namespaces/default/localsubjectaccessreviews`, body);
+    expect(r.status).toBe(201);
+    expect(r.body.metadata).toEqual({ namespace: 'default', creationTimestamp: null });
+    expect(r.body.status).toEqual({ allowed: true });
   });
 
   it('list every action in a rules review, which needs a namespace; whoami names the insecure port\'s superuser', async () => {
     const rules = await rest<KubeObject & { status: unknown }>(base, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } });
     expect(rules.status).toBe(201);
+    // A fresh review, as kube answers it: the namespace asked about is not echoed.
+    expect((rules.body as unknown as { spec: unknown }).spec).toEqual({});
     expect(rules.body.status).toEqual({ resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false });
     const noNamespace = await rest<Status>(base, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: {} });
     expect([noNamespace.status, noNamespace.body.message]).toEqual([400, 'no namespace on request']);

@@ -62,19 +62,19 @@ TOKENS_CSV=$(printf "%s\n" \
   "$NODE_TOKEN_3,system:node:worker-3,system:node:worker-3,\"system:nodes\"")
 
 # cp-1
-serving_cert cp-1 "DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.21,IP:10.0.1.10,IP:127.0.0.1"
+serving_cert cp-1 "DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.21,IP:10.0.1.10,IP:127.0.0.1,IP:10.96.0.1"
 put_file cp-1 /etc/capstan/pki/tokens.csv "$TOKENS_CSV"
 put_file cp-1 /etc/capstan/pki/ca.crt "$(cat "$OUT/ca/ca.crt")"
 put_file cp-1 /etc/capstan/tokens/scheduler.token "$SCHEDULER_TOKEN"
 put_file cp-1 /etc/capstan/tokens/controller-manager.token "$CONTROLLER_MANAGER_TOKEN"
 # cp-2
-serving_cert cp-2 "DNS:cp-2,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.22,IP:10.0.1.10,IP:127.0.0.1"
+serving_cert cp-2 "DNS:cp-2,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.22,IP:10.0.1.10,IP:127.0.0.1,IP:10.96.0.1"
 put_file cp-2 /etc/capstan/pki/tokens.csv "$TOKENS_CSV"
 put_file cp-2 /etc/capstan/pki/ca.crt "$(cat "$OUT/ca/ca.crt")"
 put_file cp-2 /etc/capstan/tokens/scheduler.token "$SCHEDULER_TOKEN"
 put_file cp-2 /etc/capstan/tokens/controller-manager.token "$CONTROLLER_MANAGER_TOKEN"
 # cp-3
-serving_cert cp-3 "DNS:cp-3,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.23,IP:10.0.1.10,IP:127.0.0.1"
+serving_cert cp-3 "DNS:cp-3,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:10.0.1.23,IP:10.0.1.10,IP:127.0.0.1,IP:10.96.0.1"
 put_file cp-3 /etc/capstan/pki/tokens.csv "$TOKENS_CSV"
 put_file cp-3 /etc/capstan/pki/ca.crt "$(cat "$OUT/ca/ca.crt")"
 put_file cp-3 /etc/capstan/tokens/scheduler.token "$SCHEDULER_TOKEN"

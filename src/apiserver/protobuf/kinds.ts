@@ -39,6 +39,7 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
   },
   'autoscaling/v1': { Scale: 'k8s.io.api.autoscaling.v1.Scale' },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
+  'discovery.k8s.io/v1': { EndpointSlice: 'k8s.io.api.discovery.v1.EndpointSlice', EndpointSliceList: 'k8s.io.api.discovery.v1.EndpointSliceList' },
   'authorization.k8s.io/v1': {
     SelfSubjectAccessReview: `${AUTHORIZATION}.SelfSubjectAccessReview`,
     SelfSubjectRulesReview: `${AUTHORIZATION}.SelfSubjectRulesReview`,

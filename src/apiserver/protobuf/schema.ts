@@ -18,6 +18,7 @@ export const K8S_PROTO_FILES: readonly string[] = [
   'api/apps/v1/generated.proto',
   'api/autoscaling/v1/generated.proto',
   'api/coordination/v1/generated.proto',
+  'api/discovery/v1/generated.proto',
   'api/authorization/v1/generated.proto',
   'api/authentication/v1/generated.proto',
 ];

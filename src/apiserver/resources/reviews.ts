@@ -23,15 +23,20 @@ import { StatusError } from '../errors.js';
 import type { ResourceType, ReviewContext } from '../resource.js';
 import { defineResource } from './generic.js';
 
+/** present says a field is set: not absent and not JSON null. */
+function present<T>(v: T | undefined | null): v is T {
+  return v !== undefined && v !== null;
+}
+
 /** validateAccessSpec is ValidateSelfSubjectAccessReviewSpec: exactly one of the two kinds of attributes. */
 function validateAccessSpec(spec: SubjectAccessReviewSpec | undefined): FieldError[] {
   const path = FieldPath.root('spec');
   const resource = spec?.resourceAttributes;
   const nonResource = spec?.nonResourceAttributes;
-  if (resource !== undefined && resource !== null && nonResource !== undefined && nonResource !== null) {
+  if (present(resource) && present(nonResource)) {
     return [FieldError.invalid(path.child('nonResourceAttributes'), nonResource, 'cannot be specified in combination with resourceAttributes')];
   }
-  if ((resource === undefined || resource === null) && (nonResource === undefined || nonResource === null)) {
+  if (!present(resource) && !present(nonResource)) {
     return [FieldError.invalid(path.child('resourceAttributes'), null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified')];
   }
   return [];
@@ -72,51 +77,55 @@ function answered<T extends KubeObject>(review: T, creationTimestamp?: string): 
   return review;
 }
 
-const review = (kind: string, resource: string, group: string, namespaced: boolean, spec: Partial<ResourceType>): ResourceType =>
+const defineReview = (kind: string, resource: string, group: string, namespaced: boolean, spec: Partial<ResourceType>): ResourceType =>
   defineResource({ group, version: 'v1', kind, resource, namespaced, verbs: ['create'], ...spec });
 
-const selfSubjectAccessReviews = review('SelfSubjectAccessReview', 'selfsubjectaccessreviews', 'authorization.k8s.io', false, {
+const selfSubjectAccessReviews = defineReview('SelfSubjectAccessReview', 'selfsubjectaccessreviews', 'authorization.k8s.io', false, {
   validate: (o) => [...validateAccessSpec((o as SelfSubjectAccessReview).spec), ...emptyMetadata(o, 'must be empty')],
   review: (o) => answered(allowed(o as SelfSubjectAccessReview)),
 });
 
-const subjectAccessReviews = review('SubjectAccessReview', 'subjectaccessreviews', 'authorization.k8s.io', false, {
+const subjectAccessReviews = defineReview('SubjectAccessReview', 'subjectaccessreviews', 'authorization.k8s.io', false, {
   validate: (o) => [...validateSubjectAccessSpec((o as SubjectAccessReview).spec), ...emptyMetadata(o, 'must be empty')],
   review: (o) => answered(allowed(o as SubjectAccessReview)),
 });
 
-const localSubjectAccessReviews = review('LocalSubjectAccessReview', 'localsubjectaccessreviews', 'authorization.k8s.io', true, {
+const localSubjectAccessReviews = defineReview('LocalSubjectAccessReview', 'localsubjectaccessreviews', 'authorization.k8s.io', true, {
   validate: (o) => {
     const sar = o as SubjectAccessReview;
     const spec = sar.spec;
     const errs = validateSubjectAccessSpec(spec);
     errs.push(...emptyMetadata(o, 'must be empty except for namespace', ['namespace']));
     const ns = spec?.resourceAttributes?.namespace ?? '';
-    if (spec?.resourceAttributes !== undefined && spec.resourceAttributes !== null && ns !== (sar.metadata.namespace ?? '')) {
+    if (present(spec?.resourceAttributes) && ns !== (sar.metadata.namespace ?? '')) {
       errs.push(FieldError.invalid(FieldPath.root('spec', 'resourceAttributes', 'namespace'), ns, 'must match metadata.namespace'));
     }
-    if (spec?.nonResourceAttributes !== undefined && spec.nonResourceAttributes !== null) {
-      errs.push(FieldError.invalid(FieldPath.root('spec', 'nonResourceAttributes'), spec.nonResourceAttributes, 'disallowed on this kind of request'));
+    if (present(spec?.nonResourceAttributes)) {
+      errs.push(FieldError.invalid(FieldPath.root('spec', 'nonResourceAttributes'), spec!.nonResourceAttributes, 'disallowed on this kind of request'));
     }
     return errs;
   },
   review: (o) => answered(allowed(o as SubjectAccessReview)),
 });
 
-const selfSubjectRulesReviews = review('SelfSubjectRulesReview', 'selfsubjectrulesreviews', 'authorization.k8s.io', false, {
+const selfSubjectRulesReviews = defineReview('SelfSubjectRulesReview', 'selfsubjectrulesreviews', 'authorization.k8s.io', false, {
   review: (o) => {
-    const srr = o as SelfSubjectRulesReview;
-    if ((srr.spec?.namespace ?? '') === '') throw StatusError.badRequest('no namespace on request');
-    srr.status = {
-      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-      incomplete: false,
+    if (((o as SelfSubjectRulesReview).spec?.namespace ?? '') === '') throw StatusError.badRequest('no namespace on request');
+    // A fresh review, as kube's REST answers it: the spec asked about is not echoed.
+    const srr: SelfSubjectRulesReview = {
+      metadata: { creationTimestamp: null } as SelfSubjectRulesReview['metadata'],
+      spec: {},
+      status: {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        incomplete: false,
+      },
     };
-    return answered(srr);
+    return srr;
   },
 });
 
-const selfSubjectReviews = review('SelfSubjectReview', 'selfsubjectreviews', 'authentication.k8s.io', false, {
+const selfSubjectReviews = defineReview('SelfSubjectReview', 'selfsubjectreviews', 'authentication.k8s.io', false, {
   review: (o, ctx: ReviewContext) => {
     const ssr = o as SelfSubjectReview;
     const user = ctx.user;

@@ -16,6 +16,7 @@ import {
   serviceAccountTableConvertor,
 } from './printer-basic.js';
 import { endpointsTableConvertor } from './printer-endpoints.js';
+import { endpointSliceTableConvertor } from './printer-endpointslice.js';
 import { eventTableConvertor } from './printer-event.js';
 import { nodeTableConvertor } from './printer-node.js';
 import { podTableConvertor } from './printer-pod.js';
@@ -48,6 +49,7 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['apps/deployments', deploymentTableConvertor],
   ['apps/replicasets', replicaSetTableConvertor],
   ['coordination.k8s.io/leases', leaseTableConvertor],
+  ['discovery.k8s.io/endpointslices', endpointSliceTableConvertor],
 ]);
 
 /**

@@ -111,3 +111,14 @@ export const DESC_DEPLOYMENT = {
 /** DESC_LEASE_HOLDER is LeaseSpec.holderIdentity's swagger doc. */
 export const DESC_LEASE_HOLDER =
   'holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.';
+
+/** DESC_ENDPOINT_SLICE_ADDRESS_TYPE is EndpointSlice.addressType's swagger doc. */
+export const DESC_ENDPOINT_SLICE_ADDRESS_TYPE =
+  'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation. The following address types are currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.';
+
+/** DESC_ENDPOINT_SLICE_PORTS is EndpointSlice.ports' swagger doc. */
+export const DESC_ENDPOINT_SLICE_PORTS =
+  'ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a unique name. When ports is empty, it indicates that there are no defined ports. When a port is defined with a nil port value, it indicates "all ports". Each slice may include a maximum of 100 ports.';
+
+/** DESC_ENDPOINT_SLICE_ENDPOINTS is EndpointSlice.endpoints' swagger doc. */
+export const DESC_ENDPOINT_SLICE_ENDPOINTS = 'endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 endpoints.';

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { stringify as toYaml } from 'yaml';
+import { DEFAULT_SERVICE_RANGES, ServiceAllocator } from '../../apiserver/resources/service-allocation.js';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -65,6 +66,8 @@ export async function generatePki(dir: string, adminToken: string): Promise<Pki>
     { type: 'dns', value: 'kubernetes.default.svc.cluster.local' },
     { type: 'ip', value: '127.0.0.1' },
     { type: 'ip', value: '::1' },
+    // The `kubernetes` Service's cluster IP, as kubeadm's serving certificate has it.
+    { type: 'ip', value: new ServiceAllocator(DEFAULT_SERVICE_RANGES).kubernetesServiceIP },
   ];
   const server = await x509.X509CertificateGenerator.create({
     subject: 'CN=kube-apiserver',

@@ -39,6 +39,8 @@ export const SERVICE_ACCOUNTS = core('serviceaccounts', 'ServiceAccount');
 export const DEPLOYMENTS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true };
 /** REPLICA_SETS is apps/v1 replicasets (subresources status and scale). */
 export const REPLICA_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true };
+/** ENDPOINT_SLICES is discovery.k8s.io/v1 endpointslices. */
+export const ENDPOINT_SLICES: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
 /** LEASES is coordination.k8s.io/v1 leases. */
 export const LEASES: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
 

@@ -6,6 +6,7 @@ import type { Controller } from '../runtime/controller.js';
 import type { ControllerManagerOptions } from './controller-manager-options.js';
 import type { ControllerName } from './controller-names.js';
 import { endpointsController } from './endpoint/endpoints-controller.js';
+import { endpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
@@ -27,6 +28,7 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
       workers: 8,
     }),
   endpoint: (o) => endpointsController({ workers: o.concurrentEndpointSyncs }),
+  endpointslice: (o) => endpointSliceController({ workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice }),
   namespace: (o) => namespaceController({ workers: o.concurrentNamespaceSyncs, retryMs: 2_000 }),
   garbagecollector: (o) => garbageCollector({ workers: o.concurrentGcSyncs }),
   serviceaccount: (o) => serviceAccountsController({ workers: o.concurrentServiceAccountSyncs }),

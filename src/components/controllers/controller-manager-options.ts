@@ -16,6 +16,8 @@ export interface RawControllerManagerFlags {
   nodeStartupGracePeriod?: string;
   podEvictionTimeout?: string;
   concurrentEndpointSyncs?: string;
+  concurrentServiceEndpointSyncs?: string;
+  maxEndpointsPerSlice?: string;
   concurrentNamespaceSyncs?: string;
   concurrentGcSyncs?: string;
   concurrentReplicasetSyncs?: string;
@@ -31,6 +33,8 @@ export interface ControllerManagerOptions {
   readonly nodeStartupGracePeriodMs: number;
   readonly podEvictionTimeoutMs: number;
   readonly concurrentEndpointSyncs: number;
+  readonly concurrentServiceEndpointSyncs: number;
+  readonly maxEndpointsPerSlice: number;
   readonly concurrentNamespaceSyncs: number;
   readonly concurrentGcSyncs: number;
   readonly concurrentReplicaSetSyncs: number;
@@ -61,6 +65,8 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     nodeStartupGracePeriodMs: duration('node-startup-grace-period', raw.nodeStartupGracePeriod, '1m'),
     podEvictionTimeoutMs: duration('pod-eviction-timeout', raw.podEvictionTimeout, '5m'),
     concurrentEndpointSyncs: count('concurrent-endpoint-syncs', raw.concurrentEndpointSyncs, 5),
+    concurrentServiceEndpointSyncs: count('concurrent-service-endpoint-syncs', raw.concurrentServiceEndpointSyncs, 5),
+    maxEndpointsPerSlice: count('max-endpoints-per-slice', raw.maxEndpointsPerSlice, 100),
     concurrentNamespaceSyncs: count('concurrent-namespace-syncs', raw.concurrentNamespaceSyncs, 10),
     concurrentGcSyncs: count('concurrent-gc-syncs', raw.concurrentGcSyncs, 20),
     concurrentReplicaSetSyncs: count('concurrent-replicaset-syncs', raw.concurrentReplicasetSyncs, 5),

@@ -1,6 +1,6 @@
 /**
  * The controllers of `capstan controller-manager` (kube-controller-manager's): node lifecycle, endpoint,
- * namespace, garbage collector and service account here; ReplicaSet and Deployment in workloads/. Each is a
+ * endpointslice, namespace, garbage collector and service account here; ReplicaSet and Deployment in workloads/. Each is a
  * Controller run by the runtime while its replica leads; decisions are pure functions beside each shell.
  */
 export * from './controller-names.js';
@@ -15,6 +15,8 @@ export * from './nodelifecycle/taint-eviction.js';
 export * from './nodelifecycle/node-lifecycle-controller.js';
 export * from './endpoint/endpoint-subsets.js';
 export * from './endpoint/endpoints-controller.js';
+export * from './endpointslice/endpointslice-reconcile.js';
+export * from './endpointslice/endpointslice-controller.js';
 export * from './namespace/namespace-deletion.js';
 export * from './namespace/namespace-controller.js';
 export * from './garbagecollector/owner-graph.js';

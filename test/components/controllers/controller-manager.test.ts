@@ -1,13 +1,13 @@
 /**
  * `capstan controller-manager` against a real store and API server, every controller at work on short timings
  * (node monitor period 200 ms, grace period 2 s; the API server gives pods 2 s default NoExecute tolerations):
- * the default ServiceAccount appears in every namespace; Endpoints follow a Service's ready pods; a deleted
+ * the default ServiceAccount appears in every namespace; Endpoints and EndpointSlices follow a Service's pods; a deleted
  * namespace is emptied and removed; the garbage collector deletes in the background, in the foreground and
  * orphans; a node whose Lease stops being renewed goes Unknown, is tainted, its pods are marked not ready and
  * evicted by their tolerations (each with kube's Event), and is untainted once it reports Ready again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigMap, Endpoints, Event, KubeList, Lease, Namespace, Node, Pod, Service, ServiceAccount } from '../../../src/api/index.js';
+import type { ConfigMap, EndpointSlice, Endpoints, Event, KubeList, Lease, Namespace, Node, Pod, Service, ServiceAccount } from '../../../src/api/index.js';
 import { formatMicroTime, formatTime } from '../../../src/api/index.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
 import { rest } from '../../apiserver/helpers/rest.js';
@@ -105,6 +105,44 @@ describe('endpoint', () => {
     expect((await get<Endpoints>('/api/v1/namespaces/ep-test/endpoints/web'))!.metadata.resourceVersion).toBe(rv);
     expect((await rest(url(), 'DELETE', '/api/v1/namespaces/ep-test/services/web')).status).toBe(200);
     await waitFor(async () => ((await rest(url(), 'GET', '/api/v1/namespaces/ep-test/endpoints/web')).status === 404 ? true : undefined), { timeoutMs: 10_000, what: 'the Endpoints deleted with the Service' });
+  });
+});
+
+describe('endpointslice', () => {
+  const slicesOf = async (ns: string, svc: string): Promise<EndpointSlice[]> =>
+    (await get<KubeList<EndpointSlice>>(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${svc}`))?.items ?? [];
+
+  it('EndpointSlices follow the pods of a Service (conditions, owner, one slice rewritten per change) and go with it', async () => {
+    await createNamespace('eps-test');
+    const created = await rest<Service>(url(), 'POST', '/api/v1/namespaces/eps-test/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] } });
+    // Nothing selected yet: one empty placeholder slice.
+    const placeholder = await waitFor(async () => ((await slicesOf('eps-test', 'web')).length === 1 ? (await slicesOf('eps-test', 'web'))[0] : undefined), { timeoutMs: 10_000, what: 'the placeholder slice' });
+    expect([placeholder.endpoints, placeholder.ports, placeholder.metadata.name?.startsWith('web-')]).toEqual([[], [], true]);
+    expect(placeholder.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: created.body.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    await createPod('eps-test', 'a', { app: 'web' });
+    await createPod('eps-test', 'b', { app: 'web' });
+    await setPodStatus('eps-test', 'a', '10.2.0.1', true);
+    await setPodStatus('eps-test', 'b', '10.2.0.2', false);
+    const slice = await waitFor(async () => {
+      const all = await slicesOf('eps-test', 'web');
+      return all.length === 1 && all[0]!.endpoints?.length === 2 ? all[0] : undefined;
+    }, { timeoutMs: 10_000, what: 'one slice with both pods' });
+    // The placeholder was reused for the pods' port set: still one slice, now with the resolved port.
+    expect(slice.metadata.name).toBe(placeholder.metadata.name);
+    expect(slice.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 8080 }]);
+    expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
+    expect(slice.endpoints?.map((e) => [e.addresses[0], e.conditions, e.targetRef?.name])).toEqual([
+      ['10.2.0.1', { ready: true, serving: true, terminating: false }, 'a'],
+      ['10.2.0.2', { ready: false, serving: false, terminating: false }, 'b'],
+    ]);
+    // kubectl reads them: `get endpointslices` columns.
+    const table = await rest<{ rows: { cells: unknown[] }[] }>(url(), 'GET', '/apis/discovery.k8s.io/v1/namespaces/eps-test/endpointslices', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.body.rows.map((r) => r.cells.slice(0, 4))).toEqual([[slice.metadata.name, 'IPv4', '8080', '10.2.0.1,10.2.0.2']]);
+    expect((await rest(url(), 'DELETE', '/api/v1/namespaces/eps-test/services/web')).status).toBe(200);
+    await waitFor(async () => ((await slicesOf('eps-test', 'web')).length === 0 ? true : undefined), { timeoutMs: 10_000, what: 'the slices deleted with the Service' });
+    // Each write was one create, updates and one delete: never a second slice for one port set.
+    const actions = (await cm.journal()).filter((j) => j.action.endsWith('-endpointslice') && j.object.startsWith('eps-test/')).map((j) => j.action);
+    expect(actions.filter((a) => a === 'create-endpointslice')).toHaveLength(1);
   });
 });
 

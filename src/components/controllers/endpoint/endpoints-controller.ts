@@ -9,7 +9,7 @@ import type { DeepReadonly, Endpoints, Pod, Service } from '../../../api/index.j
 import { selectorFromSet } from '../../../api/index.js';
 import { isAlreadyExists, isNotFound } from '../../client/errors.js';
 import { NAMESPACE_INDEX, indexByNamespace } from '../../client/indexer.js';
-import { tombstoneObject } from '../../client/informer.js';
+import { tombstoneObject, type HandlerRegistration, type Informer } from '../../client/informer.js';
 import { ENDPOINTS, PODS, SERVICES } from '../../client/resource.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
@@ -35,28 +35,8 @@ export function endpointsController(opts: EndpointsControllerOptions): Controlle
       const endpoints = ctx.informers.informerFor<Endpoints>(ENDPOINTS);
       const queue = new WorkQueue<string>({ clock: ctx.clock });
 
-      const servicesOf = (pod: DeepReadonly<Pod>): void => {
-        const ns = pod.metadata.namespace ?? '';
-        for (const svc of services.cache.byIndex(NAMESPACE_INDEX, ns)) {
-          if (svc.spec?.selector === undefined) continue;
-          if (selectorFromSet(svc.spec.selector).matches(pod.metadata.labels ?? {})) queue.add(cacheKey(svc));
-        }
-      };
       const regs = [
-        services.addEventHandler({
-          onAdd: (s) => queue.add(cacheKey(s)),
-          onUpdate: (_o, s) => queue.add(cacheKey(s)),
-          onDelete: (s) => queue.add(cacheKey(tombstoneObject(s))),
-        }),
-        pods.addEventHandler({
-          onAdd: (p) => servicesOf(p),
-          onUpdate: (o, p) => {
-            if (!podEndpointChanged(o, p)) return;
-            servicesOf(o);
-            servicesOf(p);
-          },
-          onDelete: (p) => servicesOf(tombstoneObject(p)),
-        }),
+        ...enqueueServicesOnChange(services, pods, queue),
         endpoints.addEventHandler({
           onUpdate: (_o, e) => queue.add(cacheKey(e)),
           onDelete: (e) => queue.add(cacheKey(tombstoneObject(e))),
@@ -105,4 +85,32 @@ export function endpointsController(opts: EndpointsControllerOptions): Controlle
       }
     },
   };
+}
+
+/**
+ * enqueueServicesOnChange queues a Service's key when it changes and when a pod it selects comes, goes or
+ * changes in a way that can change its endpoints (the endpoint and endpointslice controllers' handlers).
+ */
+export function enqueueServicesOnChange(services: Informer<Service>, pods: Informer<Pod>, queue: WorkQueue<string>): HandlerRegistration[] {
+  const servicesOf = (pod: DeepReadonly<Pod>): void => {
+    for (const svc of services.cache.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
+      if (svc.spec?.selector !== undefined && selectorFromSet(svc.spec.selector).matches(pod.metadata.labels ?? {})) queue.add(cacheKey(svc));
+    }
+  };
+  return [
+    services.addEventHandler({
+      onAdd: (s) => queue.add(cacheKey(s)),
+      onUpdate: (_o, s) => queue.add(cacheKey(s)),
+      onDelete: (s) => queue.add(cacheKey(tombstoneObject(s))),
+    }),
+    pods.addEventHandler({
+      onAdd: (p) => servicesOf(p),
+      onUpdate: (o, p) => {
+        if (!podEndpointChanged(o, p)) return;
+        servicesOf(o);
+        servicesOf(p);
+      },
+      onDelete: (p) => servicesOf(tombstoneObject(p)),
+    }),
+  ];
 }
