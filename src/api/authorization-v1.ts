@@ -15,6 +15,9 @@ export interface ResourceAttributes {
   resource?: string;
   subresource?: string;
   name?: string;
+  /** fieldSelector and labelSelector limit a list or watch (kube 1.31+, alpha: carried, not judged). */
+  fieldSelector?: { rawSelector?: string; requirements?: { key: string; operator: string; values?: string[] }[] };
+  labelSelector?: { rawSelector?: string; requirements?: { key: string; operator: string; values?: string[] }[] };
 }
 
 /** NonResourceAttributes describe a request to a path outside the resource tree (`/healthz`). */
@@ -47,6 +50,7 @@ export interface SelfSubjectAccessReview extends KubeObject {
 export interface SubjectAccessReviewSpec extends SelfSubjectAccessReviewSpec {
   user?: string;
   groups?: string[];
+  extra?: Record<string, string[] | null>;
   uid?: string;
 }
 

@@ -217,6 +217,10 @@ function wellKnownToJson(kind: WellKnown, plan: MessagePlan, bytes: Uint8Array, 
       const s = (readFields(plan, bytes, path).get(1)?.at(-1) as string | undefined) ?? '';
       return s === '' ? '0' : s;
     }
+    case 'stringlist': {
+      const items = (readFields(plan, bytes, path).get(1) ?? []) as string[];
+      return items.length === 0 ? null : [...items];
+    }
     case 'fieldsv1': {
       const raw = readFields(plan, bytes, path).get(1)?.at(-1) as Uint8Array | undefined;
       if (raw === undefined || raw.length === 0) return null;
@@ -396,6 +400,11 @@ function writeWellKnownBody(w: protobuf.Writer, kind: WellKnown, v: unknown, pat
     }
     case 'fieldsv1':
       if (!absent) w.uint32(tag(1, WIRE_BYTES)).bytes(Buffer.from(JSON.stringify(v), 'utf8'));
+      return;
+    case 'stringlist':
+      if (absent) return;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(path, `expected a list of strings, got ${typeName(v)}`);
+      for (const item of v as string[]) w.uint32(tag(1, WIRE_BYTES)).string(item);
       return;
   }
 }

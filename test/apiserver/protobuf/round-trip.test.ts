@@ -412,6 +412,57 @@ const OBJECTS: readonly AnyObject[] = [
     metadata: meta('node-1', 'kube-node-lease', { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-1', uid: 'u-n' }] }),
     spec: { holderIdentity: '', leaseDurationSeconds: 40, renewTime: '1970-01-01T00:00:00.000000Z', strategy: 'OldestEmulationVersion', preferredHolder: 'capstan-2' },
   },
+  {
+    kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+    metadata: meta('web-x7k2p', 'default', { labels: { 'kubernetes.io/service-name': 'web' }, generateName: 'web-' }),
+    addressType: 'IPv4',
+    endpoints: [
+      { addresses: ['10.0.0.1'], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'u-1' }, nodeName: 'node-1', zone: 'zone-a' },
+      { addresses: ['10.0.0.2'], conditions: { ready: false }, hostname: 'web-2' },
+    ],
+    ports: [{ name: 'http', protocol: 'TCP', port: 8080, appProtocol: 'http' }, { name: '', protocol: 'UDP', port: 53 }],
+  },
+  {
+    kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+    metadata: meta('web-empty', 'default'),
+    addressType: 'IPv4',
+    endpoints: null,
+    ports: null,
+  },
+  {
+    kind: 'SubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: {
+      resourceAttributes: {
+        namespace: 'default',
+        verb: 'list',
+        resource: 'pods',
+        fieldSelector: { requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['node-1'] }] },
+        labelSelector: { rawSelector: 'app=web' },
+      },
+      user: 'jane',
+      groups: ['devs'],
+      extra: { 'scopes.example.com': ['read', 'write'], empty: null },
+      uid: 'u-jane',
+    },
+    status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "devs"' },
+  },
+  {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: {},
+    status: { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }], incomplete: false },
+  },
+  {
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: T1 },
+    status: { userInfo: { username: 'jane', uid: 'u-jane', groups: ['devs', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['JTI=abc'] } } },
+  },
 ];
 
 describe('protobuf round trip', () => {
