@@ -51,14 +51,15 @@ export class EventCorrelator {
   correlate(event: Event): Correlated | undefined {
     const now = this.clock.monotonic();
     const o = event.involvedObject;
-    const group = [event.source?.component ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion, event.type, event.reason].join('\u0000');
+    const group = [event.source?.component ?? '', event.source?.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion, event.type, event.reason].join('\u0000');
     if (!this.take(group, now)) return undefined;
     let record = this.similar.get(group);
     if (record === undefined || now - record.last > (this.opts.similarWindowMs ?? 600_000)) record = { messages: new Set(), last: now };
     record.messages.add(event.message ?? '');
     record.last = now;
     remember(this.similar, group, record);
-    if (record.messages.size < (this.opts.maxSimilar ?? 10)) return { event, key: `${group}\u0000${event.message ?? ''}` };
+    // Identical events (client-go's getEventKey) share the field path too: two containers' Started are two events.
+    if (record.messages.size < (this.opts.maxSimilar ?? 10)) return { event, key: `${group}\u0000${o.fieldPath ?? ''}\u0000${event.message ?? ''}` };
     // keep the set at its bound, as client-go's PopAny does
     record.messages.delete(event.message ?? '');
     return { event: { ...event, message: `${COMBINED_PREFIX}${event.message ?? ''}` }, key: group };

@@ -30,6 +30,15 @@ export interface EventRecorderOptions {
   readonly correlator?: CorrelatorOptions;
 }
 
+/**
+ * EventOrigin says more precisely where an event comes from: the host (a kubelet's node: source.host and
+ * reportingInstance) and the part of the object (a container: involvedObject.fieldPath `spec.containers{c}`).
+ */
+export interface EventOrigin {
+  readonly host?: string;
+  readonly fieldPath?: string;
+}
+
 interface Pending {
   readonly namespace: string;
   readonly key: string;
@@ -60,7 +69,7 @@ export class EventRecorder {
    * action is what the events.k8s.io recorder the scheduler uses fills in (Scheduling, Binding); the
    * controllers' legacy recorder leaves it out.
    */
-  record(object: DeepReadonly<KubeObject>, kind: GroupVersionKind, type: EventType, reason: string, message: string, action?: string): void {
+  record(object: DeepReadonly<KubeObject>, kind: GroupVersionKind, type: EventType, reason: string, message: string, action?: string, origin?: EventOrigin): void {
     if (this.stopped) return;
     if (this.queue.length >= (this.opts.maxQueued ?? 1000)) {
       this.dropped++;
@@ -81,14 +90,15 @@ export class EventRecorder {
         name,
         uid: object.metadata.uid ?? '',
         resourceVersion: object.metadata.resourceVersion ?? '',
+        ...(origin?.fieldPath === undefined ? {} : { fieldPath: origin.fieldPath }),
       },
       reason,
       message,
       type,
       ...(action === undefined ? {} : { action }),
-      source: { component: this.opts.component },
+      source: { component: this.opts.component, ...(origin?.host === undefined ? {} : { host: origin.host }) },
       reportingComponent: this.opts.component,
-      reportingInstance: this.opts.instance,
+      reportingInstance: origin?.host ?? this.opts.instance,
       firstTimestamp: formatTime(now),
       lastTimestamp: formatTime(now),
       eventTime: formatMicroTime(now),

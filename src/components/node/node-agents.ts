@@ -18,6 +18,9 @@
  *   rejected) and given an IP from its node's range, or — after a restart — adopted with the IP and start time
  *   its status already carries; then syncPod decides status writes (PUT pods/NAME/status) and deletion.
  *
+ * The kubelets' Events (kubelet-events.ts) go through one EventRecorder for the process: registration, container
+ * start and stop, admission rejections.
+ *
  * The pods of a Node that was deleted are left alone. /healthz fails (check `nodeLeases`) when any registered
  * node has not renewed its Lease for half the lease duration; /readyz waits for every node to be registered.
  */
@@ -27,6 +30,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Random } from '../../util/random.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
+import { EventRecorder } from '../client/event-recorder.js';
 import { Informer, tombstoneObject } from '../client/informer.js';
 import { listWatchFor } from '../client/reflector.js';
 import { LEASES, NODES, PODS } from '../client/resource.js';
@@ -38,12 +42,16 @@ import type { Journal } from '../runtime/journal.js';
 import { admitPod } from './admission.js';
 import { leaseRenewIntervalMs, leaseWorkers, podWorkers, type NodeAgentConfig } from './config.js';
 import { HollowNode, hollowNodeSpecs, renewalLag } from './hollow-node.js';
+import { containersStartedEvents, containersStoppingEvents, nodeEvents, rejectedEvents, type KubeletEvent } from './kubelet-events.js';
 import { NodeAgentMetrics } from './metrics.js';
 import { newNodeLease, NODE_LEASE_NAMESPACE, renewedLease } from './node-lease.js';
 import { desiredNodeStatus, newNode, nodeLabels, nodeLabelsMissing, shouldPostNodeStatus } from './node-status.js';
 import { cidrContains, parseCIDR } from './pod-cidr.js';
 import type { PodRuntime } from './pod-status.js';
 import { runningAt, syncPod } from './pod-sync.js';
+
+const NODE_KIND = { group: '', version: 'v1', kind: 'Node' };
+const POD_KIND = { group: '', version: 'v1', kind: 'Pod' };
 
 /** BOUND_PODS_FIELD_SELECTOR selects every pod bound to some node. */
 export const BOUND_PODS_FIELD_SELECTOR = 'spec.nodeName!=';
@@ -81,6 +89,8 @@ interface RunState {
   readonly nodeQueue: WorkQueue<string>;
   readonly leaseQueue: WorkQueue<string>;
   readonly podQueue: WorkQueue<string>;
+  /** events writes the kubelets' Events (kubelet-events.ts): few workers, a bounded queue, dropped beyond it. */
+  readonly events: EventRecorder;
 }
 
 /** NodeAgents is the work of `capstan node`: see the module comment. */
@@ -164,6 +174,7 @@ export class NodeAgents implements Controller {
       nodeQueue: new WorkQueue<string>({ clock: ctx.clock }),
       leaseQueue: new WorkQueue<string>({ clock: ctx.clock }),
       podQueue: new WorkQueue<string>({ clock: ctx.clock }),
+      events: new EventRecorder({ client: ctx.client, clock: ctx.clock, log, component: 'kubelet', instance: ctx.identity, signal }),
     };
     this.state = s;
 
@@ -246,7 +257,11 @@ export class NodeAgents implements Controller {
     s.journal.record('register-node', node.name);
     const cached = s.nodeInformer.hasSynced() ? s.nodeInformer.cache.get(node.name) : undefined;
     const registered = cached === undefined ? await this.createNode(s, node) : await this.reuseNode(s, node, deepCopy<Node>(cached));
+    const created = node.lastReportAt !== undefined;
     node.uid = registered.metadata.uid ?? '';
+    // The kubelet's nodeRef names the node and uses the name as its UID.
+    const nodeRef = { metadata: { name: node.name, uid: node.name } };
+    for (const e of nodeEvents(node.name, created)) s.events.record(nodeRef, NODE_KIND, e.type, e.reason, e.message, undefined, { host: node.name });
     // Renewals are judged from the first registration on: a thousand nodes take a while to register.
     if (node.renewals === 0) node.lastRenewAt = s.clock.monotonic();
     this.metrics.registrations.inc();
@@ -387,6 +402,7 @@ export class NodeAgents implements Controller {
     const rejection = admitPod(node.spec.capacity, admitted, pod);
     if (rejection !== undefined) {
       s.journal.record('reject-pod', key, { node: node.name, reason: rejection.reason });
+      this.recordPodEvents(s, pod, node.name, rejectedEvents(rejection));
       this.metrics.podsRejected.inc({ reason: rejection.reason });
       return { ...base, podIP: '', rejected: rejection };
     }
@@ -430,6 +446,9 @@ export class NodeAgents implements Controller {
       node.pods.add(key);
     }
     const decision = syncPod(pod, rt, s.clock.now(), this.config);
+    if (decision.runtime.stoppingSince !== undefined && rt.stoppingSince === undefined && rt.rejected === undefined) {
+      this.recordPodEvents(s, pod, node.name, containersStoppingEvents(pod));
+    }
     this.runtimes.set(key, decision.runtime);
     if (decision.status !== undefined) {
       // Only serialized, never changed: the cached pod with the new status, not a deep copy of it.
@@ -437,7 +456,10 @@ export class NodeAgents implements Controller {
       try {
         this.written.set(key, { pod: await s.client.updateStatus<Pod>(PODS, next), replaced: pod.metadata.resourceVersion });
         this.metrics.podStatusWrites.inc({ result: 'ok' });
-        if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') this.metrics.podsStarted.inc();
+        if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') {
+          this.metrics.podsStarted.inc();
+          this.recordPodEvents(s, pod, node.name, containersStartedEvents(pod));
+        }
       } catch (err) {
         this.metrics.podStatusWrites.inc({ result: 'error' });
         if (isNotFound(err)) return;
@@ -452,6 +474,10 @@ export class NodeAgents implements Controller {
     }
     if (decision.delete) await this.deletePod(s, pod);
     if (decision.requeueAfterMs !== undefined) s.podQueue.addAfter(key, decision.requeueAfterMs);
+  }
+
+  private recordPodEvents(s: RunState, pod: DeepReadonly<Pod>, node: string, events: readonly KubeletEvent[]): void {
+    for (const e of events) s.events.record(pod, POD_KIND, e.type, e.reason, e.message, undefined, { host: node, ...(e.fieldPath === undefined ? {} : { fieldPath: e.fieldPath }) });
   }
 
   private async deletePod(s: RunState, pod: DeepReadonly<Pod>): Promise<void> {

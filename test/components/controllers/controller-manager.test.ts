@@ -300,6 +300,7 @@ describe('nodelifecycle', () => {
         involvedObject: { kind: 'Node', apiVersion: 'v1', name: 'hollow-1', uid: n.metadata.uid },
       });
       expect((await one('default', 'hollow-1', 'NodeNotReady')).involvedObject.namespace).toBeUndefined();
+      expect(await one('default', 'hollow-1', 'RegisteredNode')).toMatchObject({ type: 'Normal', count: 1, message: 'Node hollow-1 event: Registered Node hollow-1 in Controller', source: { component: 'node-controller' } });
       expect(await one('nl', 'forever', 'NodeNotReady')).toMatchObject({ type: 'Warning', message: 'Node is not ready', involvedObject: { kind: 'Pod', namespace: 'nl', name: 'forever' } });
       for (const p of ['at-once', 'default-tol']) {
         expect(await one('nl', p, 'TaintManagerEviction')).toMatchObject({ type: 'Normal', count: 1, message: `Marking for deletion Pod nl/${p}`, source: { component: 'taint-eviction-controller' } });

@@ -5,13 +5,14 @@
  * node's /24 and turns Ready; one that asks for more CPU than the node has is rejected (OutOfcpu); a graceful
  * delete (30 s) removes the pod once its containers have stopped, long before the grace period; a deleted
  * Node is registered again and its Lease re-pointed at it; kill -9 stops
- * the renewals; a restart reuses the Nodes (same UIDs) and renews again. kubectl shows the nodes Ready.
+ * the renewals; a restart reuses the Nodes (same UIDs) and renews again. kubectl shows the nodes Ready. The
+ * kubelet's Events are written: the nodes' registration, the containers' start and stop, the rejection.
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lease, Node, Pod } from '../../../src/api/index.js';
-import { LEASES, NODES, PODS } from '../../../src/components/client/resource.js';
+import type { Event, Lease, Node, Pod } from '../../../src/api/index.js';
+import { EVENTS, LEASES, NODES, PODS } from '../../../src/components/client/resource.js';
 import { RestClient } from '../../../src/components/client/rest-client.js';
 import { isNotFound } from '../../../src/components/client/errors.js';
 import { kubectl, useApiServer } from '../../apiserver/helpers/apiserver.js';
@@ -144,7 +145,38 @@ describe('capstan node --count 3', () => {
       }
     }, { timeoutMs: 10_000, intervalMs: 50, what: 'the deleted pod to go' });
     expect(Date.now() - t0).toBeLessThan(5_000);
+
+    // The kubelet's Events on the pod's container: started (Pulled, Created, Started), then stopped (Killing).
+    const events = await waitFor(async () => {
+      const list = await client.list<Event>(EVENTS, 'default', { fieldSelector: `involvedObject.name=web,involvedObject.uid=${running.metadata.uid!}` });
+      return list.items.length >= 4 ? list.items : undefined;
+    }, { timeoutMs: 10_000, what: 'the pod\'s four kubelet events' });
+    expect(events.map((e) => [e.reason, e.message, e.involvedObject.fieldPath, e.source, e.type])).toEqual([
+      ['Pulled', 'Container image "nginx:1.27" already present on machine', 'spec.containers{nginx}', { component: 'kubelet', host: 'hollow-node-1' }, 'Normal'],
+      ['Created', 'Created container nginx', 'spec.containers{nginx}', { component: 'kubelet', host: 'hollow-node-1' }, 'Normal'],
+      ['Started', 'Started container nginx', 'spec.containers{nginx}', { component: 'kubelet', host: 'hollow-node-1' }, 'Normal'],
+      ['Killing', 'Stopping container nginx', 'spec.containers{nginx}', { component: 'kubelet', host: 'hollow-node-1' }, 'Normal'],
+    ]);
+    expect(events[0]!.reportingInstance).toBe('hollow-node-1');
   }, 30_000);
+
+  it('writes the kubelet\'s Events of each node\'s registration', async () => {
+    const events = await waitFor(async () => {
+      const list = await client.list<Event>(EVENTS, 'default', { fieldSelector: 'involvedObject.kind=Node,involvedObject.name=hollow-node-0' });
+      return list.items.length >= 6 ? list.items : undefined;
+    }, { timeoutMs: 10_000, what: 'six node events' });
+    expect(events.map((e) => [e.reason, e.message])).toEqual([
+      ['Starting', 'Starting kubelet.'],
+      ['NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods'],
+      ['NodeHasSufficientMemory', 'Node hollow-node-0 status is now: NodeHasSufficientMemory'],
+      ['NodeHasNoDiskPressure', 'Node hollow-node-0 status is now: NodeHasNoDiskPressure'],
+      ['NodeHasSufficientPID', 'Node hollow-node-0 status is now: NodeHasSufficientPID'],
+      ['NodeReady', 'Node hollow-node-0 status is now: NodeReady'],
+    ]);
+    // The kubelet's nodeRef: the node by name, with the name as UID, no namespace.
+    expect(events[0]!.involvedObject).toMatchObject({ kind: 'Node', name: 'hollow-node-0', uid: 'hollow-node-0' });
+    expect(events[0]!.involvedObject.namespace).toBeUndefined();
+  });
 
   it('rejects a pod that does not fit (OutOfcpu)', async () => {
     const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big', namespace: 'default' }, spec: { nodeName: 'hollow-node-2', containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '3' } } }] } };
@@ -154,6 +186,8 @@ describe('capstan node --count 3', () => {
       return p.status?.phase === 'Failed' ? p : undefined;
     }, { timeoutMs: 10_000, what: 'the pod to be rejected' });
     expect(failed.status).toMatchObject({ reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000" });
+    const warning = await waitFor(async () => (await client.list<Event>(EVENTS, 'default', { fieldSelector: 'involvedObject.name=big' })).items[0], { timeoutMs: 10_000, what: 'the rejection event' });
+    expect([warning.type, warning.reason, warning.source?.host]).toEqual(['Warning', 'OutOfcpu', 'hollow-node-2']);
     await client.delete(PODS, 'default', 'big');
     await waitFor(async () => ((await client.list<Pod>(PODS, 'default')).items.some((p) => p.metadata.name === 'big') ? undefined : true), { timeoutMs: 10_000, what: 'the rejected pod to go' });
   }, 30_000);

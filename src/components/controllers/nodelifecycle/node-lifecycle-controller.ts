@@ -10,9 +10,11 @@
  * - the NoExecute taint manager deletes pods that do not tolerate a node's NoExecute taints, at once or when
  *   their tolerationSeconds run out (journal `evict-pod`).
  *
- * It writes kube's Events: NodeNotReady on a node whose Ready leaves True ("Node node-1 status is now:
- * NodeNotReady") and on each pod it marks not ready ("Node is not ready"), and TaintManagerEviction on a pod
- * it evicts ("Marking for deletion Pod default/web-1").
+ * It writes kube's Events: RegisteredNode ("Node node-1 event: Registered Node node-1 in Controller") on each
+ * node it starts monitoring (again after a change of leader, as kube's) and RemovingNode on one deleted;
+ * NodeNotReady on a node whose Ready leaves True ("Node node-1 status is now: NodeNotReady") and on each pod it
+ * marks not ready ("Node is not ready"); and TaintManagerEviction on a pod it evicts ("Marking for deletion Pod
+ * default/web-1").
  *
  * Taints go on at once rather than through kube's per-zone eviction rate limiter (--node-eviction-rate).
  */
@@ -74,7 +76,11 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
           onUpdate: (o, n) => {
             if (JSON.stringify(o.spec?.taints ?? []) !== JSON.stringify(n.spec?.taints ?? [])) enqueueNodePods(n.metadata.name ?? '');
           },
-          onDelete: (n) => health.delete(tombstoneObject(n).metadata.name ?? ''),
+          onDelete: (n) => {
+            const gone = tombstoneObject(n);
+            const name = gone.metadata.name ?? '';
+            if (health.delete(name)) events.record(gone, NODES, 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
+          },
         }),
       ];
 
@@ -123,6 +129,8 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         const name = node.metadata.name ?? '';
         const lease = leases.cache.get(`${NODE_LEASE_NAMESPACE}/${name}`);
         const now = ctx.clock.now();
+        // A node this term has not monitored yet is registered in the controller (kube's classifyNodes: added).
+        if (!health.has(name)) events.record(node, NODES, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
         const r = tryUpdateNodeHealth(health.get(name), node, lease, now, opts);
         health.set(name, r.health);
         let current: DeepReadonly<Node> = node;

@@ -1,0 +1,59 @@
+/**
+ * The Events a hollow kubelet writes, as the kubelet words them (pure: the shell records them through an
+ * EventRecorder with component `kubelet` and the node as source host):
+ *
+ * - on the node when its agent registers it: `Starting` "Starting kubelet.", `NodeAllocatableEnforced` "Updated
+ *   Node Allocatable limit across pods" and, for a Node it created, the condition events "Node N status is now:
+ *   NodeHasSufficientMemory" (and NodeHasNoDiskPressure, NodeHasSufficientPID, NodeReady); the involved object is
+ *   the node by name, with the name as UID, as the kubelet's nodeRef;
+ * - on each container when the pod's simulated containers start: `Pulled` "Container image "I" already present
+ *   on machine", `Created` "Created container C", `Started` "Started container C"; when they are stopped for a
+ *   deletion: `Killing` "Stopping container C" (involvedObject.fieldPath `spec.containers{C}`);
+ * - on a pod refused at admission: a warning with the rejection's reason (`OutOfcpu` …) and message.
+ */
+import type { DeepReadonly, EventType, Pod } from '../../api/index.js';
+
+/** KubeletEvent is one event to record: on the pod (or node), maybe on one of its containers. */
+export interface KubeletEvent {
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+  /** fieldPath names the container (`spec.containers{c}`), when the event is about one. */
+  readonly fieldPath?: string;
+}
+
+/** nodeEvents are the events of a node's registration; created says the agent created the Node (not a restart). */
+export function nodeEvents(node: string, created: boolean): KubeletEvent[] {
+  const status = (s: string): KubeletEvent => ({ type: 'Normal', reason: s, message: `Node ${node} status is now: ${s}` });
+  const always: KubeletEvent[] = [
+    { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' },
+    { type: 'Normal', reason: 'NodeAllocatableEnforced', message: 'Updated Node Allocatable limit across pods' },
+  ];
+  return created ? [...always, status('NodeHasSufficientMemory'), status('NodeHasNoDiskPressure'), status('NodeHasSufficientPID'), status('NodeReady')] : always;
+}
+
+function containers(pod: DeepReadonly<Pod>): readonly { readonly name: string; readonly image?: string | undefined }[] {
+  return pod.spec?.containers ?? [];
+}
+
+/** containersStartedEvents are the events of a pod whose containers have just started. */
+export function containersStartedEvents(pod: DeepReadonly<Pod>): KubeletEvent[] {
+  return containers(pod).flatMap((c) => {
+    const fieldPath = `spec.containers{${c.name}}`;
+    return [
+      { type: 'Normal' as const, reason: 'Pulled', message: `Container image "${c.image ?? ''}" already present on machine`, fieldPath },
+      { type: 'Normal' as const, reason: 'Created', message: `Created container ${c.name}`, fieldPath },
+      { type: 'Normal' as const, reason: 'Started', message: `Started container ${c.name}`, fieldPath },
+    ];
+  });
+}
+
+/** containersStoppingEvents are the events of a pod whose containers are being stopped for its deletion. */
+export function containersStoppingEvents(pod: DeepReadonly<Pod>): KubeletEvent[] {
+  return containers(pod).map((c) => ({ type: 'Normal', reason: 'Killing', message: `Stopping container ${c.name}`, fieldPath: `spec.containers{${c.name}}` }));
+}
+
+/** rejectedEvents is the warning of a pod refused at admission. */
+export function rejectedEvents(rejection: { readonly reason: string; readonly message: string }): KubeletEvent[] {
+  return [{ type: 'Warning', reason: rejection.reason, message: rejection.message }];
+}
