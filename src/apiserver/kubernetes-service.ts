@@ -282,19 +282,24 @@ export class KubernetesServiceController {
     }
     const subsets = endpointsSubsets(masters);
     const existing = current?.obj as Endpoints | undefined;
-    await this.reconcileSlices(subsets);
-    if (existing !== undefined && endpointsCurrent(existing, subsets)) return;
-    this.log.info({ masters: masters.map((m) => `${m.ip}:${m.port}`) }, 'kubernetes service: resetting its endpoints');
-    const labels = { ...existing?.metadata.labels, [SKIP_MIRROR_LABEL]: 'true' };
-    if (existing === undefined) {
-      const e: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: KUBERNETES_SERVICE, namespace: 'default', labels }, subsets };
-      await this.ignoring('AlreadyExists', () => handlers.create(endpoints, info('create', 'endpoints', ''), e));
+    // The slices follow the Endpoints only once these are written (kube's EndpointsAdapter): a write that lost to
+    // another replica's must not leave its stale view in the slices either.
+    if (existing !== undefined && endpointsCurrent(existing, subsets)) {
+      await this.reconcileSlices(subsets);
       return;
     }
-    const e: Endpoints = { ...existing, metadata: { ...existing.metadata, labels }, subsets };
-    const update = (): Promise<unknown> => handlers.update(endpoints, info('update', 'endpoints', KUBERNETES_SERVICE), e);
-    if (conflicts) await update();
-    else await this.ignoring('Conflict', update);
+    this.log.info({ masters: masters.map((m) => `${m.ip}:${m.port}`) }, 'kubernetes service: resetting its endpoints');
+    const labels = { ...existing?.metadata.labels, [SKIP_MIRROR_LABEL]: 'true' };
+    let written: boolean;
+    if (existing === undefined) {
+      const e: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: KUBERNETES_SERVICE, namespace: 'default', labels }, subsets };
+      written = await this.ignoring('AlreadyExists', () => handlers.create(endpoints, info('create', 'endpoints', ''), e));
+    } else {
+      const e: Endpoints = { ...existing, metadata: { ...existing.metadata, labels }, subsets };
+      const update = (): Promise<unknown> => handlers.update(endpoints, info('update', 'endpoints', KUBERNETES_SERVICE), e);
+      written = conflicts ? (await update(), true) : await this.ignoring('Conflict', update);
+    }
+    if (written) await this.reconcileSlices(subsets);
   }
 
   /** reconcileSlices writes the slices that copy subsets, and deletes the numbered ones no subset needs. */
@@ -312,6 +317,12 @@ export class KubernetesServiceController {
       }
       const same = JSON.stringify([stored.metadata.labels, stored.addressType, stored.endpoints, stored.ports]) === JSON.stringify([slice.metadata.labels, slice.addressType, slice.endpoints, slice.ports]);
       if (same) continue;
+      if (stored.addressType !== slice.addressType) {
+        // The address type is immutable: the slice is replaced, as kube's EndpointsAdapter does.
+        await this.ignoring('NotFound', () => handlers.delete(endpointSlices, info('delete', 'endpointslices', name, 'discovery.k8s.io'), {}));
+        await this.ignoring('AlreadyExists', () => handlers.create(endpointSlices, info('create', 'endpointslices', '', 'discovery.k8s.io'), slice));
+        continue;
+      }
       const next: EndpointSlice = { ...stored, metadata: { ...stored.metadata, labels: slice.metadata.labels! }, addressType: slice.addressType, endpoints: slice.endpoints, ports: slice.ports! };
       await this.ignoring('Conflict', () => handlers.update(endpointSlices, info('update', 'endpointslices', name, 'discovery.k8s.io'), next));
     }
@@ -325,12 +336,17 @@ export class KubernetesServiceController {
     }
   }
 
-  /** ignoring runs a write whose failure for reason means another replica got there first: next round settles it. */
-  private async ignoring(reason: string, write: () => Promise<unknown>): Promise<void> {
+  /**
+   * ignoring runs a write whose failure for reason means another replica got there first (next round settles
+   * it); it says whether the write was done.
+   */
+  private async ignoring(reason: string, write: () => Promise<unknown>): Promise<boolean> {
     try {
       await write();
+      return true;
     } catch (err) {
       if (!(err instanceof StatusError && err.reason === reason)) throw err;
+      return false;
     }
   }
 }

@@ -11,7 +11,7 @@
  *   deletion: `Killing` "Stopping container C" (involvedObject.fieldPath `spec.containers{C}`);
  * - on a pod refused at admission: a warning with the rejection's reason (`OutOfcpu` …) and message.
  */
-import type { DeepReadonly, EventType, Pod } from '../../api/index.js';
+import { goQuote, type DeepReadonly, type EventType, type Pod } from '../../api/index.js';
 
 /** KubeletEvent is one event to record: on the pod (or node), maybe on one of its containers. */
 export interface KubeletEvent {
@@ -41,7 +41,7 @@ export function containersStartedEvents(pod: DeepReadonly<Pod>): KubeletEvent[] 
   return containers(pod).flatMap((c) => {
     const fieldPath = `spec.containers{${c.name}}`;
     return [
-      { type: 'Normal' as const, reason: 'Pulled', message: `Container image "${c.image ?? ''}" already present on machine`, fieldPath },
+      { type: 'Normal' as const, reason: 'Pulled', message: `Container image ${goQuote(c.image ?? '')} already present on machine`, fieldPath },
       { type: 'Normal' as const, reason: 'Created', message: `Created container ${c.name}`, fieldPath },
       { type: 'Normal' as const, reason: 'Started', message: `Started container ${c.name}`, fieldPath },
     ];

@@ -51,6 +51,8 @@ import type { PodRuntime } from './pod-status.js';
 import { runningAt, syncPod } from './pod-sync.js';
 
 const NODE_KIND = { group: '', version: 'v1', kind: 'Node' };
+/** STARTUP_REASONS are the node events of a kubelet's start, written once per process. */
+const STARTUP_REASONS = new Set(['Starting', 'NodeAllocatableEnforced']);
 const POD_KIND = { group: '', version: 'v1', kind: 'Pod' };
 
 /** BOUND_PODS_FIELD_SELECTOR selects every pod bound to some node. */
@@ -112,6 +114,8 @@ export class NodeAgents implements Controller {
    */
   private readonly written = new Map<string, { readonly pod: DeepReadonly<Pod>; readonly replaced: string | undefined }>();
   private state: RunState | undefined;
+  /** started holds the nodes whose kubelet start this process has reported (once, as a kubelet per process). */
+  private readonly started = new Set<string>();
 
   constructor(opts: NodeAgentsOptions) {
     this.config = opts.config;
@@ -256,12 +260,13 @@ export class NodeAgents implements Controller {
   private async register(s: RunState, node: HollowNode): Promise<void> {
     s.journal.record('register-node', node.name);
     const cached = s.nodeInformer.hasSynced() ? s.nodeInformer.cache.get(node.name) : undefined;
-    const registered = cached === undefined ? await this.createNode(s, node) : await this.reuseNode(s, node, deepCopy<Node>(cached));
-    const created = node.lastReportAt !== undefined;
+    const { node: registered, created } = cached === undefined ? await this.createNode(s, node) : { node: await this.reuseNode(s, node, deepCopy<Node>(cached)), created: false };
     node.uid = registered.metadata.uid ?? '';
-    // The kubelet's nodeRef names the node and uses the name as its UID.
+    // The kubelet's nodeRef names the node and uses the name as its UID; it starts once per process.
     const nodeRef = { metadata: { name: node.name, uid: node.name } };
-    for (const e of nodeEvents(node.name, created)) s.events.record(nodeRef, NODE_KIND, e.type, e.reason, e.message, undefined, { host: node.name });
+    const events = nodeEvents(node.name, created).filter((e) => !this.started.has(node.name) || !STARTUP_REASONS.has(e.reason));
+    this.started.add(node.name);
+    for (const e of events) s.events.record(nodeRef, NODE_KIND, e.type, e.reason, e.message, undefined, { host: node.name });
     // Renewals are judged from the first registration on: a thousand nodes take a while to register.
     if (node.renewals === 0) node.lastRenewAt = s.clock.monotonic();
     this.metrics.registrations.inc();
@@ -270,19 +275,19 @@ export class NodeAgents implements Controller {
     if (node.lastReportAt === undefined) await this.postStatus(s, node);
   }
 
-  /** createNode posts the Node (with its first status); if it exists already, it is reused. */
-  private async createNode(s: RunState, node: HollowNode): Promise<Node> {
+  /** createNode posts the Node (with its first status); if it exists already, it is reused (created: false). */
+  private async createNode(s: RunState, node: HollowNode): Promise<{ node: Node; created: boolean }> {
     try {
       const created = await s.client.create<Node>(NODES, undefined, newNode(node.spec, s.clock.now()));
       node.lastReportAt = s.clock.monotonic();
       s.log.info({ node: node.name, uid: created.metadata.uid }, 'registered node');
-      return created;
+      return { node: created, created: true };
     } catch (err) {
       if (!isAlreadyExists(err)) {
         s.log.warn({ err, node: node.name }, 'unable to register node');
         throw err;
       }
-      return this.reuseNode(s, node, await s.client.get<Node>(NODES, undefined, node.name));
+      return { node: await this.reuseNode(s, node, await s.client.get<Node>(NODES, undefined, node.name)), created: false };
     }
   }
 

@@ -67,9 +67,34 @@ describe('reconcileSlices', () => {
     expect(reconcileSlices(named, [], zones, []).create.map((s) => [s.endpoints, s.ports])).toEqual([[[], []]]);
   });
 
-  it('deletes every slice of a service that is gone or has no selector', () => {
+  it('leaves the slices of a service that is gone, has no selector or is ExternalName to the garbage collector', () => {
     const existing = reconcileSlices(svc, [pod('a', '10.0.0.1')], zones, []).create.map((s, i) => stored(s, `web-${i}`));
-    expect(reconcileSlices(undefined, [], zones, existing).delete).toHaveLength(1);
-    expect(reconcileSlices({ ...svc, spec: { ports: svc.spec!.ports! } }, [], zones, existing).delete).toHaveLength(1);
+    const none = { create: [], update: [], delete: [] };
+    expect(reconcileSlices(undefined, [], zones, existing)).toEqual(none);
+    expect(reconcileSlices({ ...svc, spec: { ports: svc.spec!.ports! } }, [], zones, existing)).toEqual(none);
+    expect(reconcileSlices({ ...svc, spec: { ...svc.spec, type: 'ExternalName' } }, [], zones, existing)).toEqual(none);
+  });
+
+  it('deletes slices owned by another object without reusing them, ignores slices being deleted, creates none for a service being deleted', () => {
+    const named: Service = { ...svc, spec: { ...svc.spec, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
+    const mine = stored(reconcileSlices(named, [pod('a', '10.0.0.1', { port: 8080 })], zones, []).create[0]!, 'web-0');
+    const older = { ...mine, metadata: { ...mine.metadata, name: 'web-old', ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'older-uid', controller: true }] } };
+    const going = { ...mine, metadata: { ...mine.metadata, name: 'web-going', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    // b resolves the port differently: a new slice, not the older service's slice taken over.
+    const c = reconcileSlices(named, [pod('a', '10.0.0.1', { port: 8080 }), pod('b', '10.0.0.2', { port: 9090 })], zones, [mine, older, going]);
+    expect(c.delete.map((s) => s.metadata.name)).toEqual(['web-old']);
+    expect(c.create.map((s) => [s.ports?.[0]?.port, ips(s)])).toEqual([[9090, ['10.0.0.2']]]);
+    expect(c.update).toEqual([]);
+    const deleting = { ...svc, metadata: { ...svc.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    expect(reconcileSlices(deleting, [pod('a', '10.0.0.1')], zones, []).create).toEqual([]);
+  });
+
+  it('rewrites a slice whose port set is gone instead of creating another (finalize), and leaves finished pods out', () => {
+    const existing = [stored(reconcileSlices(svc, [pod('a', '10.0.0.1')], zones, []).create[0]!, 'web-0')];
+    const moved: Service = { ...svc, spec: { ...svc.spec, ports: [{ name: 'http', port: 80, targetPort: 9090, protocol: 'TCP' }] } };
+    const finished = { ...pod('done', '10.0.0.3'), status: { ...pod('done', '10.0.0.3').status, phase: 'Succeeded' as const } };
+    const c = reconcileSlices(moved, [pod('a', '10.0.0.1'), finished], zones, existing);
+    expect([c.create, c.delete]).toEqual([[], []]);
+    expect(c.update.map((s) => [s.metadata.name, s.metadata.resourceVersion, s.ports?.[0]?.port, ips(s)])).toEqual([['web-0', '1', 9090, ['10.0.0.1']]]);
   });
 });

@@ -21,6 +21,7 @@
 import {
   LABEL_MANAGED_BY,
   LABEL_SERVICE_NAME,
+  deepCopy,
   selectorFromSet,
   type DeepReadonly,
   type Endpoint,
@@ -29,7 +30,7 @@ import {
   type Pod,
   type Service,
 } from '../../../api/index.js';
-import { findPort, isPodReady, LABEL_HEADLESS, shouldPodBeInEndpoints } from '../endpoint/endpoint-subsets.js';
+import { findPort, isPodReady, LABEL_HEADLESS } from '../endpoint/endpoint-subsets.js';
 
 /** CONTROLLER_NAME is the managed-by label value of the slices this controller writes. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
@@ -83,7 +84,9 @@ function desiredByPorts(svc: DeepReadonly<Service>, pods: readonly DeepReadonly<
   const selector = selectorFromSet(svc.spec?.selector ?? {});
   for (const pod of pods) {
     if (pod.metadata.namespace !== svc.metadata.namespace || !selector.matches(pod.metadata.labels ?? {})) continue;
-    if (!shouldPodBeInEndpoints(pod) || !/^\d+\.\d+\.\d+\.\d+$/.test(pod.status?.podIP ?? '')) continue;
+    // Kubernetes 1.32's ShouldPodBeInEndpoints: a finished pod is out whatever its restart policy.
+    const phase = pod.status?.phase;
+    if (phase === 'Failed' || phase === 'Succeeded' || !/^\d+\.\d+\.\d+\.\d+$/.test(pod.status?.podIP ?? '')) continue;
     const ports: EndpointSlicePort[] = [];
     for (const sp of svc.spec?.ports ?? []) {
       const port = findPort(pod, sp);
@@ -142,13 +145,16 @@ function rewritten(svc: DeepReadonly<Service>, slice: DeepReadonly<EndpointSlice
   const owners = fresh.metadata.ownerReferences!;
   const labels = fresh.metadata.labels!;
   if (sameJSON(slice.endpoints ?? [], endpoints) && sameJSON((slice.ports ?? []).map(canonicalPort), ports.map(canonicalPort)) && sameJSON(slice.metadata.labels ?? {}, labels) && sameJSON(slice.metadata.ownerReferences ?? [], owners)) return undefined;
-  const copy = JSON.parse(JSON.stringify(slice)) as EndpointSlice;
+  const copy = deepCopy<EndpointSlice>(slice);
   return { ...copy, metadata: { ...copy.metadata, labels, ownerReferences: owners }, endpoints, ports };
 }
 
 /**
  * reconcileSlices works out the writes for svc (see the module comment); existing are the slices this
- * controller manages for it. A service that is gone, or has no selector, gets its slices deleted.
+ * controller manages for it. As kube's reconciler: a service that is gone, has no selector or is ExternalName
+ * gets nothing (its slices are the garbage collector's, through their owner reference, so orphan propagation
+ * keeps them); slices being deleted are left alone; slices owned by another object (an older service of the
+ * same name) are deleted and never reused; a service being deleted gets no new slice.
  */
 export function reconcileSlices(
   svc: DeepReadonly<Service> | undefined,
@@ -157,35 +163,40 @@ export function reconcileSlices(
   existing: readonly DeepReadonly<EndpointSlice>[],
   maxEndpointsPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE,
 ): SliceChanges {
-  const changes = plannedChanges(svc, pods, zoneOf, existing, maxEndpointsPerSlice);
-  if (svc === undefined) return changes;
+  if (svc === undefined || svc.spec?.selector === undefined || svc.spec.type === 'ExternalName') return { create: [], update: [], delete: [] };
+  const live = existing.filter((s) => !present(s.metadata.deletionTimestamp));
+  const owned = live.filter((s) => s.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === svc.metadata.uid) === true);
+  const foreign = live.filter((s) => !owned.includes(s));
+  const changes = plannedChanges(svc, pods, zoneOf, owned, maxEndpointsPerSlice);
   // As kube's finalize: a slice about to be deleted is rewritten in place of one about to be created.
   const create: EndpointSlice[] = [];
   const update = [...changes.update];
   const remove = [...changes.delete];
   for (const fresh of changes.create) {
-    const reused = remove.shift();
+    const reused = remove.find((r) => r.addressType === fresh.addressType);
     if (reused === undefined) create.push(fresh);
     else {
-      const copy = JSON.parse(JSON.stringify(reused)) as EndpointSlice;
+      remove.splice(remove.indexOf(reused), 1);
+      const copy = deepCopy<EndpointSlice>(reused);
       update.push({ ...fresh, metadata: { ...copy.metadata, labels: fresh.metadata.labels!, ownerReferences: fresh.metadata.ownerReferences! } });
     }
   }
-  return { create, update, delete: remove };
+  const deleting = present(svc.metadata.deletionTimestamp);
+  return { create: deleting ? [] : create, update, delete: [...remove, ...foreign] };
+}
+
+function present<T>(v: T | undefined | null): v is T {
+  return v !== undefined && v !== null;
 }
 
 function plannedChanges(
-  svc: DeepReadonly<Service> | undefined,
+  svc: DeepReadonly<Service>,
   pods: readonly DeepReadonly<Pod>[],
   zoneOf: (node: string) => string | undefined,
   existing: readonly DeepReadonly<EndpointSlice>[],
   maxEndpointsPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE,
 ): SliceChanges {
   const changes: SliceChanges = { create: [], update: [], delete: [] };
-  if (svc === undefined || svc.spec?.selector === undefined || svc.spec.type === 'ExternalName') {
-    changes.delete.push(...existing);
-    return changes;
-  }
   const desired = desiredByPorts(svc, pods, zoneOf);
   const byKey = new Map<string, DeepReadonly<EndpointSlice>[]>();
   for (const s of [...existing].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
