@@ -1,6 +1,6 @@
 /**
- * Endpoints helpers shared by the endpoint controller and the API server's `kubernetes` Service: subsets
- * repacked as Kubernetes' endpoints.RepackSubsets does.
+ * Endpoints helpers shared by the endpoint and endpointslice controllers and the API server's `kubernetes`
+ * Service: subsets repacked as Kubernetes' endpoints.RepackSubsets does, and addresses ordered.
  */
 import type { EndpointAddress, EndpointPort, EndpointSubset } from './core-v1.js';
 
@@ -28,7 +28,8 @@ export function repackSubsets(subsets: readonly EndpointSubset[]): EndpointSubse
   return out;
 }
 
-function compareIP(a: string, b: string): number {
+/** compareIP orders IPv4 addresses numerically (others as strings), as the endpoints' addresses are sorted. */
+export function compareIP(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   if (pa.length === 4 && pb.length === 4 && pa.every(Number.isInteger) && pb.every(Number.isInteger)) {

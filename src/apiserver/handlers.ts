@@ -228,7 +228,7 @@ export class RestHandlers {
     this.checkBodyIdentity(r, info, body);
     const errs = r.validate(body);
     if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, '', errs);
-    return { code: 201, body: stampKind(r, r.review!(deepCopy(body), { user, now: this.clock.now() })) };
+    return { code: 201, body: stampKind(r, r.review!(body, { user, now: this.clock.now() })) };
   }
 
   /** create makes a new object (201 Created). */

@@ -23,7 +23,7 @@
  * `kubernetes`, the others `kubernetes-1`, `kubernetes-2` …, since a slice holds one set of ports.
  */
 import { isIP } from 'node:net';
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, repackSubsets, type EndpointSlice, type Endpoints, type EndpointSubset, type Service, type ServicePort } from '../api/index.js';
+import { jsonEqual, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, repackSubsets, type EndpointSlice, type Endpoints, type EndpointSubset, type Service, type ServicePort } from '../api/index.js';
 import type { EtcdClient } from '../store/client/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { CapstanError } from '../util/errors.js';
@@ -110,7 +110,7 @@ export function endpointsSubsets(masters: readonly MasterAddress[]): EndpointSub
 
 /** endpointsCurrent reports whether stored Endpoints already say what subsets say, with the skip-mirror label. */
 export function endpointsCurrent(e: Endpoints, subsets: readonly EndpointSubset[]): boolean {
-  return e.metadata.labels?.[SKIP_MIRROR_LABEL] === 'true' && JSON.stringify(e.subsets ?? []) === JSON.stringify(subsets);
+  return e.metadata.labels?.[SKIP_MIRROR_LABEL] === 'true' && jsonEqual(e.subsets ?? [], subsets);
 }
 
 /** sliceName is the name of the EndpointSlice of the i-th subset. */
@@ -290,14 +290,15 @@ export class KubernetesServiceController {
     }
     this.log.info({ masters: masters.map((m) => `${m.ip}:${m.port}`) }, 'kubernetes service: resetting its endpoints');
     const labels = { ...existing?.metadata.labels, [SKIP_MIRROR_LABEL]: 'true' };
-    let written: boolean;
+    let written = true;
     if (existing === undefined) {
       const e: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: KUBERNETES_SERVICE, namespace: 'default', labels }, subsets };
       written = await this.ignoring('AlreadyExists', () => handlers.create(endpoints, info('create', 'endpoints', ''), e));
     } else {
       const e: Endpoints = { ...existing, metadata: { ...existing.metadata, labels }, subsets };
       const update = (): Promise<unknown> => handlers.update(endpoints, info('update', 'endpoints', KUBERNETES_SERVICE), e);
-      written = conflicts ? (await update(), true) : await this.ignoring('Conflict', update);
+      if (conflicts) await update();
+      else written = await this.ignoring('Conflict', update);
     }
     if (written) await this.reconcileSlices(subsets);
   }
@@ -315,8 +316,7 @@ export class KubernetesServiceController {
         await this.ignoring('AlreadyExists', () => handlers.create(endpointSlices, info('create', 'endpointslices', '', 'discovery.k8s.io'), slice));
         continue;
       }
-      const same = JSON.stringify([stored.metadata.labels, stored.addressType, stored.endpoints, stored.ports]) === JSON.stringify([slice.metadata.labels, slice.addressType, slice.endpoints, slice.ports]);
-      if (same) continue;
+      if (jsonEqual([stored.metadata.labels, stored.addressType, stored.endpoints, stored.ports], [slice.metadata.labels, slice.addressType, slice.endpoints, slice.ports])) continue;
       if (stored.addressType !== slice.addressType) {
         // The address type is immutable: the slice is replaced, as kube's EndpointsAdapter does.
         await this.ignoring('NotFound', () => handlers.delete(endpointSlices, info('delete', 'endpointslices', name, 'discovery.k8s.io'), {}));

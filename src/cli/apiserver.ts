@@ -53,7 +53,7 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
     .option('--event-ttl <duration>', 'how long events are kept (default 1h)')
     .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to pods without one (default 300)')
     .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to pods without one (default 300)')
-    .option('--advertise-address <ip>', 'address published in the kubernetes Service\'s Endpoints (default: --bind-address, or the host\'s first non-loopback IPv4)')
+    .option('--advertise-address <ip>', 'address published in the kubernetes Service\'s Endpoints (default: --bind-address, or the default route\'s IPv4 address)')
     .option('--endpoint-reconciler-type <type>', 'lease: the kubernetes Endpoints list every live replica; none: left alone (default "lease")')
     .option('--endpoint-reconciler-lease-ttl <duration>', 'TTL of each replica\'s master lease, refreshed every two thirds of it (default 15s)')
     .option('--log-level <level>', 'debug, info, warn or error (default "info")')
@@ -88,12 +88,12 @@ export function registerApiServer(program: Command, ctx: CliContext): void {
             watchCacheSize: flags.watchCacheSize,
             eventTtlSeconds: flags.eventTtlSeconds,
             minRequestTimeoutSeconds: flags.minRequestTimeoutSeconds,
-            ...(flags.secure === undefined
+            ...(advertise === undefined
               ? {}
               : {
                   kubernetesService: {
                     serviceIP: new ServiceAllocator(flags.serviceRanges).kubernetesServiceIP,
-                    address: advertise!,
+                    address: advertise,
                     reconcileEndpoints: flags.endpointReconciler === 'lease',
                     leaseTtlSeconds: flags.endpointReconcilerLeaseTtlSeconds,
                   },

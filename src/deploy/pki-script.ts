@@ -7,13 +7,12 @@
  * one tree per host, mirroring the paths the units and kubeconfigs use, so each is copied to /etc as is.
  * Secrets never enter the rendered, committed files.
  */
-import { DEFAULT_SERVICE_RANGES, ServiceAllocator } from '../apiserver/resources/service-allocation.js';
+import { DEFAULT_KUBERNETES_SERVICE_IP } from '../apiserver/resources/service-allocation.js';
 import { renderComponentKubeconfig } from './component-kubeconfig.js';
 import { CLIENT_COMPONENTS, configPaths, type ClientComponent } from './config-paths.js';
 import { hostsWith, type Host, type Topology } from './topology.js';
 
 /** KUBERNETES_SERVICE_NAMES are the names in-cluster clients use for the API (kubeadm's serving certificate SANs). */
-const KUBERNETES_SERVICE_IP = new ServiceAllocator(DEFAULT_SERVICE_RANGES).kubernetesServiceIP;
 const KUBERNETES_SERVICE_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
 
 /** componentUser is the Kubernetes user a component's token maps to, as kubeadm names them. */
@@ -114,7 +113,7 @@ export function renderPkiScript(t: Topology): string {
     lines.push(`# ${h.name}`);
     if (h.roles.includes('apiserver')) {
       // The `kubernetes` Service's cluster IP too, as kubeadm's: in-cluster clients reach the API servers there.
-      const sans = [`DNS:${h.name}`, ...KUBERNETES_SERVICE_NAMES.map((n) => `DNS:${n}`), 'DNS:localhost', `IP:${h.address}`, `IP:${t.vip.address}`, 'IP:127.0.0.1', `IP:${KUBERNETES_SERVICE_IP}`];
+      const sans = [`DNS:${h.name}`, ...KUBERNETES_SERVICE_NAMES.map((n) => `DNS:${n}`), 'DNS:localhost', `IP:${h.address}`, `IP:${t.vip.address}`, 'IP:127.0.0.1', `IP:${DEFAULT_KUBERNETES_SERVICE_IP}`];
       lines.push(`serving_cert ${h.name} "${sans.join(',')}"`, `put_file ${h.name} ${p.tokenAuthFile} "$TOKENS_CSV"`);
     }
     lines.push(`put_file ${h.name} ${p.caCert} "$(cat "$OUT/ca/ca.crt")"`);

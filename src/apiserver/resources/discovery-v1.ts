@@ -18,7 +18,8 @@ const MAX_PORTS = 100;
 function validAddress(type: string, address: string): string | undefined {
   if (type === 'IPv4') return isIPv4(address) ? undefined : 'must be a valid IPv4 address';
   if (type === 'IPv6') return isIPv6(address) ? undefined : 'must be a valid IPv6 address';
-  return isDNS1123Subdomain(address).length === 0 ? undefined : isDNS1123Subdomain(address).join('; ');
+  const problems = isDNS1123Subdomain(address);
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
 function validateEndpointSlice(o: KubeObject): FieldError[] {

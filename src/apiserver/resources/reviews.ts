@@ -112,16 +112,12 @@ const selfSubjectRulesReviews = defineReview('SelfSubjectRulesReview', 'selfsubj
   review: (o) => {
     if (((o as SelfSubjectRulesReview).spec?.namespace ?? '') === '') throw StatusError.badRequest('no namespace on request');
     // A fresh review, as kube's REST answers it: the spec asked about is not echoed.
-    const srr: SelfSubjectRulesReview = {
-      metadata: { creationTimestamp: null } as SelfSubjectRulesReview['metadata'],
-      spec: {},
-      status: {
-        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-        incomplete: false,
-      },
+    const status = {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
     };
-    return srr;
+    return answered<SelfSubjectRulesReview>({ metadata: {}, spec: {}, status });
   },
 });
 

@@ -163,3 +163,6 @@ export class ServiceAllocator {
     return FieldError.invalid(FieldPath.root('spec', 'ports').child('nodePort'), Number(value), 'provided port is already allocated');
   }
 }
+
+/** DEFAULT_KUBERNETES_SERVICE_IP is the `kubernetes` Service's address in the default range (kubeadm's 10.96.0.1). */
+export const DEFAULT_KUBERNETES_SERVICE_IP = new ServiceAllocator(DEFAULT_SERVICE_RANGES).kubernetesServiceIP;

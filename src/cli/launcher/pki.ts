@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { stringify as toYaml } from 'yaml';
-import { DEFAULT_SERVICE_RANGES, ServiceAllocator } from '../../apiserver/resources/service-allocation.js';
+import { DEFAULT_KUBERNETES_SERVICE_IP } from '../../apiserver/resources/service-allocation.js';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -67,7 +67,7 @@ export async function generatePki(dir: string, adminToken: string): Promise<Pki>
     { type: 'ip', value: '127.0.0.1' },
     { type: 'ip', value: '::1' },
     // The `kubernetes` Service's cluster IP, as kubeadm's serving certificate has it.
-    { type: 'ip', value: new ServiceAllocator(DEFAULT_SERVICE_RANGES).kubernetesServiceIP },
+    { type: 'ip', value: DEFAULT_KUBERNETES_SERVICE_IP },
   ];
   const server = await x509.X509CertificateGenerator.create({
     subject: 'CN=kube-apiserver',

@@ -2,10 +2,11 @@
  * The Events a hollow kubelet writes, as the kubelet words them (pure: the shell records them through an
  * EventRecorder with component `kubelet` and the node as source host):
  *
- * - on the node when its agent registers it: `Starting` "Starting kubelet.", `NodeAllocatableEnforced` "Updated
- *   Node Allocatable limit across pods" and, for a Node it created, the condition events "Node N status is now:
- *   NodeHasSufficientMemory" (and NodeHasNoDiskPressure, NodeHasSufficientPID, NodeReady); the involved object is
- *   the node by name, with the name as UID, as the kubelet's nodeRef;
+ * - on the node when its agent registers it: `Starting` "Starting kubelet." and `NodeAllocatableEnforced`
+ *   "Updated Node Allocatable limit across pods" (once per process, as a kubelet starts once) and, for a Node it
+ *   created, the condition events "Node N status is now: NodeHasSufficientMemory" (and NodeHasNoDiskPressure,
+ *   NodeHasSufficientPID, NodeReady); the involved object is the node by name, with the name as UID, as the
+ *   kubelet's nodeRef;
  * - on each container when the pod's simulated containers start: `Pulled` "Container image "I" already present
  *   on machine", `Created` "Created container C", `Started` "Started container C"; when they are stopped for a
  *   deletion: `Killing` "Stopping container C" (involvedObject.fieldPath `spec.containers{C}`);
@@ -22,14 +23,21 @@ export interface KubeletEvent {
   readonly fieldPath?: string;
 }
 
-/** nodeEvents are the events of a node's registration; created says the agent created the Node (not a restart). */
-export function nodeEvents(node: string, created: boolean): KubeletEvent[] {
+/**
+ * nodeEvents are the events of a node's registration: the kubelet's start when this process has not reported
+ * it yet (starting), the condition events when the agent created the Node (not a restart reusing it).
+ */
+export function nodeEvents(node: string, at: { readonly starting: boolean; readonly created: boolean }): KubeletEvent[] {
   const status = (s: string): KubeletEvent => ({ type: 'Normal', reason: s, message: `Node ${node} status is now: ${s}` });
-  const always: KubeletEvent[] = [
-    { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' },
-    { type: 'Normal', reason: 'NodeAllocatableEnforced', message: 'Updated Node Allocatable limit across pods' },
+  return [
+    ...(at.starting
+      ? [
+          { type: 'Normal' as const, reason: 'Starting', message: 'Starting kubelet.' },
+          { type: 'Normal' as const, reason: 'NodeAllocatableEnforced', message: 'Updated Node Allocatable limit across pods' },
+        ]
+      : []),
+    ...(at.created ? ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady'].map(status) : []),
   ];
-  return created ? [...always, status('NodeHasSufficientMemory'), status('NodeHasNoDiskPressure'), status('NodeHasSufficientPID'), status('NodeReady')] : always;
 }
 
 function containers(pod: DeepReadonly<Pod>): readonly { readonly name: string; readonly image?: string | undefined }[] {

@@ -50,11 +50,6 @@ import { cidrContains, parseCIDR } from './pod-cidr.js';
 import type { PodRuntime } from './pod-status.js';
 import { runningAt, syncPod } from './pod-sync.js';
 
-const NODE_KIND = { group: '', version: 'v1', kind: 'Node' };
-/** STARTUP_REASONS are the node events of a kubelet's start, written once per process. */
-const STARTUP_REASONS = new Set(['Starting', 'NodeAllocatableEnforced']);
-const POD_KIND = { group: '', version: 'v1', kind: 'Pod' };
-
 /** BOUND_PODS_FIELD_SELECTOR selects every pod bound to some node. */
 export const BOUND_PODS_FIELD_SELECTOR = 'spec.nodeName!=';
 
@@ -264,9 +259,9 @@ export class NodeAgents implements Controller {
     node.uid = registered.metadata.uid ?? '';
     // The kubelet's nodeRef names the node and uses the name as its UID; it starts once per process.
     const nodeRef = { metadata: { name: node.name, uid: node.name } };
-    const events = nodeEvents(node.name, created).filter((e) => !this.started.has(node.name) || !STARTUP_REASONS.has(e.reason));
+    const events = nodeEvents(node.name, { starting: !this.started.has(node.name), created });
     this.started.add(node.name);
-    for (const e of events) s.events.record(nodeRef, NODE_KIND, e.type, e.reason, e.message, undefined, { host: node.name });
+    for (const e of events) s.events.record(nodeRef, NODES, e.type, e.reason, e.message, undefined, { host: node.name });
     // Renewals are judged from the first registration on: a thousand nodes take a while to register.
     if (node.renewals === 0) node.lastRenewAt = s.clock.monotonic();
     this.metrics.registrations.inc();
@@ -482,7 +477,7 @@ export class NodeAgents implements Controller {
   }
 
   private recordPodEvents(s: RunState, pod: DeepReadonly<Pod>, node: string, events: readonly KubeletEvent[]): void {
-    for (const e of events) s.events.record(pod, POD_KIND, e.type, e.reason, e.message, undefined, { host: node, ...(e.fieldPath === undefined ? {} : { fieldPath: e.fieldPath }) });
+    for (const e of events) s.events.record(pod, PODS, e.type, e.reason, e.message, undefined, { host: node, ...(e.fieldPath === undefined ? {} : { fieldPath: e.fieldPath }) });
   }
 
   private async deletePod(s: RunState, pod: DeepReadonly<Pod>): Promise<void> {

@@ -6,10 +6,11 @@ import { containersStartedEvents, containersStoppingEvents, nodeEvents, rejected
 const pod: Pod = { metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }, { name: 'sidecar', image: 'envoy:1.30' }] } };
 
 describe('kubelet events', () => {
-  it('a fresh node reports its start and each condition; a restarted one only its start', () => {
-    expect(nodeEvents('n1', true).map((e) => e.reason)).toEqual(['Starting', 'NodeAllocatableEnforced', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady']);
-    expect(nodeEvents('n1', true)[5]).toEqual({ type: 'Normal', reason: 'NodeReady', message: 'Node n1 status is now: NodeReady' });
-    expect(nodeEvents('n1', false).map((e) => e.reason)).toEqual(['Starting', 'NodeAllocatableEnforced']);
+  it('a fresh node reports its start and each condition; a restarted one only its start; a re-registered one only its conditions', () => {
+    expect(nodeEvents('n1', { starting: true, created: true }).map((e) => e.reason)).toEqual(['Starting', 'NodeAllocatableEnforced', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady']);
+    expect(nodeEvents('n1', { starting: true, created: true })[5]).toEqual({ type: 'Normal', reason: 'NodeReady', message: 'Node n1 status is now: NodeReady' });
+    expect(nodeEvents('n1', { starting: true, created: false }).map((e) => e.reason)).toEqual(['Starting', 'NodeAllocatableEnforced']);
+    expect(nodeEvents('n1', { starting: false, created: true }).map((e) => e.reason)).toEqual(['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady']);
   });
 
   it('each container is pulled, created and started, then stopped, on its own field path', () => {

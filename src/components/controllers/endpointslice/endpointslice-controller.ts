@@ -10,7 +10,7 @@
  * wait, and a write the cache never shows is given up after 10 s. Slices of a service that is gone are the
  * garbage collector's (their owner reference), as in kube.
  */
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type DeepReadonly, type EndpointSlice, type Node, type Pod, type Service } from '../../../api/index.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, splitObjectKey, type DeepReadonly, type EndpointSlice, type Node, type Pod, type Service } from '../../../api/index.js';
 import { isNamespaceTerminating, isNotFound } from '../../client/errors.js';
 import { NAMESPACE_INDEX, indexByNamespace } from '../../client/indexer.js';
 import { tombstoneObject } from '../../client/informer.js';
@@ -115,8 +115,7 @@ export function endpointSliceController(opts: EndpointSliceControllerOptions): C
       const zoneOf = (node: string): string | undefined => nodes.cache.get(node)?.metadata.labels?.[LABEL_TOPOLOGY_ZONE];
 
       const sync = async (key: string): Promise<void> => {
-        const slash = key.indexOf('/');
-        const namespace = key.slice(0, slash);
+        const { namespace } = splitObjectKey(key);
         if (cacheBehind(key, namespace)) {
           queue.addAfter(key, STALE_RETRY_MS);
           return;

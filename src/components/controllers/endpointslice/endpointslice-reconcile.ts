@@ -21,16 +21,23 @@
 import {
   LABEL_MANAGED_BY,
   LABEL_SERVICE_NAME,
+  compareIP,
   deepCopy,
+  isControlledBy,
+  jsonEqual,
+  newControllerRef,
   selectorFromSet,
   type DeepReadonly,
   type Endpoint,
   type EndpointSlice,
   type EndpointSlicePort,
+  type KubeObject,
   type Pod,
   type Service,
 } from '../../../api/index.js';
 import { findPort, isPodReady, LABEL_HEADLESS } from '../endpoint/endpoint-subsets.js';
+
+const SERVICE_KIND = { group: '', version: 'v1', kind: 'Service' };
 
 /** CONTROLLER_NAME is the managed-by label value of the slices this controller writes. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
@@ -61,7 +68,7 @@ function portsKey(ports: readonly DeepReadonly<EndpointSlicePort>[]): string {
 
 function podEndpoint(pod: DeepReadonly<Pod>, svc: DeepReadonly<Service>, zoneOf: (node: string) => string | undefined): Endpoint {
   const serving = isPodReady(pod);
-  const terminating = pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
+  const terminating = beingDeleted(pod);
   const ready = svc.spec?.publishNotReadyAddresses === true || (serving && !terminating);
   const ep: Endpoint = {
     addresses: [pod.status!.podIP!],
@@ -98,15 +105,8 @@ function desiredByPorts(svc: DeepReadonly<Service>, pods: readonly DeepReadonly<
     if (d === undefined) out.set(key, (d = { ports, endpoints: [] }));
     d.endpoints.push(podEndpoint(pod, svc, zoneOf));
   }
-  for (const d of out.values()) d.endpoints.sort((a, b) => compareAddress(a.addresses[0]!, b.addresses[0]!));
+  for (const d of out.values()) d.endpoints.sort((a, b) => compareIP(a.addresses[0]!, b.addresses[0]!));
   return out;
-}
-
-function compareAddress(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-  return 0;
 }
 
 /** sliceLabels are the labels every slice of svc carries. */
@@ -127,7 +127,7 @@ function newSlice(svc: DeepReadonly<Service>, ports: EndpointSlicePort[], endpoi
       generateName: `${svc.metadata.name ?? ''}-`,
       namespace: svc.metadata.namespace ?? '',
       labels: sliceLabels(svc),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [newControllerRef(svc as Service, SERVICE_KIND)],
     },
     addressType: 'IPv4',
     endpoints,
@@ -135,16 +135,12 @@ function newSlice(svc: DeepReadonly<Service>, ports: EndpointSlicePort[], endpoi
   };
 }
 
-function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** rewritten is slice with the given endpoints (and ports, labels and owner), or undefined when it says that already. */
 function rewritten(svc: DeepReadonly<Service>, slice: DeepReadonly<EndpointSlice>, ports: EndpointSlicePort[], endpoints: Endpoint[]): EndpointSlice | undefined {
   const fresh = newSlice(svc, ports, endpoints);
   const owners = fresh.metadata.ownerReferences!;
   const labels = fresh.metadata.labels!;
-  if (sameJSON(slice.endpoints ?? [], endpoints) && sameJSON((slice.ports ?? []).map(canonicalPort), ports.map(canonicalPort)) && sameJSON(slice.metadata.labels ?? {}, labels) && sameJSON(slice.metadata.ownerReferences ?? [], owners)) return undefined;
+  if (jsonEqual(slice.endpoints ?? [], endpoints) && jsonEqual((slice.ports ?? []).map(canonicalPort), ports.map(canonicalPort)) && jsonEqual(slice.metadata.labels ?? {}, labels) && jsonEqual(slice.metadata.ownerReferences ?? [], owners)) return undefined;
   const copy = deepCopy<EndpointSlice>(slice);
   return { ...copy, metadata: { ...copy.metadata, labels, ownerReferences: owners }, endpoints, ports };
 }
@@ -164,8 +160,8 @@ export function reconcileSlices(
   maxEndpointsPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE,
 ): SliceChanges {
   if (svc === undefined || svc.spec?.selector === undefined || svc.spec.type === 'ExternalName') return { create: [], update: [], delete: [] };
-  const live = existing.filter((s) => !present(s.metadata.deletionTimestamp));
-  const owned = live.filter((s) => s.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === svc.metadata.uid) === true);
+  const live = existing.filter((s) => !beingDeleted(s));
+  const owned = live.filter((s) => isControlledBy(s as EndpointSlice, svc as Service));
   const foreign = live.filter((s) => !owned.includes(s));
   const changes = plannedChanges(svc, pods, zoneOf, owned, maxEndpointsPerSlice);
   // As kube's finalize: a slice about to be deleted is rewritten in place of one about to be created.
@@ -181,12 +177,12 @@ export function reconcileSlices(
       update.push({ ...fresh, metadata: { ...copy.metadata, labels: fresh.metadata.labels!, ownerReferences: fresh.metadata.ownerReferences! } });
     }
   }
-  const deleting = present(svc.metadata.deletionTimestamp);
+  const deleting = beingDeleted(svc);
   return { create: deleting ? [] : create, update, delete: [...remove, ...foreign] };
 }
 
-function present<T>(v: T | undefined | null): v is T {
-  return v !== undefined && v !== null;
+function beingDeleted(obj: DeepReadonly<KubeObject>): boolean {
+  return obj.metadata.deletionTimestamp !== undefined && obj.metadata.deletionTimestamp !== null;
 }
 
 function plannedChanges(
@@ -222,7 +218,7 @@ function plannedChanges(
       else placed.push([ep]);
     }
     placed.forEach((eps, i) => {
-      eps.sort((a, b) => compareAddress(a.addresses[0]!, b.addresses[0]!));
+      eps.sort((a, b) => compareIP(a.addresses[0]!, b.addresses[0]!));
       const current = slices[i];
       if (current === undefined) changes.create.push(newSlice(svc, d.ports, eps));
       else if (eps.length === 0) changes.delete.push(current);
