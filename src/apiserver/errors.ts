@@ -82,8 +82,8 @@ export class StatusError extends CapstanError {
     const agg = aggregateMessage(errs);
     const qualified = group === '' ? kind : `${kind}.${group}`;
     const message = agg === '' ? `${qualified} ${goQuote(name)} is invalid` : `${qualified} ${goQuote(name)} is invalid: ${agg}`;
-    // StatusDetails' name and group are omitempty: a review (no name) or a core kind sends none.
-    return new StatusError(422, 'Invalid', message, { ...(name === '' ? {} : { name }), ...(group === '' ? {} : { group }), kind, causes });
+    // StatusDetails' name, group and kind are omitempty: a review (no name), a core kind, a patch (no kind).
+    return new StatusError(422, 'Invalid', message, { ...(name === '' ? {} : { name }), ...(group === '' ? {} : { group }), ...(kind === '' ? {} : { kind }), causes });
   }
 
   /** badRequest (400). */

@@ -5,8 +5,8 @@
  * - the secure port (HTTPS with the given certificate; bearer tokens from a token file; unauthenticated
  *   requests get 401 except /healthz, /livez, /readyz and /version, which Kubernetes opens to everyone);
  * - an optional insecure port, plain HTTP without authentication, which only binds to loopback;
- * - /healthz /livez /readyz (ready when the store answers), /metrics, /version, /openapi/v2 (an empty
- *   document: no schema is published yet, so kubectl validates nothing client-side; /openapi/v3 is 404),
+ * - /healthz /livez /readyz (ready when the store answers), /metrics, /version, /openapi/v3 (the schemas of
+ *   the served kinds, openapi.ts) and /openapi/v2 (an empty document: kubectl 1.20 validates nothing itself),
  *   discovery, and the resources of the registry with kube-apiserver's verbs and status codes.
  *
  * Request bodies are JSON, YAML or Kubernetes protobuf, at most maxRequestBytes (413 beyond). Responses are
@@ -17,7 +17,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import type { Binding, DeleteOptions, KubeList, KubeObject, Namespace, Scale, WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
@@ -28,9 +27,21 @@ import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
+import { OpenApiDocuments } from './openapi.js';
 import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
+import {
+  checkBodyFields,
+  checkPatchedFields,
+  decodeYaml,
+  duplicateFields,
+  fieldValidationOf,
+  pruneUnknownFields,
+  warningHeader,
+  type FieldCheck,
+  type FieldProblem,
+} from './field-validation.js';
 import { ObjectStore } from './storage/object-store.js';
 import { LeaseManager } from './storage/lease-manager.js';
 import {
@@ -41,12 +52,14 @@ import {
   PROTOBUF_WATCH_MEDIA_TYPE,
   protobufBody,
   UnencodableObjectError,
+  messageForKind,
   watchInProtobuf,
 } from './protobuf/index.js';
 import { startWatch } from './watch.js';
 import { WatchWriter } from './watch-writer.js';
 import { WatchCaches } from './watch-cache.js';
-import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef } from './patch/index.js';
+import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef, type JsonValue } from './patch/index.js';
+import { goV } from './patch/go-json.js';
 import {
   asPartialObjectMetadata,
   asPartialObjectMetadataList,
@@ -145,6 +158,7 @@ export class ApiServer {
   private readonly client: EtcdClient;
   private readonly store: ObjectStore;
   private readonly handlers: RestHandlers;
+  private readonly openapi: OpenApiDocuments;
   private readonly caches: WatchCaches;
   private readonly metrics: ApiServerMetrics;
   private readonly log: Logger;
@@ -164,6 +178,7 @@ export class ApiServer {
     this.client = new EtcdClient({ endpoints: cfg.etcdServers, logger: deps.log, clock: deps.clock, random: deps.random });
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize, deps.clock);
+    this.openapi = new OpenApiDocuments(deps.registry.resources);
     this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'), {
       leases: new LeaseManager(this.client, deps.clock),
       ttlSeconds: cfg.eventTtlSeconds,
@@ -297,8 +312,10 @@ export class ApiServer {
         await this.serveWatch(r, info, url.searchParams, res, output, req.headers.accept);
         return;
       }
-      const answer = await this.dispatch(r, info, url.searchParams, req, user);
+      const warnings: string[] = [];
+      const answer = await this.dispatch(r, info, url.searchParams, req, user, warnings);
       code = answer.code;
+      if (warnings.length > 0) res.setHeader('warning', warnings.map(warningHeader));
       this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams), req.headers.accept);
     } catch (err) {
       const se = toStatusError(err);
@@ -395,12 +412,17 @@ export class ApiServer {
       case '/metrics':
         return text(200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
       case '/openapi/v2':
-        // No schema is published yet: an empty protobuf Document tells kubectl (1.20 and 1.32) that there is
-        // nothing to validate against client-side, while /openapi/v3 answers 404 so it does not expect
-        // server-side field validation.
+        // OpenAPI v2 stays an empty protobuf Document: kubectl 1.20 then validates nothing client-side (the
+        // server does), and kubectl 1.32 reads /openapi/v3.
         return text(200, '', 'application/octet-stream');
-      default:
-        throw StatusError.notFoundPath();
+      case '/openapi/v3':
+        return text(200, this.openapi.discovery(), JSON_TYPE);
+      default: {
+        const doc = path.startsWith('/openapi/v3/') ? this.openapi.document(path.slice('/openapi/v3/'.length)) : undefined;
+        if (doc === undefined) throw StatusError.notFoundPath();
+        res.setHeader('etag', JSON.stringify(doc.hash));
+        return text(200, doc.json, JSON_TYPE);
+      }
     }
   }
 
@@ -417,9 +439,15 @@ export class ApiServer {
     return 200;
   }
 
-  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage, user: UserInfo): Promise<Answer> {
+  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage, user: UserInfo, warnings: string[]): Promise<Answer> {
     const sub = info.subresource;
     const qr = { group: r.group, resource: r.resource };
+    // The body of a write decodes into a kind: its fields are checked against the kind's schema.
+    const fields = (options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions', apiVersion = apiVersionOf(r), kind = r.kind): FieldCheck | undefined => {
+      const directive = fieldValidationOf(query, options);
+      const plan = messageForKind(apiVersion, kind);
+      return plan === undefined ? undefined : { plan, kind, directive, warnings };
+    };
     const verbAllowed = (verb: string): void => {
       if (!(r.verbs as readonly string[]).includes(verb)) throw StatusError.methodNotSupported(qr, verb);
     };
@@ -443,12 +471,12 @@ export class ApiServer {
         case 'list':
           return this.handlers.list(r, info, query);
         case 'create':
-          if (r.review !== undefined) return this.handlers.review(r, info, await this.readObject<KubeObject>(req), user);
-          return this.handlers.create(r, info, await this.readObject<KubeObject>(req));
+          if (r.review !== undefined) return this.handlers.review(r, info, await this.readObject<KubeObject>(req, fields('CreateOptions')), user);
+          return this.handlers.create(r, info, await this.readObject<KubeObject>(req, fields('CreateOptions')));
         case 'update':
-          return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
+          return this.handlers.update(r, info, await this.readObject<KubeObject>(req, fields('UpdateOptions')));
         case 'patch': {
-          const patch = await this.readPatch(r, req);
+          const patch = await this.readPatch(r, req, fields('PatchOptions'));
           return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
         }
         case 'delete':
@@ -461,9 +489,9 @@ export class ApiServer {
     }
     if (sub === 'status' && r.hasStatus) {
       if (info.verb === 'get') return this.handlers.get(r, info, query);
-      if (info.verb === 'update') return this.handlers.update(r, info, await this.readObject<KubeObject>(req));
+      if (info.verb === 'update') return this.handlers.update(r, info, await this.readObject<KubeObject>(req, fields('UpdateOptions')));
       if (info.verb === 'patch') {
-        const patch = await this.readPatch(r, req);
+        const patch = await this.readPatch(r, req, fields('PatchOptions'));
         return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
       }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/status` }, info.verb);
@@ -471,18 +499,18 @@ export class ApiServer {
     if (sub === 'scale' && r.scale !== undefined) {
       if (info.verb === 'get') return this.handlers.getScale(r, info);
       if (info.verb === 'update') {
-        const scale = await this.readObject<Scale>(req);
+        const scale = await this.readObject<Scale>(req, fields('UpdateOptions', 'autoscaling/v1', 'Scale'));
         return this.handlers.updateScale(r, info, () => scale);
       }
       if (info.verb === 'patch') {
-        const patch = await this.readPatch(r, req);
+        const patch = await this.readPatch(r, req, fields('PatchOptions', 'autoscaling/v1', 'Scale'));
         return this.handlers.updateScale(r, info, (scale) => patch(scale, { group: 'autoscaling', version: 'v1', kind: 'Scale' }) as Scale);
       }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/scale` }, info.verb);
     }
-    if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await this.readObject<Binding>(req));
+    if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await this.readObject<Binding>(req, fields('CreateOptions', 'v1', 'Binding')));
     if (sub === 'finalize' && r.resource === 'namespaces' && info.verb === 'update') {
-      return this.handlers.finalizeNamespace(r, info, await this.readObject<Namespace>(req));
+      return this.handlers.finalizeNamespace(r, info, await this.readObject<Namespace>(req, fields('UpdateOptions')));
     }
     throw StatusError.notFoundPath();
   }
@@ -540,41 +568,68 @@ export class ApiServer {
   }
 
   private decode<T>(body: Buffer, contentType: string | undefined): T {
+    return this.decodeBody<T>(body, contentType).value;
+  }
+
+  /**
+   * decodeBody decodes a request body by its Content-Type and says how to find the keys it repeats (JSON and
+   * YAML keep the last value; protobuf cannot repeat a field).
+   */
+  private decodeBody<T>(body: Buffer, contentType: string | undefined): { value: T; duplicates: () => FieldProblem[] } {
     const type = (contentType ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
     // A protobuf body decodes to the JSON object the client would have sent; its errors carry their status.
     if (type === PROTOBUF_MEDIA_TYPE) {
       const dropped: string[] = [];
       const obj = decodeProtobufObject(body, (path, field) => dropped.push(`${path}#${field}`));
       if (dropped.length > 0) this.log.warn({ kind: obj.kind, name: obj.metadata?.name, dropped }, 'apiserver: protobuf body carried fields outside capstan\'s schema; they were dropped');
-      return obj as T;
+      return { value: obj as T, duplicates: () => [] };
     }
     try {
-      if (type === JSON_TYPE || type === '' || type === '*/*') return JSON.parse(body.toString('utf8')) as T;
-      if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(body.toString('utf8')) as T;
+      if (type === JSON_TYPE || type === '' || type === '*/*') {
+        const text = body.toString('utf8');
+        return { value: JSON.parse(text) as T, duplicates: () => duplicateFields(text) };
+      }
+      if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return decodeYaml<T>(body.toString('utf8'));
     } catch (err) {
       throw StatusError.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
     throw StatusError.unsupportedMediaType(contentType ?? '');
   }
 
-  private async readObject<T>(req: http.IncomingMessage): Promise<T> {
+  /**
+   * readObject reads a write's body as one object. With a field check (the body is of a served kind), the
+   * fields outside the kind's schema are dropped and reported as the request's fieldValidation asks.
+   */
+  private async readObject<T>(req: http.IncomingMessage, check?: FieldCheck): Promise<T> {
     const body = await this.readBody(req);
     if (body.length === 0) throw StatusError.badRequest('the body of the request is empty');
-    const obj = this.decode<T>(body, req.headers['content-type']);
+    const { value: obj, duplicates } = this.decodeBody<T>(body, req.headers['content-type']);
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw StatusError.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
+    if (check !== undefined) checkBodyFields(obj as Record<string, unknown>, duplicates, check);
     return obj;
   }
 
   /**
    * readPatch reads a PATCH body and returns the function that applies it to an object of a kind; an
-   * unsupported Content-Type is a 415 naming the patch types the resource accepts.
+   * unsupported Content-Type is a 415 naming the patch types the resource accepts. With a field check, the
+   * current object is read as its schema has it (fields outside dropped, as a typed decode of the stored
+   * object would) and the patched object is checked as the request's fieldValidation asks.
    */
-  private async readPatch(r: ResourceType, req: http.IncomingMessage): Promise<(current: KubeObject, kind: GroupVersionKindRef) => KubeObject> {
+  private async readPatch(r: ResourceType, req: http.IncomingMessage, check?: FieldCheck): Promise<(current: KubeObject, kind: GroupVersionKindRef) => KubeObject> {
     const contentType = req.headers['content-type'];
     const type = patchTypeFromContentType(contentType);
     if (type === undefined) throw new UnsupportedPatchTypeError(contentType ?? '', acceptedPatchMediaTypes({ group: r.group, version: r.version, kind: r.kind }));
     const body = (await this.readBody(req)).toString('utf8');
-    return (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject;
+    if (check === undefined) return (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject;
+    let patchProblems: FieldProblem[] | undefined;
+    return (current, kind) => {
+      pruneUnknownFields(current as unknown as Record<string, unknown>, check.plan);
+      const patched = applyPatch(type, current as unknown as Record<string, unknown>, body, kind);
+      // The patch parsed: its repeated keys can be looked for (once, whatever the retries).
+      patchProblems ??= check.directive === 'Ignore' ? [] : duplicateFields(body);
+      checkPatchedFields(patched, patchProblems, check, () => (type === 'strategic' ? goV(JSON.parse(body) as JsonValue) : JSON.stringify(patched)));
+      return patched as unknown as KubeObject;
+    };
   }
 
   /**

@@ -835,6 +835,76 @@ describe('hardening (review findings)', () => {
   });
 });
 
+describe('field validation', () => {
+  const bad = (name: string): string =>
+    `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "${name}"}, "spec": {"bogus": 1, "replicas": 1, "replicas": 2, ` +
+    `"selector": {"matchLabels": {"app": "fv"}}, "template": {"metadata": {"labels": {"app": "fv"}}, ` +
+    `"spec": {"containers": [{"name": "c", "image": "nginx", "imagePullPolicyy": "Always"}]}}}}`;
+  const problems = ['unknown field "spec.bogus"', 'unknown field "spec.template.spec.containers[0].imagePullPolicyy"', 'duplicate field "spec.replicas"'];
+  const warnings = (r: { headers: Headers }): string | null => r.headers.get('warning');
+
+  it('by default (Warn) a create drops the fields the kind does not have, keeps the last of a repeated key, and warns of each', async () => {
+    const r = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', bad('fv-warn'));
+    expect(r.status).toBe(201);
+    expect(warnings(r)).toBe(problems.map((p) => `299 - ${JSON.stringify(p)}`).join(', '));
+    const stored = await rest<Deployment & { spec: Record<string, unknown> }>(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/fv-warn');
+    expect(stored.body.spec.bogus).toBeUndefined();
+    expect(stored.body.spec.replicas).toBe(2);
+    expect(stored.body.spec.template.spec!.containers[0]).not.toHaveProperty('imagePullPolicyy');
+  });
+
+  it('Strict refuses the create with kube\'s 400 and writes nothing; Ignore drops the fields without a word', async () => {
+    const strict = await rest<Status>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict', bad('fv-strict'));
+    expect(strict.status).toBe(400);
+    expect(strict.body).toMatchObject({ reason: 'BadRequest', message: `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: ${problems.join(', ')}` });
+    expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/fv-strict')).status).toBe(404);
+    const ignore = await rest<Deployment>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Ignore', bad('fv-ignore'));
+    expect(ignore.status).toBe(201);
+    expect(warnings(ignore)).toBeNull();
+    expect(ignore.body.spec).not.toHaveProperty('bogus');
+    const unknown = await rest<Status>(base, 'POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Loose', bad('fv-loose'));
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.message).toBe('CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"');
+  });
+
+  it('an update, a status update and a YAML body are checked the same way', async () => {
+    const current = await rest<Deployment>(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/fv-warn');
+    const body = { ...current.body, spec: { ...current.body.spec, paused: true, bogus: 1 } };
+    const strict = await rest<Status>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/fv-warn?fieldValidation=Strict', body);
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"');
+    const warn = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/fv-warn', body);
+    expect(warn.status).toBe(200);
+    expect(warnings(warn)).toBe('299 - "unknown field \\"spec.bogus\\""');
+    expect(warn.body.spec).toMatchObject({ paused: true });
+    expect(warn.body.spec).not.toHaveProperty('bogus');
+    const status = await rest<Deployment>(base, 'PUT', '/apis/apps/v1/namespaces/default/deployments/fv-warn/status', { ...warn.body, status: { replicas: 0, nope: 1 } });
+    expect(status.status).toBe(200);
+    expect(warnings(status)).toBe('299 - "unknown field \\"status.nope\\""');
+    const yaml = await rest<ConfigMap>(base, 'POST', '/api/v1/namespaces/default/configmaps', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fv-yaml\ndata:\n  k: a\n  k: b\nbinaryDatta: {}\n', { 'content-type': 'application/yaml' });
+    expect(yaml.status).toBe(201);
+    expect(yaml.body.data).toEqual({ k: 'b' });
+    expect(warnings(yaml)).toBe('299 - "unknown field \\"binaryDatta\\"", 299 - "line 7: key \\"k\\" already set in map"');
+  });
+
+  it('a patch is checked after it applies: Strict is kube\'s 422 on "patch", Warn prunes and warns', async () => {
+    const path = '/apis/apps/v1/namespaces/default/deployments/fv-warn';
+    const merge = { 'content-type': 'application/merge-patch+json' };
+    const strict = await rest<Status>(base, 'PATCH', `${path}?fieldValidation=Strict`, '{"spec": {"bogus": 1}}', merge);
+    expect(strict.status).toBe(422);
+    expect(strict.body.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{.*\\"bogus\\":1.*\}": strict decoding error: unknown field "spec\.bogus"$/);
+    const smp = await rest<Status>(base, 'PATCH', `${path}?fieldValidation=Strict`, '{"spec": {"paused": false, "paused": true, "nope": 1}}', { 'content-type': 'application/strategic-merge-patch+json' });
+    expect(smp.status).toBe(422);
+    expect(smp.body.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[nope:1 paused:true]]": strict decoding error: duplicate field "spec.paused", unknown field "spec.nope"');
+    const warn = await rest<Deployment>(base, 'PATCH', path, '{"spec": {"bogus": 1, "paused": false}}', merge);
+    expect(warn.status).toBe(200);
+    expect(warnings(warn)).toBe('299 - "unknown field \\"spec.bogus\\""');
+    expect(warn.body.spec).toMatchObject({ paused: false });
+    expect(warn.body.spec).not.toHaveProperty('bogus');
+    expect((await rest(base, 'GET', '/readyz')).status).toBe(200);
+  });
+});
+
 describe('bad input', () => {
   it('answers malformed, mismatched, oversized and unknown requests with a Status, and keeps serving', async () => {
     const malformed = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', '{"kind": ', { 'content-type': 'application/json' });

@@ -19,6 +19,7 @@ import {
   PROTOBUF_MAGIC,
   PROTOBUF_MEDIA_TYPE,
 } from '../../src/apiserver/protobuf/index.js';
+import { EtcdClient } from '../../src/store/client/index.js';
 import { kubectl, kubectlPaths, useApiServer } from '../apiserver/helpers/apiserver.js';
 import { compatRequired } from './helpers/tools.js';
 import { useStore } from './helpers/store.js';
@@ -260,12 +261,26 @@ describe('client-go protobuf paths over HTTP', () => {
     expect((await request('GET', `/api/v1/namespaces/${ns}/configmaps/doomed`, 'application/json')).status).toBe(404);
   });
 
-  it('answers JSON for an object with fields outside the protobuf schema, or 406 when only protobuf is accepted', async () => {
-    const odd = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'odd', namespace: ns }, data: { a: '1' }, extension: { written: 'by a JSON client' } };
-    const created = await request('POST', `/api/v1/namespaces/${ns}/configmaps`, 'application/json', Buffer.from(JSON.stringify(odd)), 'application/json');
-    expect(created.status, created.body.toString()).toBe(201);
-    // capstan keeps what a JSON client writes, even outside the schema.
-    expect(JSON.parse(created.body.toString())).toMatchObject({ extension: { written: 'by a JSON client' } });
+  it('drops the fields a JSON client writes outside the schema (kube\'s pruning), so the object has a protobuf form', async () => {
+    const odd = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'pruned', namespace: ns }, data: { a: '1' }, extension: { written: 'by a JSON client' } };
+    const created = await fetch(`${api().url}/api/v1/namespaces/${ns}/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(odd) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('warning')).toBe('299 - "unknown field \\"extension\\""');
+    expect(await created.json()).not.toHaveProperty('extension');
+    const got = await request('GET', `/api/v1/namespaces/${ns}/configmaps/pruned`, PROTOBUF_MEDIA_TYPE);
+    expect(got.status).toBe(200);
+    expect(decodeProtobufObject(got.body)).toMatchObject({ kind: 'ConfigMap', data: { a: '1' } });
+  });
+
+  it('answers JSON for an object stored with fields outside the protobuf schema, or 406 when only protobuf is accepted', async () => {
+    // Written to the store directly, as a capstan before pruning kept what JSON clients sent.
+    const etcd = new EtcdClient({ endpoints: [store().endpoint] });
+    try {
+      const odd = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'odd', namespace: ns, uid: 'u-odd', creationTimestamp: '2026-01-01T00:00:00Z' }, data: { a: '1' }, extension: { written: 'by a JSON client' } };
+      await etcd.put(`/registry/configmaps/${ns}/odd`, JSON.stringify(odd));
+    } finally {
+      etcd.close();
+    }
     const fallback = await request('GET', `/api/v1/namespaces/${ns}/configmaps/odd`, PB_FIRST);
     expect(fallback.type).toMatch(/^application\/json/);
     expect(JSON.parse(fallback.body.toString())).toMatchObject({ extension: { written: 'by a JSON client' } });
@@ -279,6 +294,11 @@ describe('client-go protobuf paths over HTTP', () => {
     const ev = decodeProtobufWatchEvent(watched.body.subarray(4, 4 + n));
     expect(ev).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap', metadata: { name: 'odd' }, data: { a: '1' } } });
     expect(ev.object).not.toHaveProperty('extension');
+    // A patch reads the stored object as its schema has it: the old field goes, the patch is not refused.
+    const patched = await fetch(`${api().url}/api/v1/namespaces/${ns}/configmaps/odd?fieldValidation=Strict`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"data":{"b":"2"}}' });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ data: { a: '1', b: '2' } });
+    expect((await request('GET', `/api/v1/namespaces/${ns}/configmaps/odd`, PROTOBUF_MEDIA_TYPE)).status).toBe(200);
   });
 
   it('keeps discovery in JSON', async () => {

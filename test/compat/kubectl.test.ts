@@ -144,6 +144,41 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     expect(bad.stderr).toContain('The request is invalid');
   });
 
+  it('validates fields on the server: 1.32 refuses a misspelt field (and with --validate=warn drops it with a warning), 1.20 is warned', () => {
+    const typo = deploymentYaml(ns).replace(/name: web\n/, 'name: typo\n').replace(/app: web/g, 'app: typo').replace('image: nginx:1.25', 'image: nginx:1.25\n        imagePullPolicyy: Always');
+    const problem = 'unknown field "spec.template.spec.containers[0].imagePullPolicyy"';
+    if (name.includes('1.20')) {
+      // 1.20 predates server-side field validation: it sends no directive, and the server's default (Warn) applies.
+      const r = k(['apply', '-f', '-'], typo);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`Warning: ${problem}`);
+    } else {
+      const strict = k(['apply', '-f', '-'], typo);
+      expect(strict.code).not.toBe(0);
+      expect(strict.stderr).toContain(`Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: ${problem}`);
+      const warned = k(['apply', '--validate=warn', '-f', '-'], typo);
+      expect(warned.code, warned.stderr).toBe(0);
+      // kubectl found the server's validation in its OpenAPI document: it leaves the check to it.
+      expect(warned.stderr).not.toContain('server-side field validation is unsupported');
+      expect(warned.stderr).toContain(`Warning: ${problem}`);
+    }
+    expect(ok(['get', 'deploy', 'typo', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0]}'])).not.toContain('imagePullPolicyy');
+    ok(['delete', 'deploy', 'typo', '-n', ns]);
+  });
+
+  it.runIf(!name.includes('1.20'))('explains a kind and its fields from the OpenAPI v3 schemas', () => {
+    const pod = ok(['explain', 'pods']);
+    expect(pod).toMatch(/^KIND:\s+Pod\nVERSION:\s+v1\n/);
+    expect(pod).toMatch(/\n {2}spec\t<PodSpec>\n/);
+    const containers = ok(['explain', 'deployments.spec.template.spec.containers']);
+    expect(containers).toMatch(/^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1\n/);
+    expect(containers).toContain('FIELD: containers <[]Container>');
+    expect(containers).toMatch(/\n {2}imagePullPolicy\t<string>\n/);
+    const missing = k(['explain', 'pods.spec.nope']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('field "nope" does not exist');
+  });
+
   it('scales through the scale subresource', () => {
     expect(ok(['scale', 'deployment', 'web', '-n', ns, '--replicas=3'])).toBe('deployment.apps/web scaled\n');
     expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).toBe('3');

@@ -15,4 +15,6 @@ export {
   type EncodableObject,
 } from './envelope.js';
 export type { UnknownFieldSink } from './go-json-codec.js';
+export { messageForKind } from './kinds.js';
+export type { MessagePlan } from './schema.js';
 export { acceptsJson, parseAccept, prefersProtobuf, protobufBody, watchInProtobuf, type MediaRange } from './negotiate.js';

@@ -73,6 +73,8 @@ export interface MessagePlan {
   readonly encodeOrder: readonly FieldPlan[];
   /** jsonKeys are the keys the message accepts in JSON, with those of inline members. */
   readonly jsonKeys: ReadonlySet<string>;
+  /** byJsonKey finds the field a JSON key sets, looking through inline members. */
+  readonly byJsonKey: ReadonlyMap<string, FieldPlan>;
   /** typeMeta is true for top-level objects and lists, whose JSON also carries kind and apiVersion. */
   readonly typeMeta: boolean;
 }
@@ -126,11 +128,12 @@ function buildPlan(type: protobuf.Type): MessagePlan {
       wellKnown: msg === undefined ? undefined : WELL_KNOWN[msg.fullName],
     };
   });
-  const jsonKeys = new Set<string>();
+  const byJsonKey = new Map<string, FieldPlan>();
   for (const f of fields) {
-    if (f.shape === 'inline' && f.message !== undefined) for (const k of f.message().jsonKeys) jsonKeys.add(k);
-    else jsonKeys.add(f.name);
+    if (f.shape === 'inline' && f.message !== undefined) for (const [k, inner] of f.message().byJsonKey) byJsonKey.set(k, inner);
+    else byJsonKey.set(f.name, f);
   }
+  const jsonKeys: ReadonlySet<string> = new Set(byJsonKey.keys());
   const metadata = fields.find((f) => f.name === 'metadata');
   const metaType = metadata?.message?.().type.fullName;
   return {
@@ -139,6 +142,7 @@ function buildPlan(type: protobuf.Type): MessagePlan {
     byId: new Map(fields.map((f) => [f.id, f])),
     encodeOrder: [...fields].sort((a, b) => a.id - b.id),
     jsonKeys,
+    byJsonKey,
     typeMeta: metaType === `.${META_V1}.ObjectMeta` || metaType === `.${META_V1}.ListMeta`,
   };
 }
