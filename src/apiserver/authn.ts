@@ -11,6 +11,8 @@ export interface UserInfo {
   readonly name: string;
   readonly uid: string;
   readonly groups: readonly string[];
+  /** extra is what an authenticator adds (here: what an impersonating request asks for), by key. */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** TokenFileError reports a malformed token file at start. */
@@ -71,4 +73,58 @@ export class TokenAuthenticator {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return m === null ? undefined : this.tokens.get(m[1]!);
   }
+}
+
+/** ImpersonationError is impersonation headers kube refuses (with a 500): groups, a uid or extras but no user; a bad escape. */
+export class ImpersonationError extends CapstanError {
+  constructor(message: string) {
+    super(message, 'IMPERSONATION', false);
+  }
+}
+
+const IMPERSONATE_USER = 'impersonate-user';
+const IMPERSONATE_UID = 'impersonate-uid';
+const IMPERSONATE_GROUP = 'impersonate-group';
+const IMPERSONATE_EXTRA = 'impersonate-extra-';
+const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+
+/**
+ * impersonated returns the user a request acts as when it carries kube's impersonation headers
+ * (`Impersonate-User`, `Impersonate-Uid`, `Impersonate-Group`, `Impersonate-Extra-<key>`: kubectl's `--as`,
+ * `--as-uid`, `--as-group`), or undefined when it carries none. Everyone may impersonate anyone: capstan
+ * authorizes everything (AlwaysAllow). As kube's impersonation filter: a service account's name brings its
+ * groups when none are given; `system:authenticated` is added unless that or `system:unauthenticated` is
+ * given (`system:unauthenticated` for `system:anonymous`); extra keys are unescaped and lower-cased.
+ */
+export function impersonated(headers: Readonly<Record<string, readonly string[] | undefined>>): UserInfo | undefined {
+  const name = headers[IMPERSONATE_USER]?.[0] ?? '';
+  const uid = headers[IMPERSONATE_UID]?.[0] ?? '';
+  const requested = [...(headers[IMPERSONATE_GROUP] ?? [])];
+  const extra: Record<string, string[]> = {};
+  for (const [header, values] of Object.entries(headers)) {
+    if (!header.startsWith(IMPERSONATE_EXTRA) || values === undefined) continue;
+    let key: string;
+    try {
+      key = decodeURIComponent(header.slice(IMPERSONATE_EXTRA.length)).toLowerCase();
+    } catch {
+      throw new ImpersonationError(`invalid escape in ${header}`);
+    }
+    extra[key] = [...(extra[key] ?? []), ...values];
+  }
+  const asked = requested.length > 0 || uid !== '' || Object.keys(extra).length > 0;
+  if (name === '') {
+    if (asked) throw new ImpersonationError('requested impersonation of groups, a uid or extras without impersonating a user');
+    return undefined;
+  }
+  let groups = requested;
+  if (groups.length === 0 && name.startsWith(SERVICE_ACCOUNT_PREFIX)) {
+    const namespace = name.slice(SERVICE_ACCOUNT_PREFIX.length).split(':')[0]!;
+    groups = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
+  }
+  if (name === 'system:anonymous') {
+    if (!groups.includes('system:unauthenticated')) groups = [...groups, 'system:unauthenticated'];
+  } else if (!groups.includes('system:authenticated') && !groups.includes('system:unauthenticated')) {
+    groups = [...groups, 'system:authenticated'];
+  }
+  return { name, uid, groups, ...(Object.keys(extra).length === 0 ? {} : { extra }) };
 }

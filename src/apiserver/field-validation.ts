@@ -1,26 +1,31 @@
 /**
  * Server-side field validation, as kube-apiserver does it for its built-in kinds: a write's body decodes into
- * the kind's schema, so a field the schema does not have is dropped (pruned) and a key written twice keeps its
- * last value. The request's `fieldValidation` parameter says what the client hears of it: nothing (`Ignore`),
- * a `Warning` header per field (`Warn`, the default), or a 400 refusing the write (`Strict`, what kubectl 1.32
- * sends for `apply`, `create` and `replace`). The messages are sigs.k8s.io/json's strict decoding errors:
+ * the kind's schema (schema-walk.ts), so a value of the wrong type refuses the write, a field the schema does
+ * not have is dropped (pruned) and a key written twice keeps its last value (repeated-keys.ts). The request's
+ * `fieldValidation` parameter says what the client hears of the last two: nothing (`Ignore`), a `Warning`
+ * header per field (`Warn`, the default), or a refusal (`Strict`, what kubectl 1.32 sends for `apply`,
+ * `create` and `replace`). The messages are sigs.k8s.io/json's strict decoding errors, at most 100 of them:
  * `unknown field "spec.template.spec.containers[0].imagePullPolicyy"`, `duplicate field "spec.paused"`.
  *
- * The schema is capstan's protobuf schema (proto/k8s/, complete for the served kinds), through the plans of
- * protobuf/schema.ts: the JSON keys of each message, inline members looked through.
+ * Known difference: kube reports a JSON body's unknown and repeated fields interleaved in document order;
+ * capstan reports the unknown ones first, then the repeats.
  */
 import { FieldError } from '../api/field-errors.js';
 import { FieldPath } from '../api/field-path.js';
 import { goQuote } from '../api/go-format.js';
 import { StatusError } from './errors.js';
-import { parseDocument } from 'yaml';
 import type { MessagePlan } from './protobuf/schema.js';
+import { repeatedJsonKeys, type RepeatedKey } from './repeated-keys.js';
+import { walkSchema } from './schema-walk.js';
 
 /** FieldValidation is the `fieldValidation` directive of a create, update or patch. */
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** The values metav1 accepts, in the order its error lists them (sorted; "" means the default, Warn). */
 const FIELD_VALIDATION_VALUES = ['', 'Ignore', 'Strict', 'Warn'];
+
+/** PROBLEM_LIMIT is how many strict decoding errors kube's decoder keeps. */
+export const PROBLEM_LIMIT = 100;
 
 /**
  * fieldValidationOf reads the `fieldValidation` query parameter of a write whose options are optionsKind
@@ -34,268 +39,118 @@ export function fieldValidationOf(query: URLSearchParams, optionsKind: 'CreateOp
   throw StatusError.invalid('meta.k8s.io', optionsKind, '', [FieldError.notSupported(FieldPath.root('fieldValidation'), value, FIELD_VALIDATION_VALUES)]);
 }
 
-/** FieldProblem is a field the schema does not have, or a key written twice in one object. */
-export interface FieldProblem {
-  readonly kind: 'unknown' | 'duplicate';
-  /** path is the field's path: `spec.template.spec.containers[0].image` (a YAML duplicate: the key alone). */
-  readonly path: string;
-  /** line is set for a key a YAML body repeats: the line of the repeat (YAML's report names no path). */
-  readonly line?: number;
-}
-
-/**
- * problemText is one problem as kube words it: sigs.k8s.io/json's `unknown field "spec.x"` and
- * `duplicate field "spec.y"`, and for YAML bodies yaml's `line 12: key "paused" already set in map`.
- */
-export function problemText(p: FieldProblem): string {
-  if (p.line !== undefined) return `line ${p.line}: key ${goQuote(p.path)} already set in map`;
-  return `${p.kind} field ${goQuote(p.path)}`;
-}
-
-/** strictDecodingError is runtime.StrictDecodingError's text for a list of field problems. */
-export function strictDecodingError(problems: readonly FieldProblem[]): string {
-  return `strict decoding error: ${problems.map(problemText).join(', ')}`;
-}
-
-/** warningHeader is the value of one `Warning` response header (RFC 7234, code 299, agent `-`). */
-export function warningHeader(text: string): string {
-  return `299 - ${goQuote(text)}`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function childPath(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}
-
-/**
- * pruneUnknownFields removes from obj, an object of the message plan describes, every key the schema does not
- * have, at any depth, and returns a problem (`unknown field "path"`) for each, in document order. `kind` and
- * `apiVersion` are known at the top. Values of the wrong JSON type are left for validation to refuse.
- */
-export function pruneUnknownFields(obj: Record<string, unknown>, plan: MessagePlan): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  walkObject(obj, plan, [], true, problems);
-  return problems;
-}
-
-/** findUnknownFields is pruneUnknownFields without the pruning: obj is left as it is. */
-export function findUnknownFields(obj: Readonly<Record<string, unknown>>, plan: MessagePlan): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  walkObject(obj as Record<string, unknown>, plan, [], false, problems);
-  return problems;
-}
-
-/** joinPath renders a path kept as segments (`.key` or `[i]`, the first key bare) once a problem needs it. */
-function joinPath(segments: readonly string[], key: string): string {
-  return (segments.join('') + `.${key}`).replace(/^\./, '');
-}
-
-/**
- * walkObject looks for unknown keys in obj, a message of plan at the path `segments` (pushed and popped on the
- * way down, rendered only for a problem: the walk runs on every write, and most find nothing).
- */
-function walkObject(obj: Record<string, unknown>, plan: MessagePlan, segments: string[], prune: boolean, problems: FieldProblem[]): void {
-  for (const key in obj) {
-    const field = plan.byJsonKey.get(key);
-    if (field === undefined) {
-      if (segments.length === 0 && (key === 'kind' || key === 'apiVersion')) continue;
-      problems.push({ kind: 'unknown', path: joinPath(segments, key) });
-      if (prune) delete obj[key];
-      continue;
-    }
-    const value = obj[key];
-    if (field.message === undefined || field.wellKnown !== undefined || typeof value !== 'object' || value === null) continue;
-    const inner = field.message();
-    segments.push(`.${key}`);
-    if (field.keyType !== undefined) {
-      if (isObject(value)) for (const k in value) {
-        const item = value[k];
-        if (!isObject(item)) continue;
-        segments.push(`.${k}`);
-        walkObject(item, inner, segments, prune, problems);
-        segments.pop();
-      }
-    } else if (field.repeated) {
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        if (!isObject(item)) continue;
-        segments.push(`[${i}]`);
-        walkObject(item, inner, segments, prune, problems);
-        segments.pop();
-      }
-    } else if (isObject(value)) {
-      walkObject(value, inner, segments, prune, problems);
-    }
-    segments.pop();
-  }
-}
-
-/** A container open while scanning JSON text: an object (with the keys seen so far) or an array. */
-interface Frame {
-  readonly up: Frame | undefined;
-  /** name is the container's key in its parent object, or its index in its parent array. */
-  readonly name: string | number | undefined;
-  readonly keys: Set<string> | undefined;
-  index: number;
-  lastKey: string;
-}
-
-function framePath(frame: Frame | undefined): string {
-  const parts: string[] = [];
-  for (let f = frame; f !== undefined && f.name !== undefined; f = f.up) parts.push(typeof f.name === 'number' ? `[${f.name}]` : `.${f.name}`);
-  return parts.reverse().join('').replace(/^\./, '');
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/**
- * duplicateFields scans JSON text (already known to parse) for keys written twice in one object and returns
- * a problem (`duplicate field "path"`) for each repeat, in document order. JSON.parse keeps the last value,
- * as Go's decoder does; only the report needs the text.
- */
-export function duplicateFields(text: string): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  let top: Frame | undefined;
-  // prev is the last structural character outside strings: a string after `{` or `,` in an object is a key.
-  let prev = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    switch (c) {
-      case 0x7b /* { */:
-      case 0x5b /* [ */: {
-        const name = top === undefined ? undefined : top.keys !== undefined ? top.lastKey : top.index;
-        top = { up: top, name, keys: c === 0x7b ? new Set() : undefined, index: 0, lastKey: '' };
-        prev = c;
-        break;
-      }
-      case 0x7d /* } */:
-      case 0x5d /* ] */:
-        top = top?.up;
-        prev = c;
-        break;
-      case 0x2c /* , */:
-        if (top !== undefined && top.keys === undefined) top.index++;
-        prev = c;
-        break;
-      case 0x3a /* : */:
-        prev = c;
-        break;
-      case QUOTE: {
-        let end = text.indexOf('"', i + 1);
-        while (end !== -1) {
-          let backslashes = 0;
-          while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
-          if (backslashes % 2 === 0) break;
-          end = text.indexOf('"', end + 1);
-        }
-        if (end === -1) return problems; // not JSON after all: the parse has already said so
-        if (top?.keys !== undefined && (prev === 0x7b || prev === 0x2c)) {
-          const raw = text.slice(i + 1, end);
-          const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-          if (top.keys.has(key)) problems.push({ kind: 'duplicate', path: childPath(framePath(top), key) });
-          else top.keys.add(key);
-          top.lastKey = key;
-        }
-        prev = QUOTE;
-        i = end;
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return problems;
-}
-
-/** yamlKeyAt reads the mapping key that starts at offset: plain, 'single' or "double" quoted. */
-function yamlKeyAt(text: string, offset: number): string {
-  const eol = text.indexOf('\n', offset);
-  const rest = text.slice(offset, eol === -1 ? undefined : eol);
-  const quoted = /^"((?:[^"\\]|\\.)*)"|^'((?:[^']|'')*)'/.exec(rest);
-  if (quoted?.[2] !== undefined) return quoted[2].replaceAll("''", "'");
-  if (quoted?.[1] !== undefined) {
-    try {
-      return JSON.parse(`"${quoted[1]}"`) as string;
-    } catch {
-      return quoted[1]; // a YAML-only escape (\x41): the key as written
-    }
-  }
-  return /^(.*?)\s*:(?:\s|$)/.exec(rest)?.[1] ?? rest;
-}
-
-/**
- * decodeYaml parses a YAML body. A key repeated in one mapping keeps its last value, as kube's YAML decoding
- * does; each repeat is returned as a problem with its line. Any other YAML error is thrown.
- */
-export function decodeYaml<T>(text: string): { value: T; duplicates: () => FieldProblem[] } {
-  const doc = parseDocument(text);
-  const duplicates: FieldProblem[] = [];
-  for (const err of doc.errors) {
-    if (err.code !== 'DUPLICATE_KEY') throw err;
-    duplicates.push({ kind: 'duplicate', path: yamlKeyAt(text, err.pos[0]), line: err.linePos?.[0].line ?? 0 });
-  }
-  return { value: doc.toJS() as T, duplicates: () => duplicates };
-}
-
-/**
- * withoutShadowed drops the duplicates of keys that are also unknown (or lie inside an unknown field): as
- * kube's typed decode, a field both unknown and repeated is reported once, as unknown.
- */
-export function withoutShadowed(duplicates: readonly FieldProblem[], unknown: readonly FieldProblem[]): FieldProblem[] {
-  if (unknown.length === 0) return [...duplicates];
-  return duplicates.filter((d) => !unknown.some((u) => d.path === u.path || d.path.startsWith(`${u.path}.`) || d.path.startsWith(`${u.path}[`)));
-}
-
 /** FieldCheck is what a write asks of the fields of its body. */
 export interface FieldCheck {
   /** plan is the schema of the kind the body decodes into. */
   readonly plan: MessagePlan;
-  /** kind is that kind's name, for the error's `cannot be handled as a <kind>`. */
+  /** kind and version name that kind in a refusal (`<kind> in version "<version>" cannot be handled as a <kind>`). */
   readonly kind: string;
+  readonly version: string;
   readonly directive: FieldValidation;
-  /** warnings receives the problems as `Warning` texts when the directive is Warn. */
-  readonly warnings: string[];
 }
 
-function report(problems: readonly FieldProblem[], check: FieldCheck, refuse: () => StatusError): void {
-  if (problems.length === 0 || check.directive === 'Ignore') return;
-  if (check.directive === 'Strict') throw refuse();
-  for (const p of problems) check.warnings.push(problemText(p));
+const unknownText = (path: string): string => `unknown field ${goQuote(path)}`;
+const duplicateText = (path: string, prefix = ''): string => `${prefix}duplicate field ${goQuote(path)}`;
+const yamlText = (r: RepeatedKey): string => `line ${r.line ?? 0}: key ${goQuote(r.path)} already set in map`;
+
+/**
+ * Problems are what a body's check found, as texts: the warnings (one per problem) and the strict decoding
+ * error (the same, joined; a YAML body's repeats as yaml's one `unmarshal errors` error).
+ */
+interface Problems {
+  readonly warnings: string[];
+  readonly errors: string[];
+}
+
+/** strictDecodingError is runtime.StrictDecodingError's text. */
+function strictDecodingError(errors: readonly string[]): string {
+  return `strict decoding error: ${errors.join(', ')}`;
 }
 
 /**
- * checkBodyFields prunes a decoded create or update body and reports its problems (the unknown fields, and the
- * repeated keys `duplicates` finds in the text, asked for only when they will be reported). Strict refuses
- * the body with kube's 400: `Deployment in version "v1" cannot be handled as a Deployment: strict decoding
- * error: unknown field "spec.bogus"`.
+ * notShadowed keeps the repeats that are neither unknown nor inside an unknown field: as kube's typed decode,
+ * a field both unknown and repeated is reported once, as unknown.
  */
-export function checkBodyFields(obj: Record<string, unknown>, duplicates: () => FieldProblem[], check: FieldCheck): void {
-  const unknown = pruneUnknownFields(obj, check.plan);
-  if (check.directive === 'Ignore') return;
-  const problems = [...unknown, ...withoutShadowed(duplicates(), unknown)];
-  report(problems, check, () => {
-    const kind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : check.kind;
-    const version = typeof obj.apiVersion === 'string' ? obj.apiVersion.slice(obj.apiVersion.indexOf('/') + 1) : '';
-    return StatusError.badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${check.kind}: ${strictDecodingError(problems)}`);
+function notShadowed(repeats: readonly RepeatedKey[], unknown: readonly string[]): RepeatedKey[] {
+  if (unknown.length === 0) return [...repeats];
+  const unknownPaths = new Set(unknown);
+  return repeats.filter((r) => {
+    for (let i = 0; i < r.path.length; i++) {
+      const c = r.path[i];
+      if ((c === '.' || c === '[') && unknownPaths.has(r.path.slice(0, i))) return false;
+    }
+    return !unknownPaths.has(r.path);
   });
 }
 
+/** bodyProblems are a create's or update's problems: YAML repeats first (as kube), then unknown fields, then JSON repeats. */
+function bodyProblems(unknown: readonly string[], repeats: readonly RepeatedKey[]): Problems {
+  const yaml = repeats.filter((r) => r.line !== undefined);
+  const json = notShadowed(repeats.filter((r) => r.line === undefined), unknown);
+  const rest = [...unknown.map(unknownText), ...json.map((r) => duplicateText(r.path))];
+  return {
+    warnings: [...yaml.map(yamlText), ...rest],
+    errors: [...(yaml.length === 0 ? [] : [`yaml: unmarshal errors:\n  ${yaml.map(yamlText).join('\n  ')}`]), ...rest].slice(0, PROBLEM_LIMIT),
+  };
+}
+
 /**
- * checkPatchedFields prunes the result of a patch and reports the problems of the patch body (its repeated
- * keys) and of the result (its unknown fields); the warnings of an earlier attempt of the same patch are
- * replaced. Strict refuses the patch as kube's patcher does, a 422 on the field `patch` whose value is
- * `shown()` (the patched JSON, or Go's `%+v` of a strategic merge patch).
+ * checkBodyFields decodes a create or update body against its schema and returns the warnings to send.
+ * A value of the wrong type refuses it with kube's 400 (`Deployment in version "v1" cannot be handled as a
+ * Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
+ * int32`), whatever the directive; the unknown fields are pruned; they and the repeated keys (`repeats`,
+ * asked for only when they will be reported) refuse the body under Strict (`... cannot be handled as a
+ * Deployment: strict decoding error: unknown field "spec.bogus"`) and are the warnings under Warn.
  */
-export function checkPatchedFields(patched: Record<string, unknown>, patchProblems: readonly FieldProblem[], check: FieldCheck, shown: () => string): void {
-  check.warnings.length = 0;
-  // Looked for first and pruned after, so that a refusal shows the patched object as it was.
-  const unknown = findUnknownFields(patched, check.plan);
-  const problems = [...patchProblems, ...unknown];
-  report(problems, check, () => StatusError.invalid('', '', '', [FieldError.invalid(FieldPath.root('patch'), shown(), strictDecodingError(problems))]));
-  if (unknown.length > 0) pruneUnknownFields(patched, check.plan);
+export function checkBodyFields(obj: Record<string, unknown>, repeats: () => RepeatedKey[], check: FieldCheck): string[] {
+  const walk = walkSchema(obj, check.plan, { prune: true, limit: PROBLEM_LIMIT });
+  const refuse = (detail: string): StatusError => {
+    const kind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : check.kind;
+    const version = typeof obj.apiVersion === 'string' && obj.apiVersion !== '' ? obj.apiVersion.slice(obj.apiVersion.indexOf('/') + 1) : check.version;
+    return StatusError.badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${check.kind}: ${detail}`);
+  };
+  if (walk.typeError !== undefined) throw refuse(walk.typeError);
+  if (check.directive === 'Ignore') return [];
+  const problems = bodyProblems(walk.unknown, repeats());
+  if (problems.warnings.length > 0 && check.directive === 'Strict') throw refuse(strictDecodingError(problems.errors));
+  return problems.warnings;
+}
+
+/**
+ * patchBodyProblems are the strict decoding problems of a patch body itself, none under Ignore: repeated keys,
+ * and for a JSON patch, which kube decodes into `[{op, path, from, value}]`, other keys of an operation too,
+ * each then prefixed `json patch ` (`json patch unknown field "[0].valeu"`).
+ */
+export function patchBodyProblems(jsonPatch: boolean, text: string, directive: FieldValidation): string[] {
+  if (directive === 'Ignore') return [];
+  const repeats = repeatedJsonKeys(text, PROBLEM_LIMIT);
+  if (!jsonPatch) return repeats.map((r) => duplicateText(r.path));
+  const out: string[] = [];
+  const ops: unknown = JSON.parse(text);
+  if (Array.isArray(ops)) {
+    ops.forEach((op: unknown, i) => {
+      if (typeof op !== 'object' || op === null || Array.isArray(op)) return;
+      for (const key of Object.keys(op)) if (key !== 'op' && key !== 'path' && key !== 'from' && key !== 'value') out.push(`json patch ${unknownText(`[${i}].${key}`)}`);
+    });
+  }
+  return [...out, ...repeats.map((r) => duplicateText(r.path, 'json patch '))].slice(0, PROBLEM_LIMIT);
+}
+
+/**
+ * checkPatchedFields decodes the result of a patch against its schema, as kube's patcher does, and returns
+ * the warnings to send: a value of the wrong type, or under Strict the problems of the patch body
+ * (`patchProblems`, its repeated keys) and of the result (its unknown fields, in sorted order as kube's
+ * re-marshalled object has them), refuse the patch with 422 on the field `patch`, whose value is `shown()`
+ * (the patched object as Go encodes it, or Go's `%+v` of a strategic merge patch); the unknown fields are
+ * pruned.
+ */
+export function checkPatchedFields(patched: Record<string, unknown>, patchProblems: readonly string[], check: FieldCheck, shown: () => string): string[] {
+  // Looked at first and pruned after, so that a refusal shows the patched object as it was.
+  const walk = walkSchema(patched, check.plan, { prune: false, sorted: true, limit: PROBLEM_LIMIT });
+  const refuse = (detail: string): StatusError => StatusError.invalid('', '', '', [FieldError.invalid(FieldPath.root('patch'), shown(), detail)]);
+  if (walk.typeError !== undefined) throw refuse(walk.typeError);
+  const problems = check.directive === 'Ignore' ? [] : [...patchProblems, ...walk.unknown.map(unknownText)].slice(0, PROBLEM_LIMIT);
+  if (problems.length > 0 && check.directive === 'Strict') throw refuse(strictDecodingError(problems));
+  if (walk.unknown.length > 0) walkSchema(patched, check.plan, { prune: true });
+  return problems;
 }

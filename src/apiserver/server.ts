@@ -22,7 +22,7 @@ import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
-import type { TokenAuthenticator, UserInfo } from './authn.js';
+import { ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
 import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
@@ -31,17 +31,10 @@ import { OpenApiDocuments } from './openapi.js';
 import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
-import {
-  checkBodyFields,
-  checkPatchedFields,
-  decodeYaml,
-  duplicateFields,
-  fieldValidationOf,
-  pruneUnknownFields,
-  warningHeader,
-  type FieldCheck,
-  type FieldProblem,
-} from './field-validation.js';
+import { checkBodyFields, checkPatchedFields, fieldValidationOf, patchBodyProblems, PROBLEM_LIMIT, type FieldCheck } from './field-validation.js';
+import { decodeYaml, repeatedJsonKeys, type RepeatedKey } from './repeated-keys.js';
+import { walkSchema } from './schema-walk.js';
+import { WarningRecorder } from './warnings.js';
 import { ObjectStore } from './storage/object-store.js';
 import { LeaseManager } from './storage/lease-manager.js';
 import {
@@ -58,8 +51,7 @@ import {
 import { startWatch } from './watch.js';
 import { WatchWriter } from './watch-writer.js';
 import { WatchCaches } from './watch-cache.js';
-import { acceptedPatchMediaTypes, applyPatch, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef, type JsonValue } from './patch/index.js';
-import { goV } from './patch/go-json.js';
+import { acceptedPatchMediaTypes, applyPatch, goMarshal, goV, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef, type JsonValue } from './patch/index.js';
 import {
   asPartialObjectMetadata,
   asPartialObjectMetadataList,
@@ -148,6 +140,12 @@ const INSECURE_USER: UserInfo = { name: 'system:unsecured', uid: '', groups: ['s
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const JSON_TYPE = 'application/json';
+
+/** PatchReader applies a PATCH body; its warnings are those of its last application (a retried update). */
+interface PatchReader {
+  readonly apply: (current: KubeObject, kind: GroupVersionKindRef) => KubeObject;
+  readonly warnings: () => readonly string[];
+}
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -275,12 +273,31 @@ export class ApiServer {
     });
   }
 
+  private sendWarnings(res: http.ServerResponse, warnings: WarningRecorder): void {
+    const headers = warnings.headers();
+    if (headers.length > 0) res.setHeader('warning', headers);
+  }
+
+  /** impersonate is the user a request acts as through impersonation headers (authn.ts), logged as kube logs it. */
+  private impersonate(requestor: UserInfo, req: http.IncomingMessage): UserInfo | undefined {
+    let acting: UserInfo | undefined;
+    try {
+      acting = impersonated(req.headersDistinct);
+    } catch (err) {
+      if (err instanceof ImpersonationError) throw StatusError.internal(err);
+      throw err;
+    }
+    if (acting !== undefined) this.log.debug({ user: requestor.name, as: acting.name, groups: acting.groups }, 'apiserver: request acts as another user');
+    return acting;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): Promise<void> {
     const started = performance.now();
     const method = (req.method ?? 'GET').toUpperCase();
     let url = new URL('http://localhost/');
     let info: RequestInfo | undefined;
     let code = 500;
+    const warnings = new WarningRecorder();
     try {
       try {
         url = new URL(req.url ?? '/', 'http://localhost');
@@ -294,6 +311,7 @@ export class ApiServer {
         if (authenticated === undefined) throw StatusError.unauthorized();
         user = authenticated;
       }
+      user = this.impersonate(user, req) ?? user;
       const parsed = parseRequestInfo(method, url.pathname, url.searchParams);
       if (parsed === undefined) {
         code = await this.handleNonResource(url.pathname, res);
@@ -312,17 +330,19 @@ export class ApiServer {
         await this.serveWatch(r, info, url.searchParams, res, output, req.headers.accept);
         return;
       }
-      const warnings: string[] = [];
       const answer = await this.dispatch(r, info, url.searchParams, req, user, warnings);
       code = answer.code;
-      if (warnings.length > 0) res.setHeader('warning', warnings.map(warningHeader));
+      this.sendWarnings(res, warnings);
       this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams), req.headers.accept);
     } catch (err) {
       const se = toStatusError(err);
       if (se.httpCode >= 500) this.log.error({ err, method, path: url.pathname }, 'apiserver: request failed');
       code = se.httpCode;
-      if (!res.headersSent) this.send(res, se.httpCode, se.status, req.headers.accept);
-      else res.end();
+      if (!res.headersSent) {
+        // As kube's recorder, warnings go out with a refusal too (a Warn create that validation then refuses).
+        this.sendWarnings(res, warnings);
+        this.send(res, se.httpCode, se.status, req.headers.accept);
+      } else res.end();
     } finally {
       if (info !== undefined && info.verb !== 'watch' && this.deps.registry.lookup(info.group, info.version, info.resource) !== undefined) {
         const subresource = KNOWN_SUBRESOURCES.has(info.subresource) ? info.subresource : 'unknown';
@@ -375,6 +395,14 @@ export class ApiServer {
       return;
     }
     const text = JSON.stringify(body);
+    if (res.hasHeader('warning')) {
+      // Node writes the headers with a string body in the body's encoding (UTF-8), and alone in Latin-1: warnings
+      // carry UTF-8 bytes as Latin-1 characters (warnings.ts), so they must go out alone.
+      const bytes = Buffer.from(text, 'utf8');
+      res.writeHead(code, { 'content-type': JSON_TYPE, 'content-length': bytes.length, 'cache-control': 'no-cache, private' });
+      res.end(bytes);
+      return;
+    }
     res.writeHead(code, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
     res.end(text);
   }
@@ -439,14 +467,23 @@ export class ApiServer {
     return 200;
   }
 
-  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage, user: UserInfo, warnings: string[]): Promise<Answer> {
+  private async dispatch(r: ResourceType, info: RequestInfo, query: URLSearchParams, req: http.IncomingMessage, user: UserInfo, warnings: WarningRecorder): Promise<Answer> {
     const sub = info.subresource;
     const qr = { group: r.group, resource: r.resource };
     // The body of a write decodes into a kind: its fields are checked against the kind's schema.
     const fields = (options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions', apiVersion = apiVersionOf(r), kind = r.kind): FieldCheck | undefined => {
       const directive = fieldValidationOf(query, options);
       const plan = messageForKind(apiVersion, kind);
-      return plan === undefined ? undefined : { plan, kind, directive, warnings };
+      return plan === undefined ? undefined : { plan, kind, version: apiVersion.slice(apiVersion.indexOf('/') + 1), directive };
+    };
+    const read = <T>(check: FieldCheck | undefined): Promise<T> => this.readObject<T>(req, check, warnings);
+    // A patch's warnings are those of its last attempt (an update is retried on conflicts).
+    const patching = async (patch: PatchReader, run: (apply: PatchReader['apply']) => Promise<Answer>): Promise<Answer> => {
+      try {
+        return await run(patch.apply);
+      } finally {
+        for (const w of patch.warnings()) warnings.add(w);
+      }
     };
     const verbAllowed = (verb: string): void => {
       if (!(r.verbs as readonly string[]).includes(verb)) throw StatusError.methodNotSupported(qr, verb);
@@ -471,14 +508,12 @@ export class ApiServer {
         case 'list':
           return this.handlers.list(r, info, query);
         case 'create':
-          if (r.review !== undefined) return this.handlers.review(r, info, await this.readObject<KubeObject>(req, fields('CreateOptions')), user);
-          return this.handlers.create(r, info, await this.readObject<KubeObject>(req, fields('CreateOptions')));
+          if (r.review !== undefined) return this.handlers.review(r, info, await read<KubeObject>(fields('CreateOptions')), user);
+          return this.handlers.create(r, info, await read<KubeObject>(fields('CreateOptions')));
         case 'update':
-          return this.handlers.update(r, info, await this.readObject<KubeObject>(req, fields('UpdateOptions')));
-        case 'patch': {
-          const patch = await this.readPatch(r, req, fields('PatchOptions'));
-          return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
-        }
+          return this.handlers.update(r, info, await read<KubeObject>(fields('UpdateOptions')));
+        case 'patch':
+          return patching(await this.readPatch(r, req, fields('PatchOptions')), (apply) => this.handlers.patch(r, info, (current) => apply(current, { group: r.group, version: r.version, kind: r.kind })));
         case 'delete':
           return this.handlers.delete(r, info, await this.deleteOptions(req, query));
         case 'deletecollection':
@@ -489,28 +524,27 @@ export class ApiServer {
     }
     if (sub === 'status' && r.hasStatus) {
       if (info.verb === 'get') return this.handlers.get(r, info, query);
-      if (info.verb === 'update') return this.handlers.update(r, info, await this.readObject<KubeObject>(req, fields('UpdateOptions')));
+      if (info.verb === 'update') return this.handlers.update(r, info, await read<KubeObject>(fields('UpdateOptions')));
       if (info.verb === 'patch') {
-        const patch = await this.readPatch(r, req, fields('PatchOptions'));
-        return this.handlers.patch(r, info, (current) => patch(current, { group: r.group, version: r.version, kind: r.kind }));
+        return patching(await this.readPatch(r, req, fields('PatchOptions')), (apply) => this.handlers.patch(r, info, (current) => apply(current, { group: r.group, version: r.version, kind: r.kind })));
       }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/status` }, info.verb);
     }
     if (sub === 'scale' && r.scale !== undefined) {
       if (info.verb === 'get') return this.handlers.getScale(r, info);
       if (info.verb === 'update') {
-        const scale = await this.readObject<Scale>(req, fields('UpdateOptions', 'autoscaling/v1', 'Scale'));
+        const scale = await read<Scale>(fields('UpdateOptions', 'autoscaling/v1', 'Scale'));
         return this.handlers.updateScale(r, info, () => scale);
       }
       if (info.verb === 'patch') {
         const patch = await this.readPatch(r, req, fields('PatchOptions', 'autoscaling/v1', 'Scale'));
-        return this.handlers.updateScale(r, info, (scale) => patch(scale, { group: 'autoscaling', version: 'v1', kind: 'Scale' }) as Scale);
+        return patching(patch, (apply) => this.handlers.updateScale(r, info, (scale) => apply(scale, { group: 'autoscaling', version: 'v1', kind: 'Scale' }) as Scale));
       }
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/scale` }, info.verb);
     }
-    if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await this.readObject<Binding>(req, fields('CreateOptions', 'v1', 'Binding')));
+    if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await read<Binding>(fields('CreateOptions', 'v1', 'Binding')));
     if (sub === 'finalize' && r.resource === 'namespaces' && info.verb === 'update') {
-      return this.handlers.finalizeNamespace(r, info, await this.readObject<Namespace>(req, fields('UpdateOptions')));
+      return this.handlers.finalizeNamespace(r, info, await read<Namespace>(fields('UpdateOptions')));
     }
     throw StatusError.notFoundPath();
   }
@@ -575,21 +609,24 @@ export class ApiServer {
    * decodeBody decodes a request body by its Content-Type and says how to find the keys it repeats (JSON and
    * YAML keep the last value; protobuf cannot repeat a field).
    */
-  private decodeBody<T>(body: Buffer, contentType: string | undefined): { value: T; duplicates: () => FieldProblem[] } {
+  private decodeBody<T>(body: Buffer, contentType: string | undefined): { value: T; repeats: () => RepeatedKey[] } {
     const type = (contentType ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
     // A protobuf body decodes to the JSON object the client would have sent; its errors carry their status.
     if (type === PROTOBUF_MEDIA_TYPE) {
       const dropped: string[] = [];
       const obj = decodeProtobufObject(body, (path, field) => dropped.push(`${path}#${field}`));
       if (dropped.length > 0) this.log.warn({ kind: obj.kind, name: obj.metadata?.name, dropped }, 'apiserver: protobuf body carried fields outside capstan\'s schema; they were dropped');
-      return { value: obj as T, duplicates: () => [] };
+      return { value: obj as T, repeats: () => [] };
     }
     try {
       if (type === JSON_TYPE || type === '' || type === '*/*') {
         const text = body.toString('utf8');
-        return { value: JSON.parse(text) as T, duplicates: () => duplicateFields(text) };
+        return { value: JSON.parse(text) as T, repeats: () => repeatedJsonKeys(text, PROBLEM_LIMIT) };
       }
-      if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return decodeYaml<T>(body.toString('utf8'));
+      if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
+        const { value, repeated } = decodeYaml<T>(body.toString('utf8'), PROBLEM_LIMIT);
+        return { value, repeats: () => repeated };
+      }
     } catch (err) {
       throw StatusError.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
@@ -597,38 +634,44 @@ export class ApiServer {
   }
 
   /**
-   * readObject reads a write's body as one object. With a field check (the body is of a served kind), the
-   * fields outside the kind's schema are dropped and reported as the request's fieldValidation asks.
+   * readObject reads a write's body as one object. With a field check (the body is of a served kind), it is
+   * decoded against the kind's schema (field-validation.ts): refused for a value of the wrong type, fields
+   * outside the schema dropped, and those and repeated keys reported as the request's fieldValidation asks.
    */
-  private async readObject<T>(req: http.IncomingMessage, check?: FieldCheck): Promise<T> {
+  private async readObject<T>(req: http.IncomingMessage, check?: FieldCheck, warnings?: WarningRecorder): Promise<T> {
     const body = await this.readBody(req);
     if (body.length === 0) throw StatusError.badRequest('the body of the request is empty');
-    const { value: obj, duplicates } = this.decodeBody<T>(body, req.headers['content-type']);
+    const { value: obj, repeats } = this.decodeBody<T>(body, req.headers['content-type']);
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw StatusError.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
-    if (check !== undefined) checkBodyFields(obj as Record<string, unknown>, duplicates, check);
+    if (check !== undefined) for (const w of checkBodyFields(obj as Record<string, unknown>, repeats, check)) warnings?.add(w);
     return obj;
   }
 
   /**
-   * readPatch reads a PATCH body and returns the function that applies it to an object of a kind; an
-   * unsupported Content-Type is a 415 naming the patch types the resource accepts. With a field check, the
-   * current object is read as its schema has it (fields outside dropped, as a typed decode of the stored
-   * object would) and the patched object is checked as the request's fieldValidation asks.
+   * readPatch reads a PATCH body and returns how to apply it to an object of a kind; an unsupported
+   * Content-Type is a 415 naming the patch types the resource accepts. With a field check, the current
+   * object is read as its schema has it (fields outside dropped, as a typed decode of the stored object
+   * would) and the patched object is checked as the request's fieldValidation asks. `current` is the
+   * caller's copy: it is changed.
    */
-  private async readPatch(r: ResourceType, req: http.IncomingMessage, check?: FieldCheck): Promise<(current: KubeObject, kind: GroupVersionKindRef) => KubeObject> {
+  private async readPatch(r: ResourceType, req: http.IncomingMessage, check?: FieldCheck): Promise<PatchReader> {
     const contentType = req.headers['content-type'];
     const type = patchTypeFromContentType(contentType);
     if (type === undefined) throw new UnsupportedPatchTypeError(contentType ?? '', acceptedPatchMediaTypes({ group: r.group, version: r.version, kind: r.kind }));
     const body = (await this.readBody(req)).toString('utf8');
-    if (check === undefined) return (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject;
-    let patchProblems: FieldProblem[] | undefined;
-    return (current, kind) => {
-      pruneUnknownFields(current as unknown as Record<string, unknown>, check.plan);
-      const patched = applyPatch(type, current as unknown as Record<string, unknown>, body, kind);
-      // The patch parsed: its repeated keys can be looked for (once, whatever the retries).
-      patchProblems ??= check.directive === 'Ignore' ? [] : duplicateFields(body);
-      checkPatchedFields(patched, patchProblems, check, () => (type === 'strategic' ? goV(JSON.parse(body) as JsonValue) : JSON.stringify(patched)));
-      return patched as unknown as KubeObject;
+    if (check === undefined) return { apply: (current, kind) => applyPatch(type, current as unknown as Record<string, unknown>, body, kind) as unknown as KubeObject, warnings: () => [] };
+    let patchProblems: string[] | undefined;
+    let warnings: string[] = [];
+    return {
+      apply: (current, kind) => {
+        walkSchema(current as unknown as Record<string, unknown>, check.plan, { prune: true });
+        const patched = applyPatch(type, current as unknown as Record<string, unknown>, body, kind);
+        // The patch parsed: its own problems can be looked for (once, whatever the retries).
+        patchProblems ??= patchBodyProblems(type === 'json', body, check.directive);
+        warnings = checkPatchedFields(patched, patchProblems, check, () => (type === 'strategic' ? goV(JSON.parse(body) as JsonValue) : goMarshal(patched as JsonValue)));
+        return patched as unknown as KubeObject;
+      },
+      warnings: () => warnings,
     };
   }
 

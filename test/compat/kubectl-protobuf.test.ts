@@ -165,6 +165,17 @@ describe.each(binaries)('$name', ({ name, path }) => {
     const who = ok(['auth', 'whoami']);
     expect(who).toMatch(/^Username\s+system:unsecured$/m);
     expect(who).toMatch(/^Groups\s+\[system:masters system:authenticated\]$/m);
+    // --as and --as-group impersonate (everyone may: AlwaysAllow); the impersonated user is authenticated.
+    const jane = ok(['auth', 'whoami', '--as=jane', '--as-group=dev', '--as-uid=u-1']);
+    expect(jane).toMatch(/^Username\s+jane$/m);
+    expect(jane).toMatch(/^UID\s+u-1$/m);
+    expect(jane).toMatch(/^Groups\s+\[dev system:authenticated\]$/m);
+    const sa = ok(['auth', 'whoami', `--as=system:serviceaccount:${ns}:robot`]);
+    expect(sa).toMatch(new RegExp(`^Groups\\s+\\[system:serviceaccounts system:serviceaccounts:${ns} system:authenticated\\]$`, 'm'));
+    expect(ok(['auth', 'can-i', 'delete', 'nodes', '--as=jane'])).toBe('yes\n');
+    const groupOnly = k(['auth', 'whoami', '--as-group=dev']);
+    expect(groupOnly.code).not.toBe(0);
+    expect(groupOnly.stderr).toContain('without impersonating a user');
   });
 });
 

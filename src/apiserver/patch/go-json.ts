@@ -64,7 +64,8 @@ export function unmarshalTypeMessage(v: JsonValue, goType: string): string {
   return `json: cannot unmarshal ${jsonKind(v)} into Go value of type ${goType}`;
 }
 
-function jsonKind(v: JsonValue): string {
+/** jsonKind is how encoding/json names a JSON value in an UnmarshalTypeError: `string`, `number`, `bool`, `array`, `object`. */
+export function jsonKind(v: JsonValue): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   switch (typeof v) {
@@ -261,6 +262,23 @@ export function goTypeName(v: JsonValue | undefined): string {
     default:
       return Number.isInteger(v) ? 'int64' : 'float64';
   }
+}
+
+/**
+ * goMarshal is encoding/json's Marshal of an unstructured value: object keys sorted (Go's maps), `<`, `>`, `&`,
+ * U+2028 and U+2029 escaped as in Go's HTML-safe output.
+ */
+export function goMarshal(v: JsonValue | undefined): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return `[${v.map(goMarshal).join(',')}]`;
+  if (typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${goString(k)}:${goMarshal(v[k])}`).join(',')}}`;
+  return typeof v === 'string' ? goString(v) : JSON.stringify(v);
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+function goString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /** goV renders v as fmt's `%v` does for unstructured values: `map[a:1 b:[x y]]`, `<nil>`. */

@@ -17,4 +17,4 @@ export {
   patchSchemaFor,
 } from './patch-meta.js';
 export { strategicMergePatch } from './strategic-merge-patch.js';
-export { type JsonObject, type JsonValue } from './go-json.js';
+export { goMarshal, goV, type JsonObject, type JsonValue } from './go-json.js';

@@ -52,8 +52,21 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
 /** Status is unversioned: kube-apiserver sends it as v1 (meta.k8s.io/v1 is accepted too). */
 const STATUS_VERSIONS = new Set(['v1', 'meta.k8s.io/v1']);
 
-/** messageForKind returns the plan of the message of kind in apiVersion, or undefined when capstan has none. */
+const byKind = new Map<string, MessagePlan | undefined>();
+
+/**
+ * messageForKind returns the plan of the message of kind in apiVersion, or undefined when capstan has none
+ * (looked up once per kind: every write asks).
+ */
 export function messageForKind(apiVersion: string, kind: string): MessagePlan | undefined {
+  const key = `${apiVersion}\n${kind}`;
+  if (byKind.has(key)) return byKind.get(key);
+  const plan = lookupKind(apiVersion, kind);
+  byKind.set(key, plan);
+  return plan;
+}
+
+function lookupKind(apiVersion: string, kind: string): MessagePlan | undefined {
   let name = KIND_MESSAGES[apiVersion]?.[kind];
   if (name === undefined && kind === 'Status' && STATUS_VERSIONS.has(apiVersion)) name = `${META_V1}.Status`;
   // meta/v1 registers DeleteOptions in every group version (metav1.AddToGroupVersion).

@@ -125,7 +125,14 @@ const selfSubjectReviews = defineReview('SelfSubjectReview', 'selfsubjectreviews
   review: (o, ctx: ReviewContext) => {
     const ssr = o as SelfSubjectReview;
     const user = ctx.user;
-    ssr.status = { userInfo: { username: user.name, ...(user.uid === '' ? {} : { uid: user.uid }), ...(user.groups.length === 0 ? {} : { groups: [...user.groups] }) } };
+    ssr.status = {
+      userInfo: {
+        username: user.name,
+        ...(user.uid === '' ? {} : { uid: user.uid }),
+        ...(user.groups.length === 0 ? {} : { groups: [...user.groups] }),
+        ...(user.extra === undefined ? {} : { extra: Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, [...v]])) }),
+      },
+    };
     return answered(ssr, formatTime(ctx.now));
   },
 });

@@ -1,0 +1,208 @@
+/**
+ * A decoded request body checked against its kind's schema as Go's typed decode would check it: the keys the
+ * schema does not have (pruned, at any depth, through lists, maps and inline members), and the first value
+ * of the wrong JSON type, worded as encoding/json words it. The schema is the protobuf schema (proto/k8s/,
+ * complete for the served kinds) through the plans of protobuf/schema.ts.
+ */
+import { jsonKind as goJsonKind, type JsonValue } from './patch/go-json.js';
+import type { FieldPlan, MessagePlan } from './protobuf/schema.js';
+
+/** jsonKind names a decoded JSON value as encoding/json's type errors do. */
+const jsonKind = (v: unknown): string => goJsonKind(v as JsonValue);
+
+/** WalkOptions say what a walk does besides looking. */
+export interface WalkOptions {
+  /** prune deletes the unknown keys from the object. */
+  readonly prune: boolean;
+  /** sorted visits keys in sorted order (a patched object, which kube re-marshals), not document order. */
+  readonly sorted?: boolean;
+  /** limit bounds the unknown keys reported (all are pruned): kube's decoder keeps 100. */
+  readonly limit?: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** SchemaWalk is what a walk of an object against its schema found. */
+export interface SchemaWalk {
+  /** unknown are the paths of the keys outside the schema (`spec.containers[0].x`), in the walk's order. */
+  readonly unknown: string[];
+  /**
+   * typeError is the first value of the wrong JSON type, as Go's decoder words it (`json: cannot unmarshal
+   * string into Go struct field DeploymentSpec.spec.replicas of type int32`); the body does not decode.
+   */
+  readonly typeError: string | undefined;
+}
+
+/**
+ * walkSchema checks obj, an object of the kind plan describes, as a typed decode would: keys outside the
+ * schema, at any depth (pruned when asked), and values of the wrong JSON type. `kind` and
+ * `apiVersion` are known at the top; null is every field's zero value.
+ */
+export function walkSchema(obj: Record<string, unknown>, plan: MessagePlan, options: WalkOptions): SchemaWalk {
+  const walk = new Walk(options);
+  walk.object(obj, plan);
+  return walk;
+}
+
+const GO_SCALARS: Readonly<Record<string, string>> = {
+  string: 'string',
+  bool: 'bool',
+  int32: 'int32',
+  int64: 'int64',
+  uint32: 'uint32',
+  uint64: 'uint64',
+  double: 'float64',
+  float: 'float32',
+  bytes: '[]uint8',
+};
+
+const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** scalarMismatch is how Go names v when it does not decode into a scalar of the given protobuf type. */
+function scalarMismatch(scalar: string, v: unknown): string | undefined {
+  switch (scalar) {
+    case 'string':
+    case 'bytes':
+      return typeof v === 'string' ? undefined : jsonKind(v);
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : jsonKind(v);
+    case 'double':
+    case 'float':
+      return typeof v === 'number' ? undefined : jsonKind(v);
+    default: {
+      if (typeof v !== 'number') return jsonKind(v);
+      const [min, max] = INT_RANGES[scalar] ?? INT_RANGES.int64!;
+      return Number.isInteger(v) && v >= min && v <= max ? undefined : `number ${v}`;
+    }
+  }
+}
+
+/** goTypeOf is the Go type a field's value decodes into: `int32`, `v1.Container`, `[]v1.Container`. */
+function goTypeOf(field: FieldPlan, element: boolean): string {
+  const message = field.message?.();
+  const base = message === undefined ? (GO_SCALARS[field.scalar ?? 'string'] ?? 'string') : `${message.type.parent?.name ?? ''}.${message.type.name}`;
+  if (element) return base;
+  if (field.keyType !== undefined) return `map[${GO_SCALARS[field.keyType] ?? 'string'}]${base}`;
+  return field.repeated ? `[]${base}` : base;
+}
+
+/** QUANTITY_FORMAT is resource.ErrFormatWrong: what a Quantity says of a value that is no quantity. */
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/**
+ * Walk visits an object and its values against the schema. Two paths are kept as stacks, rendered only when
+ * something is found (the walk runs on every write, and most find nothing): the path of an unknown key, with
+ * list indexes (`spec.containers[0].x`), and Go's field stack for a type error, struct fields only.
+ */
+class Walk implements SchemaWalk {
+  readonly unknown: string[] = [];
+  typeError: string | undefined;
+  private readonly segments: string[] = [];
+  private readonly fields: string[] = [];
+  private readonly limit: number;
+
+  constructor(private readonly options: WalkOptions) {
+    this.limit = options.limit ?? Infinity;
+  }
+
+  object(obj: Record<string, unknown>, plan: MessagePlan): void {
+    for (const key of this.options.sorted === true ? Object.keys(obj).sort() : Object.keys(obj)) {
+      const field = plan.byJsonKey.get(key);
+      if (field === undefined) {
+        if (this.segments.length === 0 && (key === 'kind' || key === 'apiVersion')) continue;
+        if (this.unknown.length < this.limit) this.unknown.push((this.segments.join('') + `.${key}`).slice(1));
+        if (this.options.prune) delete obj[key];
+        continue;
+      }
+      const value = obj[key];
+      if (value === null) continue;
+      if (field.message === undefined && field.keyType === undefined && !field.repeated) {
+        // The common case, a scalar: checked without touching the stacks.
+        if (this.typeError === undefined) {
+          const wrong = scalarMismatch(field.scalar ?? 'string', value);
+          if (wrong !== undefined) this.mismatch(plan, key, wrong, goTypeOf(field, false));
+        }
+        continue;
+      }
+      this.segments.push(`.${key}`);
+      this.fields.push(key);
+      this.field(plan, field, value);
+      this.fields.pop();
+      this.segments.pop();
+    }
+  }
+
+  private mismatch(plan: MessagePlan, key: string | undefined, value: string, goType: string): void {
+    if (this.typeError !== undefined) return;
+    const path = key === undefined ? this.fields.join('.') : [...this.fields, key].join('.');
+    this.typeError = `json: cannot unmarshal ${value} into Go struct field ${plan.type.name}.${path} of type ${goType}`;
+  }
+
+  /** field checks the value of a field that is not a plain scalar; its name is on both stacks. */
+  private field(plan: MessagePlan, field: FieldPlan, value: unknown): void {
+    if (field.keyType !== undefined) {
+      if (!isObject(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
+      for (const k of Object.keys(value)) {
+        const item = value[k];
+        if (item === null) continue;
+        this.segments.push(`.${k}`);
+        this.element(plan, field, item);
+        this.segments.pop();
+      }
+    } else if (field.repeated) {
+      if (!Array.isArray(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item === null) continue;
+        this.segments.push(`[${i}]`);
+        this.element(plan, field, item);
+        this.segments.pop();
+      }
+    } else {
+      this.element(plan, field, value);
+    }
+  }
+
+  /** element checks one value of a field (the field itself, or an item of its list or map). */
+  private element(plan: MessagePlan, field: FieldPlan, value: unknown): void {
+    if (field.message === undefined) {
+      if (this.typeError !== undefined) return;
+      const wrong = scalarMismatch(field.scalar ?? 'string', value);
+      if (wrong !== undefined) this.mismatch(plan, undefined, wrong, goTypeOf(field, true));
+      return;
+    }
+    switch (field.wellKnown) {
+      case undefined:
+        if (isObject(value)) this.object(value, field.message());
+        else this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, true));
+        return;
+      case 'time':
+      case 'microtime':
+        // metav1.Time decodes a string (its UnmarshalJSON), and the decoder puts the field's context on the error.
+        if (typeof value !== 'string') this.mismatch(plan, undefined, jsonKind(value), 'string');
+        return;
+      case 'intorstring': {
+        if (typeof value === 'string') return;
+        const wrong = scalarMismatch('int32', value);
+        if (wrong !== undefined) this.mismatch(plan, undefined, wrong, 'int32');
+        return;
+      }
+      case 'quantity':
+        if (typeof value !== 'string' && typeof value !== 'number') this.typeError ??= QUANTITY_FORMAT;
+        return;
+      case 'stringlist':
+        if (!Array.isArray(value)) this.mismatch(plan, undefined, jsonKind(value), '[]string');
+        else if (value.some((v) => v !== null && typeof v !== 'string')) this.mismatch(plan, undefined, jsonKind(value.find((v) => v !== null && typeof v !== 'string')), 'string');
+        return;
+      default:
+        return; // FieldsV1: any JSON
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Impersonation headers as kube-apiserver's impersonation filter reads them: the user, uid, groups and
+ * extras a request acts as, the groups a service account or an anonymous user brings, and the refusal of
+ * groups or extras without a user.
+ */
+import { describe, expect, it } from 'vitest';
+import { ImpersonationError, impersonated } from '../../src/apiserver/authn.js';
+
+describe('impersonated', () => {
+  it('is undefined without impersonation headers', () => {
+    expect(impersonated({ authorization: ['Bearer x'] })).toBeUndefined();
+  });
+
+  it('acts as the user with the given uid, groups and extras, adding system:authenticated', () => {
+    expect(impersonated({ 'impersonate-user': ['jane'], 'impersonate-uid': ['u-1'], 'impersonate-group': ['dev', 'ops'], 'impersonate-extra-scopes': ['a', 'b'], 'impersonate-extra-Team%2FName': ['x'] })).toEqual({
+      name: 'jane',
+      uid: 'u-1',
+      groups: ['dev', 'ops', 'system:authenticated'],
+      extra: { scopes: ['a', 'b'], 'team/name': ['x'] },
+    });
+    expect(impersonated({ 'impersonate-user': ['jane'], 'impersonate-group': ['system:unauthenticated'] })!.groups).toEqual(['system:unauthenticated']);
+    expect(impersonated({ 'impersonate-user': ['system:anonymous'] })!.groups).toEqual(['system:unauthenticated']);
+  });
+
+  it('gives a service account its groups when none are asked for', () => {
+    expect(impersonated({ 'impersonate-user': ['system:serviceaccount:kube-system:robot'] })!.groups).toEqual(['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']);
+    expect(impersonated({ 'impersonate-user': ['system:serviceaccount:kube-system:robot'], 'impersonate-group': ['g'] })!.groups).toEqual(['g', 'system:authenticated']);
+  });
+
+  it('refuses groups, a uid or extras without a user, and a key with a bad escape', () => {
+    expect(() => impersonated({ 'impersonate-group': ['dev'] })).toThrow(ImpersonationError);
+    expect(() => impersonated({ 'impersonate-uid': ['u'] })).toThrow(/without impersonating a user/);
+    expect(() => impersonated({ 'impersonate-user': ['jane'], 'impersonate-extra-%zz': ['x'] })).toThrow(ImpersonationError);
+  });
+});
