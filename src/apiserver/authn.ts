@@ -4,6 +4,7 @@
  * token are unauthenticated (401 on the secure port).
  */
 import { readFileSync } from 'node:fs';
+import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation.js';
 import { CapstanError } from '../util/errors.js';
 
 /** UserInfo is who a request comes from. */
@@ -75,7 +76,11 @@ export class TokenAuthenticator {
   }
 }
 
-/** ImpersonationError is impersonation headers kube refuses (with a 500): groups, a uid or extras but no user; a bad escape. */
+/**
+ * ImpersonationError is impersonation headers kube refuses: groups, a uid or extras without a user. Its message
+ * is kube's (`requested [{Group  dev    }] without impersonating a user`, the requests as Go's `%v` of
+ * ObjectReferences); kube answers it as a plain-text 500.
+ */
 export class ImpersonationError extends CapstanError {
   constructor(message: string) {
     super(message, 'IMPERSONATION', false);
@@ -87,6 +92,32 @@ const IMPERSONATE_UID = 'impersonate-uid';
 const IMPERSONATE_GROUP = 'impersonate-group';
 const IMPERSONATE_EXTRA = 'impersonate-extra-';
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+const AUTHENTICATION_V1 = 'authentication.k8s.io/v1';
+
+/** objectReference is Go's `%v` of a core/v1 ObjectReference: its seven fields, space-separated, in braces. */
+function objectReference(kind: string, name: string, apiVersion = '', fieldPath = ''): string {
+  return `{${[kind, '', name, '', apiVersion, '', fieldPath].join(' ')}}`;
+}
+
+/**
+ * serviceAccountOf is serviceaccount.SplitUsername: the namespace of `system:serviceaccount:<ns>:<name>`, or
+ * undefined when the name is not that (two parts, a valid namespace and a valid service account name).
+ */
+function serviceAccountOf(username: string): string | undefined {
+  if (!username.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
+  const parts = username.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  if (parts.length !== 2 || isDNS1123Label(parts[0]!).length > 0 || isDNS1123Subdomain(parts[1]!).length > 0) return undefined;
+  return parts[0];
+}
+
+/** unescapeExtraKey is url.PathUnescape of a lower-cased extra key, which stays as it is when it does not unescape. */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
+}
 
 /**
  * impersonated returns the user a request acts as when it carries kube's impersonation headers
@@ -94,7 +125,7 @@ const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
  * `--as-uid`, `--as-group`), or undefined when it carries none. Everyone may impersonate anyone: capstan
  * authorizes everything (AlwaysAllow). As kube's impersonation filter: a service account's name brings its
  * groups when none are given; `system:authenticated` is added unless that or `system:unauthenticated` is
- * given (`system:unauthenticated` for `system:anonymous`); extra keys are unescaped and lower-cased.
+ * given (`system:unauthenticated` for `system:anonymous`); extra keys are lower-cased, then unescaped.
  */
 export function impersonated(headers: Readonly<Record<string, readonly string[] | undefined>>): UserInfo | undefined {
   const name = headers[IMPERSONATE_USER]?.[0] ?? '';
@@ -103,24 +134,21 @@ export function impersonated(headers: Readonly<Record<string, readonly string[] 
   const extra: Record<string, string[]> = {};
   for (const [header, values] of Object.entries(headers)) {
     if (!header.startsWith(IMPERSONATE_EXTRA) || values === undefined) continue;
-    let key: string;
-    try {
-      key = decodeURIComponent(header.slice(IMPERSONATE_EXTRA.length)).toLowerCase();
-    } catch {
-      throw new ImpersonationError(`invalid escape in ${header}`);
-    }
+    const key = unescapeExtraKey(header.slice(IMPERSONATE_EXTRA.length).toLowerCase());
     extra[key] = [...(extra[key] ?? []), ...values];
   }
-  const asked = requested.length > 0 || uid !== '' || Object.keys(extra).length > 0;
   if (name === '') {
-    if (asked) throw new ImpersonationError('requested impersonation of groups, a uid or extras without impersonating a user');
+    const requests = [
+      ...requested.map((g) => objectReference('Group', g)),
+      ...Object.entries(extra).flatMap(([key, values]) => values.map((v) => objectReference('UserExtra', v, AUTHENTICATION_V1, key))),
+      ...(uid === '' ? [] : [objectReference('UID', uid, AUTHENTICATION_V1)]),
+    ];
+    if (requests.length > 0) throw new ImpersonationError(`requested [${requests.join(' ')}] without impersonating a user`);
     return undefined;
   }
   let groups = requested;
-  if (groups.length === 0 && name.startsWith(SERVICE_ACCOUNT_PREFIX)) {
-    const namespace = name.slice(SERVICE_ACCOUNT_PREFIX.length).split(':')[0]!;
-    groups = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
-  }
+  const namespace = serviceAccountOf(name);
+  if (groups.length === 0 && namespace !== undefined) groups = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
   if (name === 'system:anonymous') {
     if (!groups.includes('system:unauthenticated')) groups = [...groups, 'system:unauthenticated'];
   } else if (!groups.includes('system:authenticated') && !groups.includes('system:unauthenticated')) {

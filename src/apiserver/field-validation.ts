@@ -83,13 +83,16 @@ function notShadowed(repeats: readonly RepeatedKey[], unknown: readonly string[]
   });
 }
 
+const FIELDS_V1 = /^metadata\.managedFields\[\d+\]\.fieldsV1[.[]/;
+
 /** bodyProblems are a create's or update's problems: YAML repeats first (as kube), then unknown fields, then JSON repeats. */
 function bodyProblems(unknown: readonly string[], repeats: readonly RepeatedKey[]): Problems {
   const yaml = repeats.filter((r) => r.line !== undefined);
-  const json = notShadowed(repeats.filter((r) => r.line === undefined), unknown);
+  // A managed field entry's fieldsV1 is kept as raw JSON, unread: kube finds no repeats in it.
+  const json = notShadowed(repeats.filter((r) => r.line === undefined && !FIELDS_V1.test(r.path)), unknown);
   const rest = [...unknown.map(unknownText), ...json.map((r) => duplicateText(r.path))];
   return {
-    warnings: [...yaml.map(yamlText), ...rest],
+    warnings: [...yaml.map(yamlText), ...rest].slice(0, PROBLEM_LIMIT),
     errors: [...(yaml.length === 0 ? [] : [`yaml: unmarshal errors:\n  ${yaml.map(yamlText).join('\n  ')}`]), ...rest].slice(0, PROBLEM_LIMIT),
   };
 }
@@ -151,6 +154,6 @@ export function checkPatchedFields(patched: Record<string, unknown>, patchProble
   if (walk.typeError !== undefined) throw refuse(walk.typeError);
   const problems = check.directive === 'Ignore' ? [] : [...patchProblems, ...walk.unknown.map(unknownText)].slice(0, PROBLEM_LIMIT);
   if (problems.length > 0 && check.directive === 'Strict') throw refuse(strictDecodingError(problems));
-  if (walk.unknown.length > 0) walkSchema(patched, check.plan, { prune: true });
+  walkSchema(patched, check.plan, { prune: true });
   return problems;
 }

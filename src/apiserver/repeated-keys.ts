@@ -14,7 +14,7 @@ export interface RepeatedKey {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-/** Past this many keys an object's keys are looked up in a Set rather than by a scan of the keys before. */
+/** SMALL_OBJECT is how many keys an object may have before its keys are looked up in a Set, not by a scan. */
 const SMALL_OBJECT = 16;
 
 /**

@@ -4,6 +4,7 @@
  * of the wrong JSON type, worded as encoding/json words it. The schema is the protobuf schema (proto/k8s/,
  * complete for the served kinds) through the plans of protobuf/schema.ts.
  */
+import { InvalidTimeError, parseQuantityJSON, parseTimestamp, QuantityParseError } from '../api/index.js';
 import { jsonKind as goJsonKind, type JsonValue } from './patch/go-json.js';
 import type { FieldPlan, MessagePlan } from './protobuf/schema.js';
 
@@ -12,7 +13,10 @@ const jsonKind = (v: unknown): string => goJsonKind(v as JsonValue);
 
 /** WalkOptions say what a walk does besides looking. */
 export interface WalkOptions {
-  /** prune deletes the unknown keys from the object. */
+  /**
+   * prune makes the object what Go's typed decode makes of it: unknown keys deleted, a null field deleted
+   * (its zero value), a null list item or map value replaced by its zero value (`{}`, `""`, `0`, `false`).
+   */
   readonly prune: boolean;
   /** sorted visits keys in sorted order (a patched object, which kube re-marshals), not document order. */
   readonly sorted?: boolean;
@@ -37,8 +41,8 @@ export interface SchemaWalk {
 
 /**
  * walkSchema checks obj, an object of the kind plan describes, as a typed decode would: keys outside the
- * schema, at any depth (pruned when asked), and values of the wrong JSON type. `kind` and
- * `apiVersion` are known at the top; null is every field's zero value.
+ * schema, at any depth, and values of the wrong JSON type or form (a quantity or a time that does not parse).
+ * `kind` and `apiVersion` are known at the top; null is every field's zero value (made so when pruning).
  */
 export function walkSchema(obj: Record<string, unknown>, plan: MessagePlan, options: WalkOptions): SchemaWalk {
   const walk = new Walk(options);
@@ -69,8 +73,11 @@ const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
 function scalarMismatch(scalar: string, v: unknown): string | undefined {
   switch (scalar) {
     case 'string':
-    case 'bytes':
       return typeof v === 'string' ? undefined : jsonKind(v);
+    case 'bytes':
+      // A []byte is base64 text, or (encoding/json decodes any slice) a list of bytes.
+      if (typeof v === 'string' || (Array.isArray(v) && v.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255))) return undefined;
+      return jsonKind(v);
     case 'bool':
       return typeof v === 'boolean' ? undefined : jsonKind(v);
     case 'double':
@@ -93,8 +100,31 @@ function goTypeOf(field: FieldPlan, element: boolean): string {
   return field.repeated ? `[]${base}` : base;
 }
 
-/** QUANTITY_FORMAT is resource.ErrFormatWrong: what a Quantity says of a value that is no quantity. */
-const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+/** zeroOf is Go's zero value of a list item or map value, as JSON: what a null there decodes to. */
+function zeroOf(field: FieldPlan): unknown {
+  switch (field.wellKnown) {
+    case undefined:
+      break;
+    case 'quantity':
+      return '0';
+    case 'intorstring':
+      return 0;
+    case 'stringlist':
+      return [];
+    default:
+      return null; // a zero time is null in JSON; FieldsV1 holds any JSON
+  }
+  if (field.message !== undefined) return {};
+  switch (field.scalar) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'bool':
+      return false;
+    default:
+      return 0;
+  }
+}
 
 /**
  * Walk visits an object and its values against the schema. Two paths are kept as stacks, rendered only when
@@ -122,7 +152,10 @@ class Walk implements SchemaWalk {
         continue;
       }
       const value = obj[key];
-      if (value === null) continue;
+      if (value === null) {
+        if (this.options.prune) delete obj[key];
+        continue;
+      }
       if (field.message === undefined && field.keyType === undefined && !field.repeated) {
         // The common case, a scalar: checked without touching the stacks.
         if (this.typeError === undefined) {
@@ -151,7 +184,10 @@ class Walk implements SchemaWalk {
       if (!isObject(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
       for (const k of Object.keys(value)) {
         const item = value[k];
-        if (item === null) continue;
+        if (item === null) {
+          if (this.options.prune) value[k] = zeroOf(field);
+          continue;
+        }
         this.segments.push(`.${k}`);
         this.element(plan, field, item);
         this.segments.pop();
@@ -160,7 +196,10 @@ class Walk implements SchemaWalk {
       if (!Array.isArray(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (item === null) continue;
+        if (item === null) {
+          if (this.options.prune) value[i] = zeroOf(field);
+          continue;
+        }
         this.segments.push(`[${i}]`);
         this.element(plan, field, item);
         this.segments.pop();
@@ -185,8 +224,17 @@ class Walk implements SchemaWalk {
         return;
       case 'time':
       case 'microtime':
-        // metav1.Time decodes a string (its UnmarshalJSON), and the decoder puts the field's context on the error.
+        // metav1.Time decodes a string (its UnmarshalJSON; the decoder puts the field's context on that error),
+        // then parses it as RFC 3339 (time.Parse's error, without context).
         if (typeof value !== 'string') this.mismatch(plan, undefined, jsonKind(value), 'string');
+        else if (this.typeError === undefined && value !== '') {
+          try {
+            parseTimestamp(value);
+          } catch (err) {
+            if (!(err instanceof InvalidTimeError)) throw err;
+            this.typeError = err.message;
+          }
+        }
         return;
       case 'intorstring': {
         if (typeof value === 'string') return;
@@ -195,7 +243,14 @@ class Walk implements SchemaWalk {
         return;
       }
       case 'quantity':
-        if (typeof value !== 'string' && typeof value !== 'number') this.typeError ??= QUANTITY_FORMAT;
+        // resource.Quantity's UnmarshalJSON parses the value; its errors carry no field context.
+        if (this.typeError !== undefined) return;
+        try {
+          parseQuantityJSON(value);
+        } catch (err) {
+          if (!(err instanceof QuantityParseError)) throw err;
+          this.typeError = err.message;
+        }
         return;
       case 'stringlist':
         if (!Array.isArray(value)) this.mismatch(plan, undefined, jsonKind(value), '[]string');

@@ -141,6 +141,9 @@ const INSECURE_USER: UserInfo = { name: 'system:unsecured', uid: '', groups: ['s
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const JSON_TYPE = 'application/json';
 
+/** HTML_SANITIZE is the escaping of Go's http.Error sanitizer. */
+const HTML_SANITIZE: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
 /** PatchReader applies a PATCH body; its warnings are those of its last application (a retried update). */
 interface PatchReader {
   readonly apply: (current: KubeObject, kind: GroupVersionKindRef) => KubeObject;
@@ -278,17 +281,22 @@ export class ApiServer {
     if (headers.length > 0) res.setHeader('warning', headers);
   }
 
-  /** impersonate is the user a request acts as through impersonation headers (authn.ts), logged as kube logs it. */
+  /** impersonate is the user a request acts as through impersonation headers (authn.ts), logged. */
   private impersonate(requestor: UserInfo, req: http.IncomingMessage): UserInfo | undefined {
-    let acting: UserInfo | undefined;
-    try {
-      acting = impersonated(req.headersDistinct);
-    } catch (err) {
-      if (err instanceof ImpersonationError) throw StatusError.internal(err);
-      throw err;
-    }
+    const acting = impersonated(req.headersDistinct);
     if (acting !== undefined) this.log.debug({ user: requestor.name, as: acting.name, groups: acting.groups }, 'apiserver: request acts as another user');
     return acting;
+  }
+
+  /**
+   * internalErrorText answers as kube's responsewriters.InternalError, which the impersonation filter uses:
+   * a plain-text 500 `Internal Server Error: "<URI>": <error>`, HTML-escaped as Go's http.Error sanitizer does.
+   */
+  private internalErrorText(req: http.IncomingMessage, res: http.ServerResponse, err: Error): number {
+    const text = `Internal Server Error: ${JSON.stringify(req.url ?? '')}: ${err.message}`.replace(/[&<>"']/g, (c) => HTML_SANITIZE[c]!);
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    res.end(`${text}\n`);
+    return 500;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): Promise<void> {
@@ -311,7 +319,13 @@ export class ApiServer {
         if (authenticated === undefined) throw StatusError.unauthorized();
         user = authenticated;
       }
-      user = this.impersonate(user, req) ?? user;
+      try {
+        user = this.impersonate(user, req) ?? user;
+      } catch (err) {
+        if (!(err instanceof ImpersonationError)) throw err;
+        code = this.internalErrorText(req, res, err);
+        return;
+      }
       const parsed = parseRequestInfo(method, url.pathname, url.searchParams);
       if (parsed === undefined) {
         code = await this.handleNonResource(url.pathname, res);

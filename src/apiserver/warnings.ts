@@ -15,11 +15,11 @@ function truncated(text: string): string {
 
 /**
  * warningHeader is one `Warning` header value, or undefined for a text kube's NewWarningHeader refuses
- * (control characters other than tab). Node writes header values as Latin-1: the UTF-8 bytes of the text
- * are handed over one per character, so that what goes on the wire is UTF-8, as Go writes it.
+ * (any control character, unicode.IsControl: C0, DEL, C1). Node writes header values as Latin-1: the UTF-8
+ * bytes of the text are handed over one per character, so that what goes on the wire is UTF-8, as Go writes.
  */
 export function warningHeader(text: string): string | undefined {
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) return undefined;
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return undefined;
   const quoted = `299 - "${text.replace(/["\\]/g, '\\$&')}"`;
   return Buffer.from(quoted, 'utf8').toString('latin1');
 }

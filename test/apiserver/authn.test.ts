@@ -12,7 +12,7 @@ describe('impersonated', () => {
   });
 
   it('acts as the user with the given uid, groups and extras, adding system:authenticated', () => {
-    expect(impersonated({ 'impersonate-user': ['jane'], 'impersonate-uid': ['u-1'], 'impersonate-group': ['dev', 'ops'], 'impersonate-extra-scopes': ['a', 'b'], 'impersonate-extra-Team%2FName': ['x'] })).toEqual({
+    expect(impersonated({ 'impersonate-user': ['jane'], 'impersonate-uid': ['u-1'], 'impersonate-group': ['dev', 'ops'], 'impersonate-extra-scopes': ['a', 'b'], 'impersonate-extra-team%2fname': ['x'] })).toEqual({
       name: 'jane',
       uid: 'u-1',
       groups: ['dev', 'ops', 'system:authenticated'],
@@ -27,9 +27,15 @@ describe('impersonated', () => {
     expect(impersonated({ 'impersonate-user': ['system:serviceaccount:kube-system:robot'], 'impersonate-group': ['g'] })!.groups).toEqual(['g', 'system:authenticated']);
   });
 
-  it('refuses groups, a uid or extras without a user, and a key with a bad escape', () => {
-    expect(() => impersonated({ 'impersonate-group': ['dev'] })).toThrow(ImpersonationError);
-    expect(() => impersonated({ 'impersonate-uid': ['u'] })).toThrow(/without impersonating a user/);
-    expect(() => impersonated({ 'impersonate-user': ['jane'], 'impersonate-extra-%zz': ['x'] })).toThrow(ImpersonationError);
+  it('refuses groups, a uid or extras without a user, naming the requests as kube does', () => {
+    expect(() => impersonated({ 'impersonate-group': ['dev'] })).toThrow(new ImpersonationError('requested [{Group  dev    }] without impersonating a user'));
+    expect(() => impersonated({ 'impersonate-uid': ['u'] })).toThrow('requested [{UID  u  authentication.k8s.io/v1  }] without impersonating a user');
+    expect(() => impersonated({ 'impersonate-extra-scopes': ['x'] })).toThrow('requested [{UserExtra  x  authentication.k8s.io/v1  scopes}] without impersonating a user');
+  });
+
+  it('keeps an extra key that does not unescape as it is, and treats a malformed service account name as a user', () => {
+    expect(impersonated({ 'impersonate-user': ['jane'], 'impersonate-extra-%zz': ['x'] })!.extra).toEqual({ '%zz': ['x'] });
+    expect(impersonated({ 'impersonate-user': ['system:serviceaccount:ns'] })!.groups).toEqual(['system:authenticated']);
+    expect(impersonated({ 'impersonate-user': ['system:serviceaccount:Bad_NS:robot'] })!.groups).toEqual(['system:authenticated']);
   });
 });

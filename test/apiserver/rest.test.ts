@@ -919,6 +919,12 @@ describe('field validation', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ reason: 'BadRequest', message: 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32' });
     expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/fv-type')).status).toBe(404);
+    // A null list is Go's nil list: the pod has no containers, which validation refuses (not a 500).
+    const nullContainers = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods', { ...pod('fv-null'), spec: { containers: null } });
+    expect(nullContainers.status).toBe(422);
+    expect(nullContainers.body.message).toContain('spec.containers: Required value');
+    const nullItem = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/pods', { ...pod('fv-null'), spec: { containers: [null] } });
+    expect(nullItem.status).toBe(422);
     const labels = await rest<Status>(base, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fv-labels', labels: { n: 1 } } });
     expect(labels.status).toBe(400);
     expect(labels.body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');

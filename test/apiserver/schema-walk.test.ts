@@ -91,6 +91,21 @@ describe('type errors', () => {
     expect(typeError({ spec: { volumes: [{ name: 'v', emptyDir: 'x' }] } }, POD)).toBe('json: cannot unmarshal string into Go struct field Volume.spec.volumes.emptyDir of type v1.EmptyDirVolumeSource');
   });
 
+  it('refuses a quantity or a time that does not parse, with their own errors (no field context, as in Go)', () => {
+    expect(typeError({ spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: 'lots' } } }] } } } })).toBe("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    expect(typeError({ metadata: { creationTimestamp: 'yesterday' } })).toMatch(/^parsing time "yesterday" as "2006-01-02T15:04:05Z07:00"/);
+    // A []byte is base64 text or a list of bytes.
+    const secret = messageForKind('v1', 'Secret')!;
+    expect(walkSchema({ data: { a: 'YQ==', b: [97, 98] } }, secret, { prune: false }).typeError).toBeUndefined();
+    expect(walkSchema({ data: { a: [300] } }, secret, { prune: false }).typeError).toBe('json: cannot unmarshal array into Go struct field Secret.data of type []uint8');
+  });
+
+  it('pruning makes nulls Go\'s zero values: a null field goes, a null list item or map value becomes its zero', () => {
+    const pod = { metadata: { labels: { a: null }, annotations: null }, spec: { containers: [null, { name: 'c', args: [null, 'x'] }], nodeSelector: null, overhead: { cpu: null } } };
+    expect(walkSchema(pod, POD, { prune: true })).toMatchObject({ unknown: [], typeError: undefined });
+    expect(pod).toEqual({ metadata: { labels: { a: '' } }, spec: { containers: [{}, { name: 'c', args: ['', 'x'] }], overhead: { cpu: '0' } } });
+  });
+
   it('accepts null anywhere and the JSON forms of well-known types, and reports only the first error', () => {
     expect(typeError({ metadata: { labels: null, creationTimestamp: null }, spec: { replicas: null, template: { spec: { containers: [null] } }, strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } } } })).toBeUndefined();
     expect(typeError({ spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: 1, memory: '1Gi' } } }] } } } })).toBeUndefined();

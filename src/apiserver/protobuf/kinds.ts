@@ -52,17 +52,19 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
 /** Status is unversioned: kube-apiserver sends it as v1 (meta.k8s.io/v1 is accepted too). */
 const STATUS_VERSIONS = new Set(['v1', 'meta.k8s.io/v1']);
 
-const byKind = new Map<string, MessagePlan | undefined>();
+const byKind = new Map<string, MessagePlan>();
 
 /**
- * messageForKind returns the plan of the message of kind in apiVersion, or undefined when capstan has none
- * (looked up once per kind: every write asks).
+ * messageForKind returns the plan of the message of kind in apiVersion, or undefined when capstan has none.
+ * A kind found is remembered (every write asks); one not found is not (clients may send any name).
  */
 export function messageForKind(apiVersion: string, kind: string): MessagePlan | undefined {
   const key = `${apiVersion}\n${kind}`;
-  if (byKind.has(key)) return byKind.get(key);
-  const plan = lookupKind(apiVersion, kind);
-  byKind.set(key, plan);
+  let plan = byKind.get(key);
+  if (plan === undefined) {
+    plan = lookupKind(apiVersion, kind);
+    if (plan !== undefined) byKind.set(key, plan);
+  }
   return plan;
 }
 
