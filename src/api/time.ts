@@ -42,26 +42,41 @@ function daysIn(year: number, month: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
+/** rfc3339Match matches s as an RFC 3339 timestamp with a real date and time, or returns undefined. */
+function rfc3339Match(s: string): RegExpExecArray | undefined {
+  const m = rfc3339.exec(s);
+  if (m === null) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return undefined;
+  if (m[8] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined;
+  return m;
+}
+
+/** invalidTime is the error of a string that is not an RFC 3339 timestamp, in time.Parse's opening words. */
+function invalidTime(s: string): InvalidTimeError {
+  return new InvalidTimeError(`parsing time ${goQuote(s)} as "2006-01-02T15:04:05Z07:00": not an RFC 3339 timestamp`);
+}
+
+/**
+ * checkTimestamp throws InvalidTimeError unless s is an RFC 3339 timestamp parseTimestamp accepts; it computes
+ * nothing (the API server checks every time a write carries).
+ */
+export function checkTimestamp(s: string): void {
+  if (rfc3339Match(s) === undefined) throw invalidTime(s);
+}
+
 /**
  * parseTimestamp parses an RFC 3339 timestamp with any offset and any number of fractional digits into epoch
  * milliseconds, keeping microseconds as the fraction and dropping finer digits. Malformed input throws
  * InvalidTimeError.
  */
 export function parseTimestamp(s: string): number {
-  const m = rfc3339.exec(s);
-  const fail = (): never => {
-    throw new InvalidTimeError(`parsing time ${goQuote(s)} as "2006-01-02T15:04:05Z07:00": not an RFC 3339 timestamp`);
-  };
-  if (m === null) return fail();
+  const m = rfc3339Match(s);
+  if (m === undefined) throw invalidTime(s);
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) fail();
-  let offsetMinutes = 0;
-  if (m[8] !== undefined) {
-    const oh = Number(m[9]);
-    const om = Number(m[10]);
-    if (oh > 23 || om > 59) fail();
-    offsetMinutes = (m[8] === '-' ? -1 : 1) * (oh * 60 + om);
-  }
+  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute, second, 0);

@@ -4,7 +4,7 @@
  * of the wrong JSON type, worded as encoding/json words it. The schema is the protobuf schema (proto/k8s/,
  * complete for the served kinds) through the plans of protobuf/schema.ts.
  */
-import { InvalidTimeError, parseQuantityJSON, parseTimestamp, QuantityParseError } from '../api/index.js';
+import { checkTimestamp, InvalidTimeError, parseQuantityJSON, QuantityParseError } from '../api/index.js';
 import { jsonKind as goJsonKind, type JsonValue } from './patch/go-json.js';
 import type { FieldPlan, MessagePlan } from './protobuf/schema.js';
 
@@ -229,7 +229,7 @@ class Walk implements SchemaWalk {
         if (typeof value !== 'string') this.mismatch(plan, undefined, jsonKind(value), 'string');
         else if (this.typeError === undefined && value !== '') {
           try {
-            parseTimestamp(value);
+            checkTimestamp(value);
           } catch (err) {
             if (!(err instanceof InvalidTimeError)) throw err;
             this.typeError = err.message;

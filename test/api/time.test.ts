@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTimeError } from '../../src/api/errors.js';
-import { formatMicroTime, formatTime, parseMicroTime, parseTime, parseTimestamp } from '../../src/api/time.js';
+import { checkTimestamp, formatMicroTime, formatTime, parseMicroTime, parseTime, parseTimestamp } from '../../src/api/time.js';
 
 const t0 = Date.UTC(2024, 4, 1, 12, 0, 0); // 2024-05-01T12:00:00Z
 
@@ -54,5 +54,19 @@ describe('metav1.MicroTime', () => {
     }
     expect(parseMicroTime('2024-05-01T12:00:00.123456789Z')).toBe(t0 + 123.456);
     expect(formatMicroTime(parseMicroTime('2024-05-01T14:00:00.5+02:00'))).toBe('2024-05-01T12:00:00.500000Z');
+  });
+});
+
+describe('checkTimestamp', () => {
+  it('accepts exactly what parseTimestamp parses, and refuses the rest with the same error', () => {
+    for (const s of ['2026-01-01T00:00:00Z', '2026-02-28T23:59:59.123456+05:30', '2024-02-29T00:00:00-01:00']) {
+      expect(() => checkTimestamp(s)).not.toThrow();
+      expect(Number.isFinite(parseTimestamp(s))).toBe(true);
+    }
+    for (const s of ['yesterday', '2026-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:00:00+24:00', '2026-01-01 00:00:00Z']) {
+      expect(() => checkTimestamp(s)).toThrow(InvalidTimeError);
+      expect(() => checkTimestamp(s)).toThrow(`parsing time "${s}" as "2006-01-02T15:04:05Z07:00"`);
+      expect(() => parseTimestamp(s)).toThrow(InvalidTimeError);
+    }
   });
 });
