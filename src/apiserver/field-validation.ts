@@ -142,18 +142,19 @@ export function patchBodyProblems(jsonPatch: boolean, text: string, directive: F
 /**
  * checkPatchedFields decodes the result of a patch against its schema, as kube's patcher does, and returns
  * the warnings to send: a value of the wrong type, or under Strict the problems of the patch body
- * (`patchProblems`, its repeated keys) and of the result (its unknown fields, in sorted order as kube's
- * re-marshalled object has them), refuse the patch with 422 on the field `patch`, whose value is `shown()`
+ * (`patchProblems`, its repeated keys) and of the result (its unknown fields, sorted, as kube's
+ * re-marshalled object and unstructured converter order them), refuse the patch with 422 on the field `patch`, whose value is `shown()`
  * (the patched object as Go encodes it, or Go's `%+v` of a strategic merge patch); the unknown fields are
  * pruned.
  */
 export function checkPatchedFields(patched: Record<string, unknown>, patchProblems: readonly string[], check: FieldCheck, shown: () => string): string[] {
-  // Looked at first and pruned after, so that a refusal shows the patched object as it was.
-  const walk = walkSchema(patched, check.plan, { prune: false, sorted: true, limit: PROBLEM_LIMIT });
+  // Looked at first and pruned after (only when there is something to prune), so that a refusal shows the
+  // patched object as it was.
+  const walk = walkSchema(patched, check.plan, { prune: false, limit: PROBLEM_LIMIT });
   const refuse = (detail: string): StatusError => StatusError.invalid('', '', '', [FieldError.invalid(FieldPath.root('patch'), shown(), detail)]);
   if (walk.typeError !== undefined) throw refuse(walk.typeError);
-  const problems = check.directive === 'Ignore' ? [] : [...patchProblems, ...walk.unknown.map(unknownText)].slice(0, PROBLEM_LIMIT);
+  const problems = check.directive === 'Ignore' ? [] : [...patchProblems, ...[...walk.unknown].sort().map(unknownText)].slice(0, PROBLEM_LIMIT);
   if (problems.length > 0 && check.directive === 'Strict') throw refuse(strictDecodingError(problems));
-  walkSchema(patched, check.plan, { prune: true });
+  if (walk.changes) walkSchema(patched, check.plan, { prune: true });
   return problems;
 }

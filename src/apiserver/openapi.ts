@@ -12,6 +12,7 @@
  * for a server without OpenAPI, rather than from schemas without patch strategies.
  */
 import { createHash } from 'node:crypto';
+import type { JsonObject } from './patch/index.js';
 import { messageForKind, type MessagePlan } from './protobuf/index.js';
 import type { FieldPlan } from './protobuf/schema.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
@@ -19,8 +20,6 @@ import { apiVersionOf, type ResourceType } from './resource.js';
 /** KUBE_OPENAPI_VERSION is the `info.version` of the documents: the Kubernetes version capstan serves. */
 const KUBE_OPENAPI_VERSION = 'v1.32.0';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 
 /** GroupVersionDocument is one group version's document, serialized once, with its hash. */
 export interface GroupVersionDocument {

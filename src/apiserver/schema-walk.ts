@@ -5,7 +5,7 @@
  * complete for the served kinds) through the plans of protobuf/schema.ts.
  */
 import { checkTimestamp, InvalidTimeError, parseQuantityJSON, QuantityParseError } from '../api/index.js';
-import { jsonKind as goJsonKind, type JsonValue } from './patch/go-json.js';
+import { isJsonObject, jsonKind as goJsonKind, type JsonValue } from './patch/go-json.js';
 import type { FieldPlan, MessagePlan } from './protobuf/schema.js';
 
 /** jsonKind names a decoded JSON value as encoding/json's type errors do. */
@@ -18,15 +18,10 @@ export interface WalkOptions {
    * (its zero value), a null list item or map value replaced by its zero value (`{}`, `""`, `0`, `false`).
    */
   readonly prune: boolean;
-  /** sorted visits keys in sorted order (a patched object, which kube re-marshals), not document order. */
-  readonly sorted?: boolean;
   /** limit bounds the unknown keys reported (all are pruned): kube's decoder keeps 100. */
   readonly limit?: number;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** SchemaWalk is what a walk of an object against its schema found. */
 export interface SchemaWalk {
@@ -37,6 +32,8 @@ export interface SchemaWalk {
    * string into Go struct field DeploymentSpec.spec.replicas of type int32`); the body does not decode.
    */
   readonly typeError: string | undefined;
+  /** changes is whether pruning changes the object (an unknown key, or a null): without it, a pruning walk is not needed. */
+  readonly changes: boolean;
 }
 
 /**
@@ -101,7 +98,7 @@ function goTypeOf(field: FieldPlan, element: boolean): string {
 }
 
 /** zeroOf is Go's zero value of a list item or map value, as JSON: what a null there decodes to. */
-function zeroOf(field: FieldPlan): unknown {
+function zeroOf(field: FieldPlan): JsonValue {
   switch (field.wellKnown) {
     case undefined:
       break;
@@ -134,6 +131,7 @@ function zeroOf(field: FieldPlan): unknown {
 class Walk implements SchemaWalk {
   readonly unknown: string[] = [];
   typeError: string | undefined;
+  changes = false;
   private readonly segments: string[] = [];
   private readonly fields: string[] = [];
   private readonly limit: number;
@@ -143,16 +141,18 @@ class Walk implements SchemaWalk {
   }
 
   object(obj: Record<string, unknown>, plan: MessagePlan): void {
-    for (const key of this.options.sorted === true ? Object.keys(obj).sort() : Object.keys(obj)) {
+    for (const key of Object.keys(obj)) {
       const field = plan.byJsonKey.get(key);
       if (field === undefined) {
         if (this.segments.length === 0 && (key === 'kind' || key === 'apiVersion')) continue;
         if (this.unknown.length < this.limit) this.unknown.push((this.segments.join('') + `.${key}`).slice(1));
+        this.changes = true;
         if (this.options.prune) delete obj[key];
         continue;
       }
       const value = obj[key];
       if (value === null) {
+        this.changes = true;
         if (this.options.prune) delete obj[key];
         continue;
       }
@@ -181,10 +181,11 @@ class Walk implements SchemaWalk {
   /** field checks the value of a field that is not a plain scalar; its name is on both stacks. */
   private field(plan: MessagePlan, field: FieldPlan, value: unknown): void {
     if (field.keyType !== undefined) {
-      if (!isObject(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
+      if (!isJsonObject(value)) return this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, false));
       for (const k of Object.keys(value)) {
         const item = value[k];
         if (item === null) {
+          this.changes = true;
           if (this.options.prune) value[k] = zeroOf(field);
           continue;
         }
@@ -197,6 +198,7 @@ class Walk implements SchemaWalk {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (item === null) {
+          this.changes = true;
           if (this.options.prune) value[i] = zeroOf(field);
           continue;
         }
@@ -219,7 +221,7 @@ class Walk implements SchemaWalk {
     }
     switch (field.wellKnown) {
       case undefined:
-        if (isObject(value)) this.object(value, field.message());
+        if (isJsonObject(value)) this.object(value, field.message());
         else this.mismatch(plan, undefined, jsonKind(value), goTypeOf(field, true));
         return;
       case 'time':

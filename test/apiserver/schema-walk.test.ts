@@ -57,14 +57,16 @@ describe('unknown fields', () => {
     });
   });
 
-  it('leaves the JSON forms of well-known types alone; without prune changes nothing; sorted visits keys in order; limit bounds the report, not the pruning', () => {
+  it('leaves the JSON forms of well-known types alone; without prune changes nothing but says whether pruning would; limit bounds the report, not the pruning', () => {
     const pod = { metadata: { name: 'p', creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': { 'f:x': {} } } }] }, spec: { overhead: { cpu: 1 } } };
     expect(walkSchema(pod, POD, { prune: true }).unknown).toEqual([]);
     const d = { spec: { zz: 1, bogus: 1, template: { spec: { containers: [{ name: 'c', nope: 2 }] } } } };
     const before = JSON.stringify(d);
     expect(walkSchema(d, DEPLOYMENT, { prune: false }).unknown).toEqual(['spec.zz', 'spec.bogus', 'spec.template.spec.containers[0].nope']);
     expect(JSON.stringify(d)).toBe(before);
-    expect(walkSchema(d, DEPLOYMENT, { prune: false, sorted: true }).unknown).toEqual(['spec.bogus', 'spec.template.spec.containers[0].nope', 'spec.zz']);
+    expect(walkSchema(d, DEPLOYMENT, { prune: false }).changes).toBe(true);
+    expect(walkSchema({ spec: { paused: null } }, DEPLOYMENT, { prune: false }).changes).toBe(true);
+    expect(walkSchema({ spec: { paused: true } }, DEPLOYMENT, { prune: false }).changes).toBe(false);
     const many: Record<string, unknown> = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x${i}`, i]));
     expect(walkSchema(many, DEPLOYMENT, { prune: true, limit: 100 }).unknown).toHaveLength(100);
     expect(many).toEqual({});
