@@ -1,6 +1,7 @@
 /**
- * apps/v1 wire types (k8s.io/api/apps/v1): Deployment and ReplicaSet. A Deployment owns ReplicaSets, one per
- * pod template revision; a ReplicaSet owns pods.
+ * apps/v1 wire types (k8s.io/api/apps/v1): Deployment, ReplicaSet, DaemonSet and ControllerRevision. A
+ * Deployment owns ReplicaSets, one per pod template revision; a ReplicaSet owns pods; a DaemonSet owns one pod
+ * per eligible node and a ControllerRevision per pod template revision.
  */
 import type { PodTemplateSpec } from './core-v1.js';
 import type { ConditionStatus, IntOrString, KubeList, KubeObject, LabelSelector, Time } from './meta-v1.js';
@@ -109,3 +110,84 @@ export interface ReplicaSet extends KubeObject {
 
 /** ReplicaSetList is a list of ReplicaSets. */
 export type ReplicaSetList = KubeList<ReplicaSet>;
+
+/** DaemonSetUpdateStrategyType is RollingUpdate (the controller replaces old pods) or OnDelete (users do). */
+export type DaemonSetUpdateStrategyType = 'RollingUpdate' | 'OnDelete';
+
+/**
+ * RollingUpdateDaemonSet bounds a DaemonSet rollout: at most maxUnavailable nodes without an available pod
+ * (default 1) and at most maxSurge nodes running an old and a new pod at once (default 0); each a number or a
+ * percentage of the nodes that should run the pod.
+ */
+export interface RollingUpdateDaemonSet {
+  maxUnavailable?: IntOrString;
+  maxSurge?: IntOrString;
+}
+
+/** DaemonSetUpdateStrategy says how a DaemonSet replaces its pods when its template changes. */
+export interface DaemonSetUpdateStrategy {
+  type?: DaemonSetUpdateStrategyType;
+  rollingUpdate?: RollingUpdateDaemonSet;
+}
+
+/** DaemonSetSpec is the desired state of a DaemonSet. */
+export interface DaemonSetSpec {
+  /** selector must match template's labels; it is immutable in apps/v1. */
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  updateStrategy?: DaemonSetUpdateStrategy;
+  minReadySeconds?: number;
+  /** revisionHistoryLimit is how many old ControllerRevisions to keep for rollback (default 10). */
+  revisionHistoryLimit?: number;
+}
+
+/** DaemonSetCondition is one condition of a DaemonSet. */
+export interface DaemonSetCondition {
+  type: string;
+  status: ConditionStatus;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+/** DaemonSetStatus is the observed state of a DaemonSet, counted in nodes. */
+export interface DaemonSetStatus {
+  /** currentNumberScheduled counts the nodes that should run the pod and run at least one. */
+  currentNumberScheduled: number;
+  /** numberMisscheduled counts the nodes that run the pod but should not. */
+  numberMisscheduled: number;
+  /** desiredNumberScheduled counts the nodes that should run the pod. */
+  desiredNumberScheduled: number;
+  /** numberReady counts the nodes that should run the pod and run a ready one. */
+  numberReady: number;
+  observedGeneration?: number;
+  /** updatedNumberScheduled counts the nodes running a pod of the current template. */
+  updatedNumberScheduled?: number;
+  /** numberAvailable counts the nodes that should run the pod and run one ready for minReadySeconds. */
+  numberAvailable?: number;
+  /** numberUnavailable counts the nodes that should run the pod and run no available one. */
+  numberUnavailable?: number;
+  collisionCount?: number;
+  conditions?: DaemonSetCondition[];
+}
+
+/** DaemonSet runs one copy of a pod on every node its template may run on. */
+export interface DaemonSet extends KubeObject {
+  spec?: DaemonSetSpec;
+  status?: DaemonSetStatus;
+}
+
+/** DaemonSetList is a list of DaemonSets. */
+export type DaemonSetList = KubeList<DaemonSet>;
+
+/**
+ * ControllerRevision is an immutable snapshot a controller keeps of its state (a DaemonSet's pod template, as
+ * the strategic merge patch that restores it); revision orders the snapshots of one owner.
+ */
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision: number;
+}
+
+/** ControllerRevisionList is a list of ControllerRevisions. */
+export type ControllerRevisionList = KubeList<ControllerRevision>;

@@ -32,3 +32,4 @@ export * from './names.js';
 export * from './time.js';
 export * from './meta.js';
 export * from './endpoints.js';
+export * from './daemon-set.js';

@@ -64,7 +64,7 @@ function wellKnownSchema(field: FieldPlan): JsonObject {
       return { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true };
     case 'quantity':
       return { type: 'string' };
-    case 'fieldsv1':
+    case 'rawjson':
       return { type: 'object' };
     default:
       return { type: 'array', items: { type: 'string', default: '' } };

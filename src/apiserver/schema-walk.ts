@@ -109,7 +109,7 @@ function zeroOf(field: FieldPlan): JsonValue {
     case 'stringlist':
       return [];
     default:
-      return null; // a zero time is null in JSON; FieldsV1 holds any JSON
+      return null; // a zero time is null in JSON; FieldsV1 and RawExtension hold any JSON
   }
   if (field.message !== undefined) return {};
   switch (field.scalar) {
@@ -259,7 +259,7 @@ class Walk implements SchemaWalk {
         else if (value.some((v) => v !== null && typeof v !== 'string')) this.mismatch(plan, undefined, jsonKind(value.find((v) => v !== null && typeof v !== 'string')), 'string');
         return;
       default:
-        return; // FieldsV1: any JSON
+        return; // FieldsV1, RawExtension: any JSON
     }
   }
 }

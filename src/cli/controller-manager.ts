@@ -28,6 +28,7 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--concurrent-gc-syncs <n>', 'garbage collector workers (default 20)')
     .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')
     .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once (default 5)')
+    .option('--concurrent-daemonset-syncs <n>', 'DaemonSets synced at once (default 2)')
     .action((raw: RawComponentFlags & RawControllerManagerFlags) =>
       runComponentCommand(ctx, {
         component: 'controller-manager',

@@ -5,11 +5,15 @@
  *
  * - a Deployment of 10 replicas runs on the hollow nodes, scales to 30 and back, rolls out a new image
  *   (`kubectl rollout status` succeeds) and its Service gets the pods as Endpoints;
+ * - a DaemonSet runs one pod on every node, rolls a new image out with never more than one node (its
+ *   maxUnavailable) lacking a ready pod, lists its revisions in `kubectl rollout history` and rolls back with
+ *   `rollout undo`;
  * - kill -9 of the active scheduler (and controller-manager): the standby holds the Lease within leaseDuration and
  *   two of its (jittered) tries and does the pending work; SIGTERM: the standby takes over at its next try;
  * - the store leader, one API server and the active scheduler killed at once while a Deployment scales: it
  *   converges, and no pod is ever bound twice (a watch records every pod's nodeName);
- * - a stopped hollow node goes Unknown, is tainted unreachable, and its pods are evicted and replaced elsewhere;
+ * - a stopped hollow node goes Unknown, is tainted unreachable, and its pods are evicted and replaced elsewhere
+ *   (the DaemonSet's pod, which tolerates the taint, stays);
  * - throughout, no two replicas of a component ever act as leader at once: every action a replica journals lies
  *   in one of its own terms, and terms of different replicas never overlap (a killed replica's term ends when
  *   it was killed); the Lease's recorded holders follow the terms and leaseTransitions counts each change.
@@ -20,12 +24,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/api/coordination-v1.js';
 import type { Endpoints, Node, Pod } from '../../src/api/core-v1.js';
-import type { Deployment } from '../../src/api/apps-v1.js';
+import type { DaemonSet, Deployment } from '../../src/api/apps-v1.js';
 import type { KubeObject, WatchEvent } from '../../src/api/index.js';
 import type { FaultRecord } from '../../src/cli/chaos-faults.js';
 import { findComponentLeader } from '../../src/cli/chaos-targets.js';
 import { isAlive } from '../../src/cli/launcher/processes.js';
-import { DEPLOYMENTS, ENDPOINTS, LEASES, NODES, PODS } from '../../src/components/client/resource.js';
+import { DAEMON_SETS, DEPLOYMENTS, ENDPOINTS, LEASES, NODES, PODS } from '../../src/components/client/resource.js';
 import type { WatchStream } from '../../src/components/client/watch-stream.js';
 import { compatRequired } from '../compat/helpers/tools.js';
 import { waitFor } from '../compat/helpers/wait.js';
@@ -57,6 +61,18 @@ function deployment(name: string, replicas: number, image: string): string {
           ],
         },
       },
+    },
+  });
+}
+
+function daemonSet(name: string, image: string): string {
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: NS },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
     },
   });
 }
@@ -220,6 +236,58 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     expect(ips.subsets![0]!.ports).toEqual([expect.objectContaining({ port: 8080 })]);
   }, 600_000);
 
+  it('runs a DaemonSet pod on every node, rolls a new image out one node at a time, and rolls it back (kubectl rollout status, history, undo)', async () => {
+    const agents = new Map<string, Pod>();
+    let watching = false;
+    let fewestAvailable = Infinity;
+    await record(PODS, NS, (e) => {
+      const p = e.object as Pod;
+      if (p.metadata.labels?.['app'] !== 'agent') return;
+      if (e.type === 'DELETED') agents.delete(p.metadata.uid!);
+      else agents.set(p.metadata.uid!, p);
+      if (!watching) return;
+      const ready = [...agents.values()].filter((x) => x.metadata.deletionTimestamp === undefined && x.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True'));
+      fewestAvailable = Math.min(fewestAvailable, new Set(ready.map((x) => x.spec?.nodeName)).size);
+    });
+    expect(c.kubectl(['apply', '-f', '-'], daemonSet('agent', 'registry.local/agent:v1'))).toMatchObject({ code: 0 });
+    const status = (): { code: number; stdout: string; stderr: string } => c.kubectl(['rollout', 'status', 'daemonset/agent', '--timeout=120s']);
+    const first = status();
+    expect(first, first.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('daemon set "agent" successfully rolled out') });
+    const placed = await waitRunning('agent', 3);
+    const nodeNames = new Set(c.file().components!.nodes.map((n) => n.nodeName));
+    expect(new Set(placed.map((p) => p.spec!.nodeName))).toEqual(nodeNames); // one on every node
+    for (const p of placed) {
+      expect(p.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'DaemonSet', name: 'agent', controller: true })]);
+      expect(p.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms).toEqual([
+        { matchFields: [{ key: 'metadata.name', operator: 'In', values: [p.spec!.nodeName] }] },
+      ]);
+      expect(p.spec!.tolerations).toContainEqual({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' });
+    }
+    expect(c.kubectl(['get', 'daemonset', 'agent']).stdout).toMatch(/^agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s+\S+$/m);
+
+    watching = true;
+    expect(c.kubectl(['annotate', 'daemonset/agent', 'kubernetes.io/change-cause=agent v2'])).toMatchObject({ code: 0 });
+    expect(c.kubectl(['set', 'image', 'daemonset/agent', 'agent=registry.local/agent:v2'])).toMatchObject({ code: 0 });
+    const second = status();
+    expect(second, second.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('successfully rolled out') });
+    const updated = await waitRunning('agent', 3);
+    expect(updated.every((p) => p.spec!.containers[0]!.image === 'registry.local/agent:v2')).toBe(true);
+    expect(fewestAvailable).toBe(2); // maxUnavailable 1: one node at a time, and each node's turn did come
+    const history = c.kubectl(['rollout', 'history', 'daemonset/agent']);
+    expect(history.stdout).toMatch(/^1\s+<none>$/m);
+    expect(history.stdout).toMatch(/^2\s+agent v2$/m);
+
+    const undo = c.kubectl(['rollout', 'undo', 'daemonset/agent']);
+    expect(undo, undo.stderr).toMatchObject({ code: 0 });
+    expect(status()).toMatchObject({ code: 0 });
+    const back = await waitRunning('agent', 3);
+    expect(back.every((p) => p.spec!.containers[0]!.image === 'registry.local/agent:v1')).toBe(true);
+    const revisions = c.kubectl(['get', 'controllerrevisions', '-l', 'app=agent', '-o', 'jsonpath={range .items[*]}{.revision}{" "}{end}']);
+    expect(revisions.stdout.trim().split(' ').map(Number).sort()).toEqual([2, 3]); // revision 1 came back as 3
+    const ds = await c.client.get<DaemonSet>(DAEMON_SETS, NS, 'agent');
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, numberAvailable: 3, observedGeneration: ds.metadata.generation });
+  }, 400_000);
+
   it.each([
     ['scheduler', 'kube-scheduler'],
     ['controller-manager', 'kube-controller-manager'],
@@ -299,6 +367,10 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
       { timeoutMs: 90_000, intervalMs: 250, what: 'pods of the dead node evicted and 10 running elsewhere' },
     );
     expect(replaced.every((p) => p.spec!.nodeName !== victim.nodeName)).toBe(true);
+    // The DaemonSet's pod tolerates the unreachable taint: it stays bound to the dead node, not evicted.
+    const daemon = (await pods('agent')).filter((p) => p.spec!.nodeName === victim.nodeName);
+    expect(daemon).toHaveLength(1);
+    expect(daemon[0]!.metadata.deletionTimestamp).toBeUndefined();
     await c.chaos('restart', '--component', 'node', '--member', victim.name);
   }, 300_000);
 

@@ -12,7 +12,7 @@ import type { KubeObject, WatchEvent } from '../../api/index.js';
 import { MalformedProtobufError, UnencodableObjectError, UnsupportedProtobufKindError } from './errors.js';
 import { decodeMessage, encodeMessage, type JsonObject, type UnknownFieldSink } from './go-json-codec.js';
 import { messageForKind } from './kinds.js';
-import { planOf, META_V1 } from './schema.js';
+import { planOf } from './schema.js';
 
 /** PROTOBUF_MEDIA_TYPE is the media type of Kubernetes protobuf bodies. */
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -122,10 +122,24 @@ export function encodeProtobufWatchFrame(ev: WatchEvent<KubeObject>, lenient = f
 
 /**
  * decodeProtobufWatchEvent reads one frame's WatchEvent (without its length prefix) into the event as JSON,
- * as client-go does: the type, and the enveloped object decoded by its own kind.
+ * as client-go does: the type, and the enveloped object decoded by its own kind. The object's RawExtension is
+ * read off the wire here: its JSON form (the raw JSON) does not fit the protobuf bytes it carries in a watch.
  */
 export function decodeProtobufWatchEvent(event: Uint8Array): WatchEvent<KubeObject> {
-  const ev = decodeMessage(planOf(`${META_V1}.WatchEvent`), event, 'WatchEvent');
-  const raw = Buffer.from(((ev['object'] as { raw?: string }).raw ?? ''), 'base64');
-  return { type: ev['type'] as WatchEvent['type'], object: decodeProtobufObject(raw) };
+  const r = protobuf.Reader.create(event);
+  let type = '';
+  let raw: Uint8Array = new Uint8Array(0);
+  while (r.pos < r.len) {
+    const key = r.uint32();
+    if (key === 0x0a) type = r.string();
+    else if (key === 0x12) {
+      const ext = protobuf.Reader.create(r.bytes());
+      while (ext.pos < ext.len) {
+        const k = ext.uint32();
+        if (k === 0x0a) raw = ext.bytes();
+        else ext.skipType(k & 7);
+      }
+    } else r.skipType(key & 7);
+  }
+  return { type: type as WatchEvent['type'], object: decodeProtobufObject(raw) };
 }

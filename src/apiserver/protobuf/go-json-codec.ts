@@ -11,7 +11,7 @@
  *   bytes as base64; int64 as numbers.
  * - Well-known types: metav1.Time is RFC 3339 to the second and `null` when zero (its wire form drops the
  *   nanoseconds, as Kubernetes' does), metav1.MicroTime keeps microseconds, IntOrString is a number or a
- *   string, resource.Quantity its string (the zero Quantity is "0"), FieldsV1 the JSON it holds.
+ *   string, resource.Quantity its string (the zero Quantity is "0"), FieldsV1 and RawExtension the JSON they hold.
  *
  * Decoding reads what it knows and skips unknown fields (as any protobuf reader); encoding refuses a JSON key
  * outside the schema with UnencodableObjectError, unless asked to drop such keys (lenient).
@@ -221,13 +221,13 @@ function wellKnownToJson(kind: WellKnown, plan: MessagePlan, bytes: Uint8Array, 
       const items = (readFields(plan, bytes, path).get(1) ?? []) as string[];
       return items.length === 0 ? null : [...items];
     }
-    case 'fieldsv1': {
+    case 'rawjson': {
       const raw = readFields(plan, bytes, path).get(1)?.at(-1) as Uint8Array | undefined;
       if (raw === undefined || raw.length === 0) return null;
       try {
         return JSON.parse(Buffer.from(raw).toString('utf8')) as unknown;
       } catch (err) {
-        throw new MalformedProtobufError(`${path}: FieldsV1 is not JSON`, { cause: err });
+        throw new MalformedProtobufError(`${path}: ${plan.type.name} is not JSON`, { cause: err });
       }
     }
   }
@@ -398,7 +398,7 @@ function writeWellKnownBody(w: protobuf.Writer, kind: WellKnown, v: unknown, pat
       w.uint32(tag(1, WIRE_BYTES)).string(absent ? '0' : String(v));
       return;
     }
-    case 'fieldsv1':
+    case 'rawjson':
       if (!absent) w.uint32(tag(1, WIRE_BYTES)).bytes(Buffer.from(JSON.stringify(v), 'utf8'));
       return;
     case 'stringlist':

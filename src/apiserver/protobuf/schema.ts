@@ -3,7 +3,8 @@
  * loaded once into a protobufjs Root, and the plan of each message: its fields in Go struct order (the order
  * of Go's JSON) and in field-number order (the order gogo-protobuf writes them), with the Go JSON shape of
  * each field taken from the `(gojson)` option (proto/k8s/README.md) and the well-known types that have a JSON
- * form of their own (Time, MicroTime, IntOrString, Quantity, FieldsV1, and ExtraValue: a list of strings).
+ * form of their own (Time, MicroTime, IntOrString, Quantity, FieldsV1 and RawExtension: raw JSON, and ExtraValue: a
+ * list of strings).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +31,13 @@ export const META_V1 = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 export type GoShape = 'value' | 'always' | 'ptr' | 'ptr_null' | 'inline';
 
 /** WellKnown names the messages whose JSON form is not an object of their fields. */
-export type WellKnown = 'time' | 'microtime' | 'intorstring' | 'quantity' | 'fieldsv1' | 'stringlist';
+export type WellKnown = 'time' | 'microtime' | 'intorstring' | 'quantity' | 'rawjson' | 'stringlist';
 
 const WELL_KNOWN: Readonly<Record<string, WellKnown>> = {
   [`.${META_V1}.Time`]: 'time',
   [`.${META_V1}.MicroTime`]: 'microtime',
-  [`.${META_V1}.FieldsV1`]: 'fieldsv1',
+  [`.${META_V1}.FieldsV1`]: 'rawjson',
+  '.k8s.io.apimachinery.pkg.runtime.RawExtension': 'rawjson',
   '.k8s.io.apimachinery.pkg.util.intstr.IntOrString': 'intorstring',
   '.k8s.io.apimachinery.pkg.api.resource.Quantity': 'quantity',
   // ExtraValue masks a []string so it can be a map value: in JSON it is the list itself.

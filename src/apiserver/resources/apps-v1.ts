@@ -1,22 +1,30 @@
 /**
- * apps/v1 resources: deployments and replicasets (+status, +scale), with apps/v1's defaults (one replica,
- * RollingUpdate 25%/25%, ten revisions kept, a 600 s progress deadline) and validation (a selector that
- * matches the template's labels and never changes).
+ * apps/v1 resources: deployments and replicasets (+status, +scale), daemonsets (+status) and
+ * controllerrevisions, with apps/v1's defaults (one replica; a Deployment RollingUpdate 25%/25%, a DaemonSet
+ * RollingUpdate of one unavailable node and no surge; ten revisions kept; a 600 s progress deadline) and
+ * validation (a selector that matches the template's labels and never changes; a revision's data never
+ * changes). A DaemonSet counts its template's changes in the `deprecated.daemonset.template.generation`
+ * annotation, as kube-apiserver's apps/v1 conversion of spec.templateGeneration keeps it.
  */
 import {
   FieldError,
   FieldPath,
   jsonEqual,
   labelSelectorAsSelector,
+  templateGeneration,
+  TEMPLATE_GENERATION_ANNOTATION,
   validateLabels,
+  type ControllerRevision,
+  type DaemonSet,
   type Deployment,
+  type IntOrString,
   type KubeObject,
   type LabelSelector,
   type PodTemplateSpec,
   type ReplicaSet,
 } from '../../api/index.js';
 import type { ResourceType, ScaleSubresource } from '../resource.js';
-import { defineResource } from './generic.js';
+import { defineResource, prepareSpecStatusForCreate, prepareSpecStatusForUpdate } from './generic.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
 
 interface Replicated extends KubeObject {
@@ -43,33 +51,44 @@ const scale: ScaleSubresource = {
 function validateReplicated(o: KubeObject, templateRequired: boolean): FieldError[] {
   const r = o as Replicated;
   const errs: FieldError[] = [];
-  const spec = FieldPath.root('spec');
   const replicas = r.spec?.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0) errs.push(FieldError.invalid(spec.child('replicas'), replicas, 'must be greater than or equal to 0'));
-  const selector = r.spec?.selector;
+  if (!Number.isInteger(replicas) || replicas < 0) errs.push(FieldError.invalid(FieldPath.root('spec', 'replicas'), replicas, 'must be greater than or equal to 0'));
+  errs.push(...validateSelectorAndTemplate(r.spec, 'deployment', templateRequired));
+  return errs;
+}
+
+/**
+ * validateSelectorAndTemplate checks what every pod-template workload shares: a non-empty selector (kube's
+ * message names the noun: ReplicaSets say `deployment` too) that matches the template's labels, and a valid
+ * template that restarts Always.
+ */
+function validateSelectorAndTemplate(spec: { selector?: LabelSelector; template?: PodTemplateSpec } | undefined, noun: string, templateRequired: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  const path = FieldPath.root('spec');
+  const selector = spec?.selector;
   const hasSelector = selector !== undefined && (Object.keys(selector.matchLabels ?? {}).length > 0 || (selector.matchExpressions ?? []).length > 0);
   if (!hasSelector) {
-    errs.push(selector === undefined ? FieldError.required(spec.child('selector'), '') : FieldError.invalid(spec.child('selector'), selector, 'empty selector is invalid for deployment'));
+    errs.push(selector === undefined ? FieldError.required(path.child('selector'), '') : FieldError.invalid(path.child('selector'), selector, `empty selector is invalid for ${noun}`));
   }
-  const template = r.spec?.template;
+  const template = spec?.template;
   if (template === undefined) {
-    if (templateRequired) errs.push(FieldError.required(spec.child('template'), ''));
+    if (templateRequired) errs.push(FieldError.required(path.child('template'), ''));
     return errs;
   }
   const labels = template.metadata?.labels ?? {};
-  errs.push(...validateLabels(labels, spec.child('template', 'metadata', 'labels')));
+  errs.push(...validateLabels(labels, path.child('template', 'metadata', 'labels')));
   if (hasSelector) {
     try {
       if (!labelSelectorAsSelector(selector).matches(labels)) {
-        errs.push(FieldError.invalid(spec.child('template', 'metadata', 'labels'), labels, '`selector` does not match template `labels`'));
+        errs.push(FieldError.invalid(path.child('template', 'metadata', 'labels'), labels, '`selector` does not match template `labels`'));
       }
     } catch (err) {
-      errs.push(FieldError.invalid(spec.child('selector'), selector, (err as Error).message));
+      errs.push(FieldError.invalid(path.child('selector'), selector, (err as Error).message));
     }
   }
-  errs.push(...validatePodSpec(template.spec, spec.child('template', 'spec')));
+  errs.push(...validatePodSpec(template.spec, path.child('template', 'spec')));
   if (template.spec?.restartPolicy !== undefined && template.spec.restartPolicy !== 'Always') {
-    errs.push(FieldError.notSupported(spec.child('template', 'spec', 'restartPolicy'), template.spec.restartPolicy, ['Always']));
+    errs.push(FieldError.notSupported(path.child('template', 'spec', 'restartPolicy'), template.spec.restartPolicy, ['Always']));
   }
   return errs;
 }
@@ -84,8 +103,13 @@ function defaultTemplate(o: KubeObject): void {
   const r = o as Replicated;
   if (r.spec === undefined) return;
   r.spec.replicas ??= 1;
-  if (r.spec.template?.spec !== undefined) defaultPodSpec(r.spec.template.spec);
-  if (r.spec.template !== undefined) r.spec.template.metadata ??= {};
+  defaultPodTemplate(r.spec.template);
+}
+
+function defaultPodTemplate(template: PodTemplateSpec | undefined): void {
+  if (template === undefined) return;
+  if (template.spec !== undefined) defaultPodSpec(template.spec);
+  template.metadata ??= {};
 }
 
 const deployments = defineResource({
@@ -133,5 +157,118 @@ const replicasets = defineResource({
   validateUpdate: validateSelectorUnchanged,
 });
 
+/** isPercent is validation.IsValidPercent's test. */
+const PERCENT = /^[0-9]+%$/;
+
+/**
+ * validatePositiveIntOrPercent is ValidatePositiveIntOrPercent plus IsNotMoreThan100Percent: a non-negative
+ * integer or a percentage of at most 100 %; it returns the value as a number (a percentage's number) or
+ * undefined when invalid.
+ */
+function validatePositiveIntOrPercent(v: IntOrString | undefined, path: FieldPath, errs: FieldError[]): number | undefined {
+  if (v === undefined) return 0;
+  if (typeof v === 'string') {
+    if (!PERCENT.test(v)) {
+      errs.push(FieldError.invalid(path, v, "must be an integer or percentage (e.g '5%')"));
+      return undefined;
+    }
+    const percent = Number(v.slice(0, -1));
+    if (percent > 100) errs.push(FieldError.invalid(path, v, 'must not be greater than 100%'));
+    return percent;
+  }
+  if (v < 0) {
+    errs.push(FieldError.invalid(path, v, 'must be greater than or equal to 0'));
+    return undefined;
+  }
+  return v;
+}
+
+function validateDaemonSet(o: KubeObject): FieldError[] {
+  const ds = o as DaemonSet;
+  const spec = FieldPath.root('spec');
+  const errs = validateSelectorAndTemplate(ds.spec, 'daemonset', true);
+  if (ds.spec?.template?.spec?.activeDeadlineSeconds !== undefined) {
+    errs.push(FieldError.invalid(spec.child('template', 'spec', 'activeDeadlineSeconds'), ds.spec.template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in DaemonSet is not Supported'));
+  }
+  const minReady = ds.spec?.minReadySeconds ?? 0;
+  if (minReady < 0) errs.push(FieldError.invalid(spec.child('minReadySeconds'), minReady, 'must be greater than or equal to 0'));
+  const limit = ds.spec?.revisionHistoryLimit;
+  if (limit !== undefined && limit < 0) errs.push(FieldError.invalid(spec.child('revisionHistoryLimit'), limit, 'must be greater than or equal to 0'));
+  const strategy = ds.spec?.updateStrategy;
+  const strategyPath = spec.child('updateStrategy');
+  if (strategy?.type === 'RollingUpdate') {
+    const ru = strategy.rollingUpdate;
+    if (ru === undefined) errs.push(FieldError.required(strategyPath.child('rollingUpdate'), ''));
+    else {
+      const unavailable = validatePositiveIntOrPercent(ru.maxUnavailable, strategyPath.child('rollingUpdate', 'maxUnavailable'), errs);
+      const surge = validatePositiveIntOrPercent(ru.maxSurge, strategyPath.child('rollingUpdate', 'maxSurge'), errs);
+      if (unavailable === 0 && surge === 0) {
+        errs.push(FieldError.invalid(strategyPath.child('rollingUpdate', 'maxUnavailable'), ru.maxUnavailable, 'cannot be 0 when maxSurge is 0'));
+      }
+    }
+  } else if (strategy?.type !== 'OnDelete') {
+    errs.push(FieldError.notSupported(strategyPath.child('type'), strategy?.type ?? '', ['OnDelete', 'RollingUpdate']));
+  }
+  return errs;
+}
+
+function setTemplateGeneration(ds: KubeObject, generation: number): void {
+  ds.metadata.annotations = { ...(ds.metadata.annotations ?? {}), [TEMPLATE_GENERATION_ANNOTATION]: String(generation) };
+}
+
+const daemonsets = defineResource({
+  group: 'apps',
+  version: 'v1',
+  kind: 'DaemonSet',
+  resource: 'daemonsets',
+  namespaced: true,
+  shortNames: ['ds'],
+  categories: ['all'],
+  hasStatus: true,
+  defaults: (o) => {
+    const ds = o as DaemonSet;
+    if (ds.spec === undefined) return;
+    defaultPodTemplate(ds.spec.template);
+    ds.spec.updateStrategy ??= {};
+    ds.spec.updateStrategy.type ??= 'RollingUpdate';
+    if (ds.spec.updateStrategy.type === 'RollingUpdate') {
+      ds.spec.updateStrategy.rollingUpdate ??= {};
+      ds.spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+      ds.spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
+    }
+    ds.spec.revisionHistoryLimit ??= 10;
+  },
+  prepareForCreate: (o) => {
+    prepareSpecStatusForCreate(o);
+    setTemplateGeneration(o, templateGeneration(o));
+  },
+  // As kube's daemonSetStrategy: the template generation moves only with the template, whatever the client sent.
+  prepareForUpdate: (o, old) => {
+    prepareSpecStatusForUpdate(o, old);
+    const previous = templateGeneration(old);
+    const changed = !jsonEqual((o as DaemonSet).spec?.template, (old as DaemonSet).spec?.template);
+    setTemplateGeneration(o, changed ? previous + 1 : previous);
+  },
+  validate: validateDaemonSet,
+  validateUpdate: validateSelectorUnchanged,
+});
+
+const controllerrevisions = defineResource({
+  group: 'apps',
+  version: 'v1',
+  kind: 'ControllerRevision',
+  resource: 'controllerrevisions',
+  namespaced: true,
+  validate: (o) => {
+    const cr = o as ControllerRevision;
+    const errs: FieldError[] = [];
+    if (cr.data === undefined || cr.data === null) errs.push(FieldError.required(FieldPath.root('data'), 'data is mandatory'));
+    const revision = cr.revision ?? 0;
+    if (revision < 0) errs.push(FieldError.invalid(FieldPath.root('revision'), revision, 'must be greater than or equal to 0'));
+    return errs;
+  },
+  validateUpdate: (o, old) => (jsonEqual((o as ControllerRevision).data, (old as ControllerRevision).data) ? [] : [FieldError.invalid(FieldPath.root('data'), (o as ControllerRevision).data, 'field is immutable')]),
+});
+
 /** APPS_V1 lists the apps/v1 resources capstan serves. */
-export const APPS_V1: readonly ResourceType[] = [deployments, replicasets];
+export const APPS_V1: readonly ResourceType[] = [deployments, replicasets, daemonsets, controllerrevisions];

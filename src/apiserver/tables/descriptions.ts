@@ -108,6 +108,25 @@ export const DESC_DEPLOYMENT = {
   selector: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
 } as const;
 
+/** DESC_DAEMON_SET is the swagger docs the DaemonSet printer quotes (apps/v1). */
+export const DESC_DAEMON_SET = {
+  desiredNumberScheduled:
+    'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/',
+  currentNumberScheduled:
+    'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/',
+  numberReady: 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+  updatedNumberScheduled: 'The total number of nodes that are running updated daemon pod',
+  numberAvailable:
+    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+  nodeSelector:
+    "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
+  selector:
+    "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+} as const;
+
+/** DESC_CONTROLLER_REVISION_REVISION is ControllerRevision.revision's swagger doc. */
+export const DESC_CONTROLLER_REVISION_REVISION = 'Revision indicates the revision of the state represented by Data.';
+
 /** DESC_LEASE_HOLDER is LeaseSpec.holderIdentity's swagger doc. */
 export const DESC_LEASE_HOLDER =
   'holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.';

@@ -1,13 +1,16 @@
 /**
- * The apps/v1 printers: Deployment (NAME READY UP-TO-DATE AVAILABLE AGE, wide CONTAINERS IMAGES SELECTOR) and
- * ReplicaSet (NAME DESIRED CURRENT READY AGE, wide CONTAINERS IMAGES SELECTOR). READY is `ready/desired`;
- * desired replicas default to 1, as the API server's defaulting sets them.
+ * The apps/v1 printers: Deployment (NAME READY UP-TO-DATE AVAILABLE AGE, wide CONTAINERS IMAGES SELECTOR),
+ * ReplicaSet (NAME DESIRED CURRENT READY AGE, wide CONTAINERS IMAGES SELECTOR), DaemonSet (NAME DESIRED CURRENT
+ * READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE, wide CONTAINERS IMAGES SELECTOR) and ControllerRevision (NAME
+ * CONTROLLER REVISION AGE). A Deployment's READY is `ready/desired`; desired replicas default to 1, as the API
+ * server's defaulting sets them.
  */
-import type { Deployment, ReplicaSet } from '../../api/apps-v1.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps-v1.js';
 import { labelSelectorAsSelector } from '../../api/label-selector.js';
+import { controllerOf } from '../../api/meta.js';
 import type { KubeObject, LabelSelector } from '../../api/meta-v1.js';
-import { DESC_CONTAINER_IMAGES, DESC_CONTAINER_NAMES, DESC_DEPLOYMENT, DESC_REPLICA_SET } from './descriptions.js';
-import { type PrintedRow, type TableConvertor, ageColumn, column, layoutContainerCells, nameColumn, translateTimestampSince } from './table-convertor.js';
+import { DESC_CONTAINER_IMAGES, DESC_CONTAINER_NAMES, DESC_CONTROLLER_REVISION_REVISION, DESC_DAEMON_SET, DESC_DEPLOYMENT, DESC_REPLICA_SET } from './descriptions.js';
+import { type PrintedRow, type TableConvertor, ageColumn, column, formatLabels, layoutContainerCells, nameColumn, translateTimestampSince } from './table-convertor.js';
 
 const deploymentColumns = [
   nameColumn,
@@ -29,6 +32,27 @@ const replicaSetColumns = [
   column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
   column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
   column('Selector', 'string', DESC_REPLICA_SET.selector, 1),
+];
+
+const daemonSetColumns = [
+  nameColumn,
+  column('Desired', 'integer', DESC_DAEMON_SET.desiredNumberScheduled),
+  column('Current', 'integer', DESC_DAEMON_SET.currentNumberScheduled),
+  column('Ready', 'integer', DESC_DAEMON_SET.numberReady),
+  column('Up-to-date', 'integer', DESC_DAEMON_SET.updatedNumberScheduled),
+  column('Available', 'integer', DESC_DAEMON_SET.numberAvailable),
+  column('Node Selector', 'string', DESC_DAEMON_SET.nodeSelector),
+  ageColumn,
+  column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
+  column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
+  column('Selector', 'string', DESC_DAEMON_SET.selector, 1),
+];
+
+const controllerRevisionColumns = [
+  nameColumn,
+  column('Controller', 'string', 'Controller of the object'),
+  column('Revision', 'string', DESC_CONTROLLER_REVISION_REVISION),
+  ageColumn,
 ];
 
 /** selectorString is selector.String() of a structured selector, or undefined when it does not convert. */
@@ -89,4 +113,49 @@ export const deploymentTableConvertor: TableConvertor = {
 export const replicaSetTableConvertor: TableConvertor = {
   columns: replicaSetColumns,
   row: (obj: KubeObject, now: number) => printReplicaSet(obj as ReplicaSet, now),
+};
+
+function printDaemonSet(ds: DaemonSet, now: number): PrintedRow {
+  const [containers, images] = layoutContainerCells(ds.spec?.template?.spec?.containers);
+  const status = ds.status;
+  return {
+    cells: [
+      ds.metadata.name ?? '',
+      status?.desiredNumberScheduled ?? 0,
+      status?.currentNumberScheduled ?? 0,
+      status?.numberReady ?? 0,
+      status?.updatedNumberScheduled ?? 0,
+      status?.numberAvailable ?? 0,
+      formatLabels(ds.spec?.template?.spec?.nodeSelector),
+      translateTimestampSince(ds.metadata.creationTimestamp, now),
+      containers,
+      images,
+      formatLabelSelector(ds.spec?.selector),
+    ],
+  };
+}
+
+/** controllerName is the printers' formatResourceName of the controller: `daemonset.apps/name`, or `<none>`. */
+function controllerName(obj: KubeObject): string {
+  const ref = controllerOf(obj);
+  if (ref === undefined) return '<none>';
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  return `${(group === '' ? ref.kind : `${ref.kind}.${group}`).toLowerCase()}/${ref.name}`;
+}
+
+function printControllerRevision(cr: ControllerRevision, now: number): PrintedRow {
+  return { cells: [cr.metadata.name ?? '', controllerName(cr), cr.revision ?? 0, translateTimestampSince(cr.metadata.creationTimestamp, now)] };
+}
+
+/** daemonSetTableConvertor prints daemon sets. */
+export const daemonSetTableConvertor: TableConvertor = {
+  columns: daemonSetColumns,
+  row: (obj: KubeObject, now: number) => printDaemonSet(obj as DaemonSet, now),
+};
+
+/** controllerRevisionTableConvertor prints controller revisions. */
+export const controllerRevisionTableConvertor: TableConvertor = {
+  columns: controllerRevisionColumns,
+  row: (obj: KubeObject, now: number) => printControllerRevision(obj as ControllerRevision, now),
 };

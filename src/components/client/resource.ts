@@ -39,6 +39,10 @@ export const SERVICE_ACCOUNTS = core('serviceaccounts', 'ServiceAccount');
 export const DEPLOYMENTS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true };
 /** REPLICA_SETS is apps/v1 replicasets (subresources status and scale). */
 export const REPLICA_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true };
+/** DAEMON_SETS is apps/v1 daemonsets (subresource status). */
+export const DAEMON_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true };
+/** CONTROLLER_REVISIONS is apps/v1 controllerrevisions. */
+export const CONTROLLER_REVISIONS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true };
 /** ENDPOINT_SLICES is discovery.k8s.io/v1 endpointslices. */
 export const ENDPOINT_SLICES: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
 /** LEASES is coordination.k8s.io/v1 leases. */

@@ -22,6 +22,7 @@ export interface RawControllerManagerFlags {
   concurrentGcSyncs?: string;
   concurrentReplicasetSyncs?: string;
   concurrentDeploymentSyncs?: string;
+  concurrentDaemonsetSyncs?: string;
 }
 
 /** ControllerManagerOptions are the resolved flags. */
@@ -39,6 +40,7 @@ export interface ControllerManagerOptions {
   readonly concurrentGcSyncs: number;
   readonly concurrentReplicaSetSyncs: number;
   readonly concurrentDeploymentSyncs: number;
+  readonly concurrentDaemonSetSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
   readonly concurrentServiceAccountSyncs: number;
 }
@@ -71,6 +73,7 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     concurrentGcSyncs: count('concurrent-gc-syncs', raw.concurrentGcSyncs, 20),
     concurrentReplicaSetSyncs: count('concurrent-replicaset-syncs', raw.concurrentReplicasetSyncs, 5),
     concurrentDeploymentSyncs: count('concurrent-deployment-syncs', raw.concurrentDeploymentSyncs, 5),
+    concurrentDaemonSetSyncs: count('concurrent-daemonset-syncs', raw.concurrentDaemonsetSyncs, 2),
     concurrentServiceAccountSyncs: 1,
   };
   if (opts.nodeMonitorGracePeriodMs <= opts.nodeMonitorPeriodMs) {

@@ -49,6 +49,11 @@ export class ControllerExpectations {
     this.byKey.set(key, { add: 0, del: podKeys.length, deleting: new Set(podKeys), at: this.clock.monotonic() });
   }
 
+  /** expect records that count creations and the deletions of podKeys are about to be sent for key (SetExpectations). */
+  expect(key: string, count: number, podKeys: readonly string[]): void {
+    this.byKey.set(key, { add: count, del: podKeys.length, deleting: new Set(podKeys), at: this.clock.monotonic() });
+  }
+
   /** creationObserved lowers key's expected creations by one (a pod was seen, or a create will never happen). */
   creationObserved(key: string): void {
     const e = this.byKey.get(key);

@@ -1,12 +1,15 @@
 /**
- * The workload controllers of the controller-manager, kube's ReplicaSet and Deployment controllers:
+ * The workload controllers of the controller-manager, kube's ReplicaSet, Deployment and DaemonSet controllers:
  * `replicaSetController()` keeps each ReplicaSet's pods at spec.replicas (expectations, slow-start batches,
  * adoption, deletion ranking, status); `deploymentController()` rolls Deployments through ReplicaSets
  * (pod-template-hash, revisions, RollingUpdate within maxSurge/maxUnavailable, Recreate, proportional scaling,
- * history cleanup, pause, rollout conditions). Their decisions are pure functions, exported for tests and tools.
+ * history cleanup, pause, rollout conditions); `daemonSetController()` runs one pod per eligible node (node
+ * affinity, taints, ControllerRevision history, RollingUpdate within maxUnavailable/maxSurge, OnDelete). Their
+ * decisions are pure functions, exported for tests and tools.
  */
 export { replicaSetController, type ReplicaSetControllerOptions } from './replica-set-controller.js';
 export { deploymentController, type DeploymentControllerOptions } from './deployment-controller.js';
+export { daemonSetController, type DaemonSetControllerOptions } from './daemon-set-controller.js';
 export { planDeploymentSync, type DeploymentSnapshot, type DeploymentSyncPlan } from './deployment-sync.js';
 export type { DeploymentAction } from './deployment-plan.js';
 export { manageReplicas, calculateReplicaSetStatus, podFromTemplate } from './replica-set-sync.js';

@@ -13,6 +13,9 @@ import { defaultNormalizeScore, MAX_NODE_SCORE, type FilterPlugin, type ScorePlu
 /** ERR_REASON_NODE_AFFINITY is NodeAffinity's reason (pod's nodeSelector or required affinity not matched). */
 export const ERR_REASON_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 
+/** NodeIdentity is what node affinity reads of a node: its name (matchFields) and labels. */
+export type NodeIdentity = Pick<NodeInfo, 'name' | 'labels'>;
+
 /** CompiledTerm is a NodeSelectorTerm parsed once: label requirements and metadata.name field requirements. */
 interface CompiledTerm {
   readonly labels: Selector | undefined;
@@ -33,7 +36,7 @@ function compileTerm(t: DeepReadonly<NodeSelectorTerm>): CompiledTerm {
   return { labels, fields, empty: exprs.length === 0 && fields.length === 0 };
 }
 
-function fieldMatches(r: DeepReadonly<NodeSelectorRequirement>, node: NodeInfo): boolean {
+function fieldMatches(r: DeepReadonly<NodeSelectorRequirement>, node: NodeIdentity): boolean {
   if (r.key !== 'metadata.name') return false;
   const values = r.values ?? [];
   switch (r.operator) {
@@ -50,7 +53,7 @@ function fieldMatches(r: DeepReadonly<NodeSelectorRequirement>, node: NodeInfo):
   }
 }
 
-function termMatches(t: CompiledTerm, node: NodeInfo): boolean {
+function termMatches(t: CompiledTerm, node: NodeIdentity): boolean {
   if (t.empty) return false;
   if (t.labels !== undefined && !t.labels.matches(node.labels)) return false;
   return t.fields.every((f) => fieldMatches(f, node));
@@ -72,7 +75,7 @@ export class RequiredNodeAffinity {
   }
 
   /** match reports whether node satisfies the pod's nodeSelector and required node affinity. */
-  match(node: NodeInfo): boolean {
+  match(node: NodeIdentity): boolean {
     if (this.selector !== undefined && !this.selector.matches(node.labels)) return false;
     if (this.terms === undefined) return true;
     return this.terms.some((t) => termMatches(t, node));

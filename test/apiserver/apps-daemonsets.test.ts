@@ -1,0 +1,106 @@
+/**
+ * The apps/v1 daemonsets and controllerrevisions strategies, as kube-apiserver's: defaults (RollingUpdate with
+ * one unavailable node and no surge, ten revisions, no replicas), validation in kube's words, the immutable
+ * selector and revision data, and the template generation annotation that moves only with the template.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ControllerRevision, DaemonSet, KubeObject } from '../../src/api/index.js';
+import { APPS_V1 } from '../../src/apiserver/resources/apps-v1.js';
+
+const daemonsets = APPS_V1.find((r) => r.resource === 'daemonsets')!;
+const revisions = APPS_V1.find((r) => r.resource === 'controllerrevisions')!;
+const CTX = { now: Date.UTC(2026, 0, 1) };
+
+function ds(spec: Partial<NonNullable<DaemonSet['spec']>> = {}, annotations?: Record<string, string>): DaemonSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent', namespace: 'default', ...(annotations === undefined ? {} : { annotations }) },
+    spec: {
+      selector: { matchLabels: { app: 'agent' } },
+      template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+      ...spec,
+    },
+  };
+}
+
+function errors(obj: KubeObject): string[] {
+  daemonsets.defaults(obj);
+  return daemonsets.validate(obj).map((e) => e.toString());
+}
+
+describe('apps/v1 daemonsets', () => {
+  it('is served as kube serves it: ds, in category all, with a status subresource and no scale', () => {
+    expect(daemonsets).toMatchObject({ kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], hasStatus: true });
+    expect(daemonsets.scale).toBeUndefined();
+  });
+
+  it('defaults a RollingUpdate of one unavailable node and no surge, ten revisions, and no replicas field', () => {
+    const d = ds();
+    daemonsets.defaults(d);
+    expect(d.spec).toMatchObject({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 });
+    expect(d.spec).not.toHaveProperty('replicas');
+    const onDelete = ds({ updateStrategy: { type: 'OnDelete' } });
+    daemonsets.defaults(onDelete);
+    expect(onDelete.spec!.updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+
+  it.each([
+    ['an empty selector', ds({ selector: {} }), 'spec.selector: Invalid value: map[string]string{}: empty selector is invalid for daemonset'],
+    ['a selector that misses the template', ds({ selector: { matchLabels: { app: 'other' } } }), 'spec.template.metadata.labels: Invalid value: map[string]string{"app":"agent"}: `selector` does not match template `labels`'],
+    ['no surge and no unavailability', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0 when maxSurge is 0'],
+    ['a bad percentage', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150%' } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%'],
+    ['a word for a number', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 'one' } } }), `spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "one": must be an integer or percentage (e.g '5%')`],
+    ['an unknown strategy', ds({ updateStrategy: { type: 'Recreate' as 'OnDelete' } }), 'spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"'],
+  ])('refuses %s', (_what, obj, message) => {
+    expect(errors(obj)).toContain(message);
+  });
+
+  it('refuses a template that does not restart Always or sets activeDeadlineSeconds', () => {
+    const d = ds();
+    d.spec!.template.spec!.restartPolicy = 'OnFailure';
+    d.spec!.template.spec!.activeDeadlineSeconds = 30;
+    expect(errors(d)).toEqual(
+      expect.arrayContaining([
+        'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
+        'spec.template.spec.activeDeadlineSeconds: Invalid value: 30: activeDeadlineSeconds in DaemonSet is not Supported',
+      ]),
+    );
+  });
+
+  it('keeps the selector immutable', () => {
+    const old = ds();
+    const changed = ds({ selector: { matchLabels: { app: 'agent', tier: 'x' } } });
+    expect(daemonsets.validateUpdate(changed, old).map((e) => e.toString())).toEqual([expect.stringMatching(/^spec\.selector: Invalid value: .*: field is immutable$/)]);
+    expect(daemonsets.validateUpdate(ds(), old)).toEqual([]);
+  });
+
+  it('starts the template generation at 1 and bumps it, with the generation, only when the template changes', () => {
+    const created = ds();
+    daemonsets.prepareForCreate(created, CTX);
+    expect(created.metadata).toMatchObject({ generation: 1, annotations: { 'deprecated.daemonset.template.generation': '1' } });
+
+    const strategyOnly = ds({ minReadySeconds: 5 }, { 'deprecated.daemonset.template.generation': '7' });
+    daemonsets.prepareForUpdate(strategyOnly, created, CTX);
+    expect(strategyOnly.metadata).toMatchObject({ generation: 2, annotations: { 'deprecated.daemonset.template.generation': '1' } });
+
+    const image = ds();
+    image.spec!.template.spec!.containers[0]!.image = 'i:2';
+    daemonsets.prepareForUpdate(image, strategyOnly, CTX);
+    expect(image.metadata).toMatchObject({ generation: 3, annotations: { 'deprecated.daemonset.template.generation': '2' } });
+  });
+});
+
+describe('apps/v1 controllerrevisions', () => {
+  const rev = (data: unknown, revision = 1): ControllerRevision => ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'agent-abc', namespace: 'default' }, data, revision });
+
+  it('needs data and a revision of at least 0', () => {
+    expect(revisions.validate(rev(undefined, -1)).map((e) => e.toString())).toEqual(['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
+    expect(revisions.validate(rev({ spec: {} }))).toEqual([]);
+  });
+
+  it('never changes its data, though its revision may move', () => {
+    expect(revisions.validateUpdate(rev({ a: 1 }, 5), rev({ a: 1 }, 1))).toEqual([]);
+    expect(revisions.validateUpdate(rev({ a: 2 }), rev({ a: 1 })).map((e) => e.toString())).toEqual(['data: Invalid value: {"a":2}: field is immutable']);
+  });
+});
