@@ -48,10 +48,10 @@ describe('apps/v1 daemonsets', () => {
   it.each([
     ['an empty selector', ds({ selector: {} }), 'spec.selector: Invalid value: map[string]string{}: empty selector is invalid for daemonset'],
     ['a selector that misses the template', ds({ selector: { matchLabels: { app: 'other' } } }), 'spec.template.metadata.labels: Invalid value: map[string]string{"app":"agent"}: `selector` does not match template `labels`'],
-    ['no surge and no unavailability', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0 when maxSurge is 0'],
+    ['no surge and no unavailability', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0'],
+    ['surge with unavailability (maxUnavailable defaults to 1)', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } }), 'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero'],
     ['a bad percentage', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150%' } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%'],
-    ['a word for a number', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 'one' } } }), `spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "one": must be an integer or percentage (e.g '5%')`],
-    ['an unknown strategy', ds({ updateStrategy: { type: 'Recreate' as 'OnDelete' } }), 'spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"'],
+    ['a word for a number', ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 'one' } } }), `spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "one": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`],
   ])('refuses %s', (_what, obj, message) => {
     expect(errors(obj)).toContain(message);
   });
@@ -63,9 +63,24 @@ describe('apps/v1 daemonsets', () => {
     expect(errors(d)).toEqual(
       expect.arrayContaining([
         'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
-        'spec.template.spec.activeDeadlineSeconds: Invalid value: 30: activeDeadlineSeconds in DaemonSet is not Supported',
+        'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in DaemonSet is not Supported',
       ]),
     );
+  });
+
+  it('refuses an unknown update strategy type, listing RollingUpdate and OnDelete', () => {
+    const msgs = errors(ds({ updateStrategy: { type: 'Recreate' as 'OnDelete' } }));
+    expect(msgs).toEqual([expect.stringMatching(/^spec\.updateStrategy: Unsupported value: .*Recreate.*: supported values: "RollingUpdate", "OnDelete"$/)]);
+  });
+
+  it('checks a status write: counts at least 0 and a collision count that never goes down', () => {
+    const validate = daemonsets.validateStatusUpdate!;
+    const withStatus = (status: Partial<NonNullable<DaemonSet['status']>>): DaemonSet => ({ ...ds(), status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, ...status } });
+    expect(validate(withStatus({ numberReady: 2, collisionCount: 2 }), withStatus({ collisionCount: 1 }))).toEqual([]);
+    expect(validate(withStatus({ numberReady: -1, collisionCount: 0 }), withStatus({ collisionCount: 1 })).map((e) => e.toString())).toEqual([
+      'status.numberReady: Invalid value: -1: must be greater than or equal to 0',
+      'status.collisionCount: Invalid value: 0: cannot be decremented',
+    ]);
   });
 
   it('keeps the selector immutable', () => {

@@ -265,6 +265,18 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     }
     expect(c.kubectl(['get', 'daemonset', 'agent']).stdout).toMatch(/^agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s+\S+$/m);
 
+    // The watch may lag the lists: start judging once it too sees three ready pods, and judge once it has seen
+    // the rollout end (three ready pods of the new image and nothing else).
+    const watchSees = (image: string): Promise<boolean> =>
+      waitFor(
+        () => {
+          const all = [...agents.values()];
+          const ready = all.filter((p) => p.metadata.deletionTimestamp === undefined && p.spec!.containers[0]!.image === image && p.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True'));
+          return all.length === 3 && ready.length === 3 ? true : undefined;
+        },
+        { timeoutMs: 30_000, what: `the watch seeing three ready pods of ${image}` },
+      );
+    await watchSees('registry.local/agent:v1');
     watching = true;
     expect(c.kubectl(['annotate', 'daemonset/agent', 'kubernetes.io/change-cause=agent v2'])).toMatchObject({ code: 0 });
     expect(c.kubectl(['set', 'image', 'daemonset/agent', 'agent=registry.local/agent:v2'])).toMatchObject({ code: 0 });
@@ -272,6 +284,8 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     expect(second, second.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('successfully rolled out') });
     const updated = await waitRunning('agent', 3);
     expect(updated.every((p) => p.spec!.containers[0]!.image === 'registry.local/agent:v2')).toBe(true);
+    await watchSees('registry.local/agent:v2');
+    watching = false;
     expect(fewestAvailable).toBe(2); // maxUnavailable 1: one node at a time, and each node's turn did come
     const history = c.kubectl(['rollout', 'history', 'daemonset/agent']);
     expect(history.stdout).toMatch(/^1\s+<none>$/m);

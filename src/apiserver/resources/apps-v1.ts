@@ -157,30 +157,56 @@ const replicasets = defineResource({
   validateUpdate: validateSelectorUnchanged,
 });
 
-/** isPercent is validation.IsValidPercent's test. */
+/** PERCENT is validation.IsValidPercent's pattern. */
 const PERCENT = /^[0-9]+%$/;
+
+/** PERCENT_MESSAGE is IsValidPercent's message (RegexError with kube's examples, its double space included). */
+const PERCENT_MESSAGE = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
 /**
  * validatePositiveIntOrPercent is ValidatePositiveIntOrPercent plus IsNotMoreThan100Percent: a non-negative
- * integer or a percentage of at most 100 %; it returns the value as a number (a percentage's number) or
- * undefined when invalid.
+ * integer or a percentage of at most 100 %; it returns whether the value is non-zero (getIntOrPercentValue).
  */
-function validatePositiveIntOrPercent(v: IntOrString | undefined, path: FieldPath, errs: FieldError[]): number | undefined {
-  if (v === undefined) return 0;
+function validatePositiveIntOrPercent(v: IntOrString | undefined, path: FieldPath, errs: FieldError[]): boolean {
+  if (v === undefined) return false;
   if (typeof v === 'string') {
     if (!PERCENT.test(v)) {
-      errs.push(FieldError.invalid(path, v, "must be an integer or percentage (e.g '5%')"));
-      return undefined;
+      errs.push(FieldError.invalid(path, v, PERCENT_MESSAGE));
+      return false;
     }
     const percent = Number(v.slice(0, -1));
     if (percent > 100) errs.push(FieldError.invalid(path, v, 'must not be greater than 100%'));
-    return percent;
+    return percent !== 0;
   }
-  if (v < 0) {
-    errs.push(FieldError.invalid(path, v, 'must be greater than or equal to 0'));
-    return undefined;
+  if (v < 0) errs.push(FieldError.invalid(path, v, 'must be greater than or equal to 0'));
+  return v !== 0;
+}
+
+const DAEMON_SET_STATUS_COUNTS = [
+  'currentNumberScheduled',
+  'numberMisscheduled',
+  'desiredNumberScheduled',
+  'numberReady',
+  'observedGeneration',
+  'updatedNumberScheduled',
+  'numberAvailable',
+  'numberUnavailable',
+  'collisionCount',
+] as const;
+
+/** validateDaemonSetStatusUpdate is ValidateDaemonSetStatusUpdate: counts at least 0, a collision count never decremented. */
+function validateDaemonSetStatusUpdate(o: KubeObject, old: KubeObject): FieldError[] {
+  const status = (o as DaemonSet).status;
+  const errs: FieldError[] = [];
+  for (const field of DAEMON_SET_STATUS_COUNTS) {
+    const v = status?.[field];
+    if (v !== undefined && v < 0) errs.push(FieldError.invalid(FieldPath.root('status', field), v, 'must be greater than or equal to 0'));
   }
-  return v;
+  const before = (old as DaemonSet).status?.collisionCount;
+  if (before !== undefined && (status?.collisionCount ?? 0) < before) {
+    errs.push(FieldError.invalid(FieldPath.root('status', 'collisionCount'), status?.collisionCount ?? 0, 'cannot be decremented'));
+  }
+  return errs;
 }
 
 function validateDaemonSet(o: KubeObject): FieldError[] {
@@ -188,27 +214,27 @@ function validateDaemonSet(o: KubeObject): FieldError[] {
   const spec = FieldPath.root('spec');
   const errs = validateSelectorAndTemplate(ds.spec, 'daemonset', true);
   if (ds.spec?.template?.spec?.activeDeadlineSeconds !== undefined) {
-    errs.push(FieldError.invalid(spec.child('template', 'spec', 'activeDeadlineSeconds'), ds.spec.template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in DaemonSet is not Supported'));
+    errs.push(FieldError.forbidden(spec.child('template', 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in DaemonSet is not Supported'));
   }
   const minReady = ds.spec?.minReadySeconds ?? 0;
   if (minReady < 0) errs.push(FieldError.invalid(spec.child('minReadySeconds'), minReady, 'must be greater than or equal to 0'));
-  const limit = ds.spec?.revisionHistoryLimit;
-  if (limit !== undefined && limit < 0) errs.push(FieldError.invalid(spec.child('revisionHistoryLimit'), limit, 'must be greater than or equal to 0'));
   const strategy = ds.spec?.updateStrategy;
   const strategyPath = spec.child('updateStrategy');
   if (strategy?.type === 'RollingUpdate') {
     const ru = strategy.rollingUpdate;
     if (ru === undefined) errs.push(FieldError.required(strategyPath.child('rollingUpdate'), ''));
     else {
-      const unavailable = validatePositiveIntOrPercent(ru.maxUnavailable, strategyPath.child('rollingUpdate', 'maxUnavailable'), errs);
-      const surge = validatePositiveIntOrPercent(ru.maxSurge, strategyPath.child('rollingUpdate', 'maxSurge'), errs);
-      if (unavailable === 0 && surge === 0) {
-        errs.push(FieldError.invalid(strategyPath.child('rollingUpdate', 'maxUnavailable'), ru.maxUnavailable, 'cannot be 0 when maxSurge is 0'));
-      }
+      const rollingPath = strategyPath.child('rollingUpdate');
+      const unavailable = validatePositiveIntOrPercent(ru.maxUnavailable, rollingPath.child('maxUnavailable'), errs);
+      const surge = validatePositiveIntOrPercent(ru.maxSurge, rollingPath.child('maxSurge'), errs);
+      if (unavailable && surge) errs.push(FieldError.invalid(rollingPath.child('maxSurge'), ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
+      if (!unavailable && !surge) errs.push(FieldError.required(rollingPath.child('maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
     }
   } else if (strategy?.type !== 'OnDelete') {
-    errs.push(FieldError.notSupported(strategyPath.child('type'), strategy?.type ?? '', ['OnDelete', 'RollingUpdate']));
+    errs.push(FieldError.notSupported(strategyPath, strategy ?? {}, ['RollingUpdate', 'OnDelete']));
   }
+  const limit = ds.spec?.revisionHistoryLimit;
+  if (limit !== undefined && limit < 0) errs.push(FieldError.invalid(spec.child('revisionHistoryLimit'), limit, 'must be greater than or equal to 0'));
   return errs;
 }
 
@@ -251,6 +277,7 @@ const daemonsets = defineResource({
   },
   validate: validateDaemonSet,
   validateUpdate: validateSelectorUnchanged,
+  validateStatusUpdate: validateDaemonSetStatusUpdate,
 });
 
 const controllerrevisions = defineResource({

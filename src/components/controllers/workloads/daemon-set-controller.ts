@@ -20,7 +20,7 @@ import {
   type Node,
   type Pod,
 } from '../../../api/index.js';
-import { isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../client/errors.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
@@ -46,7 +46,7 @@ import {
 import { ControllerExpectations } from './expectations.js';
 import { isPodReady } from './pod-conditions.js';
 import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
-import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start.js';
+import { PodControl } from './pod-control.js';
 
 /** DaemonSetControllerOptions tune the controller (kube-controller-manager's flags of the same meaning). */
 export interface DaemonSetControllerOptions {
@@ -69,6 +69,12 @@ type RoDaemonSet = DeepReadonly<DaemonSet>;
 type RoNode = DeepReadonly<Node>;
 type RoRevision = DeepReadonly<ControllerRevision>;
 
+/** counters are the fields of a DaemonSet status its controller computes (storeDaemonSetStatus sets these). */
+function counters(s: DaemonSetStatus): DaemonSetStatus {
+  const { collisionCount: _c, conditions: _k, ...rest } = s;
+  return rest;
+}
+
 /** FAILED_POD_BACKOFF_MS bounds how often a node's failed daemon pod is replaced (kube: 1 s doubling to 15 min). */
 const FAILED_POD_BACKOFF_MS = { initial: 1_000, max: 15 * 60_000 } as const;
 
@@ -78,6 +84,7 @@ class DaemonSetSyncer {
   private readonly log: ComponentContext['log'];
   private readonly writer: ControllerWriter;
   private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
   private readonly podInformer;
   private readonly dsInformer;
   private readonly nodeInformer;
@@ -86,7 +93,10 @@ class DaemonSetSyncer {
   private readonly daemonSets: CacheReader<DaemonSet>;
   private readonly nodes: CacheReader<Node>;
   private readonly histories: CacheReader<ControllerRevision>;
-  /** failedBackoff holds, per `ds key/node`, the delay before the next failed pod there is replaced and until when. */
+  /**
+   * failedBackoff holds, per `ds uid/observed generation/node` (kube's failedPodsBackoffKey, so a new template
+   * starts afresh), the delay before the next failed pod there is replaced and until when.
+   */
   private readonly failedBackoff = new Map<string, { delayMs: number; until: number }>();
 
   constructor(
@@ -99,6 +109,7 @@ class DaemonSetSyncer {
     this.log = ctx.log.child({ controller: 'daemonset' });
     this.writer = new ControllerWriter(ctx, signal);
     this.events = eventRecorder(ctx, signal, 'daemonset-controller');
+    this.podControl = new PodControl(ctx, this.writer, this.events, this.expectations, DAEMON_SET_KIND);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
     this.dsInformer = namespacedInformer<DaemonSet>(ctx.informers, DAEMON_SETS);
     this.historyInformer = namespacedInformer<ControllerRevision>(ctx.informers, CONTROLLER_REVISIONS);
@@ -113,7 +124,11 @@ class DaemonSetSyncer {
     const registrations = [
       this.dsInformer.addEventHandler({
         onAdd: (ds) => this.enqueue(ds),
-        onUpdate: (_old, ds) => this.enqueue(ds),
+        onUpdate: (old, ds) => {
+          // Deleted and created again under the same name: the old one's expectations must not hold the new one.
+          if (old.metadata.uid !== ds.metadata.uid) this.expectations.forget(cacheKey(old));
+          this.enqueue(ds);
+        },
         onDelete: (obj) => {
           const ds = tombstoneObject(obj);
           this.expectations.forget(cacheKey(ds));
@@ -261,15 +276,22 @@ class DaemonSetSyncer {
       await this.updateStatus(ds, nodes, await this.nodePods(ds), hash, generation, now, false);
       return;
     }
-    let byNode = await this.nodePods(ds);
-    await this.manage(key, ds, nodes, byNode, hash, generation, now);
-    if (this.expectations.satisfied(key) && ds.spec?.updateStrategy?.type === 'RollingUpdate') {
-      const roll = planRollingUpdate(ds, nodes, byNode, hash, generation, now);
-      await this.syncNodes(key, ds, roll.delete, roll.create, hash, generation);
+    let failure: unknown;
+    try {
+      const byNode = await this.nodePods(ds);
+      await this.manage(key, ds, nodes, byNode, hash, generation, now);
+      if (this.expectations.satisfied(key) && ds.spec?.updateStrategy?.type === 'RollingUpdate') {
+        const roll = planRollingUpdate(ds, nodes, byNode, hash, generation, now);
+        await this.syncNodes(key, ds, roll.delete, roll.create, hash, generation);
+      }
+      await this.cleanupHistory(ds, old, await this.nodePods(ds));
+    } catch (err) {
+      if (err instanceof NotLeadingError) throw err;
+      failure = err;
     }
-    byNode = await this.nodePods(ds);
-    await this.cleanupHistory(ds, old, byNode);
-    await this.updateStatus(ds, nodes, byNode, hash, generation, now, true);
+    // As kube's syncDaemonSet, the status is written whatever happened, then the first error retries the key.
+    await this.updateStatus(ds, nodes, await this.nodePods(ds), hash, generation, now, true);
+    if (failure !== undefined) throw failure;
   }
 
   /** nodePods claims ds's pods and groups them by target node, leaving out terminal pods already being deleted. */
@@ -347,10 +369,15 @@ class DaemonSetSyncer {
   private async manage(key: string, ds: RoDaemonSet, nodes: readonly RoNode[], byNode: NodePods, hash: string, generation: number, now: number): Promise<void> {
     const plan = planManage(ds, nodes, byNode, hash, now);
     const toDelete = [...plan.delete];
+    for (const pod of plan.succeeded) {
+      this.events.record(ds, DAEMON_SET_KIND, 'Normal', 'SucceededDaemonPod', `Found succeeded daemon pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} on node ${pod.spec?.nodeName ?? ''}, will try to delete it`);
+    }
+    // Backoff records idle for twice the longest delay are forgotten (kube's failedPodsBackoff.GC).
+    for (const [slot, b] of this.failedBackoff) if (now - b.until > 2 * FAILED_POD_BACKOFF_MS.max) this.failedBackoff.delete(slot);
     let backoffWait: number | undefined;
     for (const pod of plan.failed) {
       const node = pod.spec?.nodeName ?? '';
-      const slot = `${key}/${node}`;
+      const slot = `${ds.metadata.uid ?? ''}/${ds.status?.observedGeneration ?? 0}/${node}`;
       const b = this.failedBackoff.get(slot);
       if (b !== undefined && now < b.until) {
         backoffWait = Math.min(backoffWait ?? Infinity, b.until - now);
@@ -372,40 +399,16 @@ class DaemonSetSyncer {
     const deletes = toDelete.slice(0, burst);
     if (creates.length === 0 && deletes.length === 0) return;
     this.expectations.expect(key, creates.length, deletes.map((p) => cacheKey(p)));
-    const errors: unknown[] = [];
-    let next = 0;
-    const { successes, error } = await slowStartBatch(creates.length, SLOW_START_INITIAL_BATCH_SIZE, async () => {
-      const nodeName = creates[next++]!;
-      const pod = newDaemonPod(ds, nodeName, hash, generation);
-      try {
-        const created = await this.writer.write('create-pod', `${pod.metadata.namespace ?? ''}/${pod.metadata.generateName ?? ''}`, () => this.ctx.client.create<Pod>(PODS, pod.metadata.namespace, pod), { owner: ds.metadata.name ?? '', node: nodeName });
-        this.events.record(ds, DAEMON_SET_KIND, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
-      } catch (err) {
-        if (isNamespaceTerminating(err)) {
-          this.expectations.creationObserved(key);
-          return;
-        }
-        this.events.record(ds, DAEMON_SET_KIND, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
-        throw err;
-      }
-    });
-    for (let i = successes; i < creates.length; i++) this.expectations.creationObserved(key);
-    if (error !== undefined) errors.push(error);
-    await Promise.all(
-      deletes.map(async (pod) => {
-        const podKey = cacheKey(pod);
-        try {
-          await this.writer.write('delete-pod', podKey, () => this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? ''), { owner: ds.metadata.name ?? '' });
-          this.events.record(ds, DAEMON_SET_KIND, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
-        } catch (err) {
-          if (isNotFound(err)) return;
-          this.expectations.deletionObserved(key, podKey);
-          this.events.record(ds, DAEMON_SET_KIND, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
-          errors.push(err);
-        }
-      }),
-    );
-    if (errors.length > 0) throw errors[0];
+    // As kube's syncNodes: the creates first, then the deletes even if a create failed; the first error is thrown.
+    let failure: unknown;
+    try {
+      await this.podControl.createPods(key, ds, creates.length, (i) => newDaemonPod(ds, creates[i]!, hash, generation), (i) => ({ node: creates[i]! }));
+    } catch (err) {
+      if (err instanceof NotLeadingError) throw err;
+      failure = err;
+    }
+    await this.podControl.deletePods(key, ds, deletes);
+    if (failure !== undefined) throw failure;
   }
 
   /** cleanupHistory deletes old revisions beyond revisionHistoryLimit that no live pod still runs. */
@@ -428,7 +431,8 @@ class DaemonSetSyncer {
     if (daemonSetStatusEqual(ds.status, status)) return;
     let current = deepCopy(ds) as DaemonSet;
     for (let attempt = 0; ; attempt++) {
-      current.status = status;
+      // Only the counters are the controller's: a re-read object keeps its own collision count and conditions.
+      current.status = { ...(current.status ?? {}), ...counters(status) };
       const body = current;
       try {
         await this.writer.write('update-daemonset-status', cacheKey(ds), () => this.ctx.client.updateStatus<DaemonSet>(DAEMON_SETS, body), { desired: status.desiredNumberScheduled, updated: status.updatedNumberScheduled ?? 0 });

@@ -158,14 +158,16 @@ function created(p: RoPod): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-/** byAge sorts a node's daemon pods oldest first, a running pod before others of the same age (podByCreationTimestampAndPhase). */
+/** byAge sorts a node's daemon pods scheduled first, then oldest first, then by name (podByCreationTimestampAndPhase). */
 export function byAge(a: RoPod, b: RoPod): number {
+  const scheduled = (p: RoPod): number => ((p.spec?.nodeName ?? '') !== '' ? 0 : 1);
+  const s = scheduled(a) - scheduled(b);
+  if (s !== 0) return s;
   const d = created(a) - created(b);
   if (d !== 0) return d;
-  const running = (p: RoPod): number => (p.status?.phase === 'Running' ? 0 : 1);
-  const r = running(a) - running(b);
-  if (r !== 0) return r;
-  return (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+  const na = a.metadata.name ?? '';
+  const nb = b.metadata.name ?? '';
+  return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
 /** NodePods maps a node name to the daemon pods for it (claimed pods grouped by targetNodeName). */
@@ -190,24 +192,29 @@ function allowsSurge(ds: RoDaemonSet): boolean {
   return ru?.maxSurge !== undefined && scaledValue(ru.maxSurge as string | number, 100, true) > 0;
 }
 
-/** ManagePlan is what one sync creates (one pod per node name) and deletes; failed names the failed pods among the deletions. */
+/**
+ * ManagePlan is what one sync creates (one pod per node name) and deletes; failed pods are deleted subject to
+ * the controller's backoff, succeeded ones (also among delete) are reported.
+ */
 export interface ManagePlan {
   readonly create: readonly string[];
   readonly delete: readonly RoPod[];
   readonly failed: readonly RoPod[];
+  readonly succeeded: readonly RoPod[];
 }
 
 /**
  * planManage is manage's decision (podsShouldBeOnNode for every node, then getUnscheduledPodsWithoutNode): a
  * pod for each node that should run one and has none; on a node that keeps its pods, failed and succeeded pods
  * go, and of several running pods the oldest stays (with surge, the oldest current pod, and the oldest old pod
- * until the current one is available); every pod on a node that must not keep them goes; and an unscheduled
- * pod for a node that no longer exists goes.
+ * until the current one is available; a node left with only pods being deleted gets a new one at once); every
+ * pod on a node that must not keep them goes; and an unscheduled pod for a node that no longer exists goes.
  */
 export function planManage(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: NodePods, hash: string, now: number): ManagePlan {
   const create: string[] = [];
   const del: RoPod[] = [];
   const failed: RoPod[] = [];
+  const succeeded: RoPod[] = [];
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const surge = allowsSurge(ds);
   for (const node of nodes) {
@@ -231,6 +238,7 @@ export function planManage(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: No
         continue;
       }
       if (pod.status?.phase === 'Succeeded') {
+        succeeded.push(pod);
         del.push(pod);
         continue;
       }
@@ -239,6 +247,10 @@ export function planManage(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: No
     running.sort(byAge);
     if (!surge) {
       del.push(...running.slice(1));
+      continue;
+    }
+    if (running.length <= 1) {
+      if (running.length === 0 && shouldRun) create.push(name); // surging: a node needs one pod not being deleted
       continue;
     }
     let oldestNew: RoPod | undefined;
@@ -256,7 +268,7 @@ export function planManage(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: No
     if (nodeNames.has(name)) continue;
     for (const pod of pods) if ((pod.spec?.nodeName ?? '') === '' && !pod.metadata.deletionTimestamp) del.push(pod);
   }
-  return { create, delete: del, failed };
+  return { create, delete: del, failed, succeeded };
 }
 
 /**
@@ -326,29 +338,41 @@ export function planRollingUpdate(ds: RoDaemonSet, nodes: readonly RoNode[], byN
         continue;
       }
       const old = found.old!;
-      if (!isPodAvailable(old, minReady, now)) replace.push(old);
-      else if (numUnavailable < unavailable) candidates.push(old);
+      if (!isPodAvailable(old, minReady, now)) {
+        replace.push(old);
+        numUnavailable++;
+      } else if (numUnavailable < unavailable) candidates.push(old);
     }
     const room = Math.min(Math.max(unavailable - numUnavailable, 0), candidates.length);
     return { delete: [...replace, ...candidates.slice(0, room)], create: [] };
   }
   let numSurge = 0;
+  let numAvailable = 0;
   const allowed: string[] = [];
   const candidates: string[] = [];
   const oldToDelete: RoPod[] = [];
+  const leaving: RoPod[] = [];
   const nodeByName = new Map(nodes.map((n) => [n.metadata.name ?? '', n]));
+  const shouldRun = (name: string): boolean => {
+    const node = nodeByName.get(name);
+    return node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun;
+  };
   for (const name of names) {
     const found = findUpdatedPodsOnNode(entries.get(name)!, hash, generation);
     if (found === undefined) {
       numSurge++;
       continue;
     }
+    // Availability counts every node, those being left for scheduling constraints too.
+    const counted = found.old ?? found.cur;
+    if (counted !== undefined && isPodAvailable(counted, minReady, now)) numAvailable++;
     if (found.old === undefined) continue;
     if (found.cur === undefined) {
       if (!isPodAvailable(found.old, minReady, now)) {
-        const node = nodeByName.get(name);
-        if (node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun) allowed.push(name);
-      } else if (numSurge < surge) candidates.push(name);
+        if (shouldRun(name)) allowed.push(name);
+        else oldToDelete.push(found.old);
+      } else if (!shouldRun(name)) leaving.push(found.old);
+      else if (numSurge < surge) candidates.push(name);
       continue;
     }
     if (!isPodAvailable(found.cur, minReady, now)) {
@@ -357,6 +381,10 @@ export function planRollingUpdate(ds: RoDaemonSet, nodes: readonly RoNode[], byN
     }
     oldToDelete.push(found.old);
   }
+  // With surge the owner expects full availability: a pod on a node that no longer wants it goes only once as
+  // many pods are available elsewhere as the nodes that want one.
+  const deletable = Math.min(Math.max(numAvailable - desired.length, 0), leaving.length);
+  oldToDelete.push(...leaving.slice(0, deletable));
   const room = Math.min(Math.max(surge - numSurge, 0), candidates.length);
   return { delete: oldToDelete, create: [...allowed, ...candidates.slice(0, room)] };
 }

@@ -17,8 +17,7 @@ import {
   type ReplicaSet,
   type ReplicaSetStatus,
 } from '../../../api/index.js';
-import { isConflict, isNamespaceTerminating, isNotFound } from '../../client/errors.js';
-import type { EventRecorder } from '../../client/event-recorder.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
@@ -30,7 +29,7 @@ import { ControllerExpectations } from './expectations.js';
 import { isPodActive, isPodReady, isPodTerminating } from './pod-conditions.js';
 import { BURST_REPLICAS, REPLICA_SET_KIND, calculateReplicaSetStatus, manageReplicas, podFromTemplate, replicaSetSelector, replicaSetStatusEqual, requeueForAvailabilityMs } from './replica-set-sync.js';
 import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
-import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start.js';
+import { PodControl } from './pod-control.js';
 
 /** ReplicaSetControllerOptions tune the controller (kube-controller-manager's flags of the same meaning). */
 export interface ReplicaSetControllerOptions {
@@ -60,7 +59,7 @@ class ReplicaSetSyncer {
   private readonly podInformer;
   private readonly rsInformer;
   private readonly writer: ControllerWriter;
-  private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -71,7 +70,7 @@ class ReplicaSetSyncer {
     this.expectations = new ControllerExpectations(ctx.clock);
     this.log = ctx.log.child({ controller: 'replicaset' });
     this.writer = new ControllerWriter(ctx, signal);
-    this.events = eventRecorder(ctx, signal, 'replicaset-controller');
+    this.podControl = new PodControl(ctx, this.writer, eventRecorder(ctx, signal, 'replicaset-controller'), this.expectations, REPLICA_SET_KIND);
     this.podInformer = namespacedInformer<Pod>(ctx.informers, PODS);
     this.rsInformer = namespacedInformer<ReplicaSet>(ctx.informers, REPLICA_SETS);
     this.pods = this.podInformer.cache;
@@ -206,45 +205,12 @@ class ReplicaSetSyncer {
     if (decision.kind === 'create') {
       this.expectations.expectCreations(key, decision.count);
       const template = podFromTemplate(rs);
-      const { successes, error } = await slowStartBatch(decision.count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
-        const object = `${rs.metadata.namespace ?? ''}/${template.metadata.generateName ?? ''}`;
-        try {
-          const created = await this.writer.write('create-pod', object, () => this.ctx.client.create<Pod>(PODS, rs.metadata.namespace, deepCopy<Pod>(template)), { owner: rs.metadata.name ?? '' });
-          this.events.record(rs, REPLICA_SET_KIND, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
-        } catch (err) {
-          // As kube's manageReplicas: in a namespace being deleted every create fails, so there is nothing to
-          // report or retry (and no FailedCreate event); the creation will never be observed.
-          if (isNamespaceTerminating(err)) {
-            this.expectations.creationObserved(key);
-            return;
-          }
-          this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
-          throw err;
-        }
-      });
-      // Creations never attempted (or failed) will never be observed.
-      for (let i = successes; i < decision.count; i++) this.expectations.creationObserved(key);
-      if (error !== undefined) throw error;
+      await this.podControl.createPods(key, rs, decision.count, () => deepCopy<Pod>(template));
       return;
     }
     if (decision.kind === 'delete') {
       this.expectations.expectDeletions(key, decision.pods.map((p) => cacheKey(p)));
-      const errors: unknown[] = [];
-      await Promise.all(
-        decision.pods.map(async (pod) => {
-          const podKey = cacheKey(pod);
-          try {
-            await this.writer.write('delete-pod', podKey, () => this.ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? ''), { owner: rs.metadata.name ?? '' });
-            this.events.record(rs, REPLICA_SET_KIND, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
-          } catch (err) {
-            if (isNotFound(err)) return; // already gone: the informer reports the deletion
-            this.expectations.deletionObserved(key, podKey);
-            this.events.record(rs, REPLICA_SET_KIND, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
-            errors.push(err);
-          }
-        }),
-      );
-      if (errors.length > 0) throw errors[0];
+      await this.podControl.deletePods(key, rs, decision.pods);
     }
   }
 

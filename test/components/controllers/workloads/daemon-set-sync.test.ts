@@ -122,12 +122,24 @@ describe('planManage', () => {
       create: ['c'],
       delete: [expect.objectContaining({ metadata: expect.objectContaining({ name: 's' }) })],
       failed: [expect.objectContaining({ metadata: expect.objectContaining({ name: 'f' }) })],
+      succeeded: [expect.objectContaining({ metadata: expect.objectContaining({ name: 's' }) })],
     });
   });
 
   it('waits for a pod being deleted instead of starting a second one', () => {
     const plan = planManage(ds, [node('a')], groupByNode([daemonPod('a-1', 'a', { deleting: true })]), 'h2', NOW);
-    expect(plan).toEqual({ create: [], delete: [], failed: [] });
+    expect(plan).toEqual({ create: [], delete: [], failed: [], succeeded: [] });
+    // surging, the node must have a pod that is not being deleted: a new one starts at once
+    const surging = daemonSet({ maxSurge: 1, maxUnavailable: 0 });
+    expect(planManage(surging, [node('a')], groupByNode([daemonPod('a-1', 'a', { deleting: true })]), 'h2', NOW).create).toEqual(['a']);
+  });
+
+  it('keeps the scheduled pod over an older one that is not bound yet, then the oldest', () => {
+    const pending = daemonPod('a-pending', 'a', { created: T0 - 60_000 });
+    delete pending.spec!.nodeName;
+    pending.spec!.affinity = newDaemonPod(ds, 'a', 'h2', 2).spec!.affinity!;
+    const plan = planManage(ds, [node('a')], groupByNode([pending, daemonPod('a-young', 'a', { created: T0 + 5_000 }), daemonPod('a-old', 'a', { created: T0 })]), 'h2', NOW);
+    expect(plan.delete.map((p) => p.metadata.name).sort()).toEqual(['a-pending', 'a-young']);
   });
 
   it('with surge keeps an old pod until the new one on its node is available, then deletes it', () => {
@@ -152,6 +164,9 @@ describe('planRollingUpdate', () => {
     // an old pod that is not available is replaced whatever the budget
     const broken = groupByNode([daemonPod('a-new', 'a', { ready: false }), daemonPod('b-old', 'b', { current: false, ready: false }), ...old.slice(2)]);
     expect(planRollingUpdate(daemonSet({ maxUnavailable: 1 }), nodes, broken, 'h2', 2, NOW).delete.map((p) => p.metadata.name)).toEqual(['b-old']);
+    // ... and uses up the budget: no available old pod goes with it
+    const oneBroken = groupByNode([daemonPod('a-old', 'a', { current: false, ready: false }), ...old.slice(1)]);
+    expect(planRollingUpdate(daemonSet({ maxUnavailable: 1 }), nodes, oneBroken, 'h2', 2, NOW).delete.map((p) => p.metadata.name)).toEqual(['a-old']);
   });
 
   it('with surge starts new pods on up to maxSurge nodes and deletes old pods whose replacement is available', () => {
@@ -162,6 +177,19 @@ describe('planRollingUpdate', () => {
     const plan = planRollingUpdate(surging, nodes, surged, 'h2', 2, NOW);
     expect(plan.delete.map((p) => p.metadata.name)).toEqual(['a-old']);
     expect(plan.create).toEqual(['c']); // b still surging: one more slot
+  });
+
+  it('with surge leaves a node that no longer wants the pod only once enough pods are available elsewhere', () => {
+    const surging = daemonSet({ maxSurge: 1, maxUnavailable: 0, nodeSelector: { role: 'x' } });
+    const three = [node('a', { labels: { role: 'x' } }), node('b', { labels: { role: 'x' } }), node('c')];
+    // c lost the label: its old pod stays while a and b (which want the pod) have only two available pods between them
+    const early = groupByNode([daemonPod('a-new', 'a'), daemonPod('b-new', 'b', { ready: false }), daemonPod('c-old', 'c', { current: false })]);
+    expect(planRollingUpdate(surging, three, early, 'h2', 2, NOW)).toEqual({ delete: [], create: [] });
+    const later = groupByNode([daemonPod('a-new', 'a'), daemonPod('b-new', 'b'), daemonPod('c-old', 'c', { current: false })]);
+    expect(planRollingUpdate(surging, three, later, 'h2', 2, NOW).delete.map((p) => p.metadata.name)).toEqual(['c-old']);
+    // an unavailable old pod on such a node goes at once, and no surge pod is started there
+    const broken = groupByNode([daemonPod('a-new', 'a'), daemonPod('b-new', 'b', { ready: false }), daemonPod('c-old', 'c', { current: false, ready: false })]);
+    expect(planRollingUpdate(surging, three, broken, 'h2', 2, NOW)).toEqual({ delete: [expect.objectContaining({ metadata: expect.objectContaining({ name: 'c-old' }) })], create: [] });
   });
 
   it('counts a pod of the current template generation as updated even under another hash', () => {
