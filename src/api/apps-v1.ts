@@ -1,10 +1,11 @@
 /**
- * apps/v1 wire types (k8s.io/api/apps/v1): Deployment, ReplicaSet, DaemonSet and ControllerRevision. A
- * Deployment owns ReplicaSets, one per pod template revision; a ReplicaSet owns pods; a DaemonSet owns one pod
- * per eligible node and a ControllerRevision per pod template revision.
+ * apps/v1 wire types (k8s.io/api/apps/v1): Deployment, ReplicaSet, DaemonSet, StatefulSet and
+ * ControllerRevision. A Deployment owns ReplicaSets, one per pod template revision; a ReplicaSet owns pods; a
+ * DaemonSet owns one pod per eligible node, a StatefulSet one pod per ordinal, and each a ControllerRevision
+ * per pod template revision.
  */
 import type { PodTemplateSpec } from './core-v1.js';
-import type { ConditionStatus, IntOrString, KubeList, KubeObject, LabelSelector, Time } from './meta-v1.js';
+import type { ConditionStatus, IntOrString, KubeList, KubeObject, LabelSelector, ObjectMeta, Time } from './meta-v1.js';
 
 /** DeploymentStrategyType is Recreate (all old pods go first) or RollingUpdate. */
 export type DeploymentStrategyType = 'Recreate' | 'RollingUpdate';
@@ -191,3 +192,81 @@ export interface ControllerRevision extends KubeObject {
 
 /** ControllerRevisionList is a list of ControllerRevisions. */
 export type ControllerRevisionList = KubeList<ControllerRevision>;
+
+/** StatefulSetUpdateStrategyType is RollingUpdate (the controller replaces pods, highest ordinal first) or OnDelete. */
+export type StatefulSetUpdateStrategyType = 'RollingUpdate' | 'OnDelete';
+
+/** RollingUpdateStatefulSetStrategy: pods with an ordinal below partition keep the current revision. */
+export interface RollingUpdateStatefulSetStrategy {
+  partition?: number;
+  maxUnavailable?: IntOrString;
+}
+
+/** StatefulSetUpdateStrategy says how a StatefulSet replaces its pods when its template changes. */
+export interface StatefulSetUpdateStrategy {
+  type?: StatefulSetUpdateStrategyType;
+  rollingUpdate?: RollingUpdateStatefulSetStrategy;
+}
+
+/** PodManagementPolicyType is OrderedReady (one pod at a time, in ordinal order) or Parallel. */
+export type PodManagementPolicyType = 'OrderedReady' | 'Parallel';
+
+/** PersistentVolumeClaim is a claim template of a StatefulSet (claims themselves are not served). */
+export interface PersistentVolumeClaim {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+/** StatefulSetSpec is the desired state of a StatefulSet. */
+export interface StatefulSetSpec {
+  replicas?: number;
+  /** selector must match template's labels; it is immutable. */
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  volumeClaimTemplates?: PersistentVolumeClaim[];
+  serviceName?: string;
+  podManagementPolicy?: PodManagementPolicyType;
+  updateStrategy?: StatefulSetUpdateStrategy;
+  revisionHistoryLimit?: number;
+  minReadySeconds?: number;
+  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
+  /** ordinals.start is the first pod's index (default 0). */
+  ordinals?: { start?: number };
+}
+
+/** StatefulSetCondition is one condition of a StatefulSet. */
+export interface StatefulSetCondition {
+  type: string;
+  status: ConditionStatus;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+/** StatefulSetStatus is the observed state of a StatefulSet. */
+export interface StatefulSetStatus {
+  observedGeneration?: number;
+  /** replicas counts the pods the controller created (and not yet deleted). */
+  replicas: number;
+  readyReplicas?: number;
+  /** currentReplicas counts the pods of currentRevision; updatedReplicas those of updateRevision. */
+  currentReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+  collisionCount?: number;
+  conditions?: StatefulSetCondition[];
+  availableReplicas?: number;
+}
+
+/** StatefulSet runs pods with stable, ordered identities: `<name>-<ordinal>`. */
+export interface StatefulSet extends KubeObject {
+  spec?: StatefulSetSpec;
+  status?: StatefulSetStatus;
+}
+
+/** StatefulSetList is a list of StatefulSets. */
+export type StatefulSetList = KubeList<StatefulSet>;

@@ -403,6 +403,15 @@ export interface PodSpec {
   preemptionPolicy?: PreemptionPolicy;
   overhead?: ResourceList;
   topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** volumes are typed only as far as capstan reads them: a name and the source's fields. */
+  volumes?: Volume[];
+}
+
+/** Volume is a pod volume: its name and one source (`persistentVolumeClaim`, `configMap`, `emptyDir` …). */
+export interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  [source: string]: unknown;
 }
 
 /** PodPhase is the coarse lifecycle state of a pod. */

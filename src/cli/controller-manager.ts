@@ -29,6 +29,7 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')
     .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once (default 5)')
     .option('--concurrent-daemonset-syncs <n>', 'DaemonSets synced at once (default 2)')
+    .option('--concurrent-statefulset-syncs <n>', 'StatefulSets synced at once (default 5)')
     .action((raw: RawComponentFlags & RawControllerManagerFlags) =>
       runComponentCommand(ctx, {
         component: 'controller-manager',

@@ -112,6 +112,7 @@ export const BUILTIN_PATCH_SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<s
   ],
   ['apps/v1/ReplicaSet', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
   ['apps/v1/DaemonSet', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
+  ['apps/v1/StatefulSet', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
   ['apps/v1/ControllerRevision', objectSchema()],
   ['coordination.k8s.io/v1/Lease', objectSchema()],
   ['autoscaling/v1/Scale', objectSchema()],

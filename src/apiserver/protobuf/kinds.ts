@@ -38,6 +38,8 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
     ReplicaSetList: `${APPS}.ReplicaSetList`,
     DaemonSet: `${APPS}.DaemonSet`,
     DaemonSetList: `${APPS}.DaemonSetList`,
+    StatefulSet: `${APPS}.StatefulSet`,
+    StatefulSetList: `${APPS}.StatefulSetList`,
     ControllerRevision: `${APPS}.ControllerRevision`,
     ControllerRevisionList: `${APPS}.ControllerRevisionList`,
   },

@@ -1,5 +1,5 @@
 /**
- * apps/v1 resources: deployments and replicasets (+status, +scale), daemonsets (+status) and
+ * apps/v1 resources: deployments, replicasets and statefulsets (+status, +scale), daemonsets (+status) and
  * controllerrevisions, with apps/v1's defaults (one replica; a Deployment RollingUpdate 25%/25%, a DaemonSet
  * RollingUpdate of one unavailable node and no surge; ten revisions kept; a 600 s progress deadline) and
  * validation (a selector that matches the template's labels and never changes; a revision's data never
@@ -22,6 +22,7 @@ import {
   type LabelSelector,
   type PodTemplateSpec,
   type ReplicaSet,
+  type StatefulSet,
 } from '../../api/index.js';
 import type { ResourceType, ScaleSubresource } from '../resource.js';
 import { defineResource, prepareSpecStatusForCreate, prepareSpecStatusForUpdate } from './generic.js';
@@ -297,5 +298,116 @@ const controllerrevisions = defineResource({
   validateUpdate: (o, old) => (jsonEqual((o as ControllerRevision).data, (old as ControllerRevision).data) ? [] : [FieldError.invalid(FieldPath.root('data'), (o as ControllerRevision).data, 'field is immutable')]),
 });
 
+/** nonNegative adds kube's ValidateNonnegativeField error for each named count below 0. */
+function nonNegative(errs: FieldError[], path: FieldPath, values: Readonly<Record<string, number | undefined>>): void {
+  for (const [field, v] of Object.entries(values)) if (v !== undefined && v < 0) errs.push(FieldError.invalid(path.child(field), v, 'must be greater than or equal to 0'));
+}
+
+function validateStatefulSet(o: KubeObject): FieldError[] {
+  const sts = o as StatefulSet;
+  const spec = FieldPath.root('spec');
+  const errs: FieldError[] = [];
+  const policy = sts.spec?.podManagementPolicy ?? '';
+  if (policy === '') errs.push(FieldError.required(spec.child('podManagementPolicy'), ''));
+  else if (policy !== 'OrderedReady' && policy !== 'Parallel') errs.push(FieldError.invalid(spec.child('podManagementPolicy'), policy, "must be 'OrderedReady' or 'Parallel'"));
+  const strategy = sts.spec?.updateStrategy;
+  const strategyPath = spec.child('updateStrategy');
+  switch (strategy?.type ?? '') {
+    case '':
+      errs.push(FieldError.required(strategyPath, ''));
+      break;
+    case 'RollingUpdate':
+      nonNegative(errs, strategyPath.child('rollingUpdate'), { partition: strategy?.rollingUpdate?.partition });
+      break;
+    case 'OnDelete':
+      if (strategy?.rollingUpdate !== undefined) errs.push(FieldError.invalid(strategyPath.child('rollingUpdate'), strategy.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+      break;
+    default:
+      errs.push(FieldError.invalid(strategyPath, strategy, "must be 'RollingUpdate' or 'OnDelete'"));
+  }
+  nonNegative(errs, spec, { revisionHistoryLimit: sts.spec?.revisionHistoryLimit, replicas: sts.spec?.replicas, minReadySeconds: sts.spec?.minReadySeconds });
+  nonNegative(errs, spec.child('ordinals'), { start: sts.spec?.ordinals?.start });
+  errs.push(...validateSelectorAndTemplate(sts.spec, 'statefulset', true));
+  if (sts.spec?.template?.spec?.activeDeadlineSeconds !== undefined) {
+    errs.push(FieldError.forbidden(spec.child('template', 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in StatefulSet is not Supported'));
+  }
+  return errs;
+}
+
+/** STATEFUL_SET_MUTABLE are the spec fields an update may change (ValidateStatefulSetUpdate). */
+const STATEFUL_SET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy'] as const;
+
+function validateStatefulSetUpdate(o: KubeObject, old: KubeObject): FieldError[] {
+  const strip = (x: KubeObject): Record<string, unknown> => {
+    const spec: Record<string, unknown> = { ...((x as StatefulSet).spec ?? {}) };
+    for (const f of STATEFUL_SET_MUTABLE) delete spec[f];
+    return spec;
+  };
+  if (jsonEqual(strip(o), strip(old))) return [];
+  return [
+    FieldError.forbidden(
+      FieldPath.root('spec'),
+      "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    ),
+  ];
+}
+
+/** validateStatefulSetStatusUpdate is ValidateStatefulSetStatusUpdate: counts at least 0, a collision count never decremented. */
+function validateStatefulSetStatusUpdate(o: KubeObject, old: KubeObject): FieldError[] {
+  const status = (o as StatefulSet).status;
+  const errs: FieldError[] = [];
+  nonNegative(errs, FieldPath.root('status'), {
+    replicas: status?.replicas,
+    readyReplicas: status?.readyReplicas,
+    currentReplicas: status?.currentReplicas,
+    updatedReplicas: status?.updatedReplicas,
+    availableReplicas: status?.availableReplicas,
+    observedGeneration: status?.observedGeneration,
+    collisionCount: status?.collisionCount,
+  });
+  const before = (old as StatefulSet).status?.collisionCount;
+  if (before !== undefined && (status?.collisionCount ?? 0) < before) {
+    errs.push(FieldError.invalid(FieldPath.root('status', 'collisionCount'), status?.collisionCount ?? 0, 'cannot be decremented'));
+  }
+  return errs;
+}
+
+const statefulsets = defineResource({
+  group: 'apps',
+  version: 'v1',
+  kind: 'StatefulSet',
+  resource: 'statefulsets',
+  namespaced: true,
+  shortNames: ['sts'],
+  categories: ['all'],
+  hasStatus: true,
+  scale,
+  defaults: (o) => {
+    defaultTemplate(o);
+    const sts = o as StatefulSet;
+    if (sts.spec === undefined) return;
+    sts.spec.podManagementPolicy ??= 'OrderedReady';
+    sts.spec.updateStrategy ??= {};
+    if (sts.spec.updateStrategy.type === undefined) {
+      sts.spec.updateStrategy.type = 'RollingUpdate';
+      sts.spec.updateStrategy.rollingUpdate ??= {};
+    }
+    if (sts.spec.updateStrategy.type === 'RollingUpdate' && sts.spec.updateStrategy.rollingUpdate !== undefined) sts.spec.updateStrategy.rollingUpdate.partition ??= 0;
+    sts.spec.persistentVolumeClaimRetentionPolicy ??= {};
+    sts.spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+    sts.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+    sts.spec.revisionHistoryLimit ??= 10;
+    for (const claim of sts.spec.volumeClaimTemplates ?? []) {
+      claim.spec ??= {};
+      claim.spec['volumeMode'] ??= 'Filesystem';
+      claim.status ??= {};
+      claim.status['phase'] ??= 'Pending';
+    }
+  },
+  validate: validateStatefulSet,
+  validateUpdate: validateStatefulSetUpdate,
+  validateStatusUpdate: validateStatefulSetStatusUpdate,
+});
+
 /** APPS_V1 lists the apps/v1 resources capstan serves. */
-export const APPS_V1: readonly ResourceType[] = [deployments, replicasets, daemonsets, controllerrevisions];
+export const APPS_V1: readonly ResourceType[] = [deployments, replicasets, daemonsets, statefulsets, controllerrevisions];

@@ -7,7 +7,7 @@
 import type { KubeObject } from '../../api/meta-v1.js';
 import { formatTime } from '../../api/time.js';
 import { DESC_CREATION_TIMESTAMP } from './descriptions.js';
-import { controllerRevisionTableConvertor, daemonSetTableConvertor, deploymentTableConvertor, replicaSetTableConvertor } from './printer-apps.js';
+import { controllerRevisionTableConvertor, daemonSetTableConvertor, deploymentTableConvertor, replicaSetTableConvertor, statefulSetTableConvertor } from './printer-apps.js';
 import {
   configMapTableConvertor,
   leaseTableConvertor,
@@ -49,6 +49,7 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['apps/deployments', deploymentTableConvertor],
   ['apps/replicasets', replicaSetTableConvertor],
   ['apps/daemonsets', daemonSetTableConvertor],
+  ['apps/statefulsets', statefulSetTableConvertor],
   ['apps/controllerrevisions', controllerRevisionTableConvertor],
   ['coordination.k8s.io/leases', leaseTableConvertor],
   ['discovery.k8s.io/endpointslices', endpointSliceTableConvertor],

@@ -1,11 +1,11 @@
 /**
  * The apps/v1 printers: Deployment (NAME READY UP-TO-DATE AVAILABLE AGE, wide CONTAINERS IMAGES SELECTOR),
  * ReplicaSet (NAME DESIRED CURRENT READY AGE, wide CONTAINERS IMAGES SELECTOR), DaemonSet (NAME DESIRED CURRENT
- * READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE, wide CONTAINERS IMAGES SELECTOR) and ControllerRevision (NAME
- * CONTROLLER REVISION AGE). A Deployment's READY is `ready/desired`; desired replicas default to 1, as the API
+ * READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE, wide CONTAINERS IMAGES SELECTOR), StatefulSet (NAME READY AGE,
+ * wide CONTAINERS IMAGES; READY is `ready/desired`) and ControllerRevision (NAME CONTROLLER REVISION AGE). A Deployment's READY is `ready/desired`; desired replicas default to 1, as the API
  * server's defaulting sets them.
  */
-import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps-v1.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps-v1.js';
 import { labelSelectorAsSelector } from '../../api/label-selector.js';
 import { controllerOf } from '../../api/meta.js';
 import type { KubeObject, LabelSelector } from '../../api/meta-v1.js';
@@ -46,6 +46,14 @@ const daemonSetColumns = [
   column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
   column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
   column('Selector', 'string', DESC_DAEMON_SET.selector, 1),
+];
+
+const statefulSetColumns = [
+  nameColumn,
+  column('Ready', 'string', 'Number of the pod with ready state'),
+  ageColumn,
+  column('Containers', 'string', DESC_CONTAINER_NAMES, 1),
+  column('Images', 'string', DESC_CONTAINER_IMAGES, 1),
 ];
 
 const controllerRevisionColumns = [
@@ -158,4 +166,15 @@ export const daemonSetTableConvertor: TableConvertor = {
 export const controllerRevisionTableConvertor: TableConvertor = {
   columns: controllerRevisionColumns,
   row: (obj: KubeObject, now: number) => printControllerRevision(obj as ControllerRevision, now),
+};
+
+function printStatefulSet(sts: StatefulSet, now: number): PrintedRow {
+  const [containers, images] = layoutContainerCells(sts.spec?.template?.spec?.containers);
+  return { cells: [sts.metadata.name ?? '', `${sts.status?.readyReplicas ?? 0}/${sts.spec?.replicas ?? 1}`, translateTimestampSince(sts.metadata.creationTimestamp, now), containers, images] };
+}
+
+/** statefulSetTableConvertor prints stateful sets. */
+export const statefulSetTableConvertor: TableConvertor = {
+  columns: statefulSetColumns,
+  row: (obj: KubeObject, now: number) => printStatefulSet(obj as StatefulSet, now),
 };

@@ -41,6 +41,8 @@ export const DEPLOYMENTS: ResourceDescriptor = { group: 'apps', version: 'v1', r
 export const REPLICA_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true };
 /** DAEMON_SETS is apps/v1 daemonsets (subresource status). */
 export const DAEMON_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true };
+/** STATEFUL_SETS is apps/v1 statefulsets (subresources status and scale). */
+export const STATEFUL_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true };
 /** CONTROLLER_REVISIONS is apps/v1 controllerrevisions. */
 export const CONTROLLER_REVISIONS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true };
 /** ENDPOINT_SLICES is discovery.k8s.io/v1 endpointslices. */

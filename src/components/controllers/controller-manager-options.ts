@@ -23,6 +23,7 @@ export interface RawControllerManagerFlags {
   concurrentReplicasetSyncs?: string;
   concurrentDeploymentSyncs?: string;
   concurrentDaemonsetSyncs?: string;
+  concurrentStatefulsetSyncs?: string;
 }
 
 /** ControllerManagerOptions are the resolved flags. */
@@ -41,6 +42,7 @@ export interface ControllerManagerOptions {
   readonly concurrentReplicaSetSyncs: number;
   readonly concurrentDeploymentSyncs: number;
   readonly concurrentDaemonSetSyncs: number;
+  readonly concurrentStatefulSetSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
   readonly concurrentServiceAccountSyncs: number;
 }
@@ -74,6 +76,7 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     concurrentReplicaSetSyncs: count('concurrent-replicaset-syncs', raw.concurrentReplicasetSyncs, 5),
     concurrentDeploymentSyncs: count('concurrent-deployment-syncs', raw.concurrentDeploymentSyncs, 5),
     concurrentDaemonSetSyncs: count('concurrent-daemonset-syncs', raw.concurrentDaemonsetSyncs, 2),
+    concurrentStatefulSetSyncs: count('concurrent-statefulset-syncs', raw.concurrentStatefulsetSyncs, 5),
     concurrentServiceAccountSyncs: 1,
   };
   if (opts.nodeMonitorGracePeriodMs <= opts.nodeMonitorPeriodMs) {

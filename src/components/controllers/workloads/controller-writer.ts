@@ -6,7 +6,7 @@
  * deleted meanwhile must not adopt — kube's RecheckDeletionTimestamp) and releasing objects that stopped
  * matching, tolerating objects that vanished or changed meanwhile (the next sync sees them anew).
  */
-import type { DeepReadonly, GroupVersionKind, KubeObject, Selector } from '../../../api/index.js';
+import { deepCopy, type DeepReadonly, type GroupVersionKind, type KubeObject, type Selector } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import type { ResourceDescriptor } from '../../client/resource.js';
 import type { ComponentContext } from '../../runtime/controller.js';
@@ -62,8 +62,34 @@ export class ControllerWriter {
     return fresh !== undefined && fresh.metadata.uid === spec.owner.metadata.uid && !fresh.metadata.deletionTimestamp;
   }
 
-  /** tolerant resolves undefined when the object is gone or changed meanwhile. */
-  private async tolerant<T>(p: Promise<T>): Promise<T | undefined> {
+  /**
+   * writeStatus writes obj's status through /status, setStatus filling it in on a copy, and re-reads the
+   * object once after a conflict (kube's controllers retry once, the next sync does the rest); an object
+   * deleted meanwhile is no error (undefined).
+   */
+  async writeStatus<T extends KubeObject>(
+    resource: ResourceDescriptor,
+    obj: DeepReadonly<T>,
+    setStatus: (o: T) => void,
+    action: string,
+    detail?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<T | undefined> {
+    let current = deepCopy(obj) as T;
+    for (let attempt = 0; ; attempt++) {
+      setStatus(current);
+      const body = current;
+      try {
+        return await this.write(action, cacheKey(obj), () => this.ctx.client.updateStatus<T>(resource, body), detail);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        if (!isConflict(err) || attempt >= 1) throw err;
+        current = await this.ctx.client.get<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '');
+      }
+    }
+  }
+
+  /** tolerant resolves undefined when the object is gone or changed meanwhile (a NotLeadingError still throws). */
+  async tolerant<T>(p: Promise<T>): Promise<T | undefined> {
     try {
       return await p;
     } catch (err) {

@@ -20,7 +20,7 @@ import {
   type Node,
   type Pod,
 } from '../../../api/index.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { isAlreadyExists } from '../../client/errors.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
@@ -29,10 +29,9 @@ import { WorkQueue } from '../../client/workqueue.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { ControllerWriter } from './controller-writer.js';
-import { historyToDelete, maxRevision, newRevision, revisionHash, splitHistory } from './daemon-set-history.js';
+import { CONTROLLER_REVISION_HASH_LABEL, historyToDelete, maxRevision, newRevision, revisionHash, splitHistory } from './controller-history.js';
 import {
   BURST_DAEMON_PODS,
-  CONTROLLER_REVISION_HASH_LABEL,
   DAEMON_SET_KIND,
   daemonSetStatus,
   daemonSetStatusEqual,
@@ -342,13 +341,13 @@ class DaemonSetSyncer {
     for (const pod of listInNamespace(this.pods, ds.metadata.namespace ?? '')) {
       if (pod.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] !== dupHash || resolveControllerRef(this.daemonSets, pod, 'DaemonSet')?.metadata.uid !== ds.metadata.uid) continue;
       const patch = { metadata: { labels: { [CONTROLLER_REVISION_HASH_LABEL]: hash } } };
-      await this.tolerant(this.writer.write('relabel-pod', cacheKey(pod), () => this.ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'merge', patch)));
+      await this.writer.tolerant(this.writer.write('relabel-pod', cacheKey(pod), () => this.ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'merge', patch)));
     }
-    await this.tolerant(this.writer.write('delete-controllerrevision', cacheKey(dup), () => this.ctx.client.delete(CONTROLLER_REVISIONS, dup.metadata.namespace, dup.metadata.name ?? '')));
+    await this.writer.tolerant(this.writer.write('delete-controllerrevision', cacheKey(dup), () => this.ctx.client.delete(CONTROLLER_REVISIONS, dup.metadata.namespace, dup.metadata.name ?? '')));
   }
 
   private async createRevision(ds: RoDaemonSet, revision: number): Promise<ControllerRevision> {
-    const body = newRevision(ds, revision);
+    const body = newRevision(ds, DAEMON_SET_KIND, revision);
     const name = body.metadata.name ?? '';
     try {
       return await this.writer.write('create-controllerrevision', `${body.metadata.namespace ?? ''}/${name}`, () => this.ctx.client.create<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, body), { revision });
@@ -416,7 +415,7 @@ class DaemonSetSyncer {
     const live = new Set<string>();
     for (const pods of byNode.values()) for (const p of pods) live.add(p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '');
     for (const h of historyToDelete(ds, old, live)) {
-      await this.tolerant(this.writer.write('delete-controllerrevision', cacheKey(h), () => this.ctx.client.delete(CONTROLLER_REVISIONS, h.metadata.namespace, h.metadata.name ?? '')));
+      await this.writer.tolerant(this.writer.write('delete-controllerrevision', cacheKey(h), () => this.ctx.client.delete(CONTROLLER_REVISIONS, h.metadata.namespace, h.metadata.name ?? '')));
     }
   }
 
@@ -429,30 +428,13 @@ class DaemonSetSyncer {
     const minReady = ds.spec?.minReadySeconds ?? 0;
     if (minReady > 0 && status.numberReady !== status.numberAvailable) this.queue.addAfter(cacheKey(ds), minReady * 1000);
     if (daemonSetStatusEqual(ds.status, status)) return;
-    let current = deepCopy(ds) as DaemonSet;
-    for (let attempt = 0; ; attempt++) {
-      // Only the counters are the controller's: a re-read object keeps its own collision count and conditions.
-      current.status = { ...(current.status ?? {}), ...counters(status) };
-      const body = current;
-      try {
-        await this.writer.write('update-daemonset-status', cacheKey(ds), () => this.ctx.client.updateStatus<DaemonSet>(DAEMON_SETS, body), { desired: status.desiredNumberScheduled, updated: status.updatedNumberScheduled ?? 0 });
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (!isConflict(err) || attempt >= 1) throw err;
-        current = await this.ctx.client.get<DaemonSet>(DAEMON_SETS, ds.metadata.namespace, ds.metadata.name ?? '');
-      }
-    }
+    // Only the counters are the controller's: a re-read object keeps its own collision count and conditions.
+    await this.writer.writeStatus<DaemonSet>(DAEMON_SETS, ds, (o) => (o.status = { ...(o.status ?? status), ...counters(status) }), 'update-daemonset-status', {
+      desired: status.desiredNumberScheduled,
+      updated: status.updatedNumberScheduled ?? 0,
+    });
   }
 
-  /** tolerant resolves undefined when the object is gone or changed meanwhile; NotLeadingError still throws. */
-  private async tolerant<T>(p: Promise<T>): Promise<T | undefined> {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof NotLeadingError) throw err;
-      if (isNotFound(err) || isConflict(err)) return undefined;
-      throw err;
-    }
-  }
+
+
 }

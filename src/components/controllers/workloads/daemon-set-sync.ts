@@ -22,6 +22,7 @@ import {
 } from '../../../api/index.js';
 import { RequiredNodeAffinity } from '../../scheduler/plugins/node-affinity.js';
 import { tolerationsTolerateTaint } from '../../scheduler/plugins/taint-toleration.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from './controller-history.js';
 import { scaledValue } from './deployment-util.js';
 import { isPodAvailable, isPodReady } from './pod-conditions.js';
 
@@ -31,9 +32,6 @@ type RoPod = DeepReadonly<Pod>;
 
 /** DAEMON_SET_KIND is the controller reference kind of DaemonSet pods and revisions. */
 export const DAEMON_SET_KIND: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'DaemonSet' };
-
-/** CONTROLLER_REVISION_HASH_LABEL labels a daemon pod and its ControllerRevision with the revision's hash. */
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
 /** POD_TEMPLATE_GENERATION_LABEL labels a daemon pod with the DaemonSet's template generation. */
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';

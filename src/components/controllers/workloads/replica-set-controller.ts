@@ -17,7 +17,6 @@ import {
   type ReplicaSet,
   type ReplicaSetStatus,
 } from '../../../api/index.js';
-import { isConflict, isNotFound } from '../../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
 import { PODS, REPLICA_SETS } from '../../client/resource.js';
@@ -217,20 +216,8 @@ class ReplicaSetSyncer {
   /** updateStatus writes status through /status when it changed (one retry on a conflict, as kube's updateReplicaSetStatus). */
   private async updateStatus(rs: RoReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSet | undefined> {
     if (replicaSetStatusEqual(rs.status, status)) return undefined;
-    let current: ReplicaSet = deepCopy<ReplicaSet>(rs);
-    for (let attempt = 0; ; attempt++) {
-      // observedGeneration stays the generation the status was computed for, even when a retry reads a newer one.
-      current.status = status;
-      const body = current;
-      try {
-        return await this.writer.write('update-replicaset-status', cacheKey(rs), () => this.ctx.client.updateStatus<ReplicaSet>(REPLICA_SETS, body), { replicas: status.replicas });
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 1) {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        }
-        current = await this.ctx.client.get<ReplicaSet>(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name ?? '');
-      }
-    }
+    // observedGeneration stays the generation the status was computed for, even when a retry reads a newer one.
+    return this.writer.writeStatus<ReplicaSet>(REPLICA_SETS, rs, (o) => (o.status = status), 'update-replicaset-status', { replicas: status.replicas });
   }
+
 }

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatTime, type ControllerRevision, type DaemonSet, type Node, type Pod, type Taint } from '../../../../src/api/index.js';
-import { historyToDelete, newRevision, revisionHash, revisionMatches, revisionPatch, splitHistory } from '../../../../src/components/controllers/workloads/daemon-set-history.js';
+import { CONTROLLER_REVISION_HASH_LABEL, historyToDelete, newRevision, revisionHash, revisionMatches, revisionPatch, splitHistory } from '../../../../src/components/controllers/workloads/controller-history.js';
 import {
-  CONTROLLER_REVISION_HASH_LABEL,
+  DAEMON_SET_KIND,
   daemonSetStatus,
   groupByNode,
   newDaemonPod,
@@ -224,7 +224,7 @@ describe('daemonSetStatus', () => {
 describe('revision history', () => {
   it('stores the template as a replace patch with sorted keys, named and labelled by its hash', () => {
     const ds = daemonSet();
-    const rev = newRevision(ds, 3);
+    const rev = newRevision(ds, DAEMON_SET_KIND, 3);
     const hash = revisionHash(ds);
     expect(rev.metadata).toMatchObject({ name: `ds-${hash}`, labels: { foo: 'bar', 'controller-revision-hash': hash } });
     expect(rev.revision).toBe(3);

@@ -7,20 +7,22 @@
  * ones at any observed moment and ends with every pod on the new template; `kubectl rollout status`, `rollout
  * history` and `rollout undo` work with kubectl 1.20 and the machine's kubectl; a ReplicaSet replaces deleted
  * pods, adopts a matching orphan and releases a pod whose labels stop matching. The scaling and the pods created
- * and deleted are Events on the Deployment and the ReplicaSet, in kube's words, correlated as client-go's.
+ * and deleted are Events on the Deployment and the ReplicaSet, in kube's words, correlated as client-go's. A
+ * StatefulSet makes its pods in ordinal order, each once the one before is ready, scales down from the top, rolls
+ * out highest ordinal first, and `kubectl rollout status|history|undo statefulset` work.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTime, type DeepReadonly, type Deployment, type Event, type Pod, type ReplicaSet } from '../../../../src/api/index.js';
-import { deploymentController, replicaSetController } from '../../../../src/components/controllers/workloads/index.js';
+import { formatTime, type DeepReadonly, type Deployment, type Event, type Pod, type ReplicaSet, type StatefulSet } from '../../../../src/api/index.js';
+import { deploymentController, replicaSetController, statefulSetController } from '../../../../src/components/controllers/workloads/index.js';
 import { isConflict, isNotFound } from '../../../../src/components/client/errors.js';
 import { COMBINED_PREFIX } from '../../../../src/components/client/event-correlator.js';
 import { Informer } from '../../../../src/components/client/informer.js';
 import { listWatchFor } from '../../../../src/components/client/reflector.js';
-import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS } from '../../../../src/components/client/resource.js';
+import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS, STATEFUL_SETS } from '../../../../src/components/client/resource.js';
 import { RestClient } from '../../../../src/components/client/rest-client.js';
 import { resolveComponentFlags } from '../../../../src/components/runtime/component-flags.js';
 import type { Controller } from '../../../../src/components/runtime/controller.js';
@@ -54,7 +56,7 @@ function kubectlAsync(binary: string, args: readonly string[]): Promise<{ code: 
 const workloads: Controller = {
   name: 'workloads',
   run: async (ctx, signal) => {
-    await Promise.all([replicaSetController().run(ctx, signal), deploymentController().run(ctx, signal)]);
+    await Promise.all([replicaSetController().run(ctx, signal), deploymentController().run(ctx, signal), statefulSetController().run(ctx, signal)]);
   },
 };
 
@@ -109,6 +111,9 @@ async function markReady(p: DeepReadonly<Pod>): Promise<void> {
   }
 }
 
+/** dbCreated records each app=db pod as it appears, with how many other db pods were live and ready then. */
+const dbCreated: { name: string; readyBefore: number }[] = [];
+
 /** Observer records, for pods labelled app=web, the most live pods and the fewest ready ones seen while armed. */
 const observer = { armed: false, maxLive: 0, minReady: Number.POSITIVE_INFINITY, events: 0 };
 
@@ -126,6 +131,7 @@ beforeAll(async () => {
   pods = new Informer<Pod>(listWatchFor<Pod>(client, PODS), { name: 'test-pods', clock: systemClock, random });
   pods.addEventHandler({
     onAdd: (p) => {
+      if (p.metadata.labels?.['app'] === 'db') dbCreated.push({ name: p.metadata.name ?? '', readyBefore: livePods('db').filter((x) => x.metadata.name !== p.metadata.name && isReady(x)).length });
       observe();
       if (!isReady(p) && !p.metadata.deletionTimestamp) void markReady(p);
     },
@@ -293,6 +299,72 @@ describe('workload controllers against a real API server', () => {
     await waitForPods('web', 10, '10 web pods back on nginx:1.25', (l) => l.every((p) => p.spec?.containers[0]?.image === 'nginx:1.25'));
     const after = await waitForDeployment('web', 10);
     expect(after.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
+  }, 240_000);
+
+  it('a StatefulSet makes db-0, db-1, db-2 in order, each once the one before is ready; scales down from the top; rolls out highest first; kubectl rollout status, history and undo work', async () => {
+    const set: StatefulSet = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'default', annotations: { 'kubernetes.io/change-cause': 'create v1' } },
+      spec: { serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'db:v1' }] } }, replicas: 3 },
+    };
+    await client.create(STATEFUL_SETS, 'default', set);
+    for (const k of kubectls) {
+      const status = await kubectlAsync(k.path, ['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+      expect([k.name, status.code, status.stdout]).toEqual([k.name, 0, expect.stringContaining('3 new pods have been updated')]);
+    }
+    const first = await waitForPods('db', 3, 'db-0..2 ready');
+    expect(first.map((p) => [p.metadata.name, p.spec?.hostname, p.spec?.subdomain, p.metadata.labels?.['apps.kubernetes.io/pod-index']]).sort()).toEqual([
+      ['db-0', 'db-0', 'db', '0'],
+      ['db-1', 'db-1', 'db', '1'],
+      ['db-2', 'db-2', 'db', '2'],
+    ]);
+    expect(dbCreated).toEqual([
+      { name: 'db-0', readyBefore: 0 },
+      { name: 'db-1', readyBefore: 1 },
+      { name: 'db-2', readyBefore: 2 },
+    ]);
+
+    // scale to 5 and down to 2: the highest ordinals go
+    await client.patch(STATEFUL_SETS, 'default', 'db', 'merge', { spec: { replicas: 5 } });
+    await waitForPods('db', 5, 'db-0..4 ready');
+    expect(dbCreated.slice(3).map((c) => c.name)).toEqual(['db-3', 'db-4']);
+    await client.patch(STATEFUL_SETS, 'default', 'db', 'merge', { spec: { replicas: 2 } });
+    const two = await waitForPods('db', 2, 'db-0 and db-1 left');
+    expect(two.map((p) => p.metadata.name).sort()).toEqual(['db-0', 'db-1']);
+
+    // a rolling update replaces db-1, then db-0
+    const before = dbCreated.length;
+    // A patch, as kubectl set image sends: the controller's status writes cannot make it conflict.
+    await client.patch(STATEFUL_SETS, 'default', 'db', 'strategic', {
+      metadata: { annotations: { 'kubernetes.io/change-cause': 'update v2' } },
+      spec: { template: { spec: { containers: [{ name: 'db', image: 'db:v2' }] } } },
+    });
+    const k0 = kubectls[0]!;
+    const rolled = await kubectlAsync(k0.path, ['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    expect([rolled.code, rolled.stderr]).toEqual([0, '']);
+    await waitForPods('db', 2, 'db on v2', (l) => l.every((p) => p.spec?.containers[0]?.image === 'db:v2'));
+    expect(dbCreated.slice(before).map((c) => c.name)).toEqual(['db-1', 'db-0']);
+    const done = await waitFor(
+      async () => {
+        const s = await client.get<StatefulSet>(STATEFUL_SETS, 'default', 'db');
+        return s.status?.currentRevision !== undefined && s.status.currentRevision === s.status.updateRevision && s.status.updatedReplicas === 2 ? s : undefined;
+      },
+      { timeoutMs: 30_000, what: 'db rolled out' },
+    );
+    expect(done.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2, currentReplicas: 2, observedGeneration: done.metadata.generation });
+
+    for (const k of kubectls) {
+      const history = await kubectlAsync(k.path, ['rollout', 'history', 'statefulset/db']);
+      expect([k.name, history.code]).toEqual([k.name, 0]);
+      expect(history.stdout).toMatch(/1\s+create v1/);
+      expect(history.stdout).toMatch(/2\s+update v2/);
+    }
+    const undo = await kubectlAsync(kubectls[kubectls.length - 1]!.path, ['rollout', 'undo', 'statefulset/db']);
+    expect([undo.code, undo.stderr]).toEqual([0, '']);
+    await waitForPods('db', 2, 'db back on v1', (l) => l.every((p) => p.spec?.containers[0]?.image === 'db:v1'));
+    const back = await kubectlAsync(k0.path, ['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    expect(back.code).toBe(0);
   }, 240_000);
 
   it('a ReplicaSet replaces deleted pods, adopts a matching orphan and releases a pod that stops matching', async () => {

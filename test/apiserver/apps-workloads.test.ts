@@ -1,14 +1,16 @@
 /**
- * The apps/v1 daemonsets and controllerrevisions strategies, as kube-apiserver's: defaults (RollingUpdate with
- * one unavailable node and no surge, ten revisions, no replicas), validation in kube's words, the immutable
- * selector and revision data, and the template generation annotation that moves only with the template.
+ * The apps/v1 daemonsets, statefulsets and controllerrevisions strategies, as kube-apiserver's: defaults (a
+ * DaemonSet's RollingUpdate with one unavailable node and no surge, ten revisions, no replicas; a StatefulSet's
+ * OrderedReady, partition 0, Retain), validation in kube's words, the immutable selector, StatefulSet spec
+ * fields and revision data, and the template generation annotation that moves only with the template.
  */
 import { describe, expect, it } from 'vitest';
-import type { ControllerRevision, DaemonSet, KubeObject } from '../../src/api/index.js';
+import type { ControllerRevision, DaemonSet, KubeObject, StatefulSet } from '../../src/api/index.js';
 import { APPS_V1 } from '../../src/apiserver/resources/apps-v1.js';
 
 const daemonsets = APPS_V1.find((r) => r.resource === 'daemonsets')!;
 const revisions = APPS_V1.find((r) => r.resource === 'controllerrevisions')!;
+const statefulsets = APPS_V1.find((r) => r.resource === 'statefulsets')!;
 const CTX = { now: Date.UTC(2026, 0, 1) };
 
 function ds(spec: Partial<NonNullable<DaemonSet['spec']>> = {}, annotations?: Record<string, string>): DaemonSet {
@@ -117,5 +119,70 @@ describe('apps/v1 controllerrevisions', () => {
   it('never changes its data, though its revision may move', () => {
     expect(revisions.validateUpdate(rev({ a: 1 }, 5), rev({ a: 1 }, 1))).toEqual([]);
     expect(revisions.validateUpdate(rev({ a: 2 }), rev({ a: 1 })).map((e) => e.toString())).toEqual(['data: Invalid value: {"a":2}: field is immutable']);
+  });
+});
+
+describe('apps/v1 statefulsets', () => {
+  const sts = (spec: Partial<NonNullable<StatefulSet['spec']>> = {}): StatefulSet => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'db' } }, serviceName: 'db', template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'db:1' }] } }, ...spec },
+  });
+  const check = (o: StatefulSet): string[] => {
+    statefulsets.defaults(o);
+    return statefulsets.validate(o).map((e) => e.toString());
+  };
+
+  it('is served as kube serves it: sts, in category all, with status and scale', () => {
+    expect(statefulsets).toMatchObject({ kind: 'StatefulSet', shortNames: ['sts'], categories: ['all'], hasStatus: true });
+    expect(statefulsets.scale).toBeDefined();
+  });
+
+  it('defaults one replica, OrderedReady, a RollingUpdate at partition 0, ten revisions, Retain claims, Filesystem claim templates', () => {
+    const o = sts({ volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] });
+    statefulsets.defaults(o);
+    expect(o.spec).toMatchObject({
+      replicas: 1,
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } }],
+    });
+    const onDelete = sts({ updateStrategy: { type: 'OnDelete' } });
+    statefulsets.defaults(onDelete);
+    expect(onDelete.spec!.updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+
+  it.each([
+    ['an unknown pod management policy', sts({ podManagementPolicy: 'Random' as 'Parallel' }), `spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'`],
+    ['OnDelete with rolling parameters', sts({ updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } }), expect.stringMatching(/^spec\.updateStrategy\.rollingUpdate: Invalid value: .*: only allowed for updateStrategy 'RollingUpdate'$/)],
+    ['a negative partition', sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } }), 'spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0'],
+    ['an empty selector', sts({ selector: {} }), expect.stringContaining('empty selector is invalid for statefulset')],
+  ])('refuses %s', (_what, obj, message) => {
+    expect(check(obj)).toContainEqual(message);
+  });
+
+  it('lets an update change only replicas, template, updateStrategy, minReadySeconds, ordinals, revisionHistoryLimit and the claim retention policy', () => {
+    const old = sts();
+    statefulsets.defaults(old);
+    const scaled = sts({ replicas: 5, minReadySeconds: 3 });
+    statefulsets.defaults(scaled);
+    expect(statefulsets.validateUpdate(scaled, old)).toEqual([]);
+    const renamed = sts({ serviceName: 'other' });
+    statefulsets.defaults(renamed);
+    expect(statefulsets.validateUpdate(renamed, old).map((e) => e.toString())).toEqual([
+      "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    ]);
+  });
+
+  it('checks a status write: counts at least 0 and a collision count that never goes down', () => {
+    const withStatus = (status: NonNullable<StatefulSet['status']>): StatefulSet => ({ ...sts(), status });
+    expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: 2, collisionCount: 1 }), withStatus({ replicas: 1 }))).toEqual([]);
+    expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: -1 }), withStatus({ replicas: 1, collisionCount: 2 })).map((e) => e.toString())).toEqual([
+      'status.replicas: Invalid value: -1: must be greater than or equal to 0',
+      'status.collisionCount: Invalid value: 0: cannot be decremented',
+    ]);
   });
 });
