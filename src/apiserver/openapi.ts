@@ -95,6 +95,10 @@ class SchemaSet {
       }
       properties[field.name] = this.fieldSchema(field);
     }
+    if (plan.embeddedTypeMeta) {
+      properties.apiVersion = { type: 'string' };
+      properties.kind = { type: 'string' };
+    }
     return name;
   }
 

@@ -39,7 +39,8 @@ export interface SchemaWalk {
 /**
  * walkSchema checks obj, an object of the kind plan describes, as a typed decode would: keys outside the
  * schema, at any depth, and values of the wrong JSON type or form (a quantity or a time that does not parse).
- * `kind` and `apiVersion` are known at the top; null is every field's zero value (made so when pruning).
+ * `kind` and `apiVersion` are known at the top (and in messages that embed them); null is every field's zero value
+ * (made so when pruning).
  */
 export function walkSchema(obj: Record<string, unknown>, plan: MessagePlan, options: WalkOptions): SchemaWalk {
   const walk = new Walk(options);
@@ -144,7 +145,7 @@ class Walk implements SchemaWalk {
     for (const key of Object.keys(obj)) {
       const field = plan.byJsonKey.get(key);
       if (field === undefined) {
-        if (this.segments.length === 0 && (key === 'kind' || key === 'apiVersion')) continue;
+        if ((this.segments.length === 0 || plan.embeddedTypeMeta) && (key === 'kind' || key === 'apiVersion')) continue;
         if (this.unknown.length < this.limit) this.unknown.push((this.segments.join('') + `.${key}`).slice(1));
         this.changes = true;
         if (this.options.prune) delete obj[key];

@@ -164,7 +164,7 @@ describe('apps/v1 statefulsets', () => {
     expect(check(obj)).toContainEqual(message);
   });
 
-  it('lets an update change only replicas, template, updateStrategy, minReadySeconds, ordinals, revisionHistoryLimit and the claim retention policy', () => {
+  it('lets an update change only replicas, template, updateStrategy, minReadySeconds, ordinals and the claim retention policy (Kubernetes 1.32)', () => {
     const old = sts();
     statefulsets.defaults(old);
     const scaled = sts({ replicas: 5, minReadySeconds: 3 });
@@ -173,16 +173,37 @@ describe('apps/v1 statefulsets', () => {
     const renamed = sts({ serviceName: 'other' });
     statefulsets.defaults(renamed);
     expect(statefulsets.validateUpdate(renamed, old).map((e) => e.toString())).toEqual([
-      "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
     ]);
   });
 
   it('checks a status write: counts at least 0 and a collision count that never goes down', () => {
     const withStatus = (status: NonNullable<StatefulSet['status']>): StatefulSet => ({ ...sts(), status });
     expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: 2, collisionCount: 1 }), withStatus({ replicas: 1 }))).toEqual([]);
-    expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: -1 }), withStatus({ replicas: 1, collisionCount: 2 })).map((e) => e.toString())).toEqual([
-      'status.replicas: Invalid value: -1: must be greater than or equal to 0',
-      'status.collisionCount: Invalid value: 0: cannot be decremented',
+    expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: -1 }), withStatus({ replicas: 1, collisionCount: 2 })).map((e) => e.toString())).toEqual(
+      expect.arrayContaining(['status.replicas: Invalid value: -1: must be greater than or equal to 0', 'status.collisionCount: Invalid value: 0: cannot be decremented']),
+    );
+    expect(statefulsets.validateStatusUpdate!(withStatus({ replicas: 2, readyReplicas: 3, availableReplicas: 3 }), withStatus({ replicas: 1 })).map((e) => e.toString())).toEqual([
+      'status.readyReplicas: Invalid value: 3: cannot be greater than status.replicas',
+      'status.availableReplicas: Invalid value: 3: cannot be greater than status.replicas',
     ]);
+  });
+
+  it('names pods after the set, so its name must be a DNS label; claim templates say what they are; retention is Retain or Delete', () => {
+    expect(statefulsets.validateName('db', false)).toEqual([]);
+    expect(statefulsets.validateName('db.v1', false)).not.toEqual([]);
+    const o = sts({ volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' } });
+    expect(check(o)).toContain('spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": supported values: "Retain", "Delete"');
+    expect(o.spec!.volumeClaimTemplates![0]).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
+  });
+
+  it('drops rollingUpdate.maxUnavailable (behind a feature gate that is off in Kubernetes 1.32) unless the stored object has it', () => {
+    const created = sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 2 } } });
+    statefulsets.prepareForCreate(created, CTX);
+    expect(created.spec!.updateStrategy!.rollingUpdate).toEqual({ partition: 1 });
+    const old = sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } });
+    const kept = sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } });
+    statefulsets.prepareForUpdate(kept, old, CTX);
+    expect(kept.spec!.updateStrategy!.rollingUpdate).toEqual({ maxUnavailable: 2 });
   });
 });

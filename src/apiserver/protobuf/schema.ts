@@ -45,6 +45,9 @@ const WELL_KNOWN: Readonly<Record<string, WellKnown>> = {
   '.k8s.io.api.authentication.v1.ExtraValue': 'stringlist',
 };
 
+/** EMBEDDED_TYPE_META are the messages that may carry kind and apiVersion when nested (see MessagePlan). */
+const EMBEDDED_TYPE_META: ReadonlySet<string> = new Set(['.k8s.io.api.core.v1.PersistentVolumeClaim']);
+
 const SHAPES = new Set<string>(['always', 'ptr', 'ptr_null', 'inline']);
 
 /** FieldPlan is one field of a MessagePlan. */
@@ -79,6 +82,11 @@ export interface MessagePlan {
   readonly byJsonKey: ReadonlyMap<string, FieldPlan>;
   /** typeMeta is true for top-level objects and lists, whose JSON also carries kind and apiVersion. */
   readonly typeMeta: boolean;
+  /**
+   * embeddedTypeMeta is true for the few messages whose Go struct embeds TypeMeta even where they are nested (a
+   * StatefulSet's PersistentVolumeClaim templates), so kind and apiVersion are fields of theirs at any depth.
+   */
+  readonly embeddedTypeMeta: boolean;
 }
 
 let root: protobuf.Root | undefined;
@@ -146,5 +154,6 @@ function buildPlan(type: protobuf.Type): MessagePlan {
     jsonKeys,
     byJsonKey,
     typeMeta: metaType === `.${META_V1}.ObjectMeta` || metaType === `.${META_V1}.ListMeta`,
+    embeddedTypeMeta: EMBEDDED_TYPE_META.has(type.fullName),
   };
 }

@@ -11,6 +11,7 @@ import {
   FieldPath,
   jsonEqual,
   labelSelectorAsSelector,
+  nameIsDNSLabel,
   templateGeneration,
   TEMPLATE_GENERATION_ANNOTATION,
   validateLabels,
@@ -325,7 +326,13 @@ function validateStatefulSet(o: KubeObject): FieldError[] {
     default:
       errs.push(FieldError.invalid(strategyPath, strategy, "must be 'RollingUpdate' or 'OnDelete'"));
   }
-  nonNegative(errs, spec, { revisionHistoryLimit: sts.spec?.revisionHistoryLimit, replicas: sts.spec?.replicas, minReadySeconds: sts.spec?.minReadySeconds });
+  nonNegative(errs, spec, { replicas: sts.spec?.replicas, minReadySeconds: sts.spec?.minReadySeconds });
+  const retention = sts.spec?.persistentVolumeClaimRetentionPolicy;
+  const retentionPath = spec.child('persistentVolumeClaimRetentionPolicy');
+  for (const field of ['whenDeleted', 'whenScaled'] as const) {
+    const v = retention?.[field];
+    if (v !== undefined && v !== 'Retain' && v !== 'Delete') errs.push(FieldError.notSupported(retentionPath.child(field), v, ['Retain', 'Delete']));
+  }
   nonNegative(errs, spec.child('ordinals'), { start: sts.spec?.ordinals?.start });
   errs.push(...validateSelectorAndTemplate(sts.spec, 'statefulset', true));
   if (sts.spec?.template?.spec?.activeDeadlineSeconds !== undefined) {
@@ -334,8 +341,8 @@ function validateStatefulSet(o: KubeObject): FieldError[] {
   return errs;
 }
 
-/** STATEFUL_SET_MUTABLE are the spec fields an update may change (ValidateStatefulSetUpdate). */
-const STATEFUL_SET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy'] as const;
+/** STATEFUL_SET_MUTABLE are the spec fields an update may change (Kubernetes 1.32's ValidateStatefulSetUpdate). */
+const STATEFUL_SET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'persistentVolumeClaimRetentionPolicy'] as const;
 
 function validateStatefulSetUpdate(o: KubeObject, old: KubeObject): FieldError[] {
   const strip = (x: KubeObject): Record<string, unknown> => {
@@ -347,7 +354,7 @@ function validateStatefulSetUpdate(o: KubeObject, old: KubeObject): FieldError[]
   return [
     FieldError.forbidden(
       FieldPath.root('spec'),
-      "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
     ),
   ];
 }
@@ -365,11 +372,31 @@ function validateStatefulSetStatusUpdate(o: KubeObject, old: KubeObject): FieldE
     observedGeneration: status?.observedGeneration,
     collisionCount: status?.collisionCount,
   });
+  const path = FieldPath.root('status');
+  const replicas = status?.replicas ?? 0;
+  for (const field of ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas'] as const) {
+    const v = status?.[field] ?? 0;
+    if (v > replicas) errs.push(FieldError.invalid(path.child(field), v, 'cannot be greater than status.replicas'));
+  }
+  if ((status?.availableReplicas ?? 0) > (status?.readyReplicas ?? 0)) {
+    errs.push(FieldError.invalid(path.child('availableReplicas'), status?.availableReplicas ?? 0, 'cannot be greater than status.readyReplicas'));
+  }
   const before = (old as StatefulSet).status?.collisionCount;
   if (before !== undefined && (status?.collisionCount ?? 0) < before) {
     errs.push(FieldError.invalid(FieldPath.root('status', 'collisionCount'), status?.collisionCount ?? 0, 'cannot be decremented'));
   }
   return errs;
+}
+
+/**
+ * dropDisabledRollingFields drops rollingUpdate.maxUnavailable, which Kubernetes 1.32 serves only behind the
+ * MaxUnavailableStatefulSet gate (off by default), unless the stored object already uses it.
+ */
+function dropDisabledRollingFields(o: KubeObject, old?: KubeObject): void {
+  const ru = (o as StatefulSet).spec?.updateStrategy?.rollingUpdate;
+  if (ru === undefined || ru.maxUnavailable === undefined) return;
+  if (old !== undefined && (old as StatefulSet).spec?.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined) return;
+  delete ru.maxUnavailable;
 }
 
 const statefulsets = defineResource({
@@ -382,6 +409,16 @@ const statefulsets = defineResource({
   categories: ['all'],
   hasStatus: true,
   scale,
+  // Pod names are `<set>-<ordinal>` and their hostnames: the set's name must be a DNS label.
+  validateName: nameIsDNSLabel,
+  prepareForCreate: (o) => {
+    prepareSpecStatusForCreate(o);
+    dropDisabledRollingFields(o);
+  },
+  prepareForUpdate: (o, old) => {
+    prepareSpecStatusForUpdate(o, old);
+    dropDisabledRollingFields(o, old);
+  },
   defaults: (o) => {
     defaultTemplate(o);
     const sts = o as StatefulSet;
@@ -398,6 +435,9 @@ const statefulsets = defineResource({
     sts.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
     sts.spec.revisionHistoryLimit ??= 10;
     for (const claim of sts.spec.volumeClaimTemplates ?? []) {
+      // As kube's apps/v1 conversion: every claim template says what it is.
+      claim.apiVersion = 'v1';
+      claim.kind = 'PersistentVolumeClaim';
       claim.spec ??= {};
       claim.spec['volumeMode'] ??= 'Filesystem';
       claim.status ??= {};

@@ -31,14 +31,17 @@ export interface ClaimDecisions<T> {
   readonly release: T[];
 }
 
-/** claimDecisions decides, for each candidate in the owner's namespace, whether it is owned, to adopt or to release. */
-export function claimDecisions<T extends Obj>(owner: Obj, selector: Selector, candidates: readonly T[]): ClaimDecisions<T> {
+/**
+ * claimDecisions decides, for each candidate in the owner's namespace, whether it is owned, to adopt or to release;
+ * a candidate matches when the selector matches its labels and filter accepts it (kube's ClaimPods filters).
+ */
+export function claimDecisions<T extends Obj>(owner: Obj, selector: Selector, candidates: readonly T[], filter: (obj: T) => boolean = () => true): ClaimDecisions<T> {
   const owned: T[] = [];
   const adopt: T[] = [];
   const release: T[] = [];
   const ownerDeleting = owner.metadata.deletionTimestamp !== undefined && owner.metadata.deletionTimestamp !== null;
   for (const obj of candidates) {
-    const matches = selector.matches(obj.metadata.labels);
+    const matches = selector.matches(obj.metadata.labels) && filter(obj);
     const ref = controllerOf(obj as KubeObject);
     if (ref !== undefined) {
       if (ref.uid !== owner.metadata.uid) continue;

@@ -22,6 +22,8 @@ export interface ClaimSpec<O extends KubeObject> {
   readonly selector: Selector;
   /** noun names the claimed objects in journal actions: `pod` gives `adopt-pod` and `release-pod`. */
   readonly noun: string;
+  /** filter narrows what matches beyond the selector (a StatefulSet's pods must be named as its members). */
+  readonly filter?: (obj: DeepReadonly<KubeObject>) => boolean;
 }
 
 /** ControllerWriter gates a controller's writes on its leadership and journals them; see the module comment. */
@@ -39,7 +41,7 @@ export class ControllerWriter {
   /** claim adopts and releases candidates as claimDecisions says and returns the objects the owner now controls. */
   async claim<O extends KubeObject, T extends KubeObject>(spec: ClaimSpec<O>, candidates: readonly DeepReadonly<T>[]): Promise<DeepReadonly<T>[]> {
     const { owner, resource } = spec;
-    const { owned, adopt, release } = claimDecisions(owner, spec.selector, candidates);
+    const { owned, adopt, release } = claimDecisions(owner, spec.selector, candidates, spec.filter);
     const claimed: DeepReadonly<T>[] = [...owned];
     const ownerName = owner.metadata.name ?? '';
     if (adopt.length > 0 && (await this.ownerStillLive(spec))) {

@@ -155,9 +155,10 @@ class StatefulSetSyncer {
       { owner: set, ownerResource: STATEFUL_SETS, ownerKind: STATEFUL_SET_KIND, resource: CONTROLLER_REVISIONS, selector, noun: 'controllerrevision' },
       listInNamespace(this.histories, namespace),
     );
+    // Pods must also be named as members (kube's ClaimPods filter): owned pods that are not are released.
     const pods = await this.writer.claim<StatefulSet, Pod>(
-      { owner: set, ownerResource: STATEFUL_SETS, ownerKind: STATEFUL_SET_KIND, resource: PODS, selector, noun: 'pod' },
-      listInNamespace(this.pods, namespace).filter((p) => isMemberOf(set, p)),
+      { owner: set, ownerResource: STATEFUL_SETS, ownerKind: STATEFUL_SET_KIND, resource: PODS, selector, noun: 'pod', filter: (p) => isMemberOf(set, p as RoPod) },
+      listInNamespace(this.pods, namespace),
     );
     const { pair, collisionCount, all } = await this.statefulSetRevisions(set, revisions);
     const plan = planStatefulSet(set, pods, pair, collisionCount, this.ctx.clock.now());
@@ -168,12 +169,13 @@ class StatefulSetSyncer {
       if (err instanceof NotLeadingError) throw err;
       failure = err;
     }
-    // As kube's performUpdate, the status is written even when a write failed; then the error retries the key.
+    // As kube's performUpdate and UpdateStatefulSet, the status is written and the history trimmed even when a
+    // write failed; then the error retries the key.
     await this.updateStatus(set, plan.status);
-    if (failure !== undefined) throw failure;
     for (const h of liveRevisionsToDelete(set, pods, all, pair)) {
       await this.writer.tolerant(this.writer.write('delete-controllerrevision', cacheKey(h), () => this.ctx.client.delete(CONTROLLER_REVISIONS, h.metadata.namespace, h.metadata.name ?? '')));
     }
+    if (failure !== undefined) throw failure;
     const minReady = set.spec?.minReadySeconds ?? 0;
     if (minReady > 0 && plan.status.readyReplicas !== plan.status.availableReplicas) this.queue.addAfter(key, minReady * 1000);
   }
@@ -233,7 +235,11 @@ class StatefulSetSyncer {
         try {
           await this.writer.write('create-pod', podKey, () => this.ctx.client.create<Pod>(PODS, pod.metadata.namespace, pod), { owner: set.metadata.name ?? '' });
         } catch (err) {
-          if (isAlreadyExists(err)) return; // the cache had not seen it yet: it is there, nothing to do
+          // The cache had not seen our own pod yet: nothing to do. A pod of that name that is not ours blocks the
+          // ordinal: that is a FailedCreate, retried (kube's CreateStatefulPod returns the AlreadyExists).
+          if (!isAlreadyExists(err)) throw err;
+          const existing = await this.writer.tolerant(this.ctx.client.get<Pod>(PODS, pod.metadata.namespace, podName));
+          if (existing !== undefined && controllerOf(existing)?.uid === set.metadata.uid) return;
           throw err;
         }
       } else if (action.kind === 'update') {

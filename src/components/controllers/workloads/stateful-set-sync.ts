@@ -37,12 +37,15 @@ export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 const ORDINAL = /^(.*)-([0-9]+)$/;
 
+/** MAX_ORDINAL is the largest ordinal a name may carry (kube parses it as a 32-bit integer). */
+const MAX_ORDINAL = 2 ** 31 - 1;
+
 /** parentAndOrdinal splits a pod name `<parent>-<ordinal>`; ordinal -1 when it does not parse. */
 export function parentAndOrdinal(pod: RoPod): { parent: string; ordinal: number } {
   const m = ORDINAL.exec(pod.metadata.name ?? '');
   if (m === null) return { parent: '', ordinal: -1 };
   const n = Number(m[2]);
-  return Number.isSafeInteger(n) ? { parent: m[1]!, ordinal: n } : { parent: '', ordinal: -1 };
+  return n <= MAX_ORDINAL ? { parent: m[1]!, ordinal: n } : { parent: '', ordinal: -1 };
 }
 
 /** isMemberOf says pod is named as one of set's pods (isMemberOf). */
@@ -89,10 +92,11 @@ export function newStatefulSetPod(set: RoSet, template: DeepReadonly<PodTemplate
   if ((set.spec?.serviceName ?? '') !== '') spec.subdomain = set.spec!.serviceName!;
   const claims = set.spec?.volumeClaimTemplates ?? [];
   if (claims.length > 0) {
+    // As updateStorage: the claims' volumes first, then the template's others (a claim wins over a namesake).
     const names = new Set(claims.map((c) => c.metadata?.name ?? ''));
     spec.volumes = [
-      ...(spec.volumes ?? []).filter((v) => !names.has(v.name)),
       ...claims.map((c) => ({ name: c.metadata?.name ?? '', persistentVolumeClaim: { claimName: claimName(c.metadata?.name ?? '', name) } })),
+      ...(spec.volumes ?? []).filter((v) => !names.has(v.name)),
     ];
   }
   return {
@@ -110,16 +114,15 @@ export function newStatefulSetPod(set: RoSet, template: DeepReadonly<PodTemplate
   };
 }
 
-/** identityMatches says a pod still has its ordinal's identity (identityMatches). */
+/** identityMatches says a pod still has its ordinal's identity: its exact name, namespace and pod-name label. */
 export function identityMatches(set: RoSet, pod: RoPod): boolean {
   const { parent, ordinal } = parentAndOrdinal(pod);
-  const labels = pod.metadata.labels ?? {};
   return (
     ordinal >= 0 &&
     parent === set.metadata.name &&
+    pod.metadata.name === `${set.metadata.name ?? ''}-${ordinal}` &&
     pod.metadata.namespace === set.metadata.namespace &&
-    labels[POD_NAME_LABEL] === pod.metadata.name &&
-    labels[POD_INDEX_LABEL] === String(ordinal)
+    pod.metadata.labels?.[POD_NAME_LABEL] === pod.metadata.name
   );
 }
 
@@ -262,9 +265,10 @@ function countStatus(set: RoSet, pods: readonly RoPod[], revisions: RevisionPair
   return status;
 }
 
-/** completeRollingUpdate makes the update revision current once every pod runs it and is ready. */
+/** completeRollingUpdate makes the update revision current once all spec.replicas pods exist, run it and are ready. */
 function completeRollingUpdate(set: RoSet, status: StatefulSetStatus): StatefulSetStatus {
-  if (set.spec?.updateStrategy?.type === 'RollingUpdate' && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
+  const want = replicasOf(set);
+  if (set.spec?.updateStrategy?.type === 'RollingUpdate' && status.replicas === want && status.updatedReplicas === want && status.readyReplicas === want) {
     return { ...status, currentReplicas: status.updatedReplicas, currentRevision: status.updateRevision };
   }
   return status;

@@ -90,10 +90,10 @@ describe('planStatefulSet with OrderedReady', () => {
   it('deletes a failed pod (it is made again on a later sync) and repairs a pod whose identity labels drifted', () => {
     expect(describeActions(planStatefulSet(statefulSet(), [member(0), member(1, { phase: 'Failed' }), member(2)], SAME, 0, NOW).actions)).toEqual(['delete web-1 (finished)']);
     const drifted = member(1);
-    delete drifted.metadata.labels!['apps.kubernetes.io/pod-index'];
+    delete drifted.metadata.labels!['statefulset.kubernetes.io/pod-name'];
     const plan = planStatefulSet(statefulSet(), [member(0), drifted, member(2)], SAME, 0, NOW);
     expect(describeActions(plan.actions)).toEqual(['update web-1']);
-    expect((plan.actions[0] as { pod: Pod }).pod.metadata.labels!['apps.kubernetes.io/pod-index']).toBe('1');
+    expect((plan.actions[0] as { pod: Pod }).pod.metadata.labels).toMatchObject({ 'statefulset.kubernetes.io/pod-name': 'web-1', 'apps.kubernetes.io/pod-index': '1' });
   });
 });
 
@@ -131,6 +131,13 @@ describe('planStatefulSet rolling updates', () => {
     expect(below.pod.metadata.labels!['controller-revision-hash']).toBe(V1.metadata.name);
     const done = planStatefulSet(statefulSet({ image: 'i:2' }), [0, 1, 2].map((i) => member(i, { revision: V2 })), ROLLING, 0, NOW);
     expect(done.status).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: V2.metadata.name, updateRevision: V2.metadata.name, observedGeneration: 3 });
+  });
+
+  it('keeps the current revision while pods are missing, so the partition still holds for the pods made again', () => {
+    // web-0 and web-1 (below the partition) were deleted by someone: only the updated web-2 is left
+    const plan = planStatefulSet(statefulSet({ image: 'i:2', partition: 2 }), [member(2, { revision: V2 })], ROLLING, 0, NOW);
+    expect(plan.status).toMatchObject({ replicas: 1, updatedReplicas: 1, currentRevision: V1.metadata.name });
+    expect((plan.actions[0] as { pod: Pod }).pod.metadata.labels!['controller-revision-hash']).toBe(V1.metadata.name);
   });
 
   it('leaves old pods alone with OnDelete', () => {
