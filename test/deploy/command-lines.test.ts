@@ -19,7 +19,7 @@ type ParsedCommand = { readonly known: false } | { readonly known: true; readonl
 
 async function dryParse(argv: readonly string[]): Promise<ParsedCommand> {
   const output: string[] = [];
-  const program = createProgram({ version: '0.0.0', stdout: (s) => output.push(s), stderr: (s) => output.push(s) });
+  const program = await createProgram({ version: '0.0.0', stdout: (s) => output.push(s), stderr: (s) => output.push(s) });
   const sub = program.commands.find((c) => c.name() === argv[0]);
   if (sub === undefined) return { known: false };
   let opts: Record<string, unknown> | undefined;
