@@ -6,12 +6,16 @@
  * deleted meanwhile must not adopt — kube's RecheckDeletionTimestamp) and releasing objects that stopped
  * matching, tolerating objects that vanished or changed meanwhile (the next sync sees them anew).
  */
-import { deepCopy, type DeepReadonly, type GroupVersionKind, type KubeObject, type Selector } from '../../../api/index.js';
-import { isConflict, isNotFound } from '../../client/errors.js';
-import type { ResourceDescriptor } from '../../client/resource.js';
+import { controllerOf, deepCopy, type ControllerRevision, type DeepReadonly, type GroupVersionKind, type KubeObject, type Selector } from '../../../api/index.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { CONTROLLER_REVISIONS, type ResourceDescriptor } from '../../client/resource.js';
 import type { ComponentContext } from '../../runtime/controller.js';
+import { newRevision, revisionMatches, type HistoryOwner } from './controller-history.js';
 import { adoptPatch, claimDecisions, releasePatch } from './controller-ref-manager.js';
 import { actingWrite, cacheKey } from '../worker-loop.js';
+
+/** COLLISION_RETRIES bounds how many hash collisions one createRevision steps over before giving up until the next sync. */
+const COLLISION_RETRIES = 10;
 
 /** ClaimSpec says whose objects are claimed and how the writes are named in the journal. */
 export interface ClaimSpec<O extends KubeObject> {
@@ -88,6 +92,29 @@ export class ControllerWriter {
         current = await this.ctx.client.get<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '');
       }
     }
+  }
+
+  /**
+   * createRevision creates the ControllerRevision of owner's current template at revision (history's
+   * CreateControllerRevision): a name that another template, or another owner, holds is a hash collision, and the
+   * revision is hashed anew with the next count. It returns the revision (an equal one of owner's found under the
+   * name serves) and the collision count it took, which the caller records in the owner's status.
+   */
+  async createRevision(owner: HistoryOwner, kind: GroupVersionKind, revision: number, collisionCount: number): Promise<{ revision: ControllerRevision; collisionCount: number }> {
+    for (let attempt = 0; attempt < COLLISION_RETRIES; attempt++) {
+      const body = newRevision(owner, kind, revision, collisionCount);
+      const name = body.metadata.name ?? '';
+      try {
+        const created = await this.write('create-controllerrevision', `${body.metadata.namespace ?? ''}/${name}`, () => this.ctx.client.create<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, body), { revision });
+        return { revision: created, collisionCount };
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      const existing = await this.ctx.client.get<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, name);
+      if (revisionMatches(owner, existing) && controllerOf(existing)?.uid === owner.metadata.uid) return { revision: existing, collisionCount };
+      collisionCount++;
+    }
+    throw new Error(`${kind.kind} ${cacheKey(owner)}: ${COLLISION_RETRIES} hash collisions in a row creating its revision`);
   }
 
   /** tolerant resolves undefined when the object is gone or changed meanwhile (a NotLeadingError still throws). */

@@ -20,7 +20,6 @@ import {
   type Node,
   type Pod,
 } from '../../../api/index.js';
-import { isAlreadyExists } from '../../client/errors.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../../client/informer.js';
 import type { CacheReader } from '../../client/indexer.js';
@@ -29,7 +28,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { ControllerWriter } from './controller-writer.js';
-import { CONTROLLER_REVISION_HASH_LABEL, historyToDelete, maxRevision, newRevision, revisionHash, splitHistory } from './controller-history.js';
+import { CONTROLLER_REVISION_HASH_LABEL, historyToDelete, maxRevision, revisionHash, splitHistory } from './controller-history.js';
 import {
   BURST_DAEMON_PODS,
   DAEMON_SET_KIND,
@@ -37,7 +36,7 @@ import {
   daemonSetStatusEqual,
   groupByNode,
   newDaemonPod,
-  nodeShouldRunDaemonPod,
+  daemonPlacement,
   planManage,
   planRollingUpdate,
   type NodePods,
@@ -234,12 +233,13 @@ class DaemonSetSyncer {
   private nodeChanged(old: RoNode | undefined, cur: RoNode): void {
     if (old !== undefined && JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(cur.metadata.labels ?? {}) && JSON.stringify(old.spec ?? {}) === JSON.stringify(cur.spec ?? {})) return;
     for (const ds of this.daemonSets.list()) {
-      const now = nodeShouldRunDaemonPod(cur, ds);
+      const placement = daemonPlacement(ds);
+      const now = placement(cur);
       if (old === undefined) {
         if (now.shouldRun) this.enqueue(ds);
         continue;
       }
-      const before = nodeShouldRunDaemonPod(old, ds);
+      const before = placement(old);
       if (before.shouldRun !== now.shouldRun || before.shouldContinueRunning !== now.shouldContinueRunning) this.enqueue(ds);
     }
   }
@@ -268,11 +268,11 @@ class DaemonSetSyncer {
       { owner: ds, ownerResource: DAEMON_SETS, ownerKind: DAEMON_SET_KIND, resource: CONTROLLER_REVISIONS, selector, noun: 'controllerrevision' },
       listInNamespace(this.histories, ds.metadata.namespace ?? ''),
     );
-    const { hash, old } = await this.constructHistory(ds, histories);
+    const { hash, old, collisionCount } = await this.constructHistory(ds, histories);
     const generation = templateGeneration(ds);
     const now = this.ctx.clock.now();
     if (!this.expectations.satisfied(key)) {
-      await this.updateStatus(ds, nodes, await this.nodePods(ds), hash, generation, now, false);
+      await this.updateStatus(ds, nodes, await this.nodePods(ds), hash, generation, now, false, collisionCount);
       return;
     }
     let failure: unknown;
@@ -283,13 +283,22 @@ class DaemonSetSyncer {
         const roll = planRollingUpdate(ds, nodes, byNode, hash, generation, now);
         await this.syncNodes(key, ds, roll.delete, roll.create, hash, generation);
       }
-      await this.cleanupHistory(ds, old, await this.nodePods(ds));
     } catch (err) {
       if (err instanceof NotLeadingError) throw err;
       failure = err;
     }
-    // As kube's syncDaemonSet, the status is written whatever happened, then the first error retries the key.
-    await this.updateStatus(ds, nodes, await this.nodePods(ds), hash, generation, now, true);
+    // The pods after this sync's writes serve both the history cleanup and the status. As kube's
+    // syncDaemonSet, the status is written whatever happened, then the first error retries the key.
+    const after = await this.nodePods(ds);
+    if (failure === undefined) {
+      try {
+        await this.cleanupHistory(ds, old, after);
+      } catch (err) {
+        if (err instanceof NotLeadingError) throw err;
+        failure = err;
+      }
+    }
+    await this.updateStatus(ds, nodes, after, hash, generation, now, true, collisionCount);
     if (failure !== undefined) throw failure;
   }
 
@@ -305,10 +314,10 @@ class DaemonSetSyncer {
   /**
    * constructHistory makes sure one revision holds ds's current template, numbered above every old one: it
    * labels revisions that lack the hash label, keeps the highest of several current revisions (relabelling
-   * their pods and deleting the rest), renumbers it or creates it; a name taken by a different template bumps
-   * status.collisionCount and retries.
+   * their pods and deleting the rest), renumbers it or creates it (a name another template holds counts a
+   * collision: the count it took goes into the status).
    */
-  private async constructHistory(ds: RoDaemonSet, claimed: readonly RoRevision[]): Promise<{ hash: string; old: readonly RoRevision[] }> {
+  private async constructHistory(ds: RoDaemonSet, claimed: readonly RoRevision[]): Promise<{ hash: string; old: readonly RoRevision[]; collisionCount: number | undefined }> {
     const histories: RoRevision[] = [];
     for (const h of claimed) {
       if (h.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] !== undefined) {
@@ -321,8 +330,9 @@ class DaemonSetSyncer {
     const { current, old } = splitHistory(ds, histories);
     const next = maxRevision(old) + 1;
     if (current.length === 0) {
-      const created = await this.createRevision(ds, next);
-      return { hash: created.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? revisionHash(ds), old };
+      const { revision: created, collisionCount } = await this.writer.createRevision(ds, DAEMON_SET_KIND, next, ds.status?.collisionCount ?? 0);
+      const counted = collisionCount === 0 ? ds.status?.collisionCount : collisionCount;
+      return { hash: created.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? revisionHash(ds, collisionCount), old, collisionCount: counted };
     }
     const sorted = [...current].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0));
     const keep = sorted[0]!;
@@ -332,7 +342,7 @@ class DaemonSetSyncer {
       const body = { ...(deepCopy(keep) as ControllerRevision), revision: next };
       await this.writer.write('update-controllerrevision', cacheKey(keep), () => this.ctx.client.update<ControllerRevision>(CONTROLLER_REVISIONS, body), { revision: next });
     }
-    return { hash, old };
+    return { hash, old, collisionCount: ds.status?.collisionCount };
   }
 
   /** dropDuplicate relabels the pods of a duplicate current revision with the kept one's hash, then deletes it (dedupCurHistories). */
@@ -344,24 +354,6 @@ class DaemonSetSyncer {
       await this.writer.tolerant(this.writer.write('relabel-pod', cacheKey(pod), () => this.ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'merge', patch)));
     }
     await this.writer.tolerant(this.writer.write('delete-controllerrevision', cacheKey(dup), () => this.ctx.client.delete(CONTROLLER_REVISIONS, dup.metadata.namespace, dup.metadata.name ?? '')));
-  }
-
-  private async createRevision(ds: RoDaemonSet, revision: number): Promise<ControllerRevision> {
-    const body = newRevision(ds, DAEMON_SET_KIND, revision);
-    const name = body.metadata.name ?? '';
-    try {
-      return await this.writer.write('create-controllerrevision', `${body.metadata.namespace ?? ''}/${name}`, () => this.ctx.client.create<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, body), { revision });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-    const existing = await this.ctx.client.get<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, name);
-    if (splitHistory(ds, [existing]).current.length === 1 && controllerOf(existing)?.uid === ds.metadata.uid) return existing;
-    // A revision of that name holds another template: a hash collision. Count it, so the next try hashes anew.
-    const collisions = (ds.status?.collisionCount ?? 0) + 1;
-    const current = deepCopy(ds) as DaemonSet;
-    current.status = { ...(current.status ?? { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }), collisionCount: collisions };
-    await this.writer.write('update-daemonset-status', cacheKey(ds), () => this.ctx.client.updateStatus<DaemonSet>(DAEMON_SETS, current), { collisionCount: collisions });
-    throw new Error(`found a stale ControllerRevision ${name} for daemon set ${cacheKey(ds)}; collision count now ${collisions}`);
   }
 
   /** manage creates and deletes pods towards one per node that should run it, failed pods replaced with backoff. */
@@ -423,13 +415,19 @@ class DaemonSetSyncer {
    * updateStatus writes the counted status through /status when it changed (one retry on a conflict), and
    * resyncs after minReadySeconds while ready pods are not yet available.
    */
-  private async updateStatus(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: NodePods, hash: string, generation: number, now: number, observe: boolean): Promise<void> {
+  private async updateStatus(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: NodePods, hash: string, generation: number, now: number, observe: boolean, collisionCount: number | undefined): Promise<void> {
     const status: DaemonSetStatus = daemonSetStatus(ds, nodes, byNode, hash, generation, now, observe ? ds.metadata.generation : undefined);
+    if (collisionCount !== undefined) status.collisionCount = collisionCount;
     const minReady = ds.spec?.minReadySeconds ?? 0;
     if (minReady > 0 && status.numberReady !== status.numberAvailable) this.queue.addAfter(cacheKey(ds), minReady * 1000);
     if (daemonSetStatusEqual(ds.status, status)) return;
-    // Only the counters are the controller's: a re-read object keeps its own collision count and conditions.
-    await this.writer.writeStatus<DaemonSet>(DAEMON_SETS, ds, (o) => (o.status = { ...(o.status ?? status), ...counters(status) }), 'update-daemonset-status', {
+    // The counters and the collision count are the controller's; a re-read object keeps its conditions, and a
+    // collision count it has that is higher still (the API server refuses to count down).
+    const write = (o: DaemonSet): void => {
+      const collisions = Math.max(status.collisionCount ?? 0, o.status?.collisionCount ?? 0);
+      o.status = { ...(o.status ?? status), ...counters(status), ...(collisions > 0 ? { collisionCount: collisions } : {}) };
+    };
+    await this.writer.writeStatus<DaemonSet>(DAEMON_SETS, ds, write, 'update-daemonset-status', {
       desired: status.desiredNumberScheduled,
       updated: status.updatedNumberScheduled ?? 0,
     });

@@ -66,40 +66,48 @@ export function addDaemonTolerations(spec: PodSpec): void {
   spec.tolerations = tolerations;
 }
 
-/** templateSpecWithTolerations is the template's pod spec as a daemon pod gets it. */
-function daemonPodSpec(ds: RoDaemonSet, nodeName: string): PodSpec {
-  const spec = deepCopy(ds.spec?.template?.spec ?? { containers: [] }) as PodSpec;
-  spec.nodeName = nodeName;
-  addDaemonTolerations(spec);
-  return spec;
-}
-
 /** ShouldRun is nodeShouldRunDaemonPod's answer: place a pod on the node; keep one already there. */
 export interface ShouldRun {
   readonly shouldRun: boolean;
   readonly shouldContinueRunning: boolean;
 }
 
+/** Placement answers nodeShouldRunDaemonPod for one DaemonSet, node after node. */
+export type Placement = (node: RoNode) => ShouldRun;
+
+const NEITHER: ShouldRun = { shouldRun: false, shouldContinueRunning: false };
+const BOTH: ShouldRun = { shouldRun: true, shouldContinueRunning: true };
+
 function untolerated(taints: readonly DeepReadonly<Taint>[], tolerations: readonly Toleration[], effects: readonly string[]): boolean {
   return taints.some((t) => effects.includes(t.effect) && !tolerationsTolerateTaint(tolerations, t));
 }
 
 /**
- * nodeShouldRunDaemonPod says whether node should run ds's pod (NodeShouldRunDaemonPod): the template's
- * nodeName, node selector and required node affinity must allow it; a NoSchedule or NoExecute taint the pod
- * does not tolerate stops new pods, and only an untolerated NoExecute one evicts a running pod.
+ * daemonPlacement is NodeShouldRunDaemonPod for ds, with the daemon pod's tolerations and required node
+ * affinity worked out once for every node asked about: the template's nodeName, node selector and required
+ * node affinity must allow the node; a NoSchedule or NoExecute taint the pod does not tolerate stops new pods,
+ * and only an untolerated NoExecute one evicts a running pod.
  */
+export function daemonPlacement(ds: RoDaemonSet): Placement {
+  const template = ds.spec?.template?.spec;
+  const templateNode = template?.nodeName ?? '';
+  const withTolerations: PodSpec = { containers: [], ...(template?.hostNetwork === true ? { hostNetwork: true } : {}), tolerations: deepCopy(template?.tolerations ?? []) as Toleration[] };
+  addDaemonTolerations(withTolerations);
+  const tolerations = withTolerations.tolerations ?? [];
+  const affinity = new RequiredNodeAffinity({ metadata: {}, spec: template ?? { containers: [] } } as DeepReadonly<Pod>);
+  return (node) => {
+    const name = node.metadata.name ?? '';
+    if (templateNode !== '' && templateNode !== name) return NEITHER;
+    if (!affinity.match({ name, labels: node.metadata.labels ?? {} })) return NEITHER;
+    const taints = node.spec?.taints ?? [];
+    if (untolerated(taints, tolerations, ['NoSchedule', 'NoExecute'])) return { shouldRun: false, shouldContinueRunning: !untolerated(taints, tolerations, ['NoExecute']) };
+    return BOTH;
+  };
+}
+
+/** nodeShouldRunDaemonPod says whether node should run ds's pod (see daemonPlacement, for many nodes). */
 export function nodeShouldRunDaemonPod(node: RoNode, ds: RoDaemonSet): ShouldRun {
-  const name = node.metadata.name ?? '';
-  const templateNode = ds.spec?.template?.spec?.nodeName ?? '';
-  if (templateNode !== '' && templateNode !== name) return { shouldRun: false, shouldContinueRunning: false };
-  const spec = daemonPodSpec(ds, name);
-  const affinity = new RequiredNodeAffinity({ metadata: {}, spec } as DeepReadonly<Pod>);
-  if (!affinity.match({ name, labels: node.metadata.labels ?? {} })) return { shouldRun: false, shouldContinueRunning: false };
-  const taints = node.spec?.taints ?? [];
-  const tolerations = spec.tolerations ?? [];
-  if (untolerated(taints, tolerations, ['NoSchedule', 'NoExecute'])) return { shouldRun: false, shouldContinueRunning: !untolerated(taints, tolerations, ['NoExecute']) };
-  return { shouldRun: true, shouldContinueRunning: true };
+  return daemonPlacement(ds)(node);
 }
 
 /**
@@ -215,9 +223,10 @@ export function planManage(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: No
   const succeeded: RoPod[] = [];
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const surge = allowsSurge(ds);
+  const placement = daemonPlacement(ds);
   for (const node of nodes) {
     const name = node.metadata.name ?? '';
-    const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+    const { shouldRun, shouldContinueRunning } = placement(node);
     const pods = byNode.get(name);
     if (shouldRun && pods === undefined) {
       create.push(name);
@@ -293,8 +302,8 @@ function findUpdatedPodsOnNode(pods: readonly RoPod[], hash: string, generation:
  * rolloutBounds resolves maxSurge and maxUnavailable against the nodes that should run the pod (both rounded
  * up; an impossible 0/0 means one unavailable, as kube's updatedDesiredNodeCounts); it also lists those nodes.
  */
-export function rolloutBounds(ds: RoDaemonSet, nodes: readonly RoNode[]): { surge: number; unavailable: number; desired: string[] } {
-  const desired = nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).map((n) => n.metadata.name ?? '');
+export function rolloutBounds(ds: RoDaemonSet, nodes: readonly RoNode[], placement: Placement = daemonPlacement(ds)): { surge: number; unavailable: number; desired: string[] } {
+  const desired = nodes.filter((n) => placement(n).shouldRun).map((n) => n.metadata.name ?? '');
   const ru = ds.spec?.updateStrategy?.rollingUpdate;
   const unavailableSpec = ru?.maxUnavailable ?? 1;
   const surge = ru?.maxSurge === undefined ? 0 : scaledValue(ru.maxSurge as string | number, desired.length, true);
@@ -316,7 +325,8 @@ export interface RolloutPlan {
  * not available) and deletes the old pod once the new one is available.
  */
 export function planRollingUpdate(ds: RoDaemonSet, nodes: readonly RoNode[], byNode: NodePods, hash: string, generation: number, now: number): RolloutPlan {
-  const { surge, unavailable, desired } = rolloutBounds(ds, nodes);
+  const placement = daemonPlacement(ds);
+  const { surge, unavailable, desired } = rolloutBounds(ds, nodes, placement);
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const entries = new Map<string, readonly RoPod[]>(byNode);
   for (const name of desired) if (!entries.has(name)) entries.set(name, []);
@@ -353,7 +363,7 @@ export function planRollingUpdate(ds: RoDaemonSet, nodes: readonly RoNode[], byN
   const nodeByName = new Map(nodes.map((n) => [n.metadata.name ?? '', n]));
   const shouldRun = (name: string): boolean => {
     const node = nodeByName.get(name);
-    return node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun;
+    return node !== undefined && placement(node).shouldRun;
   };
   for (const name of names) {
     const found = findUpdatedPodsOnNode(entries.get(name)!, hash, generation);
@@ -400,9 +410,10 @@ export function daemonSetStatus(ds: RoDaemonSet, nodes: readonly RoNode[], byNod
   let available = 0;
   let updated = 0;
   const minReady = ds.spec?.minReadySeconds ?? 0;
+  const placement = daemonPlacement(ds);
   for (const node of nodes) {
     const pods = byNode.get(node.metadata.name ?? '') ?? [];
-    const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+    const { shouldRun } = placement(node);
     if (!shouldRun) {
       if (pods.length > 0) misscheduled++;
       continue;
@@ -436,6 +447,6 @@ export function daemonSetStatus(ds: RoDaemonSet, nodes: readonly RoNode[], byNod
 /** daemonSetStatusEqual says two statuses report the same (the controller skips writing an unchanged one). */
 export function daemonSetStatusEqual(a: DeepReadonly<DaemonSetStatus> | undefined, b: DaemonSetStatus): boolean {
   if (a === undefined) return false;
-  const keys = ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'observedGeneration'] as const;
+  const keys = ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'observedGeneration', 'collisionCount'] as const;
   return keys.every((k) => (a[k] ?? 0) === (b[k] ?? 0));
 }

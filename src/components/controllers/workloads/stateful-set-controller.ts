@@ -27,7 +27,7 @@ import { CONTROLLER_REVISIONS, PODS, STATEFUL_SETS } from '../../client/resource
 import { WorkQueue } from '../../client/workqueue.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { NotLeadingError, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
-import { maxRevision, newRevision, revisionMatches } from './controller-history.js';
+import { maxRevision, revisionMatches } from './controller-history.js';
 import { ControllerWriter } from './controller-writer.js';
 import { isPodReady } from './pod-conditions.js';
 import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
@@ -50,9 +50,6 @@ export function statefulSetController(options: StatefulSetControllerOptions = {}
 type RoPod = DeepReadonly<Pod>;
 type RoSet = DeepReadonly<StatefulSet>;
 type RoRevision = DeepReadonly<ControllerRevision>;
-
-/** COLLISION_RETRIES bounds how many hash collisions one sync steps over before giving up until the next. */
-const COLLISION_RETRIES = 10;
 
 class StatefulSetSyncer {
   private readonly queue: WorkQueue<string>;
@@ -198,29 +195,11 @@ class StatefulSetSyncer {
       const body = { ...(deepCopy(lastEqual) as ControllerRevision), revision: next };
       update = await this.writer.write('update-controllerrevision', cacheKey(lastEqual), () => this.ctx.client.update<ControllerRevision>(CONTROLLER_REVISIONS, body), { revision: next });
     } else {
-      ({ revision: update, collisionCount } = await this.createRevision(set, next, collisionCount));
+      ({ revision: update, collisionCount } = await this.writer.createRevision(set, STATEFUL_SET_KIND, next, collisionCount));
     }
     const all = revisions.some((r) => r.metadata.name === update.metadata.name) ? revisions.map((r) => (r.metadata.name === update.metadata.name ? update : r)) : [...revisions, update];
     const current = all.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
     return { pair: { current, update }, collisionCount, all };
-  }
-
-  /** createRevision is history's CreateControllerRevision: a name another template holds counts a collision and hashes anew. */
-  private async createRevision(set: RoSet, revision: number, collisionCount: number): Promise<{ revision: ControllerRevision; collisionCount: number }> {
-    for (let attempt = 0; attempt < COLLISION_RETRIES; attempt++) {
-      const body = newRevision(set, STATEFUL_SET_KIND, revision, collisionCount);
-      const name = body.metadata.name ?? '';
-      try {
-        const created = await this.writer.write('create-controllerrevision', `${body.metadata.namespace ?? ''}/${name}`, () => this.ctx.client.create<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, body), { revision });
-        return { revision: created, collisionCount };
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-      }
-      const existing = await this.ctx.client.get<ControllerRevision>(CONTROLLER_REVISIONS, body.metadata.namespace, name);
-      if (revisionMatches(set, existing) && controllerOf(existing)?.uid === set.metadata.uid) return { revision: existing, collisionCount };
-      collisionCount++;
-    }
-    throw new Error(`statefulset ${cacheKey(set)}: ${COLLISION_RETRIES} hash collisions in a row creating its revision`);
   }
 
   /** perform makes one planned write, with kube's StatefulPodControl Events ("create Pod web-0 in StatefulSet web successful"). */
