@@ -6,6 +6,7 @@
 import { groupVersionString, type APIGroup, type APIGroupList, type APIResourceList, type APIVersions } from '../api/index.js';
 import type { ResourceType } from './resource.js';
 import { APPS_V1 } from './resources/apps-v1.js';
+import { BATCH_V1 } from './resources/batch-v1.js';
 import { COORDINATION_V1 } from './resources/coordination-v1.js';
 import { DISCOVERY_V1 } from './resources/discovery-v1.js';
 import { REVIEWS } from './resources/reviews.js';
@@ -114,5 +115,5 @@ function storageVersionHash(r: ResourceType): string {
 
 /** builtinRegistry is the registry of every resource capstan serves, Services allocating from ranges, pods admitted with admission. */
 export function builtinRegistry(ranges: ServiceRanges = DEFAULT_SERVICE_RANGES, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): ResourceRegistry {
-  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...REVIEWS]);
+  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...BATCH_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...REVIEWS]);
 }

@@ -3,19 +3,14 @@
  * spec is the stored one, so the spec checks of a full update are not run again; a full update still runs
  * them. The pods resource here counts its spec checks; the store is a real member.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../src/api/index.js';
-import { RestHandlers } from '../../src/apiserver/handlers.js';
+import type { RestHandlers } from '../../src/apiserver/handlers.js';
 import { builtinRegistry } from '../../src/apiserver/registry.js';
 import type { RequestInfo } from '../../src/apiserver/request-info.js';
 import type { ResourceType } from '../../src/apiserver/resource.js';
-import { ObjectStore } from '../../src/apiserver/storage/object-store.js';
-import { WatchCaches } from '../../src/apiserver/watch-cache.js';
-import { EtcdClient } from '../../src/store/client/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { SeededRandom } from '../../src/util/random.js';
 import { useStore } from '../compat/helpers/store.js';
+import { useRestHandlers } from './helpers/rest-handlers.js';
 
 describe('pod status writes', () => {
   const store = useStore({ name: 'status-update' });
@@ -33,20 +28,10 @@ describe('pod status writes', () => {
       return builtinPods.validateUpdate(o, old);
     },
   };
-  let client: EtcdClient;
-  let caches: WatchCaches;
+  const rest = useRestHandlers(store, 3, registry);
   let handlers: RestHandlers;
-
-  beforeAll(async () => {
-    client = new EtcdClient({ endpoints: [store().endpoint] });
-    const objects = new ObjectStore(client, '/registry');
-    caches = new WatchCaches(objects, silentLogger(), 100, systemClock);
-    handlers = new RestHandlers(objects, caches, systemClock, new SeededRandom(3));
-    await handlers.ensureSystemNamespaces(registry.lookup('', 'v1', 'namespaces')!);
-  });
-  afterAll(() => {
-    caches?.close();
-    client?.close();
+  beforeAll(() => {
+    handlers = rest().handlers;
   });
 
   const info = (name: string, subresource = '', verb: RequestInfo['verb'] = 'update'): RequestInfo => ({ verb, group: '', version: 'v1', namespace: 'default', resource: 'pods', subresource, name });

@@ -1,6 +1,6 @@
 /**
  * Strategic merge patch metadata: for each field of a built-in type, the `patchStrategy` and `patchMergeKey`
- * struct tags of k8s.io/api (staging/src/k8s.io/api/core/v1/types.go, apps/v1/types.go, and
+ * struct tags of k8s.io/api (staging/src/k8s.io/api/core/v1/types.go, apps/v1/types.go, batch/v1/types.go, and
  * apimachinery's meta/v1 ObjectMeta and Condition), written down as data. kube-apiserver reads the same tags by
  * reflection (strategicpatch.PatchMetaFromStruct); capstan has no Go structs, so the table is the schema.
  *
@@ -114,6 +114,11 @@ export const BUILTIN_PATCH_SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<s
   ['apps/v1/DaemonSet', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
   ['apps/v1/StatefulSet', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
   ['apps/v1/ControllerRevision', objectSchema()],
+  ['batch/v1/Job', objectSchema({ template: { fields: POD_TEMPLATE_SPEC_SCHEMA } }, conditionsStatus)],
+  [
+    'batch/v1/CronJob',
+    objectSchema({ jobTemplate: { fields: { metadata: { fields: OBJECT_META_SCHEMA }, spec: { fields: { template: { fields: POD_TEMPLATE_SPEC_SCHEMA } } } } } }),
+  ],
   ['coordination.k8s.io/v1/Lease', objectSchema()],
   ['autoscaling/v1/Scale', objectSchema()],
 ]);

@@ -7,6 +7,7 @@ import { kubeProtoRoot, planFor, META_V1, type MessagePlan } from './schema.js';
 
 const CORE = 'k8s.io.api.core.v1';
 const APPS = 'k8s.io.api.apps.v1';
+const BATCH = 'k8s.io.api.batch.v1';
 const AUTHORIZATION = 'k8s.io.api.authorization.v1';
 
 const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -42,6 +43,12 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
     StatefulSetList: `${APPS}.StatefulSetList`,
     ControllerRevision: `${APPS}.ControllerRevision`,
     ControllerRevisionList: `${APPS}.ControllerRevisionList`,
+  },
+  'batch/v1': {
+    Job: `${BATCH}.Job`,
+    JobList: `${BATCH}.JobList`,
+    CronJob: `${BATCH}.CronJob`,
+    CronJobList: `${BATCH}.CronJobList`,
   },
   'autoscaling/v1': { Scale: 'k8s.io.api.autoscaling.v1.Scale' },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },

@@ -17,6 +17,7 @@ export const K8S_PROTO_DIR = fileURLToPath(new URL('../../../proto/k8s/', import
 export const K8S_PROTO_FILES: readonly string[] = [
   'api/core/v1/generated.proto',
   'api/apps/v1/generated.proto',
+  'api/batch/v1/generated.proto',
   'api/autoscaling/v1/generated.proto',
   'api/coordination/v1/generated.proto',
   'api/discovery/v1/generated.proto',

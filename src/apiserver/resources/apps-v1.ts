@@ -27,7 +27,7 @@ import {
 } from '../../api/index.js';
 import type { ResourceType, ScaleSubresource } from '../resource.js';
 import { defineResource, prepareSpecStatusForCreate, prepareSpecStatusForUpdate } from './generic.js';
-import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
+import { defaultPodTemplate, validatePodSpec } from './pod-spec.js';
 
 interface Replicated extends KubeObject {
   spec?: { replicas?: number; selector?: LabelSelector; template?: PodTemplateSpec };
@@ -106,12 +106,6 @@ function defaultTemplate(o: KubeObject): void {
   if (r.spec === undefined) return;
   r.spec.replicas ??= 1;
   defaultPodTemplate(r.spec.template);
-}
-
-function defaultPodTemplate(template: PodTemplateSpec | undefined): void {
-  if (template === undefined) return;
-  if (template.spec !== undefined) defaultPodSpec(template.spec);
-  template.metadata ??= {};
 }
 
 const deployments = defineResource({

@@ -3,7 +3,7 @@
  * ReplicaSets (k8s.io/kubernetes pkg/apis/core/v1/defaults.go and pkg/apis/core/validation). capstan checks
  * the fields it models: containers (names, images, ports, pull policy), restart and DNS policy, grace period.
  */
-import { FieldError, FieldPath, isDNS1123Label, isValidPortNum, type Container, type PodQOSClass, type PodSpec } from '../../api/index.js';
+import { FieldError, FieldPath, isDNS1123Label, isValidPortNum, type Container, type PodQOSClass, type PodSpec, type PodTemplateSpec } from '../../api/index.js';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -36,6 +36,13 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.serviceAccountName !== undefined && spec.serviceAccount === undefined) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers ?? []) defaultContainer(c);
+}
+
+/** defaultPodTemplate fills a workload's pod template as kube's decoder defaults it: its pod spec, and metadata. */
+export function defaultPodTemplate(template: PodTemplateSpec | undefined): void {
+  if (template === undefined) return;
+  if (template.spec !== undefined) defaultPodSpec(template.spec);
+  template.metadata ??= {};
 }
 
 function validateContainers(containers: readonly Container[] | undefined, path: FieldPath, names: Set<string>, required: boolean): FieldError[] {

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../api/meta-v1.js';
 import { formatTime } from '../../api/time.js';
 import { DESC_CREATION_TIMESTAMP } from './descriptions.js';
 import { controllerRevisionTableConvertor, daemonSetTableConvertor, deploymentTableConvertor, replicaSetTableConvertor, statefulSetTableConvertor } from './printer-apps.js';
+import { cronJobTableConvertor, jobTableConvertor } from './printer-batch.js';
 import {
   configMapTableConvertor,
   leaseTableConvertor,
@@ -51,6 +52,8 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['apps/daemonsets', daemonSetTableConvertor],
   ['apps/statefulsets', statefulSetTableConvertor],
   ['apps/controllerrevisions', controllerRevisionTableConvertor],
+  ['batch/jobs', jobTableConvertor],
+  ['batch/cronjobs', cronJobTableConvertor],
   ['coordination.k8s.io/leases', leaseTableConvertor],
   ['discovery.k8s.io/endpointslices', endpointSliceTableConvertor],
 ]);

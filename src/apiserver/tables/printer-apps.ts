@@ -2,8 +2,8 @@
  * The apps/v1 printers: Deployment (NAME READY UP-TO-DATE AVAILABLE AGE, wide CONTAINERS IMAGES SELECTOR),
  * ReplicaSet (NAME DESIRED CURRENT READY AGE, wide CONTAINERS IMAGES SELECTOR), DaemonSet (NAME DESIRED CURRENT
  * READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE, wide CONTAINERS IMAGES SELECTOR), StatefulSet (NAME READY AGE,
- * wide CONTAINERS IMAGES; READY is `ready/desired`) and ControllerRevision (NAME CONTROLLER REVISION AGE). A Deployment's READY is `ready/desired`; desired replicas default to 1, as the API
- * server's defaulting sets them.
+ * wide CONTAINERS IMAGES; READY is `ready/desired`) and ControllerRevision (NAME CONTROLLER REVISION AGE). A
+ * Deployment's READY is `ready/desired`; desired replicas default to 1, as the API server's defaulting sets them.
  */
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps-v1.js';
 import { labelSelectorAsSelector } from '../../api/label-selector.js';
@@ -89,7 +89,7 @@ function printDeployment(d: Deployment, now: number): PrintedRow {
 }
 
 /** formatLabelSelector is metav1.FormatLabelSelector: `<error>` when it does not convert, `<none>` when empty. */
-function formatLabelSelector(s: LabelSelector | undefined): string {
+export function formatLabelSelector(s: LabelSelector | undefined): string {
   const str = selectorString(s);
   if (str === undefined) return '<error>';
   return str.length === 0 ? '<none>' : str;

@@ -204,7 +204,7 @@ describe('codec errors', () => {
   });
 
   it('a kind without a schema is a 415 UnsupportedMediaType', () => {
-    expectStatus(() => decodeProtobufObject(envelope('batch/v1', 'CronJob', () => undefined)), UnsupportedProtobufKindError, 415, 'UnsupportedMediaType');
+    expectStatus(() => decodeProtobufObject(envelope('networking.k8s.io/v1', 'Ingress', () => undefined)), UnsupportedProtobufKindError, 415, 'UnsupportedMediaType');
     expectStatus(() => decodeProtobufObject(envelope('v2', 'Pod', () => undefined)), UnsupportedProtobufKindError, 415, 'UnsupportedMediaType');
   });
 
@@ -218,6 +218,6 @@ describe('codec errors', () => {
     expect(() => enc({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: {}, spec: { replicas: 2 ** 31 } })).toThrow(/32-bit integer/);
     expect(() => enc({ kind: 'Secret', apiVersion: 'v1', metadata: {}, data: { k: 'not base64!' } })).toThrow(/not valid base64/);
     expect(() => enc({ kind: 'Pod', apiVersion: 'v1', metadata: { creationTimestamp: 'yesterday' } })).toThrow(/RFC 3339/);
-    expectStatus(() => enc({ kind: 'CronJob', apiVersion: 'batch/v1', metadata: {} }), UnencodableObjectError, 406, 'NotAcceptable');
+    expectStatus(() => enc({ kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: {} }), UnencodableObjectError, 406, 'NotAcceptable');
   });
 });
