@@ -28,6 +28,7 @@ interface RawNodeFlags extends RawComponentFlags {
   capacity?: string;
   podStartDelay?: string;
   podStopDelay?: string;
+  podRunDuration?: string;
   nodeLeaseDuration?: string;
   nodeStatusUpdateFrequency?: string;
   nodeStatusReportFrequency?: string;
@@ -69,6 +70,7 @@ export function resolveNodeFlags(raw: RawNodeFlags): NodeAgentConfig {
     capacity: parseCapacity(raw.capacity ?? ''),
     podStartDelayMs: durationFlag('pod-start-delay', raw.podStartDelay, DEFAULT_NODE_CONFIG.podStartDelayMs, true),
     podStopDelayMs: durationFlag('pod-stop-delay', raw.podStopDelay, DEFAULT_NODE_CONFIG.podStopDelayMs, true),
+    podRunDurationMs: durationFlag('pod-run-duration', raw.podRunDuration, DEFAULT_NODE_CONFIG.podRunDurationMs, true),
     leaseDurationSeconds: leaseMs / 1000,
     statusUpdateFrequencyMs: durationFlag('node-status-update-frequency', raw.nodeStatusUpdateFrequency, DEFAULT_NODE_CONFIG.statusUpdateFrequencyMs),
     statusReportFrequencyMs: durationFlag('node-status-report-frequency', raw.nodeStatusReportFrequency, DEFAULT_NODE_CONFIG.statusReportFrequencyMs),
@@ -95,6 +97,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .option('--capacity <k=v,...>', 'capacity (and allocatable) of every node (default cpu=4,memory=16Gi,pods=110)')
     .option('--pod-start-delay <duration>', 'how long a pod stays ContainerCreating before it runs (default 1s)')
     .option('--pod-stop-delay <duration>', 'how long a deleted pod\'s containers take to stop, at most its grace period (default 1s)')
+    .option('--pod-run-duration <duration>', 'how long the containers of a pod with restartPolicy Never or OnFailure run before exiting, unless its capstan.io/hollow-run-duration annotation says otherwise (default 5s)')
     .option('--node-lease-duration <duration>', 'leaseDurationSeconds of node Leases, renewed every quarter of it (default 40s)')
     .option('--node-status-update-frequency <duration>', 'how often nodes compute their status and post it if it changed (default 10s)')
     .option('--node-status-report-frequency <duration>', 'how often nodes post their status even if unchanged (default 5m)')

@@ -19,6 +19,7 @@ describe('capstan node flags', () => {
       labels: {},
       capacity: { cpu: '4', memory: '16Gi', pods: '110' },
       podStartDelayMs: 1_000,
+      podRunDurationMs: 5_000,
       leaseDurationSeconds: 40,
       statusUpdateFrequencyMs: 10_000,
       statusReportFrequencyMs: 300_000,
@@ -35,6 +36,7 @@ describe('capstan node flags', () => {
       nodeLabels: 'topology.kubernetes.io/zone=zone-a,tier=gold',
       capacity: 'cpu=8,pods=50',
       podStartDelay: '0s',
+      podRunDuration: '1m30s',
       nodeLeaseDuration: '20s',
       nodeStatusUpdateFrequency: '2s',
       nodeStatusReportFrequency: '1m',
@@ -47,6 +49,7 @@ describe('capstan node flags', () => {
       labels: { 'topology.kubernetes.io/zone': 'zone-a', tier: 'gold' },
       capacity: { cpu: '8', memory: '16Gi', pods: '50' },
       podStartDelayMs: 0,
+      podRunDurationMs: 90_000,
       leaseDurationSeconds: 20,
       statusUpdateFrequencyMs: 2_000,
       statusReportFrequencyMs: 60_000,
@@ -69,6 +72,7 @@ describe('capstan node flags', () => {
     [{ nodeStatusUpdateFrequency: '1m', nodeStatusReportFrequency: '10s' }, /must not be shorter/],
     [{ nodeNamePrefix: 'Hollow_' }, /not a valid node name/],
     [{ podStartDelay: 'soon' }, /--pod-start-delay/],
+    [{ podRunDuration: '-5s' }, /--pod-run-duration/],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveNodeFlags(raw)).toThrow(NodeAgentConfigError);
     expect(() => resolveNodeFlags(raw)).toThrow(message);

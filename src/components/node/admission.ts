@@ -4,6 +4,9 @@
  * NodeResourcesFit (pods, cpu, memory, then any other requested resource the node lists). A pod that does not
  * fit is rejected: phase Failed, reason `OutOf<resource>` (OutOfcpu, OutOfmemory, OutOfpods) and the message
  * `Pod was rejected: Node didn't have enough resource: cpu, requested: …, used: …, capacity: …`.
+ *
+ * Pods that have terminated (phase Succeeded or Failed) hold nothing: the kubelet admits against its active
+ * pods only (kubelet's filterOutInactivePods), so a node keeps taking a Job's pods as earlier ones complete.
  */
 import { parseQuantity, RESOURCE_CPU, RESOURCE_PODS, type DeepReadonly, type Pod, type ResourceList } from '../../api/index.js';
 
@@ -48,14 +51,21 @@ function checkOrder(names: Iterable<string>): string[] {
   return [...first, ...rest];
 }
 
+/** isActivePod reports whether an admitted pod still holds its resources: its phase is neither Succeeded nor Failed. */
+export function isActivePod(pod: DeepReadonly<Pod>): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
 /**
- * admitPod decides whether pod fits on a node with allocatable next to the pods already admitted there; it
- * returns the rejection, or undefined when the pod may run. A resource the node does not list is only
- * checked when the pod asks for some of it (then it does not fit).
+ * admitPod decides whether pod fits on a node with allocatable next to the active pods among those already
+ * admitted there (terminated ones are not counted); it returns the rejection, or undefined when the pod may
+ * run. A resource the node does not list is only checked when the pod asks for some of it (then it does not fit).
  */
 export function admitPod(allocatable: DeepReadonly<ResourceList>, admitted: readonly DeepReadonly<Pod>[], pod: DeepReadonly<Pod>): PodRejection | undefined {
-  const used = new Map<string, bigint>([[RESOURCE_PODS, BigInt(admitted.length)]]);
-  for (const p of admitted) for (const [name, v] of podRequests(p)) used.set(name, (used.get(name) ?? 0n) + v);
+  const active = admitted.filter(isActivePod);
+  const used = new Map<string, bigint>([[RESOURCE_PODS, BigInt(active.length)]]);
+  for (const p of active) for (const [name, v] of podRequests(p)) used.set(name, (used.get(name) ?? 0n) + v);
   const requested = podRequests(pod);
   requested.set(RESOURCE_PODS, 1n);
   for (const name of checkOrder([...requested.keys(), ...Object.keys(allocatable)])) {

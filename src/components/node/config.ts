@@ -32,6 +32,11 @@ export interface NodeAgentConfig {
   readonly podStartDelayMs: number;
   /** podStopDelayMs is how long stopping a deleted pod's containers takes, at most its grace period. */
   readonly podStopDelayMs: number;
+  /**
+   * podRunDurationMs is how long the containers of a pod with restartPolicy Never or OnFailure run before they
+   * exit, unless its `capstan.io/hollow-run-duration` annotation says otherwise (container-run.ts).
+   */
+  readonly podRunDurationMs: number;
   /** leaseDurationSeconds is the node Lease's leaseDurationSeconds (kubelet's nodeLeaseDurationSeconds, 40). */
   readonly leaseDurationSeconds: number;
   /** statusUpdateFrequencyMs is how often a node computes its status and posts it if it changed (10 s). */
@@ -54,6 +59,7 @@ export const DEFAULT_NODE_CONFIG = {
   capacity: { cpu: '4', memory: '16Gi', pods: '110' },
   podStartDelayMs: 1_000,
   podStopDelayMs: 1_000,
+  podRunDurationMs: 5_000,
   leaseDurationSeconds: 40,
   statusUpdateFrequencyMs: 10_000,
   statusReportFrequencyMs: 5 * 60_000,
@@ -141,7 +147,10 @@ export function defaultPodCIDRBase(count: number): CIDR {
   return parseCIDR(`${formatIPv4(network)}/${prefix}`);
 }
 
-/** validateNodeAgentConfig checks what no single flag can: that the pod range has a /24 for every node. */
+/**
+ * validateNodeAgentConfig checks what no single flag can (that the pod range has a /24 for every node) and the
+ * values a caller other than the CLI may have got wrong (counts, durations).
+ */
 export function validateNodeAgentConfig(config: NodeAgentConfig): NodeAgentConfig {
   if (!Number.isSafeInteger(config.count) || config.count < 1) throw new NodeAgentConfigError(`--count: ${config.count} is not a positive whole number`);
   if (config.podCIDRBase.prefix > NODE_CIDR_MASK_SIZE) throw new NodeAgentConfigError(`--pod-cidr-base: /${config.podCIDRBase.prefix} is narrower than one node's /${NODE_CIDR_MASK_SIZE}`);
@@ -151,6 +160,13 @@ export function validateNodeAgentConfig(config: NodeAgentConfig): NodeAgentConfi
     throw new NodeAgentConfigError(`--pod-cidr-base: ${config.podCIDRBase.text} holds ${ranges} node ranges of /${NODE_CIDR_MASK_SIZE}, fewer than --node-index-offset + --count (${config.indexOffset + config.count}); give a wider range`);
   }
   if (!Number.isSafeInteger(config.leaseDurationSeconds) || config.leaseDurationSeconds < 1) throw new NodeAgentConfigError(`--node-lease-duration: ${config.leaseDurationSeconds} s is not a whole number of seconds ≥ 1`);
+  for (const [flag, ms] of [
+    ['pod-start-delay', config.podStartDelayMs],
+    ['pod-stop-delay', config.podStopDelayMs],
+    ['pod-run-duration', config.podRunDurationMs],
+  ] as const) {
+    if (!Number.isFinite(ms) || ms < 0) throw new NodeAgentConfigError(`--${flag}: ${ms} ms is not a duration ≥ 0`);
+  }
   if (!Number.isSafeInteger(config.concurrency) || config.concurrency < 1) throw new NodeAgentConfigError(`--concurrency: ${config.concurrency} is not a positive whole number`);
   if (config.statusReportFrequencyMs < config.statusUpdateFrequencyMs) {
     throw new NodeAgentConfigError('--node-status-report-frequency must not be shorter than --node-status-update-frequency');

@@ -8,6 +8,7 @@ export * from './pod-cidr.js';
 export * from './admission.js';
 export * from './node-status.js';
 export * from './node-lease.js';
+export * from './container-run.js';
 export * from './pod-status.js';
 export * from './pod-sync.js';
 export * from './hollow-node.js';

@@ -7,12 +7,16 @@
  *   created, the condition events "Node N status is now: NodeHasSufficientMemory" (and NodeHasNoDiskPressure,
  *   NodeHasSufficientPID, NodeReady); the involved object is the node by name, with the name as UID, as the
  *   kubelet's nodeRef;
- * - on each container when the pod's simulated containers start: `Pulled` "Container image "I" already present
- *   on machine", `Created` "Created container C", `Started` "Started container C"; when they are stopped for a
+ * - on each container when the pod's simulated containers start, and again at every restart (a new container
+ *   ID in the status written): `Pulled` "Container image "I" already present on machine", `Created` "Created
+ *   container C", `Started` "Started container C"; when the kubelet backs off restarting it after an exit
+ *   (kuberuntime doBackOff, once per back-off here where the kubelet repeats it at each sync): the warning
+ *   `BackOff` "Back-off restarting failed container C in pod NAME_NS(UID)"; when they are stopped for a
  *   deletion: `Killing` "Stopping container C" (involvedObject.fieldPath `spec.containers{C}`);
  * - on a pod refused at admission: a warning with the rejection's reason (`OutOfcpu` …) and message.
  */
-import { goQuote, type DeepReadonly, type EventType, type Pod } from '../../api/index.js';
+import { goQuote, type ContainerStatus, type DeepReadonly, type EventType, type Pod, type PodStatus } from '../../api/index.js';
+import { podDesc } from './pod-status.js';
 
 /** KubeletEvent is one event to record: on the pod (or node), maybe on one of its containers. */
 export interface KubeletEvent {
@@ -44,15 +48,38 @@ function containers(pod: DeepReadonly<Pod>): readonly { readonly name: string; r
   return pod.spec?.containers ?? [];
 }
 
+function containerStartedEvents(c: { readonly name: string; readonly image?: string | undefined }): KubeletEvent[] {
+  const fieldPath = `spec.containers{${c.name}}`;
+  return [
+    { type: 'Normal', reason: 'Pulled', message: `Container image ${goQuote(c.image ?? '')} already present on machine`, fieldPath },
+    { type: 'Normal', reason: 'Created', message: `Created container ${c.name}`, fieldPath },
+    { type: 'Normal', reason: 'Started', message: `Started container ${c.name}`, fieldPath },
+  ];
+}
+
 /** containersStartedEvents are the events of a pod whose containers have just started. */
 export function containersStartedEvents(pod: DeepReadonly<Pod>): KubeletEvent[] {
+  return containers(pod).flatMap(containerStartedEvents);
+}
+
+/**
+ * containerStatusEvents are the events of a pod whose status goes from before to after: each container whose
+ * container ID is new was started (Pulled, Created, Started), each that newly waits in CrashLoopBackOff gets
+ * the BackOff warning.
+ */
+export function containerStatusEvents(pod: DeepReadonly<Pod>, before: DeepReadonly<PodStatus> | undefined, after: DeepReadonly<PodStatus>): KubeletEvent[] {
+  const find = (s: DeepReadonly<PodStatus> | undefined, name: string): DeepReadonly<ContainerStatus> | undefined => s?.containerStatuses?.find((x) => x.name === name);
   return containers(pod).flatMap((c) => {
-    const fieldPath = `spec.containers{${c.name}}`;
-    return [
-      { type: 'Normal' as const, reason: 'Pulled', message: `Container image ${goQuote(c.image ?? '')} already present on machine`, fieldPath },
-      { type: 'Normal' as const, reason: 'Created', message: `Created container ${c.name}`, fieldPath },
-      { type: 'Normal' as const, reason: 'Started', message: `Started container ${c.name}`, fieldPath },
-    ];
+    const was = find(before, c.name);
+    const now = find(after, c.name);
+    if (now === undefined) return [];
+    const events: KubeletEvent[] = [];
+    if (now.containerID !== undefined && now.containerID !== '' && now.containerID !== was?.containerID) events.push(...containerStartedEvents(c));
+    const backingOff = (s: DeepReadonly<ContainerStatus> | undefined): boolean => s?.state?.waiting?.reason === 'CrashLoopBackOff';
+    if (backingOff(now) && !(backingOff(was) && was?.containerID === now.containerID)) {
+      events.push({ type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${podDesc(pod)}`, fieldPath: `spec.containers{${c.name}}` });
+    }
+    return events;
   });
 }
 

@@ -13,6 +13,10 @@ export class NodeAgentMetrics {
   readonly podsStarted: Counter;
   readonly podsRejected: Counter<'reason'>;
   readonly podsDeleted: Counter;
+  /** podsCompleted counts the pods whose containers exited for good, by the phase that left them in. */
+  readonly podsCompleted: Counter<'phase'>;
+  /** containerRestarts counts the kubelet's restarts of exited containers (restartCount increases). */
+  readonly containerRestarts: Counter;
   readonly podStatusWrites: Counter<'result'>;
   readonly nodeStatusWrites: Counter<'result'>;
   readonly leaseRenewals: Counter<'result'>;
@@ -28,6 +32,8 @@ export class NodeAgentMetrics {
     this.podsStarted = new Counter({ name: 'hollow_node_pods_started_total', help: 'Pods whose simulated containers started running.', registers });
     this.podsRejected = new Counter({ name: 'hollow_node_pods_rejected_total', help: 'Pods rejected at admission, by reason (OutOfcpu, OutOfmemory, OutOfpods).', labelNames: ['reason'], registers });
     this.podsDeleted = new Counter({ name: 'hollow_node_pods_deleted_total', help: 'Pods deleted after their containers stopped.', registers });
+    this.podsCompleted = new Counter({ name: 'hollow_node_pods_completed_total', help: 'Pods whose simulated containers exited for good, by phase (Succeeded, Failed).', labelNames: ['phase'], registers });
+    this.containerRestarts = new Counter({ name: 'hollow_node_container_restarts_total', help: 'Restarts of simulated containers after they exited.', registers });
     this.podStatusWrites = new Counter({ name: 'hollow_node_pod_status_writes_total', help: 'Writes of pods/status, by result.', labelNames: ['result'], registers });
     this.nodeStatusWrites = new Counter({ name: 'hollow_node_node_status_writes_total', help: 'Writes of nodes/status, by result.', labelNames: ['result'], registers });
     this.leaseRenewals = new Counter({ name: 'hollow_node_lease_renewals_total', help: 'Node Lease renewals (and creations), by result.', labelNames: ['result'], registers });

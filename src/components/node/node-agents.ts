@@ -16,16 +16,18 @@
  * - pods: one informer on every bound pod (fieldSelector spec.nodeName!=) for the whole process; its events
  *   are dispatched by spec.nodeName to the nodes hosted here. A pod seen for the first time is admitted (or
  *   rejected) and given an IP from its node's range, or — after a restart — adopted with the IP and start time
- *   its status already carries; then syncPod decides status writes (PUT pods/NAME/status) and deletion.
+ *   its status already carries; then syncPod decides status writes (PUT pods/NAME/status) and deletion. A pod
+ *   whose containers exit for good (a Job's pods: restartPolicy Never or OnFailure) gives its IP back at once and
+ *   no longer counts at admission, as a kubelet's terminated pod whose sandbox is gone.
  *
  * The kubelets' Events (kubelet-events.ts) go through one EventRecorder for the process: registration, container
- * start and stop, admission rejections.
+ * start, restart back-off and stop, admission rejections.
  *
  * The pods of a Node that was deleted are left alone. /healthz fails (check `nodeLeases`) when any registered
  * node has not renewed its Lease for half the lease duration; /readyz waits for every node to be registered.
  */
 import type { Registry } from 'prom-client';
-import { deepCopy, metaNamespaceKey, parseTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../api/index.js';
+import { deepCopy, metaNamespaceKey, parseTime, type DeepReadonly, type Lease, type Node, type Pod, type PodStatus } from '../../api/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Random } from '../../util/random.js';
@@ -42,13 +44,23 @@ import type { Journal } from '../runtime/journal.js';
 import { admitPod } from './admission.js';
 import { leaseRenewIntervalMs, leaseWorkers, podWorkers, type NodeAgentConfig } from './config.js';
 import { HollowNode, hollowNodeSpecs, renewalLag } from './hollow-node.js';
-import { containersStartedEvents, containersStoppingEvents, nodeEvents, rejectedEvents, type KubeletEvent } from './kubelet-events.js';
+import { containerStatusEvents, containersStoppingEvents, nodeEvents, rejectedEvents, type KubeletEvent } from './kubelet-events.js';
 import { NodeAgentMetrics } from './metrics.js';
 import { newNodeLease, NODE_LEASE_NAMESPACE, renewedLease } from './node-lease.js';
 import { desiredNodeStatus, newNode, nodeLabels, nodeLabelsMissing, shouldPostNodeStatus } from './node-status.js';
 import { cidrContains, parseCIDR } from './pod-cidr.js';
 import type { PodRuntime } from './pod-status.js';
-import { runningAt, syncPod } from './pod-sync.js';
+import { isTerminalPhase, runningAt, syncPod } from './pod-sync.js';
+
+/** restartsBetween counts the container restarts from one status of a pod to the next (restartCount increases). */
+function restartsBetween(before: DeepReadonly<PodStatus> | undefined, after: DeepReadonly<PodStatus>): number {
+  let n = 0;
+  for (const c of after.containerStatuses ?? []) {
+    const was = before?.containerStatuses?.find((x) => x.name === c.name)?.restartCount ?? 0;
+    if (c.restartCount > was) n += c.restartCount - was;
+  }
+  return n;
+}
 
 /** BOUND_PODS_FIELD_SELECTOR selects every pod bound to some node. */
 export const BOUND_PODS_FIELD_SELECTOR = 'spec.nodeName!=';
@@ -235,7 +247,7 @@ export class NodeAgents implements Controller {
     this.metrics.leaseRenewLag.set((lag.stalest?.ageMs ?? 0) / 1000);
     const now = s.clock.now();
     let running = 0;
-    for (const rt of this.runtimes.values()) if (rt.rejected === undefined && rt.stoppingSince === undefined && runningAt(rt, this.config) <= now) running++;
+    for (const rt of this.runtimes.values()) if (rt.rejected === undefined && rt.terminated !== true && rt.stoppingSince === undefined && runningAt(rt, this.config) <= now) running++;
     this.metrics.runningPods.set(running);
   }
 
@@ -373,30 +385,41 @@ export class NodeAgents implements Controller {
     node?.pods.delete(key);
   }
 
-  /** adopt takes over a pod this node ran before a restart: same hostIP, with the IP and start time it reports. */
+  /**
+   * adopt takes over a pod this node ran before a restart: same hostIP, with the IP and start time it reports.
+   * A terminated pod keeps reporting its IP but does not hold it any more.
+   */
   private adopt(pod: DeepReadonly<Pod>, node: HollowNode): PodRuntime | undefined {
     const status = pod.status;
     if (status?.hostIP !== node.spec.internalIP || status.startTime === undefined) return undefined;
     const uid = pod.metadata.uid ?? '';
     const rejected = status.phase === 'Failed' && (status.reason ?? '').startsWith('OutOf') ? { reason: status.reason!, message: status.message ?? '' } : undefined;
     let podIP = status.podIP ?? '';
+    const base = { uid, node: node.name, admittedAt: parseTime(status.startTime), hostIP: node.spec.internalIP };
+    if (rejected === undefined && isTerminalPhase(status.phase)) return { ...base, podIP, terminated: true };
     if (rejected === undefined) {
       if (podIP !== '' && (!cidrContains(parseCIDR(node.spec.podCIDR), podIP) || !node.ips.reserve(uid, podIP))) podIP = '';
       if (podIP === '') podIP = node.ips.allocate(uid) ?? '';
       if (podIP === '') return undefined;
     }
-    return { uid, node: node.name, admittedAt: parseTime(status.startTime), podIP, hostIP: node.spec.internalIP, ...(rejected === undefined ? {} : { rejected }) };
+    return { ...base, podIP, ...(rejected === undefined ? {} : { rejected }) };
   }
 
-  /** admit runs the kubelet's admission for a new pod on node: a runtime with an IP, a rejected one, or undefined when no IP is free. */
+  /**
+   * admit runs the kubelet's admission for a new pod on node: a runtime with an IP, a rejected one, or undefined
+   * when no IP is free. The pods admitted before count as this agent last saw or wrote them, terminated ones not
+   * at all (admitPod also leaves out any whose status says Succeeded or Failed).
+   */
   private admit(s: RunState, pod: DeepReadonly<Pod>, node: HollowNode): PodRuntime | undefined {
     const uid = pod.metadata.uid ?? '';
     const key = podKey(pod);
     const admitted: DeepReadonly<Pod>[] = [];
     for (const k of node.pods) {
       const rt = this.runtimes.get(k);
-      const p = s.podInformer.cache.get(k);
-      if (rt !== undefined && rt.rejected === undefined && p !== undefined) admitted.push(p);
+      if (rt === undefined || rt.rejected !== undefined || rt.terminated === true) continue;
+      const mine = this.written.get(k)?.pod;
+      const p = mine !== undefined && mine.metadata.uid === rt.uid ? mine : s.podInformer.cache.get(k);
+      if (p !== undefined) admitted.push(p);
     }
     const base = { uid, node: node.name, admittedAt: s.clock.now(), hostIP: node.spec.internalIP };
     const rejection = admitPod(node.spec.capacity, admitted, pod);
@@ -450,16 +473,19 @@ export class NodeAgents implements Controller {
       this.recordPodEvents(s, pod, node.name, containersStoppingEvents(pod));
     }
     this.runtimes.set(key, decision.runtime);
+    // The sandbox of a pod whose containers exited for good is gone, and its address with it.
+    if (decision.runtime.terminated === true && rt.terminated !== true) node.ips.release(rt.uid);
     if (decision.status !== undefined) {
       // Only serialized, never changed: the cached pod with the new status, not a deep copy of it.
       const next = { ...(pod as Pod), status: decision.status };
       try {
         this.written.set(key, { pod: await s.client.updateStatus<Pod>(PODS, next), replaced: pod.metadata.resourceVersion });
         this.metrics.podStatusWrites.inc({ result: 'ok' });
-        if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') {
-          this.metrics.podsStarted.inc();
-          this.recordPodEvents(s, pod, node.name, containersStartedEvents(pod));
-        }
+        if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') this.metrics.podsStarted.inc();
+        if (!decision.delete && isTerminalPhase(decision.status.phase) && !isTerminalPhase(pod.status?.phase)) this.metrics.podsCompleted.inc({ phase: decision.status.phase! });
+        const restarts = restartsBetween(pod.status, decision.status);
+        if (restarts > 0) this.metrics.containerRestarts.inc(restarts);
+        this.recordPodEvents(s, pod, node.name, containerStatusEvents(pod, pod.status, decision.status));
       } catch (err) {
         this.metrics.podStatusWrites.inc({ result: 'error' });
         if (isNotFound(err)) return;

@@ -1,43 +1,63 @@
 /**
  * The statuses a hollow kubelet writes for a pod it runs, as the kubelet's status manager would report
- * simulated containers (kubemark's fake runtime):
+ * simulated containers (kubemark's fake runtime; kubelet_pods.go generateAPIPodStatus, getPhase and
+ * convertToAPIContainerStatuses, status/generate.go for the conditions):
  *
  * - pending: phase Pending, every container waiting with reason ContainerCreating, hostIP and startTime set,
  *   PodScheduled and Initialized True, ContainersReady and Ready False (ContainersNotReady);
- * - running: phase Running with the pod's IP, every container running (ready, started, restartCount 0,
- *   imageID and a `hollow://` containerID), init containers terminated with Completed, every condition True;
+ * - started (startedStatus), from a ContainerRun:
+ *   - running: phase Running with the pod's IP, every container running (ready, started, restartCount, imageID
+ *     and a `hollow://` containerID per attempt, lastState the run before if any), init containers terminated
+ *     with Completed, every condition True;
+ *   - backOff: phase Running, every container waiting with reason CrashLoopBackOff and the kubelet's message
+ *     `back-off 10s restarting failed container=C pod=NAME_NS(UID)`, lastState the exited run (exit code, reason
+ *     Completed for 0 and Error otherwise, as containerd reports them), Ready and ContainersReady False
+ *     (ContainersNotReady);
+ *   - exited: phase Succeeded when the exit code is 0, Failed otherwise, every container terminated, Ready and
+ *     ContainersReady False with reason PodCompleted or PodFailed, Initialized True (reason PodCompleted when
+ *     Succeeded); the pod's IP is kept;
  * - stopped: after a deletion, every container terminated with exit code 0 (Completed), phase Succeeded,
  *   Ready and ContainersReady False (PodCompleted);
  * - rejected: refused at admission, phase Failed with the rejection's reason and message.
  *
- * Every time in them comes from the pod's PodRuntime, so writing the same state twice gives the same status,
- * and statusMatches compares what the kubelet reports, not how the server spelled it.
+ * Every time in them comes from the pod's PodRuntime and ContainerRun, so writing the same state twice gives
+ * the same status, and statusMatches compares what the kubelet reports, not how the server spelled it.
  */
 import { createHash } from 'node:crypto';
-import { formatTime, parseTime, type Container, type ContainerState, type ContainerStatus, type DeepReadonly, type Pod, type PodCondition, type PodStatus } from '../../api/index.js';
+import { formatTime, parseTime, type Container, type ContainerState, type ContainerStateTerminated, type ContainerStatus, type DeepReadonly, type Pod, type PodCondition, type PodStatus } from '../../api/index.js';
 import type { PodRejection } from './admission.js';
+import { formatBackOff, type ContainerExit, type ContainerRun } from './container-run.js';
 
 /**
  * PodRuntime is what a hollow kubelet keeps of a pod it admitted: when it started creating the sandbox, the
- * pod's IP, when it started stopping the containers after a deletion, or why it rejected the pod.
+ * pod's IP, when it started stopping the containers after a deletion, whether the pod has terminated, or why
+ * it rejected the pod.
  */
 export interface PodRuntime {
   readonly uid: string;
   readonly node: string;
   /** admittedAt is when the kubelet admitted the pod and began creating it (status.startTime), epoch ms. */
   readonly admittedAt: number;
-  /** podIP is the pod's address in its node's range ('' for a rejected pod). */
+  /** podIP is the pod's address in its node's range ('' for a rejected pod); a terminated pod still reports it. */
   readonly podIP: string;
   /** hostIP is the node's InternalIP. */
   readonly hostIP: string;
   /** stoppingSince is when the kubelet saw the deletion and began stopping the containers, epoch ms. */
   readonly stoppingSince?: number;
+  /**
+   * terminated says the pod's containers exited for good (phase Succeeded or Failed): its sandbox is gone, so
+   * it no longer holds its IP nor counts against the node's resources.
+   */
+  readonly terminated?: boolean;
   readonly rejected?: PodRejection;
 }
 
-/** containerID is the simulated runtime's ID of a pod's container: `hollow://` and 64 hex digits. */
-export function containerID(uid: string, name: string): string {
-  return `hollow://${createHash('sha256').update(`${uid}/${name}`).digest('hex')}`;
+/**
+ * containerID is the simulated runtime's ID of a container's run attempt (its restartCount): `hollow://` and 64
+ * hex digits, new for every restart as the runtime's are.
+ */
+export function containerID(uid: string, name: string, attempt = 0): string {
+  return `hollow://${createHash('sha256').update(attempt === 0 ? `${uid}/${name}` : `${uid}/${name}/${attempt}`).digest('hex')}`;
 }
 
 /** imageID is the simulated runtime's ID of an image. */
@@ -45,22 +65,56 @@ export function imageID(image: string): string {
   return `hollow://sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
 
+/** exitReason is the reason the runtime gives an exit (containerd's CRI: Completed for 0, Error otherwise). */
+export function exitReason(exitCode: number): string {
+  return exitCode === 0 ? 'Completed' : 'Error';
+}
+
+/** podDesc names a pod as the kubelet's format.Pod does: `name_namespace(uid)`. */
+export function podDesc(pod: DeepReadonly<Pod>): string {
+  return `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
+}
+
+interface ContainerFlags {
+  readonly ready: boolean;
+  readonly started: boolean;
+  /** attempt is the run whose IDs the status carries; undefined when no container was created. */
+  readonly attempt: number | undefined;
+  readonly restartCount?: number;
+  readonly lastState?: ContainerState;
+}
+
 /** containerStatus reports container c in state; a container that was created has its IDs. */
-function containerStatus(rt: PodRuntime, c: DeepReadonly<Container>, state: ContainerState, flags: { ready: boolean; started: boolean; created: boolean }): ContainerStatus {
+function containerStatus(rt: PodRuntime, c: DeepReadonly<Container>, state: ContainerState, flags: ContainerFlags): ContainerStatus {
   const image = c.image ?? '';
+  const created = flags.attempt !== undefined;
   return {
     name: c.name,
     state,
+    ...(flags.lastState === undefined ? {} : { lastState: flags.lastState }),
     ready: flags.ready,
-    restartCount: 0,
+    restartCount: flags.restartCount ?? 0,
     image,
-    imageID: flags.created ? imageID(image) : '',
-    ...(flags.created ? { containerID: containerID(rt.uid, c.name) } : {}),
+    imageID: created ? imageID(image) : '',
+    ...(created ? { containerID: containerID(rt.uid, c.name, flags.attempt) } : {}),
     started: flags.started,
   };
 }
 
-const NOT_CREATED = { ready: false, started: false, created: false };
+const NOT_CREATED: ContainerFlags = { ready: false, started: false, attempt: undefined };
+
+/** terminated is the state of container name after exit. */
+function terminated(rt: PodRuntime, name: string, exit: ContainerExit): { terminated: ContainerStateTerminated } {
+  return {
+    terminated: {
+      exitCode: exit.exitCode,
+      reason: exitReason(exit.exitCode),
+      startedAt: formatTime(exit.startedAt),
+      finishedAt: formatTime(exit.finishedAt),
+      containerID: containerID(rt.uid, name, exit.attempt),
+    },
+  };
+}
 
 function condition(type: string, ok: boolean, at: number, reason?: string, message?: string): PodCondition {
   return { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: formatTime(at), ...(reason === undefined ? {} : { reason }), ...(message === undefined ? {} : { message }) };
@@ -80,10 +134,14 @@ function scheduledAt(pod: DeepReadonly<Pod>, rt: PodRuntime): number {
   return c?.lastTransitionTime === undefined || c.lastTransitionTime === null ? rt.admittedAt : parseTime(c.lastTransitionTime);
 }
 
+function unreadyMessage(pod: DeepReadonly<Pod>): string {
+  return `containers with unready status: [${(pod.spec?.containers ?? []).map((c) => c.name).join(' ')}]`;
+}
+
 /** pendingStatus is the pod while its containers are being created. */
 export function pendingStatus(pod: DeepReadonly<Pod>, rt: PodRuntime): PodStatus {
   const containers = pod.spec?.containers ?? [];
-  const unready = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`;
+  const unready = unreadyMessage(pod);
   const inits = pod.spec?.initContainers ?? [];
   return {
     ...base(pod, rt),
@@ -99,32 +157,102 @@ export function pendingStatus(pod: DeepReadonly<Pod>, rt: PodRuntime): PodStatus
   };
 }
 
-/** runningStatus is the pod once its containers run, from runningAt (epoch ms). */
-export function runningStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, runningAt: number): PodStatus {
+/** completedInits are the init containers, each terminated with Completed when the pod was admitted. */
+function completedInits(pod: DeepReadonly<Pod>, rt: PodRuntime): Pick<PodStatus, 'initContainerStatuses'> {
   const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return {};
   return {
-    ...base(pod, rt),
-    phase: 'Running',
-    podIP: rt.podIP,
-    podIPs: [{ ip: rt.podIP }],
-    conditions: [condition('Initialized', true, rt.admittedAt), condition('Ready', true, runningAt), condition('ContainersReady', true, runningAt), condition('PodScheduled', true, scheduledAt(pod, rt))],
-    ...(inits.length === 0
-      ? {}
-      : {
-          initContainerStatuses: inits.map((c) =>
-            containerStatus(rt, c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: formatTime(rt.admittedAt), finishedAt: formatTime(rt.admittedAt), containerID: containerID(rt.uid, c.name) } }, { ready: true, started: false, created: true }),
-          ),
-        }),
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => containerStatus(rt, c, { running: { startedAt: formatTime(runningAt) } }, { ready: true, started: true, created: true })),
+    initContainerStatuses: inits.map((c) =>
+      containerStatus(rt, c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: formatTime(rt.admittedAt), finishedAt: formatTime(rt.admittedAt), containerID: containerID(rt.uid, c.name) } }, { ready: true, started: false, attempt: 0 }),
+    ),
   };
 }
 
-/** stoppedStatus is the pod once its containers stopped at stoppedAt; runningAt is undefined if they never ran. */
-export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, runningAt: number | undefined, stoppedAt: number): PodStatus {
+/** startedStatus is the pod once its containers have started: running, backing off after an exit, or exited for good. */
+export function startedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: ContainerRun): PodStatus {
+  const containers = pod.spec?.containers ?? [];
+  const scheduled = condition('PodScheduled', true, scheduledAt(pod, rt));
+  const ip = { podIP: rt.podIP, podIPs: [{ ip: rt.podIP }] };
+  switch (run.kind) {
+    case 'running':
+      return {
+        ...base(pod, rt),
+        phase: 'Running',
+        ...ip,
+        conditions: [condition('Initialized', true, rt.admittedAt), condition('Ready', true, run.startedAt), condition('ContainersReady', true, run.startedAt), scheduled],
+        ...completedInits(pod, rt),
+        containerStatuses: containers.map((c) =>
+          containerStatus(rt, c, { running: { startedAt: formatTime(run.startedAt) } }, {
+            ready: true,
+            started: true,
+            attempt: run.restartCount,
+            restartCount: run.restartCount,
+            ...(run.previous === undefined ? {} : { lastState: terminated(rt, c.name, run.previous) }),
+          }),
+        ),
+      };
+    case 'backOff': {
+      const unready = unreadyMessage(pod);
+      const backOff = formatBackOff(run.backOffMs);
+      return {
+        ...base(pod, rt),
+        phase: 'Running',
+        ...ip,
+        conditions: [
+          condition('Initialized', true, rt.admittedAt),
+          condition('Ready', false, run.exit.finishedAt, 'ContainersNotReady', unready),
+          condition('ContainersReady', false, run.exit.finishedAt, 'ContainersNotReady', unready),
+          scheduled,
+        ],
+        ...completedInits(pod, rt),
+        containerStatuses: containers.map((c) =>
+          containerStatus(rt, c, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${backOff} restarting failed container=${c.name} pod=${podDesc(pod)}` } }, {
+            ready: false,
+            started: false,
+            attempt: run.restartCount,
+            restartCount: run.restartCount,
+            lastState: terminated(rt, c.name, run.exit),
+          }),
+        ),
+      };
+    }
+    case 'exited': {
+      const succeeded = run.exit.exitCode === 0;
+      const reason = succeeded ? 'PodCompleted' : 'PodFailed';
+      return {
+        ...base(pod, rt),
+        phase: succeeded ? 'Succeeded' : 'Failed',
+        ...ip,
+        conditions: [
+          succeeded ? condition('Initialized', true, rt.admittedAt, 'PodCompleted') : condition('Initialized', true, rt.admittedAt),
+          condition('Ready', false, run.exit.finishedAt, reason),
+          condition('ContainersReady', false, run.exit.finishedAt, reason),
+          scheduled,
+        ],
+        ...completedInits(pod, rt),
+        containerStatuses: containers.map((c) =>
+          containerStatus(rt, c, terminated(rt, c.name, run.exit), {
+            ready: false,
+            started: false,
+            attempt: run.restartCount,
+            restartCount: run.restartCount,
+            ...(run.previous === undefined ? {} : { lastState: terminated(rt, c.name, run.previous) }),
+          }),
+        ),
+      };
+    }
+  }
+}
+
+/**
+ * stoppedStatus is the pod once its containers were stopped at stoppedAt for a deletion; run is what was
+ * running when the stop began, undefined if the containers never ran.
+ */
+export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: Extract<ContainerRun, { kind: 'running' }> | undefined, stoppedAt: number): PodStatus {
   return {
     ...base(pod, rt),
     phase: 'Succeeded',
-    ...(rt.podIP === '' || runningAt === undefined ? {} : { podIP: rt.podIP, podIPs: [{ ip: rt.podIP }] }),
+    ...(rt.podIP === '' || run === undefined ? {} : { podIP: rt.podIP, podIPs: [{ ip: rt.podIP }] }),
     conditions: [
       condition('Initialized', true, rt.admittedAt, 'PodCompleted'),
       condition('Ready', false, stoppedAt, 'PodCompleted'),
@@ -139,11 +267,17 @@ export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, runningAt:
           terminated: {
             exitCode: 0,
             reason: 'Completed',
-            ...(runningAt === undefined ? {} : { startedAt: formatTime(runningAt), containerID: containerID(rt.uid, c.name) }),
+            ...(run === undefined ? {} : { startedAt: formatTime(run.startedAt), containerID: containerID(rt.uid, c.name, run.restartCount) }),
             finishedAt: formatTime(stoppedAt),
           },
         },
-        { ready: false, started: false, created: runningAt !== undefined },
+        {
+          ready: false,
+          started: false,
+          attempt: run?.restartCount,
+          ...(run === undefined ? {} : { restartCount: run.restartCount }),
+          ...(run?.previous === undefined ? {} : { lastState: terminated(rt, c.name, run.previous) }),
+        },
       ),
     ),
   };
@@ -160,21 +294,25 @@ export function rejectedStatus(pod: DeepReadonly<Pod>, rejection: PodRejection):
   };
 }
 
-function stateOf(c: DeepReadonly<ContainerStatus>): string {
-  if (c.state?.running !== undefined) return 'running';
-  if (c.state?.terminated !== undefined) return `terminated/${c.state.terminated.exitCode}`;
-  return `waiting/${c.state?.waiting?.reason ?? ''}`;
+function stateOf(s: DeepReadonly<ContainerState> | undefined): string {
+  if (s?.running !== undefined) return 'running';
+  if (s?.terminated !== undefined) return `terminated/${s.terminated.exitCode}`;
+  if (s?.waiting !== undefined) return `waiting/${s.waiting.reason ?? ''}`;
+  return '';
 }
 
 function summary(s: DeepReadonly<PodStatus> | undefined): string {
   if (s === undefined) return '';
   const conditions = [...(s.conditions ?? [])].map((c) => `${c.type}=${c.status}`).sort();
-  const containers = (s.containerStatuses ?? []).map((c) => `${c.name}:${stateOf(c)}:${String(c.ready)}:${c.containerID ?? ''}`);
-  const inits = (s.initContainerStatuses ?? []).map((c) => `${c.name}:${stateOf(c)}`);
+  const containers = (s.containerStatuses ?? []).map((c) => `${c.name}:${stateOf(c.state)}:${String(c.ready)}:${c.containerID ?? ''}:${c.restartCount}:${stateOf(c.lastState)}`);
+  const inits = (s.initContainerStatuses ?? []).map((c) => `${c.name}:${stateOf(c.state)}`);
   return JSON.stringify([s.phase ?? '', s.reason ?? '', s.podIP ?? '', s.hostIP ?? '', s.startTime ?? '', conditions, containers, inits]);
 }
 
-/** statusMatches reports whether current already says what desired says: phase, addresses, conditions and container states. */
+/**
+ * statusMatches reports whether current already says what desired says: phase, addresses, conditions, and
+ * each container's state, exit code, restartCount and last state.
+ */
 export function statusMatches(current: DeepReadonly<PodStatus> | undefined, desired: DeepReadonly<PodStatus>): boolean {
   return summary(current) === summary(desired);
 }

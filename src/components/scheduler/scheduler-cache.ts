@@ -109,12 +109,13 @@ export class SchedulerCache {
     this.addPod(pod);
   }
 
-  /** removePod forgets a pod (deleted, or terminated), assumed or not. */
-  removePod(key: string): void {
+  /** removePod forgets a pod (deleted, or terminated), assumed or not; it reports whether the cache held it. */
+  removePod(key: string): boolean {
     const s = this.pods.get(key);
-    if (s === undefined) return;
+    if (s === undefined) return false;
     this.pods.delete(key);
     this.unplace(key, s.nodeName);
+    return true;
   }
 
   /** snapshot returns the nodes as they are now. */

@@ -3,7 +3,9 @@
  * `kube-scheduler` Lease:
  *
  * - informers: Nodes, and Pods of all namespaces. Pods with spec.nodeName go to the SchedulerCache (terminated
- *   ones leave it); unbound pods whose spec.schedulerName is this scheduler's (default-scheduler, or empty) and
+ *   ones leave it: kube-scheduler's pod informer selects `status.phase!=Succeeded,status.phase!=Failed`, so a
+ *   pod turning terminal reaches it as a delete, and a terminal pod's later updates and deletion not at all —
+ *   see terminalPodEvent); unbound pods whose spec.schedulerName is this scheduler's (default-scheduler, or empty) and
  *   that are not being deleted go to the SchedulingQueue. Cluster events that may make unschedulable pods fit
  *   move them back: a node added, or updated in allocatable, labels, taints or unschedulable; an assigned pod
  *   deleted or terminated; an assigned pod added (only for pods PodTopologySpread rejected).
@@ -52,6 +54,17 @@ export interface SchedulerOptions {
 
 function isTerminal(pod: DeepReadonly<Pod>): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/**
+ * terminalPodEvent is what kube-scheduler's pod informer, whose field selector leaves out Succeeded and Failed
+ * pods, makes of an update from oldPod to newPod: `delete` when the pod turns terminal (the watch delivers it as
+ * a deletion: the pod leaves the cache and frees its node's room, AssignedPodDelete), `none` when it was
+ * terminal already (the informer no longer sees it), `pass` otherwise.
+ */
+export function terminalPodEvent(oldPod: DeepReadonly<Pod>, newPod: DeepReadonly<Pod>): 'delete' | 'none' | 'pass' {
+  if (!isTerminal(newPod)) return 'pass';
+  return isTerminal(oldPod) ? 'none' : 'delete';
 }
 
 function isAssigned(pod: DeepReadonly<Pod>): boolean {
@@ -215,9 +228,10 @@ class SchedulingTerm {
     const key = podInfoOf(newPod).key;
     if (isAssigned(newPod)) {
       this.queue.delete(key);
-      if (isTerminal(newPod)) {
-        this.cache.removePod(key);
-        this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      const terminal = terminalPodEvent(oldPod, newPod);
+      if (terminal !== 'pass') {
+        // A pod terminal already left the cache when it turned so: its later updates (a Job's finalizer removed) move nothing.
+        if (this.cache.removePod(key) || terminal === 'delete') this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
       } else {
         this.cache.updatePod(newPod);
         if (!isAssigned(oldPod)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', (plugins) => plugins.has('PodTopologySpread'));
@@ -236,8 +250,8 @@ class SchedulingTerm {
     const key = podInfoOf(pod).key;
     this.queue.delete(key);
     if (isAssigned(pod) || this.cache.isAssumed(key)) {
-      this.cache.removePod(key);
-      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      // The deletion of a pod that was terminal (out of the cache since) frees nothing: kube's informer never sees it.
+      if (this.cache.removePod(key) || !isTerminal(pod)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
     }
   }
 

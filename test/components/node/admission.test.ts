@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod, ResourceList } from '../../../src/api/index.js';
+import type { Pod, PodPhase, ResourceList } from '../../../src/api/index.js';
 import { admitPod, podRequests } from '../../../src/components/node/admission.js';
 
 function pod(requests: ResourceList[], extra: Partial<NonNullable<Pod['spec']>> = {}): Pod {
@@ -29,5 +29,23 @@ describe('kubelet admission', () => {
   ])('%s', (_, admitted, wants, want) => {
     const admittedPods = admitted.map((r) => pod([r]));
     expect(admitPod(NODE, admittedPods, pod([wants]))).toEqual(want);
+  });
+
+  it.each<[PodPhase, boolean]>([
+    ['Succeeded', true],
+    ['Failed', true],
+    ['Running', false],
+    ['Pending', false],
+  ])('a %s pod frees its cpu and its pod slot: %s', (phase, freed) => {
+    // NODE holds 3 pods and 4 cpu: two running 1-cpu pods and one 2-cpu pod in this phase.
+    const admitted = [pod([{ cpu: '1' }]), pod([{ cpu: '1' }]), { ...pod([{ cpu: '2' }]), status: { phase } }];
+    const want = pod([{ cpu: '2' }]);
+    const r = admitPod(NODE, admitted, want);
+    if (freed) expect(r).toBeUndefined();
+    else expect(r?.reason).toBe('OutOfpods');
+    // Without the slot limit, cpu alone decides.
+    const r2 = admitPod({ ...NODE, pods: '110' }, admitted, want);
+    if (freed) expect(r2).toBeUndefined();
+    else expect(r2).toEqual({ reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 2000, used: 4000, capacity: 4000" });
   });
 });
