@@ -8,6 +8,8 @@
  * - a DaemonSet runs one pod on every node, rolls a new image out with never more than one node (its
  *   maxUnavailable) lacking a ready pod, lists its revisions in `kubectl rollout history` and rolls back with
  *   `rollout undo`;
+ * - a Job made with `kubectl create job` completes (`kubectl wait --for=condition=complete`; its hollow pod exits 0),
+ *   and one whose pod exits 3 with backoffLimit 0 fails with BackoffLimitExceeded;
  * - kill -9 of the active scheduler (and controller-manager): the standby holds the Lease within leaseDuration and
  *   two of its (jittered) tries and does the pending work; SIGTERM: the standby takes over at its next try;
  * - the store leader, one API server and the active scheduler killed at once while a Deployment scales: it
@@ -301,6 +303,31 @@ describe.skipIf(skip)('the whole cluster under capstan up', () => {
     const ds = await c.client.get<DaemonSet>(DAEMON_SETS, NS, 'agent');
     expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, numberAvailable: 3, observedGeneration: ds.metadata.generation });
   }, 400_000);
+
+  it('runs Jobs on the hollow nodes to completion and to failure (kubectl create job, wait, get)', () => {
+    // `kubectl create job` makes Never pods: hollow containers exit 0 after --pod-run-duration (5 s).
+    expect(c.kubectl(['create', 'job', 'pi', '--image=registry.local/perl:5', '--', 'perl', '-e', 'print 1'])).toMatchObject({ code: 0 });
+    const done = c.kubectl(['wait', '--for=condition=complete', 'job/pi', '--timeout=120s']);
+    expect(done, done.stderr).toMatchObject({ code: 0 });
+    expect(c.kubectl(['get', 'job', 'pi']).stdout).toMatch(/^pi\s+Complete\s+1\/1\s+\d+s\s+\S+$/m);
+    const pod = c.kubectl(['get', 'pods', '-l', 'job-name=pi', '-o', 'jsonpath={.items[0].status.phase} {.items[0].status.containerStatuses[0].state.terminated.reason}']);
+    expect(pod.stdout).toBe('Succeeded Completed');
+    const failing = [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata: {name: oops}',
+      'spec:',
+      '  backoffLimit: 0',
+      '  template:',
+      "    metadata: {annotations: {capstan.io/hollow-run-duration: 1s, capstan.io/hollow-exit-code: '3'}}",
+      '    spec: {restartPolicy: Never, containers: [{name: c, image: registry.local/busybox:1}]}',
+    ].join('\n');
+    expect(c.kubectl(['apply', '-f', '-'], failing)).toMatchObject({ code: 0 });
+    const failed = c.kubectl(['wait', '--for=condition=failed', 'job/oops', '--timeout=120s']);
+    expect(failed, failed.stderr).toMatchObject({ code: 0 });
+    expect(c.kubectl(['get', 'job', 'oops', '-o', 'jsonpath={.status.failed} {.status.conditions[?(@.type=="Failed")].reason}']).stdout).toBe('1 BackoffLimitExceeded');
+    expect(c.kubectl(['get', 'pods', '-l', 'job-name=oops', '-o', 'jsonpath={.items[0].status.phase} {.items[0].status.containerStatuses[0].state.terminated.exitCode}']).stdout).toBe('Failed 3');
+  }, 300_000);
 
   it.each([
     ['scheduler', 'kube-scheduler'],

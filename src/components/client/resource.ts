@@ -45,6 +45,10 @@ export const DAEMON_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', r
 export const STATEFUL_SETS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true };
 /** CONTROLLER_REVISIONS is apps/v1 controllerrevisions. */
 export const CONTROLLER_REVISIONS: ResourceDescriptor = { group: 'apps', version: 'v1', resource: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true };
+/** JOBS is batch/v1 jobs (subresource status). */
+export const JOBS: ResourceDescriptor = { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true };
+/** CRON_JOBS is batch/v1 cronjobs (subresource status). */
+export const CRON_JOBS: ResourceDescriptor = { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true };
 /** ENDPOINT_SLICES is discovery.k8s.io/v1 endpointslices. */
 export const ENDPOINT_SLICES: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
 /** LEASES is coordination.k8s.io/v1 leases. */

@@ -11,7 +11,7 @@ import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
-import { daemonSetController, deploymentController, replicaSetController, statefulSetController } from './workloads/index.js';
+import { cronJobController, daemonSetController, deploymentController, jobController, replicaSetController, statefulSetController, ttlAfterFinishedController } from './workloads/index.js';
 
 /** ControllerFactory builds one controller from the controller-manager's options. */
 export type ControllerFactory = (o: ControllerManagerOptions) => Controller;
@@ -22,6 +22,9 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
   deployment: (o) => deploymentController({ workers: o.concurrentDeploymentSyncs }),
   daemonset: (o) => daemonSetController({ workers: o.concurrentDaemonSetSyncs }),
   statefulset: (o) => statefulSetController({ workers: o.concurrentStatefulSetSyncs }),
+  job: (o) => jobController({ workers: o.concurrentJobSyncs }),
+  cronjob: (o) => cronJobController({ workers: o.concurrentCronJobSyncs }),
+  'ttl-after-finished': (o) => ttlAfterFinishedController({ workers: o.concurrentTtlAfterFinishedSyncs }),
   nodelifecycle: (o) =>
     nodeLifecycleController({
       monitorPeriodMs: o.nodeMonitorPeriodMs,

@@ -24,6 +24,9 @@ export interface RawControllerManagerFlags {
   concurrentDeploymentSyncs?: string;
   concurrentDaemonsetSyncs?: string;
   concurrentStatefulsetSyncs?: string;
+  concurrentJobSyncs?: string;
+  concurrentCronJobSyncs?: string;
+  concurrentTtlAfterFinishedSyncs?: string;
 }
 
 /** ControllerManagerOptions are the resolved flags. */
@@ -43,6 +46,9 @@ export interface ControllerManagerOptions {
   readonly concurrentDeploymentSyncs: number;
   readonly concurrentDaemonSetSyncs: number;
   readonly concurrentStatefulSetSyncs: number;
+  readonly concurrentJobSyncs: number;
+  readonly concurrentCronJobSyncs: number;
+  readonly concurrentTtlAfterFinishedSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
   readonly concurrentServiceAccountSyncs: number;
 }
@@ -77,6 +83,9 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     concurrentDeploymentSyncs: count('concurrent-deployment-syncs', raw.concurrentDeploymentSyncs, 5),
     concurrentDaemonSetSyncs: count('concurrent-daemonset-syncs', raw.concurrentDaemonsetSyncs, 2),
     concurrentStatefulSetSyncs: count('concurrent-statefulset-syncs', raw.concurrentStatefulsetSyncs, 5),
+    concurrentJobSyncs: count('concurrent-job-syncs', raw.concurrentJobSyncs, 5),
+    concurrentCronJobSyncs: count('concurrent-cron-job-syncs', raw.concurrentCronJobSyncs, 5),
+    concurrentTtlAfterFinishedSyncs: count('concurrent-ttl-after-finished-syncs', raw.concurrentTtlAfterFinishedSyncs, 5),
     concurrentServiceAccountSyncs: 1,
   };
   if (opts.nodeMonitorGracePeriodMs <= opts.nodeMonitorPeriodMs) {

@@ -56,14 +56,22 @@ export function claimDecisions<T extends Obj>(owner: Obj, selector: Selector, ca
   return { owned, adopt, release };
 }
 
-/** adoptPatch is the merge patch that makes owner (of kind gvk) obj's controller. */
-export function adoptPatch(obj: Obj, owner: Obj, gvk: GroupVersionKind): unknown {
+/**
+ * adoptPatch is the merge patch that makes owner (of kind gvk) obj's controller, adding finalizer when given
+ * (a Job's pods carry its tracking finalizer).
+ */
+export function adoptPatch(obj: Obj, owner: Obj, gvk: GroupVersionKind, finalizer?: string): unknown {
   const refs: OwnerReference[] = [...(obj.metadata.ownerReferences ?? []).map((r) => ({ ...r })), newControllerRef(owner as KubeObject, gvk)];
-  return { metadata: { ownerReferences: refs, resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid } };
+  const finalizers = obj.metadata.finalizers ?? [];
+  const withFinalizer = finalizer === undefined || finalizers.includes(finalizer) ? {} : { finalizers: [...finalizers, finalizer] };
+  return { metadata: { ownerReferences: refs, ...withFinalizer, resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid } };
 }
 
-/** releasePatch is the merge patch that removes owner's reference from obj. */
-export function releasePatch(obj: Obj, owner: Obj): unknown {
+/** releasePatch is the merge patch that removes owner's reference from obj, and finalizer when given. */
+export function releasePatch(obj: Obj, owner: Obj, finalizer?: string): unknown {
   const refs = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid).map((r) => ({ ...r }));
-  return { metadata: { ownerReferences: refs.length === 0 ? null : refs, resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid } };
+  const finalizers = obj.metadata.finalizers ?? [];
+  const rest = finalizers.filter((f) => f !== finalizer);
+  const withoutFinalizer = finalizer === undefined || rest.length === finalizers.length ? {} : { finalizers: rest.length === 0 ? null : rest };
+  return { metadata: { ownerReferences: refs.length === 0 ? null : refs, ...withoutFinalizer, resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid } };
 }

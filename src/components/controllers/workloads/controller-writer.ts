@@ -28,6 +28,8 @@ export interface ClaimSpec<O extends KubeObject> {
   readonly noun: string;
   /** filter narrows what matches beyond the selector (a StatefulSet's pods must be named as its members). */
   readonly filter?: (obj: DeepReadonly<KubeObject>) => boolean;
+  /** finalizer is added on adoption and removed on release (a Job's tracking finalizer). */
+  readonly finalizer?: string;
 }
 
 /** ControllerWriter gates a controller's writes on its leadership and journals them; see the module comment. */
@@ -50,13 +52,13 @@ export class ControllerWriter {
     const ownerName = owner.metadata.name ?? '';
     if (adopt.length > 0 && (await this.ownerStillLive(spec))) {
       for (const obj of adopt) {
-        const patch = adoptPatch(obj, owner, spec.ownerKind);
+        const patch = adoptPatch(obj, owner, spec.ownerKind, spec.finalizer);
         const patched = await this.tolerant(this.write(`adopt-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
         if (patched !== undefined) claimed.push(patched as DeepReadonly<T>);
       }
     }
     for (const obj of release) {
-      const patch = releasePatch(obj, owner);
+      const patch = releasePatch(obj, owner, spec.finalizer);
       await this.tolerant(this.write(`release-${spec.noun}`, cacheKey(obj), () => this.ctx.client.patch<T>(resource, obj.metadata.namespace, obj.metadata.name ?? '', 'merge', patch), { owner: ownerName }));
     }
     return claimed;

@@ -11,10 +11,6 @@
  * StatefulSet makes its pods in ordinal order, each once the one before is ready, scales down from the top, rolls
  * out highest ordinal first, and `kubectl rollout status|history|undo statefulset` work.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, type DeepReadonly, type Deployment, type Event, type Pod, type ReplicaSet, type StatefulSet } from '../../../../src/api/index.js';
 import { deploymentController, replicaSetController, statefulSetController } from '../../../../src/components/controllers/workloads/index.js';
@@ -31,26 +27,18 @@ import { systemClock } from '../../../../src/util/clock.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import { SeededRandom } from '../../../../src/util/random.js';
 import { useApiServer } from '../../../apiserver/helpers/apiserver.js';
-import { findOnPath } from '../../../compat/helpers/tools.js';
 import { useStore } from '../../../compat/helpers/store.js';
 import { waitFor } from '../../../compat/helpers/wait.js';
+import { kubectlAsync as runKubectl, kubectlBinaries } from './kubectl-runner.js';
 
 const store = useStore({ name: 'workloads' });
 const api = useApiServer(store);
 
-const kubectls = [
-  { name: 'kubectl (PATH)', path: findOnPath('kubectl') },
-  { name: 'kubectl 1.20', path: process.env['CAPSTAN_KUBECTL_120'] ?? join(homedir(), '.cache/capstan/kubectl-1.20/usr/bin/kubectl') },
-].filter((k): k is { name: string; path: string } => k.path !== undefined && existsSync(k.path));
+const kubectls = kubectlBinaries();
 
-/** kubectlAsync runs kubectl without blocking the event loop the controllers share with the test. */
-function kubectlAsync(binary: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(binary, [`--server=${api().url}`, '--request-timeout=20s', ...args], { env: { ...process.env, KUBECONFIG: '/dev/null' }, timeout: 180_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** kubectlAsync runs kubectl against the test's API server. */
+function kubectlAsync(binary: string, args: readonly string[]): ReturnType<typeof runKubectl> {
+  return runKubectl(binary, api().url, args);
 }
 
 const workloads: Controller = {
