@@ -679,7 +679,8 @@ function validateJobStatusUpdate(o: KubeObject, oldObj: KubeObject): FieldError[
   if (completionTime !== undefined && oldCompletionTime !== undefined && completionTime !== oldCompletionTime) {
     errs.push(FieldError.invalid(path.child('completionTime'), status.completionTime, 'completionTime cannot be mutated'));
   }
-  if (startTimeChanged && oldStartTime !== undefined && spec.suspend !== true) {
+  // A Job being resumed restarts its startTime (kube 1.32.x, kubernetes#135128: the old status says Suspended).
+  if (startTimeChanged && oldStartTime !== undefined && spec.suspend !== true && !conditionTrue(old, 'Suspended')) {
     errs.push(FieldError.required(path.child('startTime'), 'startTime cannot be removed for unsuspended job'));
   }
   if (conditionTrue(old, 'SuccessCriteriaMet') && !successCriteriaMet) errs.push(FieldError.invalid(conditions, OMIT_VALUE, 'cannot disable the SuccessCriteriaMet=True condition'));

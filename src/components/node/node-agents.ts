@@ -49,7 +49,7 @@ import { NodeAgentMetrics } from './metrics.js';
 import { newNodeLease, NODE_LEASE_NAMESPACE, renewedLease } from './node-lease.js';
 import { desiredNodeStatus, newNode, nodeLabels, nodeLabelsMissing, shouldPostNodeStatus } from './node-status.js';
 import { cidrContains, parseCIDR } from './pod-cidr.js';
-import type { PodRuntime } from './pod-status.js';
+import { abandonedStatus, type PodRuntime } from './pod-status.js';
 import { isTerminalPhase, runningAt, syncPod } from './pod-sync.js';
 
 /** restartsBetween counts the container restarts from one status of a pod to the next (restartCount increases). */
@@ -456,7 +456,15 @@ export class NodeAgents implements Controller {
     if (rt === undefined) {
       rt = this.adopt(pod, node);
       if (rt === undefined && deleting) {
-        // Never started here: nothing to stop.
+        // Never started here: nothing to stop. It ends Failed first (a Job waiting for failed pods sees it fail).
+        if (!isTerminalPhase(pod.status?.phase)) {
+          try {
+            await s.client.updateStatus<Pod>(PODS, { ...(pod as Pod), status: abandonedStatus(pod, s.clock.now()) });
+          } catch (err) {
+            if (isNotFound(err)) return;
+            if (!isConflict(err)) throw err;
+          }
+        }
         await this.deletePod(s, pod);
         return;
       }

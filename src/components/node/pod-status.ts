@@ -16,8 +16,9 @@
  *   - exited: phase Succeeded when the exit code is 0, Failed otherwise, every container terminated, Ready and
  *     ContainersReady False with reason PodCompleted or PodFailed, Initialized True (reason PodCompleted when
  *     Succeeded); the pod's IP is kept;
- * - stopped: after a deletion, every container terminated with exit code 0 (Completed), phase Succeeded,
- *   Ready and ContainersReady False (PodCompleted);
+ * - stopped: after a deletion, every running container killed (exit code 137, Error; one never started:
+ *   ContainerStatusUnknown), phase Failed, Ready and ContainersReady False (PodFailed) — so a Job counts a
+ *   deleted pod as failed, never as a success;
  * - rejected: refused at admission, phase Failed with the rejection's reason and message.
  *
  * Every time in them comes from the pod's PodRuntime and ContainerRun, so writing the same state twice gives
@@ -251,12 +252,12 @@ export function startedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: Conta
 export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: Extract<ContainerRun, { kind: 'running' }> | undefined, stoppedAt: number): PodStatus {
   return {
     ...base(pod, rt),
-    phase: 'Succeeded',
+    phase: 'Failed',
     ...(rt.podIP === '' || run === undefined ? {} : { podIP: rt.podIP, podIPs: [{ ip: rt.podIP }] }),
     conditions: [
-      condition('Initialized', true, rt.admittedAt, 'PodCompleted'),
-      condition('Ready', false, stoppedAt, 'PodCompleted'),
-      condition('ContainersReady', false, stoppedAt, 'PodCompleted'),
+      condition('Initialized', true, rt.admittedAt),
+      condition('Ready', false, stoppedAt, 'PodFailed'),
+      condition('ContainersReady', false, stoppedAt, 'PodFailed'),
       condition('PodScheduled', true, scheduledAt(pod, rt)),
     ],
     containerStatuses: (pod.spec?.containers ?? []).map((c) =>
@@ -264,12 +265,10 @@ export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: Extra
         rt,
         c,
         {
-          terminated: {
-            exitCode: 0,
-            reason: 'Completed',
-            ...(run === undefined ? {} : { startedAt: formatTime(run.startedAt), containerID: containerID(rt.uid, c.name, run.restartCount) }),
-            finishedAt: formatTime(stoppedAt),
-          },
+          terminated:
+            run === undefined
+              ? { exitCode: KILLED_EXIT_CODE, reason: 'ContainerStatusUnknown', message: NEVER_STARTED_MESSAGE, finishedAt: formatTime(stoppedAt) }
+              : { exitCode: KILLED_EXIT_CODE, reason: 'Error', startedAt: formatTime(run.startedAt), containerID: containerID(rt.uid, c.name, run.restartCount), finishedAt: formatTime(stoppedAt) },
         },
         {
           ready: false,
@@ -280,6 +279,33 @@ export function stoppedStatus(pod: DeepReadonly<Pod>, rt: PodRuntime, run: Extra
         },
       ),
     ),
+  };
+}
+
+/** KILLED_EXIT_CODE is a container's exit code once the kubelet killed it for a deletion (128 + SIGKILL). */
+const KILLED_EXIT_CODE = 137;
+
+/** NEVER_STARTED_MESSAGE is the kubelet's word for a container that was never started when its pod was deleted. */
+const NEVER_STARTED_MESSAGE = 'The container could not be located when the pod was terminated';
+
+/**
+ * abandonedStatus is a pod deleted before this kubelet ever started it, as the kubelet makes it terminal
+ * before removing it: phase Failed, every container terminated with 137 (ContainerStatusUnknown).
+ */
+export function abandonedStatus(pod: DeepReadonly<Pod>, at: number): PodStatus {
+  return {
+    ...(pod.status?.qosClass === undefined ? {} : { qosClass: pod.status.qosClass }),
+    ...(pod.status?.conditions === undefined ? {} : { conditions: JSON.parse(JSON.stringify(pod.status.conditions)) as PodCondition[] }),
+    phase: 'Failed',
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      state: { terminated: { exitCode: KILLED_EXIT_CODE, reason: 'ContainerStatusUnknown', message: NEVER_STARTED_MESSAGE, finishedAt: formatTime(at) } },
+      ready: false,
+      restartCount: 0,
+      image: c.image ?? '',
+      imageID: '',
+      started: false,
+    })),
   };
 }
 

@@ -142,11 +142,12 @@ describe('syncPod', () => {
       k.sync();
     }
     expect(k.deleted).toBe(true);
-    expect(k.pod.status?.phase).toBe('Succeeded');
+    // Killed for the deletion: exit 137, so a Job counts the pod as failed, never as a success.
+    expect(k.pod.status?.phase).toBe('Failed');
     expect(k.pod.status?.containerStatuses?.map((c) => c.state?.terminated)).toEqual(
-      ['a', 'b'].map(() => expect.objectContaining({ exitCode: 0, reason: 'Completed', startedAt: formatTime(T0 + 1_000), finishedAt: formatTime(seen + stopMs) })),
+      ['a', 'b'].map(() => expect.objectContaining({ exitCode: 137, reason: 'Error', startedAt: formatTime(T0 + 1_000), finishedAt: formatTime(seen + stopMs) })),
     );
-    expect(k.pod.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(k.pod.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
   });
 
   it('a pod deleted while its containers are being created reports them terminated without a start', () => {
@@ -158,7 +159,9 @@ describe('syncPod', () => {
     clock.advance(2_000);
     k.sync();
     expect(k.deleted).toBe(true);
+    expect(k.pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown' });
     expect(k.pod.status?.containerStatuses?.[0]?.state?.terminated?.startedAt).toBeUndefined();
+    expect(k.pod.status?.phase).toBe('Failed');
     expect(k.pod.status?.podIP).toBeUndefined();
   });
 
@@ -342,7 +345,7 @@ describe('syncPod: containers that exit', () => {
     // Its run would end meanwhile: the stop wins, as the kubelet has killed the container.
     clock.advance(2_000);
     expect(k.sync()).toMatchObject({ delete: true });
-    expect(describeStatus(k.pod.status!)).toBe('Succeeded Ready=False(PodCompleted) a=terminated(0 Completed) restarts=2 last=1/Error');
+    expect(describeStatus(k.pod.status!)).toBe('Failed Ready=False(PodFailed) a=terminated(137 Error) restarts=2 last=1/Error');
     expect(k.pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ startedAt: formatTime(T0 + 17_000), finishedAt: formatTime(T0 + 20_000), containerID: containerID('uid-1', 'a', 2) });
   });
 

@@ -138,7 +138,11 @@ class JobSyncer {
     const registrations = [
       this.jobInformer.addEventHandler({
         onAdd: (job) => this.enqueue(job),
-        onUpdate: (_old, job) => this.enqueue(job),
+        onUpdate: (_old, job) => {
+          // A finished Job's pods that still hold the finalizer are freed of it (kube's cleanupPodFinalizers).
+          if (isJobFinished(job)) this.cleanupPodFinalizers(job);
+          this.enqueue(job);
+        },
         onDelete: (obj) => this.deleteJob(tombstoneObject(obj)),
       }),
       this.podInformer.addEventHandler({
@@ -184,11 +188,15 @@ class JobSyncer {
     this.expectations.forget(key);
     this.finalizerRemovals.delete(key);
     this.backoff.delete(key);
-    // Free the pods of a deleted Job from its finalizer (cleanupPodFinalizers).
+    this.cleanupPodFinalizers(job);
+    this.enqueue(job);
+  }
+
+  /** cleanupPodFinalizers queues the pods of a deleted or finished Job that still hold its finalizer. */
+  private cleanupPodFinalizers(job: RoJob): void {
     for (const pod of listInNamespace(this.pods, job.metadata.namespace ?? '')) {
       if (hasTrackingFinalizer(pod) && controllerOf(pod as Pod)?.uid === job.metadata.uid) this.orphanQueue.add(cacheKey(pod));
     }
-    this.enqueue(job);
   }
 
   private addPod(pod: RoPod): void {
@@ -235,11 +243,10 @@ class JobSyncer {
 
   private deletePod(obj: RoPod | DeletedFinalStateUnknown<Pod>, final: boolean): void {
     const pod = tombstoneObject(obj);
+    // A pod being deleted whose Job is gone or finished must still lose the finalizer, or it stays Terminating.
+    if (!final && this.isOrphanWithFinalizer(pod)) this.orphanQueue.add(cacheKey(pod));
     const job = this.controllingJob(pod);
-    if (job === undefined) {
-      if (!final && this.isOrphanWithFinalizer(pod)) this.orphanQueue.add(cacheKey(pod));
-      return;
-    }
+    if (job === undefined) return;
     const key = cacheKey(job);
     this.expectations.deletionObserved(key, cacheKey(pod));
     if (final) this.finalizerRemovalObserved(key, pod.metadata.uid ?? '');
@@ -343,7 +350,7 @@ class JobSyncer {
     let manageError: unknown;
     if (jc.finished !== undefined) {
       // A finishing Job deletes its active pods, keeping their finalizers: the tracking below counts them.
-      const deleted = await this.deleteActivePods(key, job, jc.activePods, false);
+      const deleted = await this.deleteActivePods(key, job, jc.activePods, false, false);
       // Not finished yet while pods may remain that the cache does not show, or that could not be deleted.
       if (deleted.removed !== active || !satisfied) delete jc.finished;
       active -= deleted.removed;
@@ -351,20 +358,17 @@ class JobSyncer {
       jc.ready -= deleted.removedReady;
       manageError = deleted.error;
     } else {
-      let managed = false;
+      let didManage = false;
       if (satisfied && !job.metadata.deletionTimestamp) {
-        try {
-          active = await this.manageJob(key, job, jc, succeeded, backoff, now);
-        } catch (err) {
-          if (err instanceof NotLeadingError) throw err;
-          manageError = err;
-        }
-        managed = true;
+        const managed = await this.manageJob(key, job, jc, succeeded, backoff, now);
+        active = managed.active;
+        manageError = managed.error;
+        didManage = true;
       }
       const completions = job.spec?.completions;
       const complete = completions === undefined || completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
       if (complete) jc.finished = { type: 'Complete', reason: JOB_REASONS.completionsReached, message: JOB_REASONS.completionsReachedMessage, interim: true };
-      else if (managed) suspendChanged = this.ensureSuspendCondition(job, now);
+      else if (didManage) suspendChanged = this.ensureSuspendCondition(job, now);
     }
 
     const needsStatusUpdate = suspendChanged || active !== (job.status.active ?? 0) || jc.ready !== job.status.ready || jc.terminating !== job.status.terminating;
@@ -395,31 +399,25 @@ class JobSyncer {
   }
 
   /** manageJob creates or deletes pods towards wantActive (deletion wins in one sync); it returns the active count. */
-  private async manageJob(key: string, job: Job, jc: SyncJob, succeeded: number, backoff: BackoffRecord, now: number): Promise<number> {
-    let active = jc.activePods.length;
-    if (jobSuspended(job)) {
-      const deleted = await this.deleteActivePods(key, job, activePodsForRemoval(job, jc.activePods, active, jc.succeededIndexes), true);
+  private async manageJob(key: string, job: Job, jc: SyncJob, succeeded: number, backoff: BackoffRecord, now: number): Promise<{ active: number; error?: unknown }> {
+    const active = jc.activePods.length;
+    const afterDeleting = async (pods: readonly RoPod[]): Promise<{ active: number; error?: unknown }> => {
+      const deleted = await this.deleteActivePods(key, job, pods, true, true);
       jc.terminating += deleted.removed;
       jc.ready -= deleted.removedReady;
-      if (deleted.error !== undefined) throw deleted.error;
-      return active - deleted.removed;
-    }
+      return { active: active - deleted.removed, ...(deleted.error === undefined ? {} : { error: deleted.error }) };
+    };
+    if (jobSuspended(job)) return afterDeleting(activePodsForRemoval(job, jc.activePods, active, jc.succeededIndexes));
     const want = wantActive(job, active, succeeded);
     const rm = activePodsForRemoval(job, jc.activePods, Math.max(0, active - want), jc.succeededIndexes).slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
-    if (rm.length > 0) {
-      const deleted = await this.deleteActivePods(key, job, rm, true);
-      jc.terminating += deleted.removed;
-      jc.ready -= deleted.removedReady;
-      if (deleted.error !== undefined) throw deleted.error;
-      return active - deleted.removed;
-    }
+    if (rm.length > 0) return afterDeleting(rm);
     const terminating = onlyReplaceFailedPods(job) ? jc.terminating : 0;
     let diff = want - terminating - active;
-    if (diff <= 0) return active;
+    if (diff <= 0) return { active };
     const wait = backoffRemainingMs(backoff, now);
     if (wait > 0) {
       this.queue.addAfter(key, wait);
-      return active;
+      return { active };
     }
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     let indexes: number[] | undefined;
@@ -427,27 +425,40 @@ class JobSyncer {
       const terminatingPods = jc.pods.filter(isPodTerminatingForJob);
       indexes = firstPendingIndexes(job, jc.activePods, terminatingPods, jc.succeededIndexes, diff);
       diff = indexes.length;
-      if (diff === 0) return active;
+      if (diff === 0) return { active };
     }
     this.expectations.expectCreations(key, diff);
     const chosen = indexes;
-    await this.podControl.createPods(
-      key,
-      job,
-      diff,
-      (i) => podForJob(job, chosen?.[i]),
-      (i): Record<string, string> => (chosen === undefined ? {} : { index: String(chosen[i]) }),
-    );
-    return active + diff;
+    let created = 0;
+    try {
+      await this.podControl.createPods(
+        key,
+        job,
+        diff,
+        (i) => {
+          created = i; // the creates before this one were sent; those that failed are corrected by the next sync
+          return podForJob(job, chosen?.[i]);
+        },
+        (i): Record<string, string> => (chosen === undefined ? {} : { index: String(chosen[i]) }),
+      );
+    } catch (err) {
+      if (err instanceof NotLeadingError) throw err;
+      // The pods before the failed one were made; the rest were never sent.
+      return { active: active + created, error: err };
+    }
+    return { active: active + diff };
   }
 
   /**
    * deleteActivePods deletes pods, first taking their tracking finalizer off when dropFinalizer (a suspended or
-   * scaled-down Job's pods do not count as failures) or keeping it (a failing Job's pods are counted as failed).
+   * scaled-down Job's pods do not count as failures) or keeping it (a failing Job's pods are counted as failed),
+   * recording the deletions as expected when expect.
    */
-  private async deleteActivePods(key: string, job: Job, pods: readonly RoPod[], dropFinalizer: boolean): Promise<{ removed: number; removedReady: number; error?: unknown }> {
+  private async deleteActivePods(key: string, job: Job, pods: readonly RoPod[], dropFinalizer: boolean, expect: boolean): Promise<{ removed: number; removedReady: number; error?: unknown }> {
     if (pods.length === 0) return { removed: 0, removedReady: 0 };
-    this.expectations.expectDeletions(key, pods.map((p) => cacheKey(p)));
+    // A finishing Job's deletions set no expectations (kube's deleteActivePods): creations still in flight must
+    // keep the Job from being declared finished until they are seen.
+    if (expect) this.expectations.expectDeletions(key, pods.map((p) => cacheKey(p)));
     let removed = 0;
     let removedReady = 0;
     let error: unknown;
@@ -458,7 +469,7 @@ class JobSyncer {
           await this.podControl.deletePods(key, job, [pod]);
         } catch (err) {
           if (err instanceof NotLeadingError) throw err;
-          this.expectations.deletionObserved(key, cacheKey(pod));
+          if (expect) this.expectations.deletionObserved(key, cacheKey(pod));
           if (!isNotFound(err)) error ??= err;
           return;
         }
@@ -542,6 +553,8 @@ class JobSyncer {
       if (uncounted === 0 && jc.terminating === 0) {
         const r = ensureCondition(status.conditions, jc.finished.type, 'True', jc.finished.reason, jc.finished.message, now);
         status.conditions = r.conditions;
+        // A suspended Job of zero completions completes without ever starting: it needs a startTime all the same.
+        status.startTime ??= formatTime(now);
         if (jc.finished.type === 'Complete') status.completionTime = formatTime(now);
         finished = true;
         needsFlush = true;

@@ -323,17 +323,22 @@ export function backoffRemainingMs(record: BackoffRecord, now: number): number {
 
 /**
  * newFinishedPods are the pods that ended since the status last counted them (getNewFinishedPods): succeeded
- * or failed, still carrying the finalizer, not already in uncountedTerminatedPods, and whose finalizer removal
- * is not already under way.
+ * or failed, still carrying the finalizer, not already in uncountedTerminatedPods, whose finalizer removal is not
+ * already under way, and — for an Indexed Job — with a valid index.
  */
 export function newFinishedPods(job: RoJob, pods: readonly RoPod[], expectedRmFinalizers: ReadonlySet<string>): { succeeded: RoPod[]; failed: RoPod[] } {
   const uncountedSucceeded = new Set(job.status?.uncountedTerminatedPods?.succeeded ?? []);
   const uncountedFailed = new Set(job.status?.uncountedTerminatedPods?.failed ?? []);
   const succeeded: RoPod[] = [];
   const failed: RoPod[] = [];
+  const indexed = isIndexedJob(job);
+  const completions = job.spec?.completions ?? 0;
   for (const p of pods) {
     const uid = p.metadata.uid ?? '';
     if (!hasTrackingFinalizer(p) || expectedRmFinalizers.has(uid)) continue;
+    // An Indexed Job counts only pods with a valid index (getValidPodsWithFilter).
+    const ix = completionIndex(p);
+    if (indexed && (ix === undefined || ix >= completions)) continue;
     if (p.status?.phase === 'Succeeded' && !uncountedSucceeded.has(uid)) succeeded.push(p);
     else if (isPodFailed(p, job) && !uncountedFailed.has(uid)) failed.push(p);
   }

@@ -253,7 +253,7 @@ describe('the Job controller against a real API server', () => {
     }
   });
 
-  it('a suspended Job creates no pods until resumed, and deleting its pods on suspension counts no failure', async () => {
+  it('a suspended Job creates no pods until resumed, deleting its pods on suspension counts no failure, and it resumes again', async () => {
     await client.create<Job>(JOBS, 'default', newJob('sleepy', 'run', { parallelism: 2, completions: 4, suspend: true }));
     const suspended = await waitForJob('sleepy', 'Suspended', (j) => condition(j, 'Suspended')?.status === 'True');
     expect(condition(suspended, 'Suspended')).toMatchObject({ reason: 'JobSuspended', message: 'Job suspended' });
@@ -267,6 +267,10 @@ describe('the Job controller against a real API server', () => {
     const again = await waitForJob('sleepy', 'suspended with no pods', (j) => condition(j, 'Suspended')?.status === 'True' && (j.status?.active ?? 0) === 0);
     expect(again.status?.failed ?? 0).toBe(0);
     await waitFor(() => (jobPods('sleepy').length === 0 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'sleepy pods gone' });
+    // Resuming a Job that had started restarts its startTime (activeDeadlineSeconds counts continuous activity).
+    await client.patch(JOBS, 'default', 'sleepy', 'merge', { spec: { suspend: false } });
+    const again2 = await waitForJob('sleepy', 'resumed again with 2 active', (j) => condition(j, 'Suspended')?.status === 'False' && j.status?.active === 2);
+    expect(parseTime(again2.status?.startTime ?? '')).toBeGreaterThanOrEqual(parseTime(resumed.status?.startTime ?? ''));
     const events = await jobEvents('sleepy');
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Suspended', 'Resumed', 'SuccessfulDelete']));
   });
