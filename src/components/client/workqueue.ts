@@ -30,6 +30,9 @@ export interface WorkQueueOptions<K> {
   rateLimiter?: RateLimiter<K>;
 }
 
+/** MAX_TIMER_MS is the longest delay a Node timer holds (a signed 32-bit count of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** WorkQueue hands keys to workers under the guarantees of the module comment. */
 export class WorkQueue<K = string> {
   private readonly clock: Clock;
@@ -82,9 +85,14 @@ export class WorkQueue<K = string> {
     this.checkDrained();
   }
 
-  /** addAfter adds key once delayMs have passed (at once when delayMs <= 0); the earliest pending delay wins. */
-  addAfter(key: K, delayMs: number): void {
+  /**
+   * addAfter adds key once delayMs have passed (at once when delayMs <= 0); the earliest pending delay wins. A
+   * delay beyond what a timer can hold (2^31 − 1 ms, about 24.8 days; Node fires longer ones after 1 ms) is cut to
+   * that: the key comes back early and its sync works out the rest of the wait again.
+   */
+  addAfter(key: K, requestedMs: number): void {
     if (this.shuttingDown) return;
+    const delayMs = Math.min(requestedMs, MAX_TIMER_MS);
     if (delayMs <= 0) {
       this.add(key);
       return;

@@ -51,6 +51,7 @@ import { desiredNodeStatus, newNode, nodeLabels, nodeLabelsMissing, shouldPostNo
 import { cidrContains, parseCIDR } from './pod-cidr.js';
 import { abandonedStatus, type PodRuntime } from './pod-status.js';
 import { isTerminalPhase, runningAt, syncPod } from './pod-sync.js';
+import { containerRunSpec } from './container-run.js';
 
 /** restartsBetween counts the container restarts from one status of a pod to the next (restartCount increases). */
 function restartsBetween(before: DeepReadonly<PodStatus> | undefined, after: DeepReadonly<PodStatus>): number {
@@ -395,7 +396,7 @@ export class NodeAgents implements Controller {
     const uid = pod.metadata.uid ?? '';
     const rejected = status.phase === 'Failed' && (status.reason ?? '').startsWith('OutOf') ? { reason: status.reason!, message: status.message ?? '' } : undefined;
     let podIP = status.podIP ?? '';
-    const base = { uid, node: node.name, admittedAt: parseTime(status.startTime), hostIP: node.spec.internalIP };
+    const base = { uid, node: node.name, admittedAt: parseTime(status.startTime), hostIP: node.spec.internalIP, runSpec: containerRunSpec(pod, this.config.podRunDurationMs) };
     if (rejected === undefined && isTerminalPhase(status.phase)) return { ...base, podIP, terminated: true };
     if (rejected === undefined) {
       if (podIP !== '' && (!cidrContains(parseCIDR(node.spec.podCIDR), podIP) || !node.ips.reserve(uid, podIP))) podIP = '';
@@ -421,7 +422,7 @@ export class NodeAgents implements Controller {
       const p = mine !== undefined && mine.metadata.uid === rt.uid ? mine : s.podInformer.cache.get(k);
       if (p !== undefined) admitted.push(p);
     }
-    const base = { uid, node: node.name, admittedAt: s.clock.now(), hostIP: node.spec.internalIP };
+    const base = { uid, node: node.name, admittedAt: s.clock.now(), hostIP: node.spec.internalIP, runSpec: containerRunSpec(pod, this.config.podRunDurationMs) };
     const rejection = admitPod(node.spec.capacity, admitted, pod);
     if (rejection !== undefined) {
       s.journal.record('reject-pod', key, { node: node.name, reason: rejection.reason });
@@ -481,13 +482,16 @@ export class NodeAgents implements Controller {
       this.recordPodEvents(s, pod, node.name, containersStoppingEvents(pod));
     }
     this.runtimes.set(key, decision.runtime);
-    // The sandbox of a pod whose containers exited for good is gone, and its address with it.
-    if (decision.runtime.terminated === true && rt.terminated !== true) node.ips.release(rt.uid);
+    // The sandbox of a pod whose containers exited for good is gone, and its address with it — once the server
+    // says so (a new pod must not get the address while the old one is still reported Running with it).
+    const terminatedNow = decision.runtime.terminated === true && rt.terminated !== true;
+    if (terminatedNow && decision.status === undefined) node.ips.release(rt.uid);
     if (decision.status !== undefined) {
       // Only serialized, never changed: the cached pod with the new status, not a deep copy of it.
       const next = { ...(pod as Pod), status: decision.status };
       try {
         this.written.set(key, { pod: await s.client.updateStatus<Pod>(PODS, next), replaced: pod.metadata.resourceVersion });
+        if (terminatedNow) node.ips.release(rt.uid);
         this.metrics.podStatusWrites.inc({ result: 'ok' });
         if (decision.status.phase === 'Running' && pod.status?.phase !== 'Running') this.metrics.podsStarted.inc();
         if (!decision.delete && isTerminalPhase(decision.status.phase) && !isTerminalPhase(pod.status?.phase)) this.metrics.podsCompleted.inc({ phase: decision.status.phase! });
@@ -497,6 +501,8 @@ export class NodeAgents implements Controller {
       } catch (err) {
         this.metrics.podStatusWrites.inc({ result: 'error' });
         if (isNotFound(err)) return;
+        // Not written: the termination is decided again next time (and the address released once it is written).
+        if (terminatedNow) this.runtimes.set(key, rt);
         if (isConflict(err)) {
           // Someone else wrote: the informer brings the newer pod; look again shortly in case that event was the one we saw.
           this.written.delete(key);

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import { formatTime, parseTime, type Container, type ContainerState, type ContainerStateTerminated, type ContainerStatus, type DeepReadonly, type Pod, type PodCondition, type PodStatus } from '../../api/index.js';
 import type { PodRejection } from './admission.js';
-import { formatBackOff, type ContainerExit, type ContainerRun } from './container-run.js';
+import { formatBackOff, type ContainerExit, type ContainerRun, type ContainerRunSpec } from './container-run.js';
 
 /**
  * PodRuntime is what a hollow kubelet keeps of a pod it admitted: when it started creating the sandbox, the
@@ -51,6 +51,12 @@ export interface PodRuntime {
    */
   readonly terminated?: boolean;
   readonly rejected?: PodRejection;
+  /**
+   * runSpec is how the containers run, read from the pod when it was admitted (or adopted after a restart):
+   * changing its annotations later does not rewrite what already ran, as a real container's fate is not changed
+   * by editing its pod's annotations.
+   */
+  readonly runSpec?: ContainerRunSpec;
 }
 
 /**

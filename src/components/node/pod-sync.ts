@@ -76,7 +76,7 @@ export function syncPod(pod: DeepReadonly<Pod>, rt: PodRuntime, now: number, tim
   if (rt.stoppingSince === undefined && isTerminalPhase(pod.status?.phase)) return { runtime: terminate(rt), delete: deleting };
 
   const runAt = runningAt(rt, timing);
-  const spec = containerRunSpec(pod, timing.podRunDurationMs);
+  const spec = rt.runSpec ?? containerRunSpec(pod, timing.podRunDurationMs);
   if (deleting) {
     if (rt.stoppingSince === undefined && runAt <= now) {
       const run = containerRunAt(spec, runAt, now);

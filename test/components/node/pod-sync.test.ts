@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatTime, type Pod, type PodStatus, type RestartPolicy } from '../../../src/api/index.js';
-import { HOLLOW_EXIT_CODE_ANNOTATION, HOLLOW_RUN_DURATION_ANNOTATION } from '../../../src/components/node/container-run.js';
+import { HOLLOW_EXIT_CODE_ANNOTATION, HOLLOW_RUN_DURATION_ANNOTATION, containerRunSpec } from '../../../src/components/node/container-run.js';
 import { containerID, pendingStatus, startedStatus, statusMatches, type PodRuntime } from '../../../src/components/node/pod-status.js';
 import { syncPod, type PodSyncResult } from '../../../src/components/node/pod-sync.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -332,6 +332,18 @@ describe('syncPod: containers that exit', () => {
     expect(k.rt.stoppingSince).toBeUndefined();
     expect(describeStatus(k.pod.status!)).toBe('Failed Ready=False(PodFailed) a=terminated(1 Error) restarts=1 last=1/Error');
     expect(k.pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ startedAt: formatTime(T0 + 4_000), finishedAt: formatTime(T0 + 7_000) });
+  });
+
+  it('annotations edited after admission do not change how the containers run', () => {
+    const clock = new ManualClock(T0);
+    const pod = batchPod('OnFailure', '3s', '1');
+    const k = new Kubelet(pod, { ...runtime(clock), runSpec: containerRunSpec(pod, TIMING.podRunDurationMs) }, clock);
+    k.drive(7_000);
+    expect(describeStatus(k.pod.status!)).toContain('restarts=1');
+    k.pod = { ...k.pod, metadata: { ...k.pod.metadata, annotations: { [HOLLOW_RUN_DURATION_ANNOTATION]: '3s', [HOLLOW_EXIT_CODE_ANNOTATION]: '0' } } };
+    k.sync();
+    expect(k.pod.status?.phase).toBe('Running');
+    expect(describeStatus(k.pod.status!)).toContain('restarts=1');
   });
 
   it('a pod deleted while running after restarts is stopped as any other, keeping its restart count', () => {

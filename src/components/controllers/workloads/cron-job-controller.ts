@@ -10,7 +10,7 @@
  * `lastScheduleTime`. The CronJob is looked at again 100 ms after its next schedule time. A spec.timeZone names
  * the zone the schedule is read in; without one it is read in UTC (kube: the controller-manager's local zone).
  */
-import { parseCronSchedule } from '../../../api/cron-schedule.js';
+import { isKnownTimeZone, parseCronSchedule } from '../../../api/cron-schedule.js';
 import { deepCopy, formatTime, jsonEqual, parseTime, type CronJob, type DeepReadonly, type Job } from '../../../api/index.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../client/errors.js';
@@ -164,7 +164,9 @@ class CronJobSyncer {
       } else if (inActive && finished !== undefined) {
         this.removeFromActive(cj, uid);
         this.events.record(cj, CRON_JOB_KIND, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name ?? ''}, condition: ${finished}`);
-      } else if (finished === 'Complete' && typeof job.status?.completionTime === 'string') {
+      }
+      // Whether or not it was listed as active, a succeeded Job's completion counts (in the same sync).
+      if (finished === 'Complete' && typeof job.status?.completionTime === 'string') {
         const done = parseTime(job.status.completionTime);
         if (status.lastSuccessfulTime === undefined || done > parseTime(status.lastSuccessfulTime)) status.lastSuccessfulTime = job.status.completionTime;
       }
@@ -182,6 +184,10 @@ class CronJobSyncer {
     }
     if (cj.metadata.deletionTimestamp) return undefined;
     const timeZone = cj.spec?.timeZone ?? 'UTC';
+    if (!isKnownTimeZone(timeZone)) {
+      this.events.record(cj, CRON_JOB_KIND, 'Warning', 'UnknownTimeZone', `invalid timeZone: "${timeZone}": unknown time zone ${timeZone}`);
+      return undefined;
+    }
     if (cj.spec?.suspend === true) return undefined;
     const parsed = parseCronSchedule(cj.spec?.schedule ?? '');
     if (parsed.schedule === undefined) {

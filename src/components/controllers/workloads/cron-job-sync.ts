@@ -67,9 +67,12 @@ export function mostRecentScheduleTime(cj: RoCronJob, schedule: CronSchedule, ti
   if (withDeadline && deadline !== undefined && deadline !== null) earliest = Math.max(earliest, now - deadline * 1000);
   const next = (t: number): number | undefined => schedule.next(new Date(t), timeZone)?.getTime();
   const t1 = next(earliest);
-  if (t1 === undefined || now < t1) return { earliest, missed: 0 };
+  // A schedule that never fires (`0 0 30 2 *`) is robfig's zero time twice: less than a second apart.
+  if (t1 === undefined) throw new InvalidScheduleError();
+  if (now < t1) return { earliest, missed: 0 };
   const t2 = next(t1);
-  if (t2 === undefined || now < t2) return { earliest, time: t1, missed: 0 };
+  if (t2 === undefined) throw new InvalidScheduleError();
+  if (now < t2) return { earliest, time: t1, missed: 0 };
   const between = Math.round((t2 - t1) / 1000);
   if (between < 1) throw new InvalidScheduleError();
   const missed = Math.floor((now - t1) / 1000 / between) + 1;
@@ -78,15 +81,19 @@ export function mostRecentScheduleTime(cj: RoCronJob, schedule: CronSchedule, ti
   return { earliest, ...(latest === undefined ? {} : { time: latest }), missed };
 }
 
-/** nextScheduleDelayMs is how long until 100 ms after the next schedule time, or undefined when there is none. */
+/**
+ * nextScheduleDelayMs is how long until 100 ms after the next schedule time (nextScheduleTimeDuration): counted
+ * from the most recent time, or from the search's start when none was missed, else from now; undefined when the
+ * schedule never fires.
+ */
 export function nextScheduleDelayMs(cj: RoCronJob, schedule: CronSchedule, timeZone: string, now: number): number | undefined {
-  let recent: MostRecent;
+  let from = now;
   try {
-    recent = mostRecentScheduleTime(cj, schedule, timeZone, now, false);
+    const recent = mostRecentScheduleTime(cj, schedule, timeZone, now, false);
+    from = recent.time ?? (recent.missed === 0 ? recent.earliest : now);
   } catch {
-    return undefined;
+    // Still look again some time: from now.
   }
-  const from = recent.time ?? recent.earliest;
   const next = schedule.next(new Date(from), timeZone)?.getTime();
   return next === undefined ? undefined : next + NEXT_SCHEDULE_DELTA_MS - now;
 }

@@ -70,6 +70,23 @@ describe('mostRecentScheduleTime', () => {
     expect(r.time).toBe(Date.UTC(2026, 11, 4, 11, 0, 0)); // 12:00 in Berlin is 11:00 UTC in December
   });
 
+  it('a schedule that never fires is invalid, as kube finds two zero times less than a second apart', () => {
+    expect(() => mostRecentScheduleTime(cronJob(), schedule('0 0 30 2 *'), 'UTC', T, true)).toThrow('time difference between two schedules is less than 1 second');
+    expect(nextScheduleDelayMs(cronJob(), schedule('0 0 30 2 *'), 'UTC', T)).toBeUndefined();
+  });
+
+  it('an irregular schedule whose estimate finds no time looks again from now, never at once', () => {
+    const day0 = Date.UTC(2026, 11, 1);
+    const cj = cronJob({ created: day0 + 23 * 60 * MIN + 30 * MIN }); // day 0, 23:30
+    // Day 1, 23:00: 00:00 and 01:00 were missed; kube's estimate (an hour apart, 24 missed) starts at 22:00 and
+    // finds nothing up to now.
+    const now = day0 + 47 * 60 * MIN;
+    const r = mostRecentScheduleTime(cj, schedule('0 0,1 * * *'), 'UTC', now, false);
+    expect(r.time).toBeUndefined();
+    expect(r.missed).toBeGreaterThan(0);
+    expect(nextScheduleDelayMs(cj, schedule('0 0,1 * * *'), 'UTC', now)).toBe(60 * MIN + 100);
+  });
+
   it('looks again 100 ms after the next time', () => {
     expect(nextScheduleDelayMs(cronJob(), schedule('*/10 * * * *'), 'UTC', T + 3 * MIN)).toBe(7 * MIN + 100);
     expect(nextScheduleDelayMs(cronJob({ last: T + 40 * MIN }), schedule('*/10 * * * *'), 'UTC', T + 45 * MIN)).toBe(5 * MIN + 100);
