@@ -326,12 +326,13 @@ class JobSyncer {
 
     const successMet = jobCondition(job, 'SuccessCriteriaMet');
     const failureTarget = jobCondition(job, 'FailureTarget');
+    const policyFailure = failJobMessage(job, claimed);
     if (successMet?.status === 'True') {
       jc.finished = { type: 'Complete', reason: successMet.reason ?? '', message: successMet.message ?? '', interim: false };
     } else if (failureTarget?.status === 'True') {
       jc.finished = { type: 'Failed', reason: failureTarget.reason ?? '', message: failureTarget.message ?? '', interim: false };
-    } else if (failJobMessage(job, claimed) !== undefined) {
-      jc.finished = { type: 'Failed', reason: JOB_REASONS.podFailurePolicy, message: failJobMessage(job, claimed) ?? '', interim: true };
+    } else if (policyFailure !== undefined) {
+      jc.finished = { type: 'Failed', reason: JOB_REASONS.podFailurePolicy, message: policyFailure, interim: true };
     } else if (failed > (job.spec?.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, claimed)) {
       jc.finished = { type: 'Failed', reason: JOB_REASONS.backoffLimitExceeded, message: JOB_REASONS.backoffLimitExceededMessage, interim: true };
     } else {

@@ -4,7 +4,8 @@
  * as its `outcome` label says, lets it succeed, fail or keep running. Proven: a Job of 3 completions at parallelism 2
  * never has more than 2 pods active, completes (SuccessCriteriaMet, then Complete with completionTime) and leaves no
  * pod holding the tracking finalizer, and `kubectl wait --for=condition=complete` returns; a failing Job creates its
- * replacement only after the 10 s pod-failure back-off and fails with BackoffLimitExceeded; an Indexed Job runs one
+ * replacement only after the 10 s pod-failure back-off and fails with BackoffLimitExceeded; a podFailurePolicy
+ * FailJob rule fails a Job at the first matching exit with kube's message; an Indexed Job runs one
  * pod per index and records completedIndexes; a suspended Job creates no pods until resumed and deletes them (not
  * counted as failures) when suspended again; activeDeadlineSeconds fails a Job and its running pods are deleted and
  * counted as failed; ttlSecondsAfterFinished deletes a finished Job with its pods; deleting a running Job removes its
@@ -236,6 +237,15 @@ describe('the Job controller against a real API server', () => {
     }, { timeoutMs: 20_000, intervalMs: 200, what: 'BackoffLimitExceeded event' });
     expect(events.find((e) => e.reason === 'BackoffLimitExceeded')).toMatchObject({ type: 'Warning', message: 'Job has reached the specified backoff limit' });
   }, 120_000);
+
+  it('a podFailurePolicy FailJob rule fails the Job at the first matching exit, without the back-off', async () => {
+    await client.create<Job>(JOBS, 'default', newJob('strict', 'fail', { backoffLimit: 6, podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [1] } }] } }));
+    const failed = await waitForJob('strict', 'Failed', (j) => condition(j, 'Failed')?.status === 'True', 30_000);
+    const pod = jobPods('strict')[0]!;
+    expect(condition(failed, 'Failed')).toMatchObject({ reason: 'PodFailurePolicy', message: `Container c for pod default/${pod.metadata.name!} failed with exit code 1 matching FailJob rule at index 0` });
+    expect(failed.status?.failed).toBe(1);
+    expect(jobPods('strict')).toHaveLength(1);
+  });
 
   it('an Indexed Job runs one pod per index, with its hostname and env, and records completedIndexes', async () => {
     await client.create<Job>(JOBS, 'default', newJob('idx', 'succeed', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
