@@ -31,6 +31,7 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--concurrent-daemonset-syncs <n>', 'DaemonSets synced at once (default 2)')
     .option('--concurrent-statefulset-syncs <n>', 'StatefulSets synced at once (default 5)')
     .option('--concurrent-job-syncs <n>', 'Jobs synced at once (default 5)')
+    .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the oldest are deleted; 0 keeps all (default 12500)')
     .option('--concurrent-cron-job-syncs <n>', 'CronJobs synced at once (default 5)')
     .option('--concurrent-ttl-after-finished-syncs <n>', 'finished Jobs checked for their TTL at once (default 5)')
     .action((raw: RawComponentFlags & RawControllerManagerFlags) =>

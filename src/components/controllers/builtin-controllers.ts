@@ -10,6 +10,7 @@ import { endpointSliceController } from './endpointslice/endpointslice-controlle
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
+import { podGcController } from './podgc/pod-gc-controller.js';
 import { serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
 import { cronJobController, daemonSetController, deploymentController, jobController, replicaSetController, statefulSetController, ttlAfterFinishedController } from './workloads/index.js';
 
@@ -32,6 +33,7 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
       startupGracePeriodMs: o.nodeStartupGracePeriodMs,
       workers: 8,
     }),
+  podgc: (o) => podGcController({ terminatedPodGcThreshold: o.terminatedPodGcThreshold }),
   endpoint: (o) => endpointsController({ workers: o.concurrentEndpointSyncs }),
   endpointslice: (o) => endpointSliceController({ workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice }),
   namespace: (o) => namespaceController({ workers: o.concurrentNamespaceSyncs, retryMs: 2_000 }),

@@ -25,6 +25,7 @@ export interface RawControllerManagerFlags {
   concurrentDaemonsetSyncs?: string;
   concurrentStatefulsetSyncs?: string;
   concurrentJobSyncs?: string;
+  terminatedPodGcThreshold?: string;
   concurrentCronJobSyncs?: string;
   concurrentTtlAfterFinishedSyncs?: string;
 }
@@ -47,6 +48,8 @@ export interface ControllerManagerOptions {
   readonly concurrentDaemonSetSyncs: number;
   readonly concurrentStatefulSetSyncs: number;
   readonly concurrentJobSyncs: number;
+  /** terminatedPodGcThreshold is how many terminated pods may exist before the oldest are deleted (0: no limit). */
+  readonly terminatedPodGcThreshold: number;
   readonly concurrentCronJobSyncs: number;
   readonly concurrentTtlAfterFinishedSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
@@ -62,6 +65,12 @@ function duration(flag: string, v: string | undefined, dflt: string): number {
 function count(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new ControllersFlagError(`--${flag}: ${JSON.stringify(v)} is not a positive number`);
+  return Number(v);
+}
+
+function nonNegative(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new ControllersFlagError(`--${flag}: ${JSON.stringify(v)} is not a number of 0 or more`);
   return Number(v);
 }
 
@@ -84,6 +93,7 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     concurrentDaemonSetSyncs: count('concurrent-daemonset-syncs', raw.concurrentDaemonsetSyncs, 2),
     concurrentStatefulSetSyncs: count('concurrent-statefulset-syncs', raw.concurrentStatefulsetSyncs, 5),
     concurrentJobSyncs: count('concurrent-job-syncs', raw.concurrentJobSyncs, 5),
+    terminatedPodGcThreshold: nonNegative('terminated-pod-gc-threshold', raw.terminatedPodGcThreshold, 12_500),
     concurrentCronJobSyncs: count('concurrent-cron-job-syncs', raw.concurrentCronJobSyncs, 5),
     concurrentTtlAfterFinishedSyncs: count('concurrent-ttl-after-finished-syncs', raw.concurrentTtlAfterFinishedSyncs, 5),
     concurrentServiceAccountSyncs: 1,

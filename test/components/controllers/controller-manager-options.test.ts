@@ -21,13 +21,16 @@ describe('--controllers', () => {
 
 describe('resolveControllerManagerFlags', () => {
   it('has kube-controller-manager defaults', () => {
-    expect(resolveControllerManagerFlags({})).toMatchObject({ nodeMonitorPeriodMs: 5000, nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, podEvictionTimeoutMs: 300_000, concurrentGcSyncs: 20 });
+    expect(resolveControllerManagerFlags({})).toMatchObject({ nodeMonitorPeriodMs: 5000, nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, podEvictionTimeoutMs: 300_000, concurrentGcSyncs: 20, concurrentJobSyncs: 5, concurrentCronJobSyncs: 5, terminatedPodGcThreshold: 12_500 });
+    expect(resolveControllerManagerFlags({}).controllers).toEqual(expect.arrayContaining(['job', 'cronjob', 'ttl-after-finished', 'podgc']));
+    expect(resolveControllerManagerFlags({ terminatedPodGcThreshold: '0' }).terminatedPodGcThreshold).toBe(0);
   });
   it('refuses bad values', () => {
     expect(() => resolveControllerManagerFlags({ nodeMonitorGracePeriod: 'soon' })).toThrow(/node-monitor-grace-period/);
     expect(() => resolveControllerManagerFlags({ nodeMonitorGracePeriod: '1s', nodeMonitorPeriod: '2s' })).toThrow(/longer than/);
     expect(() => resolveControllerManagerFlags({ concurrentEndpointSyncs: '0' })).toThrow(/concurrent-endpoint-syncs/);
     expect(() => resolveControllerManagerFlags({ controllers: '*,-bogus' })).toThrow(/bogus/);
+    expect(() => resolveControllerManagerFlags({ terminatedPodGcThreshold: '-1' })).toThrow(/terminated-pod-gc-threshold/);
   });
 });
 

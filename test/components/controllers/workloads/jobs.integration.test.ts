@@ -8,12 +8,14 @@
  * FailJob rule fails a Job at the first matching exit with kube's message; an Indexed Job runs one
  * pod per index and records completedIndexes; a suspended Job creates no pods until resumed and deletes them (not
  * counted as failures) when suspended again; activeDeadlineSeconds fails a Job and its running pods are deleted and
- * counted as failed; ttlSecondsAfterFinished deletes a finished Job with its pods; deleting a running Job removes its
+ * counted as failed; ttlSecondsAfterFinished deletes a finished Job with its pods; pod GC fails and deletes a pod
+ * bound to a node that does not exist; deleting a running Job removes its
  * pods even though they carry the finalizer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, parseTime, type CronJob, type DeepReadonly, type Event, type Job, type Pod } from '../../../../src/api/index.js';
 import { garbageCollector } from '../../../../src/components/controllers/garbagecollector/garbage-collector.js';
+import { podGcController } from '../../../../src/components/controllers/podgc/pod-gc-controller.js';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../../../src/components/controllers/workloads/job-sync.js';
 import { cronJobController, jobController, ttlAfterFinishedController } from '../../../../src/components/controllers/workloads/index.js';
 import { CRON_JOB_SCHEDULED_TIMESTAMP_ANNOTATION } from '../../../../src/components/controllers/workloads/cron-job-sync.js';
@@ -46,7 +48,7 @@ function kubectlAsync(binary: string, args: readonly string[]): ReturnType<typeo
 const controllers: Controller = {
   name: 'jobs',
   run: async (ctx, signal) => {
-    await Promise.all([jobController().run(ctx, signal), cronJobController().run(ctx, signal), ttlAfterFinishedController().run(ctx, signal), garbageCollector({ workers: 4 }).run(ctx, signal)]);
+    await Promise.all([jobController().run(ctx, signal), cronJobController().run(ctx, signal), ttlAfterFinishedController().run(ctx, signal), garbageCollector({ workers: 4 }).run(ctx, signal), podGcController({ checkPeriodMs: 500, quarantineMs: 1_000 }).run(ctx, signal)]);
   },
 };
 
@@ -349,6 +351,18 @@ describe('the Job controller against a real API server', () => {
     const after = await jobsOf(created.metadata.uid!);
     expect(after.length).toBe(before + modern.length);
     expect(after.filter((j) => j.metadata.annotations?.['cronjob.kubernetes.io/instantiate'] === 'manual')).toHaveLength(modern.length);
+  });
+
+  it('pod GC marks a pod on a node that does not exist Failed (DisruptionTarget) and deletes it', async () => {
+    const phases: string[] = [];
+    const reg = pods.addEventHandler({ onUpdate: (_o, p) => (p.metadata.name === 'stray' ? phases.push(`${p.status?.phase ?? ''}:${p.status?.conditions?.find((c) => c.type === 'DisruptionTarget')?.reason ?? ''}`) : undefined) });
+    try {
+      await client.create<Pod>(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { outcome: 'run' } }, spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'perl' }] } });
+      await waitFor(() => (pods.cache.get('default/stray') === undefined && phases.length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50, what: 'stray pod collected' });
+      expect(phases).toContain('Failed:DeletionByPodGC');
+    } finally {
+      reg.remove();
+    }
   });
 
   it('deleting a running Job removes its pods although they carry the tracking finalizer', async () => {
