@@ -359,6 +359,21 @@ function zoneClock(name: string): Zone {
   };
 }
 
+/**
+ * formatInZone writes an instant as Go's time.RFC3339 on a zone's clock, with its offset (`2026-12-04T11:10:00+01:00`,
+ * or `…Z` in UTC), as Go formats a time In that zone; it throws RangeError for a zone Intl does not know.
+ */
+export function formatInZone(epochMs: number, timeZone: string): string {
+  const zone = zoneClock(timeZone);
+  const w = zone(epochMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const date = `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
+  const offsetMin = Math.round(offsetAt(zone, epochMs) / 60_000);
+  if (offsetMin === 0) return `${date}Z`;
+  const abs = Math.abs(offsetMin);
+  return `${date}${offsetMin < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+}
+
 /** wallAsUTC is the instant whose UTC reading is w: the zone's offset added to the instant w was read at. */
 function wallAsUTC(w: WallTime): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);

@@ -15,6 +15,7 @@ import {
   templateGeneration,
   TEMPLATE_GENERATION_ANNOTATION,
   validateLabels,
+  validateNonnegativeField,
   type ControllerRevision,
   type DaemonSet,
   type Deployment,
@@ -295,7 +296,7 @@ const controllerrevisions = defineResource({
 
 /** nonNegative adds kube's ValidateNonnegativeField error for each named count below 0. */
 function nonNegative(errs: FieldError[], path: FieldPath, values: Readonly<Record<string, number | undefined>>): void {
-  for (const [field, v] of Object.entries(values)) if (v !== undefined && v < 0) errs.push(FieldError.invalid(path.child(field), v, 'must be greater than or equal to 0'));
+  for (const [field, v] of Object.entries(values)) if (v !== undefined) errs.push(...validateNonnegativeField(v, path.child(field)));
 }
 
 function validateStatefulSet(o: KubeObject): FieldError[] {

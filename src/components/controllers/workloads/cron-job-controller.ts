@@ -24,7 +24,6 @@ import { ControllerWriter } from './controller-writer.js';
 import {
   CRON_JOB_KIND,
   TOO_MANY_MISSED,
-  jobFinishedAs,
   jobFromTemplate,
   jobName,
   jobReference,
@@ -32,6 +31,7 @@ import {
   mostRecentScheduleTime,
   nextScheduleDelayMs,
 } from './cron-job-sync.js';
+import { finishedCondition } from './job-sync.js';
 import { listInNamespace, namespacedInformer, resolveControllerRef } from './shared-informers.js';
 
 /** CronJobControllerOptions tune the controller. */
@@ -158,7 +158,7 @@ class CronJobSyncer {
       const uid = job.metadata.uid ?? '';
       children.add(uid);
       const inActive = (status.active ?? []).some((r) => r.uid === uid);
-      const finished = jobFinishedAs(job);
+      const finished = finishedCondition(job)?.type;
       if (!inActive && finished === undefined) {
         this.events.record(cj, CRON_JOB_KIND, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${job.metadata.name ?? ''}`);
       } else if (inActive && finished !== undefined) {

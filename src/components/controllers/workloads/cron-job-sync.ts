@@ -20,8 +20,8 @@ import {
   type Job,
   type ObjectReference,
 } from '../../../api/index.js';
-import type { CronSchedule } from '../../../api/cron-schedule.js';
-import { jobCondition } from './job-sync.js';
+import { formatInZone, type CronSchedule } from '../../../api/cron-schedule.js';
+import { finishedCondition } from './job-sync.js';
 
 type RoCronJob = DeepReadonly<CronJob>;
 type RoJob = DeepReadonly<Job>;
@@ -103,22 +103,6 @@ export function jobName(cj: RoCronJob, scheduledTime: number): string {
   return `${cj.metadata.name ?? ''}-${Math.floor(scheduledTime / 60_000)}`;
 }
 
-/**
- * formatInZone writes an instant as RFC 3339 in a zone, with its offset (Go's Format(time.RFC3339) on a time In
- * that zone): `2026-12-04T10:00:00+01:00`, or `…Z` in UTC.
- */
-export function formatInZone(epochMs: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(epochMs));
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
-  const wall = Date.UTC(Number(get('year')), Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')), Number(get('second')));
-  const offsetMin = Math.round((wall - Math.floor(epochMs / 1000) * 1000) / 60_000);
-  const date = `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
-  if (offsetMin === 0) return `${date}Z`;
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  return `${date}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
 /** jobFromTemplate is the Job for scheduledTime (getJobFromTemplate2). */
 export function jobFromTemplate(cj: RoCronJob, scheduledTime: number, timeZone: string): Job {
   const template = deepCopy(cj.spec?.jobTemplate ?? {}) as NonNullable<CronJob['spec']>['jobTemplate'];
@@ -136,13 +120,6 @@ export function jobFromTemplate(cj: RoCronJob, scheduledTime: number, timeZone: 
     },
     spec: template.spec ?? { template: {} },
   };
-}
-
-/** jobFinishedAs is a Job's terminal condition type (Complete or Failed, True), if it finished. */
-export function jobFinishedAs(job: RoJob): 'Complete' | 'Failed' | undefined {
-  if (jobCondition(job, 'Complete')?.status === 'True') return 'Complete';
-  if (jobCondition(job, 'Failed')?.status === 'True') return 'Failed';
-  return undefined;
 }
 
 /** jobReference is the status.active entry of a Job (getRef). */
@@ -173,7 +150,7 @@ export function jobsBeyondHistory(cj: RoCronJob, jobs: readonly RoJob[]): RoJob[
   const out: RoJob[] = [];
   const pick = (kind: 'Complete' | 'Failed', limit: number | null | undefined): void => {
     if (limit === undefined || limit === null) return;
-    const finished = jobs.filter((j) => jobFinishedAs(j) === kind).sort(byStart);
+    const finished = jobs.filter((j) => finishedCondition(j)?.type === kind).sort(byStart);
     out.push(...finished.slice(0, Math.max(0, finished.length - limit)));
   };
   pick('Complete', cj.spec?.successfulJobsHistoryLimit);

@@ -74,13 +74,14 @@ export function jobCondition(job: RoJob, type: JobConditionType): DeepReadonly<J
   return job.status?.conditions?.find((c) => c.type === type);
 }
 
-function conditionTrue(job: RoJob, type: JobConditionType): boolean {
-  return jobCondition(job, type)?.status === 'True';
+/** finishedCondition is a finished Job's True Complete or Failed condition (util.FinishedCondition), if any. */
+export function finishedCondition(job: RoJob): (DeepReadonly<JobCondition> & { readonly type: 'Complete' | 'Failed' }) | undefined {
+  return job.status?.conditions?.find((c): c is DeepReadonly<JobCondition> & { readonly type: 'Complete' | 'Failed' } => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 }
 
 /** isJobFinished reports a Job with a Complete or Failed condition that is True (util.IsJobFinished). */
 export function isJobFinished(job: RoJob): boolean {
-  return conditionTrue(job, 'Complete') || conditionTrue(job, 'Failed');
+  return finishedCondition(job) !== undefined;
 }
 
 /** isIndexedJob reports a Job whose completionMode is Indexed. */

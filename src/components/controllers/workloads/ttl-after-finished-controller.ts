@@ -13,7 +13,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import type { ComponentContext, Controller } from '../../runtime/controller.js';
 import { cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { ControllerWriter } from './controller-writer.js';
-import { jobCondition } from './job-sync.js';
+import { finishedCondition } from './job-sync.js';
 import { namespacedInformer } from './shared-informers.js';
 
 /** TtlAfterFinishedControllerOptions tune the controller. */
@@ -32,11 +32,8 @@ export function ttlAfterFinishedController(options: TtlAfterFinishedControllerOp
 
 /** jobFinishedAt is when a Job finished (its True Complete or Failed condition's transition), or undefined. */
 export function jobFinishedAt(job: DeepReadonly<Job>): number | undefined {
-  for (const type of ['Complete', 'Failed'] as const) {
-    const c = jobCondition(job, type);
-    if (c?.status === 'True' && typeof c.lastTransitionTime === 'string') return parseTime(c.lastTransitionTime);
-  }
-  return undefined;
+  const at = finishedCondition(job)?.lastTransitionTime;
+  return typeof at === 'string' ? parseTime(at) : undefined;
 }
 
 /** ttlExpiresInMs is how long until a finished Job with a TTL expires (≤ 0: now), or undefined when it never does. */

@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatTime, parseCronSchedule, type CronJob, type Job } from '../../../../src/api/index.js';
-import type { CronSchedule } from '../../../../src/api/cron-schedule.js';
+import { formatInZone, type CronSchedule } from '../../../../src/api/cron-schedule.js';
 import {
   CRON_JOB_SCHEDULED_TIMESTAMP_ANNOTATION,
-  formatInZone,
   jobFromTemplate,
   jobName,
   jobsBeyondHistory,
