@@ -141,16 +141,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * deepFreeze freezes obj and everything reachable from it, in place, and returns it typed read-only.
  * Writes to a frozen object throw in strict mode, so a handler that mutates a cached object fails loudly.
+ * An object found already frozen is taken as frozen through (it came from deepFreeze: an informer's update
+ * built on a cached object shares its frozen parts) and not walked again, which also ends cycles.
  */
 export function deepFreeze<T>(obj: T): DeepReadonly<T> {
-  const seen = new Set<object>();
-  const stack: unknown[] = [obj];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
-    seen.add(v);
-    Object.freeze(v);
-    for (const child of Object.values(v)) stack.push(child);
-  }
+  freezeTree(obj);
   return obj as DeepReadonly<T>;
+}
+
+function freezeTree(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) freezeTree((v as Record<string, unknown>)[k]);
 }

@@ -91,6 +91,7 @@ const IMPERSONATE_USER = 'impersonate-user';
 const IMPERSONATE_UID = 'impersonate-uid';
 const IMPERSONATE_GROUP = 'impersonate-group';
 const IMPERSONATE_EXTRA = 'impersonate-extra-';
+const IMPERSONATE_PREFIX = 'impersonate-';
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 const AUTHENTICATION_V1 = 'authentication.k8s.io/v1';
 
@@ -117,6 +118,19 @@ function unescapeExtraKey(key: string): string {
   } catch {
     return key;
   }
+}
+
+/**
+ * asksImpersonation reports whether a request's raw headers (name, value, name, value, …) carry any
+ * Impersonate-* header: a scan of the names alone, so that the common request skips building every header's
+ * list of values (Node's headersDistinct) only to find none.
+ */
+export function asksImpersonation(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length >= IMPERSONATE_PREFIX.length && name.slice(0, IMPERSONATE_PREFIX.length).toLowerCase() === IMPERSONATE_PREFIX) return true;
+  }
+  return false;
 }
 
 /**

@@ -22,7 +22,7 @@ import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
-import { ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
+import { asksImpersonation, ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
 import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
@@ -283,6 +283,7 @@ export class ApiServer {
 
   /** impersonate is the user a request acts as through impersonation headers (authn.ts), logged. */
   private impersonate(requestor: UserInfo, req: http.IncomingMessage): UserInfo | undefined {
+    if (!asksImpersonation(req.rawHeaders)) return undefined;
     const acting = impersonated(req.headersDistinct);
     if (acting !== undefined) this.log.debug({ user: requestor.name, as: acting.name, groups: acting.groups }, 'apiserver: request acts as another user');
     return acting;

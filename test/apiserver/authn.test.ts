@@ -4,7 +4,17 @@
  * groups or extras without a user.
  */
 import { describe, expect, it } from 'vitest';
-import { ImpersonationError, impersonated } from '../../src/apiserver/authn.js';
+import { asksImpersonation, ImpersonationError, impersonated } from '../../src/apiserver/authn.js';
+
+describe('asksImpersonation', () => {
+  it('finds an Impersonate-* header by name, in any case, among raw headers', () => {
+    expect(asksImpersonation(['Host', 'x', 'Authorization', 'Bearer t'])).toBe(false);
+    expect(asksImpersonation(['Host', 'impersonate-user'])).toBe(false); // a value, not a name
+    expect(asksImpersonation(['Host', 'x', 'Impersonate-User', 'jane'])).toBe(true);
+    expect(asksImpersonation(['IMPERSONATE-EXTRA-scopes', 'a'])).toBe(true);
+    expect(asksImpersonation(['Impersonate', 'x'])).toBe(false);
+  });
+});
 
 describe('impersonated', () => {
   it('is undefined without impersonation headers', () => {

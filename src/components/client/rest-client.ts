@@ -18,6 +18,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { DeleteOptions, KubeList, ListOptions, Status, StatusReason, WatchEvent, Binding, Scale, KubeObject } from '../../api/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -27,6 +28,12 @@ import { apiStatusError, ConnectionError, DecodeError, RequestTimeoutError } fro
 import { loadKubeconfig, type RestConfig } from './kubeconfig.js';
 import { PODS, resourcePath, type ResourceDescriptor } from './resource.js';
 import { EventChannel, type WatchStream } from './watch-stream.js';
+
+/** Target is where one request goes: its path, and the path with the query string. */
+interface Target {
+  readonly pathname: string;
+  readonly path: string;
+}
 
 /**
  * MAX_CONNECTIONS bounds a client's connections for requests. More requests than that wait in the client, first
@@ -40,8 +47,8 @@ import { EventChannel, type WatchStream } from './watch-stream.js';
  */
 export const MAX_CONNECTIONS = 256;
 
-function droppedError(spec: RequestSpec, url: URL): ConnectionError {
-  return new ConnectionError(`${spec.method} ${url.pathname}: dropped before it was sent (the client's scope ended)`, false, false);
+function droppedError(spec: RequestSpec, target: Target): ConnectionError {
+  return new ConnectionError(`${spec.method} ${target.pathname}: dropped before it was sent (the client's scope ended)`, false, false);
 }
 
 /** HttpMethod is a verb the client sends. */
@@ -157,6 +164,8 @@ export class RestClient {
   private readonly agent: http.Agent;
   private readonly watchAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
+  /** endpoint is the server's protocol, host and port as request options: parsed once, not per request. */
+  private readonly endpoint: http.RequestOptions;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly log: Logger | undefined;
@@ -166,13 +175,19 @@ export class RestClient {
   private readonly headers: Readonly<Record<string, string>>;
   private readonly inflight = new Set<http.ClientRequest>();
   private closed = false;
-  /** scope, on a client from boundTo, drops its requests still waiting for a connection once it aborts. */
-  private scope: AbortSignal | undefined;
+  /**
+   * scope, on a client from boundTo, drops its requests still waiting for a connection once it aborts: each
+   * request in flight puts its drop in `waiting`, and one listener on the signal runs them (a listener per
+   * request cost a node agent's busy client a few percent of its CPU in EventTarget bookkeeping).
+   */
+  private scope: { readonly signal: AbortSignal; readonly waiting: Set<() => void> } | undefined;
 
   constructor(options: RestClientOptions) {
     const { config } = options;
     this.base = new URL(config.server);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
+    const { protocol, hostname, port, auth } = urlToHttpOptions(this.base);
+    this.endpoint = { protocol, hostname, port, ...(auth === undefined ? {} : { auth }) };
     const maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new RangeError(`maxConnections must be a positive whole number, not ${maxConnections}`);
     const pool = { maxSockets: maxConnections, maxFreeSockets: maxConnections };
@@ -301,7 +316,9 @@ export class RestClient {
    */
   boundTo(signal: AbortSignal): RestClient {
     const bound = Object.create(this) as RestClient;
-    bound.scope = signal;
+    const scope = { signal, waiting: new Set<() => void>() };
+    signal.addEventListener('abort', () => { for (const drop of [...scope.waiting]) drop(); }, { once: true });
+    bound.scope = scope;
     return bound;
   }
 
@@ -313,25 +330,28 @@ export class RestClient {
     this.watchAgent.destroy();
   }
 
-  private url(spec: RequestSpec): URL {
-    const url = new URL(this.basePath + spec.path, this.base);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    return url;
+  private target(spec: RequestSpec): Target {
+    const pathname = this.basePath + spec.path;
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') query.set(k, String(v));
+    const search = query.size === 0 ? '' : `?${query.toString()}`;
+    return { pathname, path: pathname + search };
   }
 
   /** send runs the attempts of one request; for a watch the answer carries the open event stream. */
   private async send(spec: RequestSpec, watch: boolean): Promise<RawResponse> {
-    const url = this.url(spec);
+    const target = this.target(spec);
     const body = spec.body === undefined ? undefined : Buffer.from(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body));
-    const backoff = new Backoff(this.random, this.backoffOptions);
+    // Made at the first retry: most requests never need one.
+    let backoff: Backoff | undefined;
     for (let attempt = 0; ; attempt++) {
       let res: RawResponse;
       try {
-        res = await this.attempt(spec, url, body, watch);
+        res = await this.attempt(spec, target, body, watch);
       } catch (err) {
         const retry = this.mayRetryError(spec.method, err) && attempt < this.maxRetries;
         if (!retry) throw err;
-        const pauseMs = backoff.next();
+        const pauseMs = (backoff ??= new Backoff(this.random, this.backoffOptions)).next();
         this.log?.debug({ method: spec.method, path: spec.path, attempt, pauseMs, err: (err as Error).message }, 'retrying after a connection error');
         await this.pause(pauseMs);
         continue;
@@ -341,7 +361,7 @@ export class RestClient {
       const retryAfter = parseRetryAfter(res.headers) ?? status.details?.retryAfterSeconds;
       const error = apiStatusError(status, retryAfter);
       if (!(this.mayRetryStatus(spec.method, res.status, parseRetryAfter(res.headers) !== undefined) && attempt < this.maxRetries)) throw error;
-      const pauseMs = retryAfter !== undefined ? retryAfter * 1000 : backoff.next();
+      const pauseMs = retryAfter !== undefined ? retryAfter * 1000 : (backoff ??= new Backoff(this.random, this.backoffOptions)).next();
       this.log?.debug({ method: spec.method, path: spec.path, attempt, pauseMs, code: res.status, reason: status.reason }, 'retrying after a server error');
       await this.pause(pauseMs);
     }
@@ -365,10 +385,10 @@ export class RestClient {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
-  private attempt(spec: RequestSpec, url: URL, body: Buffer | undefined, watch: boolean): Promise<RawResponse> {
+  private attempt(spec: RequestSpec, target: Target, body: Buffer | undefined, watch: boolean): Promise<RawResponse> {
     if (this.closed) return Promise.reject(new ConnectionError('the client was closed', false, false));
     const scope = this.scope;
-    if (scope?.aborted === true) return Promise.reject(droppedError(spec, url));
+    if (scope?.signal.aborted === true) return Promise.reject(droppedError(spec, target));
     return new Promise<RawResponse>((resolve, reject) => {
       const headers: Record<string, string> = { ...this.headers };
       if (body !== undefined) {
@@ -377,7 +397,7 @@ export class RestClient {
       }
       let settled = false;
       let gotResponse = false;
-      const req = this.transport.request(url, { method: spec.method, agent: watch ? this.watchAgent : this.agent, headers });
+      const req = this.transport.request({ ...this.endpoint, path: target.path, method: spec.method, agent: watch ? this.watchAgent : this.agent, headers });
       this.inflight.add(req);
       // A request still waiting for one of the client's connections (see MAX_CONNECTIONS) never left: it fails
       // at once, as not sent, and never goes out — Node would fail it only once a connection came free for it.
@@ -388,17 +408,17 @@ export class RestClient {
         return true;
       };
       const timer = this.clock.setTimeout(() => {
-        if (dropIfWaiting(new ConnectionError(`${spec.method} ${url.pathname}: no connection free within ${this.requestTimeoutMs} ms`, false))) return;
-        req.destroy(new RequestTimeoutError(`${spec.method} ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`));
+        if (dropIfWaiting(new ConnectionError(`${spec.method} ${target.pathname}: no connection free within ${this.requestTimeoutMs} ms`, false))) return;
+        req.destroy(new RequestTimeoutError(`${spec.method} ${target.pathname}: no answer within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
       // A bound client's waiting requests are dropped when its scope ends; those already sent finish.
-      const onScopeEnd = (): void => void dropIfWaiting(droppedError(spec, url));
-      scope?.addEventListener('abort', onScopeEnd, { once: true });
+      const onScopeEnd = (): void => void dropIfWaiting(droppedError(spec, target));
+      scope?.waiting.add(onScopeEnd);
       const finish = (fn: () => void): void => {
         if (settled) return;
         settled = true;
         timer.cancel();
-        scope?.removeEventListener('abort', onScopeEnd);
+        scope?.waiting.delete(onScopeEnd);
         fn();
       };
       const classify = (err: Error): Error => {
@@ -407,7 +427,7 @@ export class RestClient {
         const tls = TLS_CODES.test(code);
         // A keep-alive socket the server had already closed fails before the request reaches anyone; only a
         // request that went out on it could have been acted on.
-        return new ConnectionError(`${spec.method} ${url.origin}${url.pathname}: ${err.message}`, !NOT_SENT_CODES.has(code), !tls, { cause: err });
+        return new ConnectionError(`${spec.method} ${this.base.origin}${target.pathname}: ${err.message}`, !NOT_SENT_CODES.has(code), !tls, { cause: err });
       };
       req.on('error', (err) => {
         this.inflight.delete(req);
@@ -431,12 +451,12 @@ export class RestClient {
         });
         res.on('aborted', () => {
           this.inflight.delete(req);
-          finish(() => reject(new ConnectionError(`${spec.method} ${url.pathname}: the connection broke mid-answer`, true)));
+          finish(() => reject(new ConnectionError(`${spec.method} ${target.pathname}: the connection broke mid-answer`, true)));
         });
       });
       req.on('close', () => {
         this.inflight.delete(req);
-        if (!gotResponse) finish(() => reject(new ConnectionError(`${spec.method} ${url.pathname}: the connection closed before an answer`, true)));
+        if (!gotResponse) finish(() => reject(new ConnectionError(`${spec.method} ${target.pathname}: the connection closed before an answer`, true)));
       });
       req.end(body);
     });

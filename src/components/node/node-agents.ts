@@ -204,7 +204,19 @@ export class NodeAgents implements Controller {
       const key = podKey(pod);
       if (this.nodes.has(pod.spec?.nodeName ?? '') || this.runtimes.has(key)) s.podQueue.add(key);
     };
-    podInformer.addEventHandler({ onAdd: enqueuePod, onUpdate: (_, pod) => enqueuePod(pod), onDelete: (obj) => enqueuePod(tombstoneObject(obj)) });
+    // A pod's update that is this agent's own status write coming back needs no sync: the sync that wrote it
+    // decided with that status and queued the pod for its next change in time (a start, exit or stop).
+    const ownWrite = (pod: DeepReadonly<Pod>): boolean => {
+      const mine = this.written.get(podKey(pod))?.pod.metadata;
+      return mine !== undefined && mine.uid === pod.metadata.uid && mine.resourceVersion === pod.metadata.resourceVersion;
+    };
+    podInformer.addEventHandler({
+      onAdd: enqueuePod,
+      onUpdate: (_, pod) => {
+        if (!ownWrite(pod)) enqueuePod(pod);
+      },
+      onDelete: (obj) => enqueuePod(tombstoneObject(obj)),
+    });
 
     ctx.informers.start();
     podInformer.start();
