@@ -298,6 +298,8 @@ export type DeletionPropagation = 'Orphan' | 'Background' | 'Foreground';
 export interface DeleteOptions extends TypeMeta {
   gracePeriodSeconds?: number;
   preconditions?: Preconditions;
+  /** orphanDependents is the deprecated form of propagationPolicy (true: Orphan, false: Background). */
+  orphanDependents?: boolean;
   propagationPolicy?: DeletionPropagation;
   dryRun?: string[];
 }

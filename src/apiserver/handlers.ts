@@ -499,14 +499,17 @@ export class RestHandlers {
       const next = deepCopy(current.obj);
       const finalizers = new Set(next.metadata.finalizers ?? []);
       // As kube-apiserver's deletionFinalizersForGarbageCollection: the policy asked for replaces the other
-      // one's finalizer (Background clears both), so the garbage collector sees one consistent request.
-      if (options.propagationPolicy === 'Orphan') {
+      // one's finalizer (Background clears both), so the garbage collector sees one consistent request. With
+      // none asked for, a garbage-collection finalizer the object has stays; without one, a kind whose served
+      // version orphans by default (batch/v1 Jobs) is orphaned.
+      const policy = deletionPolicy(options, finalizers, r.orphansByDefault !== undefined);
+      if (policy === 'Orphan') {
         finalizers.add(FINALIZER_ORPHAN_DEPENDENTS);
         finalizers.delete(FINALIZER_DELETE_DEPENDENTS);
-      } else if (options.propagationPolicy === 'Foreground') {
+      } else if (policy === 'Foreground') {
         finalizers.add(FINALIZER_DELETE_DEPENDENTS);
         finalizers.delete(FINALIZER_ORPHAN_DEPENDENTS);
-      } else if (options.propagationPolicy === 'Background') {
+      } else if (policy === 'Background') {
         finalizers.delete(FINALIZER_ORPHAN_DEPENDENTS);
         finalizers.delete(FINALIZER_DELETE_DEPENDENTS);
       }
@@ -646,4 +649,16 @@ export class RestHandlers {
       }
     }
   }
+}
+
+/**
+ * deletionPolicy is the propagation a delete asks for: its propagationPolicy, or the deprecated orphanDependents
+ * (true: Orphan, false: Background); with neither, undefined while the object holds a garbage-collection
+ * finalizer (it stands), else Orphan for a kind that orphans by default (kube's DefaultGarbageCollectionPolicy).
+ */
+function deletionPolicy(options: DeleteOptions, finalizers: ReadonlySet<string>, orphansByDefault: boolean): DeleteOptions['propagationPolicy'] {
+  if (options.orphanDependents !== undefined) return options.orphanDependents ? 'Orphan' : 'Background';
+  if (options.propagationPolicy !== undefined) return options.propagationPolicy;
+  if (finalizers.has(FINALIZER_ORPHAN_DEPENDENTS) || finalizers.has(FINALIZER_DELETE_DEPENDENTS)) return undefined;
+  return orphansByDefault ? 'Orphan' : undefined;
 }

@@ -94,6 +94,12 @@ export interface ResourceType {
   /** beginDeletion marks an object held by holdsDeletion as being deleted (a namespace's Terminating phase). */
   beginDeletion?(obj: KubeObject): void;
   /**
+   * orphansByDefault, set for a kind whose served version orphans its dependents when a delete names no policy
+   * (kube's DefaultGarbageCollectionPolicy OrphanDependents: batch/v1 Jobs, for backward compatibility), holds
+   * the warning such a delete answers with.
+   */
+  readonly orphansByDefault?: { readonly warning: string };
+  /**
    * claims lists the unique values obj holds while it exists (a Service's cluster IPs and node ports), which
    * the store takes and releases with the object (storage/object-store.ts ClaimChange).
    */

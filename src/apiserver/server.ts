@@ -17,7 +17,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Binding, DeleteOptions, KubeList, KubeObject, Namespace, Scale, WatchEvent } from '../api/index.js';
+import { FieldError, FieldPath, type Binding, type DeleteOptions, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -530,9 +530,12 @@ export class ApiServer {
         case 'patch':
           return patching(await this.readPatch(r, req, fields('PatchOptions')), (apply) => this.handlers.patch(r, info, (current) => apply(current, { group: r.group, version: r.version, kind: r.kind })));
         case 'delete':
-          return this.handlers.delete(r, info, await this.deleteOptions(req, query));
-        case 'deletecollection':
-          return this.handlers.deleteCollection(r, info, query, await this.deleteOptions(req, query));
+        case 'deletecollection': {
+          const options = await this.deleteOptions(req, query);
+          // As kube's job storage (REST.Delete, REST.DeleteCollection): leaving the default to orphan is warned about.
+          if (r.orphansByDefault !== undefined && options.propagationPolicy === undefined && options.orphanDependents === undefined) warnings.add(r.orphansByDefault.warning);
+          return info.verb === 'delete' ? this.handlers.delete(r, info, options) : this.handlers.deleteCollection(r, info, query, options);
+        }
         default:
           throw StatusError.methodNotSupported(qr, info.verb);
       }
@@ -573,9 +576,17 @@ export class ApiServer {
     if (grace !== null) opts.gracePeriodSeconds = Number(grace);
     const policy = query.get('propagationPolicy');
     if (policy !== null) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-    if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-      throw StatusError.badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+    const orphan = query.get('orphanDependents');
+    if (orphan !== null) opts.orphanDependents = queryBool(orphan);
+    // As kube's ValidateDeleteOptions, refused as an invalid DeleteOptions (422).
+    const problems: FieldError[] = [];
+    if (opts.orphanDependents !== undefined && opts.propagationPolicy !== undefined) {
+      problems.push(FieldError.invalid(FieldPath.root('propagationPolicy'), opts.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set'));
     }
+    if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+      problems.push(FieldError.notSupported(FieldPath.root('propagationPolicy'), opts.propagationPolicy, ['Foreground', 'Background', 'Orphan', 'nil']));
+    }
+    if (problems.length > 0) throw StatusError.invalid('meta.k8s.io', 'DeleteOptions', '', problems);
     if (opts.gracePeriodSeconds !== undefined && (!Number.isSafeInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
       throw StatusError.badRequest(`invalid gracePeriodSeconds: ${String(opts.gracePeriodSeconds)}`);
     }
@@ -808,4 +819,13 @@ export class ApiServer {
     }
     ensureHeader();
   }
+}
+
+/**
+ * queryBool reads a boolean query parameter as kube's query conversion does (Convert_Slice_string_To_Pointer_bool):
+ * `0`, `f` and `false` in any case are false, anything else — the empty string too — is true.
+ */
+function queryBool(v: string): boolean {
+  const lower = v.toLowerCase();
+  return !(lower === '0' || lower === 'f' || lower === 'false');
 }

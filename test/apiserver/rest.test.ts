@@ -726,7 +726,41 @@ describe('delete', () => {
     expect(bg.status).toBe(200);
     expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/bg')).status).toBe(404);
     const bad = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/fg?propagationPolicy=Sometimes');
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"');
+  });
+
+  it('orphanDependents, the deprecated form of propagationPolicy, is honoured, and refused together with it', async () => {
+    for (const name of ['od-true', 'od-false']) await rest(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment(name));
+    const both = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true?propagationPolicy=Background', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: true });
+    expect(both.status).toBe(422);
+    expect(both.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Background": orphanDependents and deletionPropagation cannot be both set');
+    const orphaned = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true?orphanDependents=true');
+    expect(orphaned.body.metadata.finalizers).toEqual(['orphan']);
+    const gone = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-false', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: false });
+    expect(gone.status).toBe(200);
+    expect((await rest(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/od-false')).status).toBe(404);
+  });
+
+  it('a batch/v1 Job deleted without a policy orphans its pods, with kube\'s warning; an explicit policy is not warned about', async () => {
+    const job = (name: string): unknown => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    for (const name of ['j-default', 'j-background']) expect((await rest(base, 'POST', '/apis/batch/v1/namespaces/default/jobs', job(name))).status).toBe(201);
+    const warning =
+      '299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"';
+    const orphaned = await rest<KubeObject>(base, 'DELETE', '/apis/batch/v1/namespaces/default/jobs/j-default');
+    expect(orphaned.status).toBe(200);
+    expect(orphaned.headers.get('warning')).toBe(warning);
+    expect(orphaned.body.metadata.finalizers).toEqual(['orphan']);
+    expect(orphaned.body.metadata.deletionTimestamp).toBeTruthy();
+    const background = await rest<KubeObject>(base, 'DELETE', '/apis/batch/v1/namespaces/default/jobs/j-background?propagationPolicy=Background');
+    expect(background.status).toBe(200);
+    expect(background.headers.get('warning')).toBeNull();
+    expect((await rest(base, 'GET', '/apis/batch/v1/namespaces/default/jobs/j-background')).status).toBe(404);
   });
 
   it('a deleted namespace is Terminating and refuses new content with 403', async () => {

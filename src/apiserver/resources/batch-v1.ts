@@ -746,6 +746,10 @@ function validateCronJob(o: KubeObject): FieldError[] {
   return errs;
 }
 
+/** JOB_DELETE_WARNING is kube's warning on deleting a Job without a propagation policy (job storage's deleteOptionWarnings). */
+export const JOB_DELETE_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
 const jobs = defineResource({
   group: 'batch',
   version: 'v1',
@@ -760,6 +764,8 @@ const jobs = defineResource({
   validate: validateJob,
   validateUpdate: validateJobUpdate,
   validateStatusUpdate: validateJobStatusUpdate,
+  // batch/v1 keeps the pods of a Job deleted without a policy (kube's jobStrategy, for backward compatibility).
+  orphansByDefault: { warning: JOB_DELETE_WARNING },
 });
 
 const cronjobs = defineResource({

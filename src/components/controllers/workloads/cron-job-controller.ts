@@ -8,7 +8,8 @@
  * (`JobAlreadyActive`), `Replace` deletes the active Jobs first; the Job (named after the schedule minute, so a
  * time never runs twice) is created (`SuccessfulCreate`), added to `status.active` and the time recorded in
  * `lastScheduleTime`. The CronJob is looked at again 100 ms after its next schedule time. A spec.timeZone names
- * the zone the schedule is read in; without one it is read in UTC (kube: the controller-manager's local zone).
+ * the zone the schedule is read in; without one it is read in the controller-manager's local zone (as kube's:
+ * Go's time.Local, from TZ or /etc/localtime; Node's Intl reads the same).
  */
 import { isKnownTimeZone, parseCronSchedule } from '../../../api/cron-schedule.js';
 import { deepCopy, formatTime, jsonEqual, parseTime, type CronJob, type DeepReadonly, type Job } from '../../../api/index.js';
@@ -38,6 +39,8 @@ import { listInNamespace, namespacedInformer, resolveControllerRef } from './sha
 export interface CronJobControllerOptions {
   /** workers is --concurrent-cron-job-syncs (default 5). */
   readonly workers?: number;
+  /** localTimeZone reads the schedules that name no spec.timeZone (default: the process's zone). */
+  readonly localTimeZone?: string;
 }
 
 /** cronJobController is the `cronjob` controller of the controller-manager; see the module comment. */
@@ -60,6 +63,8 @@ class CronJobSyncer {
   private readonly events: EventRecorder;
   private readonly log: ComponentContext['log'];
 
+  private readonly localTimeZone: string;
+
   constructor(
     private readonly ctx: ComponentContext,
     private readonly signal: AbortSignal,
@@ -73,6 +78,7 @@ class CronJobSyncer {
     this.writer = new ControllerWriter(ctx, signal);
     this.events = eventRecorder(ctx, signal, 'cronjob-controller');
     this.log = ctx.log.child({ controller: 'cronjob' });
+    this.localTimeZone = options.localTimeZone ?? new Intl.DateTimeFormat().resolvedOptions().timeZone;
   }
 
   async run(): Promise<void> {
@@ -183,7 +189,7 @@ class CronJobSyncer {
       }
     }
     if (cj.metadata.deletionTimestamp) return undefined;
-    const timeZone = cj.spec?.timeZone ?? 'UTC';
+    const timeZone = cj.spec?.timeZone ?? this.localTimeZone;
     if (!isKnownTimeZone(timeZone)) {
       this.events.record(cj, CRON_JOB_KIND, 'Warning', 'UnknownTimeZone', `invalid timeZone: "${timeZone}": unknown time zone ${timeZone}`);
       return undefined;

@@ -10,7 +10,7 @@
  * counted as failures) when suspended again; activeDeadlineSeconds fails a Job and its running pods are deleted and
  * counted as failed; ttlSecondsAfterFinished deletes a finished Job with its pods; pod GC fails and deletes a pod
  * bound to a node that does not exist; deleting a running Job removes its
- * pods even though they carry the finalizer.
+ * pods even though they carry the finalizer, and deleting one without a policy keeps them (batch/v1 orphans).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, parseTime, type CronJob, type DeepReadonly, type Event, type Job, type Pod } from '../../../../src/api/index.js';
@@ -62,6 +62,22 @@ const maxActive = new Map<string, number>();
 
 function isTerminal(p: DeepReadonly<Pod>): boolean {
   return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+/** waitForJobGone waits until the API server no longer has the Job. */
+async function waitForJobGone(name: string): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        await client.get<Job>(JOBS, 'default', name);
+        return undefined;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        throw err;
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: `job ${name} deleted` },
+  );
 }
 
 function jobPods(name: string): DeepReadonly<Pod>[] {
@@ -298,18 +314,7 @@ describe('the Job controller against a real API server', () => {
 
   it('ttlSecondsAfterFinished 0 deletes a finished Job and its pods', async () => {
     await client.create<Job>(JOBS, 'default', newJob('brief', 'succeed', { ttlSecondsAfterFinished: 0 }));
-    await waitFor(
-      async () => {
-        try {
-          await client.get<Job>(JOBS, 'default', 'brief');
-          return undefined;
-        } catch (err) {
-          if (isNotFound(err)) return true;
-          throw err;
-        }
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'job brief deleted' },
-    );
+    await waitForJobGone('brief');
     await waitFor(() => (jobPods('brief').length === 0 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'brief pods gone' });
   });
 
@@ -371,5 +376,19 @@ describe('the Job controller against a real API server', () => {
     expect(jobPods('doomed').every((p) => (p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER))).toBe(true);
     await client.delete(JOBS, 'default', 'doomed', { propagationPolicy: 'Background' });
     await waitFor(() => (jobPods('doomed').length === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50, what: 'doomed pods gone' });
+  });
+
+  it('deleting a Job without a policy orphans its pods, as batch/v1 does: they keep running, without owner or finalizer', async () => {
+    await client.create<Job>(JOBS, 'default', newJob('kept', 'run', { parallelism: 2, completions: 2 }));
+    const job = await waitForJob('kept', '2 ready', (j) => j.status?.ready === 2);
+    const names = jobPods('kept').map((p) => p.metadata.name ?? '');
+    expect(names).toHaveLength(2);
+    await client.delete(JOBS, 'default', 'kept');
+    await waitForJobGone('kept');
+    const freed = (p: DeepReadonly<Pod> | undefined): boolean =>
+      p !== undefined && !(p.metadata.ownerReferences ?? []).some((r) => r.uid === job.metadata.uid) && !(p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+    await waitFor(() => (names.every((n) => freed(pods.cache.get(`default/${n}`))) ? true : undefined), { timeoutMs: 30_000, intervalMs: 50, what: 'kept pods orphaned and freed of the finalizer' });
+    expect(names.map((n) => pods.cache.get(`default/${n}`)?.metadata.deletionTimestamp ?? null)).toEqual([null, null]);
+    for (const n of names) await client.delete(PODS, 'default', n, { gracePeriodSeconds: 0 });
   });
 });
