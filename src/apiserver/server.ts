@@ -52,6 +52,7 @@ import { startWatch } from './watch.js';
 import { WatchWriter } from './watch-writer.js';
 import { WatchCaches } from './watch-cache.js';
 import { acceptedPatchMediaTypes, applyPatch, goMarshal, goV, patchTypeFromContentType, UnsupportedPatchTypeError, type GroupVersionKindRef, type JsonValue } from './patch/index.js';
+import { jsonKind } from './patch/go-json.js';
 import {
   asPartialObjectMetadata,
   asPartialObjectMetadataList,
@@ -572,12 +573,20 @@ export class ApiServer {
     const decoded = body.length === 0 ? {} : this.decode<DeleteOptions | null>(body, req.headers['content-type']);
     if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw StatusError.badRequest('the body of a DELETE must be a DeleteOptions object');
     const opts: DeleteOptions = decoded;
-    const grace = query.get('gracePeriodSeconds');
-    if (grace !== null) opts.gracePeriodSeconds = Number(grace);
-    const policy = query.get('propagationPolicy');
-    if (policy !== null) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-    const orphan = query.get('orphanDependents');
-    if (orphan !== null) opts.orphanDependents = queryBool(orphan);
+    // A null member is an unset one, as Go's decoder leaves a nil pointer.
+    for (const k of ['gracePeriodSeconds', 'propagationPolicy', 'orphanDependents'] as const) if (opts[k] === null) delete opts[k];
+    if (opts.orphanDependents !== undefined && typeof opts.orphanDependents !== 'boolean') {
+      throw StatusError.badRequest(`json: cannot unmarshal ${jsonKind(opts.orphanDependents as JsonValue)} into Go struct field DeleteOptions.orphanDependents of type bool`);
+    }
+    // As kube-apiserver's DELETE handler: the query parameters are read only when there is no body.
+    if (body.length === 0) {
+      const grace = query.get('gracePeriodSeconds');
+      if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+      const policy = query.get('propagationPolicy');
+      if (policy !== null) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+      const orphan = query.get('orphanDependents');
+      if (orphan !== null) opts.orphanDependents = queryBool(orphan);
+    }
     // As kube's ValidateDeleteOptions, refused as an invalid DeleteOptions (422).
     const problems: FieldError[] = [];
     if (opts.orphanDependents !== undefined && opts.propagationPolicy !== undefined) {

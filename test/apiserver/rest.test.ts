@@ -732,9 +732,16 @@ describe('delete', () => {
 
   it('orphanDependents, the deprecated form of propagationPolicy, is honoured, and refused together with it', async () => {
     for (const name of ['od-true', 'od-false']) await rest(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment(name));
-    const both = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true?propagationPolicy=Background', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: true });
+    const both = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: true, propagationPolicy: 'Background' });
     expect(both.status).toBe(422);
     expect(both.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Background": orphanDependents and deletionPropagation cannot be both set');
+    const notBool = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: 'false' });
+    expect(notBool.status).toBe(400);
+    expect(notBool.body.message).toBe('json: cannot unmarshal string into Go struct field DeleteOptions.orphanDependents of type bool');
+    // With a body, the query is not read (kube's DELETE handler): a null member is unset.
+    const bodyWins = await rest<Status>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true?orphanDependents=true', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: null, propagationPolicy: 'Sometimes' });
+    expect(bodyWins.status).toBe(422);
+    expect(bodyWins.body.message).toContain('propagationPolicy: Unsupported value: "Sometimes"');
     const orphaned = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-true?orphanDependents=true');
     expect(orphaned.body.metadata.finalizers).toEqual(['orphan']);
     const gone = await rest<Deployment>(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/od-false', { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: false });

@@ -489,7 +489,8 @@ export class NodeAgents implements Controller {
       this.runtimes.set(key, rt);
       node.pods.add(key);
     }
-    const decision = syncPod(pod, rt, s.clock.now(), this.config);
+    const decidedAt = s.clock.now();
+    const decision = syncPod(pod, rt, decidedAt, this.config);
     if (decision.runtime.stoppingSince !== undefined && rt.stoppingSince === undefined && rt.rejected === undefined) {
       this.recordPodEvents(s, pod, node.name, containersStoppingEvents(pod));
     }
@@ -525,7 +526,8 @@ export class NodeAgents implements Controller {
       }
     }
     if (decision.delete) await this.deletePod(s, pod);
-    if (decision.requeueAfterMs !== undefined) s.podQueue.addAfter(key, decision.requeueAfterMs);
+    // Due from when it was decided, not from after the writes: the write's own echo is not synced (see run).
+    if (decision.requeueAfterMs !== undefined) s.podQueue.addAfter(key, decision.requeueAfterMs - (s.clock.now() - decidedAt));
   }
 
   private recordPodEvents(s: RunState, pod: DeepReadonly<Pod>, node: string, events: readonly KubeletEvent[]): void {

@@ -78,7 +78,7 @@ class CronJobSyncer {
     this.writer = new ControllerWriter(ctx, signal);
     this.events = eventRecorder(ctx, signal, 'cronjob-controller');
     this.log = ctx.log.child({ controller: 'cronjob' });
-    this.localTimeZone = options.localTimeZone ?? new Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this.localTimeZone = options.localTimeZone ?? processTimeZone();
   }
 
   async run(): Promise<void> {
@@ -232,7 +232,8 @@ class CronJobSyncer {
         if (!(await this.deleteJob(cj, job))) throw new Error(`could not replace job ${ref.namespace ?? ''}/${ref.name ?? ''}`);
       }
     }
-    const body = jobFromTemplate(cj, scheduled, timeZone);
+    // The scheduled-timestamp annotation is written in spec.timeZone, or UTC without one (kube: LoadLocation("")).
+    const body = jobFromTemplate(cj, scheduled, cj.spec?.timeZone ?? 'UTC');
     let created: Job;
     try {
       created = await this.writer.write('create-job', `${body.metadata.namespace ?? ''}/${name}`, () => this.ctx.client.create<Job>(JOBS, body.metadata.namespace, body), { cronjob: cj.metadata.name ?? '', scheduled: formatTime(scheduled) });
@@ -262,4 +263,13 @@ export function formatRFC1123Z(epochMs: number): string {
   const d = new Date(epochMs);
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${DAYS[d.getUTCDay()]!}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]!} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+/**
+ * processTimeZone is the zone of this process (Go's time.Local: TZ, else /etc/localtime), or UTC where none can
+ * be found (Intl then says `Etc/Unknown`; Go falls back to UTC).
+ */
+function processTimeZone(): string {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone !== undefined && zone !== 'Etc/Unknown' && isKnownTimeZone(zone) ? zone : 'UTC';
 }
