@@ -62,6 +62,14 @@ export function goQuote(s: string): string {
 export const OMIT_VALUE: unique symbol = Symbol('omitValue');
 
 /**
+ * GoRendered is a bad value already written as Go prints it, for values of a Go type goValue cannot infer (`%#v`
+ * of a struct: `rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"r"}`).
+ */
+export class GoRendered {
+  constructor(readonly text: string) {}
+}
+
+/**
  * goValue renders a field error's bad value the way field.Error.ErrorBody does: strings as `%q`, numbers and
  * booleans as `%v`, nil as `null`, string slices as `%#v` (`[]string{"a", "b"}`; an empty slice prints as the
  * nil slice `[]string(nil)`, which is what LabelSelectorAsSelector passes), and string-to-string maps (labels,
@@ -70,6 +78,7 @@ export const OMIT_VALUE: unique symbol = Symbol('omitValue');
  */
 export function goValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
+  if (value instanceof GoRendered) return value.text;
   switch (typeof value) {
     case 'string':
       return goQuote(value);

@@ -1,10 +1,10 @@
 /**
  * Kubernetes object types and the pure helpers around them, shared by the API server and the components
  * (capstan's k8s.io/api plus the parts of apimachinery they need): wire types of meta/v1, core/v1, apps/v1,
- * batch/v1, autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1 and the reviews of
- * authorization.k8s.io/v1 and authentication.k8s.io/v1; label and field selectors; resource quantities; name
- * and metadata validation with Kubernetes' messages; name generation; time formats; cron schedules; keys,
- * owner references and immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
+ * batch/v1, autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1, rbac.authorization.k8s.io/v1 and
+ * the reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1; label and field selectors; resource
+ * quantities; name and metadata validation with Kubernetes' messages; name generation; time formats; cron
+ * schedules; keys, owner references and immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
  */
 export type * from './meta-v1.js';
 export { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, NAMESPACE_TERMINATING_CAUSE } from './meta-v1.js';
@@ -15,6 +15,8 @@ export type * from './batch-v1.js';
 export { LABEL_CONTROLLER_UID, LABEL_JOB_NAME, LABEL_LEGACY_CONTROLLER_UID, LABEL_LEGACY_JOB_NAME } from './batch-v1.js';
 export type * from './autoscaling-v1.js';
 export type * from './coordination-v1.js';
+export type * from './rbac-v1.js';
+export { RBAC_GROUP } from './rbac-v1.js';
 export type * from './authorization-v1.js';
 export type * from './authentication-v1.js';
 export type * from './discovery-v1.js';

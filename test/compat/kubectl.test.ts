@@ -184,6 +184,25 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     expect(ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).toBe('3');
   });
 
+  it('creates roles and bindings (kubectl create role/rolebinding/clusterrole/clusterrolebinding), prints and describes them', () => {
+    const suffix = name.includes('1.20') ? 'old' : 'new';
+    expect(ok(['create', 'role', 'pod-reader', '-n', ns, '--verb=get,list', '--resource=pods,deployments.apps'])).toBe('role.rbac.authorization.k8s.io/pod-reader created\n');
+    ok(['create', 'rolebinding', 'read-pods', '-n', ns, '--role=pod-reader', '--user=jane', '--group=devs', `--serviceaccount=${ns}:robot`]);
+    ok(['create', 'clusterrole', `metrics-${suffix}`, '--verb=get', '--non-resource-url=/metrics']);
+    ok(['create', 'clusterrolebinding', `metrics-${suffix}`, `--clusterrole=metrics-${suffix}`, '--serviceaccount=kube-system:prom']);
+    const wide = ok(['get', 'rolebindings', '-n', ns, '-o', 'wide']).split('\n');
+    expect(wide[0]).toMatch(/^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS$/);
+    expect(wide[1]).toMatch(new RegExp(`^read-pods\\s+Role/pod-reader\\s+\\d+s\\s+jane\\s+devs\\s+${ns}/robot$`));
+    expect(ok(['get', 'roles', '-n', ns]).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
+    expect(ok(['get', 'clusterrolebinding', `metrics-${suffix}`])).toMatch(new RegExp(`\nmetrics-${suffix}\\s+ClusterRole/metrics-${suffix}\\s+\\d+s\n$`));
+    expect(ok(['get', 'role', 'pod-reader', '-n', ns, '-o', 'jsonpath={.rules[*].apiGroups}'])).toBe('[""] ["apps"]');
+    expect(ok(['describe', 'rolebinding', 'read-pods', '-n', ns])).toMatch(/Role:\n\s+Kind:\s+Role\n\s+Name:\s+pod-reader\n/);
+    // roleRef is immutable: kube's words, from the server.
+    const changed = k(['patch', 'rolebinding', 'read-pods', '-n', ns, '--type=merge', '-p', '{"roleRef":{"name":"other"}}']);
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain('roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef');
+  });
+
   it('deletes, and the object is gone', () => {
     expect(ok(['delete', 'configmap', 'watched', '-n', ns])).toBe('configmap "watched" deleted\n');
     expect(ok(['delete', 'deployment', 'web', 'api', '-n', ns])).toBe('deployment.apps "web" deleted\ndeployment.apps "api" deleted\n');

@@ -120,6 +120,10 @@ export const BUILTIN_PATCH_SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<s
     objectSchema({ jobTemplate: { fields: { metadata: { fields: OBJECT_META_SCHEMA }, spec: { fields: { template: { fields: POD_TEMPLATE_SPEC_SCHEMA } } } } } }),
   ],
   ['coordination.k8s.io/v1/Lease', objectSchema()],
+  ['rbac.authorization.k8s.io/v1/Role', objectSchema()],
+  ['rbac.authorization.k8s.io/v1/ClusterRole', objectSchema()],
+  ['rbac.authorization.k8s.io/v1/RoleBinding', objectSchema()],
+  ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', objectSchema()],
   ['autoscaling/v1/Scale', objectSchema()],
 ]);
 

@@ -9,6 +9,7 @@ const CORE = 'k8s.io.api.core.v1';
 const APPS = 'k8s.io.api.apps.v1';
 const BATCH = 'k8s.io.api.batch.v1';
 const AUTHORIZATION = 'k8s.io.api.authorization.v1';
+const RBAC = 'k8s.io.api.rbac.v1';
 
 const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   v1: {
@@ -51,6 +52,16 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
     CronJobList: `${BATCH}.CronJobList`,
   },
   'autoscaling/v1': { Scale: 'k8s.io.api.autoscaling.v1.Scale' },
+  'rbac.authorization.k8s.io/v1': {
+    Role: `${RBAC}.Role`,
+    RoleList: `${RBAC}.RoleList`,
+    ClusterRole: `${RBAC}.ClusterRole`,
+    ClusterRoleList: `${RBAC}.ClusterRoleList`,
+    RoleBinding: `${RBAC}.RoleBinding`,
+    RoleBindingList: `${RBAC}.RoleBindingList`,
+    ClusterRoleBinding: `${RBAC}.ClusterRoleBinding`,
+    ClusterRoleBindingList: `${RBAC}.ClusterRoleBindingList`,
+  },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
   'discovery.k8s.io/v1': { EndpointSlice: 'k8s.io.api.discovery.v1.EndpointSlice', EndpointSliceList: 'k8s.io.api.discovery.v1.EndpointSliceList' },
   'authorization.k8s.io/v1': {

@@ -21,6 +21,7 @@ import { endpointSliceTableConvertor } from './printer-endpointslice.js';
 import { eventTableConvertor } from './printer-event.js';
 import { nodeTableConvertor } from './printer-node.js';
 import { podTableConvertor } from './printer-pod.js';
+import { clusterRoleBindingTableConvertor, roleBindingTableConvertor } from './printer-rbac.js';
 import { scaleTableConvertor } from './printer-scale.js';
 import { serviceTableConvertor } from './printer-service.js';
 import { type TableConvertor, column, nameColumn, timestampMillis } from './table-convertor.js';
@@ -56,6 +57,8 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['batch/cronjobs', cronJobTableConvertor],
   ['coordination.k8s.io/leases', leaseTableConvertor],
   ['discovery.k8s.io/endpointslices', endpointSliceTableConvertor],
+  ['rbac.authorization.k8s.io/rolebindings', roleBindingTableConvertor],
+  ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingTableConvertor],
 ]);
 
 /**

@@ -161,3 +161,10 @@ export const DESC_CRON_JOB = {
   active: 'A list of pointers to currently running jobs.',
   lastScheduleTime: 'Information when was the last time the job was successfully scheduled.',
 } as const;
+
+/** DESC_RBAC is the swagger docs of the bindings' roleRef, which the binding printers quote (rbac/v1beta1, as kube's do). */
+export const DESC_RBAC = {
+  roleBindingRoleRef:
+    'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+  clusterRoleBindingRoleRef: 'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+} as const;
