@@ -8,7 +8,7 @@ import { FieldError } from './field-errors.js';
 import { FieldPath } from './field-path.js';
 import { goValue } from './go-format.js';
 import { gvkFromAPIVersionAndKind, gvkString } from './group-version.js';
-import { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, type ObjectMeta, type OwnerReference } from './meta-v1.js';
+import { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, type LabelSelector, type ObjectMeta, type OwnerReference } from './meta-v1.js';
 import {
   byteLength,
   isDNS1035Label,
@@ -80,6 +80,36 @@ export function validateLabels(labels: Readonly<Record<string, string>> | undefi
     const v = labels![k]!;
     for (const msg of isValidLabelValue(v)) errs.push(FieldError.invalid(path, v, msg));
   }
+  return errs;
+}
+
+/**
+ * validateLabelSelector is metav1validation.ValidateLabelSelector: the matchLabels as labels, and each
+ * matchExpression's operator (In and NotIn need values, Exists and DoesNotExist take none), key and values.
+ */
+export function validateLabelSelector(ps: LabelSelector | null | undefined, path: FieldPath): FieldError[] {
+  if (ps === null || ps === undefined) return [];
+  const errs = validateLabels(ps.matchLabels, path.child('matchLabels'));
+  (ps.matchExpressions ?? []).forEach((expr, i) => {
+    const at = path.child('matchExpressions').index(i);
+    const values = expr.values ?? [];
+    switch (expr.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) errs.push(FieldError.required(at.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) errs.push(FieldError.forbidden(at.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        break;
+      default:
+        errs.push(FieldError.invalid(at.child('operator'), expr.operator, 'not a valid selector operator'));
+    }
+    errs.push(...validateLabelName(expr.key, at.child('key')));
+    values.forEach((v, j) => {
+      for (const msg of isValidLabelValue(v)) errs.push(FieldError.invalid(at.child('values').index(j), v, msg));
+    });
+  });
   return errs;
 }
 

@@ -3,7 +3,8 @@
  * stores them: names that are path segments (kube's ValidateRBACName), rules that name verbs and either resources
  * of API groups or (cluster-wide only) non-resource URLs, a ClusterRole's aggregationRule selectors, bindings whose
  * roleRef (defaulted to the RBAC group) names a Role or ClusterRole and cannot change, and subjects whose apiGroup
- * defaults by kind (SetDefaults_Subject) — all in kube's words. capstan authorizes every request (AlwaysAllow), so
+ * defaults by kind (SetDefaults_Subject) — all in kube's words. A PUT of a missing one creates it, as kube's RBAC
+ * strategies allow. capstan authorizes every request (AlwaysAllow), so
  * kube's escalation checks, which that authorizer passes, have nothing to refuse.
  */
 import {
@@ -14,6 +15,7 @@ import {
   isValidPathSegmentName,
   labelSelectorAsSelector,
   nameIsDNSSubdomain,
+  validateLabelSelector,
   RBAC_GROUP,
   type ClusterRole,
   type KubeObject,
@@ -81,10 +83,12 @@ function validateClusterRole(obj: KubeObject): FieldError[] {
     const path = FieldPath.root('aggregationRule', 'clusterRoleSelectors');
     if (selectors.length === 0) errs.push(FieldError.required(path, 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
     selectors.forEach((selector, i) => {
+      errs.push(...validateLabelSelector(selector, path.index(i)));
       try {
         labelSelectorAsSelector(selector);
-      } catch (err) {
-        errs.push(FieldError.invalid(path.index(i), selector, (err as Error).message));
+      } catch {
+        // kube reports the selector LabelSelectorAsSelector left nil: Go prints that as "null".
+        errs.push(FieldError.invalid(path.index(i), null, 'invalid label selector.'));
       }
     });
   }
@@ -147,6 +151,7 @@ const clusterrolebindings = defineResource({
   kind: 'ClusterRoleBinding',
   resource: 'clusterrolebindings',
   namespaced: false,
+  allowCreateOnUpdate: true,
   validateName: nameIsPathSegment,
   defaults: defaultBinding,
   validate: (o) => validateBinding(o, false),
@@ -159,6 +164,7 @@ const clusterroles = defineResource({
   kind: 'ClusterRole',
   resource: 'clusterroles',
   namespaced: false,
+  allowCreateOnUpdate: true,
   validateName: nameIsPathSegment,
   validate: validateClusterRole,
 });
@@ -169,6 +175,7 @@ const rolebindings = defineResource({
   kind: 'RoleBinding',
   resource: 'rolebindings',
   namespaced: true,
+  allowCreateOnUpdate: true,
   validateName: nameIsPathSegment,
   defaults: defaultBinding,
   validate: (o) => validateBinding(o, true),
@@ -181,6 +188,7 @@ const roles = defineResource({
   kind: 'Role',
   resource: 'roles',
   namespaced: true,
+  allowCreateOnUpdate: true,
   validateName: nameIsPathSegment,
   validate: (o) => validateRules(o, true),
 });
