@@ -6,7 +6,7 @@ import type { StoreConfig } from './config.js';
 import { authService } from './grpc/auth-service.js';
 import { healthService, healthServiceDefinition } from './grpc/health-service.js';
 import { clusterService } from './grpc/cluster-service.js';
-import { withFastKvCodec } from './grpc/kv-codec.js';
+import { withFastKvCodec, withFastWatchCodec } from './grpc/kv-codec.js';
 import { kvService } from './grpc/kv-service.js';
 import { leaseService } from './grpc/lease-service.js';
 import { maintenanceService } from './grpc/maintenance-service.js';
@@ -78,7 +78,7 @@ export async function runStore(cfg: StoreConfig, deps: { clock: Clock; random: R
     if (fast) fastPath.addService(counted, wrapped.impl);
   };
   add(withFastKvCodec(protos.services.KV), kvService(server, log.child({ component: 'kv' }), metrics), true);
-  add(protos.services.Watch, watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
+  add(withFastWatchCodec(protos.services.Watch), watchService(server, deps.clock, log.child({ component: 'watch' }), { progressNotifyIntervalMs: cfg.watchProgressNotifyIntervalMs }, metrics));
   add(protos.services.Lease, leaseService(server, deps.random, log.child({ component: 'lease' }), metrics));
   add(protos.services.Cluster, clusterService(server, log.child({ component: 'cluster' }), metrics));
   add(protos.services.Maintenance, maintenanceService(server, deps.clock, log.child({ component: 'maintenance' }), metrics));

@@ -136,14 +136,14 @@ class WatchStream implements WatchSink {
     }));
     // As etcd's sendFragments: a response of at least max-request-bytes plus gRPC's allowance, with more
     // than one event, goes out in pieces, each filled while it stays under the limit (at least one event).
+    const whole = (): void => this.send({ header: this.s.header(rev), watchId: int64(id), events: pbEvents });
+    // Sizes are only needed where a watcher asked for fragments.
+    if (!this.fragmenting.has(id) || pbEvents.length < 2) return whole();
     const limit = this.s.cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES;
     const sizes = events.map(eventWireBytes);
     const base = RESPONSE_OVERHEAD_BYTES;
     const total = sizes.reduce((a, b) => a + b, base);
-    if (!this.fragmenting.has(id) || total < limit || pbEvents.length < 2) {
-      this.send({ header: this.s.header(rev), watchId: int64(id), events: pbEvents });
-      return;
-    }
+    if (total < limit) return whole();
     let start = 0;
     while (start < pbEvents.length) {
       let end = start;

@@ -18,7 +18,9 @@ import {
   encodeRangeResponse,
   encodeTxnRequest,
   encodeTxnResponse,
+  encodeWatchResponse,
   withFastKvCodec,
+  withFastWatchCodec,
 } from '../../../src/store/grpc/kv-codec.js';
 import { CONVERSION_OPTIONS, loadProtos } from '../../../src/store/grpc/proto.js';
 import type * as pb from '../../../src/store/grpc/types.js';
@@ -276,6 +278,22 @@ describe('kv codec: watch responses', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the store\'s writer (Watch\'s serializer) is read as protobufjs\'s bytes are, zero values left out as grpc-go does', () => {
+    const serialize = withFastWatchCodec(P.services.Watch).Watch!.responseSerialize;
+    fc.assert(
+      fc.property(watchResponse, (resp) => {
+        const own = encodeWatchResponse(resp);
+        expect(slowWatch(own)).toStrictEqual(slowWatch(pbWatch(resp)));
+        expect(serialize(resp).equals(own)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // The watch service leaves members at their defaults out of the object it writes; nothing at zero goes out.
+    const all = { header: null, watchId: '7', created: false, canceled: false, compactRevision: '0', cancelReason: '', fragment: false, events: [] };
+    expect(encodeWatchResponse({ watchId: '7' } as pb.WatchResponse)).toStrictEqual(Buffer.from([0x10, 7]));
+    expect(slowWatch(encodeWatchResponse({ watchId: '7' } as pb.WatchResponse))).toStrictEqual(slowWatch(pbWatch(all)));
   });
 
   it('a damaged response is read as protobufjs reads it, or left to it', () => {
