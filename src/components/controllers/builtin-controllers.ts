@@ -5,6 +5,7 @@
 import type { Controller } from '../runtime/controller.js';
 import type { ControllerManagerOptions } from './controller-manager-options.js';
 import type { ControllerName } from './controller-names.js';
+import { clusterRoleAggregationController } from './clusterroleaggregation/cluster-role-aggregation-controller.js';
 import { endpointsController } from './endpoint/endpoints-controller.js';
 import { endpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
@@ -39,6 +40,7 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
   namespace: (o) => namespaceController({ workers: o.concurrentNamespaceSyncs, retryMs: 2_000 }),
   garbagecollector: (o) => garbageCollector({ workers: o.concurrentGcSyncs }),
   serviceaccount: (o) => serviceAccountsController({ workers: o.concurrentServiceAccountSyncs }),
+  'clusterrole-aggregation': () => clusterRoleAggregationController({ workers: 5 }),
 };
 
 /** buildControllers builds the enabled controllers; it returns them and the enabled names it has no factory for. */
