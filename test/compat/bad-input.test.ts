@@ -143,6 +143,30 @@ describeCompat('bad input gets etcd errors and the store keeps serving', ['store
       }
       await stillServing();
     });
+
+    it('a watch on an empty range, or with a client-chosen ID in use, is created and canceled as watch -1; the stream stays usable', async () => {
+      const stream = rpc().watch();
+      try {
+        stream.send({ create_request: { key: b('we/b'), range_end: b('we/a') } });
+        expect(await stream.next(10_000, 'the refusal of an empty range')).toMatchObject({ watch_id: '-1', created: true, canceled: true, cancel_reason: 'mvcc: watcher range is empty' });
+        stream.send({ create_request: { key: b('we/a'), range_end: b('we/a') } });
+        expect(await stream.next(10_000, 'the refusal of a range ending at its key')).toMatchObject({ watch_id: '-1', canceled: true, cancel_reason: 'mvcc: watcher range is empty' });
+        stream.send({ create_request: { key: b('we/a'), watch_id: 7 } });
+        expect(await stream.next(10_000, 'the created response for watch 7')).toMatchObject({ watch_id: '7', created: true, canceled: false });
+        stream.send({ create_request: { key: b('we/b'), watch_id: 7 } });
+        expect(await stream.next(10_000, 'the refusal of a second watch 7')).toMatchObject({ watch_id: '-1', created: true, canceled: true, cancel_reason: 'mvcc: duplicate watch ID provided on the WatchStream' });
+        // "\0" as range_end is "from the key on", not an empty range; and watch 7 still delivers
+        stream.send({ create_request: { key: b('we/'), range_end: Buffer.from([0]) } });
+        const fromKey = await stream.next(10_000, 'the created response for a from-key watch');
+        expect(fromKey).toMatchObject({ created: true, canceled: false });
+        const r = Number((await rpc().set('we/a', 'x')).header.revision);
+        const got = [await stream.next(10_000, 'an event'), await stream.next(10_000, 'another event')];
+        expect(got.map((e) => [e.watch_id, e.events.map((ev) => ev.kv.mod_revision)]).sort()).toEqual([[fromKey.watch_id, [String(r)]], ['7', [String(r)]]].sort());
+      } finally {
+        stream.close();
+      }
+      await stillServing();
+    });
   });
 
   describe('leases that do not exist', () => {

@@ -85,14 +85,17 @@ class WatchStream implements WatchSink {
   }
 
   private create(c: pb.WatchCreateRequest): void {
+    // etcd refuses a range that selects nothing (a range_end at or before the key; `\0` means "from the key"), and
+    // a client-chosen ID already in use, with a created+canceled response for watch ID -1 (mvcc watchStream.Watch).
+    const refuse = (reason: string): void => this.send({ watchId: '-1', created: true, canceled: true, cancelReason: reason });
+    const fromKey = c.rangeEnd.length === 1 && c.rangeEnd[0] === 0;
+    if (c.rangeEnd.length > 0 && !fromKey && Buffer.compare(c.key, c.rangeEnd) >= 0) return refuse('mvcc: watcher range is empty');
     let id = toNum(c.watchId);
     if (id === 0) {
       while (this.watchers.has(this.nextId)) this.nextId++;
       id = this.nextId++;
     } else if (this.watchers.has(id)) {
-      // etcd refuses a client-chosen ID that is in use with a created+canceled response.
-      this.send({ watchId: int64(id), created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
-      return;
+      return refuse('mvcc: duplicate watch ID provided on the WatchStream');
     }
     const key = c.key.length === 0 && c.rangeEnd.length === 0 ? '\0' : keyString(c.key);
     this.send({ watchId: int64(id), created: true });

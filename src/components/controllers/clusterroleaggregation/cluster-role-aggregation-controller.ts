@@ -63,9 +63,9 @@ export function aggregatedRules(role: RoRole, all: readonly RoRole[]): RoRule[] 
   return out;
 }
 
-/** byteOrder orders names as Go's `<` on strings does (by code unit, not by locale). */
+/** byteOrder orders names as Go's `<` on strings does: by their UTF-8 bytes (not by locale or UTF-16 unit). */
 function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** clusterRoleAggregationController builds the controller. */
