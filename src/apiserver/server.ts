@@ -304,7 +304,7 @@ export class ApiServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, secure: boolean): Promise<void> {
     const started = performance.now();
     const method = (req.method ?? 'GET').toUpperCase();
-    let url = new URL('http://localhost/');
+    let url: URL | undefined;
     let info: RequestInfo | undefined;
     let code = 500;
     const warnings = new WarningRecorder();
@@ -352,7 +352,7 @@ export class ApiServer {
       this.send(res, answer.code, this.transform(r, info, answer.body, output, url.searchParams), req.headers.accept);
     } catch (err) {
       const se = toStatusError(err);
-      if (se.httpCode >= 500) this.log.error({ err, method, path: url.pathname }, 'apiserver: request failed');
+      if (se.httpCode >= 500) this.log.error({ err, method, path: url?.pathname ?? req.url }, 'apiserver: request failed');
       code = se.httpCode;
       if (!res.headersSent) {
         // As kube's recorder, warnings go out with a refusal too (a Warn create that validation then refuses).
