@@ -2,7 +2,7 @@
  * The Job controller (kube's pkg/controller/job, 1.32): runs each Job's pods until enough of them succeed.
  * Event handlers enqueue Job keys and settle expectations; a worker's sync (syncJob) claims the Job's pods,
  * counts those that finished, decides (job-sync.ts) whether the Job failed (backoffLimit, restarts under
- * OnFailure, activeDeadlineSeconds) or succeeded, and otherwise — when its expectations are satisfied — creates
+ * OnFailure, activeDeadlineSeconds) or succeeded (completions, or an Indexed Job's successPolicy), and otherwise — when its expectations are satisfied — creates
  * pods up to parallelism (Indexed: the lowest pending indexes; after failures only once the pod-failure back-off
  * passed) or deletes surplus ones, suspends and resumes; then it records finished pods through the tracking
  * finalizer: their UIDs (or indexes) are written to the status first, the finalizers removed second, the counters
@@ -36,6 +36,7 @@ import {
   countReady,
   countedFailures,
   failJobMessage,
+  matchSuccessPolicy,
   ensureCondition,
   firstPendingIndexes,
   formatIntervals,
@@ -345,6 +346,9 @@ class JobSyncer {
       jc.previousSucceeded = indexes.previous;
       jc.succeededIndexes = indexes.current;
       succeeded = intervalsTotal(indexes.current);
+      // A successPolicy met ends the Job as succeeded: SuccessCriteriaMet now, its remaining pods deleted, then Complete.
+      const met = jc.finished === undefined ? matchSuccessPolicy(job, indexes.current) : undefined;
+      if (met !== undefined) jc.finished = { type: 'Complete', reason: JOB_REASONS.successPolicy, message: met, interim: true };
     }
 
     let suspendChanged = false;

@@ -62,6 +62,7 @@ export const JOB_REASONS = {
   deadlineExceeded: 'DeadlineExceeded',
   deadlineExceededMessage: 'Job was active longer than specified deadline',
   podFailurePolicy: 'PodFailurePolicy',
+  successPolicy: 'SuccessPolicy',
 } as const;
 
 /** jobSelector is the Job's pod selector (generated from its UID by the API server unless manualSelector). */
@@ -187,6 +188,50 @@ export function formatIntervals(intervals: Intervals): string {
 /** intervalsTotal counts the indexes in intervals. */
 export function intervalsTotal(intervals: Intervals): number {
   return intervals.reduce((n, [a, b]) => n + b - a + 1, 0);
+}
+
+/**
+ * matchSuccessPolicy is kube's matchSuccessPolicy: the message of the first rule of an Indexed Job's
+ * successPolicy that its succeeded indexes meet (`Matched rules at index N`), or undefined. A rule with
+ * succeededIndexes is met when every one of them succeeded, or at least its succeededCount of them; a rule with
+ * only succeededCount when that many indexes succeeded. A rule whose indexes parse to none is skipped.
+ */
+export function matchSuccessPolicy(job: RoJob, succeeded: Intervals): string | undefined {
+  const rules = job.spec?.successPolicy?.rules ?? [];
+  if (rules.length === 0 || succeeded.length === 0) return undefined;
+  const completions = job.spec?.completions ?? 0;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const count = rule.succeededCount;
+    if (rule.succeededIndexes !== undefined) {
+      const required = parseIntervals(rule.succeededIndexes, completions);
+      if (required.length === 0) continue;
+      const covered = overlapCount(required, succeeded);
+      if (covered === intervalsTotal(required) || (count !== undefined && covered >= count)) return `Matched rules at index ${i}`;
+    } else if (count !== undefined && intervalsTotal(succeeded) >= count) {
+      return `Matched rules at index ${i}`;
+    }
+  }
+  return undefined;
+}
+
+/** overlapCount counts the indexes two sets of intervals share (matchSucceededIndexesRule's walk). */
+function overlapCount(a: Intervals, b: Intervals): number {
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const [a0, a1] = a[i]!;
+    const [b0, b1] = b[j]!;
+    n += Math.max(0, Math.min(a1, b1) - Math.max(a0, b0) + 1);
+    if (b1 < a1) j++;
+    else if (b1 > a1) i++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return n;
 }
 
 /** intervalsHas reports whether index is in intervals. */

@@ -19,6 +19,7 @@ import {
   failJobMessage,
   isPodFailed,
   matchPodFailurePolicy,
+  matchSuccessPolicy,
   newFinishedPods,
   nextBackoffRecord,
   parseIntervals,
@@ -119,6 +120,20 @@ describe('completed indexes', () => {
     const j = job({ indexed: true, completions: 3, parallelism: 3, replaceFailedOnly: true });
     expect(firstPendingIndexes(j, [], [pod('a', { index: 0, deleting: true })], [], 3)).toEqual([1, 2]);
     expect(firstPendingIndexes(job({ indexed: true, completions: 3, parallelism: 3 }), [], [pod('a', { index: 0, deleting: true })], [], 3)).toEqual([0, 1, 2]);
+  });
+
+  it('matches a successPolicy as kube\'s matchSuccessPolicy: every named index, or a count of them, or a count alone', () => {
+    const withRules = (rules: NonNullable<Job['spec']>['successPolicy']): Job => ({ ...job({ indexed: true, completions: 10, parallelism: 10 }), spec: { ...job({ indexed: true, completions: 10 }).spec, successPolicy: rules } }) as Job;
+    const j = withRules({ rules: [{ succeededIndexes: '0,2-4' }, { succeededIndexes: '5-9', succeededCount: 2 }, { succeededCount: 4 }] });
+    expect(matchSuccessPolicy(j, parseIntervals('0,2-3', 10))).toBeUndefined();
+    expect(matchSuccessPolicy(j, parseIntervals('0-4', 10))).toBe('Matched rules at index 0');
+    expect(matchSuccessPolicy(j, parseIntervals('1,6,9', 10))).toBe('Matched rules at index 1');
+    expect(matchSuccessPolicy(j, parseIntervals('1,6', 10))).toBeUndefined();
+    expect(matchSuccessPolicy(j, parseIntervals('0-1,3,7', 10))).toBe('Matched rules at index 2');
+    // indexes past completions are not required; a Job without a policy, or no index succeeded, matches nothing
+    expect(matchSuccessPolicy(withRules({ rules: [{ succeededIndexes: '8-20' }] }), parseIntervals('8-9', 10))).toBe('Matched rules at index 0');
+    expect(matchSuccessPolicy(job({ indexed: true }), parseIntervals('0-2', 3))).toBeUndefined();
+    expect(matchSuccessPolicy(j, [])).toBeUndefined();
   });
 
   it('removes duplicated, succeeded and out-of-range indexes first', () => {

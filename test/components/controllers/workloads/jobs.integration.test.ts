@@ -6,7 +6,8 @@
  * pod holding the tracking finalizer, and `kubectl wait --for=condition=complete` returns; a failing Job creates its
  * replacement only after the 10 s pod-failure back-off and fails with BackoffLimitExceeded; a podFailurePolicy
  * FailJob rule fails a Job at the first matching exit with kube's message; an Indexed Job runs one
- * pod per index and records completedIndexes; a suspended Job creates no pods until resumed and deletes them (not
+ * pod per index and records completedIndexes, and one whose successPolicy is met completes with its other pods
+ * deleted; a suspended Job creates no pods until resumed and deletes them (not
  * counted as failures) when suspended again; activeDeadlineSeconds fails a Job and its running pods are deleted and
  * counted as failed; ttlSecondsAfterFinished deletes a finished Job with its pods; pod GC fails and deletes a pod
  * bound to a node that does not exist; deleting a running Job removes its
@@ -98,7 +99,9 @@ function observe(p: DeepReadonly<Pod>): void {
 async function step(p: DeepReadonly<Pod>): Promise<void> {
   const key = `${p.metadata.namespace}/${p.metadata.name}`;
   if (stepping.has(key) || isTerminal(p) || p.metadata.deletionTimestamp) return;
-  const outcome = p.metadata.labels?.['outcome'] ?? 'run';
+  const labelled = p.metadata.labels?.['outcome'] ?? 'run';
+  // `first-succeeds`: the pod of index 0 succeeds, the others run on.
+  const outcome = labelled === 'first-succeeds' ? (p.metadata.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION] === '0' ? 'succeed' : 'run') : labelled;
   if (p.status?.phase === 'Running' && outcome === 'run') return;
   stepping.add(key);
   try {
@@ -170,7 +173,7 @@ afterAll(async () => {
   client?.close();
 });
 
-function newJob(name: string, outcome: 'succeed' | 'fail' | 'run', spec: Partial<NonNullable<Job['spec']>> = {}): Job {
+function newJob(name: string, outcome: 'succeed' | 'fail' | 'run' | 'first-succeeds', spec: Partial<NonNullable<Job['spec']>> = {}): Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -279,6 +282,19 @@ describe('the Job controller against a real API server', () => {
       expect(p.spec?.hostname).toBe(`idx-${ix}`);
       expect(p.spec?.containers[0]?.env?.some((e) => e.name === 'JOB_COMPLETION_INDEX')).toBe(true);
     }
+  });
+
+  it('an Indexed Job whose successPolicy is met gets SuccessCriteriaMet, its other pods deleted, then Complete', async () => {
+    const spec = { completions: 3, parallelism: 3, completionMode: 'Indexed' as const, successPolicy: { rules: [{ succeededIndexes: '0' }] } };
+    await client.create<Job>(JOBS, 'default', newJob('lead', 'first-succeeds', spec));
+    const done = await waitForJob('lead', 'Complete', (j) => condition(j, 'Complete')?.status === 'True');
+    expect(condition(done, 'SuccessCriteriaMet')).toMatchObject({ status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+    expect(condition(done, 'Complete')).toMatchObject({ reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+    expect(done.status?.completedIndexes).toBe('0');
+    expect(done.status?.succeeded).toBe(1);
+    expect(done.status?.active ?? 0).toBe(0);
+    expect(done.status?.completionTime).toBeTruthy();
+    await waitFor(() => (jobPods('lead').every((p) => isTerminal(p)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'lead: only the finished pod left' });
   });
 
   it('a suspended Job creates no pods until resumed, deleting its pods on suspension counts no failure, and it resumes again', async () => {
