@@ -475,8 +475,11 @@ class JobSyncer {
         } catch (err) {
           if (err instanceof NotLeadingError) throw err;
           if (expect) this.expectations.deletionObserved(key, cacheKey(pod));
-          if (!isNotFound(err)) error ??= err;
-          return;
+          // A pod already gone counts as removed (kube's deleteJobPods): the Job need not wait a sync for it.
+          if (!isNotFound(err)) {
+            error ??= err;
+            return;
+          }
         }
         removed++;
         if (countReady([pod]) === 1) removedReady++;

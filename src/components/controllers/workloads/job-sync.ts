@@ -149,12 +149,15 @@ export function podFinishedAt(pod: RoPod, now: number): number {
 /** Intervals are a sorted list of disjoint, non-adjacent [first, last] index ranges (orderedIntervals). */
 export type Intervals = readonly (readonly [number, number])[];
 
-/** parseIntervals reads `1,3-5,7` into intervals, keeping indexes below completions; malformed parts are skipped. */
+/**
+ * parseIntervals reads `1,3-5,7` into intervals, keeping indexes below completions; malformed parts are skipped.
+ * Each number reads as Go's strconv.Atoi does (a leading `+` allowed), as kube's parseIndexesFromString.
+ */
 export function parseIntervals(s: string | undefined, completions: number): Intervals {
   if (s === undefined || s === '') return [];
   const out: [number, number][] = [];
   for (const part of s.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const m = /^\+?(\d+)(?:-\+?(\d+))?$/.exec(part);
     if (m === null) continue;
     const first = Number(m[1]);
     const last = Math.min(m[2] === undefined ? first : Number(m[2]), completions - 1);

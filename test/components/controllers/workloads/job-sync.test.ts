@@ -98,6 +98,8 @@ describe('wantActive', () => {
 describe('completed indexes', () => {
   it('parses, merges and prints intervals as kube does', () => {
     expect(formatIntervals(parseIntervals('0,2-4,5,9', 10))).toBe('0,2-5,9');
+    // numbers read as strconv.Atoi reads them: a leading + is allowed (validation lets it through too)
+    expect(formatIntervals(parseIntervals('+0,2-+3,x,4-', 10))).toBe('0,2-3');
     expect(formatIntervals(parseIntervals('1-20', 5))).toBe('1-4');
     expect(formatIntervals(withIndexes(parseIntervals('0,3', 10), [1, 2, 7]))).toBe('0-3,7');
     expect(formatIntervals(parseIntervals('', 3))).toBe('');
