@@ -30,9 +30,20 @@ export interface DiscoveryPath {
   readonly version: string;
 }
 
+/**
+ * queryFlag reads a boolean query parameter (watch, allowWatchBookmarks, orphanDependents) as kube's query
+ * conversion does (Convert_Slice_string_To_bool): absent is undefined; `0`, `f` and `false` in any case are false;
+ * anything else, the empty value too, is true.
+ */
+export function queryFlag(query: URLSearchParams, name: string): boolean | undefined {
+  const v = query.get(name);
+  if (v === null) return undefined;
+  const lower = v.toLowerCase();
+  return !(lower === '0' || lower === 'f' || lower === 'false');
+}
+
 function isWatch(query: URLSearchParams): boolean {
-  const w = query.get('watch');
-  return w !== null && w !== '' && w !== '0' && w !== 'false';
+  return queryFlag(query, 'watch') === true;
 }
 
 /**

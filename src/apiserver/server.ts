@@ -28,7 +28,7 @@ import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { OpenApiDocuments } from './openapi.js';
-import { isDiscovery, parseRequestInfo, type RequestInfo } from './request-info.js';
+import { isDiscovery, parseRequestInfo, queryFlag, type RequestInfo } from './request-info.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
 import { checkBodyFields, checkPatchedFields, fieldValidationOf, patchBodyProblems, PROBLEM_LIMIT, type FieldCheck } from './field-validation.js';
@@ -584,8 +584,8 @@ export class ApiServer {
       if (grace !== null) opts.gracePeriodSeconds = Number(grace);
       const policy = query.get('propagationPolicy');
       if (policy !== null) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-      const orphan = query.get('orphanDependents');
-      if (orphan !== null) opts.orphanDependents = queryBool(orphan);
+      const orphan = queryFlag(query, 'orphanDependents');
+      if (orphan !== undefined) opts.orphanDependents = orphan;
     }
     // As kube's ValidateDeleteOptions, refused as an invalid DeleteOptions (422).
     const problems: FieldError[] = [];
@@ -830,11 +830,3 @@ export class ApiServer {
   }
 }
 
-/**
- * queryBool reads a boolean query parameter as kube's query conversion does (Convert_Slice_string_To_Pointer_bool):
- * `0`, `f` and `false` in any case are false, anything else — the empty string too — is true.
- */
-function queryBool(v: string): boolean {
-  const lower = v.toLowerCase();
-  return !(lower === '0' || lower === 'f' || lower === 'false');
-}

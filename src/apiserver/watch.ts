@@ -16,7 +16,7 @@ import type { KubeObject, Status, WatchEvent } from '../api/index.js';
 import { CompactedError } from '../store/client/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StatusError } from './errors.js';
-import type { RequestInfo } from './request-info.js';
+import { queryFlag, type RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType } from './resource.js';
 import { parseSelection } from './selection.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -91,7 +91,7 @@ export async function startWatch(
   const rv = query.get('resourceVersion') ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw StatusError.badRequest(`invalid resource version: ${rv}`);
   const timeoutSeconds = Math.min(Number(query.get('timeoutSeconds') ?? tuning.maxTimeoutSeconds) || tuning.maxTimeoutSeconds, tuning.maxTimeoutSeconds);
-  const bookmarks = ['1', 'true'].includes(query.get('allowWatchBookmarks') ?? '');
+  const bookmarks = queryFlag(query, 'allowWatchBookmarks') === true;
   // A watch of one named object (the legacy /watch/…/<name> path) follows its key alone when it goes to etcd.
   const single = info.name !== '' && (!r.namespaced || info.namespace !== '');
   const etcdKey = single ? store.key(r.resource, r.namespaced ? info.namespace : undefined, info.name) : prefix;

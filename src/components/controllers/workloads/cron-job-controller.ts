@@ -62,7 +62,6 @@ class CronJobSyncer {
   private readonly writer: ControllerWriter;
   private readonly events: EventRecorder;
   private readonly log: ComponentContext['log'];
-
   private readonly localTimeZone: string;
 
   constructor(

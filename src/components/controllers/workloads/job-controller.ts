@@ -2,11 +2,12 @@
  * The Job controller (kube's pkg/controller/job, 1.32): runs each Job's pods until enough of them succeed.
  * Event handlers enqueue Job keys and settle expectations; a worker's sync (syncJob) claims the Job's pods,
  * counts those that finished, decides (job-sync.ts) whether the Job failed (backoffLimit, restarts under
- * OnFailure, activeDeadlineSeconds) or succeeded (completions, or an Indexed Job's successPolicy), and otherwise — when its expectations are satisfied — creates
- * pods up to parallelism (Indexed: the lowest pending indexes; after failures only once the pod-failure back-off
- * passed) or deletes surplus ones, suspends and resumes; then it records finished pods through the tracking
- * finalizer: their UIDs (or indexes) are written to the status first, the finalizers removed second, the counters
- * moved third, so a pod is counted exactly once even if it is deleted meanwhile. A Job that met its success or
+ * OnFailure, activeDeadlineSeconds) or succeeded (completions, or an Indexed Job's successPolicy), and otherwise —
+ * when its expectations are satisfied — creates pods up to parallelism (Indexed: the lowest pending indexes; after
+ * failures only once the pod-failure back-off passed) or deletes surplus ones, suspends and resumes; then it
+ * records finished pods through the tracking finalizer: their UIDs (or indexes) are written to the status first,
+ * the finalizers removed second, the counters moved third, so a pod is counted exactly once even if it is deleted
+ * meanwhile. A Job that met its success or
  * failure criteria gets SuccessCriteriaMet or FailureTarget at once, and Complete or Failed (with completionTime,
  * an Event) once no pod of it is left running or uncounted.
  *
@@ -36,7 +37,6 @@ import {
   countReady,
   countedFailures,
   failJobMessage,
-  matchSuccessPolicy,
   ensureCondition,
   firstPendingIndexes,
   formatIntervals,
@@ -48,6 +48,7 @@ import {
   jobCondition,
   jobSelector,
   jobSuspended,
+  matchSuccessPolicy,
   newFinishedPods,
   newJobCondition,
   nextBackoffRecord,

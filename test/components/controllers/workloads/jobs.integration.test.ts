@@ -34,7 +34,7 @@ import { SeededRandom } from '../../../../src/util/random.js';
 import { useApiServer } from '../../../apiserver/helpers/apiserver.js';
 import { useStore } from '../../../compat/helpers/store.js';
 import { waitFor } from '../../../compat/helpers/wait.js';
-import { kubectlAsync as runKubectl, kubectlBinaries } from './kubectl-runner.js';
+import { kubectlAgainst, kubectlBinaries } from './kubectl-runner.js';
 
 const store = useStore({ name: 'jobs' });
 const api = useApiServer(store);
@@ -42,9 +42,7 @@ const api = useApiServer(store);
 const kubectls = kubectlBinaries();
 
 /** kubectlAsync runs kubectl against the test's API server. */
-function kubectlAsync(binary: string, args: readonly string[]): ReturnType<typeof runKubectl> {
-  return runKubectl(binary, api().url, args);
-}
+const kubectlAsync = kubectlAgainst(() => api().url);
 
 const controllers: Controller = {
   name: 'jobs',

@@ -23,6 +23,11 @@ export function kubectlBinaries(): KubectlBinary[] {
   ].filter((k): k is KubectlBinary => k.path !== undefined && existsSync(k.path));
 }
 
+/** kubectlAgainst binds kubectlAsync to a server a suite knows only once it runs (a getter, as useApiServer's). */
+export function kubectlAgainst(server: () => string): (binary: string, args: readonly string[]) => ReturnType<typeof kubectlAsync> {
+  return (binary, args) => kubectlAsync(binary, server(), args);
+}
+
 /** kubectlAsync runs binary with args against server (no kubeconfig), resolving its exit code and output. */
 export function kubectlAsync(binary: string, server: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

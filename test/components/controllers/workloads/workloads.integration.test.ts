@@ -29,7 +29,7 @@ import { SeededRandom } from '../../../../src/util/random.js';
 import { useApiServer } from '../../../apiserver/helpers/apiserver.js';
 import { useStore } from '../../../compat/helpers/store.js';
 import { waitFor } from '../../../compat/helpers/wait.js';
-import { kubectlAsync as runKubectl, kubectlBinaries } from './kubectl-runner.js';
+import { kubectlAgainst, kubectlBinaries } from './kubectl-runner.js';
 
 const store = useStore({ name: 'workloads' });
 const api = useApiServer(store);
@@ -37,9 +37,7 @@ const api = useApiServer(store);
 const kubectls = kubectlBinaries();
 
 /** kubectlAsync runs kubectl against the test's API server. */
-function kubectlAsync(binary: string, args: readonly string[]): ReturnType<typeof runKubectl> {
-  return runKubectl(binary, api().url, args);
-}
+const kubectlAsync = kubectlAgainst(() => api().url);
 
 const workloads: Controller = {
   name: 'workloads',
