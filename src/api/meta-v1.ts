@@ -130,7 +130,8 @@ export type CauseType =
   | 'UnexpectedServerResponse'
   | 'FieldManagerConflict'
   | 'ResourceVersionTooLarge'
-  | 'NamespaceTerminating';
+  | 'NamespaceTerminating'
+  | 'DisruptionBudget';
 
 /** NAMESPACE_TERMINATING_CAUSE marks a create refused because its namespace is being deleted (v1.NamespaceTerminatingCause). */
 export const NAMESPACE_TERMINATING_CAUSE: CauseType = 'NamespaceTerminating';

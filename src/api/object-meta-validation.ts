@@ -8,7 +8,7 @@ import { FieldError } from './field-errors.js';
 import { FieldPath } from './field-path.js';
 import { goValue } from './go-format.js';
 import { gvkFromAPIVersionAndKind, gvkString } from './group-version.js';
-import { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, type LabelSelector, type ObjectMeta, type OwnerReference } from './meta-v1.js';
+import { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, type Condition, type LabelSelector, type ObjectMeta, type OwnerReference } from './meta-v1.js';
 import {
   byteLength,
   isDNS1035Label,
@@ -18,6 +18,7 @@ import {
   isValidLabelValue,
   isValidPathSegmentName,
   isValidPathSegmentPrefix,
+  regexError,
 } from './validation.js';
 
 /** TOTAL_ANNOTATION_SIZE_LIMIT_B is the most bytes all annotation keys and values of an object may total. */
@@ -289,5 +290,41 @@ export function validateObjectMetaUpdate(
   errs.push(...validateLabels(newMeta.labels, path.child('labels')));
   errs.push(...validateAnnotations(newMeta.annotations, path.child('annotations')));
   errs.push(...validateOwnerReferences(newMeta.ownerReferences, path.child('ownerReferences')));
+  return errs;
+}
+
+const CONDITION_REASON_FMT = '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?';
+const CONDITION_REASON = new RegExp(`^${CONDITION_REASON_FMT}$`);
+const CONDITION_REASON_MSG =
+  "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_'";
+const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+
+/**
+ * validateConditions is metav1validation.ValidateConditions: each condition's type (a label key, once per list),
+ * status, observedGeneration, lastTransitionTime, reason (required, kube's pattern, at most 1,024 characters) and
+ * message (at most 32,768 characters).
+ */
+export function validateConditions(conditions: readonly Condition[] | null | undefined, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  (conditions ?? []).forEach((c, i) => {
+    const at = path.index(i);
+    const type = c.type ?? '';
+    if (seen.has(type)) errs.push(FieldError.duplicate(at.child('type'), type));
+    seen.add(type);
+    errs.push(...validateLabelName(type, at.child('type')));
+    if (!CONDITION_STATUSES.includes(c.status ?? '')) errs.push(FieldError.notSupported(at.child('status'), c.status ?? '', CONDITION_STATUSES));
+    if ((c.observedGeneration ?? 0) < 0) errs.push(FieldError.invalid(at.child('observedGeneration'), c.observedGeneration, 'must be greater than or equal to zero'));
+    if ((c.lastTransitionTime ?? null) === null || c.lastTransitionTime === '') errs.push(FieldError.required(at.child('lastTransitionTime'), 'must be set'));
+    const reason = c.reason ?? '';
+    if (reason === '') errs.push(FieldError.required(at.child('reason'), 'must be set'));
+    else {
+      if (!CONDITION_REASON.test(reason)) {
+        errs.push(FieldError.invalid(at.child('reason'), reason, regexError(CONDITION_REASON_MSG, CONDITION_REASON_FMT, 'my_name', 'MY_NAME', 'MyName', 'ReasonA,ReasonB', 'ReasonA:ReasonB')));
+      }
+      if (reason.length > 1024) errs.push(FieldError.tooLong(at.child('reason'), reason, 1024));
+    }
+    if ((c.message ?? '').length > 32 * 1024) errs.push(FieldError.tooLong(at.child('message'), c.message, 32 * 1024));
+  });
   return errs;
 }

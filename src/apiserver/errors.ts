@@ -114,6 +114,11 @@ export class StatusError extends CapstanError {
     return new StatusError(403, 'Forbidden', `${qualifiedResourceString(qr)} "${name}" is forbidden: ${why}`, { name, group: qr.group, kind: qr.resource, ...(causes === undefined ? {} : { causes }) });
   }
 
+  /** tooManyRequests (429): kube's NewTooManyRequests, retryAfterSeconds in its details (0: none said), with causes. */
+  static tooManyRequests(message: string, retryAfterSeconds: number, causes?: StatusCause[]): StatusError {
+    return new StatusError(429, 'TooManyRequests', message, { ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}), ...(causes === undefined ? {} : { causes }) });
+  }
+
   /** unauthorized (401). */
   static unauthorized(): StatusError {
     return new StatusError(401, 'Unauthorized', 'Unauthorized');

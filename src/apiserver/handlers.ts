@@ -27,18 +27,24 @@ import {
   FINALIZER_DELETE_DEPENDENTS,
   FINALIZER_ORPHAN_DEPENDENTS,
   NAMESPACE_TERMINATING_CAUSE,
+  DISRUPTION_TARGET_CONDITION,
+  budgetsSelecting,
   type Binding,
   type DeleteOptions,
+  type Eviction,
   type KubeList,
   type KubeObject,
   type Namespace,
   type Pod,
+  type PodCondition,
+  type PodDisruptionBudget,
   type Scale,
 } from '../api/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
 import type { UserInfo } from './authn.js';
 import { StatusError, type QualifiedResource } from './errors.js';
+import { budgetBeingProcessed, canIgnoreBudget, enforcesResourceVersion, evictionDeleteOptions, MULTIPLE_BUDGETS, spendDisruption, unreadyMayGo } from './eviction.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
@@ -624,6 +630,97 @@ export class RestHandlers {
     return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
   }
 
+  /**
+   * evict is pods/eviction (kube's EvictionREST.Create): a pod whose disruption budget can be ignored (terminal,
+   * pending, terminating) is deleted; a pod selected by two budgets gets kube's 500; one selected by a budget is
+   * deleted once the budget allows a disruption, which is spent (429 TooManyRequests when none is left, or while
+   * the budget's status is behind its spec) — or, not ready, without spending it while the budget is met (or under
+   * AlwaysAllow), at the version judged. The pod is marked DisruptionTarget first, then deleted gracefully with
+   * the Eviction's deleteOptions. Reads are from the store, as kube's are.
+   */
+  async evict(r: ResourceType, budgets: ResourceType, info: RequestInfo, eviction: Eviction, requestDryRun: readonly string[]): Promise<Answer> {
+    if ((eviction.metadata?.name ?? '') !== info.name) throw StatusError.badRequest('name in URL does not match name in Eviction object');
+    const options = evictionDeleteOptions(eviction, requestDryRun);
+    const dryRun = (options.dryRun ?? []).length > 0;
+    const callerRV = options.preconditions?.resourceVersion;
+    const podInfo: RequestInfo = { ...info, subresource: '', ...(dryRun ? { dryRun: true } : {}) };
+    const success: Answer = { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+    let pod: Pod;
+    // A pod the budget need not be asked about is deleted at once; a conflict (it changed) is retried, unless the
+    // caller named the version to delete.
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(this.keyOf(r, info));
+      if (current === undefined) throw StatusError.notFound(qr(r), info.name);
+      pod = current.obj as Pod;
+      if (!canIgnoreBudget(pod)) break;
+      const pinned = enforcesResourceVersion(pod) && callerRV === undefined ? withResourceVersion(options, current.obj.metadata.resourceVersion) : options;
+      try {
+        await this.markAndDelete(r, podInfo, pinned);
+        return success;
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'Conflict') || callerRV !== undefined || attempt >= MAX_UPDATE_RETRIES) throw err;
+      }
+    }
+    const listed = await this.store.list({ prefix: this.store.listPrefix(budgets.resource, pod.metadata.namespace) });
+    const selecting = budgetsSelecting(pod, listed.items.map((i) => i.obj as PodDisruptionBudget));
+    if (selecting.length > 1) return { code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: MULTIPLE_BUDGETS, code: 500 } };
+    const budget = selecting[0];
+    const bypass = budget !== undefined && unreadyMayGo(pod, budget);
+    if (budget !== undefined && !bypass) {
+      const name = budget.metadata.name ?? '';
+      const budgetInfo: RequestInfo = { verb: 'update', group: budgets.group, version: budgets.version, namespace: pod.metadata.namespace ?? '', resource: budgets.resource, subresource: 'status', name, ...(dryRun ? { dryRun: true } : {}) };
+      const now = this.clock.now();
+      try {
+        await this.guaranteedUpdate(budgets, budgetInfo, (current) => ({ obj: spendDisruption(deepCopy(current.obj) as PodDisruptionBudget, info.name, now, dryRun), clientRV: undefined }));
+      } catch (err) {
+        if (err instanceof StatusError && err.reason === 'Conflict') {
+          throw new StatusError(504, 'Timeout', `Timeout: couldn't update PodDisruptionBudget "${name}" due to conflicts`, { retryAfterSeconds: 10 });
+        }
+        throw err;
+      }
+    }
+    const pinned = bypass && callerRV === undefined;
+    try {
+      await this.markAndDelete(r, podInfo, pinned ? withResourceVersion(options, pod.metadata.resourceVersion) : options);
+    } catch (err) {
+      // The pod changed since it was judged not ready: the client is asked to try again.
+      if (pinned && err instanceof StatusError && err.reason === 'Conflict') throw budgetBeingProcessed(budget.metadata.name ?? '');
+      throw err;
+    }
+    return success;
+  }
+
+  /**
+   * markAndDelete is addConditionAndDeletePod: the pod (checked against the preconditions) gets the
+   * DisruptionTarget condition, a resourceVersion precondition moves to that write, and the pod is deleted with
+   * options. A dry run only deletes (dry).
+   */
+  private async markAndDelete(r: ResourceType, info: RequestInfo, options: DeleteOptions): Promise<void> {
+    let opts = options;
+    if (info.dryRun !== true) {
+      const marked = await this.guaranteedUpdate(r, info, (current) => {
+        const pre = options.preconditions;
+        const meta = current.obj.metadata;
+        if (pre?.uid !== undefined && pre.uid !== '' && pre.uid !== meta.uid) {
+          throw StatusError.conflict(qr(r), info.name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${meta.uid ?? ''}). The object might have been deleted and then recreated`);
+        }
+        if (pre?.resourceVersion !== undefined && pre.resourceVersion !== '' && pre.resourceVersion !== meta.resourceVersion) {
+          throw StatusError.conflict(
+            qr(r),
+            info.name,
+            `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${meta.resourceVersion ?? ''}). The object might have been modified`,
+          );
+        }
+        const pod = deepCopy(current.obj) as Pod;
+        pod.status = { ...(pod.status ?? {}), conditions: withPodCondition(pod.status?.conditions, DISRUPTION_TARGET, this.clock.now()) };
+        return { obj: pod, clientRV: undefined };
+      });
+      const rv = (marked.body as KubeObject).metadata.resourceVersion;
+      if ((options.preconditions?.resourceVersion ?? '') !== '' && rv !== undefined) opts = withResourceVersion(options, rv);
+    }
+    await this.delete(r, info, opts);
+  }
+
   /** finalize writes a namespace's spec.finalizers (namespaces/<name>/finalize), as the namespace controller does. */
   async finalizeNamespace(r: ResourceType, info: RequestInfo, body: Namespace): Promise<Answer> {
     return this.guaranteedUpdate(r, info, (current) => {
@@ -649,6 +746,28 @@ export class RestHandlers {
       }
     }
   }
+}
+
+/** DISRUPTION_TARGET is the condition an eviction puts on the pod it deletes. */
+const DISRUPTION_TARGET = { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' } as const;
+
+/** withResourceVersion is options with a resourceVersion precondition (setPreconditionsResourceVersion). */
+function withResourceVersion(options: DeleteOptions, resourceVersion: string | undefined): DeleteOptions {
+  return { ...options, preconditions: { ...(options.preconditions ?? {}), ...(resourceVersion === undefined ? {} : { resourceVersion }) } };
+}
+
+/**
+ * withPodCondition is podutil.UpdatePodCondition: the condition replaces the one of its type (keeping its
+ * lastTransitionTime when the status is unchanged) or is appended, stamped now.
+ */
+function withPodCondition(conditions: readonly PodCondition[] | undefined, cond: Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'>, now: number): PodCondition[] {
+  const list = [...(conditions ?? [])];
+  const at = list.findIndex((c) => c.type === cond.type);
+  const old = at < 0 ? undefined : list[at]!;
+  const next: PodCondition = { ...cond, lastProbeTime: null, lastTransitionTime: old !== undefined && old.status === cond.status ? (old.lastTransitionTime ?? null) : formatTime(now) };
+  if (at < 0) list.push(next);
+  else list[at] = next;
+  return list;
 }
 
 /**

@@ -236,6 +236,12 @@ function buildDocument(group: string, version: string, resources: readonly Resou
       const binding: OperationTarget = { gvk: { group: '', kind: 'Binding', version: 'v1' }, schema: set.add(bindingPlan) };
       paths[`${item}/binding`] = { parameters: [pathParam('name'), ...ns], post: operation(`create${upperFirst(id)}Binding`, 'post', binding, WRITE_PARAMS, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']) };
     }
+    const evictionPlan = r.eviction === true ? messageForKind('policy/v1', 'Eviction') : undefined;
+    if (evictionPlan !== undefined) {
+      set.kind(evictionPlan, 'policy', 'v1', 'Eviction');
+      const eviction: OperationTarget = { gvk: { group: 'policy', kind: 'Eviction', version: 'v1' }, schema: set.add(evictionPlan) };
+      paths[`${item}/eviction`] = { parameters: [pathParam('name'), ...ns], post: operation(`create${upperFirst(id)}Eviction`, 'post', eviction, WRITE_PARAMS, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']) };
+    }
   }
   const schemas: JsonObject = {};
   for (const name of [...set.schemas.keys()].sort()) schemas[name] = set.schemas.get(name)!;

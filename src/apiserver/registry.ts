@@ -9,6 +9,7 @@ import { APPS_V1 } from './resources/apps-v1.js';
 import { BATCH_V1 } from './resources/batch-v1.js';
 import { COORDINATION_V1 } from './resources/coordination-v1.js';
 import { DISCOVERY_V1 } from './resources/discovery-v1.js';
+import { POLICY_V1 } from './resources/policy-v1.js';
 import { RBAC_V1 } from './resources/rbac-v1.js';
 import { REVIEWS } from './resources/reviews.js';
 import { coreV1, DEFAULT_POD_ADMISSION, type PodAdmissionOptions } from './resources/core-v1.js';
@@ -101,6 +102,9 @@ export class ResourceRegistry {
         list.push({ name: `${r.resource}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
       }
       if (r.binding === true) list.push({ name: `${r.resource}/binding`, singularName: '', namespaced: r.namespaced, kind: 'Binding', verbs: ['create'] });
+      if (r.eviction === true) {
+        list.push({ name: `${r.resource}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+      }
       if (r.resource === 'namespaces') list.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersionString({ group, version }), resources: list };
@@ -116,5 +120,5 @@ function storageVersionHash(r: ResourceType): string {
 
 /** builtinRegistry is the registry of every resource capstan serves, Services allocating from ranges, pods admitted with admission. */
 export function builtinRegistry(ranges: ServiceRanges = DEFAULT_SERVICE_RANGES, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): ResourceRegistry {
-  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...BATCH_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...RBAC_V1, ...REVIEWS]);
+  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...BATCH_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...POLICY_V1, ...RBAC_V1, ...REVIEWS]);
 }

@@ -59,6 +59,8 @@ export interface ResourceType {
   readonly scale?: ScaleSubresource;
   /** binding says pods/binding is served. */
   readonly binding?: boolean;
+  /** eviction says pods/eviction (policy/v1 Eviction, within the pod's disruption budget) is served. */
+  readonly eviction?: boolean;
   /** allowCreateOnUpdate says PUT of a missing object creates it (leases, endpoints, nodes, as Kubernetes). */
   readonly allowCreateOnUpdate: boolean;
   /** validateName is the name rule of the kind. */

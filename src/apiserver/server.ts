@@ -17,7 +17,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { FieldError, FieldPath, type Binding, type DeleteOptions, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
+import { FieldError, FieldPath, POLICY_GROUP, type Binding, type DeleteOptions, type Eviction, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -128,7 +128,7 @@ const METRIC_VERBS: Readonly<Record<RequestInfo['verb'], string>> = {
 };
 
 /** KNOWN_SUBRESOURCES label request metrics; any other path suffix counts as `unknown` (bounded cardinality). */
-const KNOWN_SUBRESOURCES = new Set(['', 'status', 'scale', 'binding', 'finalize']);
+const KNOWN_SUBRESOURCES = new Set(['', 'status', 'scale', 'binding', 'eviction', 'finalize']);
 
 /** SERVED_MEDIA_TYPES are the media types resource responses come in, preferred first. */
 const SERVED_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
@@ -357,6 +357,9 @@ export class ApiServer {
       if (!res.headersSent) {
         // As kube's recorder, warnings go out with a refusal too (a Warn create that validation then refuses).
         this.sendWarnings(res, warnings);
+        // As kube's ErrorNegotiated: a refusal that says when to retry says it in Retry-After too.
+        const retryAfter = se.status.details?.retryAfterSeconds ?? 0;
+        if (retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
         this.send(res, se.httpCode, se.status, req.headers.accept);
       } else res.end();
     } finally {
@@ -562,6 +565,11 @@ export class ApiServer {
       throw StatusError.methodNotSupported({ group: r.group, resource: `${r.resource}/scale` }, info.verb);
     }
     if (sub === 'binding' && r.binding === true && info.verb === 'create') return this.handlers.bind(r, info, await read<Binding>(fields('CreateOptions', 'v1', 'Binding')));
+    if (sub === 'eviction' && r.eviction === true && info.verb === 'create') {
+      const budgets = this.deps.registry.lookup(POLICY_GROUP, 'v1', 'poddisruptionbudgets');
+      if (budgets === undefined) throw StatusError.notFoundPath();
+      return this.handlers.evict(r, budgets, info, await read<Eviction>(fields('CreateOptions', 'policy/v1', 'Eviction')), query.getAll('dryRun'));
+    }
     if (sub === 'finalize' && r.resource === 'namespaces' && info.verb === 'update') {
       return this.handlers.finalizeNamespace(r, info, await read<Namespace>(fields('UpdateOptions')));
     }

@@ -58,7 +58,7 @@ describe('discovery', () => {
     const api = await rest<APIVersions>(base, 'GET', '/api');
     expect(api.body.versions).toEqual(['v1']);
     const groups = await rest<APIGroupList>(base, 'GET', '/apis');
-    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io']);
+    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'policy', 'rbac.authorization.k8s.io']);
     // The reviews are create-only and, never stored, have no storage version hash.
     const authz = await rest<APIResourceList>(base, 'GET', '/apis/authorization.k8s.io/v1');
     expect(authz.body.resources.find((r) => r.name === 'selfsubjectaccessreviews')).toEqual({ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] });
@@ -66,7 +66,7 @@ describe('discovery', () => {
     const pods = core.body.resources.find((r) => r.name === 'pods')!;
     expect(pods).toMatchObject({ namespaced: true, kind: 'Pod', shortNames: ['po'] });
     expect(pods.verbs.sort()).toEqual(['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
-    expect(core.body.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['pods/status', 'pods/binding', 'nodes', 'namespaces', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts']));
+    expect(core.body.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['pods/status', 'pods/binding', 'pods/eviction', 'nodes', 'namespaces', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts']));
     const apps = await rest<APIResourceList>(base, 'GET', '/apis/apps/v1');
     expect(apps.body.resources.find((r) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
     expect((await rest(base, 'GET', '/apis/nope/v1')).status).toBe(404);

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { compatRequired } from './helpers/tools.js';
 import { useStore } from './helpers/store.js';
 import { AsyncQueue } from './helpers/wait.js';
+import type { Pod, PodDisruptionBudget } from '../../src/api/index.js';
 import { kubectl, kubectlPaths, useApiServer } from '../apiserver/helpers/apiserver.js';
+import { rest } from '../apiserver/helpers/rest.js';
 
 const binaries = kubectlPaths();
 
@@ -201,6 +203,37 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     const changed = k(['patch', 'rolebinding', 'read-pods', '-n', ns, '--type=merge', '-p', '{"roleRef":{"name":"other"}}']);
     expect(changed.code).not.toBe(0);
     expect(changed.stderr).toContain('roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef');
+  });
+
+  it('drains a node through the eviction API, within its pods\' disruption budget (kubectl drain, get pdb)', async () => {
+    const suffix = name.includes('1.20') ? 'old' : 'new';
+    const node = `drain-${suffix}`;
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${node}\n`);
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: guarded\n  namespace: ${ns}\n  labels: {app: guarded}\nspec:\n  nodeName: ${node}\n  containers: [{name: c, image: pause}]\n`);
+    const pod = (await rest<Pod>(api().url, 'GET', `/api/v1/namespaces/${ns}/pods/guarded`)).body;
+    pod.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-10T11:00:00Z' }] };
+    expect((await rest(api().url, 'PUT', `/api/v1/namespaces/${ns}/pods/guarded/status`, pod)).status).toBe(200);
+    // kubectl 1.20's `create pdb` writes policy/v1beta1, which 1.32 no longer serves: both apply a policy/v1 manifest.
+    ok(['apply', '-f', '-'], `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: guarded\n  namespace: ${ns}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: guarded}\n`);
+    const setAllowed = async (allowed: number): Promise<void> => {
+      const pdbPath = `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/guarded`;
+      const current = (await rest<PodDisruptionBudget>(api().url, 'GET', pdbPath)).body;
+      const status = { observedGeneration: 1, disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1 - allowed, expectedPods: 1 };
+      expect((await rest(api().url, 'PUT', `${pdbPath}/status`, { ...current, status })).status).toBe(200);
+    };
+    await setAllowed(0);
+    const table = ok(['get', 'pdb', '-n', ns]).split('\n');
+    expect(table[0]).toMatch(/^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/);
+    expect(table[1]).toMatch(/^guarded\s+1\s+N\/A\s+0\s+\d+s$/);
+    const refused = k(['drain', node, '--force', '--ignore-daemonsets', '--grace-period=0', '--timeout=4s']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    await setAllowed(1);
+    const drained = ok(['drain', node, '--force', '--ignore-daemonsets', '--grace-period=0', '--timeout=20s']);
+    expect(drained).toContain('pod/guarded evicted');
+    // kubectl 1.20 ends with `node/NAME evicted`, newer ones with `node/NAME drained`.
+    expect(drained).toContain(name.includes('1.20') ? `node/${node} evicted` : `node/${node} drained`);
+    expect((await rest(api().url, 'GET', `/api/v1/namespaces/${ns}/pods/guarded`)).status).toBe(404);
   });
 
   it('deletes, and the object is gone', () => {

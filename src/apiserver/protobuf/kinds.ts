@@ -10,6 +10,7 @@ const APPS = 'k8s.io.api.apps.v1';
 const BATCH = 'k8s.io.api.batch.v1';
 const AUTHORIZATION = 'k8s.io.api.authorization.v1';
 const RBAC = 'k8s.io.api.rbac.v1';
+const POLICY = 'k8s.io.api.policy.v1';
 
 const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   v1: {
@@ -62,6 +63,7 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
     ClusterRoleBinding: `${RBAC}.ClusterRoleBinding`,
     ClusterRoleBindingList: `${RBAC}.ClusterRoleBindingList`,
   },
+  'policy/v1': { PodDisruptionBudget: `${POLICY}.PodDisruptionBudget`, PodDisruptionBudgetList: `${POLICY}.PodDisruptionBudgetList`, Eviction: `${POLICY}.Eviction` },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
   'discovery.k8s.io/v1': { EndpointSlice: 'k8s.io.api.discovery.v1.EndpointSlice', EndpointSliceList: 'k8s.io.api.discovery.v1.EndpointSliceList' },
   'authorization.k8s.io/v1': {

@@ -164,7 +164,7 @@ const PERCENT_MESSAGE = "a valid percent string must be a numeric string followe
  * validatePositiveIntOrPercent is ValidatePositiveIntOrPercent plus IsNotMoreThan100Percent: a non-negative
  * integer or a percentage of at most 100 %; it returns whether the value is non-zero (getIntOrPercentValue).
  */
-function validatePositiveIntOrPercent(v: IntOrString | undefined, path: FieldPath, errs: FieldError[]): boolean {
+export function validatePositiveIntOrPercent(v: IntOrString | undefined, path: FieldPath, errs: FieldError[]): boolean {
   if (v === undefined) return false;
   if (typeof v === 'string') {
     if (!PERCENT.test(v)) {

@@ -126,6 +126,7 @@ function pods(admission: PodAdmissionOptions): ResourceType {
     categories: ['all'],
     hasStatus: true,
     binding: true,
+    eviction: true,
     fields: {
       'spec.nodeName': (o) => (o as Pod).spec?.nodeName,
       'spec.restartPolicy': (o) => (o as Pod).spec?.restartPolicy,

@@ -21,6 +21,7 @@ import { endpointSliceTableConvertor } from './printer-endpointslice.js';
 import { eventTableConvertor } from './printer-event.js';
 import { nodeTableConvertor } from './printer-node.js';
 import { podTableConvertor } from './printer-pod.js';
+import { podDisruptionBudgetTableConvertor } from './printer-policy.js';
 import { clusterRoleBindingTableConvertor, roleBindingTableConvertor } from './printer-rbac.js';
 import { scaleTableConvertor } from './printer-scale.js';
 import { serviceTableConvertor } from './printer-service.js';
@@ -59,6 +60,7 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['discovery.k8s.io/endpointslices', endpointSliceTableConvertor],
   ['rbac.authorization.k8s.io/rolebindings', roleBindingTableConvertor],
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingTableConvertor],
+  ['policy/poddisruptionbudgets', podDisruptionBudgetTableConvertor],
 ]);
 
 /**

@@ -6,6 +6,7 @@ import type { Controller } from '../runtime/controller.js';
 import type { ControllerManagerOptions } from './controller-manager-options.js';
 import type { ControllerName } from './controller-names.js';
 import { clusterRoleAggregationController } from './clusterroleaggregation/cluster-role-aggregation-controller.js';
+import { disruptionController } from './disruption/disruption-controller.js';
 import { endpointsController } from './endpoint/endpoints-controller.js';
 import { endpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
@@ -41,6 +42,7 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
   garbagecollector: (o) => garbageCollector({ workers: o.concurrentGcSyncs }),
   serviceaccount: (o) => serviceAccountsController({ workers: o.concurrentServiceAccountSyncs }),
   'clusterrole-aggregation': () => clusterRoleAggregationController({ workers: 5 }),
+  disruption: () => disruptionController({ workers: 1 }),
 };
 
 /** buildControllers builds the enabled controllers; it returns them and the enabled names it has no factory for. */

@@ -4,19 +4,14 @@
  * real store and `capstan apiserver`: an aggregated ClusterRole gets the rules of the roles it selects, follows
  * a change to one, and drops the rules of one deleted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterRole, DeepReadonly } from '../../../src/api/index.js';
 import { aggregatedRules, clusterRoleAggregationController, sameRules } from '../../../src/components/controllers/clusterroleaggregation/cluster-role-aggregation-controller.js';
 import { CLUSTER_ROLES } from '../../../src/components/client/resource.js';
-import { RestClient } from '../../../src/components/client/rest-client.js';
-import { resolveComponentFlags } from '../../../src/components/runtime/component-flags.js';
-import { runComponent } from '../../../src/components/runtime/run-component.js';
-import { systemClock } from '../../../src/util/clock.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { SeededRandom } from '../../../src/util/random.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
 import { useStore } from '../../compat/helpers/store.js';
 import { waitFor } from '../../compat/helpers/wait.js';
+import { useInProcessController } from './helpers/in-process.js';
 
 const AGG = 'rbac.example.com/aggregate-to-monitoring';
 
@@ -53,41 +48,25 @@ describe('aggregatedRules', () => {
 describe('the clusterrole-aggregation controller', () => {
   const store = useStore({ name: 'clusterrole-aggregation' });
   const api = useApiServer(store);
-  let client: RestClient;
-  let shutdown: AbortController;
-  let running: Promise<void>;
+  const client = useInProcessController(api, clusterRoleAggregationController(), 'aggregation-test');
 
-  beforeAll(() => {
-    client = new RestClient({ config: { server: api().url }, clock: systemClock, random: new SeededRandom(5) });
-    shutdown = new AbortController();
-    const flags = resolveComponentFlags({ master: api().url, leaderElect: 'false', identity: 'aggregation-test', port: '0' }, { leaseName: 'kube-controller-manager', port: 0 });
-    const work = { name: 'aggregation', run: clusterRoleAggregationController().run };
-    running = runComponent({ component: 'controller-manager', flags, work, clock: systemClock, random: new SeededRandom(7), log: silentLogger(), shutdown: shutdown.signal });
-  }, 60_000);
-
-  afterAll(async () => {
-    shutdown?.abort();
-    await running;
-    client?.close();
-  });
-
-  const rulesOf = async (name: string): Promise<DeepReadonly<ClusterRole['rules']>> => (await client.get<ClusterRole>(CLUSTER_ROLES, undefined, name)).rules;
+  const rulesOf = async (name: string): Promise<DeepReadonly<ClusterRole['rules']>> => (await client().get<ClusterRole>(CLUSTER_ROLES, undefined, name)).rules;
 
   it('fills an aggregated ClusterRole, then follows a changed and a deleted source role', async () => {
-    await client.create(CLUSTER_ROLES, undefined, role('mon-pods', [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }], { [AGG]: 'true' }));
-    await client.create(CLUSTER_ROLES, undefined, role('mon-metrics', [{ verbs: ['get'], nonResourceURLs: ['/metrics'] }], { [AGG]: 'true' }));
-    await client.create(CLUSTER_ROLES, undefined, role('monitoring', null, undefined, [{ [AGG]: 'true' }]));
+    await client().create(CLUSTER_ROLES, undefined, role('mon-pods', [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }], { [AGG]: 'true' }));
+    await client().create(CLUSTER_ROLES, undefined, role('mon-metrics', [{ verbs: ['get'], nonResourceURLs: ['/metrics'] }], { [AGG]: 'true' }));
+    await client().create(CLUSTER_ROLES, undefined, role('monitoring', null, undefined, [{ [AGG]: 'true' }]));
     await waitFor(async () => ((await rulesOf('monitoring'))?.length === 2 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'monitoring aggregated' });
     expect(await rulesOf('monitoring')).toEqual([
       { verbs: ['get'], nonResourceURLs: ['/metrics'] },
       { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
     ]);
 
-    const source = await client.get<ClusterRole>(CLUSTER_ROLES, undefined, 'mon-pods');
-    await client.update(CLUSTER_ROLES, { ...source, rules: [{ verbs: ['watch'], apiGroups: [''], resources: ['pods'] }] });
+    const source = await client().get<ClusterRole>(CLUSTER_ROLES, undefined, 'mon-pods');
+    await client().update(CLUSTER_ROLES, { ...source, rules: [{ verbs: ['watch'], apiGroups: [''], resources: ['pods'] }] });
     await waitFor(async () => ((await rulesOf('monitoring'))?.some((r) => r.verbs.includes('watch')) === true ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'monitoring follows mon-pods' });
 
-    await client.delete(CLUSTER_ROLES, undefined, 'mon-metrics');
+    await client().delete(CLUSTER_ROLES, undefined, 'mon-metrics');
     await waitFor(async () => ((await rulesOf('monitoring'))?.length === 1 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, what: 'monitoring drops mon-metrics' });
   });
 });

@@ -7,15 +7,12 @@
  * protocol (a pod without that named port is left out of that port's subset). Subsets are repacked so addresses
  * that share the same ports share a subset, addresses sorted by IP, ports by name.
  */
-import { repackSubsets, selectorFromSet, type DeepReadonly, type EndpointAddress, type EndpointPort, type Endpoints, type EndpointSubset, type Pod, type Service, type ServicePort } from '../../../api/index.js';
+import { isPodReady, repackSubsets, selectorFromSet, type DeepReadonly, type EndpointAddress, type EndpointPort, type Endpoints, type EndpointSubset, type Pod, type Service, type ServicePort } from '../../../api/index.js';
 
 /** LABEL_HEADLESS marks the Endpoints of a headless service (service.kubernetes.io/headless). */
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
 
-/** isPodReady reports whether pod's Ready condition is True (podutil.IsPodReady). */
-export function isPodReady(pod: DeepReadonly<Pod>): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
+export { isPodReady };
 
 /** shouldPodBeInEndpoints is endpointutil.ShouldPodBeInEndpoints of Kubernetes 1.20. */
 export function shouldPodBeInEndpoints(pod: DeepReadonly<Pod>): boolean {

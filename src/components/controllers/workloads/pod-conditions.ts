@@ -2,7 +2,7 @@
  * Pod predicates the workload controllers share (kube's podutil and controller.FilterActivePods): whether a
  * pod counts as active, ready, and available for minReadySeconds. Instants are epoch milliseconds.
  */
-import { parseTime, type DeepReadonly, type Pod, type PodCondition } from '../../../api/index.js';
+import { isPodReady, parseTime, type DeepReadonly, type Pod, type PodCondition } from '../../../api/index.js';
 
 type ReadonlyPod = Pod | DeepReadonly<Pod>;
 
@@ -11,10 +11,7 @@ export function podReadyCondition(pod: ReadonlyPod): DeepReadonly<PodCondition> 
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-/** isPodReady reports whether the pod's Ready condition is True (podutil.IsPodReady). */
-export function isPodReady(pod: ReadonlyPod): boolean {
-  return podReadyCondition(pod)?.status === 'True';
-}
+export { isPodReady };
 
 /** podReadySince is when the pod's Ready condition last turned True (epoch ms), if it is ready and says so. */
 export function podReadySince(pod: ReadonlyPod): number | undefined {

@@ -1,0 +1,45 @@
+/**
+ * Condition helpers of apimachinery and podutil: a pod's readiness, and metav1's SetStatusCondition /
+ * FindStatusCondition on lists of metav1 Conditions. Instants are given, never read from a clock.
+ */
+import type { Pod } from './core-v1.js';
+import type { DeepReadonly } from './meta.js';
+import type { Condition } from './meta-v1.js';
+import { formatTime } from './time.js';
+
+/** isPodReady reports whether the pod's Ready condition is True (podutil.IsPodReady). */
+export function isPodReady(pod: Pod | DeepReadonly<Pod>): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** findStatusCondition is meta.FindStatusCondition: the condition of that type, if any. */
+export function findStatusCondition<C extends Condition | DeepReadonly<Condition>>(conditions: readonly C[] | null | undefined, type: string): C | undefined {
+  return (conditions ?? []).find((c) => c.type === type);
+}
+
+/**
+ * setStatusCondition is meta.SetStatusCondition: the condition of its type is added (its lastTransitionTime now
+ * when it has none) or updated in place — lastTransitionTime moves only when the status changes; reason, message
+ * and observedGeneration are taken as given. It returns the new list; the given one is not changed.
+ */
+export function setStatusCondition(conditions: readonly Condition[] | null | undefined, cond: Omit<Condition, 'lastTransitionTime'> & { lastTransitionTime?: string }, now: number): Condition[] {
+  const list = (conditions ?? []).map((c) => ({ ...c }));
+  const at = list.findIndex((c) => c.type === cond.type);
+  const stamp = cond.lastTransitionTime ?? formatTime(now);
+  if (at < 0) {
+    const added: Condition = { ...cond, lastTransitionTime: stamp };
+    if ((added.observedGeneration ?? 0) === 0) delete added.observedGeneration;
+    list.push(added);
+    return list;
+  }
+  const existing = list[at]!;
+  if (existing.status !== cond.status) {
+    existing.status = cond.status;
+    existing.lastTransitionTime = stamp;
+  }
+  existing.reason = cond.reason;
+  existing.message = cond.message;
+  if ((cond.observedGeneration ?? 0) === 0) delete existing.observedGeneration;
+  else existing.observedGeneration = cond.observedGeneration;
+  return list;
+}
