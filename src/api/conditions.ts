@@ -9,7 +9,7 @@ import { formatTime } from './time.js';
 
 /** isPodReady reports whether the pod's Ready condition is True (podutil.IsPodReady). */
 export function isPodReady(pod: Pod | DeepReadonly<Pod>): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 }
 
 /** findStatusCondition is meta.FindStatusCondition: the condition of that type, if any. */

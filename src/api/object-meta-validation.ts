@@ -322,9 +322,9 @@ export function validateConditions(conditions: readonly Condition[] | null | und
       if (!CONDITION_REASON.test(reason)) {
         errs.push(FieldError.invalid(at.child('reason'), reason, regexError(CONDITION_REASON_MSG, CONDITION_REASON_FMT, 'my_name', 'MY_NAME', 'MyName', 'ReasonA,ReasonB', 'ReasonA:ReasonB')));
       }
-      if (reason.length > 1024) errs.push(FieldError.tooLong(at.child('reason'), reason, 1024));
+      if (byteLength(reason) > 1024) errs.push(FieldError.tooLong(at.child('reason'), reason, 1024));
     }
-    if ((c.message ?? '').length > 32 * 1024) errs.push(FieldError.tooLong(at.child('message'), c.message, 32 * 1024));
+    if (byteLength(c.message ?? '') > 32 * 1024) errs.push(FieldError.tooLong(at.child('message'), c.message, 32 * 1024));
   });
   return errs;
 }

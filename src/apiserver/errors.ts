@@ -37,6 +37,8 @@ export class StatusError extends CapstanError {
       ...(details === undefined ? {} : { details }),
       code,
     };
+    // StatusReasonUnknown is the empty reason, which Go's JSON leaves out (omitempty).
+    if (reason === '') delete (this.status as Partial<Status>).reason;
   }
 
   /** code of the HTTP response. */
@@ -46,7 +48,7 @@ export class StatusError extends CapstanError {
 
   /** reason is the Status reason. */
   get reason(): StatusReason {
-    return this.status.reason;
+    return this.status.reason ?? '';
   }
 
   /** notFound: `pods "foo" not found` (404). */

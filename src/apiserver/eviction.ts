@@ -95,7 +95,7 @@ export function spendDisruption(budget: PodDisruptionBudget, podName: string, no
 
 /**
  * evictionDeleteOptions is propagateDryRun: the Eviction's deleteOptions with the request's dryRun where the
- * Eviction says none (or the Eviction's where the request says none); both saying different things is a 400.
+ * Eviction says none (or the Eviction's where the request says none); both saying different things is kube's 500.
  */
 export function evictionDeleteOptions(eviction: Eviction, requestDryRun: readonly string[]): DeleteOptions {
   const options: DeleteOptions = { ...(eviction.deleteOptions ?? {}) };
@@ -105,7 +105,8 @@ export function evictionDeleteOptions(eviction: Eviction, requestDryRun: readonl
     return options;
   }
   if (requestDryRun.length > 0 && (own.length !== requestDryRun.length || own.some((v, i) => v !== requestDryRun[i]))) {
-    throw StatusError.badRequest(`Non-matching dry-run options in request and content: [${requestDryRun.join(' ')}] and [${own.join(' ')}]`);
+    // kube returns a plain error here, which its handler answers as a 500 without a reason.
+    throw new StatusError(500, '', `Non-matching dry-run options in request and content: [${requestDryRun.join(' ')}] and [${own.join(' ')}]`);
   }
   return options;
 }

@@ -18,6 +18,7 @@
 import {
   FieldError,
   FieldPath,
+  GoRendered,
   formatTime,
   deepCopy,
   jsonEqual,
@@ -422,6 +423,10 @@ export class RestHandlers {
       (current) => {
         const obj = deepCopy(body);
         const clientRV = parseRV(body.metadata.resourceVersion);
+        if (clientRV === undefined && r.allowUnconditionalUpdate === false) {
+          // kube's Store.Update names the resource where the kind goes (its TODO), and prints the uint64 0 as Go's %#v.
+          throw StatusError.invalid(r.group, r.resource, info.name, [FieldError.invalid(FieldPath.root('metadata', 'resourceVersion'), new GoRendered('0x0'), 'must be specified for an update')]);
+        }
         this.checkPreconditions(r, info, current, clientRV, body.metadata.uid);
         return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV };
       },
@@ -639,6 +644,8 @@ export class RestHandlers {
    * the Eviction's deleteOptions. Reads are from the store, as kube's are.
    */
   async evict(r: ResourceType, budgets: ResourceType, info: RequestInfo, eviction: Eviction, requestDryRun: readonly string[]): Promise<Answer> {
+    const bodyNamespace = eviction.metadata?.namespace ?? '';
+    if (bodyNamespace !== '' && bodyNamespace !== info.namespace) throw StatusError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     if ((eviction.metadata?.name ?? '') !== info.name) throw StatusError.badRequest('name in URL does not match name in Eviction object');
     const options = evictionDeleteOptions(eviction, requestDryRun);
     const dryRun = (options.dryRun ?? []).length > 0;
@@ -667,17 +674,19 @@ export class RestHandlers {
     const budget = selecting[0];
     const bypass = budget !== undefined && unreadyMayGo(pod, budget);
     if (budget !== undefined && !bypass) {
-      const name = budget.metadata.name ?? '';
-      const budgetInfo: RequestInfo = { verb: 'update', group: budgets.group, version: budgets.version, namespace: pod.metadata.namespace ?? '', resource: budgets.resource, subresource: 'status', name, ...(dryRun ? { dryRun: true } : {}) };
+      const budgetInfo: RequestInfo = {
+        verb: 'update',
+        group: budgets.group,
+        version: budgets.version,
+        namespace: pod.metadata.namespace ?? '',
+        resource: budgets.resource,
+        subresource: 'status',
+        name: budget.metadata.name ?? '',
+        ...(dryRun ? { dryRun: true } : {}),
+      };
       const now = this.clock.now();
-      try {
-        await this.guaranteedUpdate(budgets, budgetInfo, (current) => ({ obj: spendDisruption(deepCopy(current.obj) as PodDisruptionBudget, info.name, now, dryRun), clientRV: undefined }));
-      } catch (err) {
-        if (err instanceof StatusError && err.reason === 'Conflict') {
-          throw new StatusError(504, 'Timeout', `Timeout: couldn't update PodDisruptionBudget "${name}" due to conflicts`, { retryAfterSeconds: 10 });
-        }
-        throw err;
-      }
+      // Conflicts are retried; once the retries are spent the last Conflict is the answer (as kube's retry.OnError).
+      await this.guaranteedUpdate(budgets, budgetInfo, (current) => ({ obj: spendDisruption(deepCopy(current.obj) as PodDisruptionBudget, info.name, now, dryRun), clientRV: undefined }));
     }
     const pinned = bypass && callerRV === undefined;
     try {
@@ -698,15 +707,17 @@ export class RestHandlers {
   private async markAndDelete(r: ResourceType, info: RequestInfo, options: DeleteOptions): Promise<void> {
     let opts = options;
     if (info.dryRun !== true) {
+      // kube names the kind where the resource goes in these two conflicts (`on Pod "name"`).
+      const asKind = { group: r.group, resource: r.kind };
       const marked = await this.guaranteedUpdate(r, info, (current) => {
         const pre = options.preconditions;
         const meta = current.obj.metadata;
         if (pre?.uid !== undefined && pre.uid !== '' && pre.uid !== meta.uid) {
-          throw StatusError.conflict(qr(r), info.name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${meta.uid ?? ''}). The object might have been deleted and then recreated`);
+          throw StatusError.conflict(asKind, info.name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${meta.uid ?? ''}). The object might have been deleted and then recreated`);
         }
         if (pre?.resourceVersion !== undefined && pre.resourceVersion !== '' && pre.resourceVersion !== meta.resourceVersion) {
           throw StatusError.conflict(
-            qr(r),
+            asKind,
             info.name,
             `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${meta.resourceVersion ?? ''}). The object might have been modified`,
           );
@@ -716,7 +727,8 @@ export class RestHandlers {
         return { obj: pod, clientRV: undefined };
       });
       const rv = (marked.body as KubeObject).metadata.resourceVersion;
-      if ((options.preconditions?.resourceVersion ?? '') !== '' && rv !== undefined) opts = withResourceVersion(options, rv);
+      // A resourceVersion precondition (even an empty one) now names this write's version.
+      if (options.preconditions?.resourceVersion !== undefined && rv !== undefined) opts = withResourceVersion(options, rv);
     }
     await this.delete(r, info, opts);
   }

@@ -63,6 +63,12 @@ export interface ResourceType {
   readonly eviction?: boolean;
   /** allowCreateOnUpdate says PUT of a missing object creates it (leases, endpoints, nodes, as Kubernetes). */
   readonly allowCreateOnUpdate: boolean;
+  /**
+   * allowUnconditionalUpdate false makes a PUT (of the object or its status) without a resourceVersion invalid,
+   * as kube's strategies that refuse unconditional updates (PodDisruptionBudgets); absent or true, such a PUT
+   * replaces the current object.
+   */
+  readonly allowUnconditionalUpdate?: boolean;
   /** validateName is the name rule of the kind. */
   readonly validateName: ValidateNameFunc;
   /** fields are the selectable fields beyond metadata.name and metadata.namespace. */

@@ -130,6 +130,16 @@ describe('pods/eviction against a real store and API server', () => {
     return res.body;
   };
 
+  it('refuses a PUT of a budget or its status without a resourceVersion, as kube (no unconditional update)', async () => {
+    expect((await rest(api().url, 'POST', budgets, budget({ minAvailable: 1 }, 'strict'))).status).toBe(201);
+    for (const path of [`${budgets}/strict`, `${budgets}/strict/status`]) {
+      const res = await rest<Status>(api().url, 'PUT', path, budget({ minAvailable: 2 }, 'strict'));
+      expect(res.status).toBe(422);
+      expect(res.body.message).toBe('poddisruptionbudgets.policy "strict" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    }
+    expect((await rest(api().url, 'DELETE', `${budgets}/strict`)).status).toBe(200);
+  });
+
   it('marks and gracefully deletes a pod no budget selects, answering 201 Success', async () => {
     await runningPod('loner', { app: 'loner' });
     const res = await evict('loner');
@@ -194,8 +204,12 @@ describe('pods/eviction against a real store and API server', () => {
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.message).toBe('name in URL does not match name in Eviction object');
     const clash = await evict('api-2', { deleteOptions: { dryRun: ['All', 'All'] } }, '?dryRun=All');
-    expect(clash.status).toBe(400);
+    expect(clash.status).toBe(500);
+    expect(clash.body.reason).toBeUndefined();
     expect(clash.body.message).toBe('Non-matching dry-run options in request and content: [All] and [All All]');
+    const elsewhere = await rest<Status>(api().url, 'POST', `${ns}/pods/api-2/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'api-2', namespace: 'other' } });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
     expect((await evict('nobody')).status).toBe(404);
   });
 
@@ -203,7 +217,7 @@ describe('pods/eviction against a real store and API server', () => {
     const pod = await runningPod('pinned', { app: 'pinned' });
     const res = await evict('pinned', { deleteOptions: { preconditions: { uid: 'not-the-uid' } } });
     expect(res.status).toBe(409);
-    expect(res.body.message).toBe(`Operation cannot be fulfilled on pods "pinned": the UID in the precondition (not-the-uid) does not match the UID in record (${pod.metadata.uid!}). The object might have been deleted and then recreated`);
+    expect(res.body.message).toBe(`Operation cannot be fulfilled on Pod "pinned": the UID in the precondition (not-the-uid) does not match the UID in record (${pod.metadata.uid!}). The object might have been deleted and then recreated`);
     expect((await evict('pinned', { deleteOptions: { preconditions: { uid: pod.metadata.uid } } })).status).toBe(201);
   });
 });

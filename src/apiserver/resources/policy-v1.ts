@@ -74,6 +74,7 @@ const poddisruptionbudgets = defineResource({
   namespaced: true,
   shortNames: ['pdb'],
   hasStatus: true,
+  allowUnconditionalUpdate: false,
   validate: validatePodDisruptionBudget,
   validateStatusUpdate: validatePodDisruptionBudgetStatusUpdate,
 });

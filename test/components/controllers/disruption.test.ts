@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deepFreeze, type DeepReadonly, type Pod, type PodDisruptionBudget, type ReplicaSet } from '../../../src/api/index.js';
-import { disruptionController } from '../../../src/components/controllers/disruption/disruption-controller.js';
+import { STALE_DISRUPTION_MS, disruptionController, staleIn } from '../../../src/components/controllers/disruption/disruption-controller.js';
 import { DELETION_TIMEOUT_MS, NoControllersError, countHealthy, disruptedPodMap, expectedCounts, failSafeStatus, nextStatus, type ScaleFinder } from '../../../src/components/controllers/disruption/disruption-status.js';
 import { PDBS, PODS, REPLICA_SETS } from '../../../src/components/client/resource.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
@@ -71,6 +71,13 @@ describe('disrupted pods, healthy pods and the status', () => {
     expect(countHealthy([...pods, pod('a4'), pod('a5', { ready: false })], got.awaited, T0)).toBe(2);
   });
 
+  it('reads only recorded pods: a pod named like an Object member is not taken for one', () => {
+    const budget = pdb({ minAvailable: 1 }, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptedPods: {} });
+    const pods = [pod('constructor'), pod('toString')];
+    expect(disruptedPodMap(budget, pods, T0)).toEqual({ awaited: {}, recheckAt: undefined, overdue: [] });
+    expect(countHealthy(pods, {}, T0)).toBe(2);
+  });
+
   it('writes a status only when it says something new; no disruption while nothing is expected; fails safe with the reason', () => {
     const budget = pdb({ minAvailable: 2 });
     const status = nextStatus(budget, 3, { expectedCount: 3, desiredHealthy: 2, unmanaged: [] }, {}, T0)!;
@@ -90,6 +97,24 @@ describe('disrupted pods, healthy pods and the status', () => {
     expect(none.conditions).toEqual([{ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: 1, lastTransitionTime: iso(T0 + 5000) }]);
     const safe = failSafeStatus(written, 'found no controllers for pod "x"', T0 + 9000);
     expect(safe).toMatchObject({ disruptionsAllowed: 0, currentHealthy: 3, conditions: [{ status: 'False', reason: 'SyncFailed', message: 'found no controllers for pod "x"', lastTransitionTime: iso(T0 + 9000) }] });
+  });
+});
+
+describe('stale DisruptionTarget conditions', () => {
+  const marked = (extra: Partial<Pod['metadata']> = {}, reason = 'EvictionByEvictionAPI', phase: NonNullable<Pod['status']>['phase'] = 'Running'): DeepReadonly<Pod> =>
+    deepFreeze<Pod>({
+      metadata: { name: 'p', namespace: 'default', ...extra },
+      spec: { containers: [] },
+      status: { phase, conditions: [{ type: 'DisruptionTarget', status: 'True', reason, message: 'Eviction API: evicting', lastProbeTime: null, lastTransitionTime: iso(T0) }] },
+    });
+
+  it('counts down two minutes from the condition for a live pod; none for a terminating, terminal or kubelet-marked one', () => {
+    expect(staleIn(marked(), T0 + 30_000)).toBe(STALE_DISRUPTION_MS - 30_000);
+    expect(staleIn(marked(), T0 + STALE_DISRUPTION_MS + 5_000)).toBe(0);
+    expect(staleIn(marked({ deletionTimestamp: iso(T0) }), T0)).toBeUndefined();
+    expect(staleIn(marked({}, 'TerminationByKubelet'), T0)).toBeUndefined();
+    expect(staleIn(marked({}, 'EvictionByEvictionAPI', 'Failed'), T0)).toBeUndefined();
+    expect(staleIn(pod('unmarked'), T0)).toBeUndefined();
   });
 });
 

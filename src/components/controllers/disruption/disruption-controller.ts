@@ -88,12 +88,12 @@ function goLabelSelector(s: DeepReadonly<LabelSelector> | undefined): string {
     .sort()
     .map((k) => `${k}: ${s.matchLabels![k]!},`)
     .join('');
-  const exprs = (s.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],}`).join(',');
+  const exprs = (s.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`).join('');
   return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
 }
 
 /** staleIn is nonTerminatingPodHasStaleDisruptionCondition: ms until pod's DisruptionTarget is stale, if it has one. */
-function staleIn(pod: RoPod, now: number): number | undefined {
+export function staleIn(pod: RoPod, now: number): number | undefined {
   if ((pod.metadata.deletionTimestamp ?? null) !== null) return undefined;
   const cond = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET_CONDITION);
   const phase = pod.status?.phase;
@@ -202,8 +202,10 @@ export function disruptionController(opts: DisruptionControllerOptions = {}): Co
           staleQueue.addAfter(key, due);
           return;
         }
-        // Reset to False, as kube's apply of {type, status: False, lastTransitionTime} leaves reason and message.
-        const conditions = (pod.status?.conditions ?? []).map((c) => (c.type === DISRUPTION_TARGET_CONDITION ? { ...c, status: 'False' as const, lastTransitionTime: formatTime(now) } : c));
+        // Reset to False as kube 1.29+ does (UpdatePodCondition with type and status only: no reason or message).
+        const conditions = (pod.status?.conditions ?? []).map((c) =>
+          c.type === DISRUPTION_TARGET_CONDITION ? { type: DISRUPTION_TARGET_CONDITION, status: 'False' as const, lastProbeTime: null, lastTransitionTime: formatTime(now) } : c,
+        );
         const next = { ...(pod as Pod), status: { ...(pod.status as Pod['status']), conditions } } as Pod;
         await actingWrite(ctx, signal, 'reset-disruption-target', key, () => ctx.client.updateStatus<Pod>(PODS, next));
       };

@@ -106,7 +106,8 @@ export function disruptedPodMap(budget: RoBudget, pods: readonly RoPod[], now: n
   for (const pod of pods) {
     if ((pod.metadata.deletionTimestamp ?? null) !== null) continue;
     const name = pod.metadata.name ?? '';
-    const at = recorded[name];
+    // Own members only: a pod may be called `constructor`.
+    const at = Object.hasOwn(recorded, name) ? recorded[name] : undefined;
     if (at === undefined || at === null) continue;
     const expected = parseTime(at) + DELETION_TIMEOUT_MS;
     if (expected < now) overdue.push(pod);
@@ -123,7 +124,8 @@ export function countHealthy(pods: readonly RoPod[], awaited: Readonly<Record<st
   let healthy = 0;
   for (const pod of pods) {
     if ((pod.metadata.deletionTimestamp ?? null) !== null) continue;
-    const at = awaited[pod.metadata.name ?? ''];
+    const name = pod.metadata.name ?? '';
+    const at = Object.hasOwn(awaited, name) ? awaited[name] : undefined;
     if (at !== undefined && parseTime(at) + DELETION_TIMEOUT_MS > now) continue;
     if (isPodReady(pod)) healthy++;
   }
@@ -134,7 +136,7 @@ export function countHealthy(pods: readonly RoPod[], awaited: Readonly<Record<st
 function conditionsUpToDate(budget: RoBudget): boolean {
   const cond = findStatusCondition(budget.status?.conditions, DISRUPTION_ALLOWED_CONDITION);
   const generation = budget.metadata.generation ?? 0;
-  if (cond === undefined || (budget.status?.observedGeneration ?? 0) !== generation || (cond.observedGeneration ?? 0) !== generation) return false;
+  if (cond === undefined || (budget.status?.observedGeneration ?? 0) !== generation) return false;
   if ((budget.status?.disruptionsAllowed ?? 0) > 0) return cond.status === 'True' && cond.reason === 'SufficientPods';
   return cond.status === 'False' && cond.reason === 'InsufficientPods';
 }
