@@ -1,4 +1,5 @@
 import { nodeResourcesBalancedAllocation } from './plugins/balanced-allocation.js';
+import { interPodAffinityFilter, interPodAffinityScore } from './plugins/inter-pod-affinity.js';
 import { nodeAffinityFilter, nodeAffinityScore } from './plugins/node-affinity.js';
 import { nodeName } from './plugins/node-name.js';
 import { nodePorts } from './plugins/node-ports.js';
@@ -12,9 +13,9 @@ import type { Profile } from './schedule-pod.js';
 /**
  * DEFAULT_PROFILE is kube-scheduler's default profile restricted to the plugins capstan implements, in its
  * order: filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit,
- * PodTopologySpread; scores TaintToleration ×3, NodeAffinity ×2, NodeResourcesFit (LeastAllocated) ×1,
- * PodTopologySpread ×2, NodeResourcesBalancedAllocation ×1. (No volumes, inter-pod affinity, image locality or
- * preemption.)
+ * PodTopologySpread, InterPodAffinity; scores TaintToleration ×3, NodeAffinity ×2, NodeResourcesFit
+ * (LeastAllocated) ×1, PodTopologySpread ×2, InterPodAffinity ×2, NodeResourcesBalancedAllocation ×1. (No volumes,
+ * image locality or preemption.)
  */
 export const DEFAULT_PROFILE: Profile = {
   filters: [
@@ -25,12 +26,14 @@ export const DEFAULT_PROFILE: Profile = {
     eraseFilter(nodePorts),
     eraseFilter(nodeResourcesFit),
     eraseFilter(podTopologySpreadFilter),
+    eraseFilter(interPodAffinityFilter),
   ],
   scores: [
     eraseScore(taintTolerationScore),
     eraseScore(nodeAffinityScore),
     eraseScore(nodeResourcesLeastAllocated),
     eraseScore(podTopologySpreadScore),
+    eraseScore(interPodAffinityScore),
     eraseScore(nodeResourcesBalancedAllocation),
   ],
 };

@@ -25,6 +25,10 @@ export class NodeInfo {
     readonly requested: Resource,
     readonly nonZeroRequested: Resource,
     readonly usedPorts: readonly HostPort[],
+    /** podsWithAffinity counts its pods with inter-pod affinity or anti-affinity (PodsWithAffinity). */
+    readonly podsWithAffinity: number = 0,
+    /** podsWithRequiredAntiAffinity counts its pods with required anti-affinity terms (PodsWithRequiredAntiAffinity). */
+    readonly podsWithRequiredAntiAffinity: number = 0,
   ) {
     this.allocatable = allocatableOf(node?.status?.allocatable, node?.status?.capacity);
   }
@@ -43,7 +47,7 @@ export class NodeInfo {
 
   /** withNode returns this NodeInfo for a new version of the Node. */
   withNode(node: DeepReadonly<Node> | undefined): NodeInfo {
-    return new NodeInfo(this.name, node, this.pods, this.requested, this.nonZeroRequested, this.usedPorts);
+    return new NodeInfo(this.name, node, this.pods, this.requested, this.nonZeroRequested, this.usedPorts, this.podsWithAffinity, this.podsWithRequiredAntiAffinity);
   }
 
   /** withPod returns this NodeInfo with p added (p must not already be there). */
@@ -56,6 +60,8 @@ export class NodeInfo {
       add(this.requested, p.requests, 1),
       add(this.nonZeroRequested, p.nonZeroRequests, 1),
       p.hostPorts.length === 0 ? this.usedPorts : [...this.usedPorts, ...p.hostPorts],
+      this.podsWithAffinity + (p.affinity === undefined ? 0 : 1),
+      this.podsWithRequiredAntiAffinity + ((p.affinity?.requiredAnti.length ?? 0) > 0 ? 1 : 0),
     );
   }
 
@@ -66,7 +72,16 @@ export class NodeInfo {
     const p = this.pods[i]!;
     const pods = [...this.pods.slice(0, i), ...this.pods.slice(i + 1)];
     const usedPorts = p.hostPorts.length === 0 ? this.usedPorts : pods.flatMap((q) => q.hostPorts);
-    return new NodeInfo(this.name, this.node, pods, add(this.requested, p.requests, -1), add(this.nonZeroRequested, p.nonZeroRequests, -1), usedPorts);
+    return new NodeInfo(
+      this.name,
+      this.node,
+      pods,
+      add(this.requested, p.requests, -1),
+      add(this.nonZeroRequested, p.nonZeroRequests, -1),
+      usedPorts,
+      this.podsWithAffinity - (p.affinity === undefined ? 0 : 1),
+      this.podsWithRequiredAntiAffinity - ((p.affinity?.requiredAnti.length ?? 0) > 0 ? 1 : 0),
+    );
   }
 
   /** hasPod reports whether the pod of key is on this node. */

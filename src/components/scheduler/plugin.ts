@@ -11,11 +11,14 @@ import type { Snapshot } from './snapshot.js';
 /** MAX_NODE_SCORE is the highest score a plugin gives after normalising (framework.MaxNodeScore). */
 export const MAX_NODE_SCORE = 100;
 
+/** SKIP is what a preFilter returns when its filter has nothing to check this cycle (kube's PreFilter Skip status). */
+export const SKIP: unique symbol = Symbol('skip');
+
 /** FilterPlugin rules nodes out for a pod. */
 export interface FilterPlugin<S = unknown> {
   /** name is the plugin's name in kube-scheduler (NodeResourcesFit, TaintToleration, …). */
   readonly name: string;
-  /** preFilter computes, once per scheduling cycle, the state filter reads. */
+  /** preFilter computes, once per scheduling cycle, the state filter reads; with SKIP the cycle does not call filter. */
   preFilter(pod: PodInfo, snapshot: Snapshot): S;
   /** filter returns the reasons the pod does not fit node (kube's status reasons), or undefined if it fits. */
   filter(state: S, pod: PodInfo, node: NodeInfo): readonly string[] | undefined;

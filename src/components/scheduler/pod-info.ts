@@ -1,4 +1,5 @@
 import { metaNamespaceKey, type DeepReadonly, type Pod } from '../../api/index.js';
+import { affinityTermsOf, type AffinityTerms } from './affinity-terms.js';
 import { podRequests, type Resource } from './resources.js';
 
 /** HostPort is one host port a pod's container asks for (hostIP defaults to 0.0.0.0, protocol to TCP). */
@@ -19,6 +20,8 @@ export interface PodInfo {
   readonly requests: Resource;
   readonly nonZeroRequests: Resource;
   readonly hostPorts: readonly HostPort[];
+  /** affinity is the pod's inter-pod affinity terms, parsed; undefined when it has none. */
+  readonly affinity: AffinityTerms | undefined;
 }
 
 const memo = new WeakMap<object, PodInfo>();
@@ -45,6 +48,7 @@ export function podInfoOf(pod: DeepReadonly<Pod>): PodInfo {
       requests: podRequests(pod.spec),
       nonZeroRequests: podRequests(pod.spec, true),
       hostPorts: hostPortsOf(pod),
+      affinity: affinityTermsOf(pod),
     };
     if (Object.isFrozen(pod)) memo.set(pod, info);
   }

@@ -16,7 +16,7 @@ import type { Random } from '../../util/random.js';
 import { FitError } from './fit-error.js';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
-import type { FilterPlugin, ScorePlugin } from './plugin.js';
+import { SKIP, type FilterPlugin, type ScorePlugin } from './plugin.js';
 import type { Snapshot } from './snapshot.js';
 
 /** MIN_FEASIBLE_NODES_TO_FIND is the floor of nodes to find before sampling stops (minFeasibleNodesToFind). */
@@ -85,10 +85,15 @@ export function schedulePod(pod: PodInfo, snapshot: Snapshot, opts: ScheduleOpti
   const start = n === 0 ? 0 : (opts.startIndex ?? 0) % n;
   if (n === 0) return { kind: 'unschedulable', error: new FitError(0, new Map(), new Set()), nextStartIndex: 0 };
 
-  const filters = profile.filters;
+  let filters = profile.filters;
   let states: unknown[];
   try {
     states = filters.map((f) => f.preFilter(pod, snapshot));
+    // Filters whose preFilter skipped are left out of this cycle.
+    if (states.includes(SKIP)) {
+      filters = filters.filter((_f, i) => states[i] !== SKIP);
+      states = states.filter((s) => s !== SKIP);
+    }
   } catch (err) {
     return { kind: 'unschedulable', error: new FitError(n, new Map(), new Set(), err instanceof Error ? err.message : String(err)), nextStartIndex: start };
   }

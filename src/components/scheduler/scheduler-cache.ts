@@ -16,6 +16,7 @@ import type { DeepReadonly, Node, Pod } from '../../api/index.js';
 import { invariant } from '../../util/errors.js';
 import { NodeInfo } from './node-info.js';
 import { podInfoOf, type PodInfo } from './pod-info.js';
+import type { NamespaceLabels } from './affinity-terms.js';
 import { Snapshot } from './snapshot.js';
 
 interface PodState {
@@ -33,6 +34,8 @@ export class SchedulerCache {
   /** list holds the NodeInfos that have a Node, in the order the nodes were added. */
   private list: NodeInfo[] = [];
   private indexByName = new Map<string, number>();
+  private withAffinity = 0;
+  private withRequiredAntiAffinity = 0;
 
   /** addNode adds or updates a Node. */
   addNode(node: DeepReadonly<Node>): void {
@@ -120,8 +123,11 @@ export class SchedulerCache {
 
   /** snapshot returns the nodes as they are now. */
   snapshot(): Snapshot {
-    return new Snapshot(this.list.slice(), this.indexByName);
+    return new Snapshot(this.list.slice(), this.indexByName, this.namespaceLabels, { withAffinity: this.withAffinity, withRequiredAntiAffinity: this.withRequiredAntiAffinity });
   }
+
+  /** namespaceLabels reads a namespace's labels for the snapshots (the scheduler sets it to its namespace informer). */
+  namespaceLabels: NamespaceLabels = () => undefined;
 
   /** nodeInfo returns a node's NodeInfo (tests, debugging). */
   nodeInfo(name: string): NodeInfo | undefined {
@@ -142,18 +148,29 @@ export class SchedulerCache {
 
   private place(info: PodInfo, nodeName: string): void {
     const current = this.nodeInfos.get(nodeName) ?? NodeInfo.of(nodeName, undefined);
-    this.store(nodeName, current.withPod(info));
+    const next = current.withPod(info);
+    this.count(info, 1);
+    this.store(nodeName, next);
   }
 
   private unplace(key: string, nodeName: string): void {
     const current = this.nodeInfos.get(nodeName);
     if (current === undefined) return;
+    const leaving = current.pods.find((q) => q.key === key);
+    if (leaving !== undefined) this.count(leaving, -1);
     const next = current.withoutPod(key);
     if (next.node === undefined && next.pods.length === 0) {
       this.nodeInfos.delete(nodeName);
       return;
     }
     this.store(nodeName, next);
+  }
+
+  /** count keeps the totals of placed pods with inter-pod affinity, which let a snapshot's plugins skip at once. */
+  private count(info: PodInfo, by: 1 | -1): void {
+    if (info.affinity === undefined) return;
+    this.withAffinity += by;
+    if (info.affinity.requiredAnti.length > 0) this.withRequiredAntiAffinity += by;
   }
 
   private store(name: string, ni: NodeInfo): void {

@@ -20,14 +20,14 @@
  * When the term ends (the signal aborts) nothing more is sent: queued bindings are dropped (their pods were
  * only assumed in this term's cache), and run() returns once bindings in flight have answered.
  */
-import type { DeepReadonly, Node, Pod, PodCondition } from '../../api/index.js';
+import type { DeepReadonly, Namespace, Node, Pod, PodCondition } from '../../api/index.js';
 import { formatTime } from '../../api/index.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
 import type { EventRecorder } from '../client/event-recorder.js';
-import { NODES, PODS } from '../client/resource.js';
+import { NAMESPACES, NODES, PODS } from '../client/resource.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../runtime/controller.js';
 import { DEFAULT_PROFILE } from './default-profile.js';
 import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
@@ -65,6 +65,19 @@ function isTerminal(pod: DeepReadonly<Pod>): boolean {
 export function terminalPodEvent(oldPod: DeepReadonly<Pod>, newPod: DeepReadonly<Pod>): 'delete' | 'none' | 'pass' {
   if (!isTerminal(newPod)) return 'pass';
   return isTerminal(oldPod) ? 'none' : 'delete';
+}
+
+/** podPlacementPlugins says which unschedulable pods an assigned pod's arrival or new labels may help. */
+function podPlacementPlugins(plugins: ReadonlySet<string>): boolean {
+  return plugins.has('PodTopologySpread') || plugins.has('InterPodAffinity');
+}
+
+/** labelsEqual compares two label maps. */
+function labelsEqual(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  const x = a ?? {};
+  const y = b ?? {};
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
 }
 
 function isAssigned(pod: DeepReadonly<Pod>): boolean {
@@ -193,6 +206,8 @@ class SchedulingTerm {
   private watch(): void {
     const nodes = this.ctx.informers.informerFor<Node>(NODES);
     const pods = this.ctx.informers.informerFor<Pod>(PODS);
+    const namespaces = this.ctx.informers.informerFor<Namespace>(NAMESPACES);
+    this.cache.namespaceLabels = (name) => namespaces.cache.get(name)?.metadata.labels;
     nodes.addEventHandler({
       onAdd: (node) => {
         this.cache.addNode(node);
@@ -216,7 +231,7 @@ class SchedulingTerm {
     if (isAssigned(pod)) {
       if (isTerminal(pod)) return;
       this.cache.addPod(pod);
-      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', (plugins) => plugins.has('PodTopologySpread'));
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', podPlacementPlugins);
       return;
     }
     if (!this.responsibleFor(pod) || pod.metadata.deletionTimestamp || isTerminal(pod)) return;
@@ -234,7 +249,9 @@ class SchedulingTerm {
         if (this.cache.removePod(key) || terminal === 'delete') this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
       } else {
         this.cache.updatePod(newPod);
-        if (!isAssigned(oldPod)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', (plugins) => plugins.has('PodTopologySpread'));
+        if (!isAssigned(oldPod)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', podPlacementPlugins);
+        // A bound pod's new labels can satisfy (or stop blocking) another pod's inter-pod affinity.
+        else if (!labelsEqual(oldPod.metadata.labels, newPod.metadata.labels)) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodUpdate', podPlacementPlugins);
       }
       return;
     }

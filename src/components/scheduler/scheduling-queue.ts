@@ -50,7 +50,7 @@ export interface SchedulingQueueOptions {
 }
 
 /** QueueEvent names the cluster event that moves unschedulable pods (for logs and metrics). */
-export type QueueEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodAdd' | 'AssignedPodDelete' | 'UnschedulableTimeout' | 'ForceActivate';
+export type QueueEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodAdd' | 'AssignedPodUpdate' | 'AssignedPodDelete' | 'UnschedulableTimeout' | 'ForceActivate';
 
 /** PendingPods counts the pods in each set (scheduler_pending_pods{queue}). */
 export interface PendingPods {

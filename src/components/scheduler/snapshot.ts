@@ -1,9 +1,11 @@
+import type { NamespaceLabels } from './affinity-terms.js';
 import type { NodeInfo } from './node-info.js';
 
 /**
  * Snapshot is the scheduler cache at one moment (internalcache.Snapshot): every node that exists, in a stable
  * order, and a look-up by name. Scheduling decisions read only this; it never changes once taken, because
- * NodeInfos are immutable and the list is the snapshot's own copy.
+ * NodeInfos are immutable and the list is the snapshot's own copy. namespaceLabels reads namespaces' labels (for
+ * inter-pod affinity terms' namespace selectors), as kube's plugins read the namespace lister.
  */
 export class Snapshot {
   private readonly indexByName: ReadonlyMap<string, number>;
@@ -16,8 +18,29 @@ export class Snapshot {
     /** nodeInfoList holds the nodes in a stable order (the round-robin start index walks it). */
     readonly nodeInfoList: readonly NodeInfo[],
     indexByName?: ReadonlyMap<string, number>,
+    readonly namespaceLabels: NamespaceLabels = () => undefined,
+    /** affinityCounts are the cache's counts of pods with inter-pod affinity (computed from the list when absent). */
+    private affinityCounts?: { readonly withAffinity: number; readonly withRequiredAntiAffinity: number },
   ) {
     this.indexByName = indexByName ?? new Map(nodeInfoList.map((n, i) => [n.name, i]));
+  }
+
+  /** podsWithAffinity counts the placed pods with inter-pod affinity or anti-affinity (0: InterPodAffinity skips). */
+  get podsWithAffinity(): number {
+    return this.counts().withAffinity;
+  }
+
+  /** podsWithRequiredAntiAffinity counts the placed pods with required anti-affinity terms. */
+  get podsWithRequiredAntiAffinity(): number {
+    return this.counts().withRequiredAntiAffinity;
+  }
+
+  private counts(): { readonly withAffinity: number; readonly withRequiredAntiAffinity: number } {
+    this.affinityCounts ??= {
+      withAffinity: this.nodeInfoList.reduce((n, ni) => n + ni.podsWithAffinity, 0),
+      withRequiredAntiAffinity: this.nodeInfoList.reduce((n, ni) => n + ni.podsWithRequiredAntiAffinity, 0),
+    };
+    return this.affinityCounts;
   }
 
   /** get returns the NodeInfo of a node. */

@@ -109,6 +109,24 @@ describe('capstan scheduler (two replicas)', () => {
     expect(await waitBound(['big'], 15_000)).toEqual(['node-big']);
   }, 60_000);
 
+  it('required pod anti-affinity spreads replicas one per node; one too many waits with kube\'s reason until a node frees', async () => {
+    const spread = (name: string): Pod => {
+      const p = podObj(name, '10m');
+      p.metadata.labels = { app: 'spread' };
+      p.spec!.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'spread' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+      return p;
+    };
+    const names = ['spread-0', 'spread-1', 'spread-2'];
+    for (const n of names) await client.create(PODS, NS, spread(n));
+    expect(new Set(await waitBound(names, 20_000)).size).toBe(3);
+    await client.create(PODS, NS, spread('spread-3'));
+    const ev = await waitFor(async () => (await client.list<Event>(EVENTS, NS, { fieldSelector: 'involvedObject.name=spread-3,reason=FailedScheduling' })).items[0], { timeoutMs: 15_000, what: 'a FailedScheduling event' });
+    expect(ev.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+    const freed = await nodeOf('spread-0');
+    await client.delete(PODS, NS, 'spread-0', { gracePeriodSeconds: 0 });
+    expect(await waitBound(['spread-3'], 15_000)).toEqual([freed]);
+  }, 60_000);
+
   it('kill -9 of the active scheduler: the standby takes the Lease within leaseDuration + retryPeriod and schedules pending pods', async () => {
     const leader = await currentLeader();
     const standby = [...replicas.values()].find((r) => r !== leader)!;

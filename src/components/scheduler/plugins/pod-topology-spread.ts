@@ -1,7 +1,7 @@
 import { labelSelectorAsSelector, newRequirement, type DeepReadonly, type Pod, type Selector, type TopologySpreadConstraint, type UnsatisfiableConstraintAction } from '../../../api/index.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
-import { MAX_NODE_SCORE, type FilterPlugin, type ScorePlugin } from '../plugin.js';
+import { MAX_NODE_SCORE, SKIP, type FilterPlugin, type ScorePlugin } from '../plugin.js';
 import type { Snapshot } from '../snapshot.js';
 import { RequiredNodeAffinity } from './node-affinity.js';
 import { taintTolerationFilter } from './taint-toleration.js';
@@ -80,11 +80,11 @@ export interface SpreadFilterState {
  * of nodes that match the pod's node affinity (nodeAffinityPolicy Honor, the default) and, with
  * nodeTaintsPolicy Honor, whose taints it tolerates; with fewer domains than minDomains the minimum is 0.
  */
-export const podTopologySpreadFilter: FilterPlugin<SpreadFilterState | null> = {
+export const podTopologySpreadFilter: FilterPlugin<SpreadFilterState | typeof SKIP> = {
   name: 'PodTopologySpread',
   preFilter(pod, snapshot) {
     const constraints = constraintsOf(pod.pod, 'DoNotSchedule');
-    if (constraints.length === 0) return null;
+    if (constraints.length === 0) return SKIP;
     const affinity = new RequiredNodeAffinity(pod.pod);
     const counts = constraints.map(() => new Map<string, number>());
     for (const node of snapshot.nodeInfoList) {
@@ -106,7 +106,7 @@ export const podTopologySpreadFilter: FilterPlugin<SpreadFilterState | null> = {
     return { constraints, counts, minMatch };
   },
   filter(state, pod, node) {
-    if (state === null) return undefined;
+    if (state === SKIP) return undefined;
     const labels = node.labels;
     for (const [i, c] of state.constraints.entries()) {
       const value = labels[c.topologyKey];
