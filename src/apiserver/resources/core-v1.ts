@@ -25,7 +25,7 @@ import {
 import type { ResourceType } from '../resource.js';
 import { defineResource } from './generic.js';
 import type { ServiceAllocator } from './service-allocation.js';
-import { defaultPodSpec, podQOSClass, validatePodSpec } from './pod-spec.js';
+import { defaultPodSpec, mergePodAffinityLabelKeys, podQOSClass, validatePodSpec } from './pod-spec.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
@@ -145,6 +145,7 @@ function pods(admission: PodAdmissionOptions): ResourceType {
       const pod = o as Pod;
       pod.status = { phase: 'Pending', qosClass: podQOSClass(pod.spec) };
       delete pod.metadata.generation;
+      mergePodAffinityLabelKeys(pod.spec, pod.metadata.labels);
       if (pod.spec !== undefined) admitPodSpec(pod.spec, admission);
     },
     prepareForUpdate: (o, old) => {

@@ -1,9 +1,23 @@
 /**
  * Defaulting and validation of pod specs, shared by pods and the pod templates of Deployments and
  * ReplicaSets (k8s.io/kubernetes pkg/apis/core/v1/defaults.go and pkg/apis/core/validation). capstan checks
- * the fields it models: containers (names, images, ports, pull policy), restart and DNS policy, grace period.
+ * the fields it models: containers (names, images, ports, pull policy), restart and DNS policy, grace period, and
+ * inter-pod affinity terms (with the create-time merge of their matchLabelKeys and mismatchLabelKeys).
  */
-import { FieldError, FieldPath, isDNS1123Label, isValidPortNum, type Container, type PodQOSClass, type PodSpec, type PodTemplateSpec } from '../../api/index.js';
+import {
+  FieldError,
+  FieldPath,
+  isDNS1123Label,
+  isValidPortNum,
+  validateLabelName,
+  validateLabelSelector,
+  type Container,
+  type PodAffinityTerm,
+  type PodQOSClass,
+  type PodSpec,
+  type PodTemplateSpec,
+  type WeightedPodAffinityTerm,
+} from '../../api/index.js';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -91,7 +105,78 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
   if (spec.terminationGracePeriodSeconds !== undefined && spec.terminationGracePeriodSeconds < 0) {
     errs.push(FieldError.invalid(path.child('terminationGracePeriodSeconds'), spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
   }
+  errs.push(...validatePodAffinities(spec, path.child('affinity')));
   return errs;
+}
+
+/** validateLabelKeys is kube's validateLabelKeys of a term's matchLabelKeys or mismatchLabelKeys. */
+function validateLabelKeys(path: FieldPath, keys: readonly string[] | undefined, selector: PodAffinityTerm['labelSelector']): FieldError[] {
+  if (keys === undefined || keys.length === 0) return [];
+  if (selector === undefined || selector === null) return [FieldError.forbidden(path, 'must not be specified when labelSelector is not set')];
+  return keys.flatMap((k, i) => validateLabelName(k, path.index(i)));
+}
+
+/** validatePodAffinityTerm is kube's validatePodAffinityTerm. */
+function validatePodAffinityTerm(t: PodAffinityTerm | undefined, path: FieldPath): FieldError[] {
+  const term = t ?? ({ topologyKey: '' } as PodAffinityTerm);
+  const errs = [...validateLabelSelector(term.labelSelector, path.child('labelSelector')), ...validateLabelSelector(term.namespaceSelector, path.child('namespaceSelector'))];
+  for (const name of term.namespaces ?? []) for (const msg of isDNS1123Label(name)) errs.push(FieldError.invalid(path.child('namespace'), name, msg));
+  errs.push(...validateLabelKeys(path.child('matchLabelKeys'), term.matchLabelKeys, term.labelSelector));
+  errs.push(...validateLabelKeys(path.child('mismatchLabelKeys'), term.mismatchLabelKeys, term.labelSelector));
+  const matching = new Set(term.matchLabelKeys ?? []);
+  (term.mismatchLabelKeys ?? []).forEach((k, i) => {
+    if (matching.has(k)) errs.push(FieldError.invalid(path.child('matchLabelKeys').index(i), k, 'exists in both matchLabelKeys and mismatchLabelKeys'));
+  });
+  const key = term.topologyKey ?? '';
+  if (key === '') errs.push(FieldError.required(path.child('topologyKey'), 'can not be empty'));
+  errs.push(...validateLabelName(key, path.child('topologyKey')));
+  return errs;
+}
+
+function validateTerms(terms: readonly PodAffinityTerm[] | undefined, path: FieldPath): FieldError[] {
+  return (terms ?? []).flatMap((t, i) => validatePodAffinityTerm(t, path.index(i)));
+}
+
+function validateWeightedTerms(terms: readonly WeightedPodAffinityTerm[] | undefined, path: FieldPath): FieldError[] {
+  return (terms ?? []).flatMap((w, j) => {
+    const errs: FieldError[] = [];
+    if (!(w.weight > 0 && w.weight <= 100)) errs.push(FieldError.invalid(path.index(j).child('weight'), w.weight ?? 0, 'must be in the range 1-100'));
+    return [...errs, ...validatePodAffinityTerm(w.podAffinityTerm, path.index(j).child('podAffinityTerm'))];
+  });
+}
+
+/** validatePodAffinities is the podAffinity and podAntiAffinity part of kube's ValidateAffinity. */
+function validatePodAffinities(spec: PodSpec, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [field, value] of [['podAffinity', spec.affinity?.podAffinity], ['podAntiAffinity', spec.affinity?.podAntiAffinity]] as const) {
+    if (value === undefined || value === null) continue;
+    errs.push(...validateTerms(value.requiredDuringSchedulingIgnoredDuringExecution, path.child(field, 'requiredDuringSchedulingIgnoredDuringExecution')));
+    errs.push(...validateWeightedTerms(value.preferredDuringSchedulingIgnoredDuringExecution, path.child(field, 'preferredDuringSchedulingIgnoredDuringExecution')));
+  }
+  return errs;
+}
+
+/**
+ * mergePodAffinityLabelKeys is kube 1.32's mutatePodAffinity, on a pod's creation: each term with a label selector
+ * gets `key In (value)` for its matchLabelKeys and `key NotIn (value)` for its mismatchLabelKeys that the pod has
+ * as labels.
+ */
+export function mergePodAffinityLabelKeys(spec: PodSpec | undefined, labels: Readonly<Record<string, string>> | undefined): void {
+  const affinity = spec?.affinity;
+  if (affinity === undefined || affinity === null) return;
+  const apply = (t: PodAffinityTerm | undefined): void => {
+    if (t === undefined || t.labelSelector === undefined || t.labelSelector === null) return;
+    if ((t.matchLabelKeys ?? []).length === 0 && (t.mismatchLabelKeys ?? []).length === 0) return;
+    const exprs = [...(t.labelSelector.matchExpressions ?? [])];
+    for (const k of t.matchLabelKeys ?? []) if (labels?.[k] !== undefined) exprs.push({ key: k, operator: 'In', values: [labels[k]!] });
+    for (const k of t.mismatchLabelKeys ?? []) if (labels?.[k] !== undefined) exprs.push({ key: k, operator: 'NotIn', values: [labels[k]!] });
+    t.labelSelector = { ...t.labelSelector, matchExpressions: exprs };
+  };
+  for (const group of [affinity.podAffinity, affinity.podAntiAffinity]) {
+    if (group === undefined || group === null) continue;
+    for (const t of group.requiredDuringSchedulingIgnoredDuringExecution ?? []) apply(t);
+    for (const w of group.preferredDuringSchedulingIgnoredDuringExecution ?? []) apply(w.podAffinityTerm);
+  }
 }
 
 /**

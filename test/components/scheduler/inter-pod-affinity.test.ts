@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PodAffinityTerm, PodSpec } from '../../../src/api/index.js';
 import { NodeInfo } from '../../../src/components/scheduler/node-info.js';
+import { mergePodAffinityLabelKeys } from '../../../src/apiserver/resources/pod-spec.js';
 import { SKIP } from '../../../src/components/scheduler/plugin.js';
 import { interPodAffinityFilter, interPodAffinityScore } from '../../../src/components/scheduler/plugins/inter-pod-affinity.js';
 import { Snapshot } from '../../../src/components/scheduler/snapshot.js';
@@ -85,12 +86,21 @@ describe('InterPodAffinity filter', () => {
     expect(filterAll(labelled, nodes)).toEqual([undefined, undefined]);
   });
 
-  it('merges matchLabelKeys into the selector with the pod\'s own values', () => {
+  it('reads matchLabelKeys as the API server merged them at creation (In the pod\'s own value)', () => {
     const v1 = pod('w1', { labels: { app: 'web', rev: 'v1' }, nodeName: 'a1' });
     const nodes = [za1([v1]), zb1()];
-    const p = (rev: string) => pod('p', { labels: { app: 'web', rev }, spec: affinity({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, HOST, { matchLabelKeys: ['rev'] })] } }) });
+    const p = (rev: string) => {
+      const spec: Partial<PodSpec> = { containers: [], ...affinity({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, HOST, { matchLabelKeys: ['rev'] })] } }) };
+      mergePodAffinityLabelKeys(spec as PodSpec, { app: 'web', rev });
+      return pod('p', { labels: { app: 'web', rev }, spec });
+    };
     expect(filterAll(p('v1'), nodes)).toEqual([[ANTI], undefined]);
     expect(filterAll(p('v2'), nodes)).toEqual([undefined, undefined]);
+  });
+
+  it('makes a pod whose term does not parse unschedulable ("parsing pod")', () => {
+    const bad = pod('p', { spec: affinity({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'a', operator: 'Sometimes' as 'In' }] }, topologyKey: HOST }] } }) });
+    expect(() => interPodAffinityFilter.preFilter(info(bad), snapshot(za1()))).toThrow(/^parsing pod: /);
   });
 
   it('skips pods without affinity when no existing pod has required anti-affinity', () => {

@@ -54,6 +54,8 @@ export interface AffinityFilterState {
 export const interPodAffinityFilter: FilterPlugin<AffinityFilterState | typeof SKIP> = {
   name: 'InterPodAffinity',
   preFilter(pod, snapshot) {
+    // A term that does not parse makes the pod unschedulable (kube's PreFilter: "parsing pod: …").
+    if (pod.affinity?.error !== undefined) throw new Error(`parsing pod: ${pod.affinity.error}`);
     const required = pod.affinity?.required ?? [];
     const requiredAnti = pod.affinity?.requiredAnti ?? [];
     if (required.length === 0 && requiredAnti.length === 0 && snapshot.podsWithRequiredAntiAffinity === 0) return SKIP;
@@ -72,7 +74,7 @@ export const interPodAffinityFilter: FilterPlugin<AffinityFilterState | typeof S
         if (node.node === undefined) continue;
         for (const existing of node.pods) {
           if (matchesAllTerms(required, existing.pod, namespaceLabels)) for (const t of required) bump(affinityCounts, node, t.topologyKey, 1);
-          for (const t of requiredAnti) if (termMatches(t, existing.pod, namespaceLabels)) bump(antiAffinityCounts, node, t.topologyKey, 1);
+          for (const t of requiredAnti) if (termMatches(t, existing.pod, namespaceLabels, true)) bump(antiAffinityCounts, node, t.topologyKey, 1);
         }
       }
     }
@@ -110,9 +112,18 @@ export interface AffinityScoreState {
   readonly topologyScore: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
-function addTerms(score: Map<string, Map<string, number>>, terms: readonly (AffinityTerm & { weight?: number })[], weight: number | undefined, target: PodInfo, namespaceLabels: NamespaceLabels, node: NodeInfo, sign: 1 | -1): void {
+function addTerms(
+  score: Map<string, Map<string, number>>,
+  terms: readonly (AffinityTerm & { weight?: number })[],
+  weight: number | undefined,
+  target: PodInfo,
+  namespaceLabels: NamespaceLabels,
+  node: NodeInfo,
+  sign: 1 | -1,
+  ownTerms: boolean,
+): void {
   for (const t of terms) {
-    if (!termMatches(t, target.pod, namespaceLabels)) continue;
+    if (!termMatches(t, target.pod, namespaceLabels, ownTerms)) continue;
     const value = node.labels[t.topologyKey];
     if (value === undefined) continue;
     let byValue = score.get(t.topologyKey);
@@ -135,13 +146,13 @@ function preScoreAffinity(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Sn
     for (const existing of node.pods) {
       if (!hasConstraints && existing.affinity === undefined) continue;
       // processExistingPod: the pod's preferred terms met by the existing pod, then the existing pod's terms the pod meets.
-      addTerms(score, preferred, undefined, existing, namespaceLabels, node, 1);
-      addTerms(score, preferredAnti, undefined, existing, namespaceLabels, node, -1);
+      addTerms(score, preferred, undefined, existing, namespaceLabels, node, 1, true);
+      addTerms(score, preferredAnti, undefined, existing, namespaceLabels, node, -1, true);
       const theirs = existing.affinity;
       if (theirs === undefined) continue;
-      addTerms(score, theirs.required, HARD_POD_AFFINITY_WEIGHT, pod, namespaceLabels, node, 1);
-      addTerms(score, theirs.preferred, undefined, pod, namespaceLabels, node, 1);
-      addTerms(score, theirs.preferredAnti, undefined, pod, namespaceLabels, node, -1);
+      addTerms(score, theirs.required, HARD_POD_AFFINITY_WEIGHT, pod, namespaceLabels, node, 1, false);
+      addTerms(score, theirs.preferred, undefined, pod, namespaceLabels, node, 1, false);
+      addTerms(score, theirs.preferredAnti, undefined, pod, namespaceLabels, node, -1, false);
     }
   }
   return score.size === 0 ? undefined : { topologyScore: score };
@@ -169,6 +180,7 @@ export const interPodAffinityScore: ScorePlugin<AffinityScoreState> = {
       if (s < min) min = s;
     }
     const diff = max - min;
-    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
+    // As kube's float64(MaxNodeScore) * (float64(score-min) / float64(diff)), truncated.
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((scores[i]! - min) / diff)) : 0;
   },
 };
