@@ -2,20 +2,31 @@
  * Defaulting and validation of pod specs, shared by pods and the pod templates of Deployments and
  * ReplicaSets (k8s.io/kubernetes pkg/apis/core/v1/defaults.go and pkg/apis/core/validation). capstan checks
  * the fields it models: containers (names, images, ports, pull policy), restart and DNS policy, grace period, and
- * inter-pod affinity terms (with the create-time merge of their matchLabelKeys and mismatchLabelKeys).
+ * the scheduling fields — nodeSelector, node and inter-pod affinity (with the create-time merge of pod affinity
+ * terms' matchLabelKeys and mismatchLabelKeys), tolerations, topology spread constraints.
  */
 import {
   FieldError,
   FieldPath,
   isDNS1123Label,
+  isValidLabelValue,
   isValidPortNum,
+  goQuote,
+  GoRendered,
+  nameIsDNSSubdomain,
   validateLabelName,
+  validateLabels,
   validateLabelSelector,
   type Container,
+  type NodeAffinity,
+  type NodeSelectorRequirement,
+  type NodeSelectorTerm,
   type PodAffinityTerm,
   type PodQOSClass,
   type PodSpec,
   type PodTemplateSpec,
+  type Toleration,
+  type TopologySpreadConstraint,
   type WeightedPodAffinityTerm,
 } from '../../api/index.js';
 
@@ -105,7 +116,139 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
   if (spec.terminationGracePeriodSeconds !== undefined && spec.terminationGracePeriodSeconds < 0) {
     errs.push(FieldError.invalid(path.child('terminationGracePeriodSeconds'), spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
   }
+  errs.push(...validateLabels(spec.nodeSelector, path.child('nodeSelector')));
+  const nodeAffinity = spec.affinity?.nodeAffinity;
+  if (nodeAffinity !== undefined && nodeAffinity !== null) errs.push(...validateNodeAffinity(nodeAffinity, path.child('affinity', 'nodeAffinity')));
   errs.push(...validatePodAffinities(spec, path.child('affinity')));
+  errs.push(...validateTolerations(spec.tolerations, path.child('tolerations')));
+  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, path.child('topologySpreadConstraints')));
+  return errs;
+}
+
+/** validateNodeSelectorRequirement is kube's ValidateNodeSelectorRequirement (a matchExpressions entry). */
+function validateNodeSelectorRequirement(rq: NodeSelectorRequirement, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const values = rq.values ?? [];
+  switch (rq.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) errs.push(FieldError.required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) errs.push(FieldError.forbidden(path.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      break;
+    case 'Gt':
+    case 'Lt':
+      if (values.length !== 1) errs.push(FieldError.required(path.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      break;
+    default:
+      errs.push(FieldError.invalid(path.child('operator'), rq.operator ?? '', 'not a valid selector operator'));
+  }
+  errs.push(...validateLabelName(rq.key ?? '', path.child('key')));
+  return errs;
+}
+
+/** validateNodeFieldSelectorRequirement is kube's ValidateNodeFieldSelectorRequirement (matchFields: metadata.name only). */
+function validateNodeFieldSelectorRequirement(rq: NodeSelectorRequirement, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const values = rq.values ?? [];
+  if (rq.operator === 'In' || rq.operator === 'NotIn') {
+    if (values.length !== 1) errs.push(FieldError.required(path.child('values'), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
+  } else errs.push(FieldError.invalid(path.child('operator'), rq.operator ?? '', 'not a valid selector operator'));
+  if (rq.key !== 'metadata.name') errs.push(FieldError.invalid(path.child('key'), rq.key ?? '', 'not a valid field selector key'));
+  else values.forEach((v, i) => nameIsDNSSubdomain(v, false).forEach((msg) => errs.push(FieldError.invalid(path.child('values').index(i), v, msg))));
+  return errs;
+}
+
+function validateNodeSelectorTerm(term: NodeSelectorTerm | undefined, path: FieldPath): FieldError[] {
+  return [
+    ...(term?.matchExpressions ?? []).flatMap((rq, j) => validateNodeSelectorRequirement(rq, path.child('matchExpressions').index(j))),
+    ...(term?.matchFields ?? []).flatMap((rq, j) => validateNodeFieldSelectorRequirement(rq, path.child('matchFields').index(j))),
+  ];
+}
+
+/** validateNodeAffinity is kube's validateNodeAffinity: at least one required term, preferred weights 1-100. */
+function validateNodeAffinity(na: NodeAffinity, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const required = na.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required !== undefined && required !== null) {
+    const termsPath = path.child('requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
+    const terms = required.nodeSelectorTerms ?? [];
+    if (terms.length === 0) errs.push(FieldError.required(termsPath, 'must have at least one node selector term'));
+    else terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, termsPath.index(i))));
+  }
+  (na.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+    const at = path.child('preferredDuringSchedulingIgnoredDuringExecution').index(i);
+    if (!(t.weight > 0 && t.weight <= 100)) errs.push(FieldError.invalid(at.child('weight'), t.weight ?? 0, 'must be in the range 1-100'));
+    errs.push(...validateNodeSelectorTerm(t.preference, at.child('preference')));
+  });
+  return errs;
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** goToleration is a toleration as Go's %#v prints kube's internal type. */
+function goToleration(t: Toleration): GoRendered {
+  const seconds = t.tolerationSeconds === undefined ? '(*int64)(nil)' : '(*int64)(0xc000010000)';
+  return new GoRendered(`core.Toleration{Key:${goQuote(t.key ?? '')}, Operator:${goQuote(t.operator ?? '')}, Value:${goQuote(t.value ?? '')}, Effect:${goQuote(t.effect ?? '')}, TolerationSeconds:${seconds}}`);
+}
+
+/** validateTolerations is kube's ValidateTolerations. */
+function validateTolerations(tolerations: readonly Toleration[] | undefined, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  (tolerations ?? []).forEach((t, i) => {
+    const at = path.index(i);
+    const key = t.key ?? '';
+    const operator = t.operator ?? '';
+    if (key !== '') errs.push(...validateLabelName(key, at.child('key')));
+    if (key === '' && operator !== 'Exists') errs.push(FieldError.invalid(at.child('operator'), operator, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {
+      errs.push(FieldError.invalid(at.child('effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    if (operator === 'Equal' || operator === '') {
+      const problems = isValidLabelValue(t.value ?? '');
+      if (problems.length > 0) errs.push(FieldError.invalid(at.child('operator'), t.value ?? '', problems.join(';')));
+    } else if (operator === 'Exists') {
+      if ((t.value ?? '') !== '') errs.push(FieldError.invalid(at.child('operator'), goToleration(t), "value must be empty when `operator` is 'Exists'"));
+    } else errs.push(FieldError.notSupported(at.child('operator'), operator, ['Equal', 'Exists']));
+    if ((t.effect ?? '') !== '' && !TAINT_EFFECTS.includes(t.effect!)) errs.push(FieldError.notSupported(at.child('effect'), t.effect, TAINT_EFFECTS));
+  });
+  return errs;
+}
+
+/** validateTopologySpreadConstraints is kube's validateTopologySpreadConstraints. */
+function validateTopologySpreadConstraints(constraints: readonly TopologySpreadConstraint[] | undefined, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const list = constraints ?? [];
+  list.forEach((c, i) => {
+    const at = path.index(i);
+    if (!((c.maxSkew ?? 0) > 0)) errs.push(FieldError.invalid(at.child('maxSkew'), c.maxSkew ?? 0, 'must be greater than zero'));
+    if ((c.topologyKey ?? '') === '') errs.push(FieldError.required(at.child('topologyKey'), 'can not be empty'));
+    const action = c.whenUnsatisfiable ?? '';
+    if (action !== 'DoNotSchedule' && action !== 'ScheduleAnyway') errs.push(FieldError.notSupported(at.child('whenUnsatisfiable'), action, ['DoNotSchedule', 'ScheduleAnyway']));
+    if (list.slice(i + 1).some((o) => o.topologyKey === c.topologyKey && o.whenUnsatisfiable === c.whenUnsatisfiable)) {
+      errs.push(FieldError.duplicate(at.child('{topologyKey, whenUnsatisfiable}'), `{${c.topologyKey ?? ''}, ${action}}`));
+    }
+    if (c.minDomains !== undefined && c.minDomains !== null) {
+      if (c.minDomains <= 0) errs.push(FieldError.invalid(at.child('minDomains'), c.minDomains, 'must be greater than zero'));
+      if (action !== 'DoNotSchedule') errs.push(FieldError.invalid(at.child('minDomains'), c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${action}`));
+    }
+    for (const field of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const) {
+      const policy = c[field];
+      if (policy !== undefined && policy !== null && policy !== 'Honor' && policy !== 'Ignore') errs.push(FieldError.notSupported(at.child(field), policy, ['Honor', 'Ignore']));
+    }
+    const keys = c.matchLabelKeys ?? [];
+    if (keys.length > 0) {
+      const selected = new Set([...Object.keys(c.labelSelector?.matchLabels ?? {}), ...(c.labelSelector?.matchExpressions ?? []).map((e) => e.key)]);
+      if (c.labelSelector === undefined || c.labelSelector === null) errs.push(FieldError.forbidden(at.child('matchLabelKeys'), 'must not be specified when labelSelector is not set'));
+      keys.forEach((k, j) => {
+        errs.push(...validateLabelName(k, at.child('matchLabelKeys').index(j)));
+        if (selected.has(k)) errs.push(FieldError.invalid(at.child('matchLabelKeys').index(j), k, 'exists in both matchLabelKeys and labelSelector'));
+      });
+    }
+    errs.push(...validateLabelSelector(c.labelSelector, at.child('labelSelector')));
+  });
   return errs;
 }
 
