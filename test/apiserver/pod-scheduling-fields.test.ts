@@ -4,7 +4,8 @@
  * label keys merged into their selector with the pod's own values (mutatePodAffinity).
  */
 import { describe, expect, it } from 'vitest';
-import { FieldPath, type PodSpec } from '../../src/api/index.js';
+import { FieldPath, type Pod, type PodSpec } from '../../src/api/index.js';
+import { builtinRegistry } from '../../src/apiserver/registry.js';
 import { mergePodAffinityLabelKeys, validatePodSpec } from '../../src/apiserver/resources/pod-spec.js';
 
 const spec = (affinity: PodSpec['affinity'], more: Partial<PodSpec> = {}): PodSpec => ({ containers: [{ name: 'c', image: 'pause' }], ...(affinity === undefined ? {} : { affinity }), ...more });
@@ -93,11 +94,6 @@ describe('node selection, tolerations and spread validation', () => {
       'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key: Invalid value: "metadata.uid": not a valid field selector key',
       'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 101: must be in the range 1-100',
       'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].operator: Invalid value: "Near": not a valid selector operator',
-      'spec.tolerations[0].operator: Invalid value: "": operator must be Exists when `key` is empty, which means "match all values and all keys"',
-      'spec.tolerations[1].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is \'Exists\'',
-      "spec.tolerations[2].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
-      'spec.tolerations[3].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"',
-      'spec.tolerations[3].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
       'spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero',
       'spec.topologySpreadConstraints[0].topologyKey: Required value: can not be empty',
       'spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{, ScheduleAnyway}"',
@@ -105,7 +101,45 @@ describe('node selection, tolerations and spread validation', () => {
       'spec.topologySpreadConstraints[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector',
       'spec.topologySpreadConstraints[1].topologyKey: Required value: can not be empty',
       'spec.topologySpreadConstraints[1].nodeTaintsPolicy: Unsupported value: "Always": supported values: "Honor", "Ignore"',
+      'spec.tolerations[0].operator: Invalid value: "": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+      'spec.tolerations[1].operator: Invalid value: "v": value must be empty when `operator` is \'Exists\'',
+      "spec.tolerations[2].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+      'spec.tolerations[3].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"',
+      'spec.tolerations[3].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
     ]);
+  });
+});
+
+describe('pod affinity label keys after the creation-time merge', () => {
+  it('refuses a matchLabelKeys key the selector already names (kube\'s path: the term, indexed), and keys on both sides', () => {
+    const s = spec({
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'zone', matchLabelKeys: ['rev', 'app'], mismatchLabelKeys: ['app'] }],
+      },
+    });
+    mergePodAffinityLabelKeys(s, { app: 'web', rev: 'v1' });
+    // The merge added `app In` and `app NotIn`: each is reported, as kube's loop reports them.
+    expect(errorsOf(s)).toEqual([
+      'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0][1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector',
+      'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0][1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector',
+      'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[1]: Invalid value: "app": exists in both matchLabelKeys and mismatchLabelKeys',
+    ]);
+  });
+
+  it('does not take an Object member for a label', () => {
+    const s = spec({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'zone', matchLabelKeys: ['constructor'] }] } });
+    mergePodAffinityLabelKeys(s, { app: 'web' });
+    expect(s.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.labelSelector).toEqual({ matchLabels: { app: 'web' } });
+    expect(errorsOf(s)).toEqual([]);
+  });
+});
+
+describe('terminationGracePeriodSeconds', () => {
+  it('accepts a negative period, as kube, and a deletion of the bound pod then waits 1 s', () => {
+    expect(errorsOf(spec(undefined, { terminationGracePeriodSeconds: -5 }))).toEqual([]);
+    const pods = builtinRegistry().lookup('', 'v1', 'pods')!;
+    const bound: Pod = { metadata: { name: 'p' }, spec: { ...spec(undefined, { terminationGracePeriodSeconds: -5 }), nodeName: 'node-1' }, status: { phase: 'Running' } };
+    expect(pods.gracePeriodSeconds?.(bound)).toBe(1);
   });
 });
 

@@ -175,7 +175,9 @@ function pods(admission: PodAdmissionOptions): ResourceType {
       // An unscheduled pod (or one that finished) has nothing running to stop: it goes at once.
       if ((pod.spec?.nodeName ?? '') === '') return undefined;
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
-      return pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const period = pod.spec?.terminationGracePeriodSeconds ?? 30;
+      // kube's CheckGracefulDelete: a negative period is 1 s.
+      return period < 0 ? 1 : period;
     },
   });
 }

@@ -11,8 +11,6 @@ import {
   isDNS1123Label,
   isValidLabelValue,
   isValidPortNum,
-  goQuote,
-  GoRendered,
   nameIsDNSSubdomain,
   validateLabelName,
   validateLabels,
@@ -113,15 +111,13 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
     errs.push(FieldError.notSupported(path.child('restartPolicy'), spec.restartPolicy, RESTART_POLICIES));
   }
   if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(FieldError.notSupported(path.child('dnsPolicy'), spec.dnsPolicy, DNS_POLICIES));
-  if (spec.terminationGracePeriodSeconds !== undefined && spec.terminationGracePeriodSeconds < 0) {
-    errs.push(FieldError.invalid(path.child('terminationGracePeriodSeconds'), spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
-  }
+  // A negative terminationGracePeriodSeconds is accepted, as kube accepts it: a deletion then waits 1 s.
   errs.push(...validateLabels(spec.nodeSelector, path.child('nodeSelector')));
   const nodeAffinity = spec.affinity?.nodeAffinity;
   if (nodeAffinity !== undefined && nodeAffinity !== null) errs.push(...validateNodeAffinity(nodeAffinity, path.child('affinity', 'nodeAffinity')));
   errs.push(...validatePodAffinities(spec, path.child('affinity')));
-  errs.push(...validateTolerations(spec.tolerations, path.child('tolerations')));
   errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, path.child('topologySpreadConstraints')));
+  errs.push(...validateTolerations(spec.tolerations, path.child('tolerations')));
   return errs;
 }
 
@@ -188,12 +184,6 @@ function validateNodeAffinity(na: NodeAffinity, path: FieldPath): FieldError[] {
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
-/** goToleration is a toleration as Go's %#v prints kube's internal type. */
-function goToleration(t: Toleration): GoRendered {
-  const seconds = t.tolerationSeconds === undefined ? '(*int64)(nil)' : '(*int64)(0xc000010000)';
-  return new GoRendered(`core.Toleration{Key:${goQuote(t.key ?? '')}, Operator:${goQuote(t.operator ?? '')}, Value:${goQuote(t.value ?? '')}, Effect:${goQuote(t.effect ?? '')}, TolerationSeconds:${seconds}}`);
-}
-
 /** validateTolerations is kube's ValidateTolerations. */
 function validateTolerations(tolerations: readonly Toleration[] | undefined, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
@@ -210,7 +200,7 @@ function validateTolerations(tolerations: readonly Toleration[] | undefined, pat
       const problems = isValidLabelValue(t.value ?? '');
       if (problems.length > 0) errs.push(FieldError.invalid(at.child('operator'), t.value ?? '', problems.join(';')));
     } else if (operator === 'Exists') {
-      if ((t.value ?? '') !== '') errs.push(FieldError.invalid(at.child('operator'), goToleration(t), "value must be empty when `operator` is 'Exists'"));
+      if ((t.value ?? '') !== '') errs.push(FieldError.invalid(at.child('operator'), t.value, "value must be empty when `operator` is 'Exists'"));
     } else errs.push(FieldError.notSupported(at.child('operator'), operator, ['Equal', 'Exists']));
     if ((t.effect ?? '') !== '' && !TAINT_EFFECTS.includes(t.effect!)) errs.push(FieldError.notSupported(at.child('effect'), t.effect, TAINT_EFFECTS));
   });
@@ -266,9 +256,21 @@ function validatePodAffinityTerm(t: PodAffinityTerm | undefined, path: FieldPath
   for (const name of term.namespaces ?? []) for (const msg of isDNS1123Label(name)) errs.push(FieldError.invalid(path.child('namespace'), name, msg));
   errs.push(...validateLabelKeys(path.child('matchLabelKeys'), term.matchLabelKeys, term.labelSelector));
   errs.push(...validateLabelKeys(path.child('mismatchLabelKeys'), term.mismatchLabelKeys, term.labelSelector));
-  const matching = new Set(term.matchLabelKeys ?? []);
-  (term.mismatchLabelKeys ?? []).forEach((k, i) => {
-    if (matching.has(k)) errs.push(FieldError.invalid(path.child('matchLabelKeys').index(i), k, 'exists in both matchLabelKeys and mismatchLabelKeys'));
+  // A matchLabelKeys key the selector already had before the creation-time merge (kube's path: the term's, indexed).
+  const selector = term.labelSelector;
+  if (selector !== undefined && selector !== null && (term.matchLabelKeys ?? []).length > 0) {
+    const keyIndex = new Map<string, number>();
+    (term.matchLabelKeys ?? []).forEach((k, i) => keyIndex.set(k, i));
+    const seen = new Set(Object.keys(selector.matchLabels ?? {}));
+    for (const expr of selector.matchExpressions ?? []) {
+      const i = keyIndex.get(expr.key);
+      if (i !== undefined && seen.has(expr.key)) errs.push(FieldError.invalid(path.index(i), expr.key, 'exists in both matchLabelKeys and labelSelector'));
+      seen.add(expr.key);
+    }
+  }
+  const mismatching = new Set(term.mismatchLabelKeys ?? []);
+  (term.matchLabelKeys ?? []).forEach((k, i) => {
+    if (mismatching.has(k)) errs.push(FieldError.invalid(path.child('matchLabelKeys').index(i), k, 'exists in both matchLabelKeys and mismatchLabelKeys'));
   });
   const key = term.topologyKey ?? '';
   if (key === '') errs.push(FieldError.required(path.child('topologyKey'), 'can not be empty'));
@@ -311,9 +313,11 @@ export function mergePodAffinityLabelKeys(spec: PodSpec | undefined, labels: Rea
     if (t === undefined || t.labelSelector === undefined || t.labelSelector === null) return;
     if ((t.matchLabelKeys ?? []).length === 0 && (t.mismatchLabelKeys ?? []).length === 0) return;
     const exprs = [...(t.labelSelector.matchExpressions ?? [])];
-    for (const k of t.matchLabelKeys ?? []) if (labels?.[k] !== undefined) exprs.push({ key: k, operator: 'In', values: [labels[k]!] });
-    for (const k of t.mismatchLabelKeys ?? []) if (labels?.[k] !== undefined) exprs.push({ key: k, operator: 'NotIn', values: [labels[k]!] });
-    t.labelSelector = { ...t.labelSelector, matchExpressions: exprs };
+    // Own labels only: a key named like an Object member (constructor) is not a label the pod has.
+    const has = (k: string): boolean => labels !== undefined && Object.hasOwn(labels, k);
+    for (const k of t.matchLabelKeys ?? []) if (has(k)) exprs.push({ key: k, operator: 'In', values: [labels![k]!] });
+    for (const k of t.mismatchLabelKeys ?? []) if (has(k)) exprs.push({ key: k, operator: 'NotIn', values: [labels![k]!] });
+    if (exprs.length > (t.labelSelector.matchExpressions ?? []).length) t.labelSelector = { ...t.labelSelector, matchExpressions: exprs };
   };
   for (const group of [affinity.podAffinity, affinity.podAntiAffinity]) {
     if (group === undefined || group === null) continue;
