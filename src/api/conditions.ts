@@ -2,7 +2,7 @@
  * Condition helpers of apimachinery and podutil: a pod's readiness, and metav1's SetStatusCondition /
  * FindStatusCondition on lists of metav1 Conditions. Instants are given, never read from a clock.
  */
-import type { Pod } from './core-v1.js';
+import type { Pod, PodCondition } from './core-v1.js';
 import type { DeepReadonly } from './meta.js';
 import type { Condition } from './meta-v1.js';
 import { formatTime } from './time.js';
@@ -41,5 +41,23 @@ export function setStatusCondition(conditions: readonly Condition[] | null | und
   existing.message = cond.message;
   if ((cond.observedGeneration ?? 0) === 0) delete existing.observedGeneration;
   else existing.observedGeneration = cond.observedGeneration;
+  return list;
+}
+
+/**
+ * withPodCondition is podutil.UpdatePodCondition on a copy: the condition replaces the one of its type (keeping its
+ * lastTransitionTime when the status is unchanged) or is appended, stamped now; lastProbeTime is null.
+ */
+export function withPodCondition(
+  conditions: readonly PodCondition[] | readonly DeepReadonly<PodCondition>[] | undefined,
+  cond: Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'>,
+  now: number,
+): PodCondition[] {
+  const list = [...((conditions ?? []) as readonly PodCondition[])];
+  const at = list.findIndex((c) => c.type === cond.type);
+  const old = at < 0 ? undefined : list[at]!;
+  const next: PodCondition = { ...cond, lastProbeTime: null, lastTransitionTime: old !== undefined && old.status === cond.status ? (old.lastTransitionTime ?? null) : formatTime(now) };
+  if (at < 0) list.push(next);
+  else list[at] = next;
   return list;
 }

@@ -30,6 +30,7 @@ import {
   NAMESPACE_TERMINATING_CAUSE,
   DISRUPTION_TARGET_CONDITION,
   budgetsSelecting,
+  withPodCondition,
   type Binding,
   type DeleteOptions,
   type Eviction,
@@ -37,7 +38,6 @@ import {
   type KubeObject,
   type Namespace,
   type Pod,
-  type PodCondition,
   type PodDisruptionBudget,
   type Scale,
 } from '../api/index.js';
@@ -766,20 +766,6 @@ const DISRUPTION_TARGET = { type: DISRUPTION_TARGET_CONDITION, status: 'True', r
 /** withResourceVersion is options with a resourceVersion precondition (setPreconditionsResourceVersion). */
 function withResourceVersion(options: DeleteOptions, resourceVersion: string | undefined): DeleteOptions {
   return { ...options, preconditions: { ...(options.preconditions ?? {}), ...(resourceVersion === undefined ? {} : { resourceVersion }) } };
-}
-
-/**
- * withPodCondition is podutil.UpdatePodCondition: the condition replaces the one of its type (keeping its
- * lastTransitionTime when the status is unchanged) or is appended, stamped now.
- */
-function withPodCondition(conditions: readonly PodCondition[] | undefined, cond: Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'>, now: number): PodCondition[] {
-  const list = [...(conditions ?? [])];
-  const at = list.findIndex((c) => c.type === cond.type);
-  const old = at < 0 ? undefined : list[at]!;
-  const next: PodCondition = { ...cond, lastProbeTime: null, lastTransitionTime: old !== undefined && old.status === cond.status ? (old.lastTransitionTime ?? null) : formatTime(now) };
-  if (at < 0) list.push(next);
-  else list[at] = next;
-  return list;
 }
 
 /**

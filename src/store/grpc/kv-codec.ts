@@ -112,12 +112,12 @@ export function readRangeRequest(r: Reader, end: number): RangeRequest | undefin
         break;
       }
       case t(5, VARINT): {
-        if (!r.varint() || r.hi !== 0 || r.lo >= SORT_ORDERS.length) return undefined;
+        if (!r.varint32() || r.hi !== 0 || r.lo >= SORT_ORDERS.length) return undefined;
         m.sortOrder = SORT_ORDERS[r.lo]!;
         break;
       }
       case t(6, VARINT): {
-        if (!r.varint() || r.hi !== 0 || r.lo >= SORT_TARGETS.length) return undefined;
+        if (!r.varint32() || r.hi !== 0 || r.lo >= SORT_TARGETS.length) return undefined;
         m.sortTarget = SORT_TARGETS[r.lo]!;
         break;
       }
@@ -217,11 +217,11 @@ function readCompare(r: Reader, end: number): Compare | undefined {
     if (!r.tag()) return undefined;
     switch (r.lo) {
       case t(1, VARINT):
-        if (!r.varint() || r.hi !== 0 || r.lo >= COMPARE_RESULTS.length) return undefined;
+        if (!r.varint32() || r.hi !== 0 || r.lo >= COMPARE_RESULTS.length) return undefined;
         m.result = COMPARE_RESULTS[r.lo]!;
         break;
       case t(2, VARINT):
-        if (!r.varint() || r.hi !== 0 || r.lo >= COMPARE_TARGETS.length) return undefined;
+        if (!r.varint32() || r.hi !== 0 || r.lo >= COMPARE_TARGETS.length) return undefined;
         m.target = COMPARE_TARGETS[r.lo]!;
         break;
       case t(3, LEN): {
@@ -518,7 +518,7 @@ function readEvent(r: Reader, end: number): Event | undefined {
     switch (r.lo) {
       case t(1, VARINT): {
         // PUT and DELETE only; any other value (a number to protobufjs) is left to it.
-        if (!r.varint() || r.hi !== 0 || r.lo > 1) return undefined;
+        if (!r.varint32() || r.hi !== 0 || r.lo > 1) return undefined;
         m.type = r.lo === 0 ? 'PUT' : 'DELETE';
         break;
       }

@@ -246,14 +246,24 @@ export class Reader {
     return true;
   }
 
-  /** tag reads a field tag into lo; false if malformed or beyond 32 bits. */
+  /**
+   * varint32 reads a varint that protobufjs reads as 32 bits (tags, lengths, enums, bools: its uint32()), into
+   * lo/hi; false beyond five bytes, where protobufjs skips to a tenth byte whatever the varint's real length —
+   * such non-canonical bytes are left to it.
+   */
+  varint32(): boolean {
+    const start = this.pos;
+    return this.varint() && this.pos - start <= 5;
+  }
+
+  /** tag reads a field tag into lo; false if malformed, beyond 32 bits or longer than five bytes. */
   tag(): boolean {
-    return this.varint() && this.hi === 0;
+    return this.varint32() && this.hi === 0;
   }
 
   /** length reads a length prefix and checks that many bytes follow; -1 if not. */
   length(): number {
-    if (!this.varint() || this.hi !== 0 || this.lo > this.end - this.pos) return -1;
+    if (!this.varint32() || this.hi !== 0 || this.lo > this.end - this.pos) return -1;
     return this.lo;
   }
 
@@ -268,7 +278,7 @@ export class Reader {
 
   /** bool reads a bool; -1 for a value protobufjs and Go would read differently (beyond 32 bits) or malformed. */
   bool(): -1 | 0 | 1 {
-    if (!this.varint() || this.hi !== 0) return -1;
+    if (!this.varint32() || this.hi !== 0) return -1;
     return this.lo !== 0 ? 1 : 0;
   }
 

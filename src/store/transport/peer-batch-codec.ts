@@ -101,7 +101,7 @@ function readEntry(r: Reader, end: number): Entry | undefined {
       e.data = b;
       continue;
     }
-    if ((tag & 7) !== 0 || !r.varint()) return undefined;
+    if ((tag & 7) !== 0 || !((tag >>> 3) === 3 ? r.varint32() : r.varint())) return undefined;
     switch (tag >>> 3) {
       case 1:
         e.term = num(r);
@@ -150,9 +150,10 @@ function readMessage(r: Reader, end: number): Message | undefined {
       context = b;
       continue;
     }
-    // Anything else is a varint field; a snapshot (9) or an unknown field goes to protobufjs.
-    if ((tag & 7) !== 0 || !r.varint()) return undefined;
+    // Anything else is a varint field; a snapshot (9) or an unknown field goes to protobufjs. The type (an enum)
+    // and reject (a bool) are 32-bit varints to protobufjs.
     const field = tag >>> 3;
+    if ((tag & 7) !== 0 || !(field === 1 || field === 10 ? r.varint32() : r.varint())) return undefined;
     if (field === 1) {
       const t = r.hi === 0 ? MESSAGE_TYPES[r.lo] : undefined;
       if (t === undefined) return undefined;

@@ -279,6 +279,14 @@ describe('nodelifecycle', () => {
       const terminating = (p: string) => async () => ((await get<Pod>(`/api/v1/namespaces/nl/pods/${p}`))?.metadata.deletionTimestamp ? true : undefined);
       await waitFor(terminating('at-once'), { timeoutMs: 5_000, what: 'the intolerant pod evicted' });
       await waitFor(terminating('default-tol'), { timeoutMs: 8_000, what: 'the 2 s pod evicted' });
+      // Marked DisruptionTarget before the deletion, as kube 1.26+'s taint eviction.
+      for (const p of ['at-once', 'default-tol']) {
+        expect((await get<Pod>(`/api/v1/namespaces/nl/pods/${p}`))!.status!.conditions!.find((c) => c.type === 'DisruptionTarget')).toMatchObject({
+          status: 'True',
+          reason: 'DeletionByTaintManager',
+          message: 'Taint manager: deleting due to NoExecute taint',
+        });
+      }
       const forever = (await get<Pod>('/api/v1/namespaces/nl/pods/forever'))!;
       expect(forever.metadata.deletionTimestamp).toBeUndefined();
       expect(forever.status!.conditions!.find((c) => c.type === 'Ready')!.status).toBe('False');

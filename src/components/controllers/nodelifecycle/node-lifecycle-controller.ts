@@ -18,7 +18,7 @@
  *
  * Taints go on at once rather than through kube's per-zone eviction rate limiter (--node-eviction-rate).
  */
-import { deepCopy, formatTime, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
+import { deepCopy, formatTime, jsonEqual, withPodCondition, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import { LEASES, NODES, PODS } from '../../client/resource.js';
 import { tombstoneObject } from '../../client/informer.js';
@@ -26,7 +26,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../../runtime/controller.js';
 import { actingWrite, cacheKey, runWorkers, syncInformers } from '../worker-loop.js';
 import { tryUpdateNodeHealth, type NodeHealth, type NodeHealthOptions } from './node-health.js';
-import { podEviction } from './taint-eviction.js';
+import { podEviction, TAINT_EVICTION_CONDITION } from './taint-eviction.js';
 import { reconcileNodeTaints } from './taints.js';
 
 /** NodeLifecycleOptions are the controller's flags. */
@@ -95,6 +95,17 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         if (!evicted.has(pod.metadata.uid ?? key)) {
           evicted.add(pod.metadata.uid ?? key);
           evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
+        }
+        // As kube 1.26+'s taint eviction (addConditionAndDeletePod): the pod is marked DisruptionTarget first, so a
+        // Job's podFailurePolicy can tell the disruption from a failure. A conflict retries the key.
+        const conditions = withPodCondition(pod.status?.conditions, TAINT_EVICTION_CONDITION, ctx.clock.now());
+        if (!jsonEqual(conditions, pod.status?.conditions ?? [])) {
+          try {
+            await actingWrite(ctx, signal, 'mark-pod-disruption-target', key, () => ctx.client.updateStatus<Pod>(PODS, { ...(pod as Pod), status: { ...(pod.status as Pod['status']), conditions } }));
+          } catch (err) {
+            if (isNotFound(err)) return;
+            throw err;
+          }
         }
         try {
           await actingWrite(ctx, signal, 'evict-pod', key, () => ctx.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } }), {

@@ -6,8 +6,16 @@
  * taints' timeAdded (the latest one) rather than at the moment this replica noticed, so a controller-manager that
  * takes over keeps the same deadline; a taint without timeAdded counts from `observedAt`.
  */
-import { parseTime, type DeepReadonly, type Pod, type Taint } from '../../../api/index.js';
+import { parseTime, type DeepReadonly, type Pod, type PodCondition, type Taint } from '../../../api/index.js';
 import { matchingTolerations } from './taints.js';
+
+/** TAINT_EVICTION_CONDITION is the DisruptionTarget condition a pod gets before the taint manager deletes it. */
+export const TAINT_EVICTION_CONDITION: Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'> = {
+  type: 'DisruptionTarget',
+  status: 'True',
+  reason: 'DeletionByTaintManager',
+  message: 'Taint manager: deleting due to NoExecute taint',
+};
 
 /** EvictionDecision says what to do with a pod now. */
 export type EvictionDecision = { readonly kind: 'keep' } | { readonly kind: 'evict'; readonly reason: string } | { readonly kind: 'wait'; readonly at: number };
