@@ -293,6 +293,8 @@ describe('nodelifecycle', () => {
       const journal = await cm.journal();
       for (const action of ['node-status', 'taint-node', 'evict-pod', 'mark-pod-not-ready']) expect(journal.some((j) => j.action === action)).toBe(true);
       expect(journal.filter((j) => j.action === 'evict-pod').map((j) => j.object).sort()).toEqual(['nl/at-once', 'nl/default-tol']);
+      // Each evicted pod was marked (a write that met a concurrent status write is journalled again when retried).
+      expect([...new Set(journal.filter((j) => j.action === 'mark-pod-disruption-target').map((j) => j.object))].sort()).toEqual(['nl/at-once', 'nl/default-tol']);
 
       // kube's Events: the node's status change, the pods marked not ready and the evictions
       const eventsOf = async (ns: string, name: string, reason: string): Promise<Event[]> => {

@@ -169,6 +169,20 @@ describe('kv codec: requests read as protobufjs reads them', () => {
     expect(kv['Txn']!.requestDeserialize(b)).toStrictEqual(slowReq('Txn', b));
   });
 
+  it('leaves non-canonical varints longer than five bytes in 32-bit fields (tag, length, enum, bool) to protobufjs', () => {
+    // protobufjs reads these with uint32(): past five bytes it skips to a tenth byte, whatever the varint's length.
+    const cases = [
+      Buffer.from([0x0a, 1, 0x61, 0x28, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]), // sort_order as a 6-byte varint
+      Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x80, 0x00, 1, 0x61]), // the key's tag as a 6-byte varint
+      Buffer.from([0x0a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 0x61]), // the key's length as a 6-byte varint
+      Buffer.from([0x0a, 1, 0x61, 0x40, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]), // serializable as a 6-byte varint
+    ];
+    for (const b of cases) {
+      expect(decodeRangeRequest(b)).toBeUndefined();
+      expectReadAsProtobufjs(b, decodeRangeRequest, (x) => slowReq('Range', x));
+    }
+  });
+
   it('the service definition falls back to protobufjs, errors included', () => {
     const kv = withFastKvCodec(KV);
     const bad = Buffer.from([0x0a, 5, 0x61]);

@@ -54,6 +54,13 @@ describe('peer batch codec', () => {
     );
   });
 
+  it('leaves a 32-bit field written as a six-byte varint to protobufjs (CI seed -132330320)', () => {
+    // A message (field 3) holding type (field 1) = MsgHup as a 6-byte varint, then term (4) = 1.
+    const b = Buffer.from([0x1a, 0x09, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x20, 0x01]);
+    expect(decodeBatchFast(b)).toBeUndefined();
+    expectReadAsProtobufjs(b, decodeBatchFast, decodeBatchProtobufjs, norm);
+  });
+
   it('leaves a message with a snapshot to protobufjs, in both directions', () => {
     const m: Message = { type: 'MsgSnap', to: 2n, from: 1n, term: 3, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, snapshot: { data: Buffer.from('s'), metadata: { index: 9, term: 3, confState: { voters: [1n, 2n], learners: [] } } } };
     const b: MessageBatch = { clusterId: 5n, from: 1n, messages: [m] };

@@ -8,7 +8,8 @@
  * - it keeps the condition taints in step (node.kubernetes.io/not-ready and unreachable, NoExecute and
  *   NoSchedule; pressure, network and unschedulable NoSchedule): journal `taint-node` / `untaint-node`;
  * - the NoExecute taint manager deletes pods that do not tolerate a node's NoExecute taints, at once or when
- *   their tolerationSeconds run out (journal `evict-pod`).
+ *   their tolerationSeconds run out, after marking them DisruptionTarget (journal `mark-pod-disruption-target`,
+ *   `evict-pod`).
  *
  * It writes kube's Events: RegisteredNode ("Node node-1 event: Registered Node node-1 in Controller") on each
  * node it starts monitoring (again after a change of leader, as kube's) and RemovingNode on one deleted;
@@ -18,7 +19,7 @@
  *
  * Taints go on at once rather than through kube's per-zone eviction rate limiter (--node-eviction-rate).
  */
-import { deepCopy, formatTime, jsonEqual, withPodCondition, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
+import { deepCopy, formatTime, withPodCondition, type DeepReadonly, type Lease, type Node, type Pod } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import { LEASES, NODES, PODS } from '../../client/resource.js';
 import { tombstoneObject } from '../../client/informer.js';
@@ -56,6 +57,11 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
       const evictionEvents = eventRecorder(ctx, signal, 'taint-eviction-controller');
       /** evicted holds the uids of pods whose eviction was reported: one event each, as kube's timed queue. */
       const evicted = new Set<string>();
+      /**
+       * deleted holds the uids of pods whose deletion was sent: the echo of their DisruptionTarget mark (which can
+       * come before the deletion's) does not delete them again, as kube's timed queue runs a pod's work once.
+       */
+      const deleted = new Set<string>();
       const health = new Map<string, NodeHealth>();
 
       const enqueueNodePods = (nodeName: string): void => {
@@ -63,7 +69,11 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
       };
       const regs = [
         pods.addEventHandler({
-          onDelete: (p) => evicted.delete(tombstoneObject(p).metadata.uid ?? cacheKey(tombstoneObject(p))),
+          onDelete: (p) => {
+            const uid = tombstoneObject(p).metadata.uid ?? cacheKey(tombstoneObject(p));
+            evicted.delete(uid);
+            deleted.delete(uid);
+          },
           onAdd: (p) => {
             if ((p.spec?.nodeName ?? '') !== '') evictions.add(cacheKey(p));
           },
@@ -91,15 +101,17 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
         if (node === undefined) return;
         const d = podEviction(pod, node.spec?.taints ?? [], ctx.clock.now());
         if (d.kind === 'wait') evictions.addAfter(key, d.at - ctx.clock.now());
-        if (d.kind !== 'evict') return;
+        if (d.kind !== 'evict' || deleted.has(pod.metadata.uid ?? key)) return;
         if (!evicted.has(pod.metadata.uid ?? key)) {
           evicted.add(pod.metadata.uid ?? key);
           evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
         }
         // As kube 1.26+'s taint eviction (addConditionAndDeletePod): the pod is marked DisruptionTarget first, so a
         // Job's podFailurePolicy can tell the disruption from a failure. A conflict retries the key.
-        const conditions = withPodCondition(pod.status?.conditions, TAINT_EVICTION_CONDITION, ctx.clock.now());
-        if (!jsonEqual(conditions, pod.status?.conditions ?? [])) {
+        // UpdatePodCondition's "changed" (a stored condition has no lastProbeTime member: null is dropped on write).
+        const marked = pod.status?.conditions?.find((c) => c.type === TAINT_EVICTION_CONDITION.type);
+        if (marked?.status !== 'True' || marked.reason !== TAINT_EVICTION_CONDITION.reason || marked.message !== TAINT_EVICTION_CONDITION.message) {
+          const conditions = withPodCondition(pod.status?.conditions, TAINT_EVICTION_CONDITION, ctx.clock.now());
           try {
             await actingWrite(ctx, signal, 'mark-pod-disruption-target', key, () => ctx.client.updateStatus<Pod>(PODS, { ...(pod as Pod), status: { ...(pod.status as Pod['status']), conditions } }));
           } catch (err) {
@@ -112,6 +124,7 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
             node: node.metadata.name ?? '',
             reason: d.reason,
           });
+          deleted.add(pod.metadata.uid ?? key);
         } catch (err) {
           if (!isNotFound(err) && !isConflict(err)) throw err;
         }
