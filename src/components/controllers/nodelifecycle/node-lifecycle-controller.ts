@@ -107,13 +107,15 @@ export function nodeLifecycleController(opts: NodeLifecycleOptions): Controller 
           evictionEvents.record(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
         }
         // As kube 1.26+'s taint eviction (addConditionAndDeletePod): the pod is marked DisruptionTarget first, so a
-        // Job's podFailurePolicy can tell the disruption from a failure. A conflict retries the key.
+        // Job's podFailurePolicy can tell the disruption from a failure — with a strategic merge patch of that one
+        // condition under the pod's UID (kube's PatchPodStatus), so a concurrent status write does not conflict.
         // UpdatePodCondition's "changed" (a stored condition has no lastProbeTime member: null is dropped on write).
         const marked = pod.status?.conditions?.find((c) => c.type === TAINT_EVICTION_CONDITION.type);
         if (marked?.status !== 'True' || marked.reason !== TAINT_EVICTION_CONDITION.reason || marked.message !== TAINT_EVICTION_CONDITION.message) {
-          const conditions = withPodCondition(pod.status?.conditions, TAINT_EVICTION_CONDITION, ctx.clock.now());
+          const condition = withPodCondition(pod.status?.conditions, TAINT_EVICTION_CONDITION, ctx.clock.now()).find((c) => c.type === TAINT_EVICTION_CONDITION.type);
+          const patch = { metadata: { uid: pod.metadata.uid }, status: { conditions: [condition] } };
           try {
-            await actingWrite(ctx, signal, 'mark-pod-disruption-target', key, () => ctx.client.updateStatus<Pod>(PODS, { ...(pod as Pod), status: { ...(pod.status as Pod['status']), conditions } }));
+            await actingWrite(ctx, signal, 'mark-pod-disruption-target', key, () => ctx.client.patch<Pod>(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'strategic', patch, { subresource: 'status' }));
           } catch (err) {
             if (isNotFound(err)) return;
             throw err;
