@@ -50,7 +50,7 @@ export function setStatusCondition(conditions: readonly Condition[] | null | und
  */
 export function withPodCondition(
   conditions: readonly PodCondition[] | readonly DeepReadonly<PodCondition>[] | undefined,
-  cond: Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'>,
+  cond: Pick<PodCondition, 'type' | 'status'> & Partial<Pick<PodCondition, 'reason' | 'message'>>,
   now: number,
 ): PodCondition[] {
   const list = [...((conditions ?? []) as readonly PodCondition[])];

@@ -632,7 +632,7 @@ export class RestHandlers {
       if (uidPre !== undefined && uidPre !== '' && uidPre !== pod.metadata.uid) throw StatusError.conflict(qr(r), info.name, 'the UID in the binding does not match the pod');
       return { obj: pod, clientRV: parseRV(binding.metadata?.resourceVersion) };
     });
-    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+    return createdStatus();
   }
 
   /**
@@ -651,7 +651,6 @@ export class RestHandlers {
     const dryRun = (options.dryRun ?? []).length > 0;
     const callerRV = options.preconditions?.resourceVersion;
     const podInfo: RequestInfo = { ...info, subresource: '', ...(dryRun ? { dryRun: true } : {}) };
-    const success: Answer = { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
     let pod: Pod;
     // A pod the budget need not be asked about is deleted at once; a conflict (it changed) is retried, unless the
     // caller named the version to delete.
@@ -663,7 +662,7 @@ export class RestHandlers {
       const pinned = enforcesResourceVersion(pod) && callerRV === undefined ? withResourceVersion(options, current.obj.metadata.resourceVersion) : options;
       try {
         await this.markAndDelete(r, podInfo, pinned);
-        return success;
+        return createdStatus();
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === 'Conflict') || callerRV !== undefined || attempt >= MAX_UPDATE_RETRIES) throw err;
       }
@@ -696,7 +695,7 @@ export class RestHandlers {
       if (pinned && err instanceof StatusError && err.reason === 'Conflict') throw budgetBeingProcessed(budget.metadata.name ?? '');
       throw err;
     }
-    return success;
+    return createdStatus();
   }
 
   /**
@@ -758,6 +757,11 @@ export class RestHandlers {
       }
     }
   }
+}
+
+/** createdStatus is the answer of a subresource create that returns no object (pods/binding, pods/eviction). */
+function createdStatus(): Answer {
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 }
 
 /** DISRUPTION_TARGET is the condition an eviction puts on the pod it deletes. */

@@ -30,10 +30,9 @@ const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
  */
 function goSpec(spec: PodDisruptionBudgetSpec | undefined): GoRendered {
   const ptr = (type: string, v: unknown): string => (v === undefined || v === null ? `(*${type})(nil)` : `(*${type})(0xc000010000)`);
-  const policy = spec?.unhealthyPodEvictionPolicy;
   return new GoRendered(
     `policy.PodDisruptionBudgetSpec{MinAvailable:${ptr('intstr.IntOrString', spec?.minAvailable)}, Selector:${ptr('v1.LabelSelector', spec?.selector)}, ` +
-      `MaxUnavailable:${ptr('intstr.IntOrString', spec?.maxUnavailable)}, UnhealthyPodEvictionPolicy:${policy === undefined ? '(*policy.UnhealthyPodEvictionPolicyType)(nil)' : `(*policy.UnhealthyPodEvictionPolicyType)(0xc000010010)`}}`,
+      `MaxUnavailable:${ptr('intstr.IntOrString', spec?.maxUnavailable)}, UnhealthyPodEvictionPolicy:${ptr('policy.UnhealthyPodEvictionPolicyType', spec?.unhealthyPodEvictionPolicy)}}`,
   );
 }
 

@@ -13,7 +13,7 @@ import {
   parseGroupVersion,
   labelSelectorAsSelector,
   parseTime,
-  formatTime,
+  withPodCondition,
   type DeepReadonly,
   type Deployment,
   type GroupVersionKind,
@@ -203,9 +203,7 @@ export function disruptionController(opts: DisruptionControllerOptions = {}): Co
           return;
         }
         // Reset to False as kube 1.29+ does (UpdatePodCondition with type and status only: no reason or message).
-        const conditions = (pod.status?.conditions ?? []).map((c) =>
-          c.type === DISRUPTION_TARGET_CONDITION ? { type: DISRUPTION_TARGET_CONDITION, status: 'False' as const, lastProbeTime: null, lastTransitionTime: formatTime(now) } : c,
-        );
+        const conditions = withPodCondition(pod.status?.conditions, { type: DISRUPTION_TARGET_CONDITION, status: 'False' }, now);
         const next = { ...(pod as Pod), status: { ...(pod.status as Pod['status']), conditions } } as Pod;
         await actingWrite(ctx, signal, 'reset-disruption-target', key, () => ctx.client.updateStatus<Pod>(PODS, next));
       };
