@@ -1,7 +1,8 @@
 /**
  * Kubernetes object types and the pure helpers around them, shared by the API server and the components
  * (capstan's k8s.io/api plus the parts of apimachinery they need): wire types of meta/v1, core/v1, apps/v1,
- * batch/v1, autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1, rbac.authorization.k8s.io/v1, policy/v1 and
+ * batch/v1, autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1, rbac.authorization.k8s.io/v1, policy/v1,
+ * scheduling.k8s.io/v1 and
  * the reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1; label and field selectors; resource
  * quantities; name and metadata validation with Kubernetes' messages; name generation; time formats; cron
  * schedules; keys, owner references and immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
@@ -19,6 +20,15 @@ export type * from './rbac-v1.js';
 export { RBAC_GROUP } from './rbac-v1.js';
 export type * from './policy-v1.js';
 export { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_TARGET_CONDITION, POLICY_GROUP } from './policy-v1.js';
+export type * from './scheduling-v1.js';
+export {
+  HIGHEST_USER_DEFINABLE_PRIORITY,
+  SCHEDULING_GROUP,
+  SYSTEM_CLUSTER_CRITICAL,
+  SYSTEM_CRITICAL_PRIORITY,
+  SYSTEM_NODE_CRITICAL,
+  SYSTEM_PRIORITY_CLASSES,
+} from './scheduling-v1.js';
 export type * from './authorization-v1.js';
 export type * from './authentication-v1.js';
 export type * from './discovery-v1.js';

@@ -46,6 +46,7 @@ import type { Random } from '../util/random.js';
 import type { UserInfo } from './authn.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import { budgetBeingProcessed, canIgnoreBudget, enforcesResourceVersion, evictionDeleteOptions, MULTIPLE_BUDGETS, spendDisruption, unreadyMayGo } from './eviction.js';
+import type { Admitter, PriorityAdmission } from './priority-admission.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
@@ -111,6 +112,8 @@ export class RestHandlers {
     private readonly namespaces?: ResourceType,
     /** expiring gives the lease and TTL under which objects of expiring kinds (events) are written. */
     private readonly expiring?: { readonly leases: LeaseManager; readonly ttlSeconds: number },
+    /** admission runs the admission plugins that read other objects (Priority); none when undefined. */
+    private readonly admission?: PriorityAdmission,
   ) {}
 
   private ctx(): StrategyContext {
@@ -243,6 +246,7 @@ export class RestHandlers {
     this.checkBodyIdentity(r, info, body);
     if (info.namespace === '' && r.namespaced) throw StatusError.notFoundPath();
     await this.checkNamespace(r, info.namespace, this.namespaces);
+    const admitter = await this.admission?.admitterFor(r, info, body);
     const ctx = this.ctx();
     let taken: ReadonlySet<string> | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -252,8 +256,10 @@ export class RestHandlers {
       if (generated) meta.name = generateName(meta.generateName!, this.random);
       this.prepareCreateMeta(obj, ctx);
       r.defaults(obj);
+      admitter?.mutate(obj, undefined);
       r.prepareForCreate(obj, ctx);
       this.validateCreate(r, obj);
+      admitter?.validate(obj, undefined);
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
       // A dry run does everything but the write (allocated values included, held by nothing).
@@ -411,6 +417,7 @@ export class RestHandlers {
     }
     const ctx = this.ctx();
     const status = info.subresource === 'status';
+    const admitter = await this.admission?.admitterFor(r, info, body);
     // Only a hint for where to read the current state: the resourceVersion is judged against that state below.
     const rvHint = rvNumber(body.metadata.resourceVersion);
     const createIfMissing =
@@ -428,7 +435,7 @@ export class RestHandlers {
           throw StatusError.invalid(r.group, r.resource, info.name, [FieldError.invalid(FieldPath.root('metadata', 'resourceVersion'), new GoRendered('0x0'), 'must be specified for an update')]);
         }
         this.checkPreconditions(r, info, current, clientRV, body.metadata.uid);
-        return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx), clientRV };
+        return { obj: this.prepareUpdate(r, obj, current.obj, status, ctx, admitter), clientRV };
       },
       createIfMissing,
       rvHint,
@@ -449,7 +456,7 @@ export class RestHandlers {
     }
   }
 
-  private prepareUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean, ctx: StrategyContext): KubeObject {
+  private prepareUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean, ctx: StrategyContext, admitter: Admitter | undefined): KubeObject {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
     // Only the strategy moves generation: a client's value is never taken.
@@ -463,11 +470,13 @@ export class RestHandlers {
     else meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
     delete meta.selfLink;
     r.defaults(obj);
+    admitter?.mutate(obj, old);
     if (status) prepareStatusUpdate(obj, old, r.statusWritableMetadata);
     else r.prepareForUpdate(obj, old, ctx);
     // The resourceVersion was checked against the stored one; validation sees the stored one.
     meta.resourceVersion = oldMeta.resourceVersion;
     this.validateUpdate(r, obj, old, status);
+    admitter?.validate(obj, old);
     return obj;
   }
 
@@ -479,6 +488,7 @@ export class RestHandlers {
   async patch(r: ResourceType, info: RequestInfo, applyPatch: (current: KubeObject) => KubeObject): Promise<Answer> {
     const ctx = this.ctx();
     const status = info.subresource === 'status';
+    const admitter = await this.admission?.admitterFor(r, info, undefined);
     return this.guaranteedUpdate(r, info, (current) => {
       const patched = applyPatch(this.stamp(r, deepCopy(current.obj)));
       if (typeof patched !== 'object' || patched === null || typeof patched.metadata !== 'object' || patched.metadata === null) {
@@ -488,7 +498,7 @@ export class RestHandlers {
       const clientRV = rv !== undefined && rv !== current.obj.metadata.resourceVersion ? parseRV(rv) : undefined;
       this.checkPreconditions(r, info, current, clientRV, patched.metadata.uid);
       this.checkBodyIdentity(r, info, patched);
-      return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx), clientRV };
+      return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx, admitter), clientRV };
     });
   }
 
@@ -499,6 +509,8 @@ export class RestHandlers {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (current === undefined) throw StatusError.notFound(qr(r), info.name);
+      const forbidden = r.deletionForbidden?.(info.name);
+      if (forbidden !== undefined) throw StatusError.forbidden(qr(r), info.name, forbidden);
       const meta = current.obj.metadata;
       const pre = options.preconditions;
       if (pre?.uid !== undefined && pre.uid !== meta.uid) {
@@ -607,7 +619,7 @@ export class RestHandlers {
       }
       const obj = deepCopy(current.obj);
       r.scale!.setSpecReplicas(obj, replicas);
-      return { obj: this.prepareUpdate(r, obj, current.obj, false, ctx), clientRV: parseRV(wanted.metadata.resourceVersion !== current.obj.metadata.resourceVersion ? wanted.metadata.resourceVersion : undefined) };
+      return { obj: this.prepareUpdate(r, obj, current.obj, false, ctx, undefined), clientRV: parseRV(wanted.metadata.resourceVersion !== current.obj.metadata.resourceVersion ? wanted.metadata.resourceVersion : undefined) };
     });
     return { code: 200, body: this.scaleOf(r, answer.body as KubeObject) };
   }
@@ -745,13 +757,18 @@ export class RestHandlers {
 
   /** ensureSystemNamespaces creates default, kube-system, kube-public and kube-node-lease if missing. */
   async ensureSystemNamespaces(namespaces: ResourceType): Promise<void> {
-    for (const name of SYSTEM_NAMESPACES) {
+    await this.ensureObjects(
+      namespaces,
+      SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    );
+  }
+
+  /** ensureObjects creates each of objects (cluster-scoped, of r) that does not exist; existing ones are left as they are. */
+  async ensureObjects(r: ResourceType, objects: readonly Readonly<KubeObject>[]): Promise<void> {
+    for (const obj of objects) {
+      const info: RequestInfo = { verb: 'create', group: r.group, version: r.version, namespace: '', resource: r.resource, subresource: '', name: '' };
       try {
-        await this.create(namespaces, { verb: 'create', group: '', version: 'v1', namespace: '', resource: 'namespaces', subresource: '', name: '' }, {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name },
-        });
+        await this.create(r, info, deepCopy(obj as KubeObject));
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
       }

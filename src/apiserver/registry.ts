@@ -10,6 +10,7 @@ import { BATCH_V1 } from './resources/batch-v1.js';
 import { COORDINATION_V1 } from './resources/coordination-v1.js';
 import { DISCOVERY_V1 } from './resources/discovery-v1.js';
 import { POLICY_V1 } from './resources/policy-v1.js';
+import { SCHEDULING_V1 } from './resources/scheduling-v1.js';
 import { RBAC_V1 } from './resources/rbac-v1.js';
 import { REVIEWS } from './resources/reviews.js';
 import { coreV1, DEFAULT_POD_ADMISSION, type PodAdmissionOptions } from './resources/core-v1.js';
@@ -120,5 +121,5 @@ function storageVersionHash(r: ResourceType): string {
 
 /** builtinRegistry is the registry of every resource capstan serves, Services allocating from ranges, pods admitted with admission. */
 export function builtinRegistry(ranges: ServiceRanges = DEFAULT_SERVICE_RANGES, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): ResourceRegistry {
-  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...BATCH_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...POLICY_V1, ...RBAC_V1, ...REVIEWS]);
+  return new ResourceRegistry([...coreV1(new ServiceAllocator(ranges), admission), ...APPS_V1, ...BATCH_V1, ...COORDINATION_V1, ...DISCOVERY_V1, ...POLICY_V1, ...RBAC_V1, ...SCHEDULING_V1, ...REVIEWS]);
 }

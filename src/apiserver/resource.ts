@@ -99,6 +99,8 @@ export interface ResourceType {
    * left (a namespace until its spec.finalizers are done).
    */
   holdsDeletion?(obj: KubeObject): boolean;
+  /** deletionForbidden, where a kind has objects that cannot be deleted (the system priority classes), says why for name. */
+  deletionForbidden?(name: string): string | undefined;
   /** beginDeletion marks an object held by holdsDeletion as being deleted (a namespace's Terminating phase). */
   beginDeletion?(obj: KubeObject): void;
   /**

@@ -17,7 +17,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { FieldError, FieldPath, POLICY_GROUP, type Binding, type DeleteOptions, type Eviction, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
+import { FieldError, FieldPath, POLICY_GROUP, SCHEDULING_GROUP, SYSTEM_PRIORITY_CLASSES, type Binding, type DeleteOptions, type Eviction, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -25,6 +25,7 @@ import type { Random } from '../util/random.js';
 import { asksImpersonation, ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
 import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
+import { PriorityAdmission } from './priority-admission.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { OpenApiDocuments } from './openapi.js';
@@ -181,10 +182,16 @@ export class ApiServer {
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize, deps.clock);
     this.openapi = new OpenApiDocuments(deps.registry.resources);
-    this.handlers = new RestHandlers(this.store, this.caches, deps.clock, deps.random, deps.registry.lookup('', 'v1', 'namespaces'), {
-      leases: new LeaseManager(this.client, deps.clock),
-      ttlSeconds: cfg.eventTtlSeconds,
-    });
+    const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
+    this.handlers = new RestHandlers(
+      this.store,
+      this.caches,
+      deps.clock,
+      deps.random,
+      deps.registry.lookup('', 'v1', 'namespaces'),
+      { leases: new LeaseManager(this.client, deps.clock), ttlSeconds: cfg.eventTtlSeconds },
+      priorityClasses === undefined ? undefined : new PriorityAdmission(priorityClasses, this.caches, this.store),
+    );
     this.metrics = createApiServerMetrics();
   }
 
@@ -197,6 +204,9 @@ export class ApiServer {
     try {
       const namespaces = deps.registry.lookup('', 'v1', 'namespaces');
       if (namespaces !== undefined) await s.handlers.ensureSystemNamespaces(namespaces);
+      // kube-apiserver's scheduling/bootstrap-system-priority-classes: created where missing, never overwritten.
+      const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
+      if (priorityClasses !== undefined) await s.handlers.ensureObjects(priorityClasses, SYSTEM_PRIORITY_CLASSES);
       const listening: { securePort?: number; insecurePort?: number } = {};
       if (cfg.secure !== undefined) {
         const srv = https.createServer({ cert: cfg.secure.cert, key: cfg.secure.key }, (req, res) => s.serve(req, res, true));

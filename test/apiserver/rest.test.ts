@@ -58,7 +58,7 @@ describe('discovery', () => {
     const api = await rest<APIVersions>(base, 'GET', '/api');
     expect(api.body.versions).toEqual(['v1']);
     const groups = await rest<APIGroupList>(base, 'GET', '/apis');
-    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'policy', 'rbac.authorization.k8s.io']);
+    expect(groups.body.groups.map((g) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io']);
     // The reviews are create-only and, never stored, have no storage version hash.
     const authz = await rest<APIResourceList>(base, 'GET', '/apis/authorization.k8s.io/v1');
     expect(authz.body.resources.find((r) => r.name === 'selfsubjectaccessreviews')).toEqual({ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] });

@@ -125,6 +125,7 @@ export const BUILTIN_PATCH_SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<s
   ['rbac.authorization.k8s.io/v1/RoleBinding', objectSchema()],
   ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', objectSchema()],
   ['policy/v1/PodDisruptionBudget', objectSchema({ selector: { strategy: 'replace' } }, conditionsStatus)],
+  ['scheduling.k8s.io/v1/PriorityClass', objectSchema()],
   ['autoscaling/v1/Scale', objectSchema()],
 ]);
 

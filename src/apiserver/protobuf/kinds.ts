@@ -64,6 +64,7 @@ const KIND_MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> 
     ClusterRoleBindingList: `${RBAC}.ClusterRoleBindingList`,
   },
   'policy/v1': { PodDisruptionBudget: `${POLICY}.PodDisruptionBudget`, PodDisruptionBudgetList: `${POLICY}.PodDisruptionBudgetList`, Eviction: `${POLICY}.Eviction` },
+  'scheduling.k8s.io/v1': { PriorityClass: 'k8s.io.api.scheduling.v1.PriorityClass', PriorityClassList: 'k8s.io.api.scheduling.v1.PriorityClassList' },
   'coordination.k8s.io/v1': { Lease: 'k8s.io.api.coordination.v1.Lease', LeaseList: 'k8s.io.api.coordination.v1.LeaseList' },
   'discovery.k8s.io/v1': { EndpointSlice: 'k8s.io.api.discovery.v1.EndpointSlice', EndpointSliceList: 'k8s.io.api.discovery.v1.EndpointSliceList' },
   'authorization.k8s.io/v1': {

@@ -23,6 +23,7 @@ export const K8S_PROTO_FILES: readonly string[] = [
   'api/discovery/v1/generated.proto',
   'api/rbac/v1/generated.proto',
   'api/policy/v1/generated.proto',
+  'api/scheduling/v1/generated.proto',
   'api/authorization/v1/generated.proto',
   'api/authentication/v1/generated.proto',
 ];

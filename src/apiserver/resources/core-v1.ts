@@ -184,15 +184,13 @@ function pods(admission: PodAdmissionOptions): ResourceType {
 
 /**
  * admitPodSpec applies what kube-apiserver's default admission plugins add to a new pod: the `default`
- * service account (ServiceAccount), priority 0 (Priority), service links, and NoExecute tolerations of
+ * service account (ServiceAccount), service links, and NoExecute tolerations of
  * not-ready and unreachable nodes for the configured seconds (DefaultTolerationSeconds), unless the pod already
  * tolerates those taints.
  */
 function admitPodSpec(spec: PodSpec, admission: PodAdmissionOptions): void {
   spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
   spec.serviceAccount ??= spec.serviceAccountName;
-  spec.priority ??= 0;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
   spec.enableServiceLinks ??= true;
   const tolerations = spec.tolerations ?? [];
   const defaults: [string, number][] = [

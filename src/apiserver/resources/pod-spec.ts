@@ -118,7 +118,17 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
   errs.push(...validatePodAffinities(spec, path.child('affinity')));
   errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, path.child('topologySpreadConstraints')));
   errs.push(...validateTolerations(spec.tolerations, path.child('tolerations')));
+  errs.push(...validatePreemptionPolicy(spec.preemptionPolicy, path.child('preemptionPolicy')));
   return errs;
+}
+
+const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
+
+/** validatePreemptionPolicy is kube's ValidatePreemptionPolicy (pods and priority classes share it). */
+export function validatePreemptionPolicy(policy: string | undefined, path: FieldPath): FieldError[] {
+  if (policy === undefined) return [];
+  if (policy === '') return [FieldError.required(path, '')];
+  return PREEMPTION_POLICIES.includes(policy) ? [] : [FieldError.notSupported(path, policy, PREEMPTION_POLICIES)];
 }
 
 /** validateNodeSelectorRequirement is kube's ValidateNodeSelectorRequirement (a matchExpressions entry). */

@@ -22,6 +22,7 @@ import { eventTableConvertor } from './printer-event.js';
 import { nodeTableConvertor } from './printer-node.js';
 import { podTableConvertor } from './printer-pod.js';
 import { podDisruptionBudgetTableConvertor } from './printer-policy.js';
+import { priorityClassTableConvertor } from './printer-scheduling.js';
 import { clusterRoleBindingTableConvertor, roleBindingTableConvertor } from './printer-rbac.js';
 import { scaleTableConvertor } from './printer-scale.js';
 import { serviceTableConvertor } from './printer-service.js';
@@ -61,6 +62,7 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['rbac.authorization.k8s.io/rolebindings', roleBindingTableConvertor],
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingTableConvertor],
   ['policy/poddisruptionbudgets', podDisruptionBudgetTableConvertor],
+  ['scheduling.k8s.io/priorityclasses', priorityClassTableConvertor],
 ]);
 
 /**
