@@ -300,7 +300,8 @@ export class RestHandlers {
   }
 
   private validateUpdate(r: ResourceType, obj: KubeObject, old: KubeObject, status: boolean): void {
-    const own = status && r.validateStatusUpdate !== undefined ? r.validateStatusUpdate(obj, old) : [...r.validate(obj), ...r.validateUpdate(obj, old)];
+    const own =
+      status && r.validateStatusUpdate !== undefined ? r.validateStatusUpdate(obj, old) : [...(r.revalidatesOnUpdate === false ? [] : r.validate(obj)), ...r.validateUpdate(obj, old)];
     const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...own];
     if (errs.length > 0) throw StatusError.invalid(r.group, r.kind, obj.metadata.name ?? '', errs);
   }
@@ -503,14 +504,15 @@ export class RestHandlers {
   }
 
   /** delete deletes one object, gracefully or held by finalizers as Kubernetes does. */
-  async delete(r: ResourceType, info: RequestInfo, options: DeleteOptions): Promise<Answer> {
+  async delete(r: ResourceType, info: RequestInfo, options: DeleteOptions, inCollection = false): Promise<Answer> {
+    // As kube's REST.Delete of such a kind, before anything is read; its collection delete does not ask.
+    const forbidden = inCollection ? undefined : r.deletionForbidden?.(info.name);
+    if (forbidden !== undefined) throw StatusError.forbidden(qr(r), info.name, forbidden);
     const key = this.keyOf(r, info);
     const ctx = this.ctx();
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (current === undefined) throw StatusError.notFound(qr(r), info.name);
-      const forbidden = r.deletionForbidden?.(info.name);
-      if (forbidden !== undefined) throw StatusError.forbidden(qr(r), info.name, forbidden);
       const meta = current.obj.metadata;
       const pre = options.preconditions;
       if (pre?.uid !== undefined && pre.uid !== meta.uid) {
@@ -575,7 +577,7 @@ export class RestHandlers {
     const items: KubeObject[] = [];
     for (const obj of listed.items) {
       try {
-        const a = await this.delete(r, { ...info, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', verb: 'delete' }, options);
+        const a = await this.delete(r, { ...info, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', verb: 'delete' }, options, true);
         items.push(a.body as KubeObject);
       } catch (err) {
         if (!(err instanceof StatusError && err.httpCode === 404)) throw err;

@@ -8,8 +8,9 @@
  * - a pod updated keeps the priority and preemption policy it has when the new object leaves them out;
  * - a class created or updated with globalDefault is 403 Forbidden while another class is the default.
  *
- * As kube's plugin reads an informer, this one reads the replica's watch cache of priority classes; a class the
- * cache does not show yet (created a moment ago through another replica) is read from the store.
+ * As kube's plugin reads an informer, this one reads the replica's watch cache of priority classes, with the classes
+ * this replica wrote that its watch has not brought yet; a class named that the cache does not show (created a
+ * moment ago through another replica) is read from the store.
  */
 import type { KubeObject, Pod, PriorityClass } from '../api/index.js';
 import { StatusError, type QualifiedResource } from './errors.js';
@@ -18,9 +19,11 @@ import type { ResourceType } from './resource.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { WatchCache, WatchCaches } from './watch-cache.js';
 
-/** Admitter is the admission of one request: mutate before the strategy runs, validate after the object is validated. */
+/** Admitter is the admission of one request, in kube's two phases. */
 export interface Admitter {
+  /** mutate changes obj (old: the stored object of an update) after defaulting, before the strategy and validation. */
   mutate(obj: KubeObject, old: KubeObject | undefined): void;
+  /** validate refuses obj (throwing a StatusError) after it passed validation, before it is written. */
   validate(obj: KubeObject, old: KubeObject | undefined): void;
 }
 
@@ -59,7 +62,10 @@ export function admitPodPriority(pod: Pod, pc: PriorityClass | undefined, name: 
   spec.preemptionPolicy = policy;
 }
 
-/** PriorityAdmission: see the module comment. */
+/**
+ * PriorityAdmission gives the pods and priority classes of a request their admission (admitterFor): resolved
+ * priorities for a new pod, kept ones for an updated pod, one global default among the classes.
+ */
 export class PriorityAdmission {
   constructor(
     private readonly classes: ResourceType,
@@ -84,14 +90,16 @@ export class PriorityAdmission {
     const name = body?.spec?.priorityClassName ?? '';
     let pc: PriorityClass | undefined;
     if (name === '') {
-      pc = defaultPriorityClass(cache.list(this.store.listPrefix(this.classes.resource), () => true).items as PriorityClass[]);
+      pc = defaultPriorityClass(cache.listWithOwnWrites(this.store.listPrefix(this.classes.resource)) as PriorityClass[]);
     } else {
       const key = this.store.key(this.classes.resource, undefined, name);
       pc = (cache.get(key) ?? (await this.store.get(key))?.obj) as PriorityClass | undefined;
       if (pc === undefined) throw StatusError.forbidden(PODS, admissionName(info, body ?? { metadata: {} }), `no PriorityClass with name ${name} was found`);
     }
+    // As the request names it: kube's admission runs before a generateName is filled in.
+    const requestName = admissionName(info, body ?? { metadata: {} });
     return {
-      mutate: (obj) => admitPodPriority(obj as Pod, pc, admissionName(info, obj)),
+      mutate: (obj) => admitPodPriority(obj as Pod, pc, requestName),
       validate: () => undefined,
     };
   }
@@ -104,7 +112,7 @@ export class PriorityAdmission {
       validate: (obj) => {
         const pc = obj as PriorityClass;
         if (pc.globalDefault !== true) return;
-        const current = defaultPriorityClass(cache.list(this.store.listPrefix(this.classes.resource), () => true).items as PriorityClass[]);
+        const current = defaultPriorityClass(cache.listWithOwnWrites(this.store.listPrefix(this.classes.resource)) as PriorityClass[]);
         if (current === undefined || (info.verb !== 'create' && current.metadata.name === pc.metadata.name)) return;
         throw StatusError.forbidden(qr, admissionName(info, obj), `PriorityClass ${current.metadata.name ?? ''} is already marked as default. Only one default can exist`);
       },

@@ -81,7 +81,10 @@ export interface ResourceType {
   prepareForUpdate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
   /** validate checks an object to create; metadata is validated by the caller. */
   validate(obj: KubeObject): FieldError[];
-  /** validateUpdate checks what only an update can break (immutable fields …); the caller also runs validate and the metadata checks. */
+  /**
+   * validateUpdate checks what only an update can break (immutable fields …); the caller also runs validate (unless
+   * revalidatesOnUpdate is false) and the metadata checks.
+   */
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /**
    * validateStatusUpdate, where a kind has it, checks a /status write in place of validate and validateUpdate
@@ -99,6 +102,11 @@ export interface ResourceType {
    * left (a namespace until its spec.finalizers are done).
    */
   holdsDeletion?(obj: KubeObject): boolean;
+  /**
+   * revalidatesOnUpdate false says an update is checked by validateUpdate alone (kube's ValidatePriorityClassUpdate,
+   * which does not run the create checks again); absent or true, validate runs too.
+   */
+  readonly revalidatesOnUpdate?: boolean;
   /** deletionForbidden, where a kind has objects that cannot be deleted (the system priority classes), says why for name. */
   deletionForbidden?(name: string): string | undefined;
   /** beginDeletion marks an object held by holdsDeletion as being deleted (a namespace's Terminating phase). */

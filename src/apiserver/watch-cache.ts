@@ -200,6 +200,18 @@ export class WatchCache {
     return this.objects.get(key);
   }
 
+  /**
+   * listWithOwnWrites lists the cached objects under a key prefix with the objects this replica wrote that the
+   * watch has not brought yet in place of their cached state (unordered; shared: never mutate them) — what an
+   * admission check reads, so that a client's write is seen by its next request through the same replica.
+   */
+  listWithOwnWrites(prefix: string): KubeObject[] {
+    const byKey = new Map<string, KubeObject>();
+    for (const [k, o] of this.objects) if (k.startsWith(prefix)) byKey.set(k, o);
+    for (const [k, w] of this.written) if (k.startsWith(prefix) && w.modRevision > this.current) byKey.set(k, w.obj);
+    return [...byKey.values()];
+  }
+
   /** covers says whether the window holds every change after revision (a watch from it can be served). */
   covers(revision: number): boolean {
     return revision >= this.complete;

@@ -79,7 +79,7 @@ describe('scheduling.k8s.io/v1 priorityclasses: discovery, validation, printer, 
     expect(printer.row(obj, Date.UTC(2026, 0, 10, 12, 0, 0)).cells).toEqual(['high', 1000, false, '60m', 'Never']);
   });
 
-  it('round-trips through protobuf with 1.32\'s field numbers, value present when zero', () => {
+  it('round-trips through protobuf, a zero value kept', () => {
     const obj = priorityClass('zero', 0, { preemptionPolicy: 'PreemptLowerPriority', description: 'nothing special' });
     obj.metadata.creationTimestamp = '2026-01-10T10:00:00Z';
     expect(decodeProtobufObject(encodeProtobufObject(obj as unknown as KubeObject))).toEqual(obj);
@@ -120,13 +120,16 @@ describe('priority classes and the Priority admission against a real store and A
     expect([policy.status, policy.body.message]).toEqual([403, 'pods "eager" is forbidden: the string value of PreemptionPolicy (PreemptLowerPriority) must not be provided in pod spec; priority admission controller computed Never from the given PriorityClass name']);
     const same = await rest<Pod>(api().url, 'POST', pods, pod('honest', { priorityClassName: 'system-cluster-critical', priority: 2_000_000_000 }));
     expect([same.status, same.body.spec?.priority]).toEqual([201, 2_000_000_000]);
+    // A generated name is not known yet when admission refuses: the error names the prefix, as kube's.
+    const generated = await rest<Status>(api().url, 'POST', pods, { ...pod('unused', { priorityClassName: 'batch-low', priority: 1 }), metadata: { generateName: 'gen-' } });
+    expect([generated.status, generated.body.message?.startsWith('pods "gen-" is forbidden: the integer value of priority (1)')]).toEqual([403, true]);
 
     // An update that leaves the priority out keeps it (kube's admission fills it from the stored pod).
     const current = (await rest<Pod>(api().url, 'GET', `${pods}/low`)).body;
     const { priority: _p, preemptionPolicy: _pp, ...spec } = current.spec!;
     const updated = await rest<Pod>(api().url, 'PUT', `${pods}/low`, { ...current, metadata: { ...current.metadata, labels: { tier: 'batch' } }, spec });
     expect(updated.status).toBe(200);
-    expect([updated.body.spec?.priority, updated.body.metadata.labels]).toEqual([-10, { tier: 'batch' }]);
+    expect([updated.body.spec?.priority, updated.body.spec?.preemptionPolicy, updated.body.metadata.labels]).toEqual([-10, 'Never', { tier: 'batch' }]);
   });
 
   it('gives pods naming no class the global default, allows one default only, and keeps a class\'s value', async () => {
@@ -142,5 +145,16 @@ describe('priority classes and the Priority admission against a real store and A
     const revalued = await rest<Status>(api().url, 'PUT', `${pcs}/everyday`, { ...described.body, value: 70 });
     expect([revalued.status, revalued.body.message]).toEqual([422, 'PriorityClass.scheduling.k8s.io "everyday" is invalid: value: Forbidden: may not be changed in an update.']);
     expect((await rest(api().url, 'DELETE', `${pcs}/everyday`)).status).toBe(200);
+  });
+
+  it('checks an update only for what an update may not change (a system class may become the default)', async () => {
+    const current = (await rest<PriorityClass>(api().url, 'GET', `${pcs}/system-cluster-critical`)).body;
+    const made = await rest<PriorityClass>(api().url, 'PUT', `${pcs}/system-cluster-critical`, { ...current, globalDefault: true });
+    expect([made.status, made.body.globalDefault]).toEqual([200, true]);
+    const back = await rest<PriorityClass>(api().url, 'PUT', `${pcs}/system-cluster-critical`, { ...made.body, globalDefault: false });
+    expect(back.status).toBe(200);
+    const user = await rest<PriorityClass>(api().url, 'POST', pcs, priorityClass('modest', 10));
+    const raised = await rest<Status>(api().url, 'PUT', `${pcs}/modest`, { ...user.body, value: 2_000_000_000 });
+    expect([raised.status, raised.body.message]).toEqual([422, 'PriorityClass.scheduling.k8s.io "modest" is invalid: value: Forbidden: may not be changed in an update.']);
   });
 });

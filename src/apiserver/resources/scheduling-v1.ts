@@ -81,6 +81,7 @@ const priorityclasses = defineResource({
   },
   validate: validatePriorityClass,
   validateUpdate: validatePriorityClassUpdate,
+  revalidatesOnUpdate: false,
   deletionForbidden: (name) => (isSystemPriorityClass(name) ? 'this is a system priority class and cannot be deleted' : undefined),
 });
 

@@ -1,6 +1,6 @@
 /**
- * The scheduling.k8s.io/v1 printer of Kubernetes 1.32: PriorityClass (NAME VALUE GLOBAL-DEFAULT AGE PREEMPTIONPOLICY; the
- * policy is a wide column in kube's printer, which the API server always prints).
+ * The scheduling.k8s.io/v1 printer of Kubernetes 1.32: PriorityClass (NAME VALUE GLOBAL-DEFAULT AGE PREEMPTIONPOLICY,
+ * an unset policy printed empty).
  */
 import type { KubeObject } from '../../api/meta-v1.js';
 import type { PriorityClass } from '../../api/scheduling-v1.js';

@@ -53,9 +53,6 @@ export const CRON_JOBS: ResourceDescriptor = { group: 'batch', version: 'v1', re
 export const ENDPOINT_SLICES: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
 /** LEASES is coordination.k8s.io/v1 leases. */
 export const LEASES: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
-/** PRIORITY_CLASSES is scheduling.k8s.io/v1 priorityclasses. */
-export const PRIORITY_CLASSES: ResourceDescriptor = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false };
-
 /** PDBS is policy/v1 poddisruptionbudgets. */
 export const PDBS: ResourceDescriptor = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true };
 /** CLUSTER_ROLES is rbac.authorization.k8s.io/v1 clusterroles (cluster-scoped). */

@@ -14,8 +14,8 @@ import type { Profile } from './schedule-pod.js';
  * DEFAULT_PROFILE is kube-scheduler's default profile restricted to the plugins capstan implements, in its
  * order: filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit,
  * PodTopologySpread, InterPodAffinity; scores TaintToleration ×3, NodeAffinity ×2, NodeResourcesFit
- * (LeastAllocated) ×1, PodTopologySpread ×2, InterPodAffinity ×2, NodeResourcesBalancedAllocation ×1. (No volumes,
- * image locality or preemption.)
+ * (LeastAllocated) ×1, PodTopologySpread ×2, InterPodAffinity ×2, NodeResourcesBalancedAllocation ×1. (No volumes or
+ * image locality; the PostFilter, DefaultPreemption, is preemption.ts, which the scheduler runs.)
  */
 export const DEFAULT_PROFILE: Profile = {
   filters: [

@@ -10,6 +10,10 @@ export interface SchedulerMetrics {
   readonly pendingPods: Gauge<'queue'>;
   /** podSchedulingAttempts is scheduler_pod_scheduling_attempts: attempts until a pod was scheduled. */
   readonly podSchedulingAttempts: Histogram;
+  /** preemptionAttempts is scheduler_preemption_attempts_total: PostFilter runs (pods that fit no node). */
+  readonly preemptionAttempts: Counter;
+  /** preemptionVictims is scheduler_preemption_victims: the victims of each preemption. */
+  readonly preemptionVictims: Histogram;
 }
 
 const byRegistry = new WeakMap<Registry, SchedulerMetrics>();
@@ -29,6 +33,8 @@ export function schedulerMetrics(registry: Registry): SchedulerMetrics {
     }),
     pendingPods: new Gauge({ name: 'scheduler_pending_pods', help: 'Number of pending pods, by the queue type.', labelNames: ['queue'], registers: [registry] }),
     podSchedulingAttempts: new Histogram({ name: 'scheduler_pod_scheduling_attempts', help: 'Number of attempts to successfully schedule a pod.', buckets: [1, 2, 4, 8, 16], registers: [registry] }),
+    preemptionAttempts: new Counter({ name: 'scheduler_preemption_attempts_total', help: 'Total preemption attempts in the cluster till now', registers: [registry] }),
+    preemptionVictims: new Histogram({ name: 'scheduler_preemption_victims', help: 'Number of selected preemption victims', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }),
   };
   byRegistry.set(registry, m);
   return m;

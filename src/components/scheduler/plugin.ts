@@ -22,6 +22,12 @@ export interface FilterPlugin<S = unknown> {
   preFilter(pod: PodInfo, snapshot: Snapshot): S;
   /** filter returns the reasons the pod does not fit node (kube's status reasons), or undefined if it fits. */
   filter(state: S, pod: PodInfo, node: NodeInfo): readonly string[] | undefined;
+  /**
+   * resolvable says whether a rejection with these reasons may be cured by removing pods from the node (kube's
+   * Unschedulable, which makes the node a candidate for preemption) rather than not (UnschedulableAndUnresolvable,
+   * the default when absent).
+   */
+  readonly resolvable?: (reasons: readonly string[]) => boolean;
 }
 
 /** ScorePlugin ranks the feasible nodes for a pod; normalised scores lie in 0..MAX_NODE_SCORE. */

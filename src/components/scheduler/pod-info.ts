@@ -24,6 +24,11 @@ export interface PodInfo {
   readonly affinity: AffinityTerms | undefined;
 }
 
+/** podPriority is a pod's priority (corev1helpers.PodPriority): spec.priority, 0 when unset. */
+export function podPriority(info: PodInfo): number {
+  return info.pod.spec?.priority ?? 0;
+}
+
 const memo = new WeakMap<object, PodInfo>();
 
 /** hostPortsOf lists the host ports of a pod's containers (NodePorts' getContainerPorts). */

@@ -14,25 +14,33 @@
  *   wait for the API round trip, as kube-scheduler's binding cycle runs asynchronously; on failure the pod goes
  *   back to the queue (unschedulable), a FailedScheduling Event is written and the pod's PodScheduled
  *   condition is set to False/Unschedulable.
+ * - preemption (DefaultPreemption, preemption.ts): a pod that fits no node may evict pods of lower priority from
+ *   one — within their PodDisruptionBudgets where it can. The victims are marked DisruptionTarget
+ *   (PreemptionByScheduler) and deleted with a `Preempted` Event, the pod is nominated to the node
+ *   (status.nominatedNodeName, and the Nominator, which keeps the freed room for it), and lower-priority pods
+ *   nominated there lose their nomination. The pod waits, unschedulable, until the victims are gone.
  * - bind workers (several in parallel): journal `bind`, then POST pods/NAME/binding; success writes a
  *   Scheduled Event; failure forgets the assumed pod and returns it to the queue with backoff.
  *
  * When the term ends (the signal aborts) nothing more is sent: queued bindings are dropped (their pods were
  * only assumed in this term's cache), and run() returns once bindings in flight have answered.
  */
-import type { DeepReadonly, Namespace, Node, Pod, PodCondition } from '../../api/index.js';
-import { formatTime } from '../../api/index.js';
+import type { DeepReadonly, Namespace, Node, Pod, PodCondition, PodDisruptionBudget } from '../../api/index.js';
+import { DISRUPTION_TARGET_CONDITION, formatTime, withPodCondition } from '../../api/index.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
 import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
 import type { EventRecorder } from '../client/event-recorder.js';
-import { NAMESPACES, NODES, PODS } from '../client/resource.js';
+import type { Informer } from '../client/informer.js';
+import { NAMESPACES, NODES, PDBS, PODS } from '../client/resource.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../runtime/controller.js';
 import { DEFAULT_PROFILE } from './default-profile.js';
 import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
-import { podInfoOf } from './pod-info.js';
-import { schedulePod, type Profile } from './schedule-pod.js';
+import { Nominator } from './nominator.js';
+import { podInfoOf, podPriority } from './pod-info.js';
+import { preempt, PREEMPTION_REASON, type Candidate } from './preemption.js';
+import { schedulePod, type Profile, type ScheduleResult } from './schedule-pod.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
 
@@ -119,6 +127,8 @@ export class Scheduler implements Controller {
 /** SchedulingTerm is one leadership term of the scheduler: its cache, queue and workers. */
 class SchedulingTerm {
   private readonly cache = new SchedulerCache();
+  private readonly nominator = new Nominator();
+  private budgets: Informer<PodDisruptionBudget> | undefined;
   private readonly queue: SchedulingQueue;
   private readonly metrics: SchedulerMetrics;
   private readonly recorder: EventRecorder;
@@ -207,6 +217,7 @@ class SchedulingTerm {
     const nodes = this.ctx.informers.informerFor<Node>(NODES);
     const pods = this.ctx.informers.informerFor<Pod>(PODS);
     const namespaces = this.ctx.informers.informerFor<Namespace>(NAMESPACES);
+    this.budgets = this.ctx.informers.informerFor<PodDisruptionBudget>(PDBS);
     this.cache.namespaceLabels = (name) => namespaces.cache.get(name)?.metadata.labels;
     nodes.addEventHandler({
       onAdd: (node) => {
@@ -235,6 +246,9 @@ class SchedulingTerm {
       return;
     }
     if (!this.responsibleFor(pod) || pod.metadata.deletionTimestamp || isTerminal(pod)) return;
+    // A nomination recorded by an earlier term (or replica) is kept: its victims may be going.
+    const nominated = pod.status?.nominatedNodeName ?? '';
+    if (nominated !== '') this.nominator.nominate(podInfoOf(pod), nominated);
     this.queue.add(pod);
   }
 
@@ -242,6 +256,7 @@ class SchedulingTerm {
     if (oldPod === newPod) return;
     const key = podInfoOf(newPod).key;
     if (isAssigned(newPod)) {
+      this.nominator.remove(key);
       this.queue.delete(key);
       const terminal = terminalPodEvent(oldPod, newPod);
       if (terminal !== 'pass') {
@@ -257,14 +272,24 @@ class SchedulingTerm {
     }
     if (this.cache.isAssumed(key)) return;
     if (!this.responsibleFor(newPod) || newPod.metadata.deletionTimestamp || isTerminal(newPod)) {
+      this.nominator.remove(key);
       this.queue.delete(key);
       return;
+    }
+    // As kube's UpdateNominatedPod: the status's nomination wins; one the status dropped is dropped; else kept.
+    const nominated = newPod.status?.nominatedNodeName ?? '';
+    if (nominated !== '') this.nominator.nominate(podInfoOf(newPod), nominated);
+    else if ((oldPod.status?.nominatedNodeName ?? '') !== '') this.nominator.remove(key);
+    else {
+      const kept = this.nominator.nodeOf(key);
+      if (kept !== undefined) this.nominator.nominate(podInfoOf(newPod), kept);
     }
     this.queue.update(oldPod, newPod);
   }
 
   private onPodDelete(pod: DeepReadonly<Pod>): void {
     const key = podInfoOf(pod).key;
+    this.nominator.remove(key);
     this.queue.delete(key);
     if (isAssigned(pod) || this.cache.isAssumed(key)) {
       // The deletion of a pod that was terminal (out of the cache since) frees nothing: kube's informer never sees it.
@@ -278,11 +303,16 @@ class SchedulingTerm {
     if (pod.metadata.deletionTimestamp || isAssigned(pod) || this.cache.isAssumed(q.key)) return;
     const start = this.ctx.clock.monotonic();
     const cycle = this.queue.schedulingCycle;
-    const result = schedulePod(q.podInfo, this.cache.snapshot(), {
+    const snapshot = this.cache.snapshot();
+    const nominatedPods = this.nominator.size === 0 ? undefined : (node: string) => this.nominator.podsOn(node);
+    const nominatedNodeName = this.nominator.nodeOf(q.key) ?? pod.status?.nominatedNodeName;
+    const result = schedulePod(q.podInfo, snapshot, {
       profile: this.profile,
       random: this.random,
       percentageOfNodesToScore: this.opts.percentageOfNodesToScore ?? 0,
       startIndex: this.nextStartIndex,
+      ...(nominatedPods === undefined ? {} : { nominatedPods }),
+      ...(nominatedNodeName === undefined ? {} : { nominatedNodeName }),
     });
     this.nextStartIndex = result.nextStartIndex;
     if (result.kind === 'unschedulable') {
@@ -290,24 +320,98 @@ class SchedulingTerm {
       this.queue.addUnschedulableIfNotPresent(q, cycle);
       this.metrics.attempts.inc({ result: 'unschedulable', profile: this.schedulerName });
       this.metrics.e2eDuration.observe({ result: 'unschedulable', profile: this.schedulerName }, (this.ctx.clock.monotonic() - start) / 1000);
-      this.reportUnschedulable(pod, result.error.message);
+      const { message, nomination } = this.postFilter(q.podInfo.pod, result, snapshot, nominatedNodeName);
+      this.reportUnschedulable(pod, message, nomination);
       return;
     }
+    this.nominator.remove(q.key);
     this.cache.assumePod(pod, result.nodeName);
     this.bindQueue.push({ q, pod, nodeName: result.nodeName, cycle, start });
     this.pumpBinds();
   }
 
-  private reportUnschedulable(pod: DeepReadonly<Pod>, message: string): void {
+  /**
+   * postFilter runs preemption for a pod that fits no node (kube's PostFilter): it returns the FailedScheduling
+   * message (with `preemption: …` when preemption did not help) and the nomination to record — a node, '' to
+   * clear the pod's, or undefined to leave it — having started the preemption if there is one.
+   */
+  private postFilter(pod: DeepReadonly<Pod>, result: Extract<ScheduleResult, { kind: 'unschedulable' }>, snapshot: ReturnType<SchedulerCache['snapshot']>, nominatedNodeName: string | undefined): { message: string; nomination: string | undefined } {
+    if (result.error.numAllNodes === 0) return { message: result.error.message, nomination: undefined };
+    this.metrics.preemptionAttempts.inc();
+    const info = podInfoOf(pod);
+    const outcome = preempt(info, snapshot, result.rejections, {
+      profile: this.profile,
+      random: this.random,
+      now: this.ctx.clock.now(),
+      budgets: this.budgets?.cache.list() ?? [],
+      ...(this.nominator.size === 0 ? {} : { nominatedPods: (node: string) => this.nominator.podsOn(node) }),
+      ...(nominatedNodeName === undefined ? {} : { nominatedNodeName }),
+    });
+    if (outcome.kind === 'fail') {
+      if (outcome.clearNomination) this.nominator.remove(info.key);
+      return { message: `${result.error.message} preemption: ${outcome.message}`, nomination: outcome.clearNomination ? '' : undefined };
+    }
+    this.nominator.nominate(info, outcome.nodeName);
+    this.preemptVictims(pod, outcome);
+    this.metrics.preemptionVictims.observe(outcome.victims.length);
+    return { message: result.error.message, nomination: outcome.nodeName };
+  }
+
+  /**
+   * preemptVictims evicts a preemption's victims (prepareCandidate): each is marked DisruptionTarget
+   * (PreemptionByScheduler) by a status patch under its UID, then deleted, with a `Preempted` Event; the pods of
+   * lower priority nominated to the node lose their nomination.
+   */
+  private preemptVictims(pod: DeepReadonly<Pod>, c: Candidate): void {
+    const { ctx } = this;
+    const preemptor = podInfoOf(pod).key;
+    const mark = { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: PREEMPTION_REASON, message: `${this.schedulerName}: preempting to accommodate a higher priority pod` } as const;
+    const failed = (what: string, key: string) => (err: unknown): void => {
+      if (err instanceof NotFoundError || err instanceof ConflictError) return;
+      ctx.log.info({ pod: key, preemptor, err: err instanceof Error ? err.message : String(err) }, `preemption: could not ${what}`);
+    };
+    for (const v of c.victims) {
+      if (this.signal.aborted) return;
+      const victim = v.pod;
+      const ns = victim.metadata.namespace ?? 'default';
+      const name = victim.metadata.name ?? '';
+      const uid = victim.metadata.uid ?? '';
+      const condition = withPodCondition(victim.status?.conditions, mark, ctx.clock.now()).find((x) => x.type === DISRUPTION_TARGET_CONDITION);
+      ctx.journal.record('preempt', v.key, { node: c.nodeName, preemptor });
+      ctx.client
+        .patch(PODS, ns, name, 'strategic', { metadata: { uid }, status: { conditions: [condition] } }, { subresource: 'status' })
+        .then(() => (this.signal.aborted ? undefined : ctx.client.delete(PODS, ns, name, { preconditions: { uid } })))
+        .then(() => this.recorder.record(victim, PODS, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${c.nodeName}`, 'Preempting'))
+        .catch(failed('evict the victim', v.key));
+    }
+    const priority = podPriority(podInfoOf(pod));
+    for (const other of [...(this.nominator.podsOn(c.nodeName) ?? [])]) {
+      if (other.key === preemptor || podPriority(other) >= priority) continue;
+      this.nominator.remove(other.key);
+      if ((other.pod.status?.nominatedNodeName ?? '') === '' || this.signal.aborted) continue;
+      ctx.journal.record('clear-nomination', other.key, { node: c.nodeName });
+      ctx.client
+        .patch(PODS, other.pod.metadata.namespace, other.pod.metadata.name ?? '', 'strategic', { status: { nominatedNodeName: null } }, { subresource: 'status' })
+        .catch(failed('clear a nomination', other.key));
+    }
+  }
+
+  /**
+   * reportUnschedulable records a FailedScheduling Event and sets PodScheduled False/Unschedulable with message,
+   * and the pod's nomination when it changes ('' clears it), in one status patch.
+   */
+  private reportUnschedulable(pod: DeepReadonly<Pod>, message: string, nomination?: string): void {
     this.ctx.log.debug({ pod: podInfoOf(pod).key, message }, 'unable to schedule pod');
     this.recorder.record(pod, PODS, 'Warning', 'FailedScheduling', message, 'Scheduling');
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
+    const nominationChanged = nomination !== undefined && nomination !== (pod.status?.nominatedNodeName ?? '');
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message && !nominationChanged) return;
     const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: formatTime(this.ctx.clock.now()) };
     if (this.signal.aborted) return;
-    this.ctx.journal.record('update-pod-status', podInfoOf(pod).key, { condition: 'PodScheduled=False' });
+    this.ctx.journal.record('update-pod-status', podInfoOf(pod).key, { condition: 'PodScheduled=False', ...(nominationChanged ? { nominatedNodeName: nomination } : {}) });
+    const status = { conditions: [condition], ...(nominationChanged ? { nominatedNodeName: nomination === '' ? null : nomination } : {}) };
     this.ctx.client
-      .patch(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' })
+      .patch(PODS, pod.metadata.namespace, pod.metadata.name ?? '', 'strategic', { status }, { subresource: 'status' })
       .catch((err: unknown) => this.ctx.log.debug({ err: err instanceof Error ? err.message : String(err), pod: podInfoOf(pod).key }, 'could not set PodScheduled=False'));
   }
 

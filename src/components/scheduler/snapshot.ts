@@ -43,6 +43,15 @@ export class Snapshot {
     return this.affinityCounts;
   }
 
+  /** withNodeInfo returns this snapshot with ni in place of its node's NodeInfo (a preemption's what-if). */
+  withNodeInfo(ni: NodeInfo): Snapshot {
+    const i = this.indexByName.get(ni.name);
+    if (i === undefined) return this;
+    const list = this.nodeInfoList.slice();
+    list[i] = ni;
+    return new Snapshot(list, this.indexByName, this.namespaceLabels);
+  }
+
   /** get returns the NodeInfo of a node. */
   get(name: string): NodeInfo | undefined {
     const i = this.indexByName.get(name);

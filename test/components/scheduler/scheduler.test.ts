@@ -100,11 +100,12 @@ describe('capstan scheduler (two replicas)', () => {
     await client.create(PODS, NS, podObj('big', '3'));
     const ev = await waitFor(async () => (await client.list<Event>(EVENTS, NS, { fieldSelector: 'involvedObject.name=big,reason=FailedScheduling' })).items[0], { timeoutMs: 15_000, what: 'a FailedScheduling event' });
     expect(ev.type).toBe('Warning');
-    expect(ev.message).toBe('0/2 nodes are available: 2 Insufficient cpu.');
+    // No pod of lower priority runs anywhere: preemption cannot help, and the message says so as kube's does.
+    expect(ev.message).toBe('0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
     expect(ev.involvedObject.kind).toBe('Pod');
     const cond = await waitFor(async () => (await client.get<Pod>(PODS, NS, 'big')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'), { timeoutMs: 10_000, what: 'PodScheduled=False' });
     expect(cond.reason).toBe('Unschedulable');
-    expect(cond.message).toBe('0/2 nodes are available: 2 Insufficient cpu.');
+    expect(cond.message).toBe('0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
     await client.create(NODES, undefined, nodeObj('node-big', '8'));
     expect(await waitBound(['big'], 15_000)).toEqual(['node-big']);
   }, 60_000);
@@ -121,10 +122,51 @@ describe('capstan scheduler (two replicas)', () => {
     expect(new Set(await waitBound(names, 20_000)).size).toBe(3);
     await client.create(PODS, NS, spread('spread-3'));
     const ev = await waitFor(async () => (await client.list<Event>(EVENTS, NS, { fieldSelector: 'involvedObject.name=spread-3,reason=FailedScheduling' })).items[0], { timeoutMs: 15_000, what: 'a FailedScheduling event' });
-    expect(ev.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+    expect(ev.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.");
     const freed = await nodeOf('spread-0');
     await client.delete(PODS, NS, 'spread-0', { gracePeriodSeconds: 0 });
     expect(await waitBound(['spread-3'], 15_000)).toEqual([freed]);
+  }, 60_000);
+
+  it('a higher-priority pod that fits nowhere preempts a lower one: the victim is marked and deleted, the pod nominated and bound', async () => {
+    const dedicated = { key: 'dedicated', value: 'preempt', effect: 'NoSchedule' as const };
+    const pinned = (name: string, extra: Partial<NonNullable<Pod['spec']>>): Pod => {
+      const p = podObj(name, '800m');
+      p.spec = { ...p.spec!, nodeSelector: { 'kubernetes.io/hostname': 'node-p' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'preempt', effect: 'NoSchedule' }], ...extra };
+      return p;
+    };
+    await client.create(NODES, undefined, { ...nodeObj('node-p', '1'), spec: { taints: [dedicated] } });
+    await client.create({ group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false }, undefined, {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'urgent' },
+      value: 1000,
+    } as unknown as Pod);
+    await client.create(PODS, NS, pinned('victim', { terminationGracePeriodSeconds: 0 }));
+    expect(await waitBound(['victim'], 15_000)).toEqual(['node-p']);
+    const victimRV = (await client.get<Pod>(PODS, NS, 'victim')).metadata.resourceVersion;
+    const watch = await client.watch<Pod>(PODS, NS, { fieldSelector: 'metadata.name=victim', resourceVersion: victimRV });
+    const vip = await client.create(PODS, NS, pinned('vip', { priorityClassName: 'urgent' }));
+    expect(vip.spec?.priority).toBe(1000);
+
+    // The victim's last state, as its deletion delivers it, carries the scheduler's DisruptionTarget mark.
+    let last: Pod | undefined;
+    for await (const ev of watch) {
+      last = ev.object as Pod;
+      if (ev.type === 'DELETED') break;
+    }
+    watch.stop();
+    expect(last?.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({
+      status: 'True',
+      reason: 'PreemptionByScheduler',
+      message: 'default-scheduler: preempting to accommodate a higher priority pod',
+    });
+    expect(await waitBound(['vip'], 15_000)).toEqual(['node-p']);
+    const preempted = await waitFor(async () => (await client.list<Event>(EVENTS, NS, { fieldSelector: 'involvedObject.name=victim,reason=Preempted' })).items[0], { timeoutMs: 10_000, what: 'a Preempted event' });
+    expect(preempted.message).toBe(`Preempted by pod ${vip.metadata.uid ?? ''} on node node-p`);
+    const failed = (await client.list<Event>(EVENTS, NS, { fieldSelector: 'involvedObject.name=vip,reason=FailedScheduling' })).items[0];
+    expect(failed?.message).toBe("0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector.");
+    expect((await client.get<Pod>(PODS, NS, 'vip')).status?.nominatedNodeName).toBe('node-p');
   }, 60_000);
 
   it('kill -9 of the active scheduler: the standby takes the Lease within leaseDuration + retryPeriod and schedules pending pods', async () => {

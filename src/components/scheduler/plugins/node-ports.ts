@@ -12,6 +12,7 @@ export function hostPortsConflict(a: HostPort, b: HostPort): boolean {
 /** nodePorts rules out nodes where a host port the pod wants is already used (the NodePorts plugin). */
 export const nodePorts: FilterPlugin<null> = {
   name: 'NodePorts',
+  resolvable: () => true,
   preFilter: () => null,
   filter(_state, pod, node) {
     if (pod.hostPorts.length === 0 || node.usedPorts.length === 0) return undefined;

@@ -14,6 +14,8 @@ export const ERR_REASON_INSUFFICIENT_MEMORY = 'Insufficient memory';
  */
 export const nodeResourcesFit: FilterPlugin<null> = {
   name: 'NodeResourcesFit',
+  // Insufficient resources and too many pods are Unschedulable: removing pods can free the room.
+  resolvable: () => true,
   preFilter: () => null,
   filter(_state, pod, node) {
     let reasons: string[] | undefined;

@@ -82,6 +82,8 @@ export interface SpreadFilterState {
  */
 export const podTopologySpreadFilter: FilterPlugin<SpreadFilterState | typeof SKIP> = {
   name: 'PodTopologySpread',
+  // A node without the topology key stays unfit whatever runs on it; an exceeded skew is Unschedulable.
+  resolvable: (reasons) => !reasons.includes(ERR_REASON_NODE_LABEL_NOT_MATCH),
   preFilter(pod, snapshot) {
     const constraints = constraintsOf(pod.pod, 'DoNotSchedule');
     if (constraints.length === 0) return SKIP;

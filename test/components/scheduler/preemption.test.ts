@@ -1,0 +1,149 @@
+/**
+ * DefaultPreemption as a pure function (preemption.ts), table by table against kube-scheduler 1.32's rules:
+ * eligibility, the fewest victims found by reprieving the most important pods, disruption budgets spent in order,
+ * the choice among candidate nodes, kube's messages when preemption cannot help, and nominated pods keeping the
+ * room they were given.
+ */
+import { describe, expect, it } from 'vitest';
+import { deepFreeze, type DeepReadonly, type Pod, type PodDisruptionBudget } from '../../../src/api/index.js';
+import { DEFAULT_PROFILE } from '../../../src/components/scheduler/default-profile.js';
+import { Nominator } from '../../../src/components/scheduler/nominator.js';
+import { pickOneNode, preempt, selectVictimsOnNode, splitByBudgets, type PreemptionOptions } from '../../../src/components/scheduler/preemption.js';
+import { schedulePod, type ScheduleResult } from '../../../src/components/scheduler/schedule-pod.js';
+import type { Snapshot } from '../../../src/components/scheduler/snapshot.js';
+import { SeededRandom } from '../../../src/util/random.js';
+import { info, node, nodeInfo, pod, snapshot } from './fixtures.js';
+
+const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
+
+function opts(extra: Partial<PreemptionOptions> = {}): PreemptionOptions {
+  return { profile: DEFAULT_PROFILE, random: new SeededRandom(1), now: NOW, budgets: [], ...extra };
+}
+
+/** unschedulable schedules p on s and returns the failure (the test expects one). */
+function unschedulable(p: DeepReadonly<Pod>, s: Snapshot, nominator?: Nominator): Extract<ScheduleResult, { kind: 'unschedulable' }> {
+  const r = schedulePod(info(p), s, { profile: DEFAULT_PROFILE, random: new SeededRandom(1), ...(nominator === undefined ? {} : { nominatedPods: (n: string) => nominator.podsOn(n) }) });
+  if (r.kind !== 'unschedulable') throw new Error(`expected ${p.metadata.name} not to fit, it went to ${r.nodeName}`);
+  return r;
+}
+
+function running(name: string, o: Parameters<typeof pod>[1] & { startTime?: string } = {}): DeepReadonly<Pod> {
+  const p = pod(name, o) as Pod;
+  return deepFreeze<Pod>({ ...p, status: { phase: 'Running', ...(o.startTime === undefined ? {} : { startTime: o.startTime }) } });
+}
+
+function budget(name: string, labels: Record<string, string>, disruptionsAllowed: number, disruptedPods: Record<string, string> = {}): DeepReadonly<PodDisruptionBudget> {
+  return deepFreeze<PodDisruptionBudget>({
+    metadata: { name, namespace: 'default' },
+    spec: { selector: { matchLabels: labels } },
+    status: { disruptionsAllowed, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptedPods },
+  });
+}
+
+describe('selectVictimsOnNode', () => {
+  it('evicts the fewest lower-priority pods, giving back the most important first', () => {
+    // 4 cpu: a 3-cpu pod needs 3 free; priorities 1, 5, 3 with 1 cpu each, plus one of equal priority.
+    const n = nodeInfo(node('n1'), [running('low', { cpu: '1', priority: 1, nodeName: 'n1' }), running('high', { cpu: '1', priority: 5, nodeName: 'n1' }), running('mid', { cpu: '1', priority: 3, nodeName: 'n1' }), running('peer', { cpu: '1', priority: 10, nodeName: 'n1' })]);
+    const s = snapshot(n);
+    const r = selectVictimsOnNode(info(pod('big', { cpu: '2', priority: 10 })), n, s, opts());
+    // 'peer' (equal priority) stays; of the rest only one can be given back: the most important, 'high'.
+    expect('victims' in r && r.victims.map((v) => v.pod.metadata.name)).toEqual(['mid', 'low']);
+  });
+
+  it('says why when no pod is lower or evicting them all does not help', () => {
+    const n = nodeInfo(node('n1', { cpu: '2' }), [running('same', { cpu: '1', priority: 10, nodeName: 'n1' })]);
+    expect(selectVictimsOnNode(info(pod('p', { cpu: '2', priority: 10 })), n, snapshot(n), opts())).toEqual({ reasons: ['No preemption victims found for incoming pod'] });
+    const small = nodeInfo(node('n2', { cpu: '1' }), [running('low', { cpu: '1', priority: 0, nodeName: 'n2' })]);
+    expect(selectVictimsOnNode(info(pod('p', { cpu: '2', priority: 10 })), small, snapshot(small), opts())).toEqual({ reasons: ['Insufficient cpu'] });
+  });
+
+  it('gives back budget-protected pods first, and counts those it must still evict', () => {
+    const pods = [running('a', { cpu: '2', priority: 1, labels: { app: 'db' }, nodeName: 'n1' }), running('b', { cpu: '2', priority: 1, labels: { app: 'web' }, nodeName: 'n1' })];
+    const n = nodeInfo(node('n1'), pods);
+    // The db budget allows nothing: its pod is given back first and the web pod goes instead.
+    const r = selectVictimsOnNode(info(pod('p', { cpu: '2', priority: 10 })), n, snapshot(n), opts({ budgets: [budget('db', { app: 'db' }, 0)] }));
+    expect(r).toMatchObject({ numPDBViolations: 0 });
+    expect('victims' in r && r.victims.map((v) => v.pod.metadata.name)).toEqual(['b']);
+    // Needing both, one eviction breaks the budget.
+    const both = selectVictimsOnNode(info(pod('q', { cpu: '4', priority: 10 })), n, snapshot(n), opts({ budgets: [budget('db', { app: 'db' }, 0)] }));
+    expect(both).toMatchObject({ numPDBViolations: 1 });
+  });
+});
+
+describe('splitByBudgets', () => {
+  it('spends each budget in order, skips pods it already counts as disrupted, and never matches unlabelled pods', () => {
+    const pods = ['w1', 'w2', 'w3'].map((n) => info(running(n, { labels: { app: 'web' } })));
+    const { violating, nonViolating } = splitByBudgets([...pods, info(running('bare'))], [budget('web', { app: 'web' }, 1, { w1: '2026-01-10T11:00:00Z' })]);
+    expect(nonViolating.map((p) => p.pod.metadata.name)).toEqual(['w1', 'w2', 'bare']);
+    expect(violating.map((p) => p.pod.metadata.name)).toEqual(['w3']);
+  });
+});
+
+describe('pickOneNode', () => {
+  const c = (nodeName: string, victims: DeepReadonly<Pod>[], numPDBViolations = 0) => ({ nodeName, victims: victims.map(info), numPDBViolations });
+  it('prefers fewer budget violations, then the lowest top priority, the smallest sum, fewer victims, the latest start', () => {
+    expect(pickOneNode([c('a', [pod('x', { priority: 1 })], 1), c('b', [pod('y', { priority: 9 })])], NOW).nodeName).toBe('b');
+    expect(pickOneNode([c('a', [pod('x', { priority: 5 })]), c('b', [pod('y', { priority: 3 }), pod('z', { priority: 3 })])], NOW).nodeName).toBe('b');
+    expect(pickOneNode([c('a', [pod('x', { priority: 3 }), pod('w', { priority: 2 })]), c('b', [pod('y', { priority: 3 }), pod('z', { priority: 1 })])], NOW).nodeName).toBe('b');
+    expect(pickOneNode([c('a', [pod('x', { priority: 3 }), pod('w', { priority: -5 })]), c('b', [pod('y', { priority: 3 })])], NOW).nodeName).toBe('b');
+    expect(pickOneNode([c('a', [running('x', { priority: 3, startTime: '2026-01-10T10:00:00Z' })]), c('b', [running('y', { priority: 3, startTime: '2026-01-10T11:00:00Z' })])], NOW).nodeName).toBe('b');
+  });
+});
+
+describe('preempt', () => {
+  it('preempts on the node that costs least, naming the victims', () => {
+    const s = snapshot(
+      nodeInfo(node('n1', { cpu: '2' }), [running('a', { cpu: '2', priority: 5, nodeName: 'n1' })]),
+      nodeInfo(node('n2', { cpu: '2' }), [running('b', { cpu: '2', priority: 1, nodeName: 'n2' })]),
+    );
+    const p = pod('urgent', { cpu: '2', priority: 100 });
+    const r = preempt(info(p), s, unschedulable(p, s).rejections, opts());
+    expect(r).toMatchObject({ kind: 'preempt', nodeName: 'n2', numPDBViolations: 0 });
+    expect(r.kind === 'preempt' && r.victims.map((v) => v.pod.metadata.name)).toEqual(['b']);
+  });
+
+  it('refuses with kube\'s words: preemptionPolicy Never, a victim still terminating on the nominated node', () => {
+    const s = snapshot(nodeInfo(node('n1', { cpu: '1' }), [running('a', { cpu: '1', priority: 0, nodeName: 'n1' })]));
+    const never = pod('polite', { cpu: '1', priority: 100, spec: { preemptionPolicy: 'Never' } });
+    expect(preempt(info(never), s, unschedulable(never, s).rejections, opts())).toEqual({ kind: 'fail', message: 'not eligible due to preemptionPolicy=Never.', clearNomination: false });
+
+    const going = deepFreeze<Pod>({
+      ...(running('victim', { cpu: '1', priority: 0, nodeName: 'n1' }) as Pod),
+      metadata: { name: 'victim', namespace: 'default', uid: 'uid-victim', deletionTimestamp: '2026-01-10T12:00:00Z' },
+      status: { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'default-scheduler: preempting to accommodate a higher priority pod' }] },
+    });
+    const s2 = snapshot(nodeInfo(node('n1', { cpu: '1' }), [going]));
+    const p = pod('urgent', { cpu: '1', priority: 100 });
+    expect(preempt(info(p), s2, unschedulable(p, s2).rejections, opts({ nominatedNodeName: 'n1' }))).toEqual({ kind: 'fail', message: 'not eligible due to a terminating pod on the nominated node.', clearNomination: false });
+  });
+
+  it('says why no node helps, counting the nodes where preemption was not tried', () => {
+    const s = snapshot(
+      nodeInfo(node('n1', { cpu: '1' }), [running('peer', { cpu: '1', priority: 100, nodeName: 'n1' })]),
+      nodeInfo(node('n2', { cpu: '4', unschedulable: true })),
+      nodeInfo(node('n3', { cpu: '1' }), [running('low', { cpu: '1', priority: 0, nodeName: 'n3' })]),
+    );
+    const p = pod('huge', { cpu: '2', priority: 100 });
+    const failed = unschedulable(p, s);
+    expect(failed.error.message).toBe('0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.');
+    expect(preempt(info(p), s, failed.rejections, opts())).toEqual({
+      kind: 'fail',
+      message: '0/3 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.',
+      clearNomination: true,
+    });
+  });
+
+  it('keeps the room a preemption freed for the nominated pod: lower pods do not fit there, the nominee does', () => {
+    const s = snapshot(nodeInfo(node('n1', { cpu: '2' }), [running('a', { cpu: '1', priority: 0, nodeName: 'n1' })]));
+    const nominator = new Nominator();
+    const nominee = pod('nominee', { cpu: '1', priority: 100 });
+    nominator.nominate(info(nominee), 'n1');
+    const latecomer = pod('latecomer', { cpu: '1', priority: 50 });
+    expect(unschedulable(latecomer, s, nominator).error.message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
+    const r = schedulePod(info(nominee), s, { profile: DEFAULT_PROFILE, random: new SeededRandom(1), nominatedPods: (n) => nominator.podsOn(n), nominatedNodeName: 'n1' });
+    expect(r).toMatchObject({ kind: 'scheduled', nodeName: 'n1' });
+    // A pod of higher priority than the nominee is not held back by it.
+    const vip = pod('vip', { cpu: '1', priority: 1000 });
+    expect(schedulePod(info(vip), s, { profile: DEFAULT_PROFILE, random: new SeededRandom(1), nominatedPods: (n) => nominator.podsOn(n) })).toMatchObject({ kind: 'scheduled', nodeName: 'n1' });
+  });
+});
