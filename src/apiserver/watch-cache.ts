@@ -36,6 +36,12 @@ const WRITTEN_LIMIT = 8192;
 /** WARM_RETRY_MS is how long after a failed start warm leaves a cache alone. */
 const WARM_RETRY_MS = 1_000;
 
+/** OwnWrite is an object this replica wrote, at the write's revision; obj is undefined for a delete. */
+interface OwnWrite {
+  readonly obj: KubeObject | undefined;
+  readonly modRevision: number;
+}
+
 /** CacheSubscriber receives a cache's changes; end is called once if the cache drops it. */
 export interface CacheSubscriber {
   changes(changes: readonly ObjectChange[], revision: number): void;
@@ -56,10 +62,11 @@ export class WatchCache {
   private live = false;
   private closed = false;
   /**
-   * written holds objects this replica wrote that the cache has not seen yet, oldest first (see wrote). It is
-   * pruned as the cache moves past them and never holds more than WRITTEN_LIMIT.
+   * written holds objects this replica wrote that the cache has not seen yet, oldest first (see wrote), and as
+   * tombstones (no obj) those it deleted. It is pruned as the cache moves past them and never holds more than
+   * WRITTEN_LIMIT.
    */
-  private readonly written = new Map<string, Versioned>();
+  private readonly written = new Map<string, OwnWrite>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -162,7 +169,8 @@ export class WatchCache {
   suggestion(key: string): Versioned | undefined {
     if (!this.live) return undefined;
     const own = this.written.get(key);
-    if (own !== undefined && own.modRevision > this.current) return own;
+    // Deleted by this replica: the cached copy is known to be gone, so there is nothing to suggest.
+    if (own !== undefined && own.modRevision > this.current) return own.obj === undefined ? undefined : { obj: own.obj, modRevision: own.modRevision };
     const obj = this.objects.get(key);
     const modRevision = Number(obj?.metadata.resourceVersion);
     return obj === undefined || !Number.isSafeInteger(modRevision) ? undefined : { obj, modRevision };
@@ -172,18 +180,15 @@ export class WatchCache {
    * wrote records an object this replica has just written, as the store acknowledged it (stamped with the
    * write's revision), or undefined for a delete. Until the cache's watch reaches that revision, suggestion
    * offers it in place of the cached copy: an agent that writes again right after its own write (a kubelet's
-   * second status update, a lease renewal) would otherwise find the cache known-stale and cost a store read.
+   * second status update, a lease renewal) would otherwise find the cache known-stale and cost a store read. With
+   * deleted, written is the object as it was deleted, at the delete's revision: it is remembered as gone.
    */
-  wrote(key: string, written: Versioned | undefined): void {
-    if (written === undefined) {
-      this.written.delete(key);
-      return;
-    }
+  wrote(key: string, written: Versioned, deleted = false): void {
     // A cache that is not running is never pruned; and an answer that arrives late must not hide a newer one.
     if (!this.running || written.modRevision <= this.current || written.modRevision <= (this.written.get(key)?.modRevision ?? 0)) return;
     this.written.delete(key);
     // A copy frozen as the cache's own objects are: what the handler answers with may not change it.
-    this.written.set(key, { obj: Object.freeze({ ...written.obj }), modRevision: written.modRevision });
+    this.written.set(key, { obj: deleted ? undefined : Object.freeze({ ...written.obj }), modRevision: written.modRevision });
     if (this.written.size > WRITTEN_LIMIT) this.written.delete(this.written.keys().next().value!);
   }
 
@@ -208,7 +213,11 @@ export class WatchCache {
   listWithOwnWrites(prefix: string): KubeObject[] {
     const byKey = new Map<string, KubeObject>();
     for (const [k, o] of this.objects) if (k.startsWith(prefix)) byKey.set(k, o);
-    for (const [k, w] of this.written) if (k.startsWith(prefix) && w.modRevision > this.current) byKey.set(k, w.obj);
+    for (const [k, w] of this.written) {
+      if (!k.startsWith(prefix) || w.modRevision <= this.current) continue;
+      if (w.obj === undefined) byKey.delete(k);
+      else byKey.set(k, w.obj);
+    }
     return [...byKey.values()];
   }
 

@@ -23,7 +23,7 @@ import { useStore } from '../compat/helpers/store.js';
 class StaleCaches implements Pick<WatchCaches, 'for' | 'existing' | 'warm'> {
   readonly remembered = new Map<string, Versioned>();
   /** told lists what the handlers reported having written (WatchCache.wrote), in order. */
-  readonly told: { key: string; written: Versioned | undefined }[] = [];
+  readonly told: { key: string; written: Versioned; deleted: boolean }[] = [];
   suggested = 0;
 
   for(): Promise<WatchCache> {
@@ -40,8 +40,8 @@ class StaleCaches implements Pick<WatchCaches, 'for' | 'existing' | 'warm'> {
       if (v !== undefined) this.suggested++;
       return v === undefined ? undefined : { obj: Object.freeze(structuredClone(v.obj)), modRevision: v.modRevision };
     };
-    const wrote = (key: string, written: Versioned | undefined): void => {
-      this.told.push({ key, written });
+    const wrote = (key: string, written: Versioned, deleted = false): void => {
+      this.told.push({ key, written, deleted });
     };
     return { suggestion, wrote } as unknown as WatchCache;
   }
@@ -150,15 +150,17 @@ describe('updates that start from a stale watch cache', () => {
 
   it('tells the cache what it wrote: a create, an update, a delete', async () => {
     const k = key(configmaps, 'cu-7');
-    const told = (): { key: string; written: Versioned | undefined } | undefined => caches.told.at(-1);
+    const told = (): { key: string; written: Versioned; deleted: boolean } | undefined => caches.told.at(-1);
     const created = (await handlers.create(configmaps, info(configmaps, '', '', 'create'), cm('cu-7', 'v1'))).body as ConfigMap;
-    expect(told()).toEqual({ key: k, written: { obj: created, modRevision: Number(created.metadata.resourceVersion) } });
+    expect(told()).toEqual({ key: k, written: { obj: created, modRevision: Number(created.metadata.resourceVersion) }, deleted: false });
     const updated = (await handlers.update(configmaps, info(configmaps, 'cu-7'), cm('cu-7', 'v2'))).body as ConfigMap;
     expect(told()?.written?.obj).toBe(updated);
     expect(told()?.written?.modRevision).toBe(Number(updated.metadata.resourceVersion));
     expect(((await stored(configmaps, 'cu-7')) as ConfigMap).metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
     await handlers.delete(configmaps, info(configmaps, 'cu-7', '', 'delete'), {});
-    expect(told()).toEqual({ key: k, written: undefined });
+    // A delete is told with the delete's revision, after the update's.
+    expect(told()).toMatchObject({ key: k, deleted: true });
+    expect(told()!.written.modRevision).toBeGreaterThan(Number(updated.metadata.resourceVersion));
   });
 
   it('a dry run never starts from the cache', async () => {

@@ -107,12 +107,13 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     expect(data(cache.suggestion(key))).toBe('listed');
   });
 
-  it('forgets a remembered write when the replica deletes the object', async () => {
+  it('remembers the replica\'s delete: nothing to suggest (the cached copy is known gone), and its own listing leaves it out', async () => {
     const { cache, store } = await startedCache();
     const key = store.key('configmaps', 'default', 'a');
     cache.wrote(key, written('a', 'mine', 12));
-    cache.wrote(key, undefined);
-    expect(data(cache.suggestion(key))).toBe('listed');
+    cache.wrote(key, written('a', 'mine', 13), true);
+    expect(cache.suggestion(key)).toBeUndefined();
+    expect(cache.listWithOwnWrites(store.listPrefix()).map((o) => o.metadata.name)).not.toContain('a');
   });
 
   it('asks its watch for no previous values', async () => {

@@ -236,6 +236,25 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     expect((await rest(api().url, 'GET', `/api/v1/namespaces/${ns}/pods/guarded`)).status).toBe(404);
   });
 
+  it('creates priority classes, prints them, gives pods their priority, and keeps the system classes (kubectl create priorityclass, get pc)', () => {
+    const suffix = name.includes('1.20') ? 'old' : 'new';
+    expect(ok(['create', 'priorityclass', `batch-${suffix}`, '--value=-5', '--description=batch work', '--preemption-policy=Never'])).toBe(
+      `priorityclass.scheduling.k8s.io/batch-${suffix} created\n`,
+    );
+    const table = ok(['get', 'pc']).split('\n');
+    expect(table[0]).toMatch(/^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY$/);
+    expect(table.find((l) => l.startsWith(`batch-${suffix} `))).toMatch(new RegExp(`^batch-${suffix}\\s+-5\\s+false\\s+\\d+s\\s+Never$`));
+    expect(table.find((l) => l.startsWith('system-node-critical '))).toMatch(/^system-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority$/);
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: batch\n  namespace: ${ns}\nspec:\n  priorityClassName: batch-${suffix}\n  containers: [{name: c, image: pause}]\n`);
+    expect(ok(['get', 'pod', 'batch', '-n', ns, '-o', 'jsonpath={.spec.priority} {.spec.preemptionPolicy}'])).toBe('-5 Never');
+    const unknown = k(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: lost\n  namespace: ${ns}\nspec:\n  priorityClassName: nowhere\n  containers: [{name: c, image: pause}]\n`);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('Error from server (Forbidden): error when creating "STDIN": pods "lost" is forbidden: no PriorityClass with name nowhere was found');
+    const system = k(['delete', 'pc', 'system-node-critical']);
+    expect(system.code).not.toBe(0);
+    expect(system.stderr).toContain('Error from server (Forbidden): priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted');
+  });
+
   it('deletes, and the object is gone', () => {
     expect(ok(['delete', 'configmap', 'watched', '-n', ns])).toBe('configmap "watched" deleted\n');
     expect(ok(['delete', 'deployment', 'web', 'api', '-n', ns])).toBe('deployment.apps "web" deleted\ndeployment.apps "api" deleted\n');

@@ -28,6 +28,11 @@ export interface FilterPlugin<S = unknown> {
    * the default when absent).
    */
   readonly resolvable?: (reasons: readonly string[]) => boolean;
+  /**
+   * preFilterReadsNodes says the PreFilter state depends on the snapshot's nodes and pods (spreading, inter-pod
+   * affinity), so a what-if with pods moved (preemption) must compute it again; other plugins' state is the pod's.
+   */
+  readonly preFilterReadsNodes?: boolean;
 }
 
 /** ScorePlugin ranks the feasible nodes for a pod; normalised scores lie in 0..MAX_NODE_SCORE. */

@@ -9,7 +9,7 @@
  *    UnschedulableAndUnresolvable). From a random offset, each such node is tried (SelectVictimsOnNode): every
  *    pod of lower priority taken off; if the pod then fits, those pods are given back one by one, most important
  *    first — those whose eviction would break a disruption budget before the others — as long as the pod still
- *    fits; the rest are the victims. The search stops once max(10 % of the nodes tried, 100) candidates are found,
+ *    fits; the rest are the victims. The search stops once max(10 % of those nodes, 100) candidates are found,
  *    at least one breaking no budget.
  * 3. Choice (pickOneNodeForPreemption): fewest budgets broken, then the lowest highest victim priority, the
  *    smallest sum of victim priorities, the fewest victims, the latest start among the highest-priority victims;
@@ -24,19 +24,22 @@ import type { Random } from '../../util/random.js';
 import { fitErrorMessage } from './fit-error.js';
 import type { NodeInfo } from './node-info.js';
 import { podPriority, type PodInfo } from './pod-info.js';
-import { preFilterStates, runFilters, type NodeRejection, type NominatedPods, type Profile } from './schedule-pod.js';
+import type { FilterPlugin } from './plugin.js';
+import { isResolvable, preFilterStates, runFilters, type NodeRejection, type NominatedPods, type Profile } from './schedule-pod.js';
 import type { Snapshot } from './snapshot.js';
 
-/** MIN_CANDIDATE_NODES_PERCENTAGE and MIN_CANDIDATE_NODES_ABSOLUTE are DefaultPreemption's default arguments. */
+/** MIN_CANDIDATE_NODES_PERCENTAGE is DefaultPreemption's default minCandidateNodesPercentage. */
 export const MIN_CANDIDATE_NODES_PERCENTAGE = 10;
+/** MIN_CANDIDATE_NODES_ABSOLUTE is DefaultPreemption's default minCandidateNodesAbsolute. */
 export const MIN_CANDIDATE_NODES_ABSOLUTE = 100;
 
 /** NO_VICTIMS is the status of a node without lower-priority pods. */
 export const NO_VICTIMS = 'No preemption victims found for incoming pod';
 /** NOT_HELPFUL is the status of the nodes where preemption was not tried. */
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
-/** NOT_ELIGIBLE_NEVER and NOT_ELIGIBLE_TERMINATING say why a pod may not preempt. */
+/** NOT_ELIGIBLE_NEVER says a pod may not preempt because its preemptionPolicy is Never. */
 export const NOT_ELIGIBLE_NEVER = 'not eligible due to preemptionPolicy=Never.';
+/** NOT_ELIGIBLE_TERMINATING says a pod may not preempt while a victim of its last preemption is still going. */
 export const NOT_ELIGIBLE_TERMINATING = 'not eligible due to a terminating pod on the nominated node.';
 /** PREEMPTION_REASON is the DisruptionTarget reason a victim is marked with. */
 export const PREEMPTION_REASON = 'PreemptionByScheduler';
@@ -51,6 +54,11 @@ export interface PreemptionOptions {
   readonly nominatedPods?: NominatedPods;
   /** nominatedNodeName is the node the pod is nominated to now, if any. */
   readonly nominatedNodeName?: string;
+  /**
+   * beingPreempted says a pod is a victim whose eviction this scheduler has sent but not yet seen take effect: it
+   * counts as terminating by preemption, so a retry does not preempt again for the same pod.
+   */
+  readonly beingPreempted?: (key: string) => boolean;
 }
 
 /** Candidate is a node where evicting victims lets the pod fit. */
@@ -119,23 +127,48 @@ export function splitByBudgets(pods: readonly PodInfo[], budgets: readonly DeepR
   return { violating, nonViolating };
 }
 
-/** fitsOn runs the filters for pod on ni as if ni were the node's state (PreFilter over the snapshot so changed). */
-function fitsOn(pod: PodInfo, ni: NodeInfo, snapshot: Snapshot, opts: PreemptionOptions): NodeRejection | undefined {
-  const { filters, states } = preFilterStates(opts.profile.filters, pod, snapshot.withNodeInfo(ni));
-  return runFilters(filters, states, pod, ni, opts.nominatedPods);
+/**
+ * FilterCycle is the filters of a preemption with their PreFilter state over the unchanged snapshot: a what-if
+ * computes again only the states that read the nodes (removing pods never un-skips a filter that skipped).
+ */
+export interface FilterCycle {
+  readonly filters: readonly FilterPlugin<unknown>[];
+  readonly states: readonly unknown[];
+  readonly readsNodes: boolean;
+}
+
+function filterCycle(pod: PodInfo, snapshot: Snapshot, opts: PreemptionOptions): FilterCycle {
+  const { filters, states } = preFilterStates(opts.profile.filters, pod, snapshot);
+  return { filters, states, readsNodes: filters.some((f) => f.preFilterReadsNodes === true) };
+}
+
+/** fitsOn runs the filters for pod on ni as if ni were the node's state (node-reading PreFilters over the snapshot so changed). */
+function fitsOn(pod: PodInfo, ni: NodeInfo, snapshot: Snapshot, cycle: FilterCycle, opts: PreemptionOptions): NodeRejection | undefined {
+  let states = cycle.states;
+  if (cycle.readsNodes) {
+    const changed = snapshot.withNodeInfo(ni);
+    states = cycle.filters.map((f, i) => (f.preFilterReadsNodes === true ? f.preFilter(pod, changed) : cycle.states[i]));
+  }
+  return runFilters(cycle.filters, states, pod, ni, opts.nominatedPods);
 }
 
 /**
  * selectVictimsOnNode finds the fewest lower-priority pods to evict from ni so that pod fits (SelectVictimsOnNode),
  * or the reasons it cannot.
  */
-export function selectVictimsOnNode(pod: PodInfo, ni: NodeInfo, snapshot: Snapshot, opts: PreemptionOptions): { victims: PodInfo[]; numPDBViolations: number } | { reasons: readonly string[] } {
+export function selectVictimsOnNode(
+  pod: PodInfo,
+  ni: NodeInfo,
+  snapshot: Snapshot,
+  opts: PreemptionOptions,
+  cycle: FilterCycle = filterCycle(pod, snapshot, opts),
+): { victims: PodInfo[]; numPDBViolations: number } | { reasons: readonly string[] } {
   const priority = podPriority(pod);
   const lower = ni.pods.filter((p) => podPriority(p) < priority);
   if (lower.length === 0) return { reasons: [NO_VICTIMS] };
   let node = ni;
   for (const p of lower) node = node.withoutPod(p.key);
-  const rejected = fitsOn(pod, node, snapshot, opts);
+  const rejected = fitsOn(pod, node, snapshot, cycle, opts);
   if (rejected !== undefined) return { reasons: rejected.reasons };
   const order = moreImportant(opts.now);
   lower.sort(order);
@@ -144,7 +177,7 @@ export function selectVictimsOnNode(pod: PodInfo, ni: NodeInfo, snapshot: Snapsh
   let numPDBViolations = 0;
   const reprieve = (p: PodInfo, violates: boolean): void => {
     const withP = node.withPod(p);
-    if (fitsOn(pod, withP, snapshot, opts) === undefined) {
+    if (fitsOn(pod, withP, snapshot, cycle, opts) === undefined) {
       node = withP;
       return;
     }
@@ -183,34 +216,45 @@ export function pickOneNode(candidates: readonly Candidate[], now: number): Cand
 }
 
 /** notEligible says why pod may not preempt (PodEligibleToPreemptOthers), or undefined when it may. */
-function notEligible(pod: PodInfo, snapshot: Snapshot, rejections: ReadonlyMap<string, NodeRejection>, nominatedNodeName: string | undefined): string | undefined {
+function notEligible(pod: PodInfo, snapshot: Snapshot, rejections: ReadonlyMap<string, NodeRejection>, opts: PreemptionOptions): string | undefined {
   if (pod.pod.spec?.preemptionPolicy === 'Never') return NOT_ELIGIBLE_NEVER;
-  if (nominatedNodeName === undefined || nominatedNodeName === '') return undefined;
-  const status = rejections.get(nominatedNodeName);
-  if (status !== undefined && !status.resolvable) return undefined;
-  const ni = snapshot.get(nominatedNodeName);
+  const nominated = opts.nominatedNodeName;
+  if (nominated === undefined || nominated === '') return undefined;
+  const status = rejections.get(nominated);
+  if (status !== undefined && !isResolvable(status)) return undefined;
+  const ni = snapshot.get(nominated);
   const priority = podPriority(pod);
-  if (ni?.pods.some((p) => podPriority(p) < priority && isPreemptionVictimTerminating(p.pod)) === true) return NOT_ELIGIBLE_TERMINATING;
+  const going = (p: PodInfo): boolean => isPreemptionVictimTerminating(p.pod) || opts.beingPreempted?.(p.key) === true;
+  if (ni?.pods.some((p) => podPriority(p) < priority && going(p)) === true) return NOT_ELIGIBLE_TERMINATING;
   return undefined;
 }
 
 /** preempt: see the module comment. */
 export function preempt(pod: PodInfo, snapshot: Snapshot, rejections: ReadonlyMap<string, NodeRejection>, opts: PreemptionOptions): PreemptionResult {
-  const why = notEligible(pod, snapshot, rejections, opts.nominatedNodeName);
+  const why = notEligible(pod, snapshot, rejections, opts);
   if (why !== undefined) return { kind: 'fail', message: why, clearNomination: false };
   const numAllNodes = snapshot.numNodes;
-  const potential = snapshot.nodeInfoList.filter((ni) => rejections.get(ni.name)?.resolvable === true);
+  const potential = snapshot.nodeInfoList.filter((ni) => {
+    const r = rejections.get(ni.name);
+    return r !== undefined && isResolvable(r);
+  });
   const statuses = new Map<string, number>();
   let tried = 0;
   const nonViolating: Candidate[] = [];
   const violating: Candidate[] = [];
-  if (potential.length > 0) {
+  let cycle: FilterCycle | undefined;
+  try {
+    if (potential.length > 0) cycle = filterCycle(pod, snapshot, opts);
+  } catch {
+    // A PreFilter that fails the pod (a term that does not parse) leaves nothing to try.
+  }
+  if (cycle !== undefined) {
     const wanted = Math.min(potential.length, Math.max(Math.trunc((potential.length * MIN_CANDIDATE_NODES_PERCENTAGE) / 100), MIN_CANDIDATE_NODES_ABSOLUTE));
     const offset = opts.random.int(potential.length);
     for (let i = 0; i < potential.length; i++) {
       const ni = potential[(offset + i) % potential.length]!;
       tried++;
-      const found = selectVictimsOnNode(pod, ni, snapshot, opts);
+      const found = selectVictimsOnNode(pod, ni, snapshot, opts, cycle);
       if ('reasons' in found) {
         for (const r of found.reasons) statuses.set(r, (statuses.get(r) ?? 0) + 1);
         continue;

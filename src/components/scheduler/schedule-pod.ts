@@ -8,7 +8,8 @@
  * 2. Filter: nodes are walked round-robin from `startIndex`; each node runs the filters in profile order and
  *    the first one that rejects it records its reasons. Pods nominated to the node with at least the pod's
  *    priority count as placed there (RunFilterPluginsWithNominatedPods: the node must fit with them, and without
- *    them, for affinity's sake). The walk stops once numFeasibleNodesToFind nodes fit
+ *    them, for affinity's sake; unlike kube's AddPod extensions, the PreFilter state of spreading and inter-pod
+ *    affinity does not count them). The walk stops once numFeasibleNodesToFind nodes fit
  *    (percentageOfNodesToScore), so large clusters are sampled; the next cycle starts where this one stopped.
  * 3. No node fits: a FitError with the reasons counted over all nodes (kube's message format).
  * 4. One node fits: it is chosen without scoring.
@@ -51,12 +52,15 @@ export interface ScheduleOptions {
 /** NominatedPods lists the pods nominated to a node. */
 export type NominatedPods = (nodeName: string) => readonly PodInfo[] | undefined;
 
-/** NodeRejection is why the filters ruled a node out: the plugin, its reasons, and whether removing pods could help. */
+/** NodeRejection is why the filters ruled a node out: the plugin that did and its reasons. */
 export interface NodeRejection {
-  readonly plugin: string;
+  readonly plugin: FilterPlugin<unknown>;
   readonly reasons: readonly string[];
-  /** resolvable is kube's Unschedulable (preemption may help) as against UnschedulableAndUnresolvable. */
-  readonly resolvable: boolean;
+}
+
+/** isResolvable says removing pods may cure a rejection: kube's Unschedulable, as against UnschedulableAndUnresolvable. */
+export function isResolvable(r: NodeRejection): boolean {
+  return r.plugin.resolvable?.(r.reasons) ?? false;
 }
 
 /** ScheduleResult is the decision: a node, or a FitError; either way where the next walk starts. */
@@ -106,9 +110,7 @@ export function selectHost(nodes: readonly NodeInfo[], totals: readonly number[]
 function filterOnce(filters: readonly FilterPlugin<unknown>[], states: readonly unknown[], pod: PodInfo, node: NodeInfo): NodeRejection | undefined {
   for (let f = 0; f < filters.length; f++) {
     const reasons = filters[f]!.filter(states[f], pod, node);
-    if (reasons === undefined) continue;
-    const plugin = filters[f]!;
-    return { plugin: plugin.name, reasons, resolvable: plugin.resolvable?.(reasons) ?? false };
+    if (reasons !== undefined) return { plugin: filters[f]!, reasons };
   }
   return undefined;
 }
@@ -187,7 +189,7 @@ export function schedulePod(pod: PodInfo, snapshot: Snapshot, opts: ScheduleOpti
       continue;
     }
     rejections.set(node.name, rejected);
-    plugins.add(rejected.plugin);
+    plugins.add(rejected.plugin.name);
     for (const reason of rejected.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   const nextStartIndex = (start + processed) % n;

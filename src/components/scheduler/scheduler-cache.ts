@@ -17,7 +17,7 @@ import { invariant } from '../../util/errors.js';
 import { NodeInfo } from './node-info.js';
 import { podInfoOf, type PodInfo } from './pod-info.js';
 import type { NamespaceLabels } from './affinity-terms.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type SpreadSelector } from './snapshot.js';
 
 interface PodState {
   info: PodInfo;
@@ -123,11 +123,14 @@ export class SchedulerCache {
 
   /** snapshot returns the nodes as they are now. */
   snapshot(): Snapshot {
-    return new Snapshot(this.list.slice(), this.indexByName, this.namespaceLabels, { withAffinity: this.withAffinity, withRequiredAntiAffinity: this.withRequiredAntiAffinity });
+    return new Snapshot(this.list.slice(), this.indexByName, this.namespaceLabels, { withAffinity: this.withAffinity, withRequiredAntiAffinity: this.withRequiredAntiAffinity }, this.spreadSelector);
   }
 
   /** namespaceLabels reads a namespace's labels for the snapshots (the scheduler sets it to its namespace informer). */
   namespaceLabels: NamespaceLabels = () => undefined;
+
+  /** spreadSelector gives the snapshots pods' default spreading selectors (the scheduler sets it to its informers). */
+  spreadSelector: SpreadSelector = () => undefined;
 
   /** nodeInfo returns a node's NodeInfo (tests, debugging). */
   nodeInfo(name: string): NodeInfo | undefined {

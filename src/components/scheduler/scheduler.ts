@@ -2,7 +2,8 @@
  * Scheduler is capstan's kube-scheduler loop, a Controller that runs while its replica holds the
  * `kube-scheduler` Lease:
  *
- * - informers: Nodes, and Pods of all namespaces. Pods with spec.nodeName go to the SchedulerCache (terminated
+ * - informers: Nodes, and Pods of all namespaces (and Namespaces, PodDisruptionBudgets, Services, ReplicaSets and
+ *   StatefulSets, which plugins and preemption read). Pods with spec.nodeName go to the SchedulerCache (terminated
  *   ones leave it: kube-scheduler's pod informer selects `status.phase!=Succeeded,status.phase!=Failed`, so a
  *   pod turning terminal reaches it as a delete, and a terminal pod's later updates and deletion not at all —
  *   see terminalPodEvent); unbound pods whose spec.schedulerName is this scheduler's (default-scheduler, or empty) and
@@ -25,22 +26,24 @@
  * When the term ends (the signal aborts) nothing more is sent: queued bindings are dropped (their pods were
  * only assumed in this term's cache), and run() returns once bindings in flight have answered.
  */
-import type { DeepReadonly, Namespace, Node, Pod, PodCondition, PodDisruptionBudget } from '../../api/index.js';
+import type { DeepReadonly, Namespace, Node, Pod, PodCondition, PodDisruptionBudget, ReplicaSet, Service, StatefulSet } from '../../api/index.js';
 import { DISRUPTION_TARGET_CONDITION, formatTime, withPodCondition } from '../../api/index.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { SeededRandom } from '../../util/random.js';
 import { ConflictError, NotFoundError } from '../client/errors.js';
-import { tombstoneObject, type DeletedFinalStateUnknown } from '../client/informer.js';
 import type { EventRecorder } from '../client/event-recorder.js';
-import type { Informer } from '../client/informer.js';
-import { NAMESPACES, NODES, PDBS, PODS } from '../client/resource.js';
+import { NAMESPACE_INDEX, indexByNamespace } from '../client/indexer.js';
+import { tombstoneObject, type DeletedFinalStateUnknown, type Informer } from '../client/informer.js';
+import { NAMESPACES, NODES, PDBS, PODS, REPLICA_SETS, SERVICES, STATEFUL_SETS } from '../client/resource.js';
 import { eventRecorder, type ComponentContext, type Controller } from '../runtime/controller.js';
 import { DEFAULT_PROFILE } from './default-profile.js';
+import { defaultSpreadSelector } from './default-selector.js';
 import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
 import { Nominator } from './nominator.js';
 import { podInfoOf, podPriority } from './pod-info.js';
 import { preempt, PREEMPTION_REASON, type Candidate } from './preemption.js';
 import { schedulePod, type Profile, type ScheduleResult } from './schedule-pod.js';
+import type { Snapshot } from './snapshot.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
 
@@ -128,6 +131,10 @@ export class Scheduler implements Controller {
 class SchedulingTerm {
   private readonly cache = new SchedulerCache();
   private readonly nominator = new Nominator();
+  /** beingPreempted holds the victims whose eviction this term sent and has not yet seen take effect. */
+  private readonly beingPreempted = new Set<string>();
+  /** preemptionWrites are the preemption's API calls in flight, which the term waits for when it ends. */
+  private readonly preemptionWrites = new Set<Promise<unknown>>();
   private budgets: Informer<PodDisruptionBudget> | undefined;
   private readonly queue: SchedulingQueue;
   private readonly metrics: SchedulerMetrics;
@@ -191,6 +198,7 @@ class SchedulingTerm {
       this.gaugeTimer.cancel();
       this.bindQueue.length = 0;
       if (this.bindsInFlight > 0) await new Promise<void>((resolve) => (this.bindsIdle = resolve));
+      await Promise.allSettled([...this.preemptionWrites]);
     }
   }
 
@@ -218,6 +226,16 @@ class SchedulingTerm {
     const pods = this.ctx.informers.informerFor<Pod>(PODS);
     const namespaces = this.ctx.informers.informerFor<Namespace>(NAMESPACES);
     this.budgets = this.ctx.informers.informerFor<PodDisruptionBudget>(PDBS);
+    // PodTopologySpread's system defaults spread a pod among its Services' and controller's pods.
+    const services = this.ctx.informers.informerFor<Service>(SERVICES, { [NAMESPACE_INDEX]: indexByNamespace });
+    const replicaSets = this.ctx.informers.informerFor<ReplicaSet>(REPLICA_SETS);
+    const statefulSets = this.ctx.informers.informerFor<StatefulSet>(STATEFUL_SETS);
+    const sources = {
+      services: (namespace: string) => services.cache.byIndex(NAMESPACE_INDEX, namespace),
+      replicaSet: (namespace: string, name: string) => replicaSets.cache.get(`${namespace}/${name}`),
+      statefulSet: (namespace: string, name: string) => statefulSets.cache.get(`${namespace}/${name}`),
+    };
+    this.cache.spreadSelector = (pod) => defaultSpreadSelector(pod, sources);
     this.cache.namespaceLabels = (name) => namespaces.cache.get(name)?.metadata.labels;
     nodes.addEventHandler({
       onAdd: (node) => {
@@ -255,6 +273,7 @@ class SchedulingTerm {
   private onPodUpdate(oldPod: DeepReadonly<Pod>, newPod: DeepReadonly<Pod>): void {
     if (oldPod === newPod) return;
     const key = podInfoOf(newPod).key;
+    if (newPod.metadata.deletionTimestamp) this.beingPreempted.delete(key);
     if (isAssigned(newPod)) {
       this.nominator.remove(key);
       this.queue.delete(key);
@@ -289,6 +308,7 @@ class SchedulingTerm {
 
   private onPodDelete(pod: DeepReadonly<Pod>): void {
     const key = podInfoOf(pod).key;
+    this.beingPreempted.delete(key);
     this.nominator.remove(key);
     this.queue.delete(key);
     if (isAssigned(pod) || this.cache.isAssumed(key)) {
@@ -305,7 +325,9 @@ class SchedulingTerm {
     const cycle = this.queue.schedulingCycle;
     const snapshot = this.cache.snapshot();
     const nominatedPods = this.nominator.size === 0 ? undefined : (node: string) => this.nominator.podsOn(node);
-    const nominatedNodeName = this.nominator.nodeOf(q.key) ?? pod.status?.nominatedNodeName;
+    // The Nominator follows the pods' status (onPodAdd, onPodUpdate) and this term's own decisions, which the status
+    // may not show yet: it alone is asked.
+    const nominatedNodeName = this.nominator.nodeOf(q.key);
     const result = schedulePod(q.podInfo, snapshot, {
       profile: this.profile,
       random: this.random,
@@ -335,7 +357,7 @@ class SchedulingTerm {
    * message (with `preemption: …` when preemption did not help) and the nomination to record — a node, '' to
    * clear the pod's, or undefined to leave it — having started the preemption if there is one.
    */
-  private postFilter(pod: DeepReadonly<Pod>, result: Extract<ScheduleResult, { kind: 'unschedulable' }>, snapshot: ReturnType<SchedulerCache['snapshot']>, nominatedNodeName: string | undefined): { message: string; nomination: string | undefined } {
+  private postFilter(pod: DeepReadonly<Pod>, result: Extract<ScheduleResult, { kind: 'unschedulable' }>, snapshot: Snapshot, nominatedNodeName: string | undefined): { message: string; nomination: string | undefined } {
     if (result.error.numAllNodes === 0) return { message: result.error.message, nomination: undefined };
     this.metrics.preemptionAttempts.inc();
     const info = podInfoOf(pod);
@@ -346,6 +368,7 @@ class SchedulingTerm {
       budgets: this.budgets?.cache.list() ?? [],
       ...(this.nominator.size === 0 ? {} : { nominatedPods: (node: string) => this.nominator.podsOn(node) }),
       ...(nominatedNodeName === undefined ? {} : { nominatedNodeName }),
+      beingPreempted: (key: string) => this.beingPreempted.has(key),
     });
     if (outcome.kind === 'fail') {
       if (outcome.clearNomination) this.nominator.remove(info.key);
@@ -366,9 +389,13 @@ class SchedulingTerm {
     const { ctx } = this;
     const preemptor = podInfoOf(pod).key;
     const mark = { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: PREEMPTION_REASON, message: `${this.schedulerName}: preempting to accommodate a higher priority pod` } as const;
-    const failed = (what: string, key: string) => (err: unknown): void => {
+    const failed = (action: string, key: string) => (err: unknown): void => {
       if (err instanceof NotFoundError || err instanceof ConflictError) return;
-      ctx.log.info({ pod: key, preemptor, err: err instanceof Error ? err.message : String(err) }, `preemption: could not ${what}`);
+      ctx.log.info({ pod: key, preemptor, action, err: err instanceof Error ? err.message : String(err) }, 'preemption: a write failed');
+    };
+    const track = (p: Promise<unknown>): void => {
+      this.preemptionWrites.add(p);
+      void p.finally(() => this.preemptionWrites.delete(p));
     };
     for (const v of c.victims) {
       if (this.signal.aborted) return;
@@ -378,11 +405,18 @@ class SchedulingTerm {
       const uid = victim.metadata.uid ?? '';
       const condition = withPodCondition(victim.status?.conditions, mark, ctx.clock.now()).find((x) => x.type === DISRUPTION_TARGET_CONDITION);
       ctx.journal.record('preempt', v.key, { node: c.nodeName, preemptor });
-      ctx.client
-        .patch(PODS, ns, name, 'strategic', { metadata: { uid }, status: { conditions: [condition] } }, { subresource: 'status' })
-        .then(() => (this.signal.aborted ? undefined : ctx.client.delete(PODS, ns, name, { preconditions: { uid } })))
-        .then(() => this.recorder.record(victim, PODS, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${c.nodeName}`, 'Preempting'))
-        .catch(failed('evict the victim', v.key));
+      // Until the informer shows the victim going (or the eviction fails), a retry must not preempt for it again.
+      this.beingPreempted.add(v.key);
+      track(
+        ctx.client
+          .patch(PODS, ns, name, 'strategic', { metadata: { uid }, status: { conditions: [condition] } }, { subresource: 'status' })
+          .then(() => (this.signal.aborted ? undefined : ctx.client.delete(PODS, ns, name, { preconditions: { uid } })))
+          .then(() => this.recorder.record(victim, PODS, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${c.nodeName}`, 'Preempting'))
+          .catch((err: unknown) => {
+            this.beingPreempted.delete(v.key);
+            failed('evict-victim', v.key)(err);
+          }),
+      );
     }
     const priority = podPriority(podInfoOf(pod));
     for (const other of [...(this.nominator.podsOn(c.nodeName) ?? [])]) {
@@ -390,9 +424,11 @@ class SchedulingTerm {
       this.nominator.remove(other.key);
       if ((other.pod.status?.nominatedNodeName ?? '') === '' || this.signal.aborted) continue;
       ctx.journal.record('clear-nomination', other.key, { node: c.nodeName });
-      ctx.client
-        .patch(PODS, other.pod.metadata.namespace, other.pod.metadata.name ?? '', 'strategic', { status: { nominatedNodeName: null } }, { subresource: 'status' })
-        .catch(failed('clear a nomination', other.key));
+      track(
+        ctx.client
+          .patch(PODS, other.pod.metadata.namespace, other.pod.metadata.name ?? '', 'strategic', { status: { nominatedNodeName: null } }, { subresource: 'status' })
+          .catch(failed('clear-nomination', other.key)),
+      );
     }
   }
 

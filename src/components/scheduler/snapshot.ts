@@ -1,11 +1,16 @@
+import type { DeepReadonly, Pod, Selector } from '../../api/index.js';
 import type { NamespaceLabels } from './affinity-terms.js';
 import type { NodeInfo } from './node-info.js';
+
+/** SpreadSelector is a pod's default spreading selector, or undefined when the scheduler has none to offer. */
+export type SpreadSelector = (pod: DeepReadonly<Pod>) => Selector | undefined;
 
 /**
  * Snapshot is the scheduler cache at one moment (internalcache.Snapshot): every node that exists, in a stable
  * order, and a look-up by name. Scheduling decisions read only this; it never changes once taken, because
  * NodeInfos are immutable and the list is the snapshot's own copy. namespaceLabels reads namespaces' labels (for
- * inter-pod affinity terms' namespace selectors), as kube's plugins read the namespace lister.
+ * inter-pod affinity terms' namespace selectors), as kube's plugins read the namespace lister; spreadSelector is a
+ * pod's default spreading selector (default-selector.ts), from the Services, ReplicaSets and StatefulSets.
  */
 export class Snapshot {
   private readonly indexByName: ReadonlyMap<string, number>;
@@ -21,6 +26,7 @@ export class Snapshot {
     readonly namespaceLabels: NamespaceLabels = () => undefined,
     /** affinityCounts are the cache's counts of pods with inter-pod affinity (computed from the list when absent). */
     private affinityCounts?: { readonly withAffinity: number; readonly withRequiredAntiAffinity: number },
+    readonly spreadSelector: SpreadSelector = () => undefined,
   ) {
     this.indexByName = indexByName ?? new Map(nodeInfoList.map((n, i) => [n.name, i]));
   }
@@ -49,7 +55,7 @@ export class Snapshot {
     if (i === undefined) return this;
     const list = this.nodeInfoList.slice();
     list[i] = ni;
-    return new Snapshot(list, this.indexByName, this.namespaceLabels);
+    return new Snapshot(list, this.indexByName, this.namespaceLabels, undefined, this.spreadSelector);
   }
 
   /** get returns the NodeInfo of a node. */

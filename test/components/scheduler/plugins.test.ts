@@ -11,6 +11,9 @@ import { taintTolerationFilter, taintTolerationScore, tolerationToleratesTaint }
 import { defaultNormalizeScore, type FilterPlugin } from '../../../src/components/scheduler/plugin.js';
 import { podRequests } from '../../../src/components/scheduler/resources.js';
 import { info, node, nodeInfo, pod, snapshot } from './fixtures.js';
+import { selectorFromSet, type DeepReadonly, type Pod, type ReplicaSet, type Service } from '../../../src/api/index.js';
+import { defaultSpreadSelector } from '../../../src/components/scheduler/default-selector.js';
+import { Snapshot } from '../../../src/components/scheduler/snapshot.js';
 
 function runFilter<S>(p: FilterPlugin<S>, podObj: ReturnType<typeof pod>, ni: ReturnType<typeof nodeInfo>): readonly string[] | undefined {
   const pi = info(podObj);
@@ -244,6 +247,41 @@ describe('PodTopologySpread', () => {
     expect(scores[0]!).toBeLessThan(scores[1]!);
     expect(scores[1]!).toBeLessThan(scores[2]!);
     expect(scores[3]).toBe(0);
+  });
+  it('without constraints of its own a pod is spread by the system defaults among the pods its default selector picks', () => {
+    const web = (name: string, nodeName: string) => pod(name, { labels: { app: 'web' }, nodeName });
+    const nodes = [
+      nodeInfo(node('a1', { labels: { 'topology.kubernetes.io/zone': 'a' } }), [web('w1', 'a1'), web('w2', 'a1')]),
+      nodeInfo(node('a2', { labels: { 'topology.kubernetes.io/zone': 'a' } })),
+      nodeInfo(node('b1', { labels: { 'topology.kubernetes.io/zone': 'b' } })),
+      nodeInfo(node('nz')),
+    ];
+    const p = info(pod('p', { labels: { app: 'web' } }));
+    const s = podTopologySpreadScore.preScore(p, nodes, new Snapshot(nodes, undefined, undefined, undefined, () => selectorFromSet({ app: 'web' })))!;
+    const scores = nodes.map((n) => podTopologySpreadScore.score(s, p, n));
+    // kube's arithmetic: host count × ln(4 + 2) + 2, plus zone count × ln(3 + 2) + 4 where the node has a zone (the
+    // zone-less node is a domain of its own, "", but adds no zone term): 13, 9, 6, 2 — normalised.
+    expect(scores).toEqual([13, 9, 6, 2]);
+    podTopologySpreadScore.normalize!(s, scores, nodes);
+    expect(scores).toEqual([15, 46, 69, 100]);
+    // No Service or controller picks its peers (an empty selector): nothing to spread by.
+    expect(podTopologySpreadScore.preScore(p, nodes, new Snapshot(nodes, undefined, undefined, undefined, () => selectorFromSet({})))).toBeUndefined();
+  });
+});
+
+describe('defaultSpreadSelector', () => {
+  const svc = (name: string, selector: Record<string, string> | undefined): DeepReadonly<Service> => ({ metadata: { name, namespace: 'default' }, spec: selector === undefined ? {} : { selector } });
+  const rs: DeepReadonly<ReplicaSet> = { metadata: { name: 'web-1', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] }, template: {} } };
+  const sources = (services: DeepReadonly<Service>[]) => ({ services: () => services, replicaSet: (_ns: string, name: string) => (name === 'web-1' ? rs : undefined), statefulSet: () => undefined });
+  const labelled = pod('p', { labels: { app: 'web', tier: 'front', v: '2' } });
+  it('merges the selectors of the Services that select the pod, and adds its ReplicaSet\'s', () => {
+    const p = { ...labelled, metadata: { ...labelled.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }] } } as DeepReadonly<Pod>;
+    const sel = defaultSpreadSelector(p, sources([svc('front', { app: 'web' }), svc('other', { app: 'db' }), svc('headless', undefined), svc('v2', { v: '2' })]));
+    // The ReplicaSet's requirements are added to the Services' as kube's Selector.Add does, repeats and all.
+    expect(sel.toString()).toBe('app=web,app=web,tier in (front),v=2');
+    expect(defaultSpreadSelector(pod('lonely', { labels: { app: 'x' } }), sources([])).empty()).toBe(true);
+    const job = { ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'web-1', uid: 'u', controller: true }] } } as DeepReadonly<Pod>;
+    expect(defaultSpreadSelector(job, sources([])).empty()).toBe(true);
   });
 });
 

@@ -42,7 +42,7 @@ function budget(name: string, labels: Record<string, string>, disruptionsAllowed
 
 describe('selectVictimsOnNode', () => {
   it('evicts the fewest lower-priority pods, giving back the most important first', () => {
-    // 4 cpu: a 3-cpu pod needs 3 free; priorities 1, 5, 3 with 1 cpu each, plus one of equal priority.
+    // 4 cpu, full: a 2-cpu pod of priority 10 needs 2 free; priorities 1, 5, 3 with 1 cpu each, plus one of its own.
     const n = nodeInfo(node('n1'), [running('low', { cpu: '1', priority: 1, nodeName: 'n1' }), running('high', { cpu: '1', priority: 5, nodeName: 'n1' }), running('mid', { cpu: '1', priority: 3, nodeName: 'n1' }), running('peer', { cpu: '1', priority: 10, nodeName: 'n1' })]);
     const s = snapshot(n);
     const r = selectVictimsOnNode(info(pod('big', { cpu: '2', priority: 10 })), n, s, opts());
@@ -58,12 +58,14 @@ describe('selectVictimsOnNode', () => {
   });
 
   it('gives back budget-protected pods first, and counts those it must still evict', () => {
-    const pods = [running('a', { cpu: '2', priority: 1, labels: { app: 'db' }, nodeName: 'n1' }), running('b', { cpu: '2', priority: 1, labels: { app: 'web' }, nodeName: 'n1' })];
+    // Without budgets the more important web pod (priority 2) would be given back and the db pod evicted.
+    const pods = [running('web', { cpu: '2', priority: 2, labels: { app: 'web' }, nodeName: 'n1' }), running('db', { cpu: '2', priority: 1, labels: { app: 'db' }, nodeName: 'n1' })];
     const n = nodeInfo(node('n1'), pods);
+    expect(selectVictimsOnNode(info(pod('o', { cpu: '2', priority: 10 })), n, snapshot(n), opts())).toMatchObject({ victims: [{ key: 'default/db' }] });
     // The db budget allows nothing: its pod is given back first and the web pod goes instead.
     const r = selectVictimsOnNode(info(pod('p', { cpu: '2', priority: 10 })), n, snapshot(n), opts({ budgets: [budget('db', { app: 'db' }, 0)] }));
     expect(r).toMatchObject({ numPDBViolations: 0 });
-    expect('victims' in r && r.victims.map((v) => v.pod.metadata.name)).toEqual(['b']);
+    expect('victims' in r && r.victims.map((v) => v.pod.metadata.name)).toEqual(['web']);
     // Needing both, one eviction breaks the budget.
     const both = selectVictimsOnNode(info(pod('q', { cpu: '4', priority: 10 })), n, snapshot(n), opts({ budgets: [budget('db', { app: 'db' }, 0)] }));
     expect(both).toMatchObject({ numPDBViolations: 1 });
@@ -73,9 +75,17 @@ describe('selectVictimsOnNode', () => {
 describe('splitByBudgets', () => {
   it('spends each budget in order, skips pods it already counts as disrupted, and never matches unlabelled pods', () => {
     const pods = ['w1', 'w2', 'w3'].map((n) => info(running(n, { labels: { app: 'web' } })));
-    const { violating, nonViolating } = splitByBudgets([...pods, info(running('bare'))], [budget('web', { app: 'web' }, 1, { w1: '2026-01-10T11:00:00Z' })]);
-    expect(nonViolating.map((p) => p.pod.metadata.name)).toEqual(['w1', 'w2', 'bare']);
+    const { violating, nonViolating } = splitByBudgets(pods, [budget('web', { app: 'web' }, 1, { w1: '2026-01-10T11:00:00Z' })]);
+    expect(nonViolating.map((p) => p.pod.metadata.name)).toEqual(['w1', 'w2']);
     expect(violating.map((p) => p.pod.metadata.name)).toEqual(['w3']);
+    // A selector that an unlabelled pod would satisfy still does not pick it (kube skips pods without labels).
+    const notDb = deepFreeze<PodDisruptionBudget>({
+      metadata: { name: 'not-db', namespace: 'default' },
+      spec: { selector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] } },
+      status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },
+    });
+    expect(splitByBudgets([info(running('bare'))], [notDb]).violating).toEqual([]);
+    expect(splitByBudgets([info(running('labelled', { labels: { app: 'web' } }))], [notDb]).violating.map((p) => p.pod.metadata.name)).toEqual(['labelled']);
   });
 });
 

@@ -55,6 +55,7 @@ export const interPodAffinityFilter: FilterPlugin<AffinityFilterState | typeof S
   name: 'InterPodAffinity',
   // The pod's own required affinity is UnschedulableAndUnresolvable; anti-affinity (its own or placed pods') is not.
   resolvable: (reasons) => !reasons.includes(ERR_REASON_AFFINITY_RULES_NOT_MATCH),
+  preFilterReadsNodes: true,
   preFilter(pod, snapshot) {
     // A term that does not parse makes the pod unschedulable (kube's PreFilter: "parsing pod: …").
     if (pod.affinity?.error !== undefined) throw new Error(`parsing pod: ${pod.affinity.error}`);

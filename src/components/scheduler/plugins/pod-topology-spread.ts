@@ -12,6 +12,17 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topolo
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
 const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+const LABEL_ZONE = 'topology.kubernetes.io/zone';
+
+/**
+ * SYSTEM_DEFAULT_CONSTRAINTS are kube-scheduler's defaultingType System constraints, ScheduleAnyway both: a pod that
+ * names no constraints of its own is spread over nodes (maxSkew 3) and zones (maxSkew 5) among the pods its
+ * default selector picks.
+ */
+const SYSTEM_DEFAULT_CONSTRAINTS: readonly { readonly topologyKey: string; readonly maxSkew: number }[] = [
+  { topologyKey: LABEL_HOSTNAME, maxSkew: 3 },
+  { topologyKey: LABEL_ZONE, maxSkew: 5 },
+];
 
 /** Constraint is a TopologySpreadConstraint with its selector parsed. */
 interface Constraint {
@@ -84,6 +95,7 @@ export const podTopologySpreadFilter: FilterPlugin<SpreadFilterState | typeof SK
   name: 'PodTopologySpread',
   // A node without the topology key stays unfit whatever runs on it; an exceeded skew is Unschedulable.
   resolvable: (reasons) => !reasons.includes(ERR_REASON_NODE_LABEL_NOT_MATCH),
+  preFilterReadsNodes: true,
   preFilter(pod, snapshot) {
     const constraints = constraintsOf(pod.pod, 'DoNotSchedule');
     if (constraints.length === 0) return SKIP;
@@ -130,20 +142,37 @@ export interface SpreadScoreState {
   readonly namespace: string | undefined;
 }
 
+/**
+ * scoreConstraintsOf is the pod's ScheduleAnyway constraints, or — when it names no constraints at all — the system
+ * defaults over its default selector (none if that is empty); systemDefaulted says which.
+ */
+function scoreConstraintsOf(pod: PodInfo, snapshot: Snapshot): { constraints: Constraint[]; systemDefaulted: boolean } {
+  if ((pod.pod.spec?.topologySpreadConstraints ?? []).length > 0) return { constraints: constraintsOf(pod.pod, 'ScheduleAnyway'), systemDefaulted: false };
+  const selector = snapshot.spreadSelector(pod.pod);
+  if (selector === undefined || selector.empty()) return { constraints: [], systemDefaulted: true };
+  return {
+    constraints: SYSTEM_DEFAULT_CONSTRAINTS.map((d) => ({ ...d, selector, minDomains: 1, honorNodeAffinity: true, honorTaints: false })),
+    systemDefaulted: true,
+  };
+}
+
 function preScoreSpread(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): SpreadScoreState | undefined {
-  const constraints = constraintsOf(pod.pod, 'ScheduleAnyway');
+  const { constraints, systemDefaulted } = scoreConstraintsOf(pod, snapshot);
   if (constraints.length === 0) return undefined;
+  // Only the pod's own constraints need every topology key on a node: a node without a zone still spreads by host,
+  // and its missing zone is a domain of its own (the empty value), as kube's.
+  const requireAllTopologies = !systemDefaulted;
   const ignored = new Set<string>();
   const counts = constraints.map(() => new Map<string, number>());
   const sizes = constraints.map(() => 0);
   for (const node of nodes) {
-    if (!hasAllKeys(node, constraints)) {
+    if (requireAllTopologies && !hasAllKeys(node, constraints)) {
       ignored.add(node.name);
       continue;
     }
     constraints.forEach((c, i) => {
       if (c.topologyKey === LABEL_HOSTNAME) return;
-      const value = node.labels[c.topologyKey]!;
+      const value = node.labels[c.topologyKey] ?? '';
       if (!counts[i]!.has(value)) {
         counts[i]!.set(value, 0);
         sizes[i]!++;
@@ -153,10 +182,10 @@ function preScoreSpread(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snap
   const weights = constraints.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? nodes.length - ignored.size : sizes[i]!) + 2));
   const affinity = new RequiredNodeAffinity(pod.pod);
   for (const node of snapshot.nodeInfoList) {
-    if (!hasAllKeys(node, constraints)) continue;
+    if (requireAllTopologies && !hasAllKeys(node, constraints)) continue;
     constraints.forEach((c, i) => {
       if (c.topologyKey === LABEL_HOSTNAME || !eligible(node, c, pod, affinity)) return;
-      const value = node.labels[c.topologyKey]!;
+      const value = node.labels[c.topologyKey] ?? '';
       const m = counts[i]!;
       if (!m.has(value)) return;
       m.set(value, m.get(value)! + countMatching(node, c.selector, pod.pod.metadata.namespace));
@@ -169,8 +198,8 @@ function preScoreSpread(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snap
  * podTopologySpreadScore prefers nodes in less populated domains of the pod's ScheduleAnyway constraints
  * (PodTopologySpread's Score): each constraint adds matching pods in the node's domain × log(domains + 2) +
  * maxSkew − 1, and normalising maps the lowest raw score to 100; nodes lacking a topology key score 0. Weight 2
- * as in the default profile. (kube's system-default constraints for pods of Services and ReplicaSets are not
- * applied.)
+ * as in the default profile. A pod without constraints of its own is spread by the system defaults
+ * (SYSTEM_DEFAULT_CONSTRAINTS) among the pods of its Services and ReplicaSet or StatefulSet.
  */
 export const podTopologySpreadScore: ScorePlugin<SpreadScoreState> = {
   name: 'PodTopologySpread',
