@@ -554,6 +554,8 @@ export interface ServiceSpec {
   clusterIP?: string;
   clusterIPs?: string[];
   type?: ServiceType;
+  /** allocateLoadBalancerNodePorts false gives a LoadBalancer Service no node ports but those it names. */
+  allocateLoadBalancerNodePorts?: boolean;
   externalIPs?: string[];
   sessionAffinity?: 'ClientIP' | 'None';
   externalName?: string;
@@ -689,3 +691,57 @@ export interface ServiceAccount extends KubeObject {
 
 /** ServiceAccountList is a list of ServiceAccounts. */
 export type ServiceAccountList = KubeList<ServiceAccount>;
+
+/** ScopedResourceSelectorRequirement selects the pods a quota tracks by a scope (and, for PriorityClass, values). */
+export interface ScopedResourceSelectorRequirement {
+  scopeName: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** ScopeSelector ANDs scope requirements. */
+export interface ScopeSelector {
+  matchExpressions?: ScopedResourceSelectorRequirement[];
+}
+
+/** ResourceQuotaSpec is the hard limits of a namespace's use, over the objects the scopes select. */
+export interface ResourceQuotaSpec {
+  hard?: ResourceList;
+  scopes?: string[];
+  scopeSelector?: ScopeSelector;
+}
+
+/** ResourceQuotaStatus is the enforced limits and the current use of each. */
+export interface ResourceQuotaStatus {
+  hard?: ResourceList;
+  used?: ResourceList;
+}
+
+/** ResourceQuota bounds the aggregate resource use of one namespace. */
+export interface ResourceQuota extends KubeObject {
+  spec?: ResourceQuotaSpec;
+  status?: ResourceQuotaStatus;
+}
+
+/** LimitType is what a LimitRangeItem constrains. */
+export type LimitType = 'Pod' | 'Container' | 'PersistentVolumeClaim';
+
+/** LimitRangeItem is the bounds and defaults of one kind of object's resources. */
+export interface LimitRangeItem {
+  type: LimitType;
+  max?: ResourceList;
+  min?: ResourceList;
+  default?: ResourceList;
+  defaultRequest?: ResourceList;
+  maxLimitRequestRatio?: ResourceList;
+}
+
+/** LimitRangeSpec lists the items. */
+export interface LimitRangeSpec {
+  limits: LimitRangeItem[];
+}
+
+/** LimitRange sets per-object resource bounds and defaults in a namespace. */
+export interface LimitRange extends KubeObject {
+  spec?: LimitRangeSpec;
+}

@@ -48,6 +48,7 @@ export * from './names.js';
 export * from './time.js';
 export * from './conditions.js';
 export * from './disruption-budget.js';
+export * from './resource-quota.js';
 export * from './meta.js';
 export * from './endpoints.js';
 export * from './daemon-set.js';

@@ -46,7 +46,7 @@ import type { Random } from '../util/random.js';
 import type { UserInfo } from './authn.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import { budgetBeingProcessed, canIgnoreBudget, enforcesResourceVersion, evictionDeleteOptions, MULTIPLE_BUDGETS, spendDisruption, unreadyMayGo } from './eviction.js';
-import type { Admitter, PriorityAdmission } from './priority-admission.js';
+import type { AdmissionPlugin, Admitter } from './admission.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
@@ -112,8 +112,8 @@ export class RestHandlers {
     private readonly namespaces?: ResourceType,
     /** expiring gives the lease and TTL under which objects of expiring kinds (events) are written. */
     private readonly expiring?: { readonly leases: LeaseManager; readonly ttlSeconds: number },
-    /** admission runs the admission plugins that read other objects (Priority); none when undefined. */
-    private readonly admission?: PriorityAdmission,
+    /** admission runs the admission plugins that read other objects (Priority, ResourceQuota); none when undefined. */
+    private readonly admission?: AdmissionPlugin,
   ) {}
 
   private ctx(): StrategyContext {
@@ -262,6 +262,7 @@ export class RestHandlers {
       admitter?.validate(obj, undefined);
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
+      await admitter?.charge?.(obj, undefined, info.dryRun === true);
       // A dry run does everything but the write (allocated values included, held by nothing).
       if (info.dryRun === true) return { code: 201, body: this.stamp(r, obj) };
       const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
@@ -326,6 +327,8 @@ export class RestHandlers {
     tryUpdate: (current: Versioned) => { obj: KubeObject; clientRV: number | undefined },
     createIfMissing?: () => Promise<Answer>,
     rvHint?: number,
+    /** charge is the admission's last word on the object about to be written (Admitter.charge). */
+    charge?: Admitter['charge'],
   ): Promise<Answer> {
     const key = this.keyOf(r, info);
     const cached = info.dryRun === true ? undefined : this.caches.warm(r)?.suggestion(key);
@@ -365,6 +368,7 @@ export class RestHandlers {
         await reread();
         continue;
       }
+      await charge?.(obj, current.obj, info.dryRun === true);
       if (info.dryRun === true) return { code: 200, body: this.stamp(r, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.obj.metadata.resourceVersion } }) };
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
       const held = r.claims?.(current.obj) ?? [];
@@ -440,6 +444,7 @@ export class RestHandlers {
       },
       createIfMissing,
       rvHint,
+      admitter?.charge?.bind(admitter),
     );
   }
 
@@ -500,7 +505,7 @@ export class RestHandlers {
       this.checkPreconditions(r, info, current, clientRV, patched.metadata.uid);
       this.checkBodyIdentity(r, info, patched);
       return { obj: this.prepareUpdate(r, patched, current.obj, status, ctx, admitter), clientRV };
-    });
+    }, undefined, undefined, admitter?.charge?.bind(admitter));
   }
 
   /** delete deletes one object, gracefully or held by finalizers as Kubernetes does. */

@@ -13,19 +13,13 @@
  * moment ago through another replica) is read from the store.
  */
 import type { KubeObject, Pod, PriorityClass } from '../api/index.js';
+import type { Admitter, AdmissionPlugin } from './admission.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import type { ResourceType } from './resource.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { WatchCache, WatchCaches } from './watch-cache.js';
 
-/** Admitter is the admission of one request, in kube's two phases. */
-export interface Admitter {
-  /** mutate changes obj (old: the stored object of an update) after defaulting, before the strategy and validation. */
-  mutate(obj: KubeObject, old: KubeObject | undefined): void;
-  /** validate refuses obj (throwing a StatusError) after it passed validation, before it is written. */
-  validate(obj: KubeObject, old: KubeObject | undefined): void;
-}
 
 const PODS: QualifiedResource = { group: '', resource: 'pods' };
 
@@ -66,7 +60,7 @@ export function admitPodPriority(pod: Pod, pc: PriorityClass | undefined, name: 
  * PriorityAdmission gives the pods and priority classes of a request their admission (admitterFor): resolved
  * priorities for a new pod, kept ones for an updated pod, one global default among the classes.
  */
-export class PriorityAdmission {
+export class PriorityAdmission implements AdmissionPlugin {
   constructor(
     private readonly classes: ResourceType,
     private readonly caches: Pick<WatchCaches, 'for'>,

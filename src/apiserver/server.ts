@@ -23,12 +23,14 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import { asksImpersonation, ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
+import { AdmissionChain } from './admission.js';
 import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { OpenApiDocuments } from './openapi.js';
 import { PriorityAdmission } from './priority-admission.js';
+import { QuotaAdmission } from './quota-admission.js';
 import { isDiscovery, parseRequestInfo, queryFlag, type RequestInfo } from './request-info.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
@@ -183,6 +185,11 @@ export class ApiServer {
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize, deps.clock);
     this.openapi = new OpenApiDocuments(deps.registry.resources);
     const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
+    const quotas = deps.registry.lookup('', 'v1', 'resourcequotas');
+    const admission = new AdmissionChain([
+      ...(priorityClasses === undefined ? [] : [new PriorityAdmission(priorityClasses, this.caches, this.store)]),
+      ...(quotas === undefined ? [] : [new QuotaAdmission(quotas, this.caches, this.store, deps.clock)]),
+    ]);
     this.handlers = new RestHandlers(
       this.store,
       this.caches,
@@ -190,7 +197,7 @@ export class ApiServer {
       deps.random,
       deps.registry.lookup('', 'v1', 'namespaces'),
       { leases: new LeaseManager(this.client, deps.clock), ttlSeconds: cfg.eventTtlSeconds },
-      priorityClasses === undefined ? undefined : new PriorityAdmission(priorityClasses, this.caches, this.store),
+      admission,
     );
     this.metrics = createApiServerMetrics();
   }

@@ -178,7 +178,7 @@ export class WatchCache {
 
   /**
    * wrote records an object this replica has just written, as the store acknowledged it (stamped with the
-   * write's revision), or undefined for a delete. Until the cache's watch reaches that revision, suggestion
+   * write's revision). Until the cache's watch reaches that revision, suggestion
    * offers it in place of the cached copy: an agent that writes again right after its own write (a kubelet's
    * second status update, a lease renewal) would otherwise find the cache known-stale and cost a store read. With
    * deleted, written is the object as it was deleted, at the delete's revision: it is remembered as gone.

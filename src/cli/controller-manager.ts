@@ -26,6 +26,8 @@ export function registerControllerManager(program: Command, ctx: CliContext): vo
     .option('--max-endpoints-per-slice <n>', 'endpoints in one EndpointSlice at most (default 100)')
     .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once (default 10)')
     .option('--concurrent-gc-syncs <n>', 'garbage collector workers (default 20)')
+    .option('--concurrent-resource-quota-syncs <n>', 'resource quotas counted at once (default 5)')
+    .option('--resource-quota-sync-period <duration>', 'how often every quota\'s use is counted again (default 5m)')
     .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once (default 5)')
     .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once (default 5)')
     .option('--concurrent-daemonset-syncs <n>', 'DaemonSets synced at once (default 2)')

@@ -114,6 +114,20 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     cache.wrote(key, written('a', 'mine', 13), true);
     expect(cache.suggestion(key)).toBeUndefined();
     expect(cache.listWithOwnWrites(store.listPrefix()).map((o) => o.metadata.name)).not.toContain('a');
+    // A late answer of the delete does not hide a newer create; a create after it is offered.
+    cache.wrote(key, written('a', 'again', 14));
+    cache.wrote(key, written('a', 'mine', 13), true);
+    expect(data(cache.suggestion(key))).toBe('again');
+    expect(cache.listWithOwnWrites(store.listPrefix()).map((o) => o.metadata.name)).toContain('a');
+  });
+
+  it('drops a tombstone once its watch passes the delete', async () => {
+    const { cache, store } = await startedCache();
+    const key = store.key('configmaps', 'default', 'a');
+    cache.wrote(key, written('a', 'mine', 12), true);
+    expect(cache.suggestion(key)).toBeUndefined();
+    store.put('a', 'recreated elsewhere', 13);
+    expect(data(cache.suggestion(key))).toBe('recreated elsewhere');
   });
 
   it('asks its watch for no previous values', async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compatRequired } from './helpers/tools.js';
 import { useStore } from './helpers/store.js';
 import { AsyncQueue } from './helpers/wait.js';
-import type { Pod, PodDisruptionBudget } from '../../src/api/index.js';
+import type { Pod, PodDisruptionBudget, ResourceQuota } from '../../src/api/index.js';
 import { kubectl, kubectlPaths, useApiServer } from '../apiserver/helpers/apiserver.js';
 import { rest } from '../apiserver/helpers/rest.js';
 
@@ -253,6 +253,26 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     const system = k(['delete', 'pc', 'system-node-critical']);
     expect(system.code).not.toBe(0);
     expect(system.stderr).toContain('Error from server (Forbidden): priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted');
+  });
+
+  it('creates a quota, prints and describes its use, and is refused beyond it (kubectl create quota, get quota)', async () => {
+    expect(ok(['create', 'quota', 'compute', '-n', ns, '--hard=pods=3,requests.cpu=1,limits.cpu=2'])).toBe('resourcequota/compute created\n');
+    // What the resourcequota controller would write.
+    const path = `/api/v1/namespaces/${ns}/resourcequotas/compute`;
+    const current = (await rest<ResourceQuota>(api().url, 'GET', path)).body;
+    const status = { hard: current.spec?.hard, used: { pods: '3', 'requests.cpu': '0', 'limits.cpu': '0' } };
+    expect((await rest(api().url, 'PUT', `${path}/status`, { ...current, status })).status).toBe(200);
+    const table = ok(['get', 'quota', '-n', ns]).split('\n');
+    expect(table[0]).toMatch(/^NAME\s+AGE\s+REQUEST\s+LIMIT$/);
+    expect(table[1]).toMatch(/^compute\s+\d+s\s+pods: 3\/3, requests.cpu: 0\/1\s+limits.cpu: 0\/2$/);
+    expect(ok(['describe', 'quota', 'compute', '-n', ns])).toMatch(/pods\s+3\s+3\n/);
+    const bare = k(['run', 'bare', '-n', ns, '--image=pause', '--restart=Never']);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toContain('Error from server (Forbidden): pods "bare" is forbidden: failed quota: compute: must specify limits.cpu for: bare; requests.cpu for: bare');
+    const sized = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: sized\n  namespace: ${ns}\nspec:\n  containers: [{name: c, image: pause, resources: {requests: {cpu: 100m}, limits: {cpu: 100m}}}]\n`;
+    const over = k(['create', '-f', '-'], sized);
+    expect(over.code).not.toBe(0);
+    expect(over.stderr).toContain('pods "sized" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3');
   });
 
   it('deletes, and the object is gone', () => {

@@ -23,6 +23,7 @@ import {
   type Event,
 } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
+import { RESOURCE_QUOTAS } from './resource-quota.js';
 import { defineResource } from './generic.js';
 import type { ServiceAllocator } from './service-allocation.js';
 import { defaultPodSpec, mergePodAffinityLabelKeys, podQOSClass, validatePodSpec } from './pod-spec.js';
@@ -403,5 +404,5 @@ function stripMeta(o: KubeObject): unknown {
  * new pods get the default tolerations of admission.
  */
 export function coreV1(allocator: ServiceAllocator, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): readonly ResourceType[] {
-  return [namespaces, nodes, pods(admission), services(allocator), endpoints, events, configmaps, secrets, serviceaccounts];
+  return [namespaces, nodes, pods(admission), services(allocator), endpoints, events, configmaps, secrets, serviceaccounts, RESOURCE_QUOTAS];
 }

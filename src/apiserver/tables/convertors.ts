@@ -13,6 +13,7 @@ import {
   configMapTableConvertor,
   leaseTableConvertor,
   namespaceTableConvertor,
+  resourceQuotaTableConvertor,
   secretTableConvertor,
   serviceAccountTableConvertor,
 } from './printer-basic.js';
@@ -49,6 +50,7 @@ const convertors: ReadonlyMap<string, TableConvertor> = new Map([
   ['/namespaces', namespaceTableConvertor],
   ['/configmaps', configMapTableConvertor],
   ['/secrets', secretTableConvertor],
+  ['/resourcequotas', resourceQuotaTableConvertor],
   ['/serviceaccounts', serviceAccountTableConvertor],
   ['apps/deployments', deploymentTableConvertor],
   ['apps/replicasets', replicaSetTableConvertor],

@@ -23,6 +23,8 @@ export const PODS = core('pods', 'Pod');
 export const NODES = core('nodes', 'Node', false);
 /** NAMESPACES is core/v1 namespaces (cluster-scoped; subresource status). */
 export const NAMESPACES = core('namespaces', 'Namespace', false);
+/** RESOURCE_QUOTAS is core/v1 resourcequotas. */
+export const RESOURCE_QUOTAS = core('resourcequotas', 'ResourceQuota');
 /** SERVICES is core/v1 services. */
 export const SERVICES = core('services', 'Service');
 /** ENDPOINTS is core/v1 endpoints. */

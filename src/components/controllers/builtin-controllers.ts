@@ -13,6 +13,7 @@ import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { nodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { podGcController } from './podgc/pod-gc-controller.js';
+import { resourceQuotaController } from './resourcequota/resource-quota-controller.js';
 import { serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
 import { cronJobController, daemonSetController, deploymentController, jobController, replicaSetController, statefulSetController, ttlAfterFinishedController } from './workloads/index.js';
 
@@ -43,6 +44,7 @@ export const BUILTIN_CONTROLLERS: Readonly<Partial<Record<ControllerName, Contro
   serviceaccount: (o) => serviceAccountsController({ workers: o.concurrentServiceAccountSyncs }),
   'clusterrole-aggregation': () => clusterRoleAggregationController({ workers: 5 }),
   disruption: () => disruptionController({ workers: 1 }),
+  resourcequota: (o) => resourceQuotaController({ workers: o.concurrentResourceQuotaSyncs, resyncPeriodMs: o.resourceQuotaSyncPeriodMs }),
 };
 
 /** buildControllers builds the enabled controllers; it returns them and the enabled names it has no factory for. */

@@ -3,7 +3,8 @@
  * --controllers, --node-monitor-period (5s), --node-monitor-grace-period (40s), --node-startup-grace-period (1m),
  * --pod-eviction-timeout (5m; accepted for compatibility: with taint-based eviction, on since Kubernetes 1.18,
  * a pod stays on a NotReady or unreachable node for its tolerationSeconds, which the API server's
- * DefaultTolerationSeconds admission sets), and the --concurrent-*-syncs worker counts.
+ * DefaultTolerationSeconds admission sets), --resource-quota-sync-period (5m), and the --concurrent-*-syncs worker
+ * counts.
  */
 import { parseDurationMs } from '../../util/duration.js';
 import { ControllersFlagError, enabledControllers, KNOWN_CONTROLLERS } from './controller-names.js';
@@ -28,6 +29,8 @@ export interface RawControllerManagerFlags {
   terminatedPodGcThreshold?: string;
   concurrentCronJobSyncs?: string;
   concurrentTtlAfterFinishedSyncs?: string;
+  concurrentResourceQuotaSyncs?: string;
+  resourceQuotaSyncPeriod?: string;
 }
 
 /** ControllerManagerOptions are the resolved flags. */
@@ -54,6 +57,9 @@ export interface ControllerManagerOptions {
   readonly concurrentTtlAfterFinishedSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
   readonly concurrentServiceAccountSyncs: number;
+  readonly concurrentResourceQuotaSyncs: number;
+  /** resourceQuotaSyncPeriodMs is how often every quota's use is counted again. */
+  readonly resourceQuotaSyncPeriodMs: number;
 }
 
 function duration(flag: string, v: string | undefined, dflt: string): number {
@@ -97,6 +103,8 @@ export function resolveControllerManagerFlags(raw: RawControllerManagerFlags): C
     concurrentCronJobSyncs: count('concurrent-cron-job-syncs', raw.concurrentCronJobSyncs, 5),
     concurrentTtlAfterFinishedSyncs: count('concurrent-ttl-after-finished-syncs', raw.concurrentTtlAfterFinishedSyncs, 5),
     concurrentServiceAccountSyncs: 1,
+    concurrentResourceQuotaSyncs: count('concurrent-resource-quota-syncs', raw.concurrentResourceQuotaSyncs, 5),
+    resourceQuotaSyncPeriodMs: duration('resource-quota-sync-period', raw.resourceQuotaSyncPeriod, '5m'),
   };
   if (opts.nodeMonitorGracePeriodMs <= opts.nodeMonitorPeriodMs) {
     throw new ControllersFlagError('--node-monitor-grace-period must be longer than --node-monitor-period');

@@ -16,7 +16,7 @@ export class ControllersFlagError extends CapstanError {
  * KNOWN_CONTROLLERS are the controllers `capstan controller-manager` can run, in kube-controller-manager's
  * names, all on by default.
  */
-export const KNOWN_CONTROLLERS = ['replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'nodelifecycle', 'podgc', 'endpoint', 'endpointslice', 'namespace', 'garbagecollector', 'serviceaccount', 'clusterrole-aggregation', 'disruption'] as const;
+export const KNOWN_CONTROLLERS = ['replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'nodelifecycle', 'podgc', 'endpoint', 'endpointslice', 'namespace', 'garbagecollector', 'serviceaccount', 'clusterrole-aggregation', 'disruption', 'resourcequota'] as const;
 
 /** ControllerName is one of KNOWN_CONTROLLERS. */
 export type ControllerName = (typeof KNOWN_CONTROLLERS)[number];

@@ -21,7 +21,9 @@ import {
 export interface SpreadSources {
   /** services lists the Services of a namespace. */
   services(namespace: string): readonly DeepReadonly<Service>[];
+  /** replicaSet looks a ReplicaSet up by namespace and name. */
   replicaSet(namespace: string, name: string): DeepReadonly<ReplicaSet> | undefined;
+  /** statefulSet looks a StatefulSet up by namespace and name. */
   statefulSet(namespace: string, name: string): DeepReadonly<StatefulSet> | undefined;
 }
 

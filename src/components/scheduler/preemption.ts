@@ -58,7 +58,7 @@ export interface PreemptionOptions {
    * beingPreempted says a pod is a victim whose eviction this scheduler has sent but not yet seen take effect: it
    * counts as terminating by preemption, so a retry does not preempt again for the same pod.
    */
-  readonly beingPreempted?: (key: string) => boolean;
+  readonly beingPreempted?: (victim: PodInfo) => boolean;
 }
 
 /** Candidate is a node where evicting victims lets the pod fit. */
@@ -224,7 +224,7 @@ function notEligible(pod: PodInfo, snapshot: Snapshot, rejections: ReadonlyMap<s
   if (status !== undefined && !isResolvable(status)) return undefined;
   const ni = snapshot.get(nominated);
   const priority = podPriority(pod);
-  const going = (p: PodInfo): boolean => isPreemptionVictimTerminating(p.pod) || opts.beingPreempted?.(p.key) === true;
+  const going = (p: PodInfo): boolean => isPreemptionVictimTerminating(p.pod) || opts.beingPreempted?.(p) === true;
   if (ni?.pods.some((p) => podPriority(p) < priority && going(p)) === true) return NOT_ELIGIBLE_TERMINATING;
   return undefined;
 }
@@ -242,13 +242,9 @@ export function preempt(pod: PodInfo, snapshot: Snapshot, rejections: ReadonlyMa
   let tried = 0;
   const nonViolating: Candidate[] = [];
   const violating: Candidate[] = [];
-  let cycle: FilterCycle | undefined;
-  try {
-    if (potential.length > 0) cycle = filterCycle(pod, snapshot, opts);
-  } catch {
-    // A PreFilter that fails the pod (a term that does not parse) leaves nothing to try.
-  }
-  if (cycle !== undefined) {
+  // (A PreFilter that fails the pod failed it in schedulePod already, leaving no rejections: nothing is potential.)
+  if (potential.length > 0) {
+    const cycle = filterCycle(pod, snapshot, opts);
     const wanted = Math.min(potential.length, Math.max(Math.trunc((potential.length * MIN_CANDIDATE_NODES_PERCENTAGE) / 100), MIN_CANDIDATE_NODES_ABSOLUTE));
     const offset = opts.random.int(potential.length);
     for (let i = 0; i < potential.length; i++) {

@@ -131,7 +131,7 @@ export class Scheduler implements Controller {
 class SchedulingTerm {
   private readonly cache = new SchedulerCache();
   private readonly nominator = new Nominator();
-  /** beingPreempted holds the victims whose eviction this term sent and has not yet seen take effect. */
+  /** beingPreempted holds the UIDs of the victims whose eviction this term sent and has not yet seen take effect. */
   private readonly beingPreempted = new Set<string>();
   /** preemptionWrites are the preemption's API calls in flight, which the term waits for when it ends. */
   private readonly preemptionWrites = new Set<Promise<unknown>>();
@@ -273,7 +273,8 @@ class SchedulingTerm {
   private onPodUpdate(oldPod: DeepReadonly<Pod>, newPod: DeepReadonly<Pod>): void {
     if (oldPod === newPod) return;
     const key = podInfoOf(newPod).key;
-    if (newPod.metadata.deletionTimestamp) this.beingPreempted.delete(key);
+    if (newPod.metadata.deletionTimestamp) this.beingPreempted.delete(newPod.metadata.uid ?? '');
+    if (oldPod.metadata.uid !== newPod.metadata.uid) this.beingPreempted.delete(oldPod.metadata.uid ?? '');
     if (isAssigned(newPod)) {
       this.nominator.remove(key);
       this.queue.delete(key);
@@ -308,7 +309,7 @@ class SchedulingTerm {
 
   private onPodDelete(pod: DeepReadonly<Pod>): void {
     const key = podInfoOf(pod).key;
-    this.beingPreempted.delete(key);
+    this.beingPreempted.delete(pod.metadata.uid ?? '');
     this.nominator.remove(key);
     this.queue.delete(key);
     if (isAssigned(pod) || this.cache.isAssumed(key)) {
@@ -368,7 +369,7 @@ class SchedulingTerm {
       budgets: this.budgets?.cache.list() ?? [],
       ...(this.nominator.size === 0 ? {} : { nominatedPods: (node: string) => this.nominator.podsOn(node) }),
       ...(nominatedNodeName === undefined ? {} : { nominatedNodeName }),
-      beingPreempted: (key: string) => this.beingPreempted.has(key),
+      beingPreempted: (p) => this.beingPreempted.has(p.pod.metadata.uid ?? ''),
     });
     if (outcome.kind === 'fail') {
       if (outcome.clearNomination) this.nominator.remove(info.key);
@@ -406,14 +407,14 @@ class SchedulingTerm {
       const condition = withPodCondition(victim.status?.conditions, mark, ctx.clock.now()).find((x) => x.type === DISRUPTION_TARGET_CONDITION);
       ctx.journal.record('preempt', v.key, { node: c.nodeName, preemptor });
       // Until the informer shows the victim going (or the eviction fails), a retry must not preempt for it again.
-      this.beingPreempted.add(v.key);
+      this.beingPreempted.add(uid);
       track(
         ctx.client
           .patch(PODS, ns, name, 'strategic', { metadata: { uid }, status: { conditions: [condition] } }, { subresource: 'status' })
           .then(() => (this.signal.aborted ? undefined : ctx.client.delete(PODS, ns, name, { preconditions: { uid } })))
           .then(() => this.recorder.record(victim, PODS, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${c.nodeName}`, 'Preempting'))
           .catch((err: unknown) => {
-            this.beingPreempted.delete(v.key);
+            this.beingPreempted.delete(uid);
             failed('evict-victim', v.key)(err);
           }),
       );

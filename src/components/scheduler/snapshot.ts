@@ -7,8 +7,8 @@ export type SpreadSelector = (pod: DeepReadonly<Pod>) => Selector | undefined;
 
 /**
  * Snapshot is the scheduler cache at one moment (internalcache.Snapshot): every node that exists, in a stable
- * order, and a look-up by name. Scheduling decisions read only this; it never changes once taken, because
- * NodeInfos are immutable and the list is the snapshot's own copy. namespaceLabels reads namespaces' labels (for
+ * order, and a look-up by name. Scheduling decisions read only this; its nodes never change once taken, because
+ * NodeInfos are immutable and the list is the snapshot's own copy (the two look-ups below read live informers). namespaceLabels reads namespaces' labels (for
  * inter-pod affinity terms' namespace selectors), as kube's plugins read the namespace lister; spreadSelector is a
  * pod's default spreading selector (default-selector.ts), from the Services, ReplicaSets and StatefulSets.
  */
@@ -54,8 +54,14 @@ export class Snapshot {
     const i = this.indexByName.get(ni.name);
     if (i === undefined) return this;
     const list = this.nodeInfoList.slice();
+    const old = list[i]!;
     list[i] = ni;
-    return new Snapshot(list, this.indexByName, this.namespaceLabels, undefined, this.spreadSelector);
+    const c = this.counts();
+    const counts = {
+      withAffinity: c.withAffinity - old.podsWithAffinity + ni.podsWithAffinity,
+      withRequiredAntiAffinity: c.withRequiredAntiAffinity - old.podsWithRequiredAntiAffinity + ni.podsWithRequiredAntiAffinity,
+    };
+    return new Snapshot(list, this.indexByName, this.namespaceLabels, counts, this.spreadSelector);
   }
 
   /** get returns the NodeInfo of a node. */

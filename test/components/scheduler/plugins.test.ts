@@ -10,10 +10,10 @@ import { podTopologySpreadFilter, podTopologySpreadScore } from '../../../src/co
 import { taintTolerationFilter, taintTolerationScore, tolerationToleratesTaint } from '../../../src/components/scheduler/plugins/taint-toleration.js';
 import { defaultNormalizeScore, type FilterPlugin } from '../../../src/components/scheduler/plugin.js';
 import { podRequests } from '../../../src/components/scheduler/resources.js';
-import { info, node, nodeInfo, pod, snapshot } from './fixtures.js';
-import { selectorFromSet, type DeepReadonly, type Pod, type ReplicaSet, type Service } from '../../../src/api/index.js';
+import { selectorFromSet, type DeepReadonly, type Pod, type ReplicaSet, type Service, type StatefulSet } from '../../../src/api/index.js';
 import { defaultSpreadSelector } from '../../../src/components/scheduler/default-selector.js';
 import { Snapshot } from '../../../src/components/scheduler/snapshot.js';
+import { info, node, nodeInfo, pod, snapshot } from './fixtures.js';
 
 function runFilter<S>(p: FilterPlugin<S>, podObj: ReturnType<typeof pod>, ni: ReturnType<typeof nodeInfo>): readonly string[] | undefined {
   const pi = info(podObj);
@@ -250,9 +250,11 @@ describe('PodTopologySpread', () => {
   });
   it('without constraints of its own a pod is spread by the system defaults among the pods its default selector picks', () => {
     const web = (name: string, nodeName: string) => pod(name, { labels: { app: 'web' }, nodeName });
+    // Only web pods of the pod's namespace count: a db pod and a web pod elsewhere on a2 change nothing.
+    const elsewhere = [pod('db', { labels: { app: 'db' }, nodeName: 'a2' }), pod('other-ns', { labels: { app: 'web' }, namespace: 'other', nodeName: 'a2' })];
     const nodes = [
       nodeInfo(node('a1', { labels: { 'topology.kubernetes.io/zone': 'a' } }), [web('w1', 'a1'), web('w2', 'a1')]),
-      nodeInfo(node('a2', { labels: { 'topology.kubernetes.io/zone': 'a' } })),
+      nodeInfo(node('a2', { labels: { 'topology.kubernetes.io/zone': 'a' } }), elsewhere),
       nodeInfo(node('b1', { labels: { 'topology.kubernetes.io/zone': 'b' } })),
       nodeInfo(node('nz')),
     ];
@@ -266,13 +268,21 @@ describe('PodTopologySpread', () => {
     expect(scores).toEqual([15, 46, 69, 100]);
     // No Service or controller picks its peers (an empty selector): nothing to spread by.
     expect(podTopologySpreadScore.preScore(p, nodes, new Snapshot(nodes, undefined, undefined, undefined, () => selectorFromSet({})))).toBeUndefined();
+    // A pod with constraints of its own, even DoNotSchedule ones only, gets no defaults: nothing to score by.
+    const own = info(pod('q', { labels: { app: 'web' }, spec: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } }));
+    expect(podTopologySpreadScore.preScore(own, nodes, new Snapshot(nodes, undefined, undefined, undefined, () => selectorFromSet({ app: 'web' })))).toBeUndefined();
   });
 });
 
 describe('defaultSpreadSelector', () => {
   const svc = (name: string, selector: Record<string, string> | undefined): DeepReadonly<Service> => ({ metadata: { name, namespace: 'default' }, spec: selector === undefined ? {} : { selector } });
   const rs: DeepReadonly<ReplicaSet> = { metadata: { name: 'web-1', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] }, template: {} } };
-  const sources = (services: DeepReadonly<Service>[]) => ({ services: () => services, replicaSet: (_ns: string, name: string) => (name === 'web-1' ? rs : undefined), statefulSet: () => undefined });
+  const sts: DeepReadonly<StatefulSet> = { metadata: { name: 'db', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'db' } }, serviceName: 'db', template: {} } };
+  const sources = (services: DeepReadonly<Service>[]) => ({
+    services: () => services,
+    replicaSet: (_ns: string, name: string) => (name === 'web-1' ? rs : undefined),
+    statefulSet: (_ns: string, name: string) => (name === 'db' ? sts : undefined),
+  });
   const labelled = pod('p', { labels: { app: 'web', tier: 'front', v: '2' } });
   it('merges the selectors of the Services that select the pod, and adds its ReplicaSet\'s', () => {
     const p = { ...labelled, metadata: { ...labelled.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }] } } as DeepReadonly<Pod>;
@@ -280,8 +290,11 @@ describe('defaultSpreadSelector', () => {
     // The ReplicaSet's requirements are added to the Services' as kube's Selector.Add does, repeats and all.
     expect(sel.toString()).toBe('app=web,app=web,tier in (front),v=2');
     expect(defaultSpreadSelector(pod('lonely', { labels: { app: 'x' } }), sources([])).empty()).toBe(true);
-    const job = { ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'web-1', uid: 'u', controller: true }] } } as DeepReadonly<Pod>;
-    expect(defaultSpreadSelector(job, sources([])).empty()).toBe(true);
+    const owned = (kind: string, name: string, apiVersion = 'apps/v1'): DeepReadonly<Pod> => ({ ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion, kind, name, uid: 'u', controller: true }] } }) as DeepReadonly<Pod>;
+    expect(defaultSpreadSelector(owned('Job', 'web-1', 'batch/v1'), sources([])).empty()).toBe(true);
+    expect(defaultSpreadSelector(owned('StatefulSet', 'db'), sources([])).toString()).toBe('app=db');
+    // A controller the informer does not hold adds nothing.
+    expect(defaultSpreadSelector(owned('ReplicaSet', 'gone'), sources([])).empty()).toBe(true);
   });
 });
 

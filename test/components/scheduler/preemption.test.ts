@@ -125,6 +125,31 @@ describe('preempt', () => {
     const s2 = snapshot(nodeInfo(node('n1', { cpu: '1' }), [going]));
     const p = pod('urgent', { cpu: '1', priority: 100 });
     expect(preempt(info(p), s2, unschedulable(p, s2).rejections, opts({ nominatedNodeName: 'n1' }))).toEqual({ kind: 'fail', message: 'not eligible due to a terminating pod on the nominated node.', clearNomination: false });
+    // A victim whose eviction was sent but is not seen yet counts as going too: no second preemption for the pod.
+    const sent = opts({ nominatedNodeName: 'n1', beingPreempted: (v) => v.pod.metadata.name === 'a' });
+    expect(preempt(info(p), s, unschedulable(p, s).rejections, sent)).toMatchObject({ kind: 'fail', message: 'not eligible due to a terminating pod on the nominated node.' });
+    expect(preempt(info(p), s, unschedulable(p, s).rejections, opts({ nominatedNodeName: 'n1' }))).toMatchObject({ kind: 'preempt', nodeName: 'n1' });
+  });
+
+  it('computes a what-if\'s spreading again: evicting the pods that break the pod\'s own constraint makes it fit', () => {
+    const zone = (z: string) => ({ labels: { 'topology.kubernetes.io/zone': z } });
+    const low = (name: string, nodeName: string) => running(name, { cpu: '100m', priority: 0, labels: { app: 'web' }, nodeName });
+    // Zone a holds two web pods and zone b none: a web pod with maxSkew 1 DoNotSchedule must go to b, which is full.
+    const s = snapshot(
+      nodeInfo(node('a1', { cpu: '4', ...zone('a') }), [low('w1', 'a1'), low('w2', 'a1')]),
+      nodeInfo(node('b1', { cpu: '1', ...zone('b') }), [running('filler', { cpu: '1', priority: 100, nodeName: 'b1' })]),
+    );
+    const p = pod('spread', {
+      cpu: '100m',
+      priority: 10,
+      labels: { app: 'web' },
+      spec: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] },
+    });
+    const r = preempt(info(p), s, unschedulable(p, s).rejections, opts());
+    // b1's filler outranks the pod. On a1 the skew is 2 + 1 − 0 = 3: only with both web pods gone (in the what-if's
+    // own spreading state) is it 0 + 1 − 0 = 1; giving either back makes it 2 again. Both are victims.
+    expect(r).toMatchObject({ kind: 'preempt', nodeName: 'a1' });
+    expect(r.kind === 'preempt' && r.victims.map((v) => v.pod.metadata.name).sort()).toEqual(['w1', 'w2']);
   });
 
   it('says why no node helps, counting the nodes where preemption was not tried', () => {

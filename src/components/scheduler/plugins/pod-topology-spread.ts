@@ -197,7 +197,8 @@ function preScoreSpread(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snap
 /**
  * podTopologySpreadScore prefers nodes in less populated domains of the pod's ScheduleAnyway constraints
  * (PodTopologySpread's Score): each constraint adds matching pods in the node's domain × log(domains + 2) +
- * maxSkew − 1, and normalising maps the lowest raw score to 100; nodes lacking a topology key score 0. Weight 2
+ * maxSkew − 1, and normalising maps the lowest raw score to 100; nodes lacking a topology key of the pod's own
+ * constraints score 0 (under the system defaults a node without a zone is scored by host alone). Weight 2
  * as in the default profile. A pod without constraints of its own is spread by the system defaults
  * (SYSTEM_DEFAULT_CONSTRAINTS) among the pods of its Services and ReplicaSet or StatefulSet.
  */
