@@ -134,7 +134,12 @@ export class FieldError {
  * dropped, one message alone as itself, several as `[a, b]`, none as the empty string.
  */
 export function aggregateMessage(errors: readonly FieldError[]): string {
-  const msgs = [...new Set(errors.map((e) => e.toString()))];
+  return aggregateMessages(errors.map((e) => e.toString()));
+}
+
+/** aggregateMessages is utilerrors.NewAggregate's message of plain errors: none empty, one as it is, several (repeats dropped) in brackets. */
+export function aggregateMessages(messages: readonly string[]): string {
+  const msgs = [...new Set(messages)];
   if (msgs.length === 0) return '';
   if (msgs.length === 1) return msgs[0]!;
   return `[${msgs.join(', ')}]`;

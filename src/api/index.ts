@@ -49,6 +49,7 @@ export * from './time.js';
 export * from './conditions.js';
 export * from './disruption-budget.js';
 export * from './resource-quota.js';
+export * from './limit-range.js';
 export * from './meta.js';
 export * from './endpoints.js';
 export * from './daemon-set.js';

@@ -26,6 +26,25 @@ const POD_RESOURCES = new Set(['count/pods', 'pods', 'cpu', 'memory', 'ephemeral
 /** SERVICE_RESOURCES are the quota resources the service evaluator tracks. */
 const SERVICE_RESOURCES = new Set(['count/services', 'services', 'services.nodeports', 'services.loadbalancers']);
 
+/**
+ * QUOTA_COUNTED_KINDS are the kinds whose objects quota counts (`count/<resource>[.<group>]`): those the resourcequota
+ * controller watches. kube counts every kind but events; a quota on another kind's count is not enforced here.
+ */
+export const QUOTA_COUNTED_KINDS: readonly QuotaResource[] = [
+  { group: '', resource: 'pods' },
+  { group: '', resource: 'services' },
+  { group: '', resource: 'configmaps' },
+  { group: '', resource: 'secrets' },
+  { group: '', resource: 'resourcequotas' },
+  { group: '', resource: 'serviceaccounts' },
+  { group: 'apps', resource: 'deployments' },
+  { group: 'apps', resource: 'replicasets' },
+  { group: 'apps', resource: 'statefulsets' },
+  { group: 'apps', resource: 'daemonsets' },
+  { group: 'batch', resource: 'jobs' },
+  { group: 'batch', resource: 'cronjobs' },
+];
+
 /** LEGACY_COUNT names the old object-count resource of a few core kinds (configmaps: `configmaps` as well as `count/configmaps`). */
 const LEGACY_COUNT: Readonly<Record<string, string>> = { configmaps: 'configmaps', secrets: 'secrets', resourcequotas: 'resourcequotas', replicationcontrollers: 'replicationcontrollers' };
 
@@ -49,6 +68,7 @@ function isService(r: QuotaResource): boolean {
 export function tracks(r: QuotaResource, name: string): boolean {
   if (isPod(r)) return POD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
   if (isService(r)) return SERVICE_RESOURCES.has(name);
+  if (!QUOTA_COUNTED_KINDS.some((k) => k.group === r.group && k.resource === r.resource)) return false;
   return name === countResource(r) || (r.group === '' && LEGACY_COUNT[r.resource] === name);
 }
 
@@ -158,13 +178,17 @@ export function usageOf(r: QuotaResource, obj: unknown, now: number): Usage {
   return u;
 }
 
-/** podQOSBestEffort says no container of the pod requests or limits cpu or memory (QOS class BestEffort). */
+/**
+ * isBestEffort says a pod's QoS class is BestEffort (qos.GetPodQOS): as its status says, or — before it says — no
+ * container requests or limits a positive amount of cpu or memory.
+ */
 function isBestEffort(pod: DeepReadonly<Pod>): boolean {
+  const recorded = pod.status?.qosClass;
+  if (recorded !== undefined) return recorded === 'BestEffort';
   const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  return all.every((c) => {
-    const names = [...Object.keys(c.resources?.requests ?? {}), ...Object.keys(c.resources?.limits ?? {})];
-    return !names.some((n) => n === 'cpu' || n === 'memory');
-  });
+  const positive = (list: DeepReadonly<ResourceList> | undefined): boolean =>
+    Object.entries(list ?? {}).some(([n, v]) => (n === 'cpu' || n === 'memory') && parseQuantity(v).sign() > 0);
+  return all.every((c) => !positive(c.resources?.requests) && !positive(c.resources?.limits));
 }
 
 /** usesCrossNamespaceAffinity says a pod's affinity terms reach other namespaces (namespaces or a namespaceSelector). */
@@ -205,7 +229,8 @@ function podMatchesScope(req: DeepReadonly<ScopedResourceSelectorRequirement>, p
         case 'Exists':
           return name !== '';
         case 'DoesNotExist':
-          return name === '';
+          // kube matches against a label set that always holds the scope's key: never.
+          return false;
         case 'In':
           return values.includes(name);
         case 'NotIn':
@@ -279,6 +304,11 @@ export function increase(next: ReadonlyMap<string, Quantity>, old: ReadonlyMap<s
     if (d.sign() > 0) out.set(k, d);
   }
   return out;
+}
+
+/** removeZeros drops the names whose amount is zero (quota.RemoveZeros). */
+export function removeZeros(u: ReadonlyMap<string, Quantity>): Usage {
+  return new Map([...u].filter(([, q]) => !q.isZero()));
 }
 
 /** maskUsage keeps the names of u that are in names. */

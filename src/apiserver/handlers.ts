@@ -368,7 +368,14 @@ export class RestHandlers {
         await reread();
         continue;
       }
-      await charge?.(obj, current.obj, info.dryRun === true);
+      if (charge !== undefined) {
+        // Admission's accounting is judged only against the stored state, never against the cache's guess.
+        if (!authoritative) {
+          await reread();
+          continue;
+        }
+        await charge(obj, current.obj, info.dryRun === true);
+      }
       if (info.dryRun === true) return { code: 200, body: this.stamp(r, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.obj.metadata.resourceVersion } }) };
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;
       const held = r.claims?.(current.obj) ?? [];

@@ -20,6 +20,7 @@ import {
   missingContainerRequests,
   prettyPrint,
   quotaApplies,
+  removeZeros,
   tracks,
   usageFromList,
   usageOf,
@@ -73,26 +74,31 @@ export class QuotaAdmission implements AdmissionPlugin {
     let quotas = (cache.listWithOwnWrites(prefix) as ResourceQuota[]).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
     if (quotas.length === 0) return;
     const now = this.clock.now();
-    const next = usageOf(qr, obj, now);
-    const delta = old === undefined ? next : increase(next, usageOf(qr, old, now));
-    if (delta.size === 0) return;
+    const next = removeZeros(usageOf(qr, obj, now));
+    const delta = removeZeros(old === undefined ? next : increase(next, usageOf(qr, old, now)));
     const name = admissionName(info, obj);
     const forbidden = (why: string): StatusError => StatusError.forbidden({ group: r.group, resource: r.resource }, name, why);
     let pending: Set<string> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const charges: { quota: ResourceQuota; used: Usage }[] = [];
-      for (const quota of quotas) {
-        if (pending !== undefined && !pending.has(quota.metadata.name ?? '')) continue;
-        if (!quotaApplies(quota, qr, obj)) continue;
+      // As kube's checkRequest: every quota that applies is checked for its constraints and its count first, then
+      // (if the object uses anything) for room.
+      const applying = quotas.filter((q) => (pending === undefined || pending.has(q.metadata.name ?? '')) && quotaApplies(q, qr, obj));
+      for (const quota of applying) {
         const quotaName = quota.metadata.name ?? '';
-        const hard = usageFromList(quota.status?.hard);
+        const restricted = Object.keys(quota.status?.hard ?? {}).filter((k) => tracks(qr, k));
         if (qr.group === '' && qr.resource === 'pods') {
-          const missing = missingContainerRequests(hard.keys(), obj as Pod);
+          const missing = missingContainerRequests(restricted, obj as Pod);
           if (missing !== undefined) throw forbidden(`failed quota: ${quotaName}: ${missing}`);
         }
+        const used = quota.status?.used ?? {};
+        if (restricted.some((k) => used[k] === undefined)) throw forbidden(`status unknown for quota: ${quotaName}, resources: ${restricted.sort().join(',')}`);
+      }
+      if (applying.length === 0 || delta.size === 0) return;
+      const charges: { quota: ResourceQuota; used: Usage }[] = [];
+      for (const quota of applying) {
+        const quotaName = quota.metadata.name ?? '';
+        const hard = usageFromList(quota.status?.hard);
         const used = usageFromList(quota.status?.used);
-        const unknown = [...hard.keys()].filter((k) => tracks(qr, k) && !used.has(k)).sort();
-        if (unknown.length > 0) throw forbidden(`status unknown for quota: ${quotaName}, resources: ${unknown.join(',')}`);
         const requested = maskUsage(delta, hard.keys());
         if (requested.size === 0) continue;
         const total = addUsage(used, requested);

@@ -29,6 +29,7 @@ import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { OpenApiDocuments } from './openapi.js';
+import { LimitRangerAdmission } from './limit-ranger.js';
 import { PriorityAdmission } from './priority-admission.js';
 import { QuotaAdmission } from './quota-admission.js';
 import { isDiscovery, parseRequestInfo, queryFlag, type RequestInfo } from './request-info.js';
@@ -186,7 +187,10 @@ export class ApiServer {
     this.openapi = new OpenApiDocuments(deps.registry.resources);
     const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
     const quotas = deps.registry.lookup('', 'v1', 'resourcequotas');
+    const limitRanges = deps.registry.lookup('', 'v1', 'limitranges');
+    // In kube-apiserver's order: LimitRanger, …, Priority, …, ResourceQuota.
     const admission = new AdmissionChain([
+      ...(limitRanges === undefined ? [] : [new LimitRangerAdmission(limitRanges, this.caches, this.store)]),
       ...(priorityClasses === undefined ? [] : [new PriorityAdmission(priorityClasses, this.caches, this.store)]),
       ...(quotas === undefined ? [] : [new QuotaAdmission(quotas, this.caches, this.store, deps.clock)]),
     ]);

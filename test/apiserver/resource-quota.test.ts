@@ -52,10 +52,15 @@ describe('ResourceQuota: validation, printer, protobuf', () => {
       'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
       'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
       'spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0',
-      'spec.hard[services]: Invalid value: 1500m: must be an integer',
+      'spec.hard[services]: Invalid value: "1500m": must be an integer',
     ]);
-    expect(errorsOf(quota('scoped', { hard: { pods: '1', 'requests.cpu': '1' }, scopes: ['BestEffort'] }))).toEqual([
+    expect(errorsOf(quota('scoped', { hard: { pods: '1', 'requests.cpu': '1', services: '2' }, scopes: ['BestEffort'] }))).toEqual([
       'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource',
+    ]);
+    // PriorityClass scopes apply to pods and compute only, as the others.
+    expect(errorsOf(quota('pc', { hard: { configmaps: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } }))).toEqual([
+      'spec.scopeSelector.matchExpressions: Invalid value: core.ScopeSelector: unsupported scope applied to resource',
     ]);
     expect(errorsOf(quota('conflict', { hard: { pods: '1' }, scopes: ['Terminating', 'NotTerminating', 'Sometimes'] }))).toEqual([
       'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating", "Sometimes"}: unsupported scope',
@@ -141,6 +146,9 @@ describe('quota admission against a real store and API server', () => {
     expect(await usedOf('compute')).toEqual({ pods: '1', 'requests.cpu': '600m' });
     const dry = await rest(api().url, 'POST', `${ns}/pods?dryRun=All`, pod('dry', [{ name: 'c', requests: { cpu: '100m' } }]));
     expect(dry.status).toBe(201);
+    // A dry run is judged all the same.
+    const dryOver = await rest<Status>(api().url, 'POST', `${ns}/pods?dryRun=All`, pod('dry-big', [{ name: 'c', requests: { cpu: '2' } }]));
+    expect([dryOver.status, dryOver.body.message]).toEqual([403, 'pods "dry-big" is forbidden: exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=600m, limited: requests.cpu=1']);
     expect(await usedOf('compute')).toEqual({ pods: '1', 'requests.cpu': '600m' });
 
     const over = await rest<Status>(api().url, 'POST', `${ns}/pods`, pod('second', [{ name: 'c', requests: { cpu: '500m' } }]));
@@ -161,10 +169,25 @@ describe('quota admission against a real store and API server', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     await counted('objects', { 'count/configmaps': '0' });
     const unknown = await rest<Status>(api().url, 'POST', `${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one' } });
-    expect([unknown.status, unknown.body.message]).toEqual([403, 'configmaps "one" is forbidden: status unknown for quota: objects, resources: configmaps']);
+    // kube names every resource the quota restricts for the kind, not only the one not counted.
+    expect([unknown.status, unknown.body.message]).toEqual([403, 'configmaps "one" is forbidden: status unknown for quota: objects, resources: configmaps,count/configmaps']);
     await counted('objects', { 'count/configmaps': '0', configmaps: '0' });
     expect((await rest(api().url, 'POST', `${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one' } })).status).toBe(201);
     const two = await rest<Status>(api().url, 'POST', `${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'two' } });
     expect(two.body.message).toBe('configmaps "two" is forbidden: exceeded quota: objects, requested: count/configmaps=1, used: count/configmaps=1, limited: count/configmaps=1');
+  });
+
+  it('charges a Service\'s update by what it adds, and leaves the counts of kinds it does not count alone', async () => {
+    await rest(api().url, 'POST', `${ns}/resourcequotas`, quota('services', { hard: { 'services.loadbalancers': '1', 'count/leases.coordination.k8s.io': '0' } }));
+    await counted('services', { 'services.loadbalancers': '0', 'count/leases.coordination.k8s.io': '0' });
+    const svc = await rest<KubeObject>(api().url, 'POST', `${ns}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
+    expect(svc.status).toBe(201);
+    const lb = await rest(api().url, 'PATCH', `${ns}/services/web`, { spec: { type: 'LoadBalancer' } }, { 'content-type': 'application/merge-patch+json' });
+    expect(lb.status).toBe(200);
+    expect(await usedOf('services')).toEqual({ 'count/leases.coordination.k8s.io': '0', 'services.loadbalancers': '1' });
+    const second = await rest<Status>(api().url, 'POST', `${ns}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    expect(second.body.message).toBe('services "api" is forbidden: exceeded quota: services, requested: services.loadbalancers=1, used: services.loadbalancers=1, limited: services.loadbalancers=1');
+    // Leases are not a kind capstan's quota counts: a zero count/leases quota does not stop them.
+    expect((await rest(api().url, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: {} })).status).toBe(201);
   });
 });

@@ -121,7 +121,7 @@ describe('a watch cache remembers its own replica\'s writes', () => {
     expect(cache.listWithOwnWrites(store.listPrefix()).map((o) => o.metadata.name)).toContain('a');
   });
 
-  it('drops a tombstone once its watch passes the delete', async () => {
+  it('a tombstone gives way to what its watch brings after the delete', async () => {
     const { cache, store } = await startedCache();
     const key = store.key('configmaps', 'default', 'a');
     cache.wrote(key, written('a', 'mine', 12), true);

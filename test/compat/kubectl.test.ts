@@ -275,6 +275,16 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     expect(over.stderr).toContain('pods "sized" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3');
   });
 
+  it('creates a LimitRange whose defaults a new pod gets (get limits, describe limitrange)', () => {
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: ${ns}\nspec:\n  limits:\n  - type: Container\n    max: {memory: 1Gi}\n    defaultRequest: {memory: 64Mi}\n`);
+    expect(ok(['get', 'limits', '-n', ns]).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
+    expect(ok(['describe', 'limitrange', 'defaults', '-n', ns])).toMatch(/Container\s+memory\s+-\s+1Gi\s+64Mi\s+1Gi\s+-/);
+    const refused = k(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hungry\n  namespace: ${ns}\nspec:\n  containers: [{name: c, image: pause, resources: {limits: {memory: 2Gi}}}]\n`);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('pods "hungry" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi');
+    ok(['delete', 'limitrange', 'defaults', '-n', ns]);
+  });
+
   it('deletes, and the object is gone', () => {
     expect(ok(['delete', 'configmap', 'watched', '-n', ns])).toBe('configmap "watched" deleted\n');
     expect(ok(['delete', 'deployment', 'web', 'api', '-n', ns])).toBe('deployment.apps "web" deleted\ndeployment.apps "api" deleted\n');

@@ -105,6 +105,7 @@ export const BUILTIN_PATCH_SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<s
   ['/v1/ConfigMap', objectSchema()],
   ['/v1/Secret', objectSchema()],
   ['/v1/ResourceQuota', objectSchema()],
+  ['/v1/LimitRange', objectSchema()],
   ['/v1/ServiceAccount', objectSchema(undefined, undefined, { secrets: mergeByName })],
   ['/v1/Namespace', objectSchema(undefined, conditionsStatus)],
   [

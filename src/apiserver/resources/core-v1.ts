@@ -1,7 +1,7 @@
 /**
  * core/v1 resources as kube-apiserver serves them: namespaces, nodes, pods (+status, +binding), services,
- * endpoints, events, configmaps, secrets, serviceaccounts — scope, short names, selectable fields and
- * the strategies (pkg/registry/core/*).
+ * endpoints, events, configmaps, secrets, serviceaccounts (and resourcequotas and limitranges, in their own
+ * modules) — scope, short names, selectable fields and the strategies (pkg/registry/core/*).
  */
 import {
   FieldError,
@@ -23,10 +23,11 @@ import {
   type Event,
 } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
+import { LIMIT_RANGES } from './limit-range.js';
 import { RESOURCE_QUOTAS } from './resource-quota.js';
 import { defineResource } from './generic.js';
 import type { ServiceAllocator } from './service-allocation.js';
-import { defaultPodSpec, mergePodAffinityLabelKeys, podQOSClass, validatePodSpec } from './pod-spec.js';
+import { defaultPodRequests, defaultPodSpec, mergePodAffinityLabelKeys, podQOSClass, validatePodSpec } from './pod-spec.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
@@ -140,7 +141,9 @@ function pods(admission: PodAdmissionOptions): ResourceType {
     },
     defaults: (o) => {
       const pod = o as Pod;
-      if (pod.spec !== undefined) defaultPodSpec(pod.spec);
+      if (pod.spec === undefined) return;
+      defaultPodSpec(pod.spec);
+      defaultPodRequests(pod.spec);
     },
     prepareForCreate: (o) => {
       const pod = o as Pod;
@@ -404,5 +407,5 @@ function stripMeta(o: KubeObject): unknown {
  * new pods get the default tolerations of admission.
  */
 export function coreV1(allocator: ServiceAllocator, admission: PodAdmissionOptions = DEFAULT_POD_ADMISSION): readonly ResourceType[] {
-  return [namespaces, nodes, pods(admission), services(allocator), endpoints, events, configmaps, secrets, serviceaccounts, RESOURCE_QUOTAS];
+  return [namespaces, nodes, pods(admission), services(allocator), endpoints, events, configmaps, secrets, serviceaccounts, RESOURCE_QUOTAS, LIMIT_RANGES];
 }

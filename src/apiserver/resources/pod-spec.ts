@@ -61,6 +61,19 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const c of spec.containers ?? []) defaultContainer(c);
 }
 
+/**
+ * defaultPodRequests sets a pod's containers' missing requests to their limits (SetDefaults_Pod: for pods only, not
+ * for templates).
+ */
+export function defaultPodRequests(spec: PodSpec): void {
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    const limits = c.resources?.limits;
+    if (limits === undefined || limits === null) continue;
+    const requests = (c.resources!.requests ??= {});
+    for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
+  }
+}
+
 /** defaultPodTemplate fills a workload's pod template as kube's decoder defaults it: its pod spec, and metadata. */
 export function defaultPodTemplate(template: PodTemplateSpec | undefined): void {
   if (template === undefined) return;

@@ -88,16 +88,20 @@ function validateQuotaList(list: ResourceList | undefined, path: FieldPath): Fie
       continue;
     }
     if (q.sign() < 0) errs.push(FieldError.invalid(at, q.toString(), 'must be greater than or equal to 0'));
-    if ((INTEGER_RESOURCES.has(name) || name.startsWith('count/')) && q.milliValue() % 1000n !== 0n) errs.push(FieldError.invalid(at, new GoRendered(q.toString()), 'must be an integer'));
+    // kube passes the Quantity itself here (the negative case its String()): both print its string form.
+    if ((INTEGER_RESOURCES.has(name) || name.startsWith('count/')) && q.milliValue() % 1000n !== 0n) errs.push(FieldError.invalid(at, q.toString(), 'must be an integer'));
   }
   return errs;
 }
 
-/** resourcesOutsideScope lists hard resources a scope does not apply to (only standard quota names are judged). */
-function scopeFitsResources(scope: string, hard: ResourceList | undefined): boolean {
+/**
+ * resourcesOutsideScope counts the hard resources a scope cannot apply to (IsResourceQuotaScopeValidForResource; only
+ * standard quota names are judged): BestEffort applies to pods, the other known scopes to pods and cpu and memory.
+ */
+function resourcesOutsideScope(scope: string, hard: ResourceList | undefined): number {
+  if (!SCOPES.includes(scope)) return 0;
   const allowed = scope === 'BestEffort' ? BEST_EFFORT_RESOURCES : TERMINATING_RESOURCES;
-  if (scope === 'PriorityClass' || scope === 'CrossNamespacePodAffinity') return true;
-  return Object.keys(hard ?? {}).every((name) => !isStandardQuotaResource(name) || allowed.has(name));
+  return Object.keys(hard ?? {}).filter((name) => isStandardQuotaResource(name) && !allowed.has(name)).length;
 }
 
 function conflicting(scopes: readonly string[]): boolean {
@@ -118,7 +122,8 @@ function validateScopes(quota: ResourceQuota, path: FieldPath): FieldError[] {
   const hard = quota.spec?.hard;
   for (const s of scopes) {
     if (!SCOPES.includes(s)) errs.push(FieldError.invalid(path, goStrings(scopes), 'unsupported scope'));
-    else if (!scopeFitsResources(s, hard)) errs.push(FieldError.invalid(path, goStrings(scopes), 'unsupported scope applied to resource'));
+    // One error per hard resource the scope cannot apply to, as kube's.
+    for (let i = resourcesOutsideScope(s, hard); i > 0; i--) errs.push(FieldError.invalid(path, goStrings(scopes), 'unsupported scope applied to resource'));
   }
   if (conflicting(scopes)) errs.push(FieldError.invalid(path, goStrings(scopes), 'conflicting scopes'));
   return errs;
@@ -137,7 +142,7 @@ function validateScopeSelector(quota: ResourceQuota, path: FieldPath): FieldErro
     const at = exprsPath.index(i);
     names.push(req.scopeName);
     if (!SCOPES.includes(req.scopeName)) errs.push(FieldError.invalid(at.child('scopeName'), req.scopeName, 'unsupported scope'));
-    else if (!scopeFitsResources(req.scopeName, quota.spec?.hard)) errs.push(FieldError.invalid(exprsPath, new GoRendered('core.ScopeSelector'), 'unsupported scope applied to resource'));
+    for (let n = resourcesOutsideScope(req.scopeName, quota.spec?.hard); n > 0; n--) errs.push(FieldError.invalid(exprsPath, new GoRendered('core.ScopeSelector'), 'unsupported scope applied to resource'));
     const values = req.values ?? [];
     switch (req.operator) {
       case 'In':

@@ -1,6 +1,7 @@
 /**
  * Printers of kinds summed up by one or two fields next to NAME and AGE: Namespace (STATUS), ConfigMap (DATA,
- * keys of data and binaryData), Secret (TYPE DATA), ServiceAccount (SECRETS) and Lease (HOLDER).
+ * keys of data and binaryData), Secret (TYPE DATA), ServiceAccount (SECRETS), Lease (HOLDER) and ResourceQuota
+ * (AGE REQUEST LIMIT).
  */
 import type { ConfigMap, Namespace, ResourceQuota, Secret, ServiceAccount } from '../../api/core-v1.js';
 import { parseQuantity } from '../../api/quantity.js';

@@ -57,6 +57,7 @@ export interface ControllerManagerOptions {
   readonly concurrentTtlAfterFinishedSyncs: number;
   /** concurrentServiceAccountSyncs is 1, as kube's ServiceAccountsController runs one worker. */
   readonly concurrentServiceAccountSyncs: number;
+  /** concurrentResourceQuotaSyncs is how many quotas are counted at once. */
   readonly concurrentResourceQuotaSyncs: number;
   /** resourceQuotaSyncPeriodMs is how often every quota's use is counted again. */
   readonly resourceQuotaSyncPeriodMs: number;

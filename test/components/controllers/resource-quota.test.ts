@@ -5,9 +5,9 @@
  * back what a deleted pod and a pod that finished held, and the hard limits followed when the spec changes.
  */
 import { describe, expect, it } from 'vitest';
-import { deepFreeze, prettyPrint, type DeepReadonly, type KubeObject, type Pod, type ResourceQuota } from '../../../src/api/index.js';
+import { deepFreeze, prettyPrint, QUOTA_COUNTED_KINDS, type DeepReadonly, type KubeObject, type Pod, type ResourceQuota } from '../../../src/api/index.js';
 import { CONFIGMAPS, PODS, type ResourceDescriptor } from '../../../src/components/client/resource.js';
-import { countNamespace, resourceQuotaController } from '../../../src/components/controllers/resourcequota/resource-quota-controller.js';
+import { COUNTED, countNamespace, resourceQuotaController } from '../../../src/components/controllers/resourcequota/resource-quota-controller.js';
 import { useApiServer } from '../../apiserver/helpers/apiserver.js';
 import { rest } from '../../apiserver/helpers/rest.js';
 import { useStore } from '../../compat/helpers/store.js';
@@ -38,6 +38,11 @@ describe('countNamespace', () => {
       '/services': 'services=0',
       '/configmaps': 'count/configmaps=2',
     });
+    // example.com/widgets is counted by no kind: nothing here says what it uses (the status keeps what it had).
+    expect([...counted.values()].some((u) => u.has('example.com/widgets'))).toBe(false);
+  });
+  it('watches every kind the admission charges object counts for (else a quota on it would never be counted)', () => {
+    expect(COUNTED.map((r) => `${r.group}/${r.resource}`).sort()).toEqual(QUOTA_COUNTED_KINDS.map((r) => `${r.group}/${r.resource}`).sort());
   });
   it('a scoped quota counts only the pods in its scope', () => {
     const q: ResourceQuota = { metadata: { name: 'be', namespace: 'team' }, spec: { hard: { pods: '5' }, scopes: ['BestEffort'] } };

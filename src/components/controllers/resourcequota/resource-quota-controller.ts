@@ -56,10 +56,10 @@ export interface ResourceQuotaControllerOptions {
   readonly resyncPeriodMs?: number;
 }
 
-/** COUNTED are the kinds whose objects the controller counts (their Informers feed it). */
-const COUNTED: readonly ResourceDescriptor[] = [PODS, SERVICES, CONFIGMAPS, SECRETS, RESOURCE_QUOTAS, SERVICE_ACCOUNTS, DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, DAEMON_SETS, JOBS, CRON_JOBS];
+/** COUNTED are the kinds whose objects the controller counts (QUOTA_COUNTED_KINDS, with their Informers). */
+export const COUNTED: readonly ResourceDescriptor[] = [PODS, SERVICES, CONFIGMAPS, SECRETS, RESOURCE_QUOTAS, SERVICE_ACCOUNTS, DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, DAEMON_SETS, JOBS, CRON_JOBS];
 
-/** QuotaStatus is what a quota's status should be. */
+/** quotaStatus is what a quota's status should be, given its namespace's counts per kind. */
 function quotaStatus(quota: DeepReadonly<ResourceQuota>, counted: ReadonlyMap<string, Usage>): ResourceQuota['status'] {
   const hard = usageFromList(quota.spec?.hard);
   // A hard resource nothing here counts keeps the use it had (or has none).
@@ -117,7 +117,8 @@ export function resourceQuotaController(opts: ResourceQuotaControllerOptions = {
           onUpdate: (o, q) => {
             if (!jsonEqual(o.spec, q.spec)) queue.add(cacheKey(q));
           },
-          onDelete: () => undefined,
+          // A quota gone gives back its own count to the quotas left (count/resourcequotas).
+          onDelete: (q) => enqueueNamespace(tombstoneObject(q).metadata.namespace),
         }),
         ...COUNTED.filter((r) => r !== RESOURCE_QUOTAS).map((r) =>
           informers.get(r)!.addEventHandler({
