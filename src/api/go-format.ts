@@ -97,3 +97,60 @@ export function goValue(value: unknown): string {
   }
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
 }
+
+const QUANTITY_SUFFIXES: Readonly<Record<string, readonly [base: 2 | 10, exponent: number]>> = {
+  '': [10, 0],
+  n: [10, -9],
+  u: [10, -6],
+  m: [10, -3],
+  k: [10, 3],
+  M: [10, 6],
+  G: [10, 9],
+  T: [10, 12],
+  P: [10, 15],
+  E: [10, 18],
+  Ki: [2, 10],
+  Mi: [2, 20],
+  Gi: [2, 30],
+  Ti: [2, 40],
+  Pi: [2, 50],
+  Ei: [2, 60],
+};
+
+/**
+ * goQuantity renders a quantity as Go's %#v prints the resource.Quantity that ParseQuantity makes of text — what
+ * kube's field errors show when they are given a Quantity (its String method wants a pointer): the int64Amount of
+ * the fast path, with the text cached when it is canonical. A quantity off the fast path prints its inf.Dec pointer,
+ * here a stand-in address (kube's differs from run to run).
+ */
+export function goQuantity(text: string): GoRendered {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:([eE][+-]?\d+)|([a-zA-Z]*))$/.exec(text);
+  const suffix = m?.[4] === undefined ? QUANTITY_SUFFIXES[m?.[5] ?? ''] : ([10, Number(m[4].slice(1))] as const);
+  const format = m?.[4] !== undefined ? 'DecimalExponent' : suffix?.[0] === 2 ? 'BinarySI' : 'DecimalSI';
+  const fallback = new GoRendered(`resource.Quantity{i:resource.int64Amount{value:0, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(0xc000010000)}, s:"", Format:"${format}"}`);
+  if (m === null || suffix === undefined) return fallback;
+  const [, sign, num = '', denom = ''] = m;
+  const [base, exponent] = suffix;
+  let scale = 0;
+  let mantissa = 1n;
+  let precision: number;
+  if (base === 10) {
+    scale = exponent;
+    precision = 18 - (num.length + denom.length);
+  } else if (exponent >= 0 && denom.length === 0) {
+    mantissa = 1n << BigInt(exponent);
+    precision = 15 - num.length - Math.trunc((exponent * 3) / 10) - 1;
+  } else {
+    precision = -1;
+  }
+  if (precision < 0) return fallback;
+  scale -= denom.length;
+  if (scale < -9) return fallback;
+  const shifted = num + denom;
+  const value = BigInt(shifted === '' ? '0' : shifted);
+  let result = value * mantissa;
+  if (result > 2n ** 63n - 1n) return fallback;
+  if (sign === '-') result = -result;
+  const canonical = base === 2 ? exponent % 10 === 0 && (value & 7n) !== 0n : scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
+  return new GoRendered(`resource.Quantity{i:resource.int64Amount{value:${result}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(canonical ? text : '')}, Format:"${format}"}`);
+}

@@ -12,8 +12,8 @@ import { podRequestsAndLimits } from './resource-quota.js';
 /** LIMIT_RANGER_ANNOTATION records which defaults the LimitRanger set. */
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 
-/** MAX_MILLI_VALUE is resource.MaxMilliValue: above it quantities compare in whole units. */
-const MAX_MILLI_VALUE = BigInt(Number.MAX_SAFE_INTEGER) / 1000n;
+/** MAX_MILLI_VALUE is resource.MaxMilliValue ((2⁶³ − 1) / 1000): above it quantities compare in whole units. */
+const MAX_MILLI_VALUE = (2n ** 63n - 1n) / 1000n;
 
 type Limits = ReadonlyMap<string, Quantity>;
 
@@ -23,7 +23,8 @@ function listOf(list: DeepReadonly<ResourceList> | undefined): Map<string, Quant
 
 /** observed is requestLimitEnforcedValues: the three values in milli-units, or whole units when enforced is too large. */
 function observed(req: Quantity | undefined, lim: Quantity | undefined, enforced: Quantity): [bigint, bigint, bigint] {
-  const milli = enforced.value() <= MAX_MILLI_VALUE;
+  const whole = (q: Quantity | undefined): bigint => (q === undefined ? 0n : q.value());
+  const milli = whole(req) <= MAX_MILLI_VALUE && whole(lim) <= MAX_MILLI_VALUE && whole(enforced) <= MAX_MILLI_VALUE;
   const v = (q: Quantity | undefined): bigint => (q === undefined ? 0n : milli ? q.milliValue() : q.value());
   return [v(req), v(lim), v(enforced)];
 }
@@ -91,23 +92,28 @@ function containerDefaults(lr: DeepReadonly<LimitRange>): { requests: Map<string
  * (mergePodResourceRequirements), recording them in the `kubernetes.io/limit-ranger` annotation; pod is changed.
  */
 export function defaultPodResources(pod: Pod, ranges: readonly DeepReadonly<LimitRange>[]): void {
-  const notes: string[] = [];
   for (const lr of ranges) {
     const d = containerDefaults(lr);
     if (d.requests.size === 0 && d.limits.size === 0) continue;
+    // Each LimitRange's notes replace the last one's, as kube's mergePodResourceRequirements writes them.
+    const notes: string[] = [];
+    const fill = (list: ResourceList | undefined, defaults: ReadonlyMap<string, string>): { list: ResourceList | undefined; set: string[] } => {
+      const set = [...defaults.keys()].filter((k) => list?.[k] === undefined);
+      if (set.length === 0) return { list, set };
+      return { list: { ...list, ...Object.fromEntries(set.map((k) => [k, defaults.get(k)!])) }, set };
+    };
     const merge = (c: Container, prefix: string): void => {
-      const res = (c.resources ??= {});
-      const lims = (res.limits ??= {});
-      const reqs = (res.requests ??= {});
-      const setLimits = [...d.limits].filter(([k]) => lims[k] === undefined).map(([k, v]) => ((lims[k] = v), k));
-      const setRequests = [...d.requests].filter(([k]) => reqs[k] === undefined).map(([k, v]) => ((reqs[k] = v), k));
-      if (setRequests.length > 0) notes.push(`${setRequests.sort().join(', ')} request for ${prefix} ${c.name}`);
-      if (setLimits.length > 0) notes.push(`${setLimits.sort().join(', ')} limit for ${prefix} ${c.name}`);
+      const limits = fill(c.resources?.limits, d.limits);
+      const requests = fill(c.resources?.requests, d.requests);
+      if (limits.set.length + requests.set.length === 0) return;
+      c.resources = { ...c.resources, ...(limits.list === undefined ? {} : { limits: limits.list }), ...(requests.list === undefined ? {} : { requests: requests.list }) };
+      if (requests.set.length > 0) notes.push(`${requests.set.sort().join(', ')} request for ${prefix} ${c.name}`);
+      if (limits.set.length > 0) notes.push(`${limits.set.sort().join(', ')} limit for ${prefix} ${c.name}`);
     };
     for (const c of pod.spec?.containers ?? []) merge(c, 'container');
     for (const c of pod.spec?.initContainers ?? []) merge(c, 'init container');
+    if (notes.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, [LIMIT_RANGER_ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
   }
-  if (notes.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, [LIMIT_RANGER_ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
  * core/v1 LimitRanges as kube-apiserver 1.32 serves them: defaulting and validation in kube's words, protobuf, and
  * the LimitRanger admission against a real store member and `capstan apiserver` — a pod's containers get the
- * defaults they do not state (and the `kubernetes.io/limit-ranger` annotation), a pod below a minimum, above a
- * maximum or beyond the limit/request ratio is refused with kube's 403 and messages, and the ResourceQuota admission
- * sees the defaulted requests.
+ * defaults they do not state (and the `kubernetes.io/limit-ranger` annotation, written by the last LimitRange that
+ * set something), a pod above a maximum is refused with kube's 403 and message (the other bounds' messages are
+ * checked without a server), and the ResourceQuota admission sees the defaulted requests.
  */
 import { describe, expect, it } from 'vitest';
 import { podLimitViolations, type KubeObject, type LimitRange, type Pod, type ResourceQuota, type Status } from '../../src/api/index.js';
@@ -35,20 +35,22 @@ describe('LimitRange: defaulting, validation, protobuf', () => {
 
   it('refuses inconsistent bounds, Pod defaults, unknown types and repeated types, in kube\'s words', () => {
     expect(errorsOf(limitRange('bad', [{ type: 'Container', min: { cpu: '2' }, max: { cpu: '1' }, maxLimitRequestRatio: { memory: '500m' } }]))).toEqual([
-      'spec.limits[0].min[cpu]: Invalid value: 2: min value 2 is greater than max value 1',
-      'spec.limits[0].defaultRequest[cpu]: Invalid value: 1: min value 2 is greater than default request value 1',
-      'spec.limits[0].default[cpu]: Invalid value: 2: min value 2 is greater than default value 1',
-      'spec.limits[0].maxLimitRequestRatio[memory]: Invalid value: 500m: ratio 500m is less than 1',
+      // kube hands these errors the Quantity itself, which Go prints with %#v.
+      'spec.limits[0].min[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater than max value 1',
+      'spec.limits[0].defaultRequest[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:1, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1", Format:"DecimalSI"}: min value 2 is greater than default request value 1',
+      'spec.limits[0].default[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater than default value 1',
+      'spec.limits[0].maxLimitRequestRatio[memory]: Invalid value: resource.Quantity{i:resource.int64Amount{value:500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"500m", Format:"DecimalSI"}: ratio 500m is less than 1',
     ]);
     expect(errorsOf(limitRange('pod', [{ type: 'Pod', default: { cpu: '1' } }, { type: 'Pod', max: { widgets: '1' } }, { type: 'Node' as 'Pod' }]))).toEqual([
       "spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'",
-      'spec.limits[1].max[widgets]: Invalid value: "widgets": must be a standard resource for containers',
       'spec.limits[1].type: Duplicate value: "Pod"',
+      'spec.limits[1].max[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
+      'spec.limits[1].max[widgets]: Invalid value: "widgets": must be a standard resource for containers',
       'spec.limits[2].type: Invalid value: "Node": must be a standard limit type or fully qualified',
     ]);
   });
 
-  it('round-trips through protobuf, limits present when empty', () => {
+  it('round-trips through protobuf', () => {
     const lr = limitRange('p', [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '250m' } }]);
     lr.metadata.creationTimestamp = '2026-01-10T10:00:00Z';
     expect(decodeProtobufObject(encodeProtobufObject(lr as unknown as KubeObject))).toEqual(lr);
@@ -83,6 +85,12 @@ describe('the LimitRanger admission against a real store and API server', () => 
       { requests: { cpu: '300m' }, limits: { cpu: '500m' } },
     ]);
     expect(created.body.metadata.annotations?.['kubernetes.io/limit-ranger']).toBe('LimitRanger plugin set: cpu request for container c0; cpu limit for container c0; cpu limit for container c1');
+    // A second LimitRange's defaults are merged too; the annotation is the last one's notes, as kube writes it.
+    expect((await rest(api().url, 'POST', `${ns}/limitranges`, limitRange('memory', [{ type: 'Container', defaultRequest: { memory: '64Mi' } }]))).status).toBe(201);
+    const both = await rest<Pod>(api().url, 'POST', `${ns}/pods`, pod('both', [{}]));
+    expect(both.body.spec?.containers[0]?.resources).toEqual({ requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m' } });
+    expect(both.body.metadata.annotations?.['kubernetes.io/limit-ranger']).toBe('LimitRanger plugin set: memory request for container c0');
+    expect((await rest(api().url, 'DELETE', `${ns}/limitranges/memory`)).status).toBe(200);
 
     const big = await rest<Status>(api().url, 'POST', `${ns}/pods`, pod('big', [{ limits: { cpu: '2' } }]));
     expect([big.status, big.body.reason, big.body.message]).toEqual([403, 'Forbidden', 'pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2']);

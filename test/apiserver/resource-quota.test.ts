@@ -52,7 +52,7 @@ describe('ResourceQuota: validation, printer, protobuf', () => {
       'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
       'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
       'spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0',
-      'spec.hard[services]: Invalid value: "1500m": must be an integer',
+      'spec.hard[services]: Invalid value: resource.Quantity{i:resource.int64Amount{value:1500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1500m", Format:"DecimalSI"}: must be an integer',
     ]);
     expect(errorsOf(quota('scoped', { hard: { pods: '1', 'requests.cpu': '1', services: '2' }, scopes: ['BestEffort'] }))).toEqual([
       'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource',

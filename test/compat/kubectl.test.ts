@@ -275,14 +275,23 @@ describe.each(binaries.filter((b) => b.path !== undefined))('$name', ({ name, pa
     expect(over.stderr).toContain('pods "sized" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3');
   });
 
-  it('creates a LimitRange whose defaults a new pod gets (get limits, describe limitrange)', () => {
-    ok(['create', '-f', '-'], `apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: ${ns}\nspec:\n  limits:\n  - type: Container\n    max: {memory: 1Gi}\n    defaultRequest: {memory: 64Mi}\n`);
-    expect(ok(['get', 'limits', '-n', ns]).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
-    expect(ok(['describe', 'limitrange', 'defaults', '-n', ns])).toMatch(/Container\s+memory\s+-\s+1Gi\s+64Mi\s+1Gi\s+-/);
-    const refused = k(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hungry\n  namespace: ${ns}\nspec:\n  containers: [{name: c, image: pause, resources: {limits: {memory: 2Gi}}}]\n`);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('pods "hungry" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi');
-    ok(['delete', 'limitrange', 'defaults', '-n', ns]);
+  it('creates a LimitRange whose defaults a new pod gets and whose max refuses another (get limits, describe limitrange)', () => {
+    // A namespace of its own: the quota of the test namespace is full.
+    const lns = `${ns}-limits`;
+    ok(['create', 'namespace', lns]);
+    ok(['create', '-f', '-'], `apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: ${lns}\nspec:\n  limits:\n  - type: Container\n    max: {memory: 1Gi}\n    defaultRequest: {memory: 64Mi}\n`);
+    expect(ok(['get', 'limits', '-n', lns]).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
+    expect(ok(['describe', 'limitrange', 'defaults', '-n', lns])).toMatch(/Container\s+memory\s+-\s+1Gi\s+64Mi\s+1Gi\s+-/);
+    try {
+      const refused = k(['create', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hungry\n  namespace: ${lns}\nspec:\n  containers: [{name: c, image: pause, resources: {limits: {memory: 2Gi}}}]\n`);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('pods "hungry" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi');
+      // A pod stating no memory gets the LimitRange's.
+      const defaulted = ok(['create', '-f', '-', '-o', 'jsonpath={.spec.containers[0].resources}'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: fed\n  namespace: ${lns}\nspec:\n  containers: [{name: c, image: pause}]\n`);
+      expect(JSON.parse(defaulted)).toEqual({ limits: { memory: '1Gi' }, requests: { memory: '64Mi' } });
+    } finally {
+      k(['delete', 'limitrange', 'defaults', '-n', lns]);
+    }
   });
 
   it('deletes, and the object is gone', () => {

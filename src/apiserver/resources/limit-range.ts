@@ -5,38 +5,37 @@
  * max/min; a Container item's missing default is its max, its missing defaultRequest its default or min
  * (SetDefaults_LimitRangeItem). kube's words throughout; the LimitRanger admission (limit-ranger.ts) applies them.
  */
-import { FieldError, FieldPath, GoRendered, isQualifiedName, parseQuantity, type KubeObject, type LimitRange, type LimitRangeItem, type Quantity, type ResourceList } from '../../api/index.js';
+import { FieldError, FieldPath, goQuantity, isQualifiedName, parseQuantity, type GoRendered, type KubeObject, type LimitRange, type LimitRangeItem, type Quantity, type ResourceList } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
 import { defineResource } from './generic.js';
+import { validateResourceName } from './resource-quota.js';
 
 const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
 const CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
-/** STANDARD_RESOURCES are kube's standardResources (a PersistentVolumeClaim item's names). */
-const STANDARD_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers']);
 
-/** goQuantity renders a quantity where kube's messages print one. */
-function goQuantity(q: Quantity): GoRendered {
-  return new GoRendered(q.toString());
-}
-
-/** validateResourceName is validateLimitRangeResourceName for an item of type. */
-function validateResourceName(type: string, name: string, path: FieldPath): FieldError[] {
-  const errs = isQualifiedName(name).map((msg) => FieldError.invalid(path, name, msg));
-  if (name.includes('/')) return errs;
-  if (type === 'Pod' || type === 'Container') {
-    const native = CONTAINER_RESOURCES.has(name) || name.startsWith('hugepages-');
-    if (!native) errs.push(FieldError.invalid(path, name, 'must be a standard resource for containers'));
-  } else if (!STANDARD_RESOURCES.has(name) && !name.startsWith('hugepages-')) {
-    errs.push(FieldError.invalid(path, name, 'must be a standard resource type or fully qualified'));
+/** validateContainerResourceName is kube's validateContainerResourceName (a Pod or Container item's resource names). */
+function validateContainerResourceName(name: string, path: FieldPath): FieldError[] {
+  const errs = validateResourceName(name, path);
+  if (!name.includes('/')) {
+    if (!CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-')) errs.push(FieldError.invalid(path, name, 'must be a standard resource for containers'));
+  } else if (!name.includes('kubernetes.io/')) {
+    // IsExtendedResourceName: not native, not a `requests.` name, and a qualified name with that prefix.
+    if (name.startsWith('requests.') || isQualifiedName(`requests.${name}`).length > 0) errs.push(FieldError.invalid(path, name, "doesn't follow extended resource name standard"));
   }
   return errs;
 }
 
-function quantities(list: ResourceList | undefined): Map<string, Quantity> {
-  const out = new Map<string, Quantity>();
+/** Amount is a quantity as parsed and as written (kube's messages print the Quantity it parsed from the text). */
+interface Amount {
+  readonly q: Quantity;
+  readonly go: GoRendered;
+}
+
+function quantities(list: ResourceList | undefined): Map<string, Amount> {
+  const out = new Map<string, Amount>();
   for (const [k, v] of Object.entries(list ?? {})) {
     try {
-      out.set(k, parseQuantity(String(v)));
+      out.set(k, { q: parseQuantity(String(v)), go: goQuantity(String(v)) });
     } catch {
       // The schema's Quantity check reports it.
     }
@@ -45,14 +44,20 @@ function quantities(list: ResourceList | undefined): Map<string, Quantity> {
 }
 
 /** validateItem is ValidateLimitRange's checks of one item. */
-function validateItem(item: LimitRangeItem, path: FieldPath): FieldError[] {
+function validateItem(item: LimitRangeItem, path: FieldPath, seen: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   const type = item.type ?? '';
   const typePath = path.child('type');
-  errs.push(...isQualifiedName(type).map((msg) => FieldError.invalid(typePath, type, msg)));
-  if (!type.includes('/') && !LIMIT_TYPES.includes(type)) errs.push(FieldError.invalid(typePath, type, 'must be a standard limit type or fully qualified'));
+  const typeErrs = isQualifiedName(type).map((msg) => FieldError.invalid(typePath, type, msg));
+  if (typeErrs.length === 0 && !type.includes('/') && !LIMIT_TYPES.includes(type)) typeErrs.push(FieldError.invalid(typePath, type, 'must be a standard limit type or fully qualified'));
+  errs.push(...typeErrs);
+  if (seen.has(type)) errs.push(FieldError.duplicate(typePath, type));
+  seen.add(type);
   const names = (field: keyof LimitRangeItem): void => {
-    for (const k of Object.keys((item[field] as ResourceList | undefined) ?? {}).sort()) errs.push(...validateResourceName(type, k, path.child(field).key(k)));
+    for (const k of Object.keys((item[field] as ResourceList | undefined) ?? {}).sort()) {
+      const at = path.child(field).key(k);
+      errs.push(...(type === 'Pod' || type === 'Container' ? validateContainerResourceName(k, at) : validateResourceName(k, at)));
+    }
   };
   names('max');
   names('min');
@@ -75,21 +80,22 @@ function validateItem(item: LimitRangeItem, path: FieldPath): FieldError[] {
   const keys = [...new Set([...min.keys(), ...max.keys(), ...dflt.keys(), ...dreq.keys(), ...ratio.keys()])].sort();
   for (const k of keys) {
     const [lo, hi, d, dr, r] = [min.get(k), max.get(k), dflt.get(k), dreq.get(k), ratio.get(k)];
-    if (lo !== undefined && hi !== undefined && lo.cmp(hi) > 0) errs.push(FieldError.invalid(path.child('min').key(k), goQuantity(lo), `min value ${lo.toString()} is greater than max value ${hi.toString()}`));
-    if (dr !== undefined && lo !== undefined && lo.cmp(dr) > 0) errs.push(FieldError.invalid(path.child('defaultRequest').key(k), goQuantity(dr), `min value ${lo.toString()} is greater than default request value ${dr.toString()}`));
-    if (dr !== undefined && hi !== undefined && dr.cmp(hi) > 0) errs.push(FieldError.invalid(path.child('defaultRequest').key(k), goQuantity(dr), `default request value ${dr.toString()} is greater than max value ${hi.toString()}`));
-    if (dr !== undefined && d !== undefined && dr.cmp(d) > 0) errs.push(FieldError.invalid(path.child('defaultRequest').key(k), goQuantity(dr), `default request value ${dr.toString()} is greater than default limit value ${d.toString()}`));
-    if (d !== undefined && lo !== undefined && lo.cmp(d) > 0) errs.push(FieldError.invalid(path.child('default').key(k), goQuantity(lo), `min value ${lo.toString()} is greater than default value ${d.toString()}`));
-    if (d !== undefined && hi !== undefined && d.cmp(hi) > 0) errs.push(FieldError.invalid(path.child('default').key(k), goQuantity(hi), `default value ${d.toString()} is greater than max value ${hi.toString()}`));
-    if (r !== undefined && r.cmp(parseQuantity('1')) < 0) errs.push(FieldError.invalid(path.child('maxLimitRequestRatio').key(k), goQuantity(r), `ratio ${r.toString()} is less than 1`));
+    const at = (field: string): FieldPath => path.child(field).key(k);
+    if (lo !== undefined && hi !== undefined && lo.q.cmp(hi.q) > 0) errs.push(FieldError.invalid(at('min'), lo.go, `min value ${lo.q.toString()} is greater than max value ${hi.q.toString()}`));
+    if (dr !== undefined && lo !== undefined && lo.q.cmp(dr.q) > 0) errs.push(FieldError.invalid(at('defaultRequest'), dr.go, `min value ${lo.q.toString()} is greater than default request value ${dr.q.toString()}`));
+    if (dr !== undefined && hi !== undefined && dr.q.cmp(hi.q) > 0) errs.push(FieldError.invalid(at('defaultRequest'), dr.go, `default request value ${dr.q.toString()} is greater than max value ${hi.q.toString()}`));
+    if (dr !== undefined && d !== undefined && dr.q.cmp(d.q) > 0) errs.push(FieldError.invalid(at('defaultRequest'), dr.go, `default request value ${dr.q.toString()} is greater than default limit value ${d.q.toString()}`));
+    if (d !== undefined && lo !== undefined && lo.q.cmp(d.q) > 0) errs.push(FieldError.invalid(at('default'), lo.go, `min value ${lo.q.toString()} is greater than default value ${d.q.toString()}`));
+    if (d !== undefined && hi !== undefined && d.q.cmp(hi.q) > 0) errs.push(FieldError.invalid(at('default'), hi.go, `default value ${d.q.toString()} is greater than max value ${hi.q.toString()}`));
+    if (r !== undefined && r.q.cmp(parseQuantity('1')) < 0) errs.push(FieldError.invalid(at('maxLimitRequestRatio'), r.go, `ratio ${r.q.toString()} is less than 1`));
     if (r !== undefined && lo !== undefined && hi !== undefined) {
-      const limit = Number(hi.milliValue()) / Number(lo.milliValue());
-      if (Number(r.milliValue()) / 1000 > limit) errs.push(FieldError.invalid(path.child('maxLimitRequestRatio').key(k), goQuantity(r), `ratio ${r.toString()} is greater than max/min = ${limit.toFixed(6)}`));
+      const limit = Number(hi.q.milliValue()) / Number(lo.q.milliValue());
+      if (Number(r.q.milliValue()) / 1000 > limit) errs.push(FieldError.invalid(at('maxLimitRequestRatio'), r.go, `ratio ${r.q.toString()} is greater than max/min = ${limit.toFixed(6)}`));
     }
     // IsOvercommitAllowed: a native resource (no domain, or kubernetes.io's) that is not huge pages.
     const overcommit = !k.startsWith('hugepages-') && (!k.includes('/') || k.includes('kubernetes.io/'));
-    if (!overcommit && d !== undefined && dr !== undefined && d.cmp(dr) !== 0) {
-      errs.push(FieldError.invalid(path.child('defaultRequest').key(k), goQuantity(dr), `default value ${d.toString()} must equal to defaultRequest value ${dr.toString()} in ${k}`));
+    if (!overcommit && d !== undefined && dr !== undefined && d.q.cmp(dr.q) !== 0) {
+      errs.push(FieldError.invalid(at('defaultRequest'), dr.go, `default value ${d.q.toString()} must equal to defaultRequest value ${dr.q.toString()} in ${k}`));
     }
   }
   return errs;
@@ -101,11 +107,7 @@ function validateLimitRange(obj: KubeObject): FieldError[] {
   const path = FieldPath.root('spec', 'limits');
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  items.forEach((item, i) => {
-    errs.push(...validateItem(item, path.index(i)));
-    if (seen.has(item.type)) errs.push(FieldError.duplicate(path.index(i).child('type'), item.type));
-    seen.add(item.type);
-  });
+  items.forEach((item, i) => errs.push(...validateItem(item, path.index(i), seen)));
   return errs;
 }
 

@@ -69,8 +69,8 @@ export function defaultPodRequests(spec: PodSpec): void {
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
     const limits = c.resources?.limits;
     if (limits === undefined || limits === null) continue;
-    const requests = (c.resources!.requests ??= {});
-    for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
+    const missing = Object.entries(limits).filter(([k]) => c.resources?.requests?.[k] === undefined);
+    if (missing.length > 0) c.resources!.requests = { ...c.resources!.requests, ...Object.fromEntries(missing) };
   }
 }
 

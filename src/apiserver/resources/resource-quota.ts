@@ -10,6 +10,7 @@ import {
   FieldPath,
   GoRendered,
   deepCopy,
+  goQuantity,
   isQualifiedName,
   parseQuantity,
   type KubeObject,
@@ -64,13 +65,18 @@ function isStandardQuotaResource(name: string): boolean {
   return STANDARD_QUOTA_RESOURCES.has(name) || isHugePages(name);
 }
 
+/** validateResourceName is kube's validateResourceName: a qualified name, and without a domain a standard resource. */
+export function validateResourceName(name: string, path: FieldPath): FieldError[] {
+  const errs = isQualifiedName(name).map((msg) => FieldError.invalid(path, name, msg));
+  if (errs.length > 0) return errs;
+  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isHugePages(name)) errs.push(FieldError.invalid(path, name, 'must be a standard resource type or fully qualified'));
+  return errs;
+}
+
 /** validateQuotaResourceName is validateResourceQuotaResourceName. */
 function validateQuotaResourceName(name: string, path: FieldPath): FieldError[] {
-  const errs = isQualifiedName(name).map((msg) => FieldError.invalid(path, name, msg));
-  if (!name.includes('/')) {
-    if (!STANDARD_RESOURCES.has(name) && !isHugePages(name)) errs.push(FieldError.invalid(path, name, 'must be a standard resource type or fully qualified'));
-    if (!isStandardQuotaResource(name)) errs.push(FieldError.invalid(path, name, 'must be a standard resource for quota'));
-  }
+  const errs = validateResourceName(name, path);
+  if (!name.includes('/') && !isStandardQuotaResource(name)) errs.push(FieldError.invalid(path, name, 'must be a standard resource for quota'));
   return errs;
 }
 
@@ -88,8 +94,8 @@ function validateQuotaList(list: ResourceList | undefined, path: FieldPath): Fie
       continue;
     }
     if (q.sign() < 0) errs.push(FieldError.invalid(at, q.toString(), 'must be greater than or equal to 0'));
-    // kube passes the Quantity itself here (the negative case its String()): both print its string form.
-    if ((INTEGER_RESOURCES.has(name) || name.startsWith('count/')) && q.milliValue() % 1000n !== 0n) errs.push(FieldError.invalid(at, q.toString(), 'must be an integer'));
+    // kube passes the negative case the quantity's String(), this one the Quantity itself (printed as Go's %#v).
+    if ((INTEGER_RESOURCES.has(name) || name.startsWith('count/')) && q.milliValue() % 1000n !== 0n) errs.push(FieldError.invalid(at, goQuantity(String(value)), 'must be an integer'));
   }
   return errs;
 }
