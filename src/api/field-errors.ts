@@ -137,7 +137,10 @@ export function aggregateMessage(errors: readonly FieldError[]): string {
   return aggregateMessages(errors.map((e) => e.toString()));
 }
 
-/** aggregateMessages is utilerrors.NewAggregate's message of plain errors: none empty, one as it is, several (repeats dropped) in brackets. */
+/**
+ * aggregateMessages is utilerrors.NewAggregate's message of plain errors: none empty, one as it is, several (repeats
+ * dropped) in brackets.
+ */
 export function aggregateMessages(messages: readonly string[]): string {
   const msgs = [...new Set(messages)];
   if (msgs.length === 0) return '';

@@ -2,10 +2,10 @@
  * Kubernetes object types and the pure helpers around them, shared by the API server and the components
  * (capstan's k8s.io/api plus the parts of apimachinery they need): wire types of meta/v1, core/v1, apps/v1,
  * batch/v1, autoscaling/v1, coordination.k8s.io/v1, discovery.k8s.io/v1, rbac.authorization.k8s.io/v1, policy/v1,
- * scheduling.k8s.io/v1 and
- * the reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1; label and field selectors; resource
- * quantities; name and metadata validation with Kubernetes' messages; name generation; time formats; cron
- * schedules; keys, owner references and immutable copies. Nothing here does I/O, reads a clock or draws randomness of its own.
+ * scheduling.k8s.io/v1 and the reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1; label and field
+ * selectors; resource quantities, pods' requests, quota and limit-range accounting; name and metadata validation
+ * with Kubernetes' messages; name generation; time formats; cron schedules; keys, owner references and immutable
+ * copies. Nothing here does I/O, reads a clock or draws randomness of its own.
  */
 export type * from './meta-v1.js';
 export { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, NAMESPACE_TERMINATING_CAUSE } from './meta-v1.js';
@@ -48,6 +48,7 @@ export * from './names.js';
 export * from './time.js';
 export * from './conditions.js';
 export * from './disruption-budget.js';
+export * from './pod-resources.js';
 export * from './resource-quota.js';
 export * from './limit-range.js';
 export * from './meta.js';

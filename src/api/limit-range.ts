@@ -6,8 +6,8 @@
  */
 import type { Container, LimitRange, LimitRangeItem, Pod, ResourceList } from './core-v1.js';
 import type { DeepReadonly } from './meta.js';
-import { parseQuantity, type Quantity } from './quantity.js';
-import { podRequestsAndLimits } from './resource-quota.js';
+import { podRequestsAndLimits, resourceListOf } from './pod-resources.js';
+import type { Quantity } from './quantity.js';
 
 /** LIMIT_RANGER_ANNOTATION records which defaults the LimitRanger set. */
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -17,9 +17,6 @@ const MAX_MILLI_VALUE = (2n ** 63n - 1n) / 1000n;
 
 type Limits = ReadonlyMap<string, Quantity>;
 
-function listOf(list: DeepReadonly<ResourceList> | undefined): Map<string, Quantity> {
-  return new Map(Object.entries(list ?? {}).map(([k, v]) => [k, parseQuantity(v)]));
-}
 
 /** observed is requestLimitEnforcedValues: the three values in milli-units, or whole units when enforced is too large. */
 function observed(req: Quantity | undefined, lim: Quantity | undefined, enforced: Quantity): [bigint, bigint, bigint] {
@@ -65,7 +62,7 @@ function ratioConstraint(limitType: string, name: string, enforced: Quantity, re
 /** checkItem holds requests and limits to one item's bounds (sorted by resource name), appending kube's messages. */
 function checkItem(item: DeepReadonly<LimitRangeItem>, requests: Limits, limits: Limits, out: string[]): void {
   const each = (list: DeepReadonly<ResourceList> | undefined, check: typeof minConstraint): void => {
-    for (const [name, q] of [...listOf(list)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [name, q] of [...resourceListOf(list)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const err = check(item.type, name, q, requests, limits);
       if (err !== undefined) out.push(err);
     }
@@ -124,10 +121,10 @@ export function podLimitViolations(pod: DeepReadonly<Pod>, lr: DeepReadonly<Limi
   const out: string[] = [];
   for (const item of lr.spec?.limits ?? []) {
     if (item.type === 'Container') {
-      for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) checkItem(item, listOf(c.resources?.requests), listOf(c.resources?.limits), out);
+      for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) checkItem(item, resourceListOf(c.resources?.requests), resourceListOf(c.resources?.limits), out);
     } else if (item.type === 'Pod') {
       // The pod's totals, without its overhead (kube's PodRequests with ExcludeOverhead).
-      const { requests, limits } = podRequestsAndLimits({ ...pod, spec: pod.spec === undefined ? undefined : { ...pod.spec, overhead: undefined } } as DeepReadonly<Pod>);
+      const { requests, limits } = podRequestsAndLimits(pod.spec, { excludeOverhead: true });
       checkItem(item, requests, limits, out);
     }
   }

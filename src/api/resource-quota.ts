@@ -7,7 +7,8 @@
 import type { Pod, ResourceList, ResourceQuota, ScopedResourceSelectorRequirement, Service } from './core-v1.js';
 import type { DeepReadonly } from './meta.js';
 import { parseTime } from './time.js';
-import { Quantity, parseQuantity } from './quantity.js';
+import { podQOSClass, podRequestsAndLimits, resourceListOf } from './pod-resources.js';
+import { Quantity } from './quantity.js';
 
 /** Usage maps quota resource names to amounts. */
 export type Usage = Map<string, Quantity>;
@@ -45,7 +46,7 @@ export const QUOTA_COUNTED_KINDS: readonly QuotaResource[] = [
   { group: 'batch', resource: 'cronjobs' },
 ];
 
-/** LEGACY_COUNT names the old object-count resource of a few core kinds (configmaps: `configmaps` as well as `count/configmaps`). */
+/** LEGACY_COUNT names the old object-count resource of a few core kinds (`configmaps` besides `count/configmaps`). */
 const LEGACY_COUNT: Readonly<Record<string, string>> = { configmaps: 'configmaps', secrets: 'secrets', resourcequotas: 'resourcequotas', replicationcontrollers: 'replicationcontrollers' };
 
 /** CONTAINER_CONSTRAINED are the resources every container must state once a quota limits them (pods' Constraints). */
@@ -95,35 +96,6 @@ function add(u: Usage, name: string, q: Quantity): void {
   u.set(name, cur === undefined ? q : cur.add(q));
 }
 
-function maxInto(u: Map<string, Quantity>, name: string, q: Quantity): void {
-  const cur = u.get(name);
-  if (cur === undefined || q.cmp(cur) > 0) u.set(name, q);
-}
-
-/**
- * podRequestsAndLimits is a pod's requests and limits (resourcehelper.PodRequests / PodLimits): the sum of its
- * containers', raised to any init container's, plus the overhead (for limits, only where a limit is set).
- */
-export function podRequestsAndLimits(pod: DeepReadonly<Pod>): { requests: Map<string, Quantity>; limits: Map<string, Quantity> } {
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
-  for (const c of pod.spec?.containers ?? []) {
-    for (const [k, v] of Object.entries(c.resources?.requests ?? {})) add(requests, k, parseQuantity(v));
-    for (const [k, v] of Object.entries(c.resources?.limits ?? {})) add(limits, k, parseQuantity(v));
-  }
-  for (const c of pod.spec?.initContainers ?? []) {
-    for (const [k, v] of Object.entries(c.resources?.requests ?? {})) maxInto(requests, k, parseQuantity(v));
-    for (const [k, v] of Object.entries(c.resources?.limits ?? {})) maxInto(limits, k, parseQuantity(v));
-  }
-  for (const [k, v] of Object.entries(pod.spec?.overhead ?? {})) {
-    const q = parseQuantity(v);
-    add(requests, k, q);
-    const limit = limits.get(k);
-    if (limit !== undefined && !limit.isZero()) limits.set(k, limit.add(q));
-  }
-  return { requests, limits };
-}
-
 /** computeUsage maps requests and limits to quota names (podComputeUsageHelper): cpu is `cpu` and `requests.cpu`, … */
 function computeUsage(requests: ReadonlyMap<string, Quantity>, limits: ReadonlyMap<string, Quantity>): Usage {
   const u: Usage = new Map();
@@ -145,7 +117,7 @@ export function podUsage(pod: DeepReadonly<Pod>, now: number): Usage {
   const u: Usage = new Map([['count/pods', Quantity.fromValue(1)]]);
   if (!isQuotaActivePod(pod, now)) return u;
   u.set('pods', Quantity.fromValue(1));
-  const { requests, limits } = podRequestsAndLimits(pod);
+  const { requests, limits } = podRequestsAndLimits(pod.spec);
   for (const [k, q] of computeUsage(requests, limits)) u.set(k, q);
   return u;
 }
@@ -178,17 +150,9 @@ export function usageOf(r: QuotaResource, obj: unknown, now: number): Usage {
   return u;
 }
 
-/**
- * isBestEffort says a pod's QoS class is BestEffort (qos.GetPodQOS): as its status says, or — before it says — no
- * container requests or limits a positive amount of cpu or memory.
- */
+/** isBestEffort says a pod's QoS class is BestEffort (qos.GetPodQOS: as its status records it, else computed). */
 function isBestEffort(pod: DeepReadonly<Pod>): boolean {
-  const recorded = pod.status?.qosClass;
-  if (recorded !== undefined) return recorded === 'BestEffort';
-  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  const positive = (list: DeepReadonly<ResourceList> | undefined): boolean =>
-    Object.entries(list ?? {}).some(([n, v]) => (n === 'cpu' || n === 'memory') && parseQuantity(v).sign() > 0);
-  return all.every((c) => !positive(c.resources?.requests) && !positive(c.resources?.limits));
+  return (pod.status?.qosClass ?? podQOSClass(pod.spec)) === 'BestEffort';
 }
 
 /** usesCrossNamespaceAffinity says a pod's affinity terms reach other namespaces (namespaces or a namespaceSelector). */
@@ -262,8 +226,8 @@ export function missingContainerRequests(hard: Iterable<string>, pod: DeepReadon
   if (required.length === 0) return undefined;
   const missing = new Map<string, Set<string>>();
   for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-    const requests = new Map(Object.entries(c.resources?.requests ?? {}).map(([k, v]) => [k, parseQuantity(v)]));
-    const limits = new Map(Object.entries(c.resources?.limits ?? {}).map(([k, v]) => [k, parseQuantity(v)]));
+    const requests = resourceListOf(c.resources?.requests);
+    const limits = resourceListOf(c.resources?.limits);
     const has = computeUsage(requests, limits);
     for (const name of required) {
       if (has.has(name)) continue;
@@ -279,7 +243,7 @@ export function missingContainerRequests(hard: Iterable<string>, pod: DeepReadon
 
 /** usageFromList parses a ResourceList (status.used, spec.hard) into a Usage. */
 export function usageFromList(list: DeepReadonly<ResourceList> | undefined): Usage {
-  return new Map(Object.entries(list ?? {}).map(([k, v]) => [k, parseQuantity(v)]));
+  return resourceListOf(list);
 }
 
 /** usageToList prints a Usage as a ResourceList, names sorted. */

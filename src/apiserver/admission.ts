@@ -15,10 +15,25 @@ export interface Admitter {
   /** validate refuses obj (throwing a StatusError) after it passed validation, before it is written. */
   validate(obj: KubeObject, old: KubeObject | undefined): void;
   /**
-   * charge, last, may refuse obj or record what it uses (a dry run is judged, never recorded); an update may run
-   * it once per try.
+   * charge, last, may refuse obj or record what it uses (a dry run is judged, never recorded): once per request,
+   * and for an update once more per stored state it tries again against.
    */
   charge?(obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+}
+
+/**
+ * admissionName is the name kube's admission errors carry (admission.NewForbidden): the request's, else the
+ * object's, else its generateName, else "Unknown".
+ */
+export function admissionName(info: RequestInfo, obj: KubeObject): string {
+  return info.name || obj.metadata.name || obj.metadata.generateName || 'Unknown';
+}
+
+/** byName orders objects by name in byte order, as Go sorts strings. */
+export function byName(a: KubeObject, b: KubeObject): number {
+  const x = a.metadata.name ?? '';
+  const y = b.metadata.name ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** AdmissionPlugin gives a request its Admitter, or undefined when it has nothing to say about it. */

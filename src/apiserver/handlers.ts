@@ -112,7 +112,7 @@ export class RestHandlers {
     private readonly namespaces?: ResourceType,
     /** expiring gives the lease and TTL under which objects of expiring kinds (events) are written. */
     private readonly expiring?: { readonly leases: LeaseManager; readonly ttlSeconds: number },
-    /** admission runs the admission plugins that read other objects (Priority, ResourceQuota); none when undefined. */
+    /** admission runs the plugins that read other objects (LimitRanger, Priority, ResourceQuota); none when undefined. */
     private readonly admission?: AdmissionPlugin,
   ) {}
 
@@ -262,7 +262,8 @@ export class RestHandlers {
       admitter?.validate(obj, undefined);
       const clientClaims = r.claims?.(obj) ?? [];
       r.allocate?.(obj, this.random, taken);
-      await admitter?.charge?.(obj, undefined, info.dryRun === true);
+      // Charged once: a retry for a generated name or a drawn claim uses no more than the first try.
+      if (attempt === 0) await admitter?.charge?.(obj, undefined, info.dryRun === true);
       // A dry run does everything but the write (allocated values included, held by nothing).
       if (info.dryRun === true) return { code: 201, body: this.stamp(r, obj) };
       const lease = r.expires === true && this.expiring !== undefined ? await this.expiring.leases.lease(this.expiring.ttlSeconds) : undefined;
@@ -340,6 +341,7 @@ export class RestHandlers {
       authoritative = true;
     };
     let taken: ReadonlySet<string> | undefined;
+    let chargedAt: number | undefined;
     for (let attempt = 0; ; attempt++) {
       if (current === undefined) {
         if (createIfMissing !== undefined) return createIfMissing();
@@ -374,7 +376,9 @@ export class RestHandlers {
           await reread();
           continue;
         }
-        await charge(obj, current.obj, info.dryRun === true);
+        // Once per stored state tried against: a retry for a drawn claim uses no more than the first try.
+        if (chargedAt !== current.modRevision) await charge(obj, current.obj, info.dryRun === true);
+        chargedAt = current.modRevision;
       }
       if (info.dryRun === true) return { code: 200, body: this.stamp(r, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.obj.metadata.resourceVersion } }) };
       const finalize = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.graceRemaining(obj) && r.holdsDeletion?.(obj) !== true;

@@ -7,7 +7,7 @@
  * kube's. LimitRanges are read from the replica's watch cache with its own writes.
  */
 import { aggregateMessages, defaultPodResources, podLimitViolations, type KubeObject, type LimitRange, type Pod } from '../api/index.js';
-import type { Admitter, AdmissionPlugin } from './admission.js';
+import { admissionName, byName, type Admitter, type AdmissionPlugin } from './admission.js';
 import { StatusError } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import type { ResourceType } from './resource.js';
@@ -26,9 +26,7 @@ export class LimitRangerAdmission implements AdmissionPlugin {
   async admitterFor(r: ResourceType, info: RequestInfo, _body: KubeObject | undefined): Promise<Admitter | undefined> {
     if (info.subresource !== '' || info.verb !== 'create' || r.group !== '' || r.resource !== 'pods') return undefined;
     const cache = await this.caches.for(this.limitRanges);
-    const ranges = (cache.listWithOwnWrites(this.store.listPrefix(this.limitRanges.resource, info.namespace)) as LimitRange[]).sort((a, b) =>
-      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-    );
+    const ranges = (cache.listWithOwnWrites(this.store.listPrefix(this.limitRanges.resource, info.namespace)) as LimitRange[]).sort(byName);
     if (ranges.length === 0) return undefined;
     return {
       mutate: (obj) => defaultPodResources(obj as Pod, ranges),
@@ -36,7 +34,7 @@ export class LimitRangerAdmission implements AdmissionPlugin {
         for (const lr of ranges) {
           const violations = podLimitViolations(obj as Pod, lr);
           if (violations.length > 0) {
-            throw StatusError.forbidden({ group: '', resource: 'pods' }, info.name || obj.metadata.name || obj.metadata.generateName || 'Unknown', aggregateMessages(violations));
+            throw StatusError.forbidden({ group: '', resource: 'pods' }, admissionName(info, obj), aggregateMessages(violations));
           }
         }
       },

@@ -13,26 +13,20 @@
  * moment ago through another replica) is read from the store.
  */
 import type { KubeObject, Pod, PriorityClass } from '../api/index.js';
-import type { Admitter, AdmissionPlugin } from './admission.js';
+import { admissionName, type Admitter, type AdmissionPlugin } from './admission.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import type { ResourceType } from './resource.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { WatchCache, WatchCaches } from './watch-cache.js';
 
-
 const PODS: QualifiedResource = { group: '', resource: 'pods' };
 
-/** defaultPriorityClass is the global default class among classes: the lowest-valued one that claims it (getDefaultPriorityClass). */
+/** defaultPriorityClass is the global default among classes: the lowest-valued one claiming it (getDefaultPriorityClass). */
 export function defaultPriorityClass(classes: Iterable<PriorityClass>): PriorityClass | undefined {
   let found: PriorityClass | undefined;
   for (const pc of classes) if (pc.globalDefault === true && (found === undefined || found.value > pc.value)) found = pc;
   return found;
-}
-
-/** admissionName is the name kube's admission errors carry: the request's, else the object's, its generateName, or "Unknown". */
-function admissionName(info: RequestInfo, obj: KubeObject): string {
-  return info.name || obj.metadata.name || obj.metadata.generateName || 'Unknown';
 }
 
 /**
@@ -67,7 +61,7 @@ export class PriorityAdmission implements AdmissionPlugin {
     private readonly store: Pick<ObjectStore, 'get' | 'key' | 'listPrefix'>,
   ) {}
 
-  /** admitterFor returns the admission of a request with body (undefined for a patch), or undefined when the plugin has none. */
+  /** admitterFor returns a request's admission (body: undefined for a patch), or undefined when the plugin has none. */
   async admitterFor(r: ResourceType, info: RequestInfo, body: KubeObject | undefined): Promise<Admitter | undefined> {
     if (info.subresource !== '') return undefined;
     if (r.group === '' && r.resource === 'pods') return info.verb === 'create' ? this.podCreate(info, body as Pod | undefined) : POD_UPDATE;
@@ -87,7 +81,7 @@ export class PriorityAdmission implements AdmissionPlugin {
       pc = defaultPriorityClass(cache.listWithOwnWrites(this.store.listPrefix(this.classes.resource)) as PriorityClass[]);
     } else {
       const key = this.store.key(this.classes.resource, undefined, name);
-      pc = (cache.get(key) ?? (await this.store.get(key))?.obj) as PriorityClass | undefined;
+      pc = (cache.getWithOwnWrites(key) ?? (await this.store.get(key))?.obj) as PriorityClass | undefined;
       if (pc === undefined) throw StatusError.forbidden(PODS, admissionName(info, body ?? { metadata: {} }), `no PriorityClass with name ${name} was found`);
     }
     // As the request names it: kube's admission runs before a generateName is filled in.

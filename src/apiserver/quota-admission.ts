@@ -32,7 +32,7 @@ import {
   type Usage,
 } from '../api/index.js';
 import type { Clock } from '../util/clock.js';
-import type { Admitter, AdmissionPlugin } from './admission.js';
+import { admissionName, byName, type Admitter, type AdmissionPlugin } from './admission.js';
 import { StatusError } from './errors.js';
 import type { RequestInfo } from './request-info.js';
 import { stampKind, type ResourceType } from './resource.js';
@@ -42,10 +42,6 @@ import type { WatchCache, WatchCaches } from './watch-cache.js';
 /** MAX_QUOTA_RETRIES is how often quotas written meanwhile are read and judged again (kube's checkQuotas, 3). */
 const MAX_QUOTA_RETRIES = 3;
 
-/** admissionName is the name kube's admission errors carry: the object's, its generateName, or "Unknown". */
-function admissionName(info: RequestInfo, obj: KubeObject): string {
-  return info.name || obj.metadata.name || obj.metadata.generateName || 'Unknown';
-}
 
 /** QuotaAdmission: see the module comment. */
 export class QuotaAdmission implements AdmissionPlugin {
@@ -71,7 +67,7 @@ export class QuotaAdmission implements AdmissionPlugin {
 
   private async charge(cache: WatchCache, r: ResourceType, qr: QuotaResource, info: RequestInfo, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void> {
     const prefix = this.store.listPrefix(this.quotas.resource, info.namespace);
-    let quotas = (cache.listWithOwnWrites(prefix) as ResourceQuota[]).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    let quotas = (cache.listWithOwnWrites(prefix) as ResourceQuota[]).sort(byName);
     if (quotas.length === 0) return;
     const now = this.clock.now();
     const next = removeZeros(usageOf(qr, obj, now));
@@ -122,7 +118,7 @@ export class QuotaAdmission implements AdmissionPlugin {
       if (attempt >= MAX_QUOTA_RETRIES) throw StatusError.modified({ group: '', resource: this.quotas.resource }, [...conflicted][0]!);
       // Only the quotas written meanwhile are judged again, as they are now.
       pending = conflicted;
-      quotas = (await this.store.list({ prefix })).items.map((v) => v.obj as ResourceQuota);
+      quotas = (await this.store.list({ prefix })).items.map((v) => v.obj as ResourceQuota).sort(byName);
     }
   }
 }

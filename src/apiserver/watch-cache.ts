@@ -206,6 +206,16 @@ export class WatchCache {
   }
 
   /**
+   * getWithOwnWrites is get with this replica's own writes the watch has not brought yet: the object it wrote, or
+   * undefined when it deleted it.
+   */
+  getWithOwnWrites(key: string): KubeObject | undefined {
+    const own = this.written.get(key);
+    if (own !== undefined && own.modRevision > this.current) return own.obj;
+    return this.objects.get(key);
+  }
+
+  /**
    * listWithOwnWrites lists the cached objects under a key prefix with the objects this replica wrote that the
    * watch has not brought yet in place of their cached state (unordered; shared: never mutate them) — what an
    * admission check reads, so that a client's write is seen by its next request through the same replica.

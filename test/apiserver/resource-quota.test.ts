@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   missingContainerRequests,
+  podQOSClass,
   podUsage,
   prettyPrint,
   quotaApplies,
@@ -101,6 +102,13 @@ describe('what objects use (kube\'s evaluators)', () => {
     expect(prettyPrint(podUsage(done, NOW))).toBe('count/pods=1');
     const pastGrace = { ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-10T11:00:00Z', deletionGracePeriodSeconds: 30 } } as DeepReadonly<Pod>;
     expect(prettyPrint(podUsage(pastGrace, NOW))).toBe('count/pods=1');
+  });
+
+  it('a pod\'s QoS class counts positive cpu and memory only, as kube\'s GetPodQOS', () => {
+    expect(podQOSClass(pod('s', [{ name: 'c', requests: { 'ephemeral-storage': '1Gi' } }]).spec)).toBe('BestEffort');
+    expect(podQOSClass(pod('z', [{ name: 'c', requests: { cpu: '0' } }]).spec)).toBe('BestEffort');
+    expect(podQOSClass(pod('g', [{ name: 'c', requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1000m', memory: '1Gi' } }]).spec)).toBe('Guaranteed');
+    expect(podQOSClass(pod('b', [{ name: 'c', requests: { cpu: '1' }, limits: { cpu: '2', memory: '1Gi' } }]).spec)).toBe('Burstable');
   });
 
   it('a Service: itself, its node ports and its load balancer', () => {

@@ -145,6 +145,9 @@ describe('priority classes and the Priority admission against a real store and A
     const revalued = await rest<Status>(api().url, 'PUT', `${pcs}/everyday`, { ...described.body, value: 70 });
     expect([revalued.status, revalued.body.message]).toEqual([422, 'PriorityClass.scheduling.k8s.io "everyday" is invalid: value: Forbidden: may not be changed in an update.']);
     expect((await rest(api().url, 'DELETE', `${pcs}/everyday`)).status).toBe(200);
+    // This replica's own delete is seen at once: neither the default nor a pod naming the class finds it.
+    const gone = await rest<Status>(api().url, 'POST', pods, pod('late', { priorityClassName: 'everyday' }));
+    expect([gone.status, gone.body.message]).toEqual([403, 'pods "late" is forbidden: no PriorityClass with name everyday was found']);
   });
 
   it('checks an update only for what an update may not change (a system class may become the default)', async () => {

@@ -7,6 +7,7 @@ import {
   FieldError,
   FieldPath,
   formatTime,
+  podQOSClass,
   deepCopy,
   isConfigMapKey,
   isValidPortNum,
@@ -27,7 +28,7 @@ import { LIMIT_RANGES } from './limit-range.js';
 import { RESOURCE_QUOTAS } from './resource-quota.js';
 import { defineResource } from './generic.js';
 import type { ServiceAllocator } from './service-allocation.js';
-import { defaultPodRequests, defaultPodSpec, mergePodAffinityLabelKeys, podQOSClass, validatePodSpec } from './pod-spec.js';
+import { defaultPodRequests, defaultPodSpec, mergePodAffinityLabelKeys, validatePodSpec } from './pod-spec.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 

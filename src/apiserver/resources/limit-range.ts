@@ -111,7 +111,7 @@ function validateLimitRange(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-/** defaultItem is SetDefaults_LimitRangeItem: a Container item's default from max, its defaultRequest from default or min. */
+/** defaultItem is SetDefaults_LimitRangeItem: a Container item's default from max, defaultRequest from default or min. */
 function defaultItem(item: LimitRangeItem): void {
   if (item.type !== 'Container') return;
   const dflt = { ...(item.default ?? {}) };

@@ -20,7 +20,6 @@ import {
   type NodeSelectorRequirement,
   type NodeSelectorTerm,
   type PodAffinityTerm,
-  type PodQOSClass,
   type PodSpec,
   type PodTemplateSpec,
   type Toleration,
@@ -349,24 +348,3 @@ export function mergePodAffinityLabelKeys(spec: PodSpec | undefined, labels: Rea
   }
 }
 
-/**
- * podQOSClass derives a pod's QoS class (qos.GetPodQOS): BestEffort without any request or limit,
- * Guaranteed when every container limits cpu and memory and requests equal limits, Burstable otherwise.
- */
-export function podQOSClass(spec: PodSpec | undefined): PodQOSClass {
-  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const requests = c.resources?.requests ?? {};
-    const limits = c.resources?.limits ?? {};
-    if (Object.keys(requests).length + Object.keys(limits).length > 0) any = true;
-    for (const r of ['cpu', 'memory']) {
-      const limit = limits[r];
-      const request = requests[r] ?? limit;
-      if (limit === undefined || request !== limit) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}

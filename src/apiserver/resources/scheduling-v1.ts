@@ -22,7 +22,7 @@ import { validatePreemptionPolicy } from './pod-spec.js';
 /** SYSTEM_PRIORITY_CLASS_PREFIX is the name prefix reserved for the system classes. */
 const SYSTEM_PRIORITY_CLASS_PREFIX = 'system-';
 
-/** knownSystemClassError is why a `system-` class is not one of the system classes (IsKnownSystemPriorityClass), or undefined. */
+/** knownSystemClassError is why a `system-` class is not a system class (IsKnownSystemPriorityClass), or undefined. */
 function knownSystemClassError(pc: PriorityClass): string | undefined {
   const name = pc.metadata.name ?? '';
   const known = SYSTEM_PRIORITY_CLASSES.find((c) => c.metadata.name === name);

@@ -142,7 +142,7 @@ function filterCycle(pod: PodInfo, snapshot: Snapshot, opts: PreemptionOptions):
   return { filters, states, readsNodes: filters.some((f) => f.preFilterReadsNodes === true) };
 }
 
-/** fitsOn runs the filters for pod on ni as if ni were the node's state (node-reading PreFilters over the snapshot so changed). */
+/** fitsOn runs the filters for pod on ni as the node's state (the node-reading PreFilters over the snapshot so changed). */
 function fitsOn(pod: PodInfo, ni: NodeInfo, snapshot: Snapshot, cycle: FilterCycle, opts: PreemptionOptions): NodeRejection | undefined {
   let states = cycle.states;
   if (cycle.readsNodes) {

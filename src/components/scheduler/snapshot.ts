@@ -8,9 +8,10 @@ export type SpreadSelector = (pod: DeepReadonly<Pod>) => Selector | undefined;
 /**
  * Snapshot is the scheduler cache at one moment (internalcache.Snapshot): every node that exists, in a stable
  * order, and a look-up by name. Scheduling decisions read only this; its nodes never change once taken, because
- * NodeInfos are immutable and the list is the snapshot's own copy (the two look-ups below read live informers). namespaceLabels reads namespaces' labels (for
- * inter-pod affinity terms' namespace selectors), as kube's plugins read the namespace lister; spreadSelector is a
- * pod's default spreading selector (default-selector.ts), from the Services, ReplicaSets and StatefulSets.
+ * NodeInfos are immutable and the list is the snapshot's own copy. Two look-ups read live informers, as kube's
+ * plugins read listers: namespaceLabels, namespaces' labels (for inter-pod affinity terms' namespace selectors), and
+ * spreadSelector, a pod's default spreading selector (default-selector.ts), from the Services, ReplicaSets and
+ * StatefulSets.
  */
 export class Snapshot {
   private readonly indexByName: ReadonlyMap<string, number>;
