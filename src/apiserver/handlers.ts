@@ -29,6 +29,8 @@ import {
   FINALIZER_ORPHAN_DEPENDENTS,
   NAMESPACE_TERMINATING_CAUSE,
   DISRUPTION_TARGET_CONDITION,
+  SCHEDULING_GROUP,
+  SYSTEM_PRIORITY_CLASSES,
   budgetsSelecting,
   withPodCondition,
   type Binding,
@@ -47,6 +49,7 @@ import type { UserInfo } from './authn.js';
 import { StatusError, type QualifiedResource } from './errors.js';
 import { budgetBeingProcessed, canIgnoreBudget, enforcesResourceVersion, evictionDeleteOptions, MULTIPLE_BUDGETS, spendDisruption, unreadyMayGo } from './eviction.js';
 import type { AdmissionPlugin, Admitter } from './admission.js';
+import type { ResourceRegistry } from './registry.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, stampKind, type ResourceType, type StrategyContext } from './resource.js';
 import { prepareStatusUpdate } from './resources/generic.js';
@@ -776,6 +779,18 @@ export class RestHandlers {
       if (done) ns.metadata.finalizers = [];
       return { obj: ns, clientRV: parseRV(body.metadata?.resourceVersion) };
     });
+  }
+
+  /**
+   * ensureSystemObjects creates what every cluster has where it is missing (never overwriting it): the system
+   * namespaces (the bootstrap controller's) and the system priority classes (kube-apiserver's
+   * scheduling/bootstrap-system-priority-classes), of the kinds registry serves.
+   */
+  async ensureSystemObjects(registry: Pick<ResourceRegistry, 'lookup'>): Promise<void> {
+    const namespaces = registry.lookup('', 'v1', 'namespaces');
+    if (namespaces !== undefined) await this.ensureSystemNamespaces(namespaces);
+    const priorityClasses = registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
+    if (priorityClasses !== undefined) await this.ensureObjects(priorityClasses, SYSTEM_PRIORITY_CLASSES);
   }
 
   /** ensureSystemNamespaces creates default, kube-system, kube-public and kube-node-lease if missing. */

@@ -17,21 +17,18 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { FieldError, FieldPath, POLICY_GROUP, SCHEDULING_GROUP, SYSTEM_PRIORITY_CLASSES, type Binding, type DeleteOptions, type Eviction, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
+import { FieldError, FieldPath, POLICY_GROUP, type Binding, type DeleteOptions, type Eviction, type KubeList, type KubeObject, type Namespace, type Scale, type WatchEvent } from '../api/index.js';
 import { EtcdClient } from '../store/client/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Random } from '../util/random.js';
 import { asksImpersonation, ImpersonationError, impersonated, type TokenAuthenticator, type UserInfo } from './authn.js';
-import { AdmissionChain } from './admission.js';
+import { builtinAdmission } from './builtin-admission.js';
 import { StatusError } from './errors.js';
 import { RestHandlers, type Answer } from './handlers.js';
 import { createApiServerMetrics, type ApiServerMetrics } from './metrics.js';
 import type { ResourceRegistry } from './registry.js';
 import { OpenApiDocuments } from './openapi.js';
-import { LimitRangerAdmission } from './limit-ranger.js';
-import { PriorityAdmission } from './priority-admission.js';
-import { QuotaAdmission } from './quota-admission.js';
 import { isDiscovery, parseRequestInfo, queryFlag, type RequestInfo } from './request-info.js';
 import { apiVersionOf, type ResourceType } from './resource.js';
 import { toStatusError } from './status-table.js';
@@ -185,15 +182,6 @@ export class ApiServer {
     this.store = new ObjectStore(this.client, cfg.etcdPrefix);
     this.caches = new WatchCaches(this.store, this.log, cfg.watchCacheSize, deps.clock);
     this.openapi = new OpenApiDocuments(deps.registry.resources);
-    const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
-    const quotas = deps.registry.lookup('', 'v1', 'resourcequotas');
-    const limitRanges = deps.registry.lookup('', 'v1', 'limitranges');
-    // In kube-apiserver's order: LimitRanger, …, Priority, …, ResourceQuota.
-    const admission = new AdmissionChain([
-      ...(limitRanges === undefined ? [] : [new LimitRangerAdmission(limitRanges, this.caches, this.store)]),
-      ...(priorityClasses === undefined ? [] : [new PriorityAdmission(priorityClasses, this.caches, this.store)]),
-      ...(quotas === undefined ? [] : [new QuotaAdmission(quotas, this.caches, this.store, deps.clock)]),
-    ]);
     this.handlers = new RestHandlers(
       this.store,
       this.caches,
@@ -201,7 +189,7 @@ export class ApiServer {
       deps.random,
       deps.registry.lookup('', 'v1', 'namespaces'),
       { leases: new LeaseManager(this.client, deps.clock), ttlSeconds: cfg.eventTtlSeconds },
-      admission,
+      builtinAdmission(deps.registry, this.caches, this.store, deps.clock),
     );
     this.metrics = createApiServerMetrics();
   }
@@ -213,11 +201,7 @@ export class ApiServer {
   static async start(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<{ server: ApiServer; listening: Listening }> {
     const s = new ApiServer(cfg, deps);
     try {
-      const namespaces = deps.registry.lookup('', 'v1', 'namespaces');
-      if (namespaces !== undefined) await s.handlers.ensureSystemNamespaces(namespaces);
-      // kube-apiserver's scheduling/bootstrap-system-priority-classes: created where missing, never overwritten.
-      const priorityClasses = deps.registry.lookup(SCHEDULING_GROUP, 'v1', 'priorityclasses');
-      if (priorityClasses !== undefined) await s.handlers.ensureObjects(priorityClasses, SYSTEM_PRIORITY_CLASSES);
+      await s.handlers.ensureSystemObjects(deps.registry);
       const listening: { securePort?: number; insecurePort?: number } = {};
       if (cfg.secure !== undefined) {
         const srv = https.createServer({ cert: cfg.secure.cert, key: cfg.secure.key }, (req, res) => s.serve(req, res, true));

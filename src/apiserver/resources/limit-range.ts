@@ -8,22 +8,10 @@
 import { FieldError, FieldPath, goQuantity, isQualifiedName, parseQuantity, type GoRendered, type KubeObject, type LimitRange, type LimitRangeItem, type Quantity, type ResourceList } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
 import { defineResource } from './generic.js';
-import { validateResourceName } from './resource-quota.js';
+import { validateContainerResourceName, validateResourceName } from './resource-names.js';
 
 const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
-const CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
-/** validateContainerResourceName is kube's validateContainerResourceName (a Pod or Container item's resource names). */
-function validateContainerResourceName(name: string, path: FieldPath): FieldError[] {
-  const errs = validateResourceName(name, path);
-  if (!name.includes('/')) {
-    if (!CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-')) errs.push(FieldError.invalid(path, name, 'must be a standard resource for containers'));
-  } else if (!name.includes('kubernetes.io/')) {
-    // IsExtendedResourceName: not native, not a `requests.` name, and a qualified name with that prefix.
-    if (name.startsWith('requests.') || isQualifiedName(`requests.${name}`).length > 0) errs.push(FieldError.invalid(path, name, "doesn't follow extended resource name standard"));
-  }
-  return errs;
-}
 
 /** Amount is a quantity as parsed and as written (kube's messages print the Quantity it parsed from the text). */
 interface Amount {

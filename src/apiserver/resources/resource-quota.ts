@@ -11,7 +11,6 @@ import {
   GoRendered,
   deepCopy,
   goQuantity,
-  isQualifiedName,
   parseQuantity,
   type KubeObject,
   type ResourceList,
@@ -20,30 +19,8 @@ import {
 } from '../../api/index.js';
 import type { ResourceType } from '../resource.js';
 import { defineResource } from './generic.js';
+import { isHugePages, STANDARD_RESOURCES, validateResourceName } from './resource-names.js';
 
-/** STANDARD_RESOURCES are kube's standardResources (IsStandardResourceName), hugepages- aside. */
-const STANDARD_RESOURCES = new Set([
-  'cpu',
-  'memory',
-  'ephemeral-storage',
-  'requests.cpu',
-  'requests.memory',
-  'requests.ephemeral-storage',
-  'limits.cpu',
-  'limits.memory',
-  'limits.ephemeral-storage',
-  'pods',
-  'resourcequotas',
-  'services',
-  'replicationcontrollers',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'storage',
-  'requests.storage',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
 
 /** STANDARD_QUOTA_RESOURCES are kube's standardQuotaResources (IsStandardQuotaResourceName), hugepages aside. */
 const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES].filter((r) => r !== 'storage'));
@@ -56,22 +33,12 @@ const SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 
 const BEST_EFFORT_RESOURCES = new Set(['pods']);
 const TERMINATING_RESOURCES = new Set(['pods', 'cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
 
-function isHugePages(name: string): boolean {
-  return name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
-}
 
 /** isStandardQuotaResource is IsStandardQuotaResourceName. */
 function isStandardQuotaResource(name: string): boolean {
   return STANDARD_QUOTA_RESOURCES.has(name) || isHugePages(name);
 }
 
-/** validateResourceName is kube's validateResourceName: a qualified name, and without a domain a standard resource. */
-export function validateResourceName(name: string, path: FieldPath): FieldError[] {
-  const errs = isQualifiedName(name).map((msg) => FieldError.invalid(path, name, msg));
-  if (errs.length > 0) return errs;
-  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isHugePages(name)) errs.push(FieldError.invalid(path, name, 'must be a standard resource type or fully qualified'));
-  return errs;
-}
 
 /** validateQuotaResourceName is validateResourceQuotaResourceName. */
 function validateQuotaResourceName(name: string, path: FieldPath): FieldError[] {

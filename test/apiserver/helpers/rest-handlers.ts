@@ -1,9 +1,11 @@
 /**
  * useRestHandlers runs the API server's REST handlers in-process over a real store member (useStore), with the
- * built-in registry and watch caches, and the system namespaces in place — for suites that call the handlers
+ * built-in registry, watch caches and admission chain, and the system namespaces and priority classes in place
+ * (as a server has them) — for suites that call the handlers
  * directly instead of through HTTP. It returns a getter valid inside tests and hooks.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { builtinAdmission } from '../../../src/apiserver/builtin-admission.js';
 import { RestHandlers } from '../../../src/apiserver/handlers.js';
 import { builtinRegistry, type ResourceRegistry } from '../../../src/apiserver/registry.js';
 import { ObjectStore } from '../../../src/apiserver/storage/object-store.js';
@@ -28,8 +30,8 @@ export function useRestHandlers(store: () => { readonly endpoint: string }, seed
     client = new EtcdClient({ endpoints: [store().endpoint] });
     const objects = new ObjectStore(client, '/registry');
     caches = new WatchCaches(objects, silentLogger(), 100, systemClock);
-    const handlers = new RestHandlers(objects, caches, systemClock, new SeededRandom(seed));
-    await handlers.ensureSystemNamespaces(registry.lookup('', 'v1', 'namespaces')!);
+    const handlers = new RestHandlers(objects, caches, systemClock, new SeededRandom(seed), registry.lookup('', 'v1', 'namespaces'), undefined, builtinAdmission(registry, caches, objects, systemClock));
+    await handlers.ensureSystemObjects(registry);
     harness = { handlers, registry };
   });
   afterAll(() => {
