@@ -1,8 +1,8 @@
 /**
  * What a pod asks for, as kube's resource helpers compute it (k8s.io/component-helpers resource.PodRequests /
  * PodLimits and qos.GetPodQOS), in exact quantities: shared by the API server's admission (quota, limit ranges, the
- * QoS class it records) and the controllers. (The scheduler and the hollow kubelet keep memoised numeric versions of
- * the same sums for their hot paths.)
+ * QoS class it records), the controllers and the hollow kubelet's admission. (The scheduler keeps a memoised numeric
+ * version of the same sum for its hot path.)
  */
 import type { PodQOSClass, PodSpec, ResourceList } from './core-v1.js';
 import type { DeepReadonly } from './meta.js';
@@ -13,7 +13,8 @@ export function resourceListOf(list: DeepReadonly<ResourceList> | undefined): Ma
   return new Map(Object.entries(list ?? {}).map(([k, v]) => [k, parseQuantity(v)]));
 }
 
-function add(into: Map<string, Quantity>, name: string, q: Quantity): void {
+/** addQuantity adds q to into's amount of name (a name it lacks starts at q). */
+export function addQuantity(into: Map<string, Quantity>, name: string, q: Quantity): void {
   const cur = into.get(name);
   into.set(name, cur === undefined ? q : cur.add(q));
 }
@@ -31,8 +32,8 @@ export function podRequestsAndLimits(spec: DeepReadonly<PodSpec> | undefined, op
   const requests = new Map<string, Quantity>();
   const limits = new Map<string, Quantity>();
   for (const c of spec?.containers ?? []) {
-    for (const [k, q] of resourceListOf(c.resources?.requests)) add(requests, k, q);
-    for (const [k, q] of resourceListOf(c.resources?.limits)) add(limits, k, q);
+    for (const [k, q] of resourceListOf(c.resources?.requests)) addQuantity(requests, k, q);
+    for (const [k, q] of resourceListOf(c.resources?.limits)) addQuantity(limits, k, q);
   }
   for (const c of spec?.initContainers ?? []) {
     for (const [k, q] of resourceListOf(c.resources?.requests)) maxInto(requests, k, q);
@@ -40,7 +41,7 @@ export function podRequestsAndLimits(spec: DeepReadonly<PodSpec> | undefined, op
   }
   if (opts.excludeOverhead !== true) {
     for (const [k, q] of resourceListOf(spec?.overhead)) {
-      add(requests, k, q);
+      addQuantity(requests, k, q);
       const limit = limits.get(k);
       if (limit !== undefined && !limit.isZero()) limits.set(k, limit.add(q));
     }
@@ -60,12 +61,12 @@ export function podQOSClass(spec: DeepReadonly<PodSpec> | undefined): PodQOSClas
   const limits = new Map<string, Quantity>();
   let guaranteed = true;
   for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
-    for (const [k, q] of resourceListOf(c.resources?.requests)) if (QOS_RESOURCES.includes(k) && q.sign() > 0) add(requests, k, q);
+    for (const [k, q] of resourceListOf(c.resources?.requests)) if (QOS_RESOURCES.includes(k) && q.sign() > 0) addQuantity(requests, k, q);
     const found = new Set<string>();
     for (const [k, q] of resourceListOf(c.resources?.limits)) {
       if (!QOS_RESOURCES.includes(k) || q.sign() <= 0) continue;
       found.add(k);
-      add(limits, k, q);
+      addQuantity(limits, k, q);
     }
     if (!QOS_RESOURCES.every((r) => found.has(r))) guaranteed = false;
   }

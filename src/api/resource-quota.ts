@@ -7,7 +7,7 @@
 import type { Pod, ResourceList, ResourceQuota, ScopedResourceSelectorRequirement, Service } from './core-v1.js';
 import type { DeepReadonly } from './meta.js';
 import { parseTime } from './time.js';
-import { podQOSClass, podRequestsAndLimits, resourceListOf } from './pod-resources.js';
+import { addQuantity, podQOSClass, podRequestsAndLimits, resourceListOf } from './pod-resources.js';
 import { Quantity } from './quantity.js';
 
 /** Usage maps quota resource names to amounts. */
@@ -89,11 +89,6 @@ export function isQuotaActivePod(pod: DeepReadonly<Pod>, now: number): boolean {
   const grace = pod.metadata.deletionGracePeriodSeconds;
   if (deletedAt && grace !== undefined && grace !== null && parseTime(deletedAt) + grace * 1000 < now) return false;
   return true;
-}
-
-function add(u: Usage, name: string, q: Quantity): void {
-  const cur = u.get(name);
-  u.set(name, cur === undefined ? q : cur.add(q));
 }
 
 /** computeUsage maps requests and limits to quota names (podComputeUsageHelper): cpu is `cpu` and `requests.cpu`, … */
@@ -241,11 +236,6 @@ export function missingContainerRequests(hard: Iterable<string>, pod: DeepReadon
   return `must specify ${parts.join('; ')}`;
 }
 
-/** usageFromList parses a ResourceList (status.used, spec.hard) into a Usage. */
-export function usageFromList(list: DeepReadonly<ResourceList> | undefined): Usage {
-  return resourceListOf(list);
-}
-
 /** usageToList prints a Usage as a ResourceList, names sorted. */
 export function usageToList(u: ReadonlyMap<string, Quantity>): ResourceList {
   const out: ResourceList = {};
@@ -256,7 +246,7 @@ export function usageToList(u: ReadonlyMap<string, Quantity>): ResourceList {
 /** addUsage is a + b over every name of either. */
 export function addUsage(a: ReadonlyMap<string, Quantity>, b: ReadonlyMap<string, Quantity>): Usage {
   const out: Usage = new Map(a);
-  for (const [k, q] of b) add(out, k, q);
+  for (const [k, q] of b) addQuantity(out, k, q);
   return out;
 }
 

@@ -22,7 +22,7 @@ import {
   quotaApplies,
   removeZeros,
   tracks,
-  usageFromList,
+  resourceListOf,
   usageOf,
   usageToList,
   type KubeObject,
@@ -93,8 +93,8 @@ export class QuotaAdmission implements AdmissionPlugin {
       const charges: { quota: ResourceQuota; used: Usage }[] = [];
       for (const quota of applying) {
         const quotaName = quota.metadata.name ?? '';
-        const hard = usageFromList(quota.status?.hard);
-        const used = usageFromList(quota.status?.used);
+        const hard = resourceListOf(quota.status?.hard);
+        const used = resourceListOf(quota.status?.used);
         const requested = maskUsage(delta, hard.keys());
         if (requested.size === 0) continue;
         const total = addUsage(used, requested);

@@ -11,6 +11,7 @@ import {
   GoRendered,
   deepCopy,
   goQuantity,
+  goQuote,
   parseQuantity,
   type KubeObject,
   type ResourceList,
@@ -82,9 +83,9 @@ function conflicting(scopes: readonly string[]): boolean {
   return (has('BestEffort') && has('NotBestEffort')) || (has('Terminating') && has('NotTerminating'));
 }
 
-/** goStrings renders a []string as Go's %#v does. */
-function goStrings(values: readonly string[]): GoRendered {
-  return new GoRendered(`[]core.ResourceQuotaScope{${values.map((v) => JSON.stringify(v)).join(', ')}}`);
+/** goScopes renders a []core.ResourceQuotaScope as Go's %#v does. */
+function goScopes(values: readonly string[]): GoRendered {
+  return new GoRendered(`[]core.ResourceQuotaScope{${values.map((v) => goQuote(v)).join(', ')}}`);
 }
 
 /** validateScopes is validateResourceQuotaScopes. */
@@ -94,11 +95,11 @@ function validateScopes(quota: ResourceQuota, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   const hard = quota.spec?.hard;
   for (const s of scopes) {
-    if (!SCOPES.includes(s)) errs.push(FieldError.invalid(path, goStrings(scopes), 'unsupported scope'));
+    if (!SCOPES.includes(s)) errs.push(FieldError.invalid(path, goScopes(scopes), 'unsupported scope'));
     // One error per hard resource the scope cannot apply to, as kube's.
-    for (let i = resourcesOutsideScope(s, hard); i > 0; i--) errs.push(FieldError.invalid(path, goStrings(scopes), 'unsupported scope applied to resource'));
+    for (let i = resourcesOutsideScope(s, hard); i > 0; i--) errs.push(FieldError.invalid(path, goScopes(scopes), 'unsupported scope applied to resource'));
   }
-  if (conflicting(scopes)) errs.push(FieldError.invalid(path, goStrings(scopes), 'conflicting scopes'));
+  if (conflicting(scopes)) errs.push(FieldError.invalid(path, goScopes(scopes), 'conflicting scopes'));
   return errs;
 }
 
@@ -124,7 +125,7 @@ function validateScopeSelector(quota: ResourceQuota, path: FieldPath): FieldErro
         break;
       case 'Exists':
       case 'DoesNotExist':
-        if (values.length > 0) errs.push(FieldError.invalid(at.child('values'), new GoRendered(`[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+        if (values.length > 0) errs.push(FieldError.invalid(at.child('values'), values, "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
         break;
       default:
         errs.push(FieldError.invalid(at.child('operator'), req.operator, 'not a valid selector operator'));
@@ -139,7 +140,7 @@ function validateScopeSelector(quota: ResourceQuota, path: FieldPath): FieldErro
       );
     }
   });
-  if (conflicting(names)) errs.push(FieldError.invalid(exprsPath, goStrings(quota.spec?.scopes ?? []), 'conflicting scopes'));
+  if (conflicting(names)) errs.push(FieldError.invalid(exprsPath, goScopes(quota.spec?.scopes ?? []), 'conflicting scopes'));
   return errs;
 }
 
@@ -161,7 +162,7 @@ function validateResourceQuotaUpdate(obj: KubeObject, old: KubeObject): FieldErr
   const a = [...((obj as ResourceQuota).spec?.scopes ?? [])].sort();
   const b = [...((old as ResourceQuota).spec?.scopes ?? [])].sort();
   if (a.length === b.length && a.every((s, i) => s === b[i])) return [];
-  return [FieldError.invalid(FieldPath.root('spec', 'scopes'), goStrings((obj as ResourceQuota).spec?.scopes ?? []), 'field is immutable')];
+  return [FieldError.invalid(FieldPath.root('spec', 'scopes'), goScopes((obj as ResourceQuota).spec?.scopes ?? []), 'field is immutable')];
 }
 
 /** validateResourceQuotaStatusUpdate is ValidateResourceQuotaStatusUpdate beyond the metadata. */

@@ -8,7 +8,7 @@
  * Pods that have terminated (phase Succeeded or Failed) hold nothing: the kubelet admits against its active
  * pods only (kubelet's filterOutInactivePods), so a node keeps taking a Job's pods as earlier ones complete.
  */
-import { parseQuantity, RESOURCE_CPU, RESOURCE_PODS, type DeepReadonly, type Pod, type ResourceList } from '../../api/index.js';
+import { parseQuantity, podRequestsAndLimits, RESOURCE_CPU, RESOURCE_PODS, type DeepReadonly, type Pod, type ResourceList } from '../../api/index.js';
 
 /** PodRejection is why the kubelet refused a pod. */
 export interface PodRejection {
@@ -23,25 +23,13 @@ function amount(name: string, value: string | undefined): bigint {
   return name === RESOURCE_CPU ? q.milliValue() : q.value();
 }
 
-function addInto(total: Map<string, bigint>, list: DeepReadonly<ResourceList> | undefined): void {
-  for (const [name, value] of Object.entries(list ?? {})) total.set(name, (total.get(name) ?? 0n) + amount(name, value));
-}
-
 /**
- * podRequests is what a pod asks for (resourcehelper.PodRequests): the larger of the sum of its containers'
- * requests and each init container's, plus the pod overhead.
+ * podRequests is what a pod asks for (resourcehelper.PodRequests, pod-resources.ts) in the kubelet's integer units:
+ * the larger of the sum of its containers' requests and each init container's, plus the pod overhead.
  */
 export function podRequests(pod: DeepReadonly<Pod>): Map<string, bigint> {
-  const total = new Map<string, bigint>();
-  for (const c of pod.spec?.containers ?? []) addInto(total, c.resources?.requests);
-  for (const c of pod.spec?.initContainers ?? []) {
-    for (const [name, value] of Object.entries(c.resources?.requests ?? {})) {
-      const v = amount(name, value);
-      if (v > (total.get(name) ?? 0n)) total.set(name, v);
-    }
-  }
-  addInto(total, pod.spec?.overhead);
-  return total;
+  const { requests } = podRequestsAndLimits(pod.spec);
+  return new Map([...requests].map(([name, q]) => [name, name === RESOURCE_CPU ? q.milliValue() : q.value()]));
 }
 
 /** checkOrder is the order NodeResourcesFit checks resources in: pods, cpu, memory, then the rest by name. */

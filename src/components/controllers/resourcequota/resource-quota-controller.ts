@@ -13,7 +13,7 @@ import {
   maskUsage,
   scopeRequirements,
   tracks,
-  usageFromList,
+  resourceListOf,
   usageOf,
   usageToList,
   addUsage,
@@ -61,9 +61,9 @@ export const COUNTED: readonly ResourceDescriptor[] = [PODS, SERVICES, CONFIGMAP
 
 /** quotaStatus is what a quota's status should be, given its namespace's counts per kind. */
 function quotaStatus(quota: DeepReadonly<ResourceQuota>, counted: ReadonlyMap<string, Usage>): ResourceQuota['status'] {
-  const hard = usageFromList(quota.spec?.hard);
+  const hard = resourceListOf(quota.spec?.hard);
   // A hard resource nothing here counts keeps the use it had (or has none).
-  let used: Usage = maskUsage(usageFromList(quota.status?.used), hard.keys());
+  let used: Usage = maskUsage(resourceListOf(quota.status?.used), hard.keys());
   for (const [, u] of counted) used = new Map([...used, ...maskUsage(u, hard.keys())]);
   return { hard: usageToList(hard), used: usageToList(used) };
 }
